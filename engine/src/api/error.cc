@@ -1,0 +1,44 @@
+#include "engine/src/api/error.h"
+
+#include <utility>
+
+namespace lutra::api {
+namespace {
+thread_local std::string g_last_error;
+}  // namespace
+
+lutra_status Fail(lutra_status status, std::string message) {
+  g_last_error = std::move(message);
+  return status;
+}
+
+void ClearError() { g_last_error.clear(); }
+
+}  // namespace lutra::api
+
+extern "C" {
+
+const char* lutra_last_error(void) { return lutra::api::g_last_error.c_str(); }
+
+const char* lutra_status_string(lutra_status status) {
+  switch (status) {
+    case LUTRA_STATUS_OK: return "ok";
+    case LUTRA_STATUS_INVALID_ARGUMENT: return "invalid argument";
+    case LUTRA_STATUS_ISA_UNAVAILABLE: return "ISA unavailable";
+    case LUTRA_STATUS_UNSUPPORTED: return "unsupported";
+    case LUTRA_STATUS_IO_ERROR: return "I/O error";
+    case LUTRA_STATUS_INVALID_MODEL: return "invalid model";
+    case LUTRA_STATUS_OUT_OF_MEMORY: return "out of memory";
+    case LUTRA_STATUS_INTERNAL: return "internal error";
+  }
+  return "unknown status";
+}
+
+#define LUTRA_STR2(x) #x
+#define LUTRA_STR(x) LUTRA_STR2(x)
+const char* lutra_version_string(void) {
+  return LUTRA_STR(LUTRA_VERSION_MAJOR) "." LUTRA_STR(LUTRA_VERSION_MINOR) "." LUTRA_STR(
+      LUTRA_VERSION_PATCH);
+}
+
+}  // extern "C"

@@ -1,0 +1,51 @@
+// The vec registries, best first. Variants of ISAs disabled at configure time
+// (LUTRA_ENABLE_<ISA>=OFF) or foreign to the target architecture are not compiled in.
+#include "kernels/common/select.h"
+#include "kernels/vec/variants.h"
+#include "kernels/vec/vec.h"
+
+namespace lutra::kernels::vec {
+namespace {
+
+#define K(fn, isa, unroll) LUTRA_KERNEL("lutra_vec_", fn, isa, unroll)
+
+const Kernel<DotFn> kDot[] = {
+    K(dot_f32_u4__scalar, arch::kLevelScalar, 4),
+};
+const Kernel<AxpyFn> kAxpy[] = {
+    K(axpy_f32_u4__scalar, arch::kLevelScalar, 4),
+};
+const Kernel<ScaleFn> kScale[] = {
+    K(scale_f32_u4__scalar, arch::kLevelScalar, 4),
+};
+const Kernel<BinaryFn> kAdd[] = {
+    K(add_f32_u4__scalar, arch::kLevelScalar, 4),
+};
+const Kernel<BinaryFn> kMul[] = {
+    K(mul_f32_u4__scalar, arch::kLevelScalar, 4),
+};
+const Kernel<UnaryFn> kSilu[] = {
+    K(silu_f32_u1__scalar, arch::kLevelScalar, 1),
+};
+
+#undef K
+
+}  // namespace
+
+std::span<const Kernel<DotFn>> DotKernels() { return kDot; }
+std::span<const Kernel<AxpyFn>> AxpyKernels() { return kAxpy; }
+std::span<const Kernel<ScaleFn>> ScaleKernels() { return kScale; }
+std::span<const Kernel<BinaryFn>> AddKernels() { return kAdd; }
+std::span<const Kernel<BinaryFn>> MulKernels() { return kMul; }
+std::span<const Kernel<UnaryFn>> SiluKernels() { return kSilu; }
+
+VecOps Select(arch::IsaSet features) {
+  // Every table ends with a scalar entry, so selection never fails.
+  return VecOps{
+      SelectFirst(DotKernels(), features),  SelectFirst(AxpyKernels(), features),
+      SelectFirst(ScaleKernels(), features), SelectFirst(AddKernels(), features),
+      SelectFirst(MulKernels(), features),  SelectFirst(SiluKernels(), features),
+  };
+}
+
+}  // namespace lutra::kernels::vec

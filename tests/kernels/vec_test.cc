@@ -1,0 +1,214 @@
+// Every vec variant in the registry against a double-precision reference, at every length
+// from 0 to a few tiles of the widest variant plus large odd lengths, in guarded buffers.
+#include <gtest/gtest.h>
+
+#include <cfloat>
+#include <cmath>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "kernels/vec/vec.h"
+#include "tests/testing/guarded_buffer.h"
+#include "tests/testing/rng.h"
+#include "tests/testing/variant_log.h"
+
+namespace lutra::kernels::vec {
+namespace {
+
+using testing::GuardedBuffer;
+using testing::Rng;
+
+// Lengths 0..300 cover below/at/above/multiples of every tile up to 64 floats x 4 and RVV at
+// VLEN 1024 with LMUL 1; the large odd ones exercise long main loops with tails.
+std::vector<size_t> Lengths() {
+  std::vector<size_t> n;
+  for (size_t i = 0; i <= 300; ++i) n.push_back(i);
+  for (size_t big : {1023u, 4096u, 4099u, 65537u}) n.push_back(big);
+  return n;
+}
+
+// Name grammar: lutra_vec_<op>_f32_u<unroll>[v]__<level>, and the level's features are the
+// descriptor's ISA.
+template <typename Fn>
+void CheckName(const Kernel<Fn>& k, const std::string& op) {
+  const std::regex re("lutra_vec_" + op + "_f32_u([0-9]+)(v?)__([a-z0-9]+)");
+  std::cmatch m;
+  ASSERT_TRUE(std::regex_match(k.name, m, re)) << k.name;
+  EXPECT_EQ(std::stoul(m[1].str()), k.unroll) << k.name;
+  EXPECT_EQ(m[2].str() == "v", k.unroll_in_vectors) << k.name;
+  arch::IsaSet level = 0;
+  ASSERT_TRUE(arch::LevelFeatures(m[3].str(), &level)) << k.name;
+  EXPECT_EQ(level, k.isa) << k.name;
+}
+
+template <typename Fn>
+std::vector<Kernel<Fn>> All(std::span<const Kernel<Fn>> table) {
+  return {table.begin(), table.end()};
+}
+
+template <typename Fn>
+std::string Name(const ::testing::TestParamInfo<Kernel<Fn>>& info) {
+  return info.param.name;
+}
+
+// --- dot ---------------------------------------------------------------------------------
+class DotTest : public ::testing::TestWithParam<Kernel<DotFn>> {};
+
+TEST_P(DotTest, MatchesDoubleReference) {
+  const auto& k = GetParam();
+  CheckName(k, "dot");
+  LUTRA_REQUIRE_ISA(k.name, k.isa);
+  Rng rng(1);
+  for (size_t n : Lengths()) {
+    GuardedBuffer<float> x(n), y(n);
+    rng.Fill(x.span(), -2.0f, 2.0f);
+    rng.Fill(y.span(), -2.0f, 2.0f);
+    double ref = 0.0, mag = 0.0;
+    for (size_t i = 0; i < n; ++i) {
+      ref += double(x[i]) * y[i];
+      mag += std::fabs(double(x[i]) * y[i]);
+    }
+    // Any summation order of n fp32 products is within n·ε·Σ|xy| of the exact sum.
+    const double tol = double(n + 1) * FLT_EPSILON * mag + 1e-30;
+    ASSERT_NEAR(k.fn(n, x.data(), y.data()), ref, tol) << k.name << " n=" << n;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Registry, DotTest, ::testing::ValuesIn(All(DotKernels())),
+                         Name<DotFn>);
+
+// --- axpy / scale ------------------------------------------------------------------------
+// One rounding (FMA) or two (multiply then add): within 2 ulp of the larger term.
+double TwoUlps(double a, double b) { return 2.0 * FLT_EPSILON * (std::fabs(a) + std::fabs(b)); }
+
+class AxpyTest : public ::testing::TestWithParam<Kernel<AxpyFn>> {};
+
+TEST_P(AxpyTest, MatchesDoubleReference) {
+  const auto& k = GetParam();
+  CheckName(k, "axpy");
+  LUTRA_REQUIRE_ISA(k.name, k.isa);
+  Rng rng(2);
+  for (size_t n : Lengths()) {
+    GuardedBuffer<float> x(n), y(n);
+    rng.Fill(x.span(), -3.0f, 3.0f);
+    rng.Fill(y.span(), -3.0f, 3.0f);
+    const std::vector<float> y0(y.data(), y.data() + n);
+    const float a = rng.Uniform(-2.0f, 2.0f);
+    k.fn(n, a, x.data(), y.data());
+    for (size_t i = 0; i < n; ++i) {
+      const double ref = double(a) * x[i] + y0[i];
+      ASSERT_NEAR(y[i], ref, TwoUlps(double(a) * x[i], y0[i])) << k.name << " n=" << n << " i=" << i;
+    }
+    ASSERT_TRUE(y.Intact()) << k.name << " wrote below y, n=" << n;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Registry, AxpyTest, ::testing::ValuesIn(All(AxpyKernels())),
+                         Name<AxpyFn>);
+
+class ScaleTest : public ::testing::TestWithParam<Kernel<ScaleFn>> {};
+
+TEST_P(ScaleTest, MatchesDoubleReferenceAndWorksInPlace) {
+  const auto& k = GetParam();
+  CheckName(k, "scale");
+  LUTRA_REQUIRE_ISA(k.name, k.isa);
+  Rng rng(3);
+  for (size_t n : Lengths()) {
+    GuardedBuffer<float> x(n), y(n);
+    rng.Fill(x.span(), -3.0f, 3.0f);
+    const float a = rng.Uniform(-2.0f, 2.0f);
+    k.fn(n, a, x.data(), y.data());
+    for (size_t i = 0; i < n; ++i) {
+      ASSERT_EQ(y[i], a * x[i]) << k.name << " n=" << n << " i=" << i;  // one rounding: exact
+    }
+    k.fn(n, a, x.data(), x.data());
+    for (size_t i = 0; i < n; ++i) ASSERT_EQ(x[i], y[i]) << k.name << " in place, i=" << i;
+    ASSERT_TRUE(y.Intact() && x.Intact()) << k.name << " wrote below a buffer, n=" << n;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Registry, ScaleTest, ::testing::ValuesIn(All(ScaleKernels())),
+                         Name<ScaleFn>);
+
+// --- add / mul ----------------------------------------------------------------------------
+struct BinaryCase {
+  Kernel<BinaryFn> kernel;
+  const char* op;
+};
+
+class BinaryTest : public ::testing::TestWithParam<BinaryCase> {};
+
+TEST_P(BinaryTest, MatchesReferenceExactlyAndWorksInPlace) {
+  const auto& [k, op] = GetParam();
+  CheckName(k, op);
+  LUTRA_REQUIRE_ISA(k.name, k.isa);
+  const bool is_add = std::string(op) == "add";
+  Rng rng(4);
+  for (size_t n : Lengths()) {
+    GuardedBuffer<float> a(n), b(n), y(n);
+    rng.Fill(a.span(), -3.0f, 3.0f);
+    rng.Fill(b.span(), -3.0f, 3.0f);
+    k.fn(n, a.data(), b.data(), y.data());
+    for (size_t i = 0; i < n; ++i) {
+      const float ref = is_add ? a[i] + b[i] : a[i] * b[i];  // IEEE: one rounding, exact match
+      ASSERT_EQ(y[i], ref) << k.name << " n=" << n << " i=" << i;
+    }
+    k.fn(n, a.data(), b.data(), a.data());
+    for (size_t i = 0; i < n; ++i) ASSERT_EQ(a[i], y[i]) << k.name << " in place, i=" << i;
+    ASSERT_TRUE(y.Intact() && a.Intact()) << k.name << " wrote below a buffer, n=" << n;
+  }
+}
+
+std::vector<BinaryCase> BinaryCases() {
+  std::vector<BinaryCase> cases;
+  for (const auto& k : AddKernels()) cases.push_back({k, "add"});
+  for (const auto& k : MulKernels()) cases.push_back({k, "mul"});
+  return cases;
+}
+
+INSTANTIATE_TEST_SUITE_P(Registry, BinaryTest, ::testing::ValuesIn(BinaryCases()),
+                         [](const auto& info) { return std::string(info.param.kernel.name); });
+
+// --- silu -------------------------------------------------------------------------------
+class SiluTest : public ::testing::TestWithParam<Kernel<UnaryFn>> {};
+
+TEST_P(SiluTest, MatchesDoubleReferenceIncludingExtremes) {
+  const auto& k = GetParam();
+  CheckName(k, "silu");
+  LUTRA_REQUIRE_ISA(k.name, k.isa);
+  Rng rng(5);
+  // SIMD variants use a polynomial exp and a (possibly refined) reciprocal: allow 8 ulp
+  // relative to |x| plus a tiny absolute term near the zero of x·σ(x).
+  auto check = [&](size_t n, const float* x, const float* y, const char* what) {
+    for (size_t i = 0; i < n; ++i) {
+      const double ref = double(x[i]) / (1.0 + std::exp(-double(x[i])));
+      const double tol = 8.0 * FLT_EPSILON * std::fabs(ref) + 1e-37;
+      ASSERT_NEAR(y[i], ref, tol) << k.name << " " << what << " x=" << x[i];
+    }
+  };
+  for (size_t n : Lengths()) {
+    GuardedBuffer<float> x(n), y(n);
+    rng.Fill(x.span(), -12.0f, 12.0f);
+    k.fn(n, x.data(), y.data());
+    check(n, x.data(), y.data(), "random");
+    ASSERT_TRUE(y.Intact()) << k.name;
+  }
+  const std::vector<float> extremes = {0.0f, -0.0f, 1e-30f, -1e-30f, 20.0f, -20.0f, 80.0f,
+                                       -80.0f, 88.0f, -88.0f, 100.0f, -100.0f, 1e30f, -1e30f,
+                                       FLT_MIN, -FLT_MIN, 0.5f, -0.5f};
+  GuardedBuffer<float> x(extremes.size()), y(extremes.size());
+  std::copy(extremes.begin(), extremes.end(), x.data());
+  k.fn(x.size(), x.data(), y.data());
+  for (size_t i = 0; i < x.size(); ++i) {
+    ASSERT_FALSE(std::isnan(y[i])) << k.name << " x=" << x[i];
+  }
+  // Large negative inputs underflow to (signed) zero; large positive ones give x.
+  check(x.size(), x.data(), y.data(), "extremes");
+}
+
+INSTANTIATE_TEST_SUITE_P(Registry, SiluTest, ::testing::ValuesIn(All(SiluKernels())),
+                         Name<UnaryFn>);
+
+}  // namespace
+}  // namespace lutra::kernels::vec
