@@ -1,0 +1,38 @@
+// The lutbuild registries, best first, scalar last.
+#include "kernels/common/select.h"
+#include "kernels/lutbuild/lutbuild.h"
+#include "kernels/lutbuild/variants.h"
+
+namespace lutra::kernels::lutbuild {
+namespace {
+
+#define K(fn, isa) \
+  { "lutra_lutbuild_" #fn, isa, 4, fn }
+
+const BuildKernel<BuildFn> kBuild[] = {
+#if LUTRA_HAVE_AVX512
+#endif
+#if LUTRA_HAVE_AVX2
+#endif
+    K(f32_g4__scalar, arch::kLevelScalar),
+};
+const BuildKernel<BuildExactFn> kBuildExact[] = {
+    K(a8_g4__scalar, arch::kLevelScalar),
+};
+
+#undef K
+
+}  // namespace
+
+std::span<const BuildKernel<BuildFn>> BuildKernels() {
+  return kBuild;
+}
+std::span<const BuildKernel<BuildExactFn>> BuildExactKernels() {
+  return kBuildExact;
+}
+
+BuildOps Select(arch::IsaSet features) {
+  return {SelectFirst(BuildKernels(), features), SelectFirst(BuildExactKernels(), features)};
+}
+
+}  // namespace lutra::kernels::lutbuild

@@ -1,0 +1,61 @@
+// lutgemm: y[n, m] = x[n, k] · W[m, k]ᵀ by table lookup on packed low-bit weights
+// (docs/lut-format.md, DESIGN.md §4). N = 1 is the decode GEMV; N > 1 reuses each weight load
+// for `nr` tokens' tables.
+//
+// Per row m and group g, with A = Σ_i 2^i Σ_j Q_j[nibble(m, i, j)] (the lookups):
+//   quantized: y_m += scale[m,g]·(λ_g/2)·A + bias[m,g]·S_g
+//   exact:     I2 = A + (2^b − 1 − 2z)·S_g (an exact integer, z = (2^b − 1)/2 if symmetric)
+//              y_m = (float)ΣI2 · (scale·act_scale) · 0.5 when uniform_scale (one scale per
+//              row for all groups, e.g. BitNet per-tensor), else Σ_g
+//              (float)I2_g·(scale_g·act_scale)·0.5.
+//
+// Contract: tiles [tile_begin, tile_end) of the packed matrix; rows ≥ m are not written;
+// y[t·y_stride + row] for t < n. n ≥ 1. No allocation, single-threaded.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "arch/isa.h"
+#include "kernels/packw/packw.h"
+
+namespace lutra::kernels::lutgemm {
+
+// A packed matrix as the kernels see it (see packw.h for the arrays).
+struct Weights {
+  packw::Shape shape;
+  packw::Packed data;
+  bool uniform_scale = false;  // every group of a row has the same scale (exact kernels use it)
+};
+
+// n tokens' tables, as lutbuild writes them, one token after another.
+struct Tables {
+  const uint8_t* lut;   // token t at lut + t·lut_stride
+  size_t lut_stride;    // bytes: PaddedK/4 · 16 (quantized) or · 32 (exact)
+  const float* scale;   // token t at scale + t·block_stride (λ per block, or act scale)
+  const float* sum;     // token t at sum + t·block_stride
+  size_t block_stride;  // floats: Groups(shape)
+};
+
+using GemmFn = void (*)(const Weights& w, const Tables& t, size_t n, size_t tile_begin,
+                        size_t tile_end, float* y, size_t y_stride);
+
+struct GemmKernel {
+  const char* name;  // lutra_lutgemm_w<bits>[a8]_<mr>x<nr>g<g>__<level>
+  arch::IsaSet isa;
+  uint32_t bits;  // b
+  uint32_t mr;    // rows per tile (always packw::kTileRows)
+  uint32_t nr;    // tokens sharing one weight load
+  uint32_t g;     // activations per table
+  bool exact;     // consumes exact (int16-split) tables
+  GemmFn fn;
+};
+
+// Every variant, best first within each (bits, exact); scalar variants last.
+std::span<const GemmKernel> GemmKernels();
+
+// The best variant for `features`, bit width and table mode (never null for bits 1..4).
+const GemmKernel* Select(arch::IsaSet features, uint32_t bits, bool exact);
+
+}  // namespace lutra::kernels::lutgemm

@@ -1,0 +1,28 @@
+// Declarations of every lutgemm variant (registry.cc and tests only). Each ISA file defines
+// its variants for b = 1..4 from one template.
+#pragma once
+
+#include "kernels/lutgemm/lutgemm.h"
+
+#define LUTRA_DECLARE_GEMM(name)                                                             \
+  void name(const Weights& w, const Tables& t, size_t n, size_t tile_begin, size_t tile_end, \
+            float* y, size_t y_stride);
+#define LUTRA_DECLARE_GEMM_BITS(prefix, suffix) \
+  LUTRA_DECLARE_GEMM(prefix##1##suffix)         \
+  LUTRA_DECLARE_GEMM(prefix##2##suffix)         \
+  LUTRA_DECLARE_GEMM(prefix##3##suffix)         \
+  LUTRA_DECLARE_GEMM(prefix##4##suffix)
+
+namespace lutra::kernels::lutgemm {
+
+LUTRA_DECLARE_GEMM_BITS(w, _32x1g4__scalar)
+LUTRA_DECLARE_GEMM_BITS(w, a8_32x1g4__scalar)
+LUTRA_DECLARE_GEMM_BITS(w, _32x2g4__avx2)
+LUTRA_DECLARE_GEMM_BITS(w, a8_32x1g4__avx2)
+LUTRA_DECLARE_GEMM_BITS(w, _32x4g4__avx512)
+LUTRA_DECLARE_GEMM_BITS(w, a8_32x2g4__avx512)
+
+}  // namespace lutra::kernels::lutgemm
+
+#undef LUTRA_DECLARE_GEMM_BITS
+#undef LUTRA_DECLARE_GEMM
