@@ -10,12 +10,14 @@
 //
 // Exact mode (int8 activations, W·A8 lossless): xq = clamp(nearbyint(x·inv_scale), ±127)
 // (inv_scale = 127/max|x| of the token, computed by the caller), T_j exact in [−508, 508],
-// stored as two byte tables per quad: lo[16] = T & 0xFF, then hi[16] = (T >> 8) + 128.
-// Outputs: tables[PaddedK/4][32], scale[b] = act_scale (same for all blocks), sum[b] = Σ xq.
+// stored as two byte tables per quad: lo = T & 0xFF and hi = (T >> 8) + 128, in two arrays
+// (lo[PaddedK/4][16], hi[PaddedK/4][16]) so that consecutive quads' tables are contiguous for
+// every vector width. Outputs: lo, hi, scale[b] = act_scale (same for all blocks), sum[b] = Σ xq.
 //
 // Contract: n ≥ 1 valid activations; the tables are padded with zero activations up to a
 // multiple of `block` (32, 64 or 128); writes exactly RoundUp(n, block)/4 tables and
-// RoundUp(n, block)/block scales and sums. Kernels never read x beyond n.
+// RoundUp(n, block)/block scales and sums (exact: that many tables in each of lo and hi). Kernels
+// never read x beyond n.
 #pragma once
 
 #include <cstddef>
@@ -27,12 +29,12 @@
 namespace lutra::kernels::lutbuild {
 
 inline constexpr size_t kTableBytes = 16;       // quantized mode, per quad
-inline constexpr size_t kExactTableBytes = 32;  // exact mode, per quad (lo, hi)
+inline constexpr size_t kExactTableBytes = 32;  // exact mode, per quad (lo and hi arrays)
 
 using BuildFn = void (*)(size_t n, size_t block, const float* x, uint8_t* tables, float* scale,
                          float* sum);
 using BuildExactFn = void (*)(size_t n, size_t block, const float* x, float inv_scale,
-                              float act_scale, uint8_t* tables, float* scale, float* sum);
+                              float act_scale, uint8_t* lo, uint8_t* hi, float* scale, float* sum);
 
 template <typename Fn>
 struct BuildKernel {

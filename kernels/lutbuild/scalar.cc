@@ -49,7 +49,7 @@ void f32_g4__scalar(size_t n, size_t block, const float* x, uint8_t* tables, flo
 }
 
 void a8_g4__scalar(size_t n, size_t block, const float* x, float inv_scale, float act_scale,
-                   uint8_t* tables, float* scale, float* sum) {
+                   uint8_t* lo, uint8_t* hi, float* scale, float* sum) {
   const size_t blocks = (n + block - 1) / block, quads = block / 4;
   for (size_t b = 0; b < blocks; ++b) {
     int s = 0;
@@ -60,13 +60,14 @@ void a8_g4__scalar(size_t n, size_t block, const float* x, float inv_scale, floa
         xq[u] = std::clamp(int(std::nearbyint(v * inv_scale)), -127, 127);
         s += xq[u];
       }
-      uint8_t* t = tables + (b * quads + j) * 32;
+      uint8_t* tl = lo + (b * quads + j) * 16;
+      uint8_t* th = hi + (b * quads + j) * 16;
       for (int i = 0; i < 8; ++i) {
         const int v = xq[3] + ((i & 1) ? xq[0] : -xq[0]) + ((i & 2) ? xq[1] : -xq[1]) +
                       ((i & 4) ? xq[2] : -xq[2]);
         for (const auto& [idx, val] : {std::pair{8 + i, v}, std::pair{7 - i, -v}}) {
-          t[idx] = uint8_t(val & 0xFF);
-          t[16 + idx] = uint8_t((val >> 8) + 128);
+          tl[idx] = uint8_t(val & 0xFF);
+          th[idx] = uint8_t((val >> 8) + 128);
         }
       }
     }

@@ -33,6 +33,7 @@ struct Weights {
 struct Tables {
   const uint8_t* lut;   // token t at lut + t·lut_stride
   size_t lut_stride;    // bytes: PaddedK/4 · 16 (quantized) or · 32 (exact)
+  size_t hi_offset;     // exact: bytes from a token's lo tables to its hi tables (PaddedK/4·16)
   const float* scale;   // token t at scale + t·block_stride (λ per block, or act scale)
   const float* sum;     // token t at sum + t·block_stride
   size_t block_stride;  // floats: Groups(shape)

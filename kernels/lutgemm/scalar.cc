@@ -13,8 +13,8 @@ constexpr size_t RowOfByte(size_t p) {
 }
 
 template <bool Exact>
-int Lookup(const uint8_t* table, unsigned idx) {
-  if constexpr (Exact) return (int(table[16 + idx]) - 128) * 256 + int(table[idx]);
+int Lookup(const uint8_t* table, size_t hi_offset, unsigned idx) {
+  if constexpr (Exact) return (int(table[hi_offset + idx]) - 128) * 256 + int(table[idx]);
   return int(table[idx]) - 128;
 }
 
@@ -23,7 +23,6 @@ void Gemm(const Weights& w, const Tables& tb, size_t n, size_t tile_begin, size_
           float* y, size_t y_stride) {
   const packw::Shape& s = w.shape;
   const size_t groups = packw::Groups(s), quads = s.group / 4;
-  constexpr size_t kTable = Exact ? 32 : 16;
   constexpr int kMaxCode = (1 << B) - 1;
   for (size_t tile = tile_begin; tile < tile_end; ++tile) {
     for (size_t t = 0; t < n; ++t) {
@@ -39,10 +38,10 @@ void Gemm(const Weights& w, const Tables& tb, size_t n, size_t tile_begin, size_
           const int weight = 1 << (B - 1 - slot);  // planes are stored MSB first
           for (size_t jj = 0; jj < quads; ++jj) {
             const uint8_t* blk = bits + (slot * quads + jj) * kQuadBytes;
-            const uint8_t* table = lut + (g * quads + jj) * kTable;
+            const uint8_t* table = lut + (g * quads + jj) * 16;
             for (size_t p = 0; p < kQuadBytes; ++p) {
-              a[RowOfByte(p)] += weight * Lookup<Exact>(table, blk[p] & 15u);
-              a[16 + RowOfByte(p)] += weight * Lookup<Exact>(table, blk[p] >> 4);
+              a[RowOfByte(p)] += weight * Lookup<Exact>(table, tb.hi_offset, blk[p] & 15u);
+              a[16 + RowOfByte(p)] += weight * Lookup<Exact>(table, tb.hi_offset, blk[p] >> 4);
             }
           }
         }

@@ -144,13 +144,13 @@ TEST_P(BuildExactTest, IntegerTablesAreExact) {
       for (size_t n : Lengths()) {
         const size_t padded = packw::RoundUp(n, block), blocks = padded / block;
         GuardedBuffer<float> x(n), scale(blocks), sum(blocks);
-        GuardedBuffer<uint8_t> tables(padded / 4 * kExactTableBytes);
+        GuardedBuffer<uint8_t> lo(padded / 4 * kTableBytes), hi(padded / 4 * kTableBytes);
         Fill(rng, pat, x);
         float amax = 0.0f;
         for (size_t i = 0; i < n; ++i) amax = std::max(amax, std::fabs(x[i]));
         const float inv = amax > 0 ? 127.0f / amax : 0.0f, act = amax / 127.0f;
-        k.fn(n, block, x.data(), inv, act, tables.data(), scale.data(), sum.data());
-        ASSERT_TRUE(tables.Intact() && scale.Intact() && sum.Intact()) << k.name;
+        k.fn(n, block, x.data(), inv, act, lo.data(), hi.data(), scale.data(), sum.data());
+        ASSERT_TRUE(lo.Intact() && hi.Intact() && scale.Intact() && sum.Intact()) << k.name;
         std::vector<int> xq(padded, 0);
         for (size_t i = 0; i < n; ++i) {
           xq[i] = std::clamp(int(std::nearbyint(x[i] * inv)), -127, 127);
@@ -162,12 +162,13 @@ TEST_P(BuildExactTest, IntegerTablesAreExact) {
           ASSERT_EQ(scale[b], act) << k.name;
         }
         for (size_t j = 0; j < padded / 4; ++j) {
-          const uint8_t* t = tables.data() + j * kExactTableBytes;
+          const uint8_t* tl = lo.data() + j * kTableBytes;
+          const uint8_t* th = hi.data() + j * kTableBytes;
           for (unsigned e = 0; e < 16; ++e) {
             int want = 0;
             for (unsigned u = 0; u < 4; ++u)
               want += ((e >> u) & 1u) ? xq[4 * j + u] : -xq[4 * j + u];
-            const int got = (int(t[16 + e]) - 128) * 256 + int(t[e]);
+            const int got = (int(th[e]) - 128) * 256 + int(tl[e]);
             ASSERT_EQ(got, want) << k.name << " n=" << n << " quad " << j << " entry " << e;
           }
         }

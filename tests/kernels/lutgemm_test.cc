@@ -64,6 +64,7 @@ struct TokenTables {
   TokenTables(const packw::Shape& s, const float* x, size_t n, bool exact)
       : lut_stride(packw::PaddedK(s) / 4 *
                    (exact ? lutbuild::kExactTableBytes : lutbuild::kTableBytes)),
+        hi_offset(exact ? packw::PaddedK(s) / 4 * lutbuild::kTableBytes : 0),
         blocks(packw::Groups(s)),
         lut(n * lut_stride),
         scale(n * blocks),
@@ -75,6 +76,7 @@ struct TokenTables {
         for (size_t i = 0; i < s.k; ++i) amax = std::max(amax, std::fabs(xt[i]));
         lutbuild::BuildExactKernels().back().fn(s.k, s.group, xt, amax > 0 ? 127.0f / amax : 0.0f,
                                                 amax / 127.0f, lut.data() + t * lut_stride,
+                                                lut.data() + t * lut_stride + hi_offset,
                                                 scale.data() + t * blocks, sum.data() + t * blocks);
       } else {
         lutbuild::BuildKernels().back().fn(s.k, s.group, xt, lut.data() + t * lut_stride,
@@ -82,8 +84,10 @@ struct TokenTables {
       }
     }
   }
-  Tables view() const { return {lut.data(), lut_stride, scale.data(), sum.data(), blocks}; }
-  size_t lut_stride, blocks;
+  Tables view() const {
+    return {lut.data(), lut_stride, hi_offset, scale.data(), sum.data(), blocks};
+  }
+  size_t lut_stride, hi_offset, blocks;
   GuardedBuffer<uint8_t> lut;
   GuardedBuffer<float> scale, sum;
 };
