@@ -6,14 +6,33 @@
 namespace lutra::kernels::lutgemm {
 namespace {
 
-#define K(fn, isa, bits, nr, exact) \
-  { "lutra_lutgemm_" #fn, isa, bits, 32, nr, 4, exact, fn }
-#define K_BITS(b)                                            \
-  K(w##b##_32x1g4__scalar, arch::kLevelScalar, b, 1, false), \
-      K(w##b##a8_32x1g4__scalar, arch::kLevelScalar, b, 1, true),
+#define K(fn, isa, bits, nr, exact) {"lutra_lutgemm_" #fn, isa, bits, 32, nr, 4, exact, fn},
+
+// Per ISA group: the bit width's quantized and exact variants, or nothing when not compiled.
+#if LUTRA_HAVE_AVX512
+#define K_AVX512(b)                                         \
+  K(w##b##_32x4g4__avx512, arch::kLevelAVX512, b, 4, false) \
+  K(w##b##a8_32x2g4__avx512, arch::kLevelAVX512, b, 2, true)
+#else
+#define K_AVX512(b)
+#endif
+#if LUTRA_HAVE_AVX2
+#define K_AVX2(b)                                       \
+  K(w##b##_32x2g4__avx2, arch::kLevelAVX2, b, 2, false) \
+  K(w##b##a8_32x1g4__avx2, arch::kLevelAVX2, b, 1, true)
+#else
+#define K_AVX2(b)
+#endif
+#define K_SCALAR(b)                                         \
+  K(w##b##_32x1g4__scalar, arch::kLevelScalar, b, 1, false) \
+  K(w##b##a8_32x1g4__scalar, arch::kLevelScalar, b, 1, true)
+#define K_BITS(b) K_AVX512(b) K_AVX2(b) K_SCALAR(b)
 
 const GemmKernel kGemm[] = {K_BITS(1) K_BITS(2) K_BITS(3) K_BITS(4)};
 
+#undef K_SCALAR
+#undef K_AVX2
+#undef K_AVX512
 #undef K_BITS
 #undef K
 

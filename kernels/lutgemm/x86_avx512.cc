@@ -1,0 +1,213 @@
+// AVX-512BW lookup GEMM: one 64-byte load = 4 quads of one plane for 32 rows; vpshufb looks up
+// 64 nibbles in the 4 quads' tables (one per 128-bit lane). Lookups are accumulated as whole
+// 16-bit words of offset-binary bytes and split into rows only at the end of a run
+// (docs/lut-format.md §4 has the overflow proof). Each weight load serves NB tokens.
+// GCC 12 reports the _mm512_undefined_*() placeholders inside its own intrinsics (shuffle,
+// extract, widening conversions) as maybe-uninitialized; the values are never read.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+#include <immintrin.h>
+
+#include <algorithm>
+
+#include "kernels/lutgemm/variants.h"
+
+namespace lutra::kernels::lutgemm {
+namespace {
+
+using packw::kTileRows;
+
+// Quads per int16 run: (2^b − 1)·255·R ≤ 65535 (docs/lut-format.md §4).
+template <int B>
+constexpr size_t kRunQuads = B == 4 ? 16 : 32;
+
+// Word sums of one table's lookups for the low-nibble rows (0..15) and the high-nibble rows.
+struct Acc {
+  __m512i a_lo, h_lo, a_hi, h_hi;
+};
+
+static inline void Zero(Acc& a) {
+  a.a_lo = a.h_lo = a.a_hi = a.h_hi = _mm512_setzero_si512();
+}
+
+static inline void Add(Acc& a, __m512i r_lo, __m512i r_hi) {
+  a.a_lo = _mm512_add_epi16(a.a_lo, r_lo);
+  a.h_lo = _mm512_add_epi16(a.h_lo, _mm512_srli_epi16(r_lo, 8));
+  a.a_hi = _mm512_add_epi16(a.a_hi, r_hi);
+  a.h_hi = _mm512_add_epi16(a.h_hi, _mm512_srli_epi16(r_hi, 8));
+}
+
+static inline void Double(Acc& a) {
+  a.a_lo = _mm512_add_epi16(a.a_lo, a.a_lo);
+  a.h_lo = _mm512_add_epi16(a.h_lo, a.h_lo);
+  a.a_hi = _mm512_add_epi16(a.a_hi, a.a_hi);
+  a.h_hi = _mm512_add_epi16(a.h_hi, a.h_hi);
+}
+
+// Word sums A (all bytes) and H (odd bytes) over 4 lanes → per-row int32 sums of rows 0..15:
+// even bytes are rows 0..7, odd bytes rows 8..15 (ρ in docs/lut-format.md).
+static inline __m512i Fold(__m512i a, __m512i h) {
+  const __m512i e = _mm512_sub_epi16(a, _mm512_slli_epi16(h, 8));
+  const __m512i lo = _mm512_shuffle_i64x2(e, h, _MM_SHUFFLE(1, 0, 1, 0));
+  const __m512i hi = _mm512_shuffle_i64x2(e, h, _MM_SHUFFLE(3, 2, 3, 2));
+  __m512i s = _mm512_add_epi16(lo, hi);  // E0+E2, E1+E3, H0+H2, H1+H3
+  s = _mm512_shuffle_i64x2(s, s, _MM_SHUFFLE(3, 1, 2, 0));
+  const __m256i r = _mm256_add_epi16(_mm512_castsi512_si256(s), _mm512_extracti64x4_epi64(s, 1));
+  return _mm512_cvtepu16_epi32(r);
+}
+
+template <int B, bool Exact, int NB>
+static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, float* y,
+                  size_t y_stride) {
+  const packw::Shape& s = w.shape;
+  const size_t groups = packw::Groups(s), quads = s.group / 4;
+  const size_t run = std::min(quads, kRunQuads<B>), runs = quads / run;
+  constexpr int kMaxCode = (1 << B) - 1;
+  const __m512i nib = _mm512_set1_epi8(0x0F);
+  // Offset binary: every run adds 128·(2^b − 1)·run to each row (lo tables in exact mode
+  // carry no offset; the hi tables do).
+  const __m512i offset = _mm512_set1_epi32(int(128 * kMaxCode * run));
+
+  alignas(64) float yacc[NB][kTileRows] = {};
+  alignas(64) int32_t iacc[NB][kTileRows] = {};
+  const uint8_t* lut[NB];
+  for (int t = 0; t < NB; ++t) lut[t] = tb.lut + (t0 + t) * tb.lut_stride;
+
+  for (size_t g = 0; g < groups; ++g) {
+    __m512i gsum[NB][2];
+    for (int t = 0; t < NB; ++t) gsum[t][0] = gsum[t][1] = _mm512_setzero_si512();
+    const uint8_t* group_bits = w.data.bits + (tile * groups + g) * B * quads * 16;
+    for (size_t r = 0; r < runs; ++r) {
+      Acc acc[NB], acc_hi[Exact ? NB : 1];
+      for (int t = 0; t < NB; ++t) Zero(acc[t]);
+      if constexpr (Exact) {
+        for (int t = 0; t < NB; ++t) Zero(acc_hi[t]);
+      }
+      for (int slot = 0; slot < B; ++slot) {
+        if (slot != 0) {
+          for (int t = 0; t < NB; ++t) Double(acc[t]);
+          if constexpr (Exact) {
+            for (int t = 0; t < NB; ++t) Double(acc_hi[t]);
+          }
+        }
+        const uint8_t* wp = group_bits + (slot * quads + r * run) * 16;
+        const size_t table0 = (g * quads + r * run) * 16;
+        for (size_t c = 0; c < run; c += 4) {
+          const __m512i wv = _mm512_loadu_si512(wp + c * 16);
+          const __m512i i_lo = _mm512_and_si512(wv, nib);
+          const __m512i i_hi = _mm512_and_si512(_mm512_srli_epi16(wv, 4), nib);
+          for (int t = 0; t < NB; ++t) {
+            const uint8_t* tp = lut[t] + table0 + c * 16;
+            const __m512i tab = _mm512_loadu_si512(tp);
+            Add(acc[t], _mm512_shuffle_epi8(tab, i_lo), _mm512_shuffle_epi8(tab, i_hi));
+            if constexpr (Exact) {
+              const __m512i tab_hi = _mm512_loadu_si512(tp + tb.hi_offset);
+              Add(acc_hi[t], _mm512_shuffle_epi8(tab_hi, i_lo), _mm512_shuffle_epi8(tab_hi, i_hi));
+            }
+          }
+        }
+      }
+      for (int t = 0; t < NB; ++t) {
+        __m512i lo = Fold(acc[t].a_lo, acc[t].h_lo), hi = Fold(acc[t].a_hi, acc[t].h_hi);
+        if constexpr (Exact) {
+          const __m512i h0 = _mm512_sub_epi32(Fold(acc_hi[t].a_lo, acc_hi[t].h_lo), offset);
+          const __m512i h1 = _mm512_sub_epi32(Fold(acc_hi[t].a_hi, acc_hi[t].h_hi), offset);
+          lo = _mm512_add_epi32(lo, _mm512_slli_epi32(h0, 8));
+          hi = _mm512_add_epi32(hi, _mm512_slli_epi32(h1, 8));
+        } else {
+          lo = _mm512_sub_epi32(lo, offset);
+          hi = _mm512_sub_epi32(hi, offset);
+        }
+        gsum[t][0] = _mm512_add_epi32(gsum[t][0], lo);
+        gsum[t][1] = _mm512_add_epi32(gsum[t][1], hi);
+      }
+    }
+    const size_t si = (tile * groups + g) * kTileRows;
+    for (int t = 0; t < NB; ++t) {
+      const size_t bi = (t0 + t) * tb.block_stride + g;
+      const float tscale = tb.scale[bi], tsum = tb.sum[bi];
+      for (int h = 0; h < 2; ++h) {
+        const __m512 sc = _mm512_loadu_ps(w.data.scale + si + 16 * h);
+        if constexpr (Exact) {
+          __m512i i2 = gsum[t][h];
+          if (s.asymmetric) {
+            const __m512i z = _mm512_cvtepu8_epi32(
+                _mm_loadu_si128(reinterpret_cast<const __m128i*>(w.data.zero + si + 16 * h)));
+            const __m512i coef =
+                _mm512_sub_epi32(_mm512_set1_epi32(kMaxCode), _mm512_add_epi32(z, z));
+            i2 = _mm512_add_epi32(i2, _mm512_mullo_epi32(coef, _mm512_set1_epi32(int(tsum))));
+          }
+          if (w.uniform_scale) {
+            _mm512_store_si512(iacc[t] + 16 * h,
+                               _mm512_add_epi32(_mm512_load_si512(iacc[t] + 16 * h), i2));
+          } else {
+            const __m512 term = _mm512_mul_ps(
+                _mm512_mul_ps(_mm512_cvtepi32_ps(i2), _mm512_mul_ps(sc, _mm512_set1_ps(tscale))),
+                _mm512_set1_ps(0.5f));
+            _mm512_store_ps(yacc[t] + 16 * h,
+                            _mm512_add_ps(_mm512_load_ps(yacc[t] + 16 * h), term));
+          }
+        } else {
+          __m512 acc = _mm512_load_ps(yacc[t] + 16 * h);
+          acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(gsum[t][h]),
+                                _mm512_mul_ps(sc, _mm512_set1_ps(0.5f * tscale)), acc);
+          if (s.asymmetric) {
+            acc = _mm512_fmadd_ps(_mm512_loadu_ps(w.data.bias + si + 16 * h), _mm512_set1_ps(tsum),
+                                  acc);
+          }
+          _mm512_store_ps(yacc[t] + 16 * h, acc);
+        }
+      }
+    }
+  }
+
+  const size_t row0 = tile * kTileRows;
+  const size_t rows = std::min(kTileRows, s.m - row0);
+  for (int t = 0; t < NB; ++t) {
+    float* yt = y + (t0 + t) * y_stride + row0;
+    for (int h = 0; h < 2; ++h) {
+      if (rows <= size_t(16 * h)) break;
+      const size_t cnt = std::min<size_t>(16, rows - 16 * h);
+      const __mmask16 mask = __mmask16((uint32_t{1} << cnt) - 1);
+      __m512 v = _mm512_load_ps(yacc[t] + 16 * h);
+      if (Exact && w.uniform_scale) {
+        const size_t si0 = tile * groups * kTileRows + 16 * h;
+        const float act = tb.scale[(t0 + t) * tb.block_stride];
+        v = _mm512_mul_ps(
+            _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_load_si512(iacc[t] + 16 * h)),
+                          _mm512_mul_ps(_mm512_loadu_ps(w.data.scale + si0), _mm512_set1_ps(act))),
+            _mm512_set1_ps(0.5f));
+      }
+      _mm512_mask_storeu_ps(yt + 16 * h, mask, v);
+    }
+  }
+}
+
+template <int B, bool Exact, int NB>
+static void Gemm(const Weights& w, const Tables& tb, size_t n, size_t tile_begin, size_t tile_end,
+                 float* y, size_t y_stride) {
+  for (size_t tile = tile_begin; tile < tile_end; ++tile) {
+    size_t t = 0;
+    for (; t + NB <= n; t += NB) Block<B, Exact, NB>(w, tb, t, tile, y, y_stride);
+    for (; t < n; ++t) Block<B, Exact, 1>(w, tb, t, tile, y, y_stride);
+  }
+}
+
+}  // namespace
+
+#define LUTRA_AVX512_GEMM(b)                                                                      \
+  void w##b##_32x4g4__avx512(const Weights& w, const Tables& t, size_t n, size_t tb, size_t te,   \
+                             float* y, size_t ys) {                                               \
+    Gemm<b, false, 4>(w, t, n, tb, te, y, ys);                                                    \
+  }                                                                                               \
+  void w##b##a8_32x2g4__avx512(const Weights& w, const Tables& t, size_t n, size_t tb, size_t te, \
+                               float* y, size_t ys) {                                             \
+    Gemm<b, true, 2>(w, t, n, tb, te, y, ys);                                                     \
+  }
+LUTRA_AVX512_GEMM(1)
+LUTRA_AVX512_GEMM(2)
+LUTRA_AVX512_GEMM(3)
+LUTRA_AVX512_GEMM(4)
+#undef LUTRA_AVX512_GEMM
+
+}  // namespace lutra::kernels::lutgemm
