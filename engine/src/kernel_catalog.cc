@@ -1,6 +1,9 @@
 #include "engine/src/kernel_catalog.h"
 
 #include "kernels/common/select.h"
+#include "kernels/lutbuild/lutbuild.h"
+#include "kernels/lutgemm/lutgemm.h"
+#include "kernels/packw/packw.h"
 #include "kernels/vec/vec.h"
 
 namespace lutra::engine {
@@ -19,6 +22,23 @@ const char* SelectedOf(std::span<const Desc> table, arch::IsaSet features) {
   return d != nullptr ? d->name : "none";
 }
 
+// lutgemm selects per bit width and table mode, so each (bits, mode) is its own operation.
+template <uint32_t Bits, bool Exact>
+const char* LutGemmSelected(arch::IsaSet f) {
+  const auto* k = kernels::lutgemm::Select(f, Bits, Exact);
+  return k != nullptr ? k->name : "none";
+}
+template <uint32_t Bits, bool Exact>
+std::vector<KernelVariant> LutGemmList() {
+  std::vector<KernelVariant> out;
+  for (const auto& k : kernels::lutgemm::GemmKernels()) {
+    if (k.bits == Bits && k.exact == Exact) out.push_back({k.name, k.isa});
+  }
+  return out;
+}
+#define LUTRA_LUTGEMM_OP(op_name, bits, exact) \
+  KernelOp { op_name, LutGemmSelected<bits, exact>, LutGemmList<bits, exact> }
+
 // One entry per registry function; the lambdas adapt each registry to the uniform shape.
 #define LUTRA_OP(op_name, registry)                                          \
   KernelOp {                                                                 \
@@ -33,9 +53,22 @@ const KernelOp kOps[] = {
     LUTRA_OP("vec.add", kernels::vec::AddKernels),
     LUTRA_OP("vec.mul", kernels::vec::MulKernels),
     LUTRA_OP("vec.silu", kernels::vec::SiluKernels),
+    LUTRA_OP("packw.pack", kernels::packw::PackKernels),
+    LUTRA_OP("packw.unpack", kernels::packw::UnpackKernels),
+    LUTRA_OP("lutbuild.f32", kernels::lutbuild::BuildKernels),
+    LUTRA_OP("lutbuild.a8", kernels::lutbuild::BuildExactKernels),
+    LUTRA_LUTGEMM_OP("lutgemm.w1", 1, false),
+    LUTRA_LUTGEMM_OP("lutgemm.w2", 2, false),
+    LUTRA_LUTGEMM_OP("lutgemm.w3", 3, false),
+    LUTRA_LUTGEMM_OP("lutgemm.w4", 4, false),
+    LUTRA_LUTGEMM_OP("lutgemm.w1a8", 1, true),
+    LUTRA_LUTGEMM_OP("lutgemm.w2a8", 2, true),
+    LUTRA_LUTGEMM_OP("lutgemm.w3a8", 3, true),
+    LUTRA_LUTGEMM_OP("lutgemm.w4a8", 4, true),
 };
 
 #undef LUTRA_OP
+#undef LUTRA_LUTGEMM_OP
 
 }  // namespace
 

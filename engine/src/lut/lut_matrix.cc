@@ -1,0 +1,177 @@
+#include "engine/src/lut/lut_matrix.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+namespace lutra::engine::lut {
+
+using kernels::packw::Groups;
+using kernels::packw::PaddedK;
+using kernels::packw::RoundUp;
+using kernels::packw::Tiles;
+
+AlignedBytes::AlignedBytes(size_t bytes) : size_(bytes) {
+  const size_t alloc = RoundUp(std::max<size_t>(bytes, 1), 64);
+  void* p = std::aligned_alloc(64, alloc);
+  if (p == nullptr) throw std::bad_alloc();
+  std::memset(p, 0, alloc);
+  data_.reset(static_cast<uint8_t*>(p));
+}
+
+void AlignedBytes::Free::operator()(uint8_t* p) const {
+  std::free(p);
+}
+
+bool LutMatrix::Create(const QuantizedMatrix& q, arch::IsaSet features, Activations mode,
+                       LutMatrix* out, std::string* error) {
+  const auto* gemm =
+      kernels::lutgemm::Select(features, q.shape.bits, mode == Activations::kInt8Exact);
+  if (gemm == nullptr) {
+    *error = "lut: no lookup kernel for " + std::to_string(q.shape.bits) + "-bit weights";
+    return false;
+  }
+  return CreateWith(q, features, gemm, out, error);
+}
+
+bool LutMatrix::CreateWith(const QuantizedMatrix& q, arch::IsaSet features,
+                           const kernels::lutgemm::GemmKernel* gemm, LutMatrix* out,
+                           std::string* error) {
+  const kernels::packw::Shape& s = q.shape;
+  if (const char* msg = kernels::packw::Validate(s)) {
+    *error = std::string("lut: ") + msg;
+    return false;
+  }
+  const size_t groups = Groups(s);
+  if (q.q.size() != s.m * s.k || q.scale.size() != s.m * groups ||
+      (s.asymmetric && q.zero.size() != s.m * groups)) {
+    *error = "lut: quantized matrix arrays do not match its shape";
+    return false;
+  }
+  if (gemm == nullptr || gemm->bits != s.bits || !arch::Supports(features, gemm->isa)) {
+    *error = "lut: the GEMM variant does not match the matrix bit width or this CPU";
+    return false;
+  }
+  const int max_code = (1 << s.bits) - 1;
+  for (uint8_t v : q.q) {
+    if (v > max_code) {
+      *error =
+          "lut: code " + std::to_string(v) + " does not fit " + std::to_string(s.bits) + " bits";
+      return false;
+    }
+  }
+  for (uint8_t z : q.zero) {
+    if (z > max_code) {
+      *error = "lut: zero point " + std::to_string(z) + " out of range";
+      return false;
+    }
+  }
+  if (gemm->exact && q.uniform_scale) {
+    for (size_t r = 0; r < s.m; ++r) {
+      for (size_t g = 1; g < groups; ++g) {
+        if (q.scale[r * groups + g] != q.scale[r * groups]) {
+          *error = "lut: uniform_scale set but row " + std::to_string(r) + " has several scales";
+          return false;
+        }
+      }
+    }
+  }
+  const auto pack = kernels::packw::Select(features).pack;
+  const size_t count = kernels::packw::ScaleCount(s);
+  LutMatrix m;
+  m.bits_ = AlignedBytes(kernels::packw::BitsBytes(s));
+  m.scale_ = AlignedBytes(count * sizeof(float));
+  m.bias_ = AlignedBytes(count * sizeof(float));
+  if (s.asymmetric) m.zero_ = AlignedBytes(count);
+  pack->fn(s, q.view(),
+           {m.bits_.data(), reinterpret_cast<float*>(m.scale_.data()),
+            reinterpret_cast<float*>(m.bias_.data()), s.asymmetric ? m.zero_.data() : nullptr});
+  m.weights_.shape = s;
+  m.weights_.data = {m.bits_.data(), reinterpret_cast<const float*>(m.scale_.data()),
+                     reinterpret_cast<const float*>(m.bias_.data()),
+                     s.asymmetric ? m.zero_.data() : nullptr};
+  m.weights_.uniform_scale = q.uniform_scale;
+  m.gemm_ = gemm;
+  const auto build = kernels::lutbuild::Select(features);
+  m.build_ = build.quantized->fn;
+  m.build_exact_ = build.exact->fn;
+  *out = std::move(m);
+  return true;
+}
+
+size_t LutMatrix::PackedBytes() const {
+  const auto& s = weights_.shape;
+  const size_t count = kernels::packw::ScaleCount(s);
+  return kernels::packw::BitsBytes(s) + count * sizeof(float) * (s.asymmetric ? 2 : 1) +
+         (s.asymmetric ? count : 0);
+}
+
+uint8_t* LutScratch::Reserve(size_t bytes) {
+  if (buffer_.size() < bytes) buffer_ = AlignedBytes(bytes);
+  return buffer_.data();
+}
+
+void Multiply(const LutMatrix& w, size_t n, const float* x, float* y, ThreadPool& pool,
+              LutScratch& scratch) {
+  if (n == 0) return;
+  const auto& s = w.weights_.shape;
+  const bool exact = w.exact();
+  const size_t groups = Groups(s), quads = PaddedK(s) / 4;
+  const size_t lut_stride = RoundUp(quads * (exact ? 32 : 16), 64);
+  const size_t floats = RoundUp(groups, 16);
+  uint8_t* base = scratch.Reserve(n * (lut_stride + 2 * floats * sizeof(float) + 64));
+  uint8_t* lut = base;
+  float* tscale = reinterpret_cast<float*>(base + n * lut_stride);
+  float* tsum = tscale + n * floats;
+  float* act_scale = tsum + n * floats;  // exact mode: act scale, then inverse, per token
+
+  // Exact mode needs the token's absmax before any block can be quantized.
+  if (exact) {
+    for (size_t t = 0; t < n; ++t) {
+      float amax = 0.0f;
+      const float* xt = x + t * s.k;
+      for (size_t i = 0; i < s.k; ++i) amax = std::max(amax, std::fabs(xt[i]));
+      act_scale[2 * t] = amax / 127.0f;
+      act_scale[2 * t + 1] = amax > 0.0f ? 127.0f / amax : 0.0f;
+    }
+  }
+
+  // Tables: one task per (token, slice of groups). Long rows are split so that a single
+  // token's tables are built by all threads; slices are whole groups (= table blocks).
+  const size_t threads = pool.threads();
+  const size_t min_groups = std::max<size_t>(1, 1024 / s.group);
+  size_t slices = threads > 1 && n < threads ? std::min(threads, groups / min_groups) : 1;
+  slices = std::max<size_t>(slices, 1);
+  const size_t per_slice = (groups + slices - 1) / slices;
+  slices = (groups + per_slice - 1) / per_slice;
+  pool.ParallelFor(n * slices, [&](size_t task) {
+    const size_t t = task / slices, g0 = (task % slices) * per_slice;
+    const size_t g1 = std::min(groups, g0 + per_slice);
+    const size_t k0 = g0 * s.group, k1 = std::min(s.k, g1 * s.group);
+    const float* xt = x + t * s.k + k0;
+    uint8_t* tl = lut + t * lut_stride + k0 / 4 * 16;
+    float* sc = tscale + t * floats + g0;
+    float* sm = tsum + t * floats + g0;
+    if (exact) {
+      w.build_exact_(k1 - k0, s.group, xt, act_scale[2 * t + 1], act_scale[2 * t], tl,
+                     tl + quads * 16, sc, sm);
+    } else {
+      w.build_(k1 - k0, s.group, xt, tl, sc, sm);
+    }
+  });
+
+  const kernels::lutgemm::Tables tables{lut, lut_stride, quads * 16, tscale, tsum, floats};
+  const size_t tiles = Tiles(s);
+  // A few chunks per thread balance uneven progress without splitting tiles too finely.
+  const size_t chunks = threads > 1 ? std::min(tiles, threads * 4) : 1;
+  const size_t per_chunk = (tiles + chunks - 1) / chunks;
+  const auto fn = w.gemm_->fn;
+  pool.ParallelFor((tiles + per_chunk - 1) / per_chunk, [&](size_t c) {
+    const size_t t0 = c * per_chunk, t1 = std::min(tiles, t0 + per_chunk);
+    fn(w.weights_, tables, n, t0, t1, y, s.m);
+  });
+}
+
+}  // namespace lutra::engine::lut

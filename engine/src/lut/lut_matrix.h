@@ -1,0 +1,86 @@
+// The LUT GEMM as the runtime calls it: a LutMatrix holds packed low-bit weights and the
+// kernels chosen for one feature set; Multiply() computes y[n, m] = x[n, k]·Wᵀ with the
+// activation tables built once per token (split over K across threads when K is long) and
+// shared by all threads, and the output rows split across the pool.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "arch/isa.h"
+#include "engine/src/lut/quantize.h"
+#include "engine/src/threadpool.h"
+#include "kernels/lutbuild/lutbuild.h"
+#include "kernels/lutgemm/lutgemm.h"
+#include "kernels/packw/packw.h"
+
+namespace lutra::engine::lut {
+
+// 64-byte aligned, zero-initialised byte storage.
+class AlignedBytes {
+ public:
+  AlignedBytes() = default;
+  explicit AlignedBytes(size_t bytes);
+  uint8_t* data() { return data_.get(); }
+  const uint8_t* data() const { return data_.get(); }
+  size_t size() const { return size_; }
+
+ private:
+  struct Free {
+    void operator()(uint8_t* p) const;
+  };
+  std::unique_ptr<uint8_t, Free> data_;
+  size_t size_ = 0;
+};
+
+class LutScratch;
+
+enum class Activations {
+  kQuantizedTables,  // fp32 activations, int8 tables with a scale per group (lossy, any b)
+  kInt8Exact,        // per-token absmax int8 activations, exact int16 tables (W·A8 lossless)
+};
+
+class LutMatrix {
+ public:
+  // Packs `q` and selects the kernels for `features`. False (with a message) on a bad shape.
+  static bool Create(const QuantizedMatrix& q, arch::IsaSet features, Activations mode,
+                     LutMatrix* out, std::string* error);
+  // Like Create, with a given GEMM variant (benchmarks and tests of one variant).
+  static bool CreateWith(const QuantizedMatrix& q, arch::IsaSet features,
+                         const kernels::lutgemm::GemmKernel* gemm, LutMatrix* out,
+                         std::string* error);
+
+  size_t rows() const { return weights_.shape.m; }
+  size_t cols() const { return weights_.shape.k; }
+  const kernels::lutgemm::Weights& weights() const { return weights_; }
+  const kernels::lutgemm::GemmKernel& gemm() const { return *gemm_; }
+  bool exact() const { return gemm_->exact; }
+  // Bytes of packed data one multiplication streams (bits, scales, bias, zero points).
+  size_t PackedBytes() const;
+
+ private:
+  friend void Multiply(const LutMatrix&, size_t, const float*, float*, ThreadPool&, LutScratch&);
+  kernels::lutgemm::Weights weights_{};
+  const kernels::lutgemm::GemmKernel* gemm_ = nullptr;
+  kernels::lutbuild::BuildFn build_ = nullptr;
+  kernels::lutbuild::BuildExactFn build_exact_ = nullptr;
+  AlignedBytes bits_, scale_, bias_, zero_;
+};
+
+// Per-call working memory (the tables of n tokens); grows on demand, reusable across calls
+// and matrices. Not shared between concurrent Multiply calls.
+class LutScratch {
+ public:
+  uint8_t* Reserve(size_t bytes);
+
+ private:
+  AlignedBytes buffer_;
+};
+
+// y[t·m + row] = Σ_k W[row, k]·x[t·k + col] for t < n (x: n×k row-major, y: n×m row-major).
+void Multiply(const LutMatrix& w, size_t n, const float* x, float* y, ThreadPool& pool,
+              LutScratch& scratch);
+
+}  // namespace lutra::engine::lut

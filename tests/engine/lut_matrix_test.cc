@@ -1,0 +1,239 @@
+// The LUT driver and quantizers: Multiply() with 1 and 2 threads, every table mode and bit
+// width, against the double-precision reference on the quantized matrix; quantizer error
+// bounds; errors for bad input.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cfloat>
+#include <cmath>
+
+#include "engine/src/lut/lut_matrix.h"
+#include "engine/src/lut/quantize.h"
+#include "kernels/lutgemm/reference.h"
+#include "tests/testing/rng.h"
+#include "tests/testing/variant_log.h"
+
+namespace lutra::engine::lut {
+namespace {
+
+using testing::Rng;
+
+std::vector<float> RandomWeights(Rng& rng, size_t count) {
+  std::vector<float> w(count);
+  for (auto& v : w) v = rng.Normal(0.0f, 0.05f);
+  return w;
+}
+
+TEST(LutQuantize, RtnErrorWithinHalfStep) {
+  Rng rng(41);
+  const size_t m = 9, k = 300;
+  const auto w = RandomWeights(rng, m * k);
+  for (uint32_t bits = 1; bits <= 4; ++bits) {
+    for (bool asym : {false, true}) {
+      QuantizedMatrix q;
+      std::string error;
+      ASSERT_TRUE(QuantizeRtn(w.data(), m, k, bits, 64, asym, &q, &error)) << error;
+      const size_t groups = kernels::packw::Groups(q.shape);
+      const float half = 0.5f * float((1 << bits) - 1);
+      for (size_t r = 0; r < m; ++r) {
+        for (size_t c = 0; c < k; ++c) {
+          const size_t g = c / 64;
+          const float s = q.scale[r * groups + g];
+          const float z = asym ? float(q.zero[r * groups + g]) : half;
+          const float deq = s * (float(q.q[r * k + c]) - z);
+          // Round to nearest inside the range: half a step, plus fp32 rounding of w/s.
+          ASSERT_LE(std::fabs(deq - w[r * k + c]), 0.5f * s * (1.0f + 1e-5f) + 1e-7f)
+              << "b=" << bits << " asym=" << asym << " r=" << r << " c=" << c;
+        }
+      }
+    }
+  }
+}
+
+TEST(LutQuantize, TernaryAbsmean) {
+  Rng rng(42);
+  const size_t m = 5, k = 130;
+  const auto w = RandomWeights(rng, m * k);
+  for (bool per_tensor : {false, true}) {
+    QuantizedMatrix q;
+    std::string error;
+    ASSERT_TRUE(QuantizeTernary(w.data(), m, k, 32, per_tensor, &q, &error)) << error;
+    EXPECT_TRUE(q.ternary);
+    EXPECT_EQ(q.uniform_scale, per_tensor);
+    const size_t groups = kernels::packw::Groups(q.shape);
+    double tensor_mean = 0.0;
+    for (float v : w) tensor_mean += std::fabs(v);
+    tensor_mean /= double(w.size());
+    for (size_t r = 0; r < m; ++r) {
+      for (size_t g = 0; g < groups; ++g) {
+        double mean = 0.0;
+        const size_t c1 = std::min(k, (g + 1) * 32);
+        for (size_t c = g * 32; c < c1; ++c) mean += std::fabs(w[r * k + c]);
+        mean /= double(c1 - g * 32);
+        const double want = per_tensor ? tensor_mean : mean;
+        ASSERT_NEAR(q.scale[r * groups + g], want, 1e-6 * want);
+        ASSERT_EQ(q.zero[r * groups + g], 1);
+        for (size_t c = g * 32; c < c1; ++c) {
+          const float s = q.scale[r * groups + g];
+          const int want_q = std::clamp(int(std::nearbyint(w[r * k + c] / s)), -1, 1) + 1;
+          ASSERT_EQ(q.q[r * k + c], want_q);
+        }
+      }
+    }
+  }
+}
+
+TEST(LutQuantize, RejectsBadInput) {
+  std::vector<float> w(64, 0.1f);
+  QuantizedMatrix q;
+  std::string error;
+  EXPECT_FALSE(QuantizeRtn(w.data(), 1, 64, 5, 32, false, &q, &error));
+  EXPECT_NE(error.find("bit width"), std::string::npos) << error;
+  EXPECT_FALSE(QuantizeRtn(w.data(), 1, 64, 2, 16, false, &q, &error));
+  EXPECT_NE(error.find("group"), std::string::npos) << error;
+  w[3] = std::nanf("");
+  EXPECT_FALSE(QuantizeRtn(w.data(), 1, 64, 2, 32, false, &q, &error));
+  EXPECT_NE(error.find("not finite"), std::string::npos) << error;
+}
+
+// Tolerance of quantized-table mode (docs/lut-format.md §2): per group
+// |s|·(2^b − 1)/2·(G/4)·λ·(1/2 + 2032ε) with λ = max quad Σ|x| / 127, plus fp32 terms.
+double QuantizedBound(const QuantizedMatrix& q, const float* x, size_t row) {
+  const auto& s = q.shape;
+  const size_t groups = kernels::packw::Groups(s);
+  const double two_b = double((1 << s.bits) - 1);
+  double bound = 0.0, mag = 0.0;
+  for (size_t g = 0; g < groups; ++g) {
+    double maxsum = 0.0, abs_x = 0.0;
+    for (size_t j = 0; j < s.group / 4; ++j) {
+      double a = 0.0;
+      for (size_t u = 0; u < 4; ++u) {
+        const size_t c = g * s.group + 4 * j + u;
+        if (c < s.k) a += std::fabs(x[c]);
+      }
+      abs_x += a;
+      maxsum = std::max(maxsum, a);
+    }
+    const double sc = std::fabs(q.scale[row * groups + g]);
+    const double lookups = two_b / 2 * (s.group / 4) * maxsum / 127.0;
+    bound += sc * lookups * (0.5 + 2032 * FLT_EPSILON) +
+             sc * two_b * (s.group + 2) * FLT_EPSILON * abs_x;
+    mag += sc * lookups * 127.0 + sc * two_b * abs_x;
+  }
+  return bound + (groups + 4) * 4 * FLT_EPSILON * mag;
+}
+
+struct DriverCase {
+  uint32_t bits;  // 5 = ternary
+  Activations mode;
+  bool per_tensor;
+};
+
+std::string CaseName(const DriverCase& c) {
+  static const char* const kBits[] = {"", "w1", "w2", "w3", "w4", "ternary"};
+  std::string name = kBits[c.bits];
+  name.append(c.mode == Activations::kInt8Exact ? "_exact" : "_tables");
+  if (c.per_tensor) name.append("_per_tensor");
+  return name;
+}
+
+class LutMultiplyTest : public ::testing::TestWithParam<DriverCase> {};
+
+TEST_P(LutMultiplyTest, MatchesReferenceWithOneAndTwoThreads) {
+  const DriverCase c = GetParam();
+  Rng rng(43);
+  const arch::IsaSet host = testing::TestFeatures();
+  for (arch::IsaSet features : {arch::kLevelScalar, host & arch::kLevelAVX2, host}) {
+    for (size_t threads : {1u, 2u}) {
+      ThreadPool pool(threads);
+      for (size_t m : {33u, 100u}) {
+        for (size_t k : {200u, 2600u}) {
+          for (size_t n : {1u, 3u, 17u}) {
+            const auto w = RandomWeights(rng, m * k);
+            QuantizedMatrix q;
+            std::string error;
+            const bool ok = c.bits == 5
+                                ? QuantizeTernary(w.data(), m, k, 64, c.per_tensor, &q, &error)
+                                : QuantizeRtn(w.data(), m, k, c.bits, 128, true, &q, &error);
+            ASSERT_TRUE(ok) << error;
+            LutMatrix mat;
+            ASSERT_TRUE(LutMatrix::Create(q, features, c.mode, &mat, &error)) << error;
+            std::vector<float> x(n * k);
+            for (auto& v : x) v = rng.Normal(0.0f, 1.0f);
+            std::vector<float> y(n * m, -1.0f);
+            LutScratch scratch;
+            Multiply(mat, n, x.data(), y.data(), pool, scratch);
+            const std::string where =
+                std::string(mat.gemm().name) + " threads=" + std::to_string(threads) +
+                " m=" + std::to_string(m) + " k=" + std::to_string(k) + " n=" + std::to_string(n);
+            if (c.mode == Activations::kInt8Exact) {
+              const size_t groups = kernels::packw::Groups(q.shape);
+              std::vector<int64_t> i2(n * m * groups);
+              std::vector<float> act(n);
+              kernels::lutgemm::ReferenceExact(q.shape, q.view(), n, x.data(), i2.data(),
+                                               act.data());
+              for (size_t t = 0; t < n; ++t) {
+                for (size_t r = 0; r < m; ++r) {
+                  double want = 0.0, mag = 0.0;
+                  int64_t total = 0;
+                  for (size_t g = 0; g < groups; ++g) {
+                    const int64_t v = i2[(t * m + r) * groups + g];
+                    total += v;
+                    const double term = double(v) * double(q.scale[r * groups + g] * act[t]) * 0.5;
+                    want += term;
+                    mag += std::fabs(term);
+                  }
+                  if (q.uniform_scale) {
+                    // Lossless against W1.58A8: bit-identical to the exact integer, scaled once.
+                    ASSERT_EQ(y[t * m + r], float(total) * (q.scale[r * groups] * act[t]) * 0.5f)
+                        << where;
+                  } else {
+                    ASSERT_NEAR(y[t * m + r], want, (groups + 2) * 2 * FLT_EPSILON * mag) << where;
+                  }
+                }
+              }
+            } else {
+              std::vector<double> ref(n * m);
+              kernels::lutgemm::ReferenceGemm(q.shape, q.view(), n, x.data(), ref.data());
+              for (size_t t = 0; t < n; ++t) {
+                for (size_t r = 0; r < m; ++r) {
+                  ASSERT_NEAR(y[t * m + r], ref[t * m + r], QuantizedBound(q, x.data() + t * k, r))
+                      << where << " t=" << t << " r=" << r;
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, LutMultiplyTest,
+                         ::testing::Values(DriverCase{1, Activations::kQuantizedTables, false},
+                                           DriverCase{2, Activations::kQuantizedTables, false},
+                                           DriverCase{3, Activations::kQuantizedTables, false},
+                                           DriverCase{4, Activations::kQuantizedTables, false},
+                                           DriverCase{5, Activations::kQuantizedTables, false},
+                                           DriverCase{5, Activations::kInt8Exact, true},
+                                           DriverCase{5, Activations::kInt8Exact, false},
+                                           DriverCase{4, Activations::kInt8Exact, false}),
+                         [](const auto& info) { return CaseName(info.param); });
+
+TEST(LutMatrix, RejectsInconsistentInput) {
+  QuantizedMatrix q;
+  std::string error;
+  std::vector<float> w(64 * 64, 0.01f);
+  ASSERT_TRUE(QuantizeRtn(w.data(), 64, 64, 2, 32, false, &q, &error));
+  q.q[5] = 7;
+  LutMatrix mat;
+  EXPECT_FALSE(LutMatrix::Create(q, 0, Activations::kQuantizedTables, &mat, &error));
+  EXPECT_NE(error.find("does not fit"), std::string::npos) << error;
+  q.q[5] = 1;
+  q.scale.pop_back();
+  EXPECT_FALSE(LutMatrix::Create(q, 0, Activations::kQuantizedTables, &mat, &error));
+  EXPECT_NE(error.find("do not match"), std::string::npos) << error;
+}
+
+}  // namespace
+}  // namespace lutra::engine::lut
