@@ -11,6 +11,12 @@ namespace {
 
 const BuildKernel<BuildFn> kBuild[] = {
 #if LUTRA_HAVE_AVX512
+    K(f32_g4__avx512, arch::kLevelAVX512),
+#endif
+#if LUTRA_HAVE_AVX2
+    K(f32_g4__avx2, arch::kLevelAVX2),
+#endif
+#if LUTRA_HAVE_AVX512
 #endif
 #if LUTRA_HAVE_AVX2
 #endif

@@ -49,12 +49,13 @@ static inline void Fold(__m256i a, __m256i h, __m256i out[2]) {
   out[1] = _mm256_cvtepu16_epi32(_mm256_extracti128_si256(s, 1));
 }
 
-template <int B, bool Exact, int NB>
+template <int B, bool Exact, int NB, size_t G>
 static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, float* y,
                   size_t y_stride) {
   const packw::Shape& s = w.shape;
-  const size_t groups = packw::Groups(s), quads = s.group / 4;
-  const size_t run = std::min(quads, kRunQuads<B>), runs = quads / run;
+  // G is a template parameter so the run loops have constant trip counts (fully unrolled).
+  constexpr size_t quads = G / 4, run = std::min(quads, kRunQuads<B>), runs = quads / run;
+  const size_t groups = packw::Groups(s);
   constexpr int kMaxCode = (1 << B) - 1;
   const __m256i nib = _mm256_set1_epi8(0x0F);
   // Offset binary: every run adds 128·(2^b − 1)·run to each row (exact mode: hi tables only).
@@ -86,6 +87,7 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, fl
         }
         const uint8_t* wp = group_bits + (slot * quads + r * run) * 16;
         const size_t table0 = (g * quads + r * run) * 16;
+        #pragma GCC unroll 2
         for (size_t c = 0; c < run; c += 2) {
           const __m256i wv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wp + c * 16));
           const __m256i i_lo = _mm256_and_si256(wv, nib);
@@ -182,13 +184,26 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, fl
   }
 }
 
+template <int B, bool Exact, int NB, size_t G>
+static void Tiles(const Weights& w, const Tables& tb, size_t n, size_t tile_begin, size_t tile_end,
+                  float* y, size_t y_stride) {
+  for (size_t tile = tile_begin; tile < tile_end; ++tile) {
+    size_t t = 0;
+    for (; t + NB <= n; t += NB) Block<B, Exact, NB, G>(w, tb, t, tile, y, y_stride);
+    for (; t < n; ++t) Block<B, Exact, 1, G>(w, tb, t, tile, y, y_stride);
+  }
+}
+
 template <int B, bool Exact, int NB>
 static void Gemm(const Weights& w, const Tables& tb, size_t n, size_t tile_begin, size_t tile_end,
                  float* y, size_t y_stride) {
-  for (size_t tile = tile_begin; tile < tile_end; ++tile) {
-    size_t t = 0;
-    for (; t + NB <= n; t += NB) Block<B, Exact, NB>(w, tb, t, tile, y, y_stride);
-    for (; t < n; ++t) Block<B, Exact, 1>(w, tb, t, tile, y, y_stride);
+  switch (w.shape.group) {
+    case 32:
+      return Tiles<B, Exact, NB, 32>(w, tb, n, tile_begin, tile_end, y, y_stride);
+    case 64:
+      return Tiles<B, Exact, NB, 64>(w, tb, n, tile_begin, tile_end, y, y_stride);
+    default:
+      return Tiles<B, Exact, NB, 128>(w, tb, n, tile_begin, tile_end, y, y_stride);
   }
 }
 

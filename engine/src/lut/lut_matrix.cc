@@ -101,6 +101,26 @@ bool LutMatrix::CreateWith(const QuantizedMatrix& q, arch::IsaSet features,
   return true;
 }
 
+LutMatrix LutMatrix::Clone() const {
+  LutMatrix m;
+  auto copy = [](const AlignedBytes& from, AlignedBytes* to) {
+    *to = AlignedBytes(from.size());
+    if (from.size() != 0) std::memcpy(to->data(), from.data(), from.size());
+  };
+  copy(bits_, &m.bits_);
+  copy(scale_, &m.scale_);
+  copy(bias_, &m.bias_);
+  copy(zero_, &m.zero_);
+  m.weights_ = weights_;
+  m.weights_.data = {m.bits_.data(), reinterpret_cast<const float*>(m.scale_.data()),
+                     reinterpret_cast<const float*>(m.bias_.data()),
+                     weights_.data.zero != nullptr ? m.zero_.data() : nullptr};
+  m.gemm_ = gemm_;
+  m.build_ = build_;
+  m.build_exact_ = build_exact_;
+  return m;
+}
+
 size_t LutMatrix::PackedBytes() const {
   const auto& s = weights_.shape;
   const size_t count = kernels::packw::ScaleCount(s);

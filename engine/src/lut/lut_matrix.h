@@ -52,6 +52,9 @@ class LutMatrix {
                          const kernels::lutgemm::GemmKernel* gemm, LutMatrix* out,
                          std::string* error);
 
+  // A deep copy (separate packed buffers): benchmarks rotate through copies to stream from memory.
+  LutMatrix Clone() const;
+
   size_t rows() const { return weights_.shape.m; }
   size_t cols() const { return weights_.shape.k; }
   const kernels::lutgemm::Weights& weights() const { return weights_; }

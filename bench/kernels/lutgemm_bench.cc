@@ -1,0 +1,382 @@
+// LUT GEMV/GEMM through the threaded driver (lut::Multiply: table build + lookups), one
+// registration per lutgemm variant, and the baselines measured in the same run:
+//   lutgemm/<variant>/<weights>/<M>x<K>/n:<N>/t:<threads>/<in_cache|out_of_cache>
+//   dequant_dot/<weights>/<M>x<K>/n:<N>/t:1/in_cache   (dequantize a group to fp32, then dot)
+//   xnn_f32/<M>x<K>/n:<N>/t:<threads>/in_cache        (XNNPACK fully_connected_nc_f32)
+//   xnn_qs8/<M>x<K>/n:<N>/t:<threads>/in_cache        (XNNPACK fully_connected_nc_qs8)
+// <weights> is w1..w4 (G = 128, symmetric), ternary (quantized tables) or ternary_exact
+// (int8 activations, lossless). Counters: bytes_per_second = packed weight bytes streamed per
+// second; bw_frac = that over the single-thread read bandwidth measured once by this file
+// (a read-sum over 4× the last-level cache, best of 3; compare memory/read_sum in the same run).
+//
+// The full matrix (7 shapes × 4 N × 5 weight kinds × 2 threads × 2 cache modes per variant) is
+// large; the headline rows are:
+//   --benchmark_filter='(lutgemm/.*__avx|dequant_dot|xnn).*/4096x4096/n:1/t:1/in_cache'
+//   --benchmark_filter='lutgemm/.*avx512/(w2|ternary).*/4096x4096/n:(1|32|128)/'
+#include <benchmark/benchmark.h>
+#include <immintrin.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bench/common/bench_util.h"
+#include "engine/src/lut/lut_matrix.h"
+#include "engine/src/lut/quantize.h"
+#include "engine/src/threadpool.h"
+#include "engine/src/xnn/xnn_dense.h"
+#include "kernels/lutgemm/lutgemm.h"
+
+namespace lutra::bench {
+namespace {
+
+using engine::ThreadPool;
+using engine::lut::Activations;
+using engine::lut::LutMatrix;
+using engine::lut::LutScratch;
+using engine::lut::QuantizedMatrix;
+
+struct ShapeMK {
+  size_t m, k;
+};
+const ShapeMK kShapes[] = {{4096, 4096}, {11008, 4096}, {4096, 11008}, {2048, 5632},
+                           {5632, 2048}, {3200, 8640},  {8640, 3200}};
+const size_t kTokens[] = {1, 8, 32, 128};
+const size_t kThreads[] = {1, 2};
+
+enum class Kind { kW1, kW2, kW3, kW4, kTernary, kTernaryExact };
+const char* KindName(Kind k) {
+  static const char* const kNames[] = {"w1", "w2", "w3", "w4", "ternary", "ternary_exact"};
+  return kNames[int(k)];
+}
+uint32_t KindBits(Kind k) {
+  return k <= Kind::kW4 ? uint32_t(k) + 1 : 2;
+}
+
+std::vector<float> Weights(size_t m, size_t k) {
+  std::vector<float> w(m * k);
+  uint32_t state = 12345;
+  for (auto& v : w) {
+    state = state * 1664525u + 1013904223u;
+    v = (float(state >> 8) / float(1 << 24) - 0.5f) * 0.1f;
+  }
+  return w;
+}
+
+std::vector<float> Inputs(size_t n, size_t k) {
+  std::vector<float> x(n * k);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = std::sin(float(i) * 0.37f);
+  return x;
+}
+
+QuantizedMatrix Quantize(Kind kind, size_t m, size_t k) {
+  const auto w = Weights(m, k);
+  QuantizedMatrix q;
+  std::string error;
+  const bool ok =
+      kind >= Kind::kTernary
+          ? engine::lut::QuantizeTernary(w.data(), m, k, 128, true, &q, &error)
+          : engine::lut::QuantizeRtn(w.data(), m, k, KindBits(kind), 128, false, &q, &error);
+  if (!ok) {
+    std::fprintf(stderr, "lutgemm_bench: %s\n", error.c_str());
+    std::exit(1);
+  }
+  return q;
+}
+
+// Single-thread read bandwidth in bytes/s, measured once (4× LLC, best of 3 passes).
+double ReadBandwidth() {
+  static const double bw = [] {
+    const size_t n = std::max<size_t>(4 * LastLevelCacheBytes(), size_t{128} << 20) / 8;
+    std::vector<uint64_t> a(n);
+    for (size_t i = 0; i < n; ++i) a[i] = i & 7;
+    double best = 0.0;
+    for (int pass = 0; pass < 3; ++pass) {
+      const auto t0 = std::chrono::steady_clock::now();
+      uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (size_t i = 0; i + 4 <= n; i += 4) {
+        s0 += a[i];
+        s1 += a[i + 1];
+        s2 += a[i + 2];
+        s3 += a[i + 3];
+      }
+      benchmark::DoNotOptimize(s0 + s1 + s2 + s3);
+      const double sec =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      best = std::max(best, double(n * 8) / sec);
+    }
+    std::fprintf(stderr, "lutgemm_bench: single-thread read bandwidth %.1f GB/s\n", best * 1e-9);
+    return best;
+  }();
+  return bw;
+}
+
+// Wall time of the timed loop, for bw_frac (Google Benchmark 1.7 rate counters divide by CPU
+// time, which undercounts multi-threaded runs).
+class LoopTimer {
+ public:
+  LoopTimer() : start_(std::chrono::steady_clock::now()) {}
+  double Seconds() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  }
+
+ private:
+  std::chrono::steady_clock::time_point start_;
+};
+
+void Report(benchmark::State& state, size_t bytes, const LoopTimer& timer) {
+  const double seconds = timer.Seconds();
+  state.SetBytesProcessed(int64_t(state.iterations()) * int64_t(bytes));
+  if (seconds > 0) {
+    state.counters["bw_frac"] =
+        double(state.iterations()) * double(bytes) / seconds / ReadBandwidth();
+  }
+}
+
+void RunLut(benchmark::State& state, const kernels::lutgemm::GemmKernel* k, Kind kind,
+            ShapeMK shape, size_t n, size_t threads, bool out_of_cache) {
+  QuantizedMatrix q = Quantize(kind, shape.m, shape.k);
+  LutMatrix base;
+  std::string error;
+  if (!LutMatrix::CreateWith(q, Features(), k, &base, &error)) {
+    state.SkipWithError(error.c_str());
+    return;
+  }
+  std::vector<LutMatrix> copies;
+  const size_t count = out_of_cache ? RotationCopies(base.PackedBytes()) : 1;
+  for (size_t i = 0; i < count; ++i) copies.push_back(base.Clone());
+  const auto x = Inputs(n, shape.k);
+  std::vector<float> y(n * shape.m);
+  ThreadPool pool(threads);
+  LutScratch scratch;
+  size_t c = 0;
+  const LoopTimer timer;
+  for (auto _ : state) {
+    engine::lut::Multiply(copies[c], n, x.data(), y.data(), pool, scratch);
+    benchmark::ClobberMemory();
+    c = c + 1 == count ? 0 : c + 1;
+  }
+  Report(state, base.PackedBytes(), timer);
+}
+
+// The "straightforward" baseline: codes packed 8/b per byte row-major (3-bit codes in 4 bits),
+// an fp32 scale per group of 128; per row and group, dequantize to fp32, then an fp32 dot.
+struct DequantMatrix {
+  size_t m, k, bits, stride;
+  std::vector<uint8_t> codes;
+  std::vector<float> scale;
+};
+
+DequantMatrix MakeDequant(const QuantizedMatrix& q) {
+  DequantMatrix d;
+  d.m = q.shape.m;
+  d.k = q.shape.k;
+  d.bits = q.shape.bits == 3 ? 4 : q.shape.bits;
+  d.stride = (d.k * d.bits + 7) / 8;
+  d.codes.assign(d.m * d.stride + 4, 0);
+  const size_t groups = (d.k + 127) / 128;
+  d.scale.assign(d.m * groups, 0.0f);
+  for (size_t r = 0; r < d.m; ++r) {
+    for (size_t c = 0; c < d.k; ++c) {
+      const size_t bit = c * d.bits;
+      d.codes[r * d.stride + bit / 8] |= uint8_t(q.q[r * d.k + c] << (bit % 8));
+    }
+    for (size_t g = 0; g < groups; ++g) d.scale[r * groups + g] = q.scale[r * groups + g];
+  }
+  return d;
+}
+
+// Eight codes at a time: load their b bytes, shift each lane to its code, convert, scale,
+// FMA with x (four accumulators so the FMA latency does not bound the loop).
+template <size_t Bits>
+__attribute__((target("avx2,fma"))) void DequantDotRows(const DequantMatrix& d, const float* x,
+                                                        float* y, float zero) {
+  const size_t groups = (d.k + 127) / 128;
+  constexpr uint32_t kMask = (1u << Bits) - 1;
+  const __m256i shifts =
+      _mm256_setr_epi32(0, Bits, 2 * Bits, 3 * Bits, 4 * Bits, 5 * Bits, 6 * Bits, 7 * Bits);
+  const __m256i mask = _mm256_set1_epi32(int(kMask));
+  for (size_t r = 0; r < d.m; ++r) {
+    const uint8_t* row = d.codes.data() + r * d.stride;
+    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(),
+                     _mm256_setzero_ps()};
+    for (size_t g = 0; g < groups; ++g) {
+      const size_t c0 = g * 128, len = std::min<size_t>(128, d.k - c0);
+      const __m256 s = _mm256_set1_ps(d.scale[r * groups + g]);
+      const __m256 sz = _mm256_set1_ps(d.scale[r * groups + g] * zero);
+      size_t i = 0;
+      for (; i + 8 <= len; i += 8) {
+        uint32_t bits = 0;
+        std::memcpy(&bits, row + (c0 + i) * Bits / 8, 4);  // codes are padded by 4 bytes
+        const __m256i codes =
+            _mm256_and_si256(_mm256_srlv_epi32(_mm256_set1_epi32(int(bits)), shifts), mask);
+        const __m256 w = _mm256_fmsub_ps(s, _mm256_cvtepi32_ps(codes), sz);
+        acc[(i / 8) & 3] = _mm256_fmadd_ps(w, _mm256_loadu_ps(x + c0 + i), acc[(i / 8) & 3]);
+      }
+      float tail = 0.0f;
+      for (; i < len; ++i) {
+        const size_t bit = (c0 + i) * Bits;
+        const float code = float((row[bit / 8] >> (bit % 8)) & kMask);
+        tail += (d.scale[r * groups + g] * code - d.scale[r * groups + g] * zero) * x[c0 + i];
+      }
+      acc[0] = _mm256_add_ps(acc[0], _mm256_setr_ps(tail, 0, 0, 0, 0, 0, 0, 0));
+    }
+    const __m256 a = _mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3]));
+    __m128 h = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+    h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+    h = _mm_add_ss(h, _mm_movehdup_ps(h));
+    y[r] = _mm_cvtss_f32(h);
+  }
+}
+
+void RunDequant(benchmark::State& state, Kind kind, ShapeMK shape, size_t n) {
+  const QuantizedMatrix q = Quantize(kind, shape.m, shape.k);
+  const DequantMatrix d = MakeDequant(q);
+  const auto x = Inputs(n, shape.k);
+  std::vector<float> y(n * shape.m);
+  const float zero = kind >= Kind::kTernary ? 1.0f : 0.5f * float((1 << q.shape.bits) - 1);
+  const LoopTimer timer;
+  for (auto _ : state) {
+    for (size_t t = 0; t < n; ++t) {
+      const float* xt = x.data() + t * shape.k;
+      float* yt = y.data() + t * shape.m;
+      switch (d.bits) {
+        case 1:
+          DequantDotRows<1>(d, xt, yt, zero);
+          break;
+        case 2:
+          DequantDotRows<2>(d, xt, yt, zero);
+          break;
+        default:
+          DequantDotRows<4>(d, xt, yt, zero);
+          break;
+      }
+    }
+    benchmark::ClobberMemory();
+  }
+  Report(state, d.codes.size() + d.scale.size() * sizeof(float), timer);
+}
+
+void RunXnnF32(benchmark::State& state, ShapeMK shape, size_t n, size_t threads) {
+  std::string error;
+  if (!engine::XnnInitialize(&error)) {
+    state.SkipWithError(error.c_str());
+    return;
+  }
+  const auto w = Weights(shape.m, shape.k);
+  engine::XnnFullyConnectedF32 op;
+  if (!op.Create(shape.k, shape.m, w.data(), nullptr, &error)) {
+    state.SkipWithError(error.c_str());
+    return;
+  }
+  const auto x = Inputs(n, shape.k);
+  std::vector<float> y(n * shape.m);
+  ThreadPool pool(threads);
+  const LoopTimer timer;
+  for (auto _ : state) {
+    if (!op.Run(n, x.data(), y.data(), pool.handle(), &error)) {
+      state.SkipWithError(error.c_str());
+      return;
+    }
+    benchmark::ClobberMemory();
+  }
+  Report(state, w.size() * sizeof(float), timer);
+}
+
+void RunXnnQs8(benchmark::State& state, ShapeMK shape, size_t n, size_t threads) {
+  std::string error;
+  if (!engine::XnnInitialize(&error)) {
+    state.SkipWithError(error.c_str());
+    return;
+  }
+  std::vector<int8_t> w(shape.m * shape.k);
+  for (size_t i = 0; i < w.size(); ++i) w[i] = int8_t(int(i * 7 % 255) - 127);
+  engine::XnnFullyConnectedQS8 op;
+  if (!op.Create(shape.k, shape.m, w.data(), 0.05f, 0.01f, 1.0f, &error)) {
+    state.SkipWithError(error.c_str());
+    return;
+  }
+  std::vector<int8_t> x(n * shape.k), y(n * shape.m);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = int8_t(int(i * 13 % 255) - 127);
+  ThreadPool pool(threads);
+  const LoopTimer timer;
+  for (auto _ : state) {
+    if (!op.Run(n, x.data(), y.data(), pool.handle(), &error)) {
+      state.SkipWithError(error.c_str());
+      return;
+    }
+    benchmark::ClobberMemory();
+  }
+  Report(state, w.size(), timer);
+}
+
+std::string ShapeName(ShapeMK s) {
+  return std::to_string(s.m) + "x" + std::to_string(s.k);
+}
+std::string Tail(size_t n, size_t threads, bool out_of_cache) {
+  return "/n:" + std::to_string(n) + "/t:" + std::to_string(threads) +
+         (out_of_cache ? "/out_of_cache" : "/in_cache");
+}
+
+void Register(const std::string& name, std::function<void(benchmark::State&)> fn) {
+  benchmark::RegisterBenchmark(name.c_str(), std::move(fn))
+      ->UseRealTime()
+      ->Unit(benchmark::kMicrosecond);
+}
+
+const bool registered = [] {
+  for (const auto& k : kernels::lutgemm::GemmKernels()) {
+    if (!Runnable(k.name, k.isa)) continue;
+    std::vector<Kind> kinds;
+    if (k.exact) {
+      if (k.bits == 2) kinds = {Kind::kTernaryExact};
+    } else {
+      kinds = {Kind(k.bits - 1)};
+      if (k.bits == 2) kinds.push_back(Kind::kTernary);
+    }
+    for (Kind kind : kinds) {
+      for (ShapeMK shape : kShapes) {
+        for (size_t n : kTokens) {
+          for (size_t threads : kThreads) {
+            for (bool ooc : {false, true}) {
+              const auto* kp = &k;
+              Register("lutgemm/" + std::string(k.name) + "/" + KindName(kind) + "/" +
+                           ShapeName(shape) + Tail(n, threads, ooc),
+                       [=](benchmark::State& st) { RunLut(st, kp, kind, shape, n, threads, ooc); });
+            }
+          }
+        }
+      }
+    }
+  }
+  const bool avx2 = Runnable("dequant_dot (avx2 fma)", arch::kAVX2 | arch::kFMA);
+  for (ShapeMK shape : kShapes) {
+    for (size_t n : kTokens) {
+      if (avx2) {
+        for (Kind kind : {Kind::kW1, Kind::kW2, Kind::kW3, Kind::kW4, Kind::kTernary}) {
+          Register("dequant_dot/" + std::string(KindName(kind)) + "/" + ShapeName(shape) +
+                       Tail(n, 1, false),
+                   [=](benchmark::State& st) { RunDequant(st, kind, shape, n); });
+        }
+      }
+      for (size_t threads : kThreads) {
+        Register("xnn_f32/" + ShapeName(shape) + Tail(n, threads, false),
+                 [=](benchmark::State& st) { RunXnnF32(st, shape, n, threads); });
+        Register("xnn_qs8/" + ShapeName(shape) + Tail(n, threads, false),
+                 [=](benchmark::State& st) { RunXnnQs8(st, shape, n, threads); });
+      }
+    }
+  }
+  return true;
+}();
+
+}  // namespace
+}  // namespace lutra::bench
