@@ -14,6 +14,10 @@ namespace {
 using packw::kTileRows;
 
 // Quads per int16 run: (2^b − 1)·255·R ≤ 65535 (docs/lut-format.md §4).
+// Software prefetch this far ahead in the weight stream: the hardware prefetchers stop at
+// page boundaries, and one core streaming at this rate needs more lines in flight.
+constexpr size_t kPrefetchDistance = 4096;
+
 template <int B>
 constexpr size_t kRunQuads = B == 4 ? 16 : 32;
 
@@ -72,6 +76,7 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, fl
       for (int q = 0; q < 4; ++q) gsum[t][q] = _mm256_setzero_si256();
     }
     const uint8_t* group_bits = w.data.bits + (tile * groups + g) * B * quads * 16;
+
     for (size_t r = 0; r < runs; ++r) {
       Acc acc[NB], acc_hi[Exact ? NB : 1];
       for (int t = 0; t < NB; ++t) Zero(acc[t]);
@@ -87,8 +92,9 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, fl
         }
         const uint8_t* wp = group_bits + (slot * quads + r * run) * 16;
         const size_t table0 = (g * quads + r * run) * 16;
-        #pragma GCC unroll 2
+#pragma GCC unroll 2
         for (size_t c = 0; c < run; c += 2) {
+          _mm_prefetch(reinterpret_cast<const char*>(wp + c * 16 + kPrefetchDistance), _MM_HINT_T0);
           const __m256i wv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wp + c * 16));
           const __m256i i_lo = _mm256_and_si256(wv, nib);
           const __m256i i_hi = _mm256_and_si256(_mm256_srli_epi16(wv, 4), nib);

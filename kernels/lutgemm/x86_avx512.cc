@@ -18,6 +18,10 @@ namespace {
 using packw::kTileRows;
 
 // Quads per int16 run: (2^b − 1)·255·R ≤ 65535 (docs/lut-format.md §4).
+// Software prefetch this far ahead in the weight stream: the hardware prefetchers stop at
+// page boundaries, and one core streaming at this rate needs more lines in flight.
+constexpr size_t kPrefetchDistance = 4096;
+
 template <int B>
 constexpr size_t kRunQuads = B == 4 ? 16 : 32;
 
@@ -78,6 +82,7 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, fl
     __m512i gsum[NB][2];
     for (int t = 0; t < NB; ++t) gsum[t][0] = gsum[t][1] = _mm512_setzero_si512();
     const uint8_t* group_bits = w.data.bits + (tile * groups + g) * B * quads * 16;
+
     for (size_t r = 0; r < runs; ++r) {
       Acc acc[NB], acc_hi[Exact ? NB : 1];
       for (int t = 0; t < NB; ++t) Zero(acc[t]);
@@ -93,8 +98,9 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, fl
         }
         const uint8_t* wp = group_bits + (slot * quads + r * run) * 16;
         const size_t table0 = (g * quads + r * run) * 16;
-        #pragma GCC unroll 2
+#pragma GCC unroll 2
         for (size_t c = 0; c < run; c += 4) {
+          _mm_prefetch(reinterpret_cast<const char*>(wp + c * 16 + kPrefetchDistance), _MM_HINT_T0);
           const __m512i wv = _mm512_loadu_si512(wp + c * 16);
           const __m512i i_lo = _mm512_and_si512(wv, nib);
           const __m512i i_hi = _mm512_and_si512(_mm512_srli_epi16(wv, 4), nib);
