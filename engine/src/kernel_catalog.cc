@@ -57,6 +57,7 @@ const KernelOp kOps[] = {
     LUTRA_OP("packw.unpack", kernels::packw::UnpackKernels),
     LUTRA_OP("lutbuild.f32", kernels::lutbuild::BuildKernels),
     LUTRA_OP("lutbuild.a8", kernels::lutbuild::BuildExactKernels),
+    LUTRA_OP("lutbuild.q8", kernels::lutbuild::BuildInt8Kernels),
     LUTRA_LUTGEMM_OP("lutgemm.w1", 1, false),
     LUTRA_LUTGEMM_OP("lutgemm.w2", 2, false),
     LUTRA_LUTGEMM_OP("lutgemm.w3", 3, false),

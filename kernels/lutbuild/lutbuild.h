@@ -36,9 +36,14 @@ using BuildFn = void (*)(size_t n, size_t block, const float* x, uint8_t* tables
 using BuildExactFn = void (*)(size_t n, size_t block, const float* x, float inv_scale,
                               float act_scale, uint8_t* lo, uint8_t* hi, float* scale, float* sum);
 
+// Int8 mode (dot-product GEMM kernels): xq as in exact mode, stored as int8 xq[RoundUp(n,
+// block)] (zero padded), scale[b] = act_scale, sum[b] = Σ xq.
+using BuildInt8Fn = void (*)(size_t n, size_t block, const float* x, float inv_scale,
+                             float act_scale, int8_t* xq, float* scale, float* sum);
+
 template <typename Fn>
 struct BuildKernel {
-  const char* name;  // lutra_lutbuild_<f32|a8>_g<g>__<level>
+  const char* name;  // lutra_lutbuild_<f32|a8|q8>_g<g>__<level>
   arch::IsaSet isa;
   uint32_t g;  // activations per table
   Fn fn;
@@ -46,10 +51,12 @@ struct BuildKernel {
 
 std::span<const BuildKernel<BuildFn>> BuildKernels();
 std::span<const BuildKernel<BuildExactFn>> BuildExactKernels();
+std::span<const BuildKernel<BuildInt8Fn>> BuildInt8Kernels();
 
 struct BuildOps {
   const BuildKernel<BuildFn>* quantized;
   const BuildKernel<BuildExactFn>* exact;
+  const BuildKernel<BuildInt8Fn>* int8;
 };
 BuildOps Select(arch::IsaSet features);
 

@@ -25,6 +25,9 @@ const BuildKernel<BuildFn> kBuild[] = {
 const BuildKernel<BuildExactFn> kBuildExact[] = {
     K(a8_g4__scalar, arch::kLevelScalar),
 };
+const BuildKernel<BuildInt8Fn> kBuildInt8[] = {
+    K(q8_g4__scalar, arch::kLevelScalar),
+};
 
 #undef K
 
@@ -36,9 +39,13 @@ std::span<const BuildKernel<BuildFn>> BuildKernels() {
 std::span<const BuildKernel<BuildExactFn>> BuildExactKernels() {
   return kBuildExact;
 }
+std::span<const BuildKernel<BuildInt8Fn>> BuildInt8Kernels() {
+  return kBuildInt8;
+}
 
 BuildOps Select(arch::IsaSet features) {
-  return {SelectFirst(BuildKernels(), features), SelectFirst(BuildExactKernels(), features)};
+  return {SelectFirst(BuildKernels(), features), SelectFirst(BuildExactKernels(), features),
+          SelectFirst(BuildInt8Kernels(), features)};
 }
 
 }  // namespace lutra::kernels::lutbuild

@@ -76,4 +76,19 @@ void a8_g4__scalar(size_t n, size_t block, const float* x, float inv_scale, floa
   }
 }
 
+void q8_g4__scalar(size_t n, size_t block, const float* x, float inv_scale, float act_scale,
+                   int8_t* xq, float* scale, float* sum) {
+  const size_t blocks = (n + block - 1) / block;
+  for (size_t b = 0; b < blocks; ++b) {
+    int s = 0;
+    for (size_t i = b * block; i < (b + 1) * block; ++i) {
+      const int v = i < n ? std::clamp(int(std::nearbyint(x[i] * inv_scale)), -127, 127) : 0;
+      xq[i] = int8_t(v);
+      s += v;
+    }
+    scale[b] = act_scale;
+    sum[b] = float(s);
+  }
+}
+
 }  // namespace lutra::kernels::lutbuild

@@ -42,21 +42,31 @@ struct Tables {
 using GemmFn = void (*)(const Weights& w, const Tables& t, size_t n, size_t tile_begin,
                         size_t tile_end, float* y, size_t y_stride);
 
+// What a kernel reads as its per-token input (Tables::lut).
+enum class Input : uint8_t {
+  kTables,       // int8 offset-binary tables (lutbuild f32)
+  kExactTables,  // exact int16 tables split into lo / hi bytes (lutbuild a8)
+  kInt8,         // the int8 activations themselves, xq[PaddedK] (lutbuild q8): dot-product
+                 // kernels that unpack the bit-planes to bytes (same result as kExactTables)
+};
+
 struct GemmKernel {
   const char* name;  // lutra_lutgemm_w<bits>[a8]_<mr>x<nr>g<g>__<level>
   arch::IsaSet isa;
   uint32_t bits;  // b
   uint32_t mr;    // rows per tile (always packw::kTileRows)
   uint32_t nr;    // tokens sharing one weight load
-  uint32_t g;     // activations per table
-  bool exact;     // consumes exact (int16-split) tables
+  uint32_t g;     // activations per table (dot-product kernels: k per int32 lane)
+  bool exact;     // exact W·A8 integer result (int8 per-token activations)
+  Input input;
+  uint32_t min_n;  // Select() prefers this variant only from this many tokens on
   GemmFn fn;
 };
 
 // Every variant, best first within each (bits, exact); scalar variants last.
 std::span<const GemmKernel> GemmKernels();
 
-// The best variant for `features`, bit width and table mode (never null for bits 1..4).
-const GemmKernel* Select(arch::IsaSet features, uint32_t bits, bool exact);
+// The best variant for `features`, bit width, mode and token count (never null for bits 1..4).
+const GemmKernel* Select(arch::IsaSet features, uint32_t bits, bool exact, size_t n = 1);
 
 }  // namespace lutra::kernels::lutgemm

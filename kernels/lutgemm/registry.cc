@@ -6,9 +6,35 @@
 namespace lutra::kernels::lutgemm {
 namespace {
 
-#define K(fn, isa, bits, nr, exact) {"lutra_lutgemm_" #fn, isa, bits, 32, nr, 4, exact, fn},
+#define K(fn, isa, bits, nr, exact)              \
+  {"lutra_lutgemm_" #fn,                         \
+   isa,                                          \
+   bits,                                         \
+   32,                                           \
+   nr,                                           \
+   4,                                            \
+   exact,                                        \
+   exact ? Input::kExactTables : Input::kTables, \
+   1,                                            \
+   fn},
 
 // Per ISA group: the bit width's quantized and exact variants, or nothing when not compiled.
+#if LUTRA_HAVE_AVX512VNNI
+// Unpack-to-int8 + vpdpbusd: exact like the a8 lookup kernels, faster from a few tokens on.
+#define K_VNNI(b)                                \
+  {"lutra_lutgemm_w" #b "a8_32x8g4__avx512vnni", \
+   arch::kLevelAVX512VNNI,                       \
+   b,                                            \
+   32,                                           \
+   8,                                            \
+   4,                                            \
+   true,                                         \
+   Input::kInt8,                                 \
+   4,                                            \
+   w##b##a8_32x8g4__avx512vnni},
+#else
+#define K_VNNI(b)
+#endif
 #if LUTRA_HAVE_AVX512
 #define K_AVX512(b)                                         \
   K(w##b##_32x4g4__avx512, arch::kLevelAVX512, b, 4, false) \
@@ -26,13 +52,14 @@ namespace {
 #define K_SCALAR(b)                                         \
   K(w##b##_32x1g4__scalar, arch::kLevelScalar, b, 1, false) \
   K(w##b##a8_32x1g4__scalar, arch::kLevelScalar, b, 1, true)
-#define K_BITS(b) K_AVX512(b) K_AVX2(b) K_SCALAR(b)
+#define K_BITS(b) K_VNNI(b) K_AVX512(b) K_AVX2(b) K_SCALAR(b)
 
 const GemmKernel kGemm[] = {K_BITS(1) K_BITS(2) K_BITS(3) K_BITS(4)};
 
 #undef K_SCALAR
 #undef K_AVX2
 #undef K_AVX512
+#undef K_VNNI
 #undef K_BITS
 #undef K
 
@@ -42,9 +69,10 @@ std::span<const GemmKernel> GemmKernels() {
   return kGemm;
 }
 
-const GemmKernel* Select(arch::IsaSet features, uint32_t bits, bool exact) {
-  return SelectFirstIf(GemmKernels(), features,
-                       [&](const GemmKernel& k) { return k.bits == bits && k.exact == exact; });
+const GemmKernel* Select(arch::IsaSet features, uint32_t bits, bool exact, size_t n) {
+  return SelectFirstIf(GemmKernels(), features, [&](const GemmKernel& k) {
+    return k.bits == bits && k.exact == exact && n >= k.min_n;
+  });
 }
 
 }  // namespace lutra::kernels::lutgemm

@@ -54,6 +54,8 @@ void CheckName(const GemmKernel& k) {
   EXPECT_EQ(std::stoul(m[5].str()), k.g) << k.name;
   EXPECT_EQ(k.mr, packw::kTileRows) << k.name;
   EXPECT_EQ(k.g, packw::kQuad) << k.name;
+  EXPECT_EQ(k.exact, k.input != Input::kTables) << k.name;
+  EXPECT_GE(k.min_n, 1u) << k.name;
   arch::IsaSet level = 0;
   ASSERT_TRUE(arch::LevelFeatures(m[6].str(), &level)) << k.name;
   EXPECT_EQ(level, k.isa) << k.name;
@@ -61,23 +63,31 @@ void CheckName(const GemmKernel& k) {
 
 // n tokens' tables built by the portable builders (tested on their own in lutbuild_test).
 struct TokenTables {
-  TokenTables(const packw::Shape& s, const float* x, size_t n, bool exact)
-      : lut_stride(packw::PaddedK(s) / 4 *
-                   (exact ? lutbuild::kExactTableBytes : lutbuild::kTableBytes)),
-        hi_offset(exact ? packw::PaddedK(s) / 4 * lutbuild::kTableBytes : 0),
+  TokenTables(const packw::Shape& s, const float* x, size_t n, Input input)
+      : lut_stride(input == Input::kInt8     ? packw::PaddedK(s)
+                   : input == Input::kTables ? packw::PaddedK(s) / 4 * lutbuild::kTableBytes
+                                             : packw::PaddedK(s) / 4 * lutbuild::kExactTableBytes),
+        hi_offset(input == Input::kExactTables ? packw::PaddedK(s) / 4 * lutbuild::kTableBytes : 0),
         blocks(packw::Groups(s)),
         lut(n * lut_stride),
         scale(n * blocks),
         sum(n * blocks) {
     for (size_t t = 0; t < n; ++t) {
       const float* xt = x + t * s.k;
-      if (exact) {
+      if (input != Input::kTables) {
         float amax = 0.0f;
         for (size_t i = 0; i < s.k; ++i) amax = std::max(amax, std::fabs(xt[i]));
-        lutbuild::BuildExactKernels().back().fn(s.k, s.group, xt, amax > 0 ? 127.0f / amax : 0.0f,
-                                                amax / 127.0f, lut.data() + t * lut_stride,
-                                                lut.data() + t * lut_stride + hi_offset,
-                                                scale.data() + t * blocks, sum.data() + t * blocks);
+        const float inv = amax > 0 ? 127.0f / amax : 0.0f, act = amax / 127.0f;
+        if (input == Input::kInt8) {
+          lutbuild::BuildInt8Kernels().back().fn(
+              s.k, s.group, xt, inv, act, reinterpret_cast<int8_t*>(lut.data() + t * lut_stride),
+              scale.data() + t * blocks, sum.data() + t * blocks);
+        } else {
+          lutbuild::BuildExactKernels().back().fn(
+              s.k, s.group, xt, inv, act, lut.data() + t * lut_stride,
+              lut.data() + t * lut_stride + hi_offset, scale.data() + t * blocks,
+              sum.data() + t * blocks);
+        }
       } else {
         lutbuild::BuildKernels().back().fn(s.k, s.group, xt, lut.data() + t * lut_stride,
                                            scale.data() + t * blocks, sum.data() + t * blocks);
@@ -103,7 +113,7 @@ void RunAndCheck(const GemmKernel& k, const QMatrix& q, const std::vector<float>
                  bool exact_tables, const std::string& where) {
   const packw::Shape& s = q.shape;
   PackedMatrix p(q);
-  TokenTables tt(s, x.data(), n, k.exact);
+  TokenTables tt(s, x.data(), n, k.input);
   const size_t y_stride = s.m + 3;
   GuardedBuffer<float> y(n * y_stride);
   for (size_t i = 0; i < y.size(); ++i) y[i] = -7.0f;
@@ -280,6 +290,11 @@ TEST(GemmSelect, EveryBitWidthAndModeHasAVariant) {
     for (bool exact : {false, true}) {
       const GemmKernel* k = Select(0, bits, exact);
       ASSERT_NE(k, nullptr);
+      for (size_t n : {1u, 8u, 128u}) {
+        const GemmKernel* host = Select(testing::TestFeatures(), bits, exact, n);
+        ASSERT_NE(host, nullptr);
+        EXPECT_LE(host->min_n, n) << host->name;
+      }
       EXPECT_EQ(k->bits, bits);
       EXPECT_EQ(k->exact, exact);
       EXPECT_EQ(k->isa, arch::kLevelScalar);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -27,13 +28,15 @@ void AlignedBytes::Free::operator()(uint8_t* p) const {
 
 bool LutMatrix::Create(const QuantizedMatrix& q, arch::IsaSet features, Activations mode,
                        LutMatrix* out, std::string* error) {
-  const auto* gemm =
-      kernels::lutgemm::Select(features, q.shape.bits, mode == Activations::kInt8Exact);
+  const bool exact = mode == Activations::kInt8Exact;
+  const auto* gemm = kernels::lutgemm::Select(features, q.shape.bits, exact);
   if (gemm == nullptr) {
     *error = "lut: no lookup kernel for " + std::to_string(q.shape.bits) + "-bit weights";
     return false;
   }
-  return CreateWith(q, features, gemm, out, error);
+  if (!CreateWith(q, features, gemm, out, error)) return false;
+  out->gemm_many_ = kernels::lutgemm::Select(features, q.shape.bits, exact, SIZE_MAX);
+  return true;
 }
 
 bool LutMatrix::CreateWith(const QuantizedMatrix& q, arch::IsaSet features,
@@ -94,9 +97,11 @@ bool LutMatrix::CreateWith(const QuantizedMatrix& q, arch::IsaSet features,
                      s.asymmetric ? m.zero_.data() : nullptr};
   m.weights_.uniform_scale = q.uniform_scale;
   m.gemm_ = gemm;
+  m.gemm_many_ = gemm;
   const auto build = kernels::lutbuild::Select(features);
   m.build_ = build.quantized->fn;
   m.build_exact_ = build.exact->fn;
+  m.build_int8_ = build.int8->fn;
   *out = std::move(m);
   return true;
 }
@@ -116,8 +121,10 @@ LutMatrix LutMatrix::Clone() const {
                      reinterpret_cast<const float*>(m.bias_.data()),
                      weights_.data.zero != nullptr ? m.zero_.data() : nullptr};
   m.gemm_ = gemm_;
+  m.gemm_many_ = gemm_many_;
   m.build_ = build_;
   m.build_exact_ = build_exact_;
+  m.build_int8_ = build_int8_;
   return m;
 }
 
@@ -135,20 +142,25 @@ uint8_t* LutScratch::Reserve(size_t bytes) {
 
 void Multiply(const LutMatrix& w, size_t n, const float* x, float* y, ThreadPool& pool,
               LutScratch& scratch) {
+  using kernels::lutgemm::Input;
   if (n == 0) return;
   const auto& s = w.weights_.shape;
-  const bool exact = w.exact();
+  const kernels::lutgemm::GemmKernel& gemm = w.gemm(n);
+  const Input input = gemm.input;
   const size_t groups = Groups(s), quads = PaddedK(s) / 4;
-  const size_t lut_stride = RoundUp(quads * (exact ? 32 : 16), 64);
+  const size_t lut_bytes = input == Input::kInt8     ? quads * 4
+                           : input == Input::kTables ? quads * 16
+                                                     : quads * 32;
+  const size_t lut_stride = RoundUp(lut_bytes, 64);
   const size_t floats = RoundUp(groups, 16);
   uint8_t* base = scratch.Reserve(n * (lut_stride + 2 * floats * sizeof(float) + 64));
   uint8_t* lut = base;
   float* tscale = reinterpret_cast<float*>(base + n * lut_stride);
   float* tsum = tscale + n * floats;
-  float* act_scale = tsum + n * floats;  // exact mode: act scale, then inverse, per token
+  float* act_scale = tsum + n * floats;  // int8 modes: act scale, then inverse, per token
 
-  // Exact mode needs the token's absmax before any block can be quantized.
-  if (exact) {
+  // Int8 activations need the token's absmax before any block can be quantized.
+  if (input != Input::kTables) {
     for (size_t t = 0; t < n; ++t) {
       float amax = 0.0f;
       const float* xt = x + t * s.k;
@@ -171,14 +183,21 @@ void Multiply(const LutMatrix& w, size_t n, const float* x, float* y, ThreadPool
     const size_t g1 = std::min(groups, g0 + per_slice);
     const size_t k0 = g0 * s.group, k1 = std::min(s.k, g1 * s.group);
     const float* xt = x + t * s.k + k0;
-    uint8_t* tl = lut + t * lut_stride + k0 / 4 * 16;
+    uint8_t* tl = lut + t * lut_stride;
     float* sc = tscale + t * floats + g0;
     float* sm = tsum + t * floats + g0;
-    if (exact) {
-      w.build_exact_(k1 - k0, s.group, xt, act_scale[2 * t + 1], act_scale[2 * t], tl,
-                     tl + quads * 16, sc, sm);
-    } else {
-      w.build_(k1 - k0, s.group, xt, tl, sc, sm);
+    switch (input) {
+      case Input::kTables:
+        w.build_(k1 - k0, s.group, xt, tl + k0 / 4 * 16, sc, sm);
+        break;
+      case Input::kExactTables:
+        w.build_exact_(k1 - k0, s.group, xt, act_scale[2 * t + 1], act_scale[2 * t],
+                       tl + k0 / 4 * 16, tl + quads * 16 + k0 / 4 * 16, sc, sm);
+        break;
+      case Input::kInt8:
+        w.build_int8_(k1 - k0, s.group, xt, act_scale[2 * t + 1], act_scale[2 * t],
+                      reinterpret_cast<int8_t*>(tl + k0), sc, sm);
+        break;
     }
   });
 
@@ -187,7 +206,7 @@ void Multiply(const LutMatrix& w, size_t n, const float* x, float* y, ThreadPool
   // A few chunks per thread balance uneven progress without splitting tiles too finely.
   const size_t chunks = threads > 1 ? std::min(tiles, threads * 4) : 1;
   const size_t per_chunk = (tiles + chunks - 1) / chunks;
-  const auto fn = w.gemm_->fn;
+  const auto fn = gemm.fn;
   pool.ParallelFor((tiles + per_chunk - 1) / per_chunk, [&](size_t c) {
     const size_t t0 = c * per_chunk, t1 = std::min(tiles, t0 + per_chunk);
     fn(w.weights_, tables, n, t0, t1, y, s.m);

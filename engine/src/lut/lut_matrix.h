@@ -58,7 +58,11 @@ class LutMatrix {
   size_t rows() const { return weights_.shape.m; }
   size_t cols() const { return weights_.shape.k; }
   const kernels::lutgemm::Weights& weights() const { return weights_; }
-  const kernels::lutgemm::GemmKernel& gemm() const { return *gemm_; }
+  // The variant Multiply() uses for n tokens (lookup for few tokens; for many tokens a
+  // dot-product variant where the registry has a faster one with the same result).
+  const kernels::lutgemm::GemmKernel& gemm(size_t n = 1) const {
+    return n >= gemm_many_->min_n ? *gemm_many_ : *gemm_;
+  }
   bool exact() const { return gemm_->exact; }
   // Bytes of packed data one multiplication streams (bits, scales, bias, zero points).
   size_t PackedBytes() const;
@@ -66,9 +70,11 @@ class LutMatrix {
  private:
   friend void Multiply(const LutMatrix&, size_t, const float*, float*, ThreadPool&, LutScratch&);
   kernels::lutgemm::Weights weights_{};
-  const kernels::lutgemm::GemmKernel* gemm_ = nullptr;
+  const kernels::lutgemm::GemmKernel* gemm_ = nullptr;       // n = 1
+  const kernels::lutgemm::GemmKernel* gemm_many_ = nullptr;  // large n
   kernels::lutbuild::BuildFn build_ = nullptr;
   kernels::lutbuild::BuildExactFn build_exact_ = nullptr;
+  kernels::lutbuild::BuildInt8Fn build_int8_ = nullptr;
   AlignedBytes bits_, scale_, bias_, zero_;
 };
 
