@@ -174,11 +174,12 @@ void Multiply(const LutMatrix& w, size_t n, const float* x, float* y, ThreadPool
   // token's tables are built by all threads; slices are whole groups (= table blocks).
   const size_t threads = pool.threads();
   const size_t min_groups = std::max<size_t>(1, 1024 / s.group);
-  size_t slices = threads > 1 && n < threads ? std::min(threads, groups / min_groups) : 1;
+  size_t slices =
+      threads > 1 && n < threads && s.k >= 16384 ? std::min(threads, groups / min_groups) : 1;
   slices = std::max<size_t>(slices, 1);
   const size_t per_slice = (groups + slices - 1) / slices;
   slices = (groups + per_slice - 1) / per_slice;
-  pool.ParallelFor(n * slices, [&](size_t task) {
+  auto build = [&](size_t task) {
     const size_t t = task / slices, g0 = (task % slices) * per_slice;
     const size_t g1 = std::min(groups, g0 + per_slice);
     const size_t k0 = g0 * s.group, k1 = std::min(s.k, g1 * s.group);
@@ -199,7 +200,13 @@ void Multiply(const LutMatrix& w, size_t n, const float* x, float* y, ThreadPool
                       reinterpret_cast<int8_t*>(tl + k0), sc, sm);
         break;
     }
-  });
+  };
+  // A pool dispatch costs a few microseconds: build small inputs on the caller.
+  if (n * s.k < 16384 || threads == 1) {
+    for (size_t task = 0; task < n * slices; ++task) build(task);
+  } else {
+    pool.ParallelFor(n * slices, [&](size_t task) { build(task); });
+  }
 
   const kernels::lutgemm::Tables tables{lut, lut_stride, quads * 16, tscale, tsum, floats};
   const size_t tiles = Tiles(s);
