@@ -4,7 +4,9 @@
 // pass 2 quantizes them with the block's λ.
 // GCC 12 reports the _mm512_undefined_*() placeholders inside its own intrinsics as
 // maybe-uninitialized; the values are never read.
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 
 #include <immintrin.h>
 

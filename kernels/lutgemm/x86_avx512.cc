@@ -4,7 +4,9 @@
 // (docs/lut-format.md §4 has the overflow proof). Each weight load serves NB tokens.
 // GCC 12 reports the _mm512_undefined_*() placeholders inside its own intrinsics (shuffle,
 // extract, widening conversions) as maybe-uninitialized; the values are never read.
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 
 #include <immintrin.h>
 
