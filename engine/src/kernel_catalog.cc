@@ -1,5 +1,7 @@
 #include "engine/src/kernel_catalog.h"
 
+#include <cstdint>
+
 #include "kernels/common/select.h"
 #include "kernels/lutbuild/lutbuild.h"
 #include "kernels/lutgemm/lutgemm.h"
@@ -22,28 +24,33 @@ const char* SelectedOf(std::span<const Desc> table, arch::IsaSet features) {
   return d != nullptr ? d->name : "none";
 }
 
-// lutgemm selects per bit width and table mode, so each (bits, mode) is its own operation.
-template <uint32_t Bits, bool Exact>
+// lutgemm selects per bit width, table mode and token count, so each (bits, mode) is its own
+// operation, for one token and (".prefill") for many.
+template <uint32_t Bits, bool Exact, bool Many>
 const char* LutGemmSelected(arch::IsaSet f) {
-  const auto* k = kernels::lutgemm::Select(f, Bits, Exact);
+  const auto* k = kernels::lutgemm::Select(f, Bits, Exact, Many ? SIZE_MAX : 1);
   return k != nullptr ? k->name : "none";
 }
-template <uint32_t Bits, bool Exact>
+template <uint32_t Bits, bool Exact, bool Many>
 std::vector<KernelVariant> LutGemmList() {
   std::vector<KernelVariant> out;
   for (const auto& k : kernels::lutgemm::GemmKernels()) {
-    if (k.bits == Bits && k.exact == Exact) out.push_back({k.name, k.isa});
+    if (k.bits == Bits && k.exact == Exact && (Many || k.min_n <= 1)) {
+      out.push_back({k.name, k.isa});
+    }
   }
   return out;
 }
-#define LUTRA_LUTGEMM_OP(op_name, bits, exact) \
-  KernelOp { op_name, LutGemmSelected<bits, exact>, LutGemmList<bits, exact> }
+#define LUTRA_LUTGEMM_OP(op_name, bits, exact, many)                            \
+  KernelOp {                                                                    \
+    op_name, LutGemmSelected<bits, exact, many>, LutGemmList<bits, exact, many> \
+  }
 
 // One entry per registry function; the lambdas adapt each registry to the uniform shape.
-#define LUTRA_OP(op_name, registry)                                          \
-  KernelOp {                                                                 \
-    op_name, [](arch::IsaSet f) { return SelectedOf(registry(), f); },       \
-        [] { return ListOf(registry()); }                                    \
+#define LUTRA_OP(op_name, registry)                                    \
+  KernelOp {                                                           \
+    op_name, [](arch::IsaSet f) { return SelectedOf(registry(), f); }, \
+        [] { return ListOf(registry()); }                              \
   }
 
 const KernelOp kOps[] = {
@@ -58,14 +65,18 @@ const KernelOp kOps[] = {
     LUTRA_OP("lutbuild.f32", kernels::lutbuild::BuildKernels),
     LUTRA_OP("lutbuild.a8", kernels::lutbuild::BuildExactKernels),
     LUTRA_OP("lutbuild.q8", kernels::lutbuild::BuildInt8Kernels),
-    LUTRA_LUTGEMM_OP("lutgemm.w1", 1, false),
-    LUTRA_LUTGEMM_OP("lutgemm.w2", 2, false),
-    LUTRA_LUTGEMM_OP("lutgemm.w3", 3, false),
-    LUTRA_LUTGEMM_OP("lutgemm.w4", 4, false),
-    LUTRA_LUTGEMM_OP("lutgemm.w1a8", 1, true),
-    LUTRA_LUTGEMM_OP("lutgemm.w2a8", 2, true),
-    LUTRA_LUTGEMM_OP("lutgemm.w3a8", 3, true),
-    LUTRA_LUTGEMM_OP("lutgemm.w4a8", 4, true),
+    LUTRA_LUTGEMM_OP("lutgemm.w1", 1, false, false),
+    LUTRA_LUTGEMM_OP("lutgemm.w2", 2, false, false),
+    LUTRA_LUTGEMM_OP("lutgemm.w3", 3, false, false),
+    LUTRA_LUTGEMM_OP("lutgemm.w4", 4, false, false),
+    LUTRA_LUTGEMM_OP("lutgemm.w1a8", 1, true, false),
+    LUTRA_LUTGEMM_OP("lutgemm.w1a8.prefill", 1, true, true),
+    LUTRA_LUTGEMM_OP("lutgemm.w2a8", 2, true, false),
+    LUTRA_LUTGEMM_OP("lutgemm.w2a8.prefill", 2, true, true),
+    LUTRA_LUTGEMM_OP("lutgemm.w3a8", 3, true, false),
+    LUTRA_LUTGEMM_OP("lutgemm.w3a8.prefill", 3, true, true),
+    LUTRA_LUTGEMM_OP("lutgemm.w4a8", 4, true, false),
+    LUTRA_LUTGEMM_OP("lutgemm.w4a8.prefill", 4, true, true),
 };
 
 #undef LUTRA_OP
@@ -73,6 +84,8 @@ const KernelOp kOps[] = {
 
 }  // namespace
 
-std::span<const KernelOp> KernelOps() { return kOps; }
+std::span<const KernelOp> KernelOps() {
+  return kOps;
+}
 
 }  // namespace lutra::engine
