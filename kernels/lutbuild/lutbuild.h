@@ -41,9 +41,15 @@ using BuildExactFn = void (*)(size_t n, size_t block, const float* x, float inv_
 using BuildInt8Fn = void (*)(size_t n, size_t block, const float* x, float inv_scale,
                              float act_scale, int8_t* xq, float* scale, float* sum);
 
+// Int8 per-block mode (dot-product kernels for fp32 activations): per block of G activations
+// λ = max|x| / 127, xq = clamp(nearbyint(x·(127/max|x|)), ±127), int8 xq[RoundUp(n, block)]
+// (zero padded), scale[b] = λ, sum[b] = Σ xq.
+using BuildInt8BlocksFn = void (*)(size_t n, size_t block, const float* x, int8_t* xq, float* scale,
+                                   float* sum);
+
 template <typename Fn>
 struct BuildKernel {
-  const char* name;  // lutra_lutbuild_<f32|a8|q8>_g<g>__<level>
+  const char* name;  // lutra_lutbuild_<f32|a8|q8|q8b>_g<g>__<level>
   arch::IsaSet isa;
   uint32_t g;  // activations per table
   Fn fn;
@@ -52,11 +58,13 @@ struct BuildKernel {
 std::span<const BuildKernel<BuildFn>> BuildKernels();
 std::span<const BuildKernel<BuildExactFn>> BuildExactKernels();
 std::span<const BuildKernel<BuildInt8Fn>> BuildInt8Kernels();
+std::span<const BuildKernel<BuildInt8BlocksFn>> BuildInt8BlocksKernels();
 
 struct BuildOps {
   const BuildKernel<BuildFn>* quantized;
   const BuildKernel<BuildExactFn>* exact;
   const BuildKernel<BuildInt8Fn>* int8;
+  const BuildKernel<BuildInt8BlocksFn>* int8_blocks;
 };
 BuildOps Select(arch::IsaSet features);
 

@@ -28,6 +28,9 @@ const BuildKernel<BuildExactFn> kBuildExact[] = {
 const BuildKernel<BuildInt8Fn> kBuildInt8[] = {
     K(q8_g4__scalar, arch::kLevelScalar),
 };
+const BuildKernel<BuildInt8BlocksFn> kBuildInt8Blocks[] = {
+    K(q8b_g4__scalar, arch::kLevelScalar),
+};
 
 #undef K
 
@@ -42,10 +45,14 @@ std::span<const BuildKernel<BuildExactFn>> BuildExactKernels() {
 std::span<const BuildKernel<BuildInt8Fn>> BuildInt8Kernels() {
   return kBuildInt8;
 }
+std::span<const BuildKernel<BuildInt8BlocksFn>> BuildInt8BlocksKernels() {
+  return kBuildInt8Blocks;
+}
 
 BuildOps Select(arch::IsaSet features) {
   return {SelectFirst(BuildKernels(), features), SelectFirst(BuildExactKernels(), features),
-          SelectFirst(BuildInt8Kernels(), features)};
+          SelectFirst(BuildInt8Kernels(), features),
+          SelectFirst(BuildInt8BlocksKernels(), features)};
 }
 
 }  // namespace lutra::kernels::lutbuild

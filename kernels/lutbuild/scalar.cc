@@ -91,4 +91,23 @@ void q8_g4__scalar(size_t n, size_t block, const float* x, float inv_scale, floa
   }
 }
 
+void q8b_g4__scalar(size_t n, size_t block, const float* x, int8_t* xq, float* scale, float* sum) {
+  const size_t blocks = (n + block - 1) / block;
+  for (size_t b = 0; b < blocks; ++b) {
+    float amax = 0.0f;
+    for (size_t i = b * block; i < std::min(n, (b + 1) * block); ++i) {
+      amax = std::max(amax, std::fabs(x[i]));
+    }
+    const float inv = amax > 0.0f ? 127.0f / amax : 0.0f;
+    int s = 0;
+    for (size_t i = b * block; i < (b + 1) * block; ++i) {
+      const int v = i < n ? std::clamp(int(std::nearbyint(x[i] * inv)), -127, 127) : 0;
+      xq[i] = int8_t(v);
+      s += v;
+    }
+    scale[b] = amax / 127.0f;
+    sum[b] = float(s);
+  }
+}
+
 }  // namespace lutra::kernels::lutbuild

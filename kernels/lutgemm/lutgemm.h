@@ -48,6 +48,8 @@ enum class Input : uint8_t {
   kExactTables,  // exact int16 tables split into lo / hi bytes (lutbuild a8)
   kInt8,         // the int8 activations themselves, xq[PaddedK] (lutbuild q8): dot-product
                  // kernels that unpack the bit-planes to bytes (same result as kExactTables)
+  kInt8Blocks,   // int8 activations with a scale per block of G (lutbuild q8b): dot-product
+                 // kernels for fp32 activations (exact = false)
 };
 
 struct GemmKernel {

@@ -32,8 +32,23 @@ namespace {
    Input::kInt8,                                 \
    4,                                            \
    w##b##a8_32x8g4__avx512vnni},
+// Unpack-to-int8 + vpdpbusd with per-block int8 activations: the prefill kernel for 3 and 4
+// bits, where one vpdpbusd per 64 weights beats b lookups per 4 weights (DESIGN.md §4). At 1
+// and 2 bits the lookup GEMM is as fast or faster, so it has no such variant.
+#define K_VNNI_BLOCKS(b)                       \
+  {"lutra_lutgemm_w" #b "_32x8g4__avx512vnni", \
+   arch::kLevelAVX512VNNI,                     \
+   b,                                          \
+   32,                                         \
+   8,                                          \
+   4,                                          \
+   false,                                      \
+   Input::kInt8Blocks,                         \
+   4,                                          \
+   w##b##_32x8g4__avx512vnni},
 #else
 #define K_VNNI(b)
+#define K_VNNI_BLOCKS(b)
 #endif
 #if LUTRA_HAVE_AVX512
 #define K_AVX512(b)                                         \
@@ -54,12 +69,14 @@ namespace {
   K(w##b##a8_32x1g4__scalar, arch::kLevelScalar, b, 1, true)
 #define K_BITS(b) K_VNNI(b) K_AVX512(b) K_AVX2(b) K_SCALAR(b)
 
-const GemmKernel kGemm[] = {K_BITS(1) K_BITS(2) K_BITS(3) K_BITS(4)};
+const GemmKernel kGemm[] = {K_BITS(1) K_BITS(2) K_VNNI_BLOCKS(3) K_BITS(3) K_VNNI_BLOCKS(4)
+                                K_BITS(4)};
 
 #undef K_SCALAR
 #undef K_AVX2
 #undef K_AVX512
 #undef K_VNNI
+#undef K_VNNI_BLOCKS
 #undef K_BITS
 #undef K
 

@@ -3,7 +3,8 @@
 // one in-lane shuffle and a bit test per nibble half, the planes are merged, and vpdpbusd
 // multiplies 16 rows × 4 k by one broadcast int8 quad of each of NB tokens. The unpack is paid
 // once per NB tokens, so the cost per token is about one vpdpbusd per 64 weights whatever b is.
-// Exact W·A8 integers, the same contract and result as the a8 lookup kernels.
+// Exact W·A8 integers, the same contract and result as the a8 lookup kernels; with per-block
+// activation scales (PerBlock, lutbuild q8b) the same integers are scaled per group instead.
 //
 // GCC 12 reports the _mm512_undefined_*() placeholders inside its own intrinsics as
 // maybe-uninitialized; the values are never read.
@@ -30,10 +31,12 @@ static inline __m512i Constants(const uint8_t (&bytes)[64]) {
   return _mm512_loadu_si512(bytes);
 }
 
-template <int B, int NB, size_t G>
+template <int B, bool PerBlock, int NB, size_t G>
 static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, float* y,
                   size_t y_stride) {
   const packw::Shape& s = w.shape;
+  // Per-block activation scales (fp32 activations) rule out one integer per row.
+  const bool uniform = w.uniform_scale && !PerBlock;
   constexpr size_t quads = G / 4;
   constexpr int kMaxCode = (1 << B) - 1;
   const size_t groups = packw::Groups(s);
@@ -93,7 +96,7 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, fl
         }
         const __m512i i2 =
             _mm512_sub_epi32(_mm512_add_epi32(dot, dot), _mm512_mullo_epi32(two_z, sum));
-        if (w.uniform_scale) {
+        if (uniform) {
           _mm512_store_si512(iacc[t] + 16 * h,
                              _mm512_add_epi32(_mm512_load_si512(iacc[t] + 16 * h), i2));
         } else {
@@ -116,7 +119,7 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, fl
       const size_t cnt = std::min<size_t>(16, rows - 16 * h);
       const __mmask16 mask = __mmask16((uint32_t{1} << cnt) - 1);
       __m512 v = _mm512_load_ps(yacc[t] + 16 * h);
-      if (w.uniform_scale) {
+      if (uniform) {
         const size_t si0 = tile * groups * kTileRows + 16 * h;
         const float act = tb.scale[(t0 + t) * tb.block_stride];
         v = _mm512_mul_ps(
@@ -129,27 +132,27 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, fl
   }
 }
 
-template <int B, int NB, size_t G>
+template <int B, bool PerBlock, int NB, size_t G>
 static void Tiles(const Weights& w, const Tables& tb, size_t n, size_t tile_begin, size_t tile_end,
                   float* y, size_t y_stride) {
   for (size_t tile = tile_begin; tile < tile_end; ++tile) {
     size_t t = 0;
-    for (; t + NB <= n; t += NB) Block<B, NB, G>(w, tb, t, tile, y, y_stride);
-    for (; t + 4 <= n; t += 4) Block<B, 4, G>(w, tb, t, tile, y, y_stride);
-    for (; t < n; ++t) Block<B, 1, G>(w, tb, t, tile, y, y_stride);
+    for (; t + NB <= n; t += NB) Block<B, PerBlock, NB, G>(w, tb, t, tile, y, y_stride);
+    for (; t + 4 <= n; t += 4) Block<B, PerBlock, 4, G>(w, tb, t, tile, y, y_stride);
+    for (; t < n; ++t) Block<B, PerBlock, 1, G>(w, tb, t, tile, y, y_stride);
   }
 }
 
-template <int B>
+template <int B, bool PerBlock>
 static void Gemm(const Weights& w, const Tables& tb, size_t n, size_t tile_begin, size_t tile_end,
                  float* y, size_t y_stride) {
   switch (w.shape.group) {
     case 32:
-      return Tiles<B, 8, 32>(w, tb, n, tile_begin, tile_end, y, y_stride);
+      return Tiles<B, PerBlock, 8, 32>(w, tb, n, tile_begin, tile_end, y, y_stride);
     case 64:
-      return Tiles<B, 8, 64>(w, tb, n, tile_begin, tile_end, y, y_stride);
+      return Tiles<B, PerBlock, 8, 64>(w, tb, n, tile_begin, tile_end, y, y_stride);
     default:
-      return Tiles<B, 8, 128>(w, tb, n, tile_begin, tile_end, y, y_stride);
+      return Tiles<B, PerBlock, 8, 128>(w, tb, n, tile_begin, tile_end, y, y_stride);
   }
 }
 
@@ -158,12 +161,21 @@ static void Gemm(const Weights& w, const Tables& tb, size_t n, size_t tile_begin
 #define LUTRA_VNNI_GEMM(b)                                                                 \
   void w##b##a8_32x8g4__avx512vnni(const Weights& w, const Tables& t, size_t n, size_t tb, \
                                    size_t te, float* y, size_t ys) {                       \
-    Gemm<b>(w, t, n, tb, te, y, ys);                                                       \
+    Gemm<b, false>(w, t, n, tb, te, y, ys);                                                \
   }
 LUTRA_VNNI_GEMM(1)
 LUTRA_VNNI_GEMM(2)
 LUTRA_VNNI_GEMM(3)
 LUTRA_VNNI_GEMM(4)
 #undef LUTRA_VNNI_GEMM
+
+void w3_32x8g4__avx512vnni(const Weights& w, const Tables& t, size_t n, size_t tb, size_t te,
+                           float* y, size_t ys) {
+  Gemm<3, true>(w, t, n, tb, te, y, ys);
+}
+void w4_32x8g4__avx512vnni(const Weights& w, const Tables& t, size_t n, size_t tb, size_t te,
+                           float* y, size_t ys) {
+  Gemm<4, true>(w, t, n, tb, te, y, ys);
+}
 
 }  // namespace lutra::kernels::lutgemm

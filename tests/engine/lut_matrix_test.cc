@@ -98,7 +98,8 @@ TEST(LutQuantize, RejectsBadInput) {
 
 // Tolerance of quantized-table mode (docs/lut-format.md §2): per group
 // |s|·(2^b − 1)/2·(G/4)·λ·(1/2 + 2032ε) with λ = max quad Σ|x| / 127, plus fp32 terms.
-double QuantizedBound(const QuantizedMatrix& q, const float* x, size_t row) {
+double QuantizedBound(const QuantizedMatrix& q, const float* x, size_t row,
+                      kernels::lutgemm::Input input) {
   const auto& s = q.shape;
   const size_t groups = kernels::packw::Groups(s);
   const double two_b = double((1 << s.bits) - 1);
@@ -116,9 +117,19 @@ double QuantizedBound(const QuantizedMatrix& q, const float* x, size_t row) {
     }
     const double sc = std::fabs(q.scale[row * groups + g]);
     const double lookups = two_b / 2 * (s.group / 4) * maxsum / 127.0;
-    bound += sc * lookups * (0.5 + 2032 * FLT_EPSILON) +
-             sc * two_b * (s.group + 2) * FLT_EPSILON * abs_x;
-    mag += sc * lookups * 127.0 + sc * two_b * abs_x;
+    if (input == kernels::lutgemm::Input::kInt8Blocks) {
+      // Per-block int8 activations (dot-product prefill kernels): each activation within
+      // λ/2 of λ·xq, λ = max|x|/127 of the block, times |s·(q − z)| ≤ |s|·(2^b − 1).
+      double xmax = 0.0;
+      for (size_t c = g * s.group; c < std::min(s.k, (g + 1) * s.group); ++c) {
+        xmax = std::max(xmax, std::fabs(double(x[c])));
+      }
+      bound += sc * two_b * s.group * xmax / 127.0 * (0.5 + 256 * FLT_EPSILON);
+    } else {
+      bound += sc * lookups * (0.5 + 2032 * FLT_EPSILON);
+    }
+    bound += sc * two_b * (s.group + 2) * FLT_EPSILON * abs_x;
+    mag += sc * lookups * 127.0 * 4 + sc * two_b * abs_x;
   }
   return bound + (groups + 4) * 4 * FLT_EPSILON * mag;
 }
@@ -197,7 +208,8 @@ TEST_P(LutMultiplyTest, MatchesReferenceWithOneAndTwoThreads) {
               kernels::lutgemm::ReferenceGemm(q.shape, q.view(), n, x.data(), ref.data());
               for (size_t t = 0; t < n; ++t) {
                 for (size_t r = 0; r < m; ++r) {
-                  ASSERT_NEAR(y[t * m + r], ref[t * m + r], QuantizedBound(q, x.data() + t * k, r))
+                  ASSERT_NEAR(y[t * m + r], ref[t * m + r],
+                              QuantizedBound(q, x.data() + t * k, r, mat.gemm(n).input))
                       << where << " t=" << t << " r=" << r;
                 }
               }

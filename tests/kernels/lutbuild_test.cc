@@ -222,5 +222,47 @@ INSTANTIATE_TEST_SUITE_P(Registry, BuildInt8Test,
                              BuildInt8Kernels().begin(), BuildInt8Kernels().end())),
                          [](const auto& info) { return std::string(info.param.name); });
 
+class BuildInt8BlocksTest : public ::testing::TestWithParam<BuildKernel<BuildInt8BlocksFn>> {};
+
+TEST_P(BuildInt8BlocksTest, PerBlockQuantizationIsExact) {
+  const auto& k = GetParam();
+  CheckName(k, "q8b");
+  LUTRA_REQUIRE_ISA(k.name, k.isa);
+  Rng rng(24);
+  for (Pattern pat :
+       {Pattern::kRandom, Pattern::kAllMax, Pattern::kAlternating, Pattern::kOutlier}) {
+    for (size_t block : {32u, 64u, 128u}) {
+      for (size_t n : Lengths()) {
+        const size_t padded = packw::RoundUp(n, block), blocks = padded / block;
+        GuardedBuffer<float> x(n), scale(blocks), sum(blocks);
+        GuardedBuffer<int8_t> xq(padded);
+        Fill(rng, pat, x);
+        k.fn(n, block, x.data(), xq.data(), scale.data(), sum.data());
+        ASSERT_TRUE(xq.Intact() && scale.Intact() && sum.Intact()) << k.name;
+        for (size_t b = 0; b < blocks; ++b) {
+          float amax = 0.0f;
+          for (size_t i = b * block; i < std::min(n, (b + 1) * block); ++i) {
+            amax = std::max(amax, std::fabs(x[i]));
+          }
+          const float inv = amax > 0 ? 127.0f / amax : 0.0f;
+          int s = 0;
+          for (size_t i = b * block; i < (b + 1) * block; ++i) {
+            const int want = i < n ? std::clamp(int(std::nearbyint(x[i] * inv)), -127, 127) : 0;
+            ASSERT_EQ(xq[i], want) << k.name << " n=" << n << " i=" << i;
+            s += want;
+          }
+          ASSERT_EQ(sum[b], float(s)) << k.name;
+          ASSERT_EQ(scale[b], amax / 127.0f) << k.name;
+        }
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Registry, BuildInt8BlocksTest,
+                         ::testing::ValuesIn(std::vector<BuildKernel<BuildInt8BlocksFn>>(
+                             BuildInt8BlocksKernels().begin(), BuildInt8BlocksKernels().end())),
+                         [](const auto& info) { return std::string(info.param.name); });
+
 }  // namespace
 }  // namespace lutra::kernels::lutbuild

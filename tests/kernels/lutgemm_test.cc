@@ -54,7 +54,7 @@ void CheckName(const GemmKernel& k) {
   EXPECT_EQ(std::stoul(m[5].str()), k.g) << k.name;
   EXPECT_EQ(k.mr, packw::kTileRows) << k.name;
   EXPECT_EQ(k.g, packw::kQuad) << k.name;
-  EXPECT_EQ(k.exact, k.input != Input::kTables) << k.name;
+  EXPECT_EQ(k.exact, k.input == Input::kExactTables || k.input == Input::kInt8) << k.name;
   EXPECT_GE(k.min_n, 1u) << k.name;
   arch::IsaSet level = 0;
   ASSERT_TRUE(arch::LevelFeatures(m[6].str(), &level)) << k.name;
@@ -64,7 +64,7 @@ void CheckName(const GemmKernel& k) {
 // n tokens' tables built by the portable builders (tested on their own in lutbuild_test).
 struct TokenTables {
   TokenTables(const packw::Shape& s, const float* x, size_t n, Input input)
-      : lut_stride(input == Input::kInt8     ? packw::PaddedK(s)
+      : lut_stride(input == Input::kInt8 || input == Input::kInt8Blocks ? packw::PaddedK(s)
                    : input == Input::kTables ? packw::PaddedK(s) / 4 * lutbuild::kTableBytes
                                              : packw::PaddedK(s) / 4 * lutbuild::kExactTableBytes),
         hi_offset(input == Input::kExactTables ? packw::PaddedK(s) / 4 * lutbuild::kTableBytes : 0),
@@ -74,7 +74,11 @@ struct TokenTables {
         sum(n * blocks) {
     for (size_t t = 0; t < n; ++t) {
       const float* xt = x + t * s.k;
-      if (input != Input::kTables) {
+      if (input == Input::kInt8Blocks) {
+        lutbuild::BuildInt8BlocksKernels().back().fn(
+            s.k, s.group, xt, reinterpret_cast<int8_t*>(lut.data() + t * lut_stride),
+            scale.data() + t * blocks, sum.data() + t * blocks);
+      } else if (input != Input::kTables) {
         float amax = 0.0f;
         for (size_t i = 0; i < s.k; ++i) amax = std::max(amax, std::fabs(xt[i]));
         const float inv = amax > 0 ? 127.0f / amax : 0.0f, act = amax / 127.0f;
@@ -169,9 +173,21 @@ void RunAndCheck(const GemmKernel& k, const QMatrix& q, const std::vector<float>
           sum_x += x[t * s.k + i];
         }
         const double lookups = two_b / 2 * (s.group / 4) * lambda;
-        if (!exact_tables) table_err += sc * lookups * (0.5 + 2032 * FLT_EPSILON);
+        if (k.input == Input::kInt8Blocks && !exact_tables) {
+          // Each activation is within λ/2 (+ fp32 rounding of x·127/max) of λ·xq, λ = max|x|/127
+          // of the block; the weight multiplies it: |s·(q − z)|·λ·(1/2 + 256ε) per element.
+          double w_abs = 0.0;
+          for (size_t i = g * s.group; i < std::min(s.k, (g + 1) * s.group); ++i) {
+            w_abs += std::fabs(double(q.q[r * s.k + i]) - z);
+          }
+          table_err += sc * w_abs * lambda * (0.5 + 256 * FLT_EPSILON);
+        } else if (k.input == Input::kTables && !exact_tables) {
+          table_err += sc * lookups * (0.5 + 2032 * FLT_EPSILON);
+        }
         fp_err += bias * (s.group + 2) * FLT_EPSILON * abs_x;
-        mag += sc * lookups * 127.0 + bias * std::fabs(sum_x);
+        // Int8 blocks: λ is max|x|/127, not max quad Σ|x|/127, so the products are up to 4× larger.
+        mag += sc * lookups * 127.0 * (k.input == Input::kInt8Blocks ? 4 : 1) +
+               bias * std::fabs(sum_x);
       }
       const double tol = table_err + fp_err + (groups + 4) * 4 * FLT_EPSILON * mag + 1e-30;
       ASSERT_NEAR(y[t * y_stride + r], ref[t * s.m + r], tol)

@@ -102,6 +102,7 @@ bool LutMatrix::CreateWith(const QuantizedMatrix& q, arch::IsaSet features,
   m.build_ = build.quantized->fn;
   m.build_exact_ = build.exact->fn;
   m.build_int8_ = build.int8->fn;
+  m.build_int8_blocks_ = build.int8_blocks->fn;
   *out = std::move(m);
   return true;
 }
@@ -125,6 +126,7 @@ LutMatrix LutMatrix::Clone() const {
   m.build_ = build_;
   m.build_exact_ = build_exact_;
   m.build_int8_ = build_int8_;
+  m.build_int8_blocks_ = build_int8_blocks_;
   return m;
 }
 
@@ -148,9 +150,8 @@ void Multiply(const LutMatrix& w, size_t n, const float* x, float* y, ThreadPool
   const kernels::lutgemm::GemmKernel& gemm = w.gemm(n);
   const Input input = gemm.input;
   const size_t groups = Groups(s), quads = PaddedK(s) / 4;
-  const size_t lut_bytes = input == Input::kInt8     ? quads * 4
-                           : input == Input::kTables ? quads * 16
-                                                     : quads * 32;
+  const bool int8 = input == Input::kInt8 || input == Input::kInt8Blocks;
+  const size_t lut_bytes = int8 ? quads * 4 : input == Input::kTables ? quads * 16 : quads * 32;
   const size_t lut_stride = RoundUp(lut_bytes, 64);
   const size_t floats = RoundUp(groups, 16);
   uint8_t* base = scratch.Reserve(n * (lut_stride + 2 * floats * sizeof(float) + 64));
@@ -160,7 +161,7 @@ void Multiply(const LutMatrix& w, size_t n, const float* x, float* y, ThreadPool
   float* act_scale = tsum + n * floats;  // int8 modes: act scale, then inverse, per token
 
   // Int8 activations need the token's absmax before any block can be quantized.
-  if (input != Input::kTables) {
+  if (input == Input::kExactTables || input == Input::kInt8) {
     for (size_t t = 0; t < n; ++t) {
       float amax = 0.0f;
       const float* xt = x + t * s.k;
@@ -198,6 +199,9 @@ void Multiply(const LutMatrix& w, size_t n, const float* x, float* y, ThreadPool
       case Input::kInt8:
         w.build_int8_(k1 - k0, s.group, xt, act_scale[2 * t + 1], act_scale[2 * t],
                       reinterpret_cast<int8_t*>(tl + k0), sc, sm);
+        break;
+      case Input::kInt8Blocks:
+        w.build_int8_blocks_(k1 - k0, s.group, xt, reinterpret_cast<int8_t*>(tl + k0), sc, sm);
         break;
     }
   };

@@ -75,6 +75,7 @@ class LutMatrix {
   kernels::lutbuild::BuildFn build_ = nullptr;
   kernels::lutbuild::BuildExactFn build_exact_ = nullptr;
   kernels::lutbuild::BuildInt8Fn build_int8_ = nullptr;
+  kernels::lutbuild::BuildInt8BlocksFn build_int8_blocks_ = nullptr;
   AlignedBytes bits_, scale_, bias_, zero_;
 };
 
