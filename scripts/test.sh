@@ -1,0 +1,214 @@
+#!/usr/bin/env bash
+# test.sh [native|aarch64|armhf|riscv64|all]...   (default: all)
+# Installs the dependencies of each target, configures with -DLUTRA_WERROR=ON, builds, and runs
+# the test suite; cross targets run under qemu-user on several CPUs:
+#   native   default dispatch, then LUTRA_ISA=avx2 and LUTRA_ISA=scalar on x86 hosts, plus a
+#            check that lutra-sysinfo picks the variants of the cap
+#   aarch64  QEMU_CPU=cortex-a53 (NEON only) and QEMU_CPU=max (dotprod, fp16, i8mm, SVE)
+#   armhf    QEMU_CPU=cortex-a7 (ARMv7 with NEON)
+#   riscv64  RVV at VLEN 256 and 128, and without V (the scalar kernels must be chosen);
+#            without the LUT driver test, which is too slow under qemu-riscv64
+# After each run it prints the kernel variants the tests ran and skipped. Exits non-zero if
+# anything failed. Build directories: ${LUTRA_BUILD_PREFIX:-<repo>/build}-<target>.
+# LUTRA_CROSS_BENCH=ON also builds the benchmarks of cross targets; LUTRA_JOBS=N sets the
+# build and ctest parallelism (default: nproc).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+BUILD_PREFIX=${LUTRA_BUILD_PREFIX:-$LUTRA_ROOT/build}
+JOBS=${LUTRA_JOBS:-$(nproc)}
+FAILURES=()
+# The LUT driver test (LutMultiplyTest: every mode, size and thread count, checked in double
+# precision) takes over 15 minutes per run under qemu-riscv64 (40 s under qemu-aarch64); it
+# runs on the other targets, and riscv64 runs everything else.
+RISCV_GTEST_FILTER='-Modes/LutMultiplyTest.*'
+SUMMARY=()
+
+fail() {
+  FAILURES+=("$1")
+  printf '[lutra] FAIL: %s\n' "$1" >&2
+}
+
+# Union of the "[lutra] kernel variants run/skipped" lines the test binaries print at exit.
+print_variants() {
+  local logfile=$1 ran skipped
+  # ctest -V prefixes every line of a test's output with "<test number>: ".
+  ran=$(grep -hE '^([0-9]+: )?\[lutra\] kernel variants run' "$logfile" | sed 's/^[^)]*)://' |
+    tr ' ' '\n' | sed '/^$/d' | sort -u | tr '\n' ' ' || true)
+  skipped=$(grep -hE '^([0-9]+: )?\[lutra\] kernel variants skipped' "$logfile" |
+    sed 's/^[^)]*)://' | grep -o '[^ ]* ([^)]*)' | sort -u | sed 's/$/,/' | tr '\n' ' ' || true)
+  printf '    variants run (%s): %s\n' "$(wc -w <<<"$ran")" "${ran:-none}"
+  printf '    variants skipped (%s): %s\n' "$(grep -o '),' <<<"$skipped" | wc -l)" \
+    "${skipped:-none}"
+}
+
+# run_ctest TARGET LABEL TESTS [VAR=VALUE...]: one ctest pass with the given environment over
+# the test binaries matching the regex TESTS (all: every one).
+run_ctest() {
+  local target=$1 label=$2 tests=$3 dir="$BUILD_PREFIX-$1"
+  shift 3
+  local select=()
+  [ "$tests" = all ] || select=(-R "$tests")
+  local logfile="$dir/test-logs/$label.log" start line
+  mkdir -p "$dir/test-logs"
+  start=$(date +%s%N)
+  log "$target: ctest [$label] ${*:-} (tests: $tests)"
+  # -V: ctest hides the output of passing tests otherwise (the variant lines are needed).
+  if env "$@" ctest --test-dir "$dir" "${select[@]}" -V --timeout 1800 -j "$JOBS" \
+    >"$logfile" 2>&1; then
+    :
+  else
+    grep -E '^[0-9]+: ' "$logfile" | grep -vE '^[0-9]+: \[ +(RUN|OK) ' | tail -80 || true
+    grep -A20 -E 'tests passed|tests failed' "$logfile" || true
+    fail "$target [$label]: ctest"
+  fi
+  line=$(grep -E 'tests passed|tests failed' "$logfile" | tail -1 || true)
+  line="${line:-no ctest summary} ($(secs_since "$start"))"
+  printf '    %s\n' "$line"
+  SUMMARY+=("$target [$label]: $line")
+  print_variants "$logfile"
+}
+
+# Kernel names chosen by lutra-sysinfo, one per line in catalog order ("" args: process default).
+choices() {
+  local target=$1
+  shift
+  sysinfo "$target" "$@" | awk '/^kernel choice/ { on = 1; next } on && NF == 2 { print $2 }'
+}
+
+sysinfo() {
+  local target=$1 emu
+  shift
+  emu=$(emulator_cmd "$target")
+  # shellcheck disable=SC2086 # the emulator is a command line
+  $emu "$BUILD_PREFIX-$target/tools/lutra-sysinfo" "$@"
+}
+
+# check_choice TARGET LABEL FAMILY_REGEX CAP_LEVEL [VAR=VALUE...]: under the environment, every
+# catalog entry that has a variant of FAMILY_REGEX at or below CAP_LEVEL (as reported by
+# `lutra-sysinfo --isa CAP_LEVEL`) must choose it, and no entry may choose a variant above it
+# (anything not matching FAMILY_REGEX or `scalar` when the cap is reached).
+check_choice() {
+  local target=$1 label=$2 family=$3 level=$4
+  shift 4
+  local actual capped i bad=0
+  mapfile -t actual < <(
+    [ $# -eq 0 ] || export "$@"
+    choices "$target"
+  )
+  mapfile -t capped < <(choices "$target" --isa "$level")
+  if [ ${#actual[@]} -eq 0 ] || [ ${#actual[@]} -ne ${#capped[@]} ]; then
+    fail "$target [$label]: lutra-sysinfo gave no kernel table"
+    return
+  fi
+  for i in "${!actual[@]}"; do
+    if [[ ${capped[$i]} =~ __($family)$ && ${actual[$i]} != "${capped[$i]}" ]] ||
+      [[ ! ${actual[$i]} =~ __($family|scalar)$ ]]; then
+      printf '    entry %d: chose %s, expected a %s variant (--isa %s: %s)\n' "$i" \
+        "${actual[$i]}" "$family" "$level" "${capped[$i]}"
+      bad=1
+    fi
+  done
+  local n
+  n=$(printf '%s\n' "${actual[@]}" | grep -cE "__($family)\$" || true)
+  if [ $bad = 0 ]; then
+    printf '    sysinfo [%s]: %d of %d entries chose %s variants, the rest scalar\n' "$label" "$n" \
+      "${#actual[@]}" "$family"
+  else
+    fail "$target [$label]: lutra-sysinfo kernel choice"
+  fi
+}
+
+build_target() {
+  local target=$1 dir="$BUILD_PREFIX-$1" tc args=() start
+  tc=$(toolchain_file "$target")
+  if [ -n "$tc" ]; then
+    # Benchmarks are built and run natively (scripts/run.sh); cross targets build the tests
+    # and tools only, which keeps CI on two cores well inside its time budget.
+    args+=(-DCMAKE_TOOLCHAIN_FILE="$tc" -DLUTRA_BUILD_BENCH="${LUTRA_CROSS_BENCH:-OFF}")
+  fi
+  start=$(date +%s%N)
+  log "$target: configure + build in $dir"
+  mkdir -p "$dir"
+  if ! cmake -S "$LUTRA_ROOT" -B "$dir" -G Ninja -DLUTRA_WERROR=ON "${args[@]}" \
+    >"$dir/lutra-configure.log" 2>&1; then
+    cat "$dir/lutra-configure.log"
+    fail "$target: configure"
+    return 1
+  fi
+  if ! ninja -C "$dir" -j "$JOBS" >"$dir/lutra-build.log" 2>&1; then
+    tail -50 "$dir/lutra-build.log"
+    fail "$target: build"
+    return 1
+  fi
+  log "$target: built ($(secs_since "$start"))"
+}
+
+test_native() {
+  run_ctest native default all
+  if [ "$(uname -m)" = x86_64 ]; then
+    run_ctest native isa-avx2 all LUTRA_ISA=avx2
+    run_ctest native isa-scalar all LUTRA_ISA=scalar
+    if grep -q avx512 <(sysinfo native | grep '^detected ISA'); then
+      check_choice native native 'avx512[a-z]*' avx512vnni
+    fi
+    check_choice native isa-avx2 avx2 avx2 LUTRA_ISA=avx2
+    check_choice native isa-scalar scalar scalar LUTRA_ISA=scalar
+  fi
+}
+
+test_aarch64() {
+  run_ctest aarch64 max all QEMU_CPU=max
+  run_ctest aarch64 cortex-a53 all QEMU_CPU=cortex-a53
+  check_choice aarch64 cortex-a53 neon neon QEMU_CPU=cortex-a53
+  if ! QEMU_CPU=max sysinfo aarch64 | grep '^detected ISA' | grep -q dotprod; then
+    fail "aarch64 [max]: lutra-sysinfo does not report dotprod under qemu -cpu max"
+  fi
+}
+
+test_armhf() {
+  run_ctest armhf cortex-a7 all QEMU_CPU=cortex-a7
+  check_choice armhf cortex-a7 neon neon QEMU_CPU=cortex-a7
+}
+
+test_riscv64() {
+  local vlen info
+  for vlen in 256 128; do
+    run_ctest riscv64 "rvv-vlen$vlen" all RVV_VLEN=$vlen "GTEST_FILTER=$RISCV_GTEST_FILTER"
+    check_choice riscv64 "rvv-vlen$vlen" rvv rvv RVV_VLEN=$vlen
+    info=$(RVV_VLEN=$vlen sysinfo riscv64)
+    grep -qE "^RVV VLEN +$vlen bits" <<<"$info" ||
+      fail "riscv64 [rvv-vlen$vlen]: lutra-sysinfo does not report VLEN $vlen"
+  done
+  # XNNPACK's tests skip themselves here (Debian's riscv64 XNNPACK needs V).
+  run_ctest riscv64 no-v all RVV=0 "GTEST_FILTER=$RISCV_GTEST_FILTER"
+  info=$(RVV=0 sysinfo riscv64)
+  if grep '^detected ISA' <<<"$info" | grep -q rvv || grep -q '^RVV VLEN' <<<"$info"; then
+    fail "riscv64 [no-v]: lutra-sysinfo reports V on a core without it"
+  fi
+  # Without V every entry must fall back to its scalar kernel.
+  check_choice riscv64 no-v scalar scalar RVV=0
+}
+
+main() {
+  local targets t start
+  mapfile -t targets < <(expand_targets "$@")
+  "$LUTRA_ROOT/scripts/install-deps.sh" "${targets[@]}"
+  for t in "${targets[@]}"; do
+    start=$(date +%s%N)
+    if build_target "$t"; then
+      "test_$t"
+    fi
+    SUMMARY+=("$t: total $(secs_since "$start") (build + tests)")
+  done
+  log "summary"
+  printf '  %s\n' "${SUMMARY[@]}"
+  if [ ${#FAILURES[@]} -gt 0 ]; then
+    printf '[lutra] %d failure(s):\n' "${#FAILURES[@]}" >&2
+    printf '  %s\n' "${FAILURES[@]}" >&2
+    exit 1
+  fi
+  log "all tests passed"
+}
+
+main "$@"
