@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "kernels/common/select.h"
+#include "kernels/f16/f16.h"
 #include "kernels/lutbuild/lutbuild.h"
 #include "kernels/lutgemm/lutgemm.h"
 #include "kernels/packw/packw.h"
@@ -60,6 +61,10 @@ const KernelOp kOps[] = {
     LUTRA_OP("vec.add", kernels::vec::AddKernels),
     LUTRA_OP("vec.mul", kernels::vec::MulKernels),
     LUTRA_OP("vec.silu", kernels::vec::SiluKernels),
+    LUTRA_OP("f16.tof32", kernels::f16::ToF32Kernels),
+    LUTRA_OP("f16.fromf32", kernels::f16::FromF32Kernels),
+    LUTRA_OP("f16.dot", kernels::f16::DotKernels),
+    LUTRA_OP("f16.axpy", kernels::f16::AxpyKernels),
     LUTRA_OP("packw.pack", kernels::packw::PackKernels),
     LUTRA_OP("packw.unpack", kernels::packw::UnpackKernels),
     LUTRA_OP("lutbuild.f32", kernels::lutbuild::BuildKernels),
