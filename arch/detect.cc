@@ -62,7 +62,10 @@ IsaSet DetectRiscvFeatures(uint32_t* vlenb) {
   *vlenb = 0;
 #if defined(__riscv) && defined(__linux__)
   // Debian 12's cpuinfo does not know RISC-V at all, so use the kernel's single-letter hwcap
-  // bits (bit 'V' - 'A'), which every kernel with vector support reports.
+  // bits: Linux sets bit 'V' - 'A' only when the core has V and the kernel manages vector
+  // state (6.5+), i.e. exactly when vector instructions are safe. qemu-user 7.2 reports it the
+  // same way (v=true: set, with vlenb 16/32 at VLEN 128/256; v=false: clear), which
+  // scripts/test.sh checks through lutra-sysinfo.
   const unsigned long hwcap = getauxval(AT_HWCAP);
   if (hwcap & (1ul << ('V' - 'A'))) {
     f |= kRVV;

@@ -112,8 +112,8 @@ check_choice() {
   local n
   n=$(printf '%s\n' "${actual[@]}" | grep -cE "__($family)\$" || true)
   if [ $bad = 0 ]; then
-    printf '    sysinfo [%s]: %d of %d entries chose %s variants, the rest scalar\n' "$label" "$n" \
-      "${#actual[@]}" "$family"
+    printf '    sysinfo [%s]: %d of %d catalog entries chose %s variants%s\n' "$label" "$n" \
+      "${#actual[@]}" "$family" "$([ "$family" = scalar ] || echo ', the rest scalar')"
   else
     fail "$target [$label]: lutra-sysinfo kernel choice"
   fi
