@@ -21,12 +21,15 @@ void Delete(xnn_operator*& op) {
   op = nullptr;
 }
 
-// XNNPACK 2023+ added code/weights cache parameters to create calls and split setup into
-// reshape (shapes, thread pool) and setup (pointers).
+// Two XNNPACK API generations are supported: Debian 12's 2022-02 snapshot (create -> setup ->
+// run) and the 2023+ one of Debian 13 and later (create with code/weights cache arguments ->
+// reshape with shapes and thread pool -> setup with pointers -> run), told apart at configure
+// time by xnn_reshape_fully_connected_nc_f32. Snapshots from late 2022 with caches but no
+// reshape step are not supported. LUTRA_XNN_OUT(op) ends a create call's arguments.
 #if LUTRA_XNN_HAS_RESHAPE
-#define LUTRA_XNN_CACHES nullptr, nullptr,
+#define LUTRA_XNN_OUT(op) /*code_cache=*/ nullptr, /*weights_cache=*/nullptr, &(op)
 #else
-#define LUTRA_XNN_CACHES
+#define LUTRA_XNN_OUT(op) &(op)
 #endif
 
 }  // namespace
@@ -36,7 +39,9 @@ bool XnnInitialize(std::string* error) {
   return Check(status, "initialisation (is this CPU supported?)", error);
 }
 
-XnnFullyConnectedF32::~XnnFullyConnectedF32() { Delete(op_); }
+XnnFullyConnectedF32::~XnnFullyConnectedF32() {
+  Delete(op_);
+}
 
 bool XnnFullyConnectedF32::Create(size_t in, size_t out, const float* weights, const float* bias,
                                   std::string* error) {
@@ -44,7 +49,7 @@ bool XnnFullyConnectedF32::Create(size_t in, size_t out, const float* weights, c
   Delete(op_);
   return Check(xnn_create_fully_connected_nc_f32(
                    in, out, in, out, weights, bias, -std::numeric_limits<float>::infinity(),
-                   std::numeric_limits<float>::infinity(), 0, LUTRA_XNN_CACHES & op_),
+                   std::numeric_limits<float>::infinity(), 0, LUTRA_XNN_OUT(op_)),
                "create_fully_connected_nc_f32", error);
 }
 
@@ -65,7 +70,9 @@ bool XnnFullyConnectedF32::Run(size_t batch, const float* x, float* y, pthreadpo
   return Check(xnn_run_operator(op_, pool), "run_operator", error);
 }
 
-XnnFullyConnectedQS8::~XnnFullyConnectedQS8() { Delete(op_); }
+XnnFullyConnectedQS8::~XnnFullyConnectedQS8() {
+  Delete(op_);
+}
 
 bool XnnFullyConnectedQS8::Create(size_t in, size_t out, const int8_t* weights, float input_scale,
                                   float weight_scale, float output_scale, std::string* error) {
@@ -74,7 +81,7 @@ bool XnnFullyConnectedQS8::Create(size_t in, size_t out, const int8_t* weights, 
   return Check(xnn_create_fully_connected_nc_qs8(in, out, in, out, /*input_zero_point=*/0,
                                                  input_scale, weight_scale, weights,
                                                  /*bias=*/nullptr, /*output_zero_point=*/0,
-                                                 output_scale, -128, 127, 0, LUTRA_XNN_CACHES & op_),
+                                                 output_scale, -128, 127, 0, LUTRA_XNN_OUT(op_)),
                "create_fully_connected_nc_qs8", error);
 }
 
@@ -95,7 +102,9 @@ bool XnnFullyConnectedQS8::Run(size_t batch, const int8_t* x, int8_t* y, pthread
   return Check(xnn_run_operator(op_, pool), "run_operator", error);
 }
 
-XnnSoftmaxF32::~XnnSoftmaxF32() { Delete(op_); }
+XnnSoftmaxF32::~XnnSoftmaxF32() {
+  Delete(op_);
+}
 
 bool XnnSoftmaxF32::Create(size_t channels, std::string* error) {
   if (!XnnInitialize(error)) return false;
