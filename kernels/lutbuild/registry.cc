@@ -16,6 +16,12 @@ const BuildKernel<BuildFn> kBuild[] = {
 #if LUTRA_HAVE_AVX2
     K(f32_g4__avx2, arch::kLevelAVX2),
 #endif
+#if LUTRA_HAVE_NEON
+    K(f32_g4__neon, arch::kLevelNEON),
+#endif
+#if LUTRA_HAVE_RVV
+    K(f32_g4__rvv, arch::kLevelRVV),
+#endif
 #if LUTRA_HAVE_AVX512
 #endif
 #if LUTRA_HAVE_AVX2
@@ -23,6 +29,12 @@ const BuildKernel<BuildFn> kBuild[] = {
     K(f32_g4__scalar, arch::kLevelScalar),
 };
 const BuildKernel<BuildExactFn> kBuildExact[] = {
+#if LUTRA_HAVE_NEON
+    K(a8_g4__neon, arch::kLevelNEON),
+#endif
+#if LUTRA_HAVE_RVV
+    K(a8_g4__rvv, arch::kLevelRVV),
+#endif
     K(a8_g4__scalar, arch::kLevelScalar),
 };
 const BuildKernel<BuildInt8Fn> kBuildInt8[] = {

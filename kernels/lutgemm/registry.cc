@@ -64,10 +64,28 @@ namespace {
 #else
 #define K_AVX2(b)
 #endif
+#if LUTRA_HAVE_NEON && defined(__aarch64__)
+#define K_NEON(b)                                       \
+  K(w##b##_32x4g4__neon, arch::kLevelNEON, b, 4, false) \
+  K(w##b##a8_32x2g4__neon, arch::kLevelNEON, b, 2, true)
+#elif LUTRA_HAVE_NEON
+#define K_NEON(b)                                       \
+  K(w##b##_32x2g4__neon, arch::kLevelNEON, b, 2, false) \
+  K(w##b##a8_32x1g4__neon, arch::kLevelNEON, b, 1, true)
+#else
+#define K_NEON(b)
+#endif
+#if LUTRA_HAVE_RVV
+#define K_RVV(b)                                      \
+  K(w##b##_32x2g4__rvv, arch::kLevelRVV, b, 2, false) \
+  K(w##b##a8_32x1g4__rvv, arch::kLevelRVV, b, 1, true)
+#else
+#define K_RVV(b)
+#endif
 #define K_SCALAR(b)                                         \
   K(w##b##_32x1g4__scalar, arch::kLevelScalar, b, 1, false) \
   K(w##b##a8_32x1g4__scalar, arch::kLevelScalar, b, 1, true)
-#define K_BITS(b) K_VNNI(b) K_AVX512(b) K_AVX2(b) K_SCALAR(b)
+#define K_BITS(b) K_VNNI(b) K_AVX512(b) K_AVX2(b) K_NEON(b) K_RVV(b) K_SCALAR(b)
 
 const GemmKernel kGemm[] = {K_BITS(1) K_BITS(2) K_VNNI_BLOCKS(3) K_BITS(3) K_VNNI_BLOCKS(4)
                                 K_BITS(4)};
@@ -75,6 +93,8 @@ const GemmKernel kGemm[] = {K_BITS(1) K_BITS(2) K_VNNI_BLOCKS(3) K_BITS(3) K_VNN
 #undef K_SCALAR
 #undef K_AVX2
 #undef K_AVX512
+#undef K_NEON
+#undef K_RVV
 #undef K_VNNI
 #undef K_VNNI_BLOCKS
 #undef K_BITS

@@ -24,6 +24,16 @@ LUTRA_DECLARE_GEMM_BITS(w, a8_32x2g4__avx512)
 LUTRA_DECLARE_GEMM_BITS(w, a8_32x8g4__avx512vnni)
 LUTRA_DECLARE_GEMM(w3_32x8g4__avx512vnni)
 LUTRA_DECLARE_GEMM(w4_32x8g4__avx512vnni)
+// NEON: nr depends on the register file (AArch64 32 vector registers, ARMv7 16).
+#if defined(__aarch64__)
+LUTRA_DECLARE_GEMM_BITS(w, _32x4g4__neon)
+LUTRA_DECLARE_GEMM_BITS(w, a8_32x2g4__neon)
+#else
+LUTRA_DECLARE_GEMM_BITS(w, _32x2g4__neon)
+LUTRA_DECLARE_GEMM_BITS(w, a8_32x1g4__neon)
+#endif
+LUTRA_DECLARE_GEMM_BITS(w, _32x2g4__rvv)
+LUTRA_DECLARE_GEMM_BITS(w, a8_32x1g4__rvv)
 
 }  // namespace lutra::kernels::lutgemm
 

@@ -1,0 +1,303 @@
+// NEON lookup GEMM (AArch64 and ARMv7 NEON): one 16-byte load = one quad of one plane for 32
+// rows; `tbl` looks up its 16 low nibbles (rows ρ(p)) and 16 high nibbles (rows 16 + ρ(p)) in
+// the quad's 16-byte table. ARMv7 has no 16-byte `vqtbl1q`: there the lookup is two `vtbl2`
+// on the halves of the index vector (same table pair, 8 results each).
+//
+// Accumulation (differs from x86, which adds offset-binary bytes as whole 16-bit words): the
+// tables are turned into signed bytes once per load (XOR 0x80) and each half of a lookup vector
+// is sign-extended and added into int16 lanes (`saddw`), 4 int16x8 accumulators per token for
+// the 32 rows. Lane e of the low half holds byte p = e, i.e. rows 0,8,1,9,…; one `uzp` per 16
+// rows at the end of a run restores row order before widening to int32.
+//
+// Overflow bound (the proof of docs/lut-format.md §4, for signed lanes): per row, a run of R
+// quads adds A = Σ_i 2^i Σ_{j<R} Q_ij with |Q| ≤ 127 (quantized tables), so
+// |A| ≤ (2^b − 1)·127·R, and every partial sum of the Horner evaluation (acc ← 2·acc + plane)
+// is bounded by the same expression with fewer terms. int16 holds it when
+// (2^b − 1)·127·R ≤ 32767, i.e. R ≤ 258/(2^b − 1) → b = 1: 258, 2: 86, 3: 36, 4: 17.
+// Exact mode splits T = 256·h + lo: the lo bytes (0..255) are added unsigned (`uaddw`) into
+// uint16, bounded by (2^b − 1)·255·R ≤ 65535 (R ≤ 257/(2^b − 1): 257, 85, 36, 17), and
+// h = hi − 128 ∈ [−2, 1] signed into int16 (|Σ| ≤ (2^b − 1)·2·R, far inside). The kernels use
+// R = min(G/4, 32) for b ≤ 3 and min(G/4, 16) for b = 4, inside every bound above.
+//
+// Instruction count per weight load (16 bytes = 128 weight-bit × activation products of one
+// plane) and token: 2 `tbl` + 4 `saddw` (+ 1 `and`, 1 `ushr`, 1 load shared by the nr tokens);
+// exact mode doubles the lookups and adds. nr tokens share one weight load (GEMM); AArch64
+// has 32 vector registers (nr = 4 quantized, 2 exact), ARMv7 16 (nr = 2 and 1).
+//
+// Why no dot-product (`sdot`) variant: `sdot` adds 4 adjacent bytes of one 32-bit lane, but
+// adjacent lookup results are different rows, so it cannot sum lookups. The unpack-to-int8 path
+// (expand each plane's nibbles to 0/1 bytes grouped 4 k per row, then `sdot` against the
+// broadcast activations) costs per 256 products: 16 `sdot` per token plus about 40·b unpack
+// instructions (8 `tbl` bit expansions + zips + shifted adds per plane block, ×2 blocks)
+// amortised over nr tokens; the lookup path costs 18·b per token (2 blocks × 9). At N = 1
+// the lookup path is cheaper for every b (18b vs 16 + 40b). For large N at b = 3 and 4
+// (54 and 72 vs ≈ 16 + 40b/nr ≈ 31 and 36 at nr = 8) the dot-product path would be about 2×
+// fewer instructions on a Cortex-A76 (2 `tbl` and 2 `sdot` per cycle), like the x86 VNNI
+// prefill kernel; it is not built yet (see the report / docs), so dotprod CPUs run this kernel.
+#include <arm_neon.h>
+
+#include <algorithm>
+
+#include "kernels/lutgemm/variants.h"
+
+namespace lutra::kernels::lutgemm {
+namespace {
+
+using packw::kTileRows;
+
+template <int B>
+constexpr size_t kRunQuads = B == 4 ? 16 : 32;
+
+constexpr size_t kPrefetchDistance = 2048;
+
+#if defined(__aarch64__)
+constexpr int kNbTables = 4;
+constexpr int kNbExact = 2;
+#else
+constexpr int kNbTables = 2;
+constexpr int kNbExact = 1;
+#endif
+
+static inline uint8x16_t Lookup(uint8x16_t table, uint8x16_t idx) {
+#if defined(__aarch64__)
+  return vqtbl1q_u8(table, idx);
+#else
+  const uint8x8x2_t t = {{vget_low_u8(table), vget_high_u8(table)}};
+  return vcombine_u8(vtbl2_u8(t, vget_low_u8(idx)), vtbl2_u8(t, vget_high_u8(idx)));
+#endif
+}
+
+// (even lanes of a then b, odd lanes of a then b)
+static inline void Uzp(int16x8_t a, int16x8_t b, int16x8_t* even, int16x8_t* odd) {
+#if defined(__aarch64__)
+  *even = vuzp1q_s16(a, b);
+  *odd = vuzp2q_s16(a, b);
+#else
+  const int16x8x2_t r = vuzpq_s16(a, b);
+  *even = r.val[0];
+  *odd = r.val[1];
+#endif
+}
+
+static inline float32x4_t Fma(float32x4_t acc, float32x4_t a, float32x4_t b) {
+#if defined(__aarch64__) || defined(__ARM_FEATURE_FMA)
+  return vfmaq_f32(acc, a, b);
+#else
+  return vmlaq_f32(acc, a, b);
+#endif
+}
+
+// 32 rows as 4 int16x8: [0] bytes 0..7 of the low-nibble lookup, [1] bytes 8..15, [2], [3] the
+// same for the high nibbles (rows 16..31). Exact mode reinterprets [0..3] as uint16 for lo.
+struct Acc {
+  int16x8_t v[4];
+};
+
+static inline void Zero(Acc& a) {
+  for (auto& v : a.v) v = vdupq_n_s16(0);
+}
+static inline void Double(Acc& a) {
+  for (auto& v : a.v) v = vaddq_s16(v, v);
+}
+static inline void AddSigned(Acc& a, int8x16_t r_lo, int8x16_t r_hi) {
+  a.v[0] = vaddw_s8(a.v[0], vget_low_s8(r_lo));
+  a.v[1] = vaddw_s8(a.v[1], vget_high_s8(r_lo));
+  a.v[2] = vaddw_s8(a.v[2], vget_low_s8(r_hi));
+  a.v[3] = vaddw_s8(a.v[3], vget_high_s8(r_hi));
+}
+static inline void AddUnsigned(Acc& a, uint8x16_t r_lo, uint8x16_t r_hi) {
+  a.v[0] = vreinterpretq_s16_u16(vaddw_u8(vreinterpretq_u16_s16(a.v[0]), vget_low_u8(r_lo)));
+  a.v[1] = vreinterpretq_s16_u16(vaddw_u8(vreinterpretq_u16_s16(a.v[1]), vget_high_u8(r_lo)));
+  a.v[2] = vreinterpretq_s16_u16(vaddw_u8(vreinterpretq_u16_s16(a.v[2]), vget_low_u8(r_hi)));
+  a.v[3] = vreinterpretq_s16_u16(vaddw_u8(vreinterpretq_u16_s16(a.v[3]), vget_high_u8(r_hi)));
+}
+
+// Run sums in row order: out[q] = rows 4q..4q+3 as int32 (signed or unsigned lanes).
+template <bool Unsigned>
+static inline void Widen(const Acc& a, int32x4_t out[8]) {
+  int16x8_t r[4];
+  Uzp(a.v[0], a.v[1], &r[0], &r[1]);  // rows 0..7, 8..15
+  Uzp(a.v[2], a.v[3], &r[2], &r[3]);  // rows 16..23, 24..31
+  for (int h = 0; h < 4; ++h) {
+    if constexpr (Unsigned) {
+      const uint16x8_t u = vreinterpretq_u16_s16(r[h]);
+      out[2 * h] = vreinterpretq_s32_u32(vmovl_u16(vget_low_u16(u)));
+      out[2 * h + 1] = vreinterpretq_s32_u32(vmovl_u16(vget_high_u16(u)));
+    } else {
+      out[2 * h] = vmovl_s16(vget_low_s16(r[h]));
+      out[2 * h + 1] = vmovl_s16(vget_high_s16(r[h]));
+    }
+  }
+}
+
+template <int B, bool Exact, int NB, size_t G>
+static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, float* y,
+                  size_t y_stride) {
+  const packw::Shape& s = w.shape;
+  constexpr size_t quads = G / 4, run = std::min(quads, kRunQuads<B>), runs = quads / run;
+  const size_t groups = packw::Groups(s);
+  constexpr int kMaxCode = (1 << B) - 1;
+  const uint8x16_t nib = vdupq_n_u8(0x0F), flip = vdupq_n_u8(0x80);
+
+  float yacc[NB][kTileRows] = {};
+  int32_t iacc[NB][kTileRows] = {};
+  const uint8_t* lut[NB];
+  for (int t = 0; t < NB; ++t) lut[t] = tb.lut + (t0 + t) * tb.lut_stride;
+
+  for (size_t g = 0; g < groups; ++g) {
+    int32x4_t gsum[NB][8];
+    for (int t = 0; t < NB; ++t) {
+      for (auto& v : gsum[t]) v = vdupq_n_s32(0);
+    }
+    const uint8_t* group_bits = w.data.bits + (tile * groups + g) * B * quads * 16;
+
+    for (size_t r = 0; r < runs; ++r) {
+      Acc acc[NB], acc_hi[Exact ? NB : 1];
+      for (int t = 0; t < NB; ++t) Zero(acc[t]);
+      if constexpr (Exact) {
+        for (int t = 0; t < NB; ++t) Zero(acc_hi[t]);
+      }
+      for (int slot = 0; slot < B; ++slot) {
+        if (slot != 0) {
+          for (int t = 0; t < NB; ++t) Double(acc[t]);
+          if constexpr (Exact) {
+            for (int t = 0; t < NB; ++t) Double(acc_hi[t]);
+          }
+        }
+        const uint8_t* wp = group_bits + (slot * quads + r * run) * 16;
+        const size_t table0 = (g * quads + r * run) * 16;
+#pragma GCC unroll 4
+        for (size_t c = 0; c < run; ++c) {
+          __builtin_prefetch(wp + c * 16 + kPrefetchDistance);
+          const uint8x16_t wv = vld1q_u8(wp + c * 16);
+          const uint8x16_t i_lo = vandq_u8(wv, nib);
+          const uint8x16_t i_hi = vshrq_n_u8(wv, 4);
+          for (int t = 0; t < NB; ++t) {
+            const uint8_t* tp = lut[t] + table0 + c * 16;
+            if constexpr (Exact) {
+              const uint8x16_t tab = vld1q_u8(tp);
+              AddUnsigned(acc[t], Lookup(tab, i_lo), Lookup(tab, i_hi));
+              const uint8x16_t tab_hi = veorq_u8(vld1q_u8(tp + tb.hi_offset), flip);
+              AddSigned(acc_hi[t], vreinterpretq_s8_u8(Lookup(tab_hi, i_lo)),
+                        vreinterpretq_s8_u8(Lookup(tab_hi, i_hi)));
+            } else {
+              const uint8x16_t tab = veorq_u8(vld1q_u8(tp), flip);
+              AddSigned(acc[t], vreinterpretq_s8_u8(Lookup(tab, i_lo)),
+                        vreinterpretq_s8_u8(Lookup(tab, i_hi)));
+            }
+          }
+        }
+      }
+      for (int t = 0; t < NB; ++t) {
+        int32x4_t v[8];
+        if constexpr (Exact) {
+          int32x4_t hv[8];
+          Widen<true>(acc[t], v);
+          Widen<false>(acc_hi[t], hv);
+          for (int q = 0; q < 8; ++q) v[q] = vaddq_s32(v[q], vshlq_n_s32(hv[q], 8));
+        } else {
+          Widen<false>(acc[t], v);
+        }
+        for (int q = 0; q < 8; ++q) gsum[t][q] = vaddq_s32(gsum[t][q], v[q]);
+      }
+    }
+    const size_t si = (tile * groups + g) * kTileRows;
+    for (int t = 0; t < NB; ++t) {
+      const size_t bi = (t0 + t) * tb.block_stride + g;
+      const float tscale = tb.scale[bi], tsum = tb.sum[bi];
+      for (int q = 0; q < 8; ++q) {
+        const float32x4_t sc = vld1q_f32(w.data.scale + si + 4 * q);
+        if constexpr (Exact) {
+          int32x4_t i2 = gsum[t][q];
+          if (s.asymmetric) {
+            const uint8_t* zp = w.data.zero + si + 4 * q;
+            const int32x4_t z = {zp[0], zp[1], zp[2], zp[3]};
+            const int32x4_t coef = vsubq_s32(vdupq_n_s32(kMaxCode), vaddq_s32(z, z));
+            i2 = vmlaq_s32(i2, coef, vdupq_n_s32(int32_t(tsum)));
+          }
+          if (w.uniform_scale) {
+            vst1q_s32(iacc[t] + 4 * q, vaddq_s32(vld1q_s32(iacc[t] + 4 * q), i2));
+          } else {
+            const float32x4_t term =
+                vmulq_n_f32(vmulq_f32(vcvtq_f32_s32(i2), vmulq_n_f32(sc, tscale)), 0.5f);
+            vst1q_f32(yacc[t] + 4 * q, vaddq_f32(vld1q_f32(yacc[t] + 4 * q), term));
+          }
+        } else {
+          float32x4_t a = vld1q_f32(yacc[t] + 4 * q);
+          a = Fma(a, vcvtq_f32_s32(gsum[t][q]), vmulq_n_f32(sc, 0.5f * tscale));
+          if (s.asymmetric) a = Fma(a, vld1q_f32(w.data.bias + si + 4 * q), vdupq_n_f32(tsum));
+          vst1q_f32(yacc[t] + 4 * q, a);
+        }
+      }
+    }
+  }
+
+  const size_t row0 = tile * kTileRows;
+  const size_t rows = std::min(kTileRows, s.m - row0);
+  for (int t = 0; t < NB; ++t) {
+    float* yt = y + (t0 + t) * y_stride + row0;
+    if (Exact && w.uniform_scale) {
+      const size_t si0 = tile * groups * kTileRows;
+      const float act = tb.scale[(t0 + t) * tb.block_stride];
+      for (int q = 0; q < 8; ++q) {
+        const float32x4_t f = vcvtq_f32_s32(vld1q_s32(iacc[t] + 4 * q));
+        vst1q_f32(yacc[t] + 4 * q,
+                  vmulq_n_f32(vmulq_f32(f, vmulq_n_f32(vld1q_f32(w.data.scale + si0 + 4 * q), act)),
+                              0.5f));
+      }
+    }
+    std::copy(yacc[t], yacc[t] + rows, yt);
+  }
+}
+
+template <int B, bool Exact, int NB, size_t G>
+static void Tiles(const Weights& w, const Tables& tb, size_t n, size_t tile_begin, size_t tile_end,
+                  float* y, size_t y_stride) {
+  for (size_t tile = tile_begin; tile < tile_end; ++tile) {
+    size_t t = 0;
+    for (; t + NB <= n; t += NB) Block<B, Exact, NB, G>(w, tb, t, tile, y, y_stride);
+    for (; t < n; ++t) Block<B, Exact, 1, G>(w, tb, t, tile, y, y_stride);
+  }
+}
+
+template <int B, bool Exact, int NB>
+static void Gemm(const Weights& w, const Tables& tb, size_t n, size_t tile_begin, size_t tile_end,
+                 float* y, size_t y_stride) {
+  switch (w.shape.group) {
+    case 32:
+      return Tiles<B, Exact, NB, 32>(w, tb, n, tile_begin, tile_end, y, y_stride);
+    case 64:
+      return Tiles<B, Exact, NB, 64>(w, tb, n, tile_begin, tile_end, y, y_stride);
+    default:
+      return Tiles<B, Exact, NB, 128>(w, tb, n, tile_begin, tile_end, y, y_stride);
+  }
+}
+
+}  // namespace
+
+// Names carry nr, which differs between AArch64 and ARMv7 (variants.h declares the matching set).
+#if defined(__aarch64__)
+#define LUTRA_NEON_NAME_Q(b) w##b##_32x4g4__neon
+#define LUTRA_NEON_NAME_E(b) w##b##a8_32x2g4__neon
+#else
+#define LUTRA_NEON_NAME_Q(b) w##b##_32x2g4__neon
+#define LUTRA_NEON_NAME_E(b) w##b##a8_32x1g4__neon
+#endif
+#define LUTRA_NEON_GEMM(b)                                                                     \
+  void LUTRA_NEON_NAME_Q(b)(const Weights& w, const Tables& t, size_t n, size_t tb, size_t te, \
+                            float* y, size_t ys) {                                             \
+    Gemm<b, false, kNbTables>(w, t, n, tb, te, y, ys);                                         \
+  }                                                                                            \
+  void LUTRA_NEON_NAME_E(b)(const Weights& w, const Tables& t, size_t n, size_t tb, size_t te, \
+                            float* y, size_t ys) {                                             \
+    Gemm<b, true, kNbExact>(w, t, n, tb, te, y, ys);                                           \
+  }
+LUTRA_NEON_GEMM(1)
+LUTRA_NEON_GEMM(2)
+LUTRA_NEON_GEMM(3)
+LUTRA_NEON_GEMM(4)
+#undef LUTRA_NEON_GEMM
+#undef LUTRA_NEON_NAME_Q
+#undef LUTRA_NEON_NAME_E
+
+}  // namespace lutra::kernels::lutgemm
