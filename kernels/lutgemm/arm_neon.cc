@@ -19,21 +19,26 @@
 // h = hi − 128 ∈ [−2, 1] signed into int16 (|Σ| ≤ (2^b − 1)·2·R, far inside). The kernels use
 // R = min(G/4, 32) for b ≤ 3 and min(G/4, 16) for b = 4, inside every bound above.
 //
-// Instruction count per weight load (16 bytes = 128 weight-bit × activation products of one
-// plane) and token: 2 `tbl` + 4 `saddw` (+ 1 `and`, 1 `ushr`, 1 load shared by the nr tokens);
-// exact mode doubles the lookups and adds. nr tokens share one weight load (GEMM); AArch64
-// has 32 vector registers (nr = 4 quantized, 2 exact), ARMv7 16 (nr = 2 and 1).
+// Instruction count per 256 weight × activation products of one token (2 plane blocks of
+// 32 rows × 4 k, per plane; DESIGN.md §4), quantized mode, nr = 4: per block and token 1 table
+// load + 1 `eor` + 2 `tbl` + 4 `saddw`, plus the shared load, `and`, `ushr` over nr tokens:
+// 2·(8 + 3/4)·b = 17.5·b → b = 1: 17.5, 2: 35, 3: 52.5, 4: 70. AArch64 has 32 vector
+// registers (nr = 4 quantized, 2 exact), ARMv7 16 (nr = 2 and 1).
 //
-// Why no dot-product (`sdot`) variant: `sdot` adds 4 adjacent bytes of one 32-bit lane, but
-// adjacent lookup results are different rows, so it cannot sum lookups. The unpack-to-int8 path
-// (expand each plane's nibbles to 0/1 bytes grouped 4 k per row, then `sdot` against the
-// broadcast activations) costs per 256 products: 16 `sdot` per token plus about 40·b unpack
-// instructions (8 `tbl` bit expansions + zips + shifted adds per plane block, ×2 blocks)
-// amortised over nr tokens; the lookup path costs 18·b per token (2 blocks × 9). At N = 1
-// the lookup path is cheaper for every b (18b vs 16 + 40b). For large N at b = 3 and 4
-// (54 and 72 vs ≈ 16 + 40b/nr ≈ 31 and 36 at nr = 8) the dot-product path would be about 2×
-// fewer instructions on a Cortex-A76 (2 `tbl` and 2 `sdot` per cycle), like the x86 VNNI
-// prefill kernel; it is not built yet (see the report / docs), so dotprod CPUs run this kernel.
+// Why there is no dotprod (`sdot`) variant (a count, not a measurement; on a Cortex-A76 `tbl`,
+// `sdot` and simple ALU ops all issue at 2 per cycle on its two ASIMD pipes, so the count decides):
+// - Summing lookups with `sdot` against a ones/selector vector does not work on this layout:
+//   `sdot` adds the 4 bytes of a 32-bit lane, and adjacent lookup bytes are different rows
+//   (rows ρ(p)); a selector picking one byte per lane widens 4 bytes per instruction, worse
+//   than `saddw` (8 per instruction).
+// - Unpack-to-int8 + `sdot` (what the x86 VNNI prefill kernel does): per plane block, 4 `tbl`
+//   byte spreads + 8 `cmtst` + 8 `and` + 8 `add` build the codes of 32 rows × 4 k (28
+//   instructions), then 8 `sdot` + 1 `ld1r` per token. With 16 rows × nr tokens of int32
+//   accumulators, 32 registers allow nr = 4 at most, so per 256 products and token
+//   2·(28·b/4 + 9) = 14·b + 18 → 32, 46, 60, 74: above the lookup path at every b ≤ 4. x86
+//   wins with VNNI because one 512-bit `vptestmb` + masked add unpacks 64 codes per plane and
+//   its register file holds 8 tokens' accumulators; NEON's 128-bit registers do not.
+// So dotprod CPUs run this kernel (its names have no dotprod level).
 #include <arm_neon.h>
 
 #include <algorithm>
