@@ -1,0 +1,46 @@
+// The softmax2p registries, best first, scalar last.
+#include "kernels/common/select.h"
+#include "kernels/softmax2p/softmax2p.h"
+#include "kernels/softmax2p/variants.h"
+
+namespace lutra::kernels::softmax2p {
+namespace {
+
+#define K(fn, isa, unroll) LUTRA_KERNEL("lutra_", fn, isa, unroll)
+
+const Kernel<SoftmaxFn> kTwoPass[] = {
+#if LUTRA_HAVE_AVX512
+    K(softmax2p_f32_u64__avx512, arch::kLevelAVX512, 64),
+#endif
+#if LUTRA_HAVE_AVX2
+    K(softmax2p_f32_u32__avx2, arch::kLevelAVX2, 32),
+#endif
+    K(softmax2p_f32_u4__scalar, arch::kLevelScalar, 4),
+};
+
+const Kernel<SoftmaxFn> kThreePass[] = {
+#if LUTRA_HAVE_AVX512
+    K(softmax3p_f32_u64__avx512, arch::kLevelAVX512, 64),
+#endif
+#if LUTRA_HAVE_AVX2
+    K(softmax3p_f32_u32__avx2, arch::kLevelAVX2, 32),
+#endif
+    K(softmax3p_f32_u4__scalar, arch::kLevelScalar, 4),
+};
+
+#undef K
+
+}  // namespace
+
+std::span<const Kernel<SoftmaxFn>> TwoPassKernels() {
+  return kTwoPass;
+}
+std::span<const Kernel<SoftmaxFn>> ThreePassKernels() {
+  return kThreePass;
+}
+
+const Kernel<SoftmaxFn>* Select(arch::IsaSet features) {
+  return SelectFirst(TwoPassKernels(), features);
+}
+
+}  // namespace lutra::kernels::softmax2p
