@@ -1,0 +1,61 @@
+// Causal multi-head attention over the KV cache, for one decode token or a prefill block:
+//   out_h,i = softmax(q_h,i · K_g[0..p0+i]ᵀ / √d) · V_g[0..p0+i],  g = h / (n_head / n_head_kv)
+// Work is split by (KV head, block of query rows): the rows of a unit are every query head
+// sharing that KV head times up to kQueryBlock positions. The cache is dimension-major, so a
+// unit reads each of K's head_dim rows once and applies it to all its query rows while in L1
+// (scores_r += q_r[t]·K[t, :], an axpy over the positions), then each V row once per query row
+// from L1/L2 (out_r[t] = p_r · V[t, :], a dot over the positions).
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "arch/isa.h"
+#include "engine/src/attention/kv_cache.h"
+#include "engine/src/threadpool.h"
+#include "kernels/f16/f16.h"
+#include "kernels/softmax2p/softmax2p.h"
+#include "kernels/vec/vec.h"
+
+namespace lutra::engine::attention {
+
+struct AttentionShape {
+  size_t n_head = 0;
+  size_t n_head_kv = 0;
+  size_t head_dim = 0;
+  size_t max_seq = 0;     // longest context the scratch is sized for
+  size_t max_tokens = 0;  // most query positions per Run (prefill block)
+};
+
+class Attention {
+ public:
+  // Validates the shape (n_head a multiple of n_head_kv, sizes ≥ 1), selects the kernels for
+  // `features` and sizes the scratch once for `threads` workers (no allocation in Run).
+  static bool Create(const AttentionShape& shape, arch::IsaSet features, size_t threads,
+                     Attention* out, std::string* error);
+
+  // q and out: n rows of n_head × head_dim floats, for positions [p0, p0 + n). The cache must
+  // hold at least p0 + n positions of `layer` (the new tokens' K/V written first).
+  bool Run(const KvCache& cache, size_t layer, size_t p0, size_t n, const float* q, float* out,
+           ThreadPool& pool, std::string* error);
+
+  static constexpr size_t kQueryBlock = 4;
+
+ private:
+  void RunUnit(const KvCache& cache, size_t layer, size_t p0, size_t n, const float* q, float* out,
+               size_t unit, float* scores) const;
+
+  AttentionShape shape_;
+  size_t ratio_ = 1;
+  size_t rows_per_unit_ = 0;
+  size_t workers_ = 1;
+  kernels::softmax2p::SoftmaxFn softmax_ = nullptr;
+  kernels::vec::DotFn dot_f32_ = nullptr;
+  kernels::vec::AxpyFn axpy_f32_ = nullptr;
+  kernels::f16::DotFn dot_f16_ = nullptr;
+  kernels::f16::AxpyFn axpy_f16_ = nullptr;
+  std::vector<float> scratch_;  // workers × rows_per_unit × max_seq scores
+};
+
+}  // namespace lutra::engine::attention

@@ -1,0 +1,102 @@
+#include "engine/src/attention/kv_cache.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+
+namespace lutra::engine::attention {
+
+void KvCache::Free::operator()(uint8_t* p) const {
+  std::free(p);
+}
+
+bool KvCache::Create(const KvShape& s, arch::IsaSet features, KvCache* out, std::string* error) {
+  if (s.n_layer == 0 || s.n_head_kv == 0 || s.max_seq == 0 || s.head_dim == 0) {
+    *error = "KV cache: n_layer, n_head_kv, max_seq and head_dim must all be ≥ 1 (got " +
+             std::to_string(s.n_layer) + ", " + std::to_string(s.n_head_kv) + ", " +
+             std::to_string(s.max_seq) + ", " + std::to_string(s.head_dim) + ")";
+    return false;
+  }
+  const size_t elem = s.type == KvType::kF16 ? 2 : 4;
+  // Overflow-checked product n_layer · 2 · n_head_kv · max_seq · head_dim · elem.
+  size_t total = elem;
+  for (size_t f : {s.n_layer, size_t{2}, s.n_head_kv, s.max_seq, s.head_dim}) {
+    if (total > std::numeric_limits<size_t>::max() / f) {
+      *error = "KV cache: size overflows (n_layer·n_head_kv·max_seq·head_dim too large)";
+      return false;
+    }
+    total *= f;
+  }
+  const size_t rounded = (total + 63) / 64 * 64;
+  auto* p = static_cast<uint8_t*>(std::aligned_alloc(64, rounded));
+  if (p == nullptr) {
+    *error = "KV cache: cannot allocate " + std::to_string(rounded) + " bytes";
+    return false;
+  }
+  std::memset(p, 0, rounded);
+  KvCache c;
+  c.shape_ = s;
+  c.head_stride_ = s.max_seq * s.head_dim * elem;
+  c.bytes_ = total;
+  c.to_f16_ = kernels::f16::Select(features).from_f32->fn;
+  c.storage_.reset(p);
+  c.row_f16_ = std::make_unique<uint16_t[]>(s.head_dim);
+  *out = std::move(c);
+  return true;
+}
+
+bool KvCache::Write(size_t layer, size_t n, const float* k, const float* v, std::string* error) {
+  if (layer >= shape_.n_layer) {
+    *error = "KV cache: layer " + std::to_string(layer) + " out of range (n_layer " +
+             std::to_string(shape_.n_layer) + ")";
+    return false;
+  }
+  if (n > shape_.max_seq - length_) {
+    *error = "KV cache: " + std::to_string(length_) + " + " + std::to_string(n) +
+             " positions exceed max_seq " + std::to_string(shape_.max_seq);
+    return false;
+  }
+  const size_t d = shape_.head_dim, row_floats = shape_.n_head_kv * d;
+  const size_t seq = shape_.max_seq;
+  for (size_t kv = 0; kv < 2; ++kv) {
+    const float* src = kv == 0 ? k : v;
+    for (size_t h = 0; h < shape_.n_head_kv; ++h) {
+      uint8_t* dst = const_cast<uint8_t*>(Row(layer, kv, h));
+      for (size_t i = 0; i < n; ++i) {
+        const float* x = src + i * row_floats + h * d;
+        const size_t pos = length_ + i;
+        if (shape_.type == KvType::kF16) {
+          uint16_t* out = reinterpret_cast<uint16_t*>(dst);
+          to_f16_(d, x, row_f16_.get());
+          for (size_t t = 0; t < d; ++t) out[t * seq + pos] = row_f16_[t];
+        } else {
+          float* out = reinterpret_cast<float*>(dst);
+          for (size_t t = 0; t < d; ++t) out[t * seq + pos] = x[t];
+        }
+      }
+    }
+  }
+  return true;
+}
+
+bool KvCache::Advance(size_t n, std::string* error) {
+  if (n > shape_.max_seq - length_) {
+    *error = "KV cache: advancing " + std::to_string(length_) + " by " + std::to_string(n) +
+             " exceeds max_seq " + std::to_string(shape_.max_seq);
+    return false;
+  }
+  length_ += n;
+  return true;
+}
+
+bool KvCache::Truncate(size_t length, std::string* error) {
+  if (length > length_) {
+    *error = "KV cache: cannot truncate to " + std::to_string(length) + ", only " +
+             std::to_string(length_) + " positions are stored";
+    return false;
+  }
+  length_ = length;
+  return true;
+}
+
+}  // namespace lutra::engine::attention

@@ -1,0 +1,67 @@
+// The KV cache: per layer, K and V for n_head_kv heads × max_seq positions × head_dim, in fp32
+// or fp16, one allocation owned by the cache. Layout [layer][K|V][head][d][pos]: dimension-
+// major, so attention works on rows of up to max_seq positions (Q·Kᵀ as head_dim long axpys,
+// P·V as head_dim long dots) instead of one short call per position.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "arch/isa.h"
+#include "kernels/f16/f16.h"
+
+namespace lutra::engine::attention {
+
+enum class KvType { kF32, kF16 };
+
+struct KvShape {
+  size_t n_layer = 0;
+  size_t n_head_kv = 0;
+  size_t max_seq = 0;
+  size_t head_dim = 0;
+  KvType type = KvType::kF32;
+};
+
+class KvCache {
+ public:
+  // Validates the shape (all sizes ≥ 1, total size representable) and allocates the storage.
+  static bool Create(const KvShape& shape, arch::IsaSet features, KvCache* out, std::string* error);
+
+  const KvShape& shape() const { return shape_; }
+  size_t length() const { return length_; }  // positions valid in every layer
+  size_t element_bytes() const { return shape_.type == KvType::kF16 ? 2 : 4; }
+  size_t bytes() const { return bytes_; }
+
+  // Stores n new positions [length(), length() + n) of `layer`; k and v are n rows of
+  // n_head_kv × head_dim floats (the projection's output layout). Call for every layer, then
+  // Advance(n). Fails (naming the limit) when length() + n exceeds max_seq.
+  bool Write(size_t layer, size_t n, const float* k, const float* v, std::string* error);
+  bool Advance(size_t n, std::string* error);
+  // Forgets positions from `length` on (rewind for a new prompt or a rejected draft).
+  bool Truncate(size_t length, std::string* error);
+
+  // One head's keys / values: head_dim rows (one per dimension) of max_seq positions, float
+  // or uint16_t fp16 bits by shape().type; element (t, pos) is at t·max_seq + pos.
+  const void* Keys(size_t layer, size_t head) const { return Row(layer, 0, head); }
+  const void* Values(size_t layer, size_t head) const { return Row(layer, 1, head); }
+
+ private:
+  const uint8_t* Row(size_t layer, size_t kv, size_t head) const {
+    return storage_.get() + ((layer * 2 + kv) * shape_.n_head_kv + head) * head_stride_;
+  }
+  struct Free {
+    void operator()(uint8_t* p) const;
+  };
+
+  KvShape shape_;
+  size_t head_stride_ = 0;  // bytes of one head's max_seq rows
+  size_t bytes_ = 0;
+  size_t length_ = 0;
+  kernels::f16::FromF32Fn to_f16_ = nullptr;
+  std::unique_ptr<uint16_t[]> row_f16_;  // one converted row before scattering
+  std::unique_ptr<uint8_t, Free> storage_;
+};
+
+}  // namespace lutra::engine::attention

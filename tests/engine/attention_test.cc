@@ -1,0 +1,158 @@
+// Attention against a naive double-precision attention computed in the test on the values the
+// cache stores (fp32 as written; fp16 decoded from its bits by the IEEE definition), for head
+// dims 64/128, GQA ratios 1/4/8, context lengths 1..2048, decode (one position) and prefill
+// blocks, 1 and 2 threads, with the kernels selected for this CPU.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cfloat>
+#include <cmath>
+#include <cstdlib>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "engine/src/attention/attention.h"
+#include "tests/testing/rng.h"
+#include "tests/testing/variant_log.h"
+
+namespace lutra::engine::attention {
+namespace {
+
+double HalfValue(uint16_t h) {
+  const int e = (h >> 10) & 0x1f, m = h & 0x3ff;
+  const double mag = e == 0 ? std::ldexp(double(m), -24) : std::ldexp(double(1024 + m), e - 25);
+  return (h & 0x8000) ? -mag : mag;
+}
+
+double Stored(const KvCache& c, const void* base, size_t idx) {
+  return c.shape().type == KvType::kF16 ? HalfValue(static_cast<const uint16_t*>(base)[idx])
+                                        : double(static_cast<const float*>(base)[idx]);
+}
+
+// (head_dim, GQA ratio, context length, fp16 cache)
+using Param = std::tuple<size_t, size_t, size_t, bool>;
+class AttentionTest : public ::testing::TestWithParam<Param> {};
+
+TEST_P(AttentionTest, MatchesDoubleReference) {
+  const auto [d, ratio, len, half] = GetParam();
+  // Under emulation (LUTRA_TEST_SCALE=small) the double reference of long contexts costs
+  // minutes; lengths up to 65 still cover every block/tail path.
+  const char* scale_env = std::getenv("LUTRA_TEST_SCALE");
+  if (scale_env != nullptr && std::string(scale_env) == "small" && len > 65) {
+    GTEST_SKIP() << "len " << len << " skipped at LUTRA_TEST_SCALE=small";
+  }
+  const size_t n_kv = 2, n_head = n_kv * ratio;
+  testing::Rng rng(uint64_t(d * 7919 + ratio * 131 + len + half));
+  KvCache cache;
+  std::string err;
+  ASSERT_TRUE(KvCache::Create({1, n_kv, len, d, half ? KvType::kF16 : KvType::kF32},
+                              testing::TestFeatures(), &cache, &err))
+      << err;
+  std::vector<float> k(len * n_kv * d), v(k.size());
+  rng.Fill(k, -1.0f, 1.0f);
+  rng.Fill(v, -1.0f, 1.0f);
+  ASSERT_TRUE(cache.Write(0, len, k.data(), v.data(), &err)) << err;
+  ASSERT_TRUE(cache.Advance(len, &err)) << err;
+
+  // Decode (the last position), a block ending at the last position whose size is not a
+  // multiple of the query block (37 positions; 5 for long contexts, where the double reference
+  // dominates the run time), and the whole prompt as one prefill when it is short.
+  std::vector<size_t> blocks = {1, std::min<size_t>(len, len > 65 ? 5 : 37)};
+  if (len <= 65) blocks.push_back(len);
+  for (size_t threads : {size_t{1}, size_t{2}}) {
+    ThreadPool pool(threads);
+    for (size_t n : blocks) {
+      const size_t p0 = len - n;
+      Attention att;
+      ASSERT_TRUE(Attention::Create({n_head, n_kv, d, len, n}, testing::TestFeatures(), threads,
+                                    &att, &err))
+          << err;
+      std::vector<float> q(n * n_head * d), out(q.size(), NAN);
+      rng.Fill(q, -1.0f, 1.0f);
+      ASSERT_TRUE(att.Run(cache, 0, p0, n, q.data(), out.data(), pool, &err)) << err;
+
+      const double scale = 1.0 / std::sqrt(double(d));
+      std::vector<double> s(len);
+      for (size_t i = 0; i < n; ++i) {
+        const size_t keys = p0 + i + 1;
+        for (size_t h = 0; h < n_head; ++h) {
+          const size_t g = h / ratio;
+          const float* qr = q.data() + (i * n_head + h) * d;
+          double mx = -INFINITY, smax = 0.0;
+          for (size_t j = 0; j < keys; ++j) {
+            double acc = 0.0, mag = 0.0;
+            for (size_t t = 0; t < d; ++t) {
+              const double kv = Stored(cache, cache.Keys(0, g), t * len + j);
+              acc += qr[t] * kv;
+              mag += std::fabs(qr[t] * kv);
+            }
+            s[j] = acc * scale;
+            smax = std::max(smax, mag * scale);
+            mx = std::max(mx, s[j]);
+          }
+          double sum = 0.0;
+          for (size_t j = 0; j < keys; ++j) sum += (s[j] = std::exp(s[j] - mx));
+          for (size_t t = 0; t < d; ++t) {
+            double ref = 0.0, mag = 0.0;
+            for (size_t j = 0; j < keys; ++j) {
+              const double vv = Stored(cache, cache.Values(0, g), t * len + j);
+              ref += s[j] / sum * vv;
+              mag += s[j] / sum * std::fabs(vv);
+            }
+            // Each score carries ≤ d·ε·Σ|q·k|·scale of fp32 dot error (smax bounds Σ|q·k|·scale),
+            // which moves a softmax weight by ≤ 2× that relatively; the softmax kernel adds a
+            // few ulp (8ε allowed); the fp32 weighted sum over `keys` terms adds keys·ε. All
+            // relative to Σ p·|v|.
+            const double tol = (2.0 * double(d) * FLT_EPSILON * smax + 8.0 * FLT_EPSILON +
+                                double(keys + 1) * FLT_EPSILON) *
+                                   mag +
+                               1e-6 * FLT_EPSILON;
+            ASSERT_NEAR(out[(i * n_head + h) * d + t], ref, tol)
+                << "d=" << d << " ratio=" << ratio << " len=" << len << " fp16=" << half
+                << " threads=" << threads << " n=" << n << " i=" << i << " h=" << h << " t=" << t;
+          }
+        }
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, AttentionTest,
+                         ::testing::Combine(::testing::Values(size_t{64}, size_t{128}),
+                                            ::testing::Values(size_t{1}, size_t{4}, size_t{8}),
+                                            ::testing::Values(size_t{1}, size_t{2}, size_t{7},
+                                                              size_t{64}, size_t{65}, size_t{513},
+                                                              size_t{2048}),
+                                            ::testing::Bool()),
+                         [](const ::testing::TestParamInfo<Param>& info) {
+                           // Appends one piece at a time: GCC 12 at -O3 warns (-Wrestrict) on
+                           // chained operator+.
+                           std::string name = "d";
+                           name += std::to_string(std::get<0>(info.param));
+                           name += "_gqa";
+                           name += std::to_string(std::get<1>(info.param));
+                           name += "_len";
+                           name += std::to_string(std::get<2>(info.param));
+                           name += std::get<3>(info.param) ? "_f16" : "_f32";
+                           return name;
+                         });
+
+TEST(Attention, ErrorsNameTheProblem) {
+  Attention att;
+  std::string err;
+  EXPECT_FALSE(Attention::Create({6, 4, 64, 16, 1}, 0, 1, &att, &err));
+  EXPECT_NE(err.find("multiple of n_head_kv"), std::string::npos) << err;
+  ASSERT_TRUE(Attention::Create({8, 2, 64, 16, 4}, 0, 1, &att, &err)) << err;
+  KvCache cache;
+  ASSERT_TRUE(KvCache::Create({1, 2, 16, 64, KvType::kF32}, 0, &cache, &err)) << err;
+  ThreadPool pool(1);
+  std::vector<float> q(4 * 8 * 64, 0.0f), out(q.size());
+  EXPECT_FALSE(att.Run(cache, 0, 0, 1, q.data(), out.data(), pool, &err));  // cache empty
+  EXPECT_NE(err.find("cache holds 0"), std::string::npos) << err;
+  EXPECT_FALSE(att.Run(cache, 0, 0, 5, q.data(), out.data(), pool, &err));
+  EXPECT_NE(err.find("expected 1..4"), std::string::npos) << err;
+}
+
+}  // namespace
+}  // namespace lutra::engine::attention

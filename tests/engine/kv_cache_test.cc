@@ -1,0 +1,88 @@
+// KV cache: layout round trip (what Write stores is where Keys/Values say, exactly for fp32 and
+// as the nearest half for fp16), length bookkeeping, and clear errors for bad shapes/limits.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "engine/src/attention/kv_cache.h"
+#include "tests/testing/rng.h"
+#include "tests/testing/variant_log.h"
+
+namespace lutra::engine::attention {
+namespace {
+
+double HalfValue(uint16_t h) {
+  const int e = (h >> 10) & 0x1f, m = h & 0x3ff;
+  const double mag = e == 0 ? std::ldexp(double(m), -24) : std::ldexp(double(1024 + m), e - 25);
+  return (h & 0x8000) ? -mag : mag;
+}
+
+TEST(KvCache, StoresEveryLayerHeadAndPosition) {
+  for (KvType type : {KvType::kF32, KvType::kF16}) {
+    const KvShape s{3, 2, 10, 5, type};
+    KvCache c;
+    std::string err;
+    ASSERT_TRUE(KvCache::Create(s, testing::TestFeatures(), &c, &err)) << err;
+    testing::Rng rng(5);
+    std::vector<float> k(10 * 2 * 5), v(k.size());
+    rng.Fill(k, -3.0f, 3.0f);
+    rng.Fill(v, -3.0f, 3.0f);
+    // Two appends (4 then 6 positions) must land contiguously.
+    for (size_t first : {size_t{0}, size_t{4}}) {
+      const size_t n = first == 0 ? 4 : 6;
+      for (size_t l = 0; l < 3; ++l) {
+        ASSERT_TRUE(c.Write(l, n, k.data() + first * 10, v.data() + first * 10, &err)) << err;
+      }
+      ASSERT_TRUE(c.Advance(n, &err)) << err;
+    }
+    EXPECT_EQ(c.length(), 10u);
+    for (size_t l = 0; l < 3; ++l) {
+      for (size_t h = 0; h < 2; ++h) {
+        for (size_t p = 0; p < 10; ++p) {
+          for (size_t i = 0; i < 5; ++i) {
+            for (int kv = 0; kv < 2; ++kv) {
+              const float x = (kv == 0 ? k : v)[p * 10 + h * 5 + i];
+              const void* base = kv == 0 ? c.Keys(l, h) : c.Values(l, h);
+              if (type == KvType::kF32) {
+                ASSERT_EQ(static_cast<const float*>(base)[i * 10 + p], x);
+              } else {
+                // Nearest half: within half an ulp (2^-11 relative) for these normal values.
+                const double got = HalfValue(static_cast<const uint16_t*>(base)[i * 10 + p]);
+                ASSERT_LE(std::fabs(got - x), std::ldexp(std::fabs(double(x)), -11) + 1e-7);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST(KvCache, ErrorsNameTheProblem) {
+  KvCache c;
+  std::string err;
+  EXPECT_FALSE(KvCache::Create({1, 0, 8, 64, KvType::kF32}, 0, &c, &err));
+  EXPECT_NE(err.find("n_head_kv"), std::string::npos) << err;
+  EXPECT_FALSE(
+      KvCache::Create({1u << 20, 1u << 20, 1u << 20, 1u << 20, KvType::kF32}, 0, &c, &err));
+  EXPECT_NE(err.find("overflow"), std::string::npos) << err;
+  ASSERT_TRUE(KvCache::Create({2, 1, 4, 8, KvType::kF16}, 0, &c, &err)) << err;
+  std::vector<float> x(5 * 8, 1.0f);
+  EXPECT_FALSE(c.Write(0, 5, x.data(), x.data(), &err));
+  EXPECT_NE(err.find("max_seq 4"), std::string::npos) << err;
+  EXPECT_FALSE(c.Write(2, 1, x.data(), x.data(), &err));
+  EXPECT_NE(err.find("layer 2"), std::string::npos) << err;
+  ASSERT_TRUE(c.Write(0, 4, x.data(), x.data(), &err)) << err;
+  ASSERT_TRUE(c.Advance(4, &err)) << err;
+  EXPECT_FALSE(c.Advance(1, &err));
+  EXPECT_NE(err.find("max_seq"), std::string::npos) << err;
+  EXPECT_FALSE(c.Truncate(5, &err));
+  ASSERT_TRUE(c.Truncate(1, &err)) << err;
+  EXPECT_EQ(c.length(), 1u);
+}
+
+}  // namespace
+}  // namespace lutra::engine::attention
