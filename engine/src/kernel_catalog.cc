@@ -7,6 +7,7 @@
 #include "kernels/lutbuild/lutbuild.h"
 #include "kernels/lutgemm/lutgemm.h"
 #include "kernels/packw/packw.h"
+#include "kernels/rmsnorm/rmsnorm.h"
 #include "kernels/softmax2p/softmax2p.h"
 #include "kernels/vec/vec.h"
 
@@ -62,6 +63,7 @@ const KernelOp kOps[] = {
     LUTRA_OP("vec.add", kernels::vec::AddKernels),
     LUTRA_OP("vec.mul", kernels::vec::MulKernels),
     LUTRA_OP("vec.silu", kernels::vec::SiluKernels),
+    LUTRA_OP("rmsnorm", kernels::rmsnorm::RmsNormKernels),
     LUTRA_OP("softmax2p", kernels::softmax2p::TwoPassKernels),
     LUTRA_OP("softmax3p", kernels::softmax2p::ThreePassKernels),
     LUTRA_OP("f16.tof32", kernels::f16::ToF32Kernels),
