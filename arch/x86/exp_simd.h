@@ -64,10 +64,16 @@ static inline __m512 ExpLdexp512(__m512 v, __m512 d) {
   return _mm512_mul_ps(_mm512_mul_ps(v, ExpPow2_512(d1)), ExpPow2_512(_mm512_sub_ps(d, d1)));
 }
 
+// v · 2^d in one vscalefps: one rounding (denormals included), huge negative d → 0, NaN in
+// either operand → NaN. Cheaper than ExpLdexp512 where AVX-512F is available.
+static inline __m512 ExpScale512(__m512 v, __m512 d) {
+  return _mm512_scalef_ps(v, d);
+}
+
 // exp(z) for z ≤ 0 (denormal results exact to rounding, −inf → 0, NaN → NaN).
 static inline __m512 ExpNonPositive512(__m512 z) {
   const ExpParts512 e = ExpDecompose512(z);
-  return ExpLdexp512(e.p, e.n);
+  return ExpScale512(e.p, e.n);
 }
 #endif  // __AVX512F__
 

@@ -45,8 +45,8 @@ inline __m512 LoadZTail(const float* x, const float* mask, __m512 scale, size_t 
 inline void Accumulate(__m512 z, __m512& m, __m512& e) {
   const ExpParts512 q = ExpDecompose512(z);
   const __m512 emax = _mm512_max_ps(e, q.n);
-  m = _mm512_fmadd_ps(q.p, ExpPow2_512(_mm512_sub_ps(q.n, emax)),
-                      _mm512_mul_ps(m, ExpPow2_512(_mm512_sub_ps(e, emax))));
+  m = _mm512_add_ps(ExpScale512(q.p, _mm512_sub_ps(q.n, emax)),
+                    ExpScale512(m, _mm512_sub_ps(e, emax)));
   e = emax;
 }
 
@@ -87,7 +87,7 @@ void TwoPass(size_t n, const float* x, const float* mask, float scale_f, float* 
   const __m512 esum = _mm512_set1_ps(s.e);
   auto out = [&](__m512 z) {
     const ExpParts512 q = ExpDecompose512(z);
-    return ExpLdexp512(_mm512_mul_ps(q.p, inv), _mm512_sub_ps(q.n, esum));
+    return ExpScale512(_mm512_mul_ps(q.p, inv), _mm512_sub_ps(q.n, esum));
   };
   i = 0;
   const bool stream = n >= kStreamMin;
@@ -174,7 +174,7 @@ void ThreePass(size_t n, const float* x, const float* mask, float scale_f, float
       1.0f / _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(s0, s1), _mm512_add_ps(s2, s3))));
   auto out = [&](__m512 z) {
     const ExpParts512 q = ExpDecompose512(_mm512_sub_ps(z, zmax));
-    return ExpLdexp512(_mm512_mul_ps(q.p, inv), q.n);
+    return ExpScale512(_mm512_mul_ps(q.p, inv), q.n);
   };
   for (i = 0; i + 64 <= n; i += 64) {
     const __m512 z0 = LoadZ<kMask>(x, mask, scale, i);
