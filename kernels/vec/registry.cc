@@ -10,21 +10,57 @@ namespace {
 #define K(fn, isa, unroll) LUTRA_KERNEL("lutra_vec_", fn, isa, unroll)
 
 const Kernel<DotFn> kDot[] = {
+#if LUTRA_HAVE_AVX512
+    K(dot_f32_u64__avx512, arch::kLevelAVX512, 64),
+#endif
+#if LUTRA_HAVE_AVX2
+    K(dot_f32_u32__avx2, arch::kLevelAVX2, 32),
+#endif
     K(dot_f32_u4__scalar, arch::kLevelScalar, 4),
 };
 const Kernel<AxpyFn> kAxpy[] = {
+#if LUTRA_HAVE_AVX512
+    K(axpy_f32_u64__avx512, arch::kLevelAVX512, 64),
+#endif
+#if LUTRA_HAVE_AVX2
+    K(axpy_f32_u32__avx2, arch::kLevelAVX2, 32),
+#endif
     K(axpy_f32_u4__scalar, arch::kLevelScalar, 4),
 };
 const Kernel<ScaleFn> kScale[] = {
+#if LUTRA_HAVE_AVX512
+    K(scale_f32_u64__avx512, arch::kLevelAVX512, 64),
+#endif
+#if LUTRA_HAVE_AVX2
+    K(scale_f32_u32__avx2, arch::kLevelAVX2, 32),
+#endif
     K(scale_f32_u4__scalar, arch::kLevelScalar, 4),
 };
 const Kernel<BinaryFn> kAdd[] = {
+#if LUTRA_HAVE_AVX512
+    K(add_f32_u64__avx512, arch::kLevelAVX512, 64),
+#endif
+#if LUTRA_HAVE_AVX2
+    K(add_f32_u32__avx2, arch::kLevelAVX2, 32),
+#endif
     K(add_f32_u4__scalar, arch::kLevelScalar, 4),
 };
 const Kernel<BinaryFn> kMul[] = {
+#if LUTRA_HAVE_AVX512
+    K(mul_f32_u64__avx512, arch::kLevelAVX512, 64),
+#endif
+#if LUTRA_HAVE_AVX2
+    K(mul_f32_u32__avx2, arch::kLevelAVX2, 32),
+#endif
     K(mul_f32_u4__scalar, arch::kLevelScalar, 4),
 };
 const Kernel<UnaryFn> kSilu[] = {
+#if LUTRA_HAVE_AVX512
+    K(silu_f32_u64__avx512, arch::kLevelAVX512, 64),
+#endif
+#if LUTRA_HAVE_AVX2
+    K(silu_f32_u32__avx2, arch::kLevelAVX2, 32),
+#endif
     K(silu_f32_u1__scalar, arch::kLevelScalar, 1),
 };
 
@@ -32,19 +68,31 @@ const Kernel<UnaryFn> kSilu[] = {
 
 }  // namespace
 
-std::span<const Kernel<DotFn>> DotKernels() { return kDot; }
-std::span<const Kernel<AxpyFn>> AxpyKernels() { return kAxpy; }
-std::span<const Kernel<ScaleFn>> ScaleKernels() { return kScale; }
-std::span<const Kernel<BinaryFn>> AddKernels() { return kAdd; }
-std::span<const Kernel<BinaryFn>> MulKernels() { return kMul; }
-std::span<const Kernel<UnaryFn>> SiluKernels() { return kSilu; }
+std::span<const Kernel<DotFn>> DotKernels() {
+  return kDot;
+}
+std::span<const Kernel<AxpyFn>> AxpyKernels() {
+  return kAxpy;
+}
+std::span<const Kernel<ScaleFn>> ScaleKernels() {
+  return kScale;
+}
+std::span<const Kernel<BinaryFn>> AddKernels() {
+  return kAdd;
+}
+std::span<const Kernel<BinaryFn>> MulKernels() {
+  return kMul;
+}
+std::span<const Kernel<UnaryFn>> SiluKernels() {
+  return kSilu;
+}
 
 VecOps Select(arch::IsaSet features) {
   // Every table ends with a scalar entry, so selection never fails.
   return VecOps{
-      SelectFirst(DotKernels(), features),  SelectFirst(AxpyKernels(), features),
+      SelectFirst(DotKernels(), features),   SelectFirst(AxpyKernels(), features),
       SelectFirst(ScaleKernels(), features), SelectFirst(AddKernels(), features),
-      SelectFirst(MulKernels(), features),  SelectFirst(SiluKernels(), features),
+      SelectFirst(MulKernels(), features),   SelectFirst(SiluKernels(), features),
   };
 }
 

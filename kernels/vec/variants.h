@@ -13,4 +13,18 @@ void add_f32_u4__scalar(size_t n, const float* a, const float* b, float* y);
 void mul_f32_u4__scalar(size_t n, const float* a, const float* b, float* y);
 void silu_f32_u1__scalar(size_t n, const float* x, float* y);
 
+float dot_f32_u32__avx2(size_t n, const float* x, const float* y);
+void axpy_f32_u32__avx2(size_t n, float a, const float* x, float* y);
+void scale_f32_u32__avx2(size_t n, float a, const float* x, float* y);
+void add_f32_u32__avx2(size_t n, const float* a, const float* b, float* y);
+void mul_f32_u32__avx2(size_t n, const float* a, const float* b, float* y);
+void silu_f32_u32__avx2(size_t n, const float* x, float* y);
+
+float dot_f32_u64__avx512(size_t n, const float* x, const float* y);
+void axpy_f32_u64__avx512(size_t n, float a, const float* x, float* y);
+void scale_f32_u64__avx512(size_t n, float a, const float* x, float* y);
+void add_f32_u64__avx512(size_t n, const float* a, const float* b, float* y);
+void mul_f32_u64__avx512(size_t n, const float* a, const float* b, float* y);
+void silu_f32_u64__avx512(size_t n, const float* x, float* y);
+
 }  // namespace lutra::kernels::vec

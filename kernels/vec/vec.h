@@ -14,11 +14,11 @@
 
 namespace lutra::kernels::vec {
 
-using DotFn = float (*)(size_t n, const float* x, const float* y);          // Σ x·y
-using AxpyFn = void (*)(size_t n, float a, const float* x, float* y);       // y += a·x
-using ScaleFn = void (*)(size_t n, float a, const float* x, float* y);      // y = a·x
+using DotFn = float (*)(size_t n, const float* x, const float* y);              // Σ x·y
+using AxpyFn = void (*)(size_t n, float a, const float* x, float* y);           // y += a·x
+using ScaleFn = void (*)(size_t n, float a, const float* x, float* y);          // y = a·x
 using BinaryFn = void (*)(size_t n, const float* a, const float* b, float* y);  // y = a ∘ b
-using UnaryFn = void (*)(size_t n, const float* x, float* y);               // y = f(x)
+using UnaryFn = void (*)(size_t n, const float* x, float* y);                   // y = f(x)
 
 // Registries, best first; the last entry of each is the scalar kernel, which runs anywhere.
 std::span<const Kernel<DotFn>> DotKernels();
