@@ -3,26 +3,26 @@
 // the quad's 16-byte table. ARMv7 has no 16-byte `vqtbl1q`: there the lookup is two `vtbl2`
 // on the halves of the index vector (same table pair, 8 results each).
 //
-// Accumulation (differs from x86, which adds offset-binary bytes as whole 16-bit words): the
-// tables are turned into signed bytes once per load (XOR 0x80) and each half of a lookup vector
-// is sign-extended and added into int16 lanes (`saddw`), 4 int16x8 accumulators per token for
-// the 32 rows. Lane e of the low half holds byte p = e, i.e. rows 0,8,1,9,…; one `uzp` per 16
-// rows at the end of a run restores row order before widening to int32.
+// Accumulation (differs from x86, which adds offset-binary bytes as whole 16-bit words and
+// splits even/odd bytes afterwards): each half of a lookup vector is zero-extended and added
+// into uint16 lanes (`uaddw`), 4 uint16x8 accumulators per token for the 32 rows, so no byte
+// split is needed. Lane e of the low half holds byte p = e, i.e. rows 0,8,1,9,…; one `uzp` per
+// 16 rows at the end of a run restores row order before widening to int32, where the offset
+// 128·(2^b − 1)·R of the offset-binary bytes is subtracted.
 //
-// Overflow bound (the proof of docs/lut-format.md §4, for signed lanes): per row, a run of R
-// quads adds A = Σ_i 2^i Σ_{j<R} Q_ij with |Q| ≤ 127 (quantized tables), so
-// |A| ≤ (2^b − 1)·127·R, and every partial sum of the Horner evaluation (acc ← 2·acc + plane)
-// is bounded by the same expression with fewer terms. int16 holds it when
-// (2^b − 1)·127·R ≤ 32767, i.e. R ≤ 258/(2^b − 1) → b = 1: 258, 2: 86, 3: 36, 4: 17.
-// Exact mode splits T = 256·h + lo: the lo bytes (0..255) are added unsigned (`uaddw`) into
-// uint16, bounded by (2^b − 1)·255·R ≤ 65535 (R ≤ 257/(2^b − 1): 257, 85, 36, 17), and
-// h = hi − 128 ∈ [−2, 1] signed into int16 (|Σ| ≤ (2^b − 1)·2·R, far inside). The kernels use
-// R = min(G/4, 32) for b ≤ 3 and min(G/4, 16) for b = 4, inside every bound above.
+// Overflow bound (the proof of docs/lut-format.md §4, per uint16 lane): per row, a run of R
+// quads adds A = Σ_i 2^i Σ_{j<R} u_ij with 0 ≤ u ≤ 255, so 0 ≤ A ≤ (2^b − 1)·255·R, and every
+// partial sum of the Horner evaluation (acc ← 2·acc + plane) is bounded by the same expression
+// with fewer terms. uint16 holds it when (2^b − 1)·255·R ≤ 65535, i.e. R ≤ 257/(2^b − 1) →
+// b = 1: 257, 2: 85, 3: 36, 4: 17. Exact mode adds the lo bytes the same way and
+// h = hi − 128 ∈ [−2, 1] (XOR 0x80, sign-extended by `saddw`) into int16 (|Σ| ≤ (2^b − 1)·2·R,
+// far inside). The kernels use R = min(G/4, 32) for b ≤ 3 and min(G/4, 16) for b = 4, inside
+// every bound above.
 //
 // Instruction count per 256 weight × activation products of one token (2 plane blocks of
 // 32 rows × 4 k, per plane; DESIGN.md §4), quantized mode, nr = 4: per block and token 1 table
-// load + 1 `eor` + 2 `tbl` + 4 `saddw`, plus the shared load, `and`, `ushr` over nr tokens:
-// 2·(8 + 3/4)·b = 17.5·b → b = 1: 17.5, 2: 35, 3: 52.5, 4: 70. AArch64 has 32 vector
+// load + 2 `tbl` + 4 `uaddw`, plus the shared load, `and`, `ushr` over nr tokens:
+// 2·(7 + 3/4)·b = 15.5·b → b = 1: 15.5, 2: 31, 3: 46.5, 4: 62. AArch64 has 32 vector
 // registers (nr = 4 quantized, 2 exact), ARMv7 16 (nr = 2 and 1).
 //
 // Why there is no dotprod (`sdot`) variant (a count, not a measurement; on a Cortex-A76 `tbl`,
@@ -30,12 +30,12 @@
 // - Summing lookups with `sdot` against a ones/selector vector does not work on this layout:
 //   `sdot` adds the 4 bytes of a 32-bit lane, and adjacent lookup bytes are different rows
 //   (rows ρ(p)); a selector picking one byte per lane widens 4 bytes per instruction, worse
-//   than `saddw` (8 per instruction).
+//   than `uaddw` (8 per instruction).
 // - Unpack-to-int8 + `sdot` (what the x86 VNNI prefill kernel does): per plane block, 4 `tbl`
 //   byte spreads + 8 `cmtst` + 8 `and` + 8 `add` build the codes of 32 rows × 4 k (28
 //   instructions), then 8 `sdot` + 1 `ld1r` per token. With 16 rows × nr tokens of int32
 //   accumulators, 32 registers allow nr = 4 at most, so per 256 products and token
-//   2·(28·b/4 + 9) = 14·b + 18 → 32, 46, 60, 74: above the lookup path at every b ≤ 4. x86
+//   2·(28·b/4 + 9) = 14·b + 18 → 32, 46, 60, 74: above the lookup path (15.5·b) at every b ≤ 4. x86
 //   wins with VNNI because one 512-bit `vptestmb` + masked add unpacks 64 codes per plane and
 //   its register file holds 8 tokens' accumulators; NEON's 128-bit registers do not.
 // So dotprod CPUs run this kernel (its names have no dotprod level).
@@ -143,6 +143,8 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, fl
   const size_t groups = packw::Groups(s);
   constexpr int kMaxCode = (1 << B) - 1;
   const uint8x16_t nib = vdupq_n_u8(0x0F), flip = vdupq_n_u8(0x80);
+  // Quantized mode adds the offset-binary bytes: each run adds 128·(2^b − 1)·run per row.
+  const int32x4_t offset = vdupq_n_s32(int32_t(128 * kMaxCode * run));
 
   float yacc[NB][kTileRows] = {};
   int32_t iacc[NB][kTileRows] = {};
@@ -186,9 +188,8 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, fl
               AddSigned(acc_hi[t], vreinterpretq_s8_u8(Lookup(tab_hi, i_lo)),
                         vreinterpretq_s8_u8(Lookup(tab_hi, i_hi)));
             } else {
-              const uint8x16_t tab = veorq_u8(vld1q_u8(tp), flip);
-              AddSigned(acc[t], vreinterpretq_s8_u8(Lookup(tab, i_lo)),
-                        vreinterpretq_s8_u8(Lookup(tab, i_hi)));
+              const uint8x16_t tab = vld1q_u8(tp);
+              AddUnsigned(acc[t], Lookup(tab, i_lo), Lookup(tab, i_hi));
             }
           }
         }
@@ -201,7 +202,8 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, fl
           Widen<false>(acc_hi[t], hv);
           for (int q = 0; q < 8; ++q) v[q] = vaddq_s32(v[q], vshlq_n_s32(hv[q], 8));
         } else {
-          Widen<false>(acc[t], v);
+          Widen<true>(acc[t], v);
+          for (int q = 0; q < 8; ++q) v[q] = vsubq_s32(v[q], offset);
         }
         for (int q = 0; q < 8; ++q) gsum[t][q] = vaddq_s32(gsum[t][q], v[q]);
       }
