@@ -15,6 +15,9 @@ const Kernel<SoftmaxFn> kTwoPass[] = {
 #if LUTRA_HAVE_AVX2
     K(softmax2p_f32_u32__avx2, arch::kLevelAVX2, 32),
 #endif
+#if LUTRA_HAVE_NEON
+    K(softmax2p_f32_u16__neon, arch::kLevelNEON, 16),
+#endif
     K(softmax2p_f32_u4__scalar, arch::kLevelScalar, 4),
 };
 
@@ -24,6 +27,9 @@ const Kernel<SoftmaxFn> kThreePass[] = {
 #endif
 #if LUTRA_HAVE_AVX2
     K(softmax3p_f32_u32__avx2, arch::kLevelAVX2, 32),
+#endif
+#if LUTRA_HAVE_NEON
+    K(softmax3p_f32_u16__neon, arch::kLevelNEON, 16),
 #endif
     K(softmax3p_f32_u4__scalar, arch::kLevelScalar, 4),
 };

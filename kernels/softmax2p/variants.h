@@ -11,5 +11,7 @@ void softmax2p_f32_u32__avx2(size_t n, const float* x, const float* mask, float 
 void softmax3p_f32_u32__avx2(size_t n, const float* x, const float* mask, float scale, float* y);
 void softmax2p_f32_u64__avx512(size_t n, const float* x, const float* mask, float scale, float* y);
 void softmax3p_f32_u64__avx512(size_t n, const float* x, const float* mask, float scale, float* y);
+void softmax2p_f32_u16__neon(size_t n, const float* x, const float* mask, float scale, float* y);
+void softmax3p_f32_u16__neon(size_t n, const float* x, const float* mask, float scale, float* y);
 
 }  // namespace lutra::kernels::softmax2p
