@@ -15,6 +15,9 @@ const Kernel<RmsNormFn> kRmsNorm[] = {
 #if LUTRA_HAVE_AVX2
     K(rmsnorm_f32_u32__avx2, arch::kLevelAVX2, 32),
 #endif
+#if LUTRA_HAVE_NEON
+    K(rmsnorm_f32_u16__neon, arch::kLevelNEON, 16),
+#endif
     K(rmsnorm_f32_u4__scalar, arch::kLevelScalar, 4),
 };
 
