@@ -1,0 +1,147 @@
+#include "engine/src/gguf/writer.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+namespace lutra::gguf {
+
+namespace {
+
+void put(std::vector<uint8_t>* out, const void* p, size_t n) {
+  if (n == 0) return;
+  const size_t at = out->size();
+  out->resize(at + n);
+  std::memcpy(out->data() + at, p, n);
+}
+template <typename T>
+void put(std::vector<uint8_t>* out, T v) {
+  put(out, &v, sizeof v);
+}
+void put_string(std::vector<uint8_t>* out, std::string_view s) {
+  put<uint64_t>(out, s.size());
+  put(out, s.data(), s.size());
+}
+
+}  // namespace
+
+void Writer::scalar(std::string key, ValueType t, const void* p, size_t n) {
+  std::vector<uint8_t> v;
+  put<uint32_t>(&v, static_cast<uint32_t>(t));
+  put(&v, p, n);
+  keys_.push_back(std::move(key));
+  values_.push_back(std::move(v));
+}
+
+void Writer::set_string(std::string key, std::string_view s) {
+  std::vector<uint8_t> v;
+  put<uint32_t>(&v, static_cast<uint32_t>(ValueType::String));
+  put_string(&v, s);
+  keys_.push_back(std::move(key));
+  values_.push_back(std::move(v));
+}
+
+void Writer::set_array(std::string key, ValueType elem, const void* data, uint64_t count) {
+  std::vector<uint8_t> v;
+  put<uint32_t>(&v, static_cast<uint32_t>(ValueType::Array));
+  put<uint32_t>(&v, static_cast<uint32_t>(elem));
+  put<uint64_t>(&v, count);
+  put(&v, data, count * value_type_size(static_cast<uint32_t>(elem)));
+  keys_.push_back(std::move(key));
+  values_.push_back(std::move(v));
+}
+
+void Writer::set_string_array(std::string key, const std::vector<std::string>& strs) {
+  std::vector<uint8_t> v;
+  put<uint32_t>(&v, static_cast<uint32_t>(ValueType::Array));
+  put<uint32_t>(&v, static_cast<uint32_t>(ValueType::String));
+  put<uint64_t>(&v, strs.size());
+  for (const auto& s : strs) put_string(&v, s);
+  keys_.push_back(std::move(key));
+  values_.push_back(std::move(v));
+}
+
+Status Writer::add_tensor(std::string name, TensorType type, std::vector<uint64_t> shape,
+                          const void* data, uint64_t n_bytes) {
+  const auto traits = type_traits(static_cast<uint32_t>(type));
+  if (!traits) return Error{"tensor '" + name + "': unknown type"};
+  if (shape.empty() || shape.size() > 4) return Error{"tensor '" + name + "': need 1..4 dims"};
+  uint64_t elems = 1;
+  for (uint64_t d : shape) {
+    if (d == 0 || d > UINT64_MAX / elems) return Error{"tensor '" + name + "': bad shape"};
+    elems *= d;
+  }
+  if (shape[0] % traits->block_elems != 0 ||
+      elems / traits->block_elems * traits->block_bytes != n_bytes) {
+    return Error{"tensor '" + name + "': " + std::to_string(n_bytes) +
+                 " bytes do not match its shape and type " + std::string(traits->name)};
+  }
+  std::vector<uint8_t> bytes;
+  put(&bytes, data, n_bytes);
+  tensors_.push_back({std::move(name), type, std::move(shape), std::move(bytes)});
+  return {};
+}
+
+Status Writer::write(const std::string& path) const {
+  std::vector<uint8_t> head;
+  put<uint32_t>(&head, 0x46554747);
+  put<uint32_t>(&head, 3);
+  put<uint64_t>(&head, tensors_.size());
+  put<uint64_t>(&head, keys_.size());
+  for (size_t i = 0; i < keys_.size(); ++i) {
+    put_string(&head, keys_[i]);
+    put(&head, values_[i].data(), values_[i].size());
+  }
+  const uint64_t a = alignment_;
+  uint64_t off = 0;
+  for (const Tensor& t : tensors_) {
+    put_string(&head, t.name);
+    put<uint32_t>(&head, static_cast<uint32_t>(t.shape.size()));
+    for (uint64_t d : t.shape) put<uint64_t>(&head, d);
+    put<uint32_t>(&head, static_cast<uint32_t>(t.type));
+    put<uint64_t>(&head, off);
+    off += (t.data.size() + a - 1) / a * a;
+  }
+  if (!tensors_.empty()) head.resize((head.size() + a - 1) / a * a, 0);
+
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Error{tmp + ": cannot create: " + std::strerror(errno)};
+  auto write_all = [fd](const uint8_t* p, size_t n) {
+    while (n > 0) {
+      const ssize_t w = ::write(fd, p, n);
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        return false;
+      }
+      p += w;
+      n -= static_cast<size_t>(w);
+    }
+    return true;
+  };
+  bool ok = write_all(head.data(), head.size());
+  const std::vector<uint8_t> zeros(a, 0);
+  for (size_t i = 0; ok && i < tensors_.size(); ++i) {
+    const auto& d = tensors_[i].data;
+    ok = write_all(d.data(), d.size());
+    const size_t pad = (a - d.size() % a) % a;
+    if (ok && pad > 0 && i + 1 < tensors_.size()) ok = write_all(zeros.data(), pad);
+  }
+  const int err = errno;
+  if (::close(fd) != 0 && ok) ok = false;
+  if (!ok) {
+    ::unlink(tmp.c_str());
+    return Error{tmp + ": write failed: " + std::strerror(err)};
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int e = errno;
+    ::unlink(tmp.c_str());
+    return Error{path + ": cannot rename temporary file into place: " + std::strerror(e)};
+  }
+  return {};
+}
+
+}  // namespace lutra::gguf

@@ -1,0 +1,59 @@
+// GGUF v3 writer: metadata of every type plus aligned tensor data, written to a temporary
+// file in the destination directory and renamed over the destination only when complete.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/src/gguf/status.h"
+#include "engine/src/gguf/types.h"
+
+namespace lutra::gguf {
+
+class Writer {
+ public:
+  explicit Writer(uint32_t alignment = 32) : alignment_(alignment) {}
+
+  void set_u8(std::string key, uint8_t v) { scalar(std::move(key), ValueType::U8, &v, 1); }
+  void set_i8(std::string key, int8_t v) { scalar(std::move(key), ValueType::I8, &v, 1); }
+  void set_u16(std::string key, uint16_t v) { scalar(std::move(key), ValueType::U16, &v, 2); }
+  void set_i16(std::string key, int16_t v) { scalar(std::move(key), ValueType::I16, &v, 2); }
+  void set_u32(std::string key, uint32_t v) { scalar(std::move(key), ValueType::U32, &v, 4); }
+  void set_i32(std::string key, int32_t v) { scalar(std::move(key), ValueType::I32, &v, 4); }
+  void set_u64(std::string key, uint64_t v) { scalar(std::move(key), ValueType::U64, &v, 8); }
+  void set_i64(std::string key, int64_t v) { scalar(std::move(key), ValueType::I64, &v, 8); }
+  void set_f32(std::string key, float v) { scalar(std::move(key), ValueType::F32, &v, 4); }
+  void set_f64(std::string key, double v) { scalar(std::move(key), ValueType::F64, &v, 8); }
+  void set_bool(std::string key, bool v) {
+    const uint8_t b = v ? 1 : 0;
+    scalar(std::move(key), ValueType::Bool, &b, 1);
+  }
+  void set_string(std::string key, std::string_view v);
+  // Numeric array: `count` elements of `elem` stored little-endian at `data`.
+  void set_array(std::string key, ValueType elem, const void* data, uint64_t count);
+  void set_string_array(std::string key, const std::vector<std::string>& v);
+
+  // Data is copied; `shape` is in ggml order (shape[0] contiguous).
+  Status add_tensor(std::string name, TensorType type, std::vector<uint64_t> shape,
+                    const void* data, uint64_t n_bytes);
+
+  Status write(const std::string& path) const;
+
+ private:
+  void scalar(std::string key, ValueType t, const void* p, size_t n);
+
+  struct Tensor {
+    std::string name;
+    TensorType type;
+    std::vector<uint64_t> shape;
+    std::vector<uint8_t> data;
+  };
+  uint32_t alignment_;
+  std::vector<std::string> keys_;
+  std::vector<std::vector<uint8_t>> values_;  // type id + encoded value, per key
+  std::vector<Tensor> tensors_;
+};
+
+}  // namespace lutra::gguf
