@@ -1,0 +1,14 @@
+// Picks the tokenizer implementation named by tokenizer.ggml.model.
+#include "engine/src/tokenizer/spm.h"
+#include "engine/src/tokenizer/tokenizer.h"
+
+namespace lutra {
+
+Expected<std::unique_ptr<Tokenizer>> load_tokenizer(const gguf::File& file) {
+  auto model = file.get_string("tokenizer.ggml.model");
+  if (!model) return Error{model.error()};
+  if (*model == "llama") return SpmTokenizer::create(file);
+  return Error{file.path() + ": unsupported tokenizer.ggml.model '" + std::string(*model) + "'"};
+}
+
+}  // namespace lutra

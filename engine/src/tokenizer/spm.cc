@@ -1,0 +1,252 @@
+#include "engine/src/tokenizer/spm.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <queue>
+
+namespace lutra {
+
+namespace {
+
+constexpr std::string_view kSpace = "\xe2\x96\x81";  // U+2581, SentencePiece's space marker
+
+size_t utf8_len(unsigned char c) {
+  if (c < 0x80) return 1;
+  if ((c & 0xe0) == 0xc0) return 2;
+  if ((c & 0xf0) == 0xe0) return 3;
+  if ((c & 0xf8) == 0xf0) return 4;
+  return 1;  // stray byte: its own symbol, resolved by byte fallback
+}
+
+struct Symbol {
+  size_t start, len;
+  int prev, next;
+};
+
+struct Bigram {
+  int left, right;
+  float score;
+  size_t len;  // combined length, to detect stale entries after earlier merges
+  bool operator<(const Bigram& o) const {
+    // Highest score first; on ties the leftmost pair, as SentencePiece does.
+    return score < o.score || (score == o.score && left > o.left);
+  }
+};
+
+}  // namespace
+
+Expected<std::unique_ptr<Tokenizer>> SpmTokenizer::create(const gguf::File& f) {
+  auto t = std::unique_ptr<SpmTokenizer>(new SpmTokenizer());
+  auto tokens = f.get_string_array("tokenizer.ggml.tokens");
+  if (!tokens) return Error{tokens.error()};
+  const size_t n = tokens->size();
+  if (n == 0 || n > INT32_MAX)
+    return Error{f.path() + ": tokenizer.ggml.tokens is empty or too large"};
+  if (f.has("tokenizer.ggml.scores")) {
+    auto s = f.get_f32_array("tokenizer.ggml.scores");
+    if (!s) return Error{s.error()};
+    if (s->size() != n)
+      return Error{f.path() + ": tokenizer.ggml.scores has " + std::to_string(s->size()) +
+                   " entries, tokens has " + std::to_string(n)};
+    t->scores_ = std::move(*s);
+  } else {
+    t->scores_.assign(n, 0.f);
+  }
+  t->kinds_.assign(n, TokenKind::Normal);
+  if (f.has("tokenizer.ggml.token_type")) {
+    auto k = f.get_int_array("tokenizer.ggml.token_type");
+    if (!k) return Error{k.error()};
+    if (k->size() != n)
+      return Error{f.path() + ": tokenizer.ggml.token_type has " + std::to_string(k->size()) +
+                   " entries, tokens has " + std::to_string(n)};
+    for (size_t i = 0; i < n; ++i) {
+      if ((*k)[i] < 1 || (*k)[i] > 6)
+        return Error{f.path() + ": tokenizer.ggml.token_type[" + std::to_string(i) +
+                     "] = " + std::to_string((*k)[i]) + " is not a known token type"};
+      t->kinds_[i] = static_cast<TokenKind>((*k)[i]);
+    }
+  }
+  t->byte_token_.fill(-1);
+  t->pieces_.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    t->pieces_.emplace_back((*tokens)[i]);
+    const auto id = static_cast<int32_t>(i);
+    t->lookup_.emplace(t->pieces_.back(), id);  // first occurrence wins on duplicates
+    const std::string& p = t->pieces_.back();
+    unsigned v = 0;
+    if (t->kinds_[i] == TokenKind::Byte && p.size() == 6 &&
+        std::sscanf(p.c_str(), "<0x%2X>", &v) == 1) {
+      t->byte_token_[v] = id;
+    }
+    if (t->kinds_[i] == TokenKind::Control || t->kinds_[i] == TokenKind::UserDefined) {
+      if (!p.empty()) t->specials_.push_back(id);
+    }
+  }
+  std::stable_sort(t->specials_.begin(), t->specials_.end(), [&](int32_t a, int32_t b) {
+    return t->pieces_[a].size() > t->pieces_[b].size();
+  });
+  auto id_key = [&](const char* key, int32_t* dst) -> Status {
+    if (!f.has(key)) return {};
+    auto v = f.get_count(key);
+    if (!v) return Error{v.error()};
+    if (*v == UINT32_MAX) return {};  // converters write -1 as u32 for "no such token"
+    if (*v >= n)
+      return Error{f.path() + ": " + key + " = " + std::to_string(*v) +
+                   " is outside the vocabulary of " + std::to_string(n)};
+    *dst = static_cast<int32_t>(*v);
+    return {};
+  };
+  for (auto [key, dst] : {std::pair{"tokenizer.ggml.bos_token_id", &t->bos_},
+                          std::pair{"tokenizer.ggml.eos_token_id", &t->eos_},
+                          std::pair{"tokenizer.ggml.unknown_token_id", &t->unk_},
+                          std::pair{"tokenizer.ggml.padding_token_id", &t->pad_}}) {
+    if (Status s = id_key(key, dst); !s) return Error{s.error()};
+  }
+  if (f.has("tokenizer.ggml.add_space_prefix")) {
+    auto b = f.get_bool("tokenizer.ggml.add_space_prefix");
+    if (!b) return Error{b.error()};
+    t->add_space_prefix_ = *b;
+  }
+  return std::unique_ptr<Tokenizer>(std::move(t));
+}
+
+void SpmTokenizer::encode_fragment(std::string_view text, bool prefix_space,
+                                   std::vector<int32_t>* out) const {
+  std::string s;
+  s.reserve(text.size() + 8);
+  if (prefix_space) s.append(kSpace);
+  for (char c : text) {
+    if (c == ' ')
+      s.append(kSpace);
+    else
+      s.push_back(c);
+  }
+  if (s.empty()) return;
+  std::vector<Symbol> sym;
+  for (size_t i = 0; i < s.size();) {
+    size_t len = std::min(utf8_len(static_cast<unsigned char>(s[i])), s.size() - i);
+    // A malformed sequence must not swallow the start of the next character (e.g. a "▁").
+    for (size_t k = 1; k < len; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) {
+        len = 1;
+        break;
+      }
+    }
+    sym.push_back({i, len, static_cast<int>(sym.size()) - 1, static_cast<int>(sym.size()) + 1});
+    i += len;
+  }
+  sym.back().next = -1;
+  std::priority_queue<Bigram> q;
+  auto try_pair = [&](int l, int r) {
+    if (l < 0 || r < 0) return;
+    auto it = lookup_.find(s.substr(sym[l].start, sym[l].len + sym[r].len));
+    if (it == lookup_.end()) return;
+    q.push({l, r, scores_[it->second], sym[l].len + sym[r].len});
+  };
+  for (size_t i = 1; i < sym.size(); ++i) try_pair(static_cast<int>(i) - 1, static_cast<int>(i));
+  while (!q.empty()) {
+    const Bigram b = q.top();
+    q.pop();
+    Symbol& l = sym[b.left];
+    Symbol& r = sym[b.right];
+    if (l.len == 0 || r.len == 0 || l.len + r.len != b.len || l.next != b.right) continue;
+    l.len += r.len;
+    r.len = 0;
+    l.next = r.next;
+    if (r.next >= 0) sym[r.next].prev = b.left;
+    try_pair(l.prev, b.left);
+    try_pair(b.left, l.next);
+  }
+  for (int i = 0; i >= 0; i = sym[i].next) {
+    const std::string piece = s.substr(sym[i].start, sym[i].len);
+    auto it = lookup_.find(piece);
+    if (it != lookup_.end()) {
+      out->push_back(it->second);
+      continue;
+    }
+    for (unsigned char c : piece) {
+      const int32_t bt = byte_token_[c];
+      if (bt >= 0)
+        out->push_back(bt);
+      else if (unk_ >= 0)
+        out->push_back(unk_);
+    }
+  }
+}
+
+std::vector<int32_t> SpmTokenizer::encode(std::string_view text, EncodeOptions opts) const {
+  std::vector<int32_t> out;
+  if (opts.add_bos && bos_ >= 0) out.push_back(bos_);
+  bool first = true;
+  size_t start = 0;
+  auto flush = [&](size_t end) {
+    if (end > start)
+      encode_fragment(text.substr(start, end - start), first && add_space_prefix_, &out);
+    if (end > start) first = false;
+  };
+  if (opts.parse_special && !specials_.empty()) {
+    for (size_t i = 0; i < text.size();) {
+      int32_t hit = -1;
+      for (int32_t id : specials_) {
+        if (text.compare(i, pieces_[id].size(), pieces_[id]) == 0) {
+          hit = id;
+          break;
+        }
+      }
+      if (hit < 0) {
+        ++i;
+        continue;
+      }
+      flush(i);
+      out.push_back(hit);
+      first = false;
+      i += pieces_[hit].size();
+      start = i;
+    }
+  }
+  flush(text.size());
+  return out;
+}
+
+std::string SpmTokenizer::token_bytes(int32_t id) const {
+  if (id < 0 || static_cast<size_t>(id) >= pieces_.size()) return {};
+  const std::string& p = pieces_[id];
+  switch (kinds_[id]) {
+    case TokenKind::Control:
+      return {};
+    case TokenKind::Byte: {
+      unsigned v = 0;
+      if (p.size() == 6 && std::sscanf(p.c_str(), "<0x%2X>", &v) == 1)
+        return std::string(1, static_cast<char>(v));
+      return p;
+    }
+    default:
+      break;
+  }
+  std::string out;
+  for (size_t i = 0; i < p.size();) {
+    if (p.compare(i, kSpace.size(), kSpace) == 0) {
+      out.push_back(' ');
+      i += kSpace.size();
+    } else
+      out.push_back(p[i++]);
+  }
+  return out;
+}
+
+std::string SpmTokenizer::decode(const std::vector<int32_t>& ids) const {
+  std::string out;
+  bool first_text = true;
+  for (int32_t id : ids) {
+    std::string b = token_bytes(id);
+    if (b.empty()) continue;
+    // The space the encoder prepended to the text is removed again at the start.
+    if (first_text && add_space_prefix_ && kinds_[id] != TokenKind::Byte && b[0] == ' ')
+      b.erase(0, 1);
+    first_text = false;
+    out += b;
+  }
+  return out;
+}
+
+}  // namespace lutra
