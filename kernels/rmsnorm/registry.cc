@@ -7,6 +7,7 @@ namespace lutra::kernels::rmsnorm {
 namespace {
 
 #define K(fn, isa, unroll) LUTRA_KERNEL("lutra_", fn, isa, unroll)
+#define KV(fn, isa, vectors) LUTRA_KERNEL_V("lutra_", fn, isa, vectors)
 
 const Kernel<RmsNormFn> kRmsNorm[] = {
 #if LUTRA_HAVE_AVX512
@@ -18,10 +19,14 @@ const Kernel<RmsNormFn> kRmsNorm[] = {
 #if LUTRA_HAVE_NEON
     K(rmsnorm_f32_u16__neon, arch::kLevelNEON, 16),
 #endif
+#if LUTRA_HAVE_RVV
+    KV(rmsnorm_f32_u8v__rvv, arch::kLevelRVV, 8),
+#endif
     K(rmsnorm_f32_u4__scalar, arch::kLevelScalar, 4),
 };
 
 #undef K
+#undef KV
 
 }  // namespace
 

@@ -7,6 +7,7 @@ namespace lutra::kernels::softmax2p {
 namespace {
 
 #define K(fn, isa, unroll) LUTRA_KERNEL("lutra_", fn, isa, unroll)
+#define KV(fn, isa, vectors) LUTRA_KERNEL_V("lutra_", fn, isa, vectors)
 
 const Kernel<SoftmaxFn> kTwoPass[] = {
 #if LUTRA_HAVE_AVX512
@@ -17,6 +18,9 @@ const Kernel<SoftmaxFn> kTwoPass[] = {
 #endif
 #if LUTRA_HAVE_NEON
     K(softmax2p_f32_u16__neon, arch::kLevelNEON, 16),
+#endif
+#if LUTRA_HAVE_RVV
+    KV(softmax2p_f32_u2v__rvv, arch::kLevelRVV, 2),
 #endif
     K(softmax2p_f32_u4__scalar, arch::kLevelScalar, 4),
 };
@@ -31,10 +35,14 @@ const Kernel<SoftmaxFn> kThreePass[] = {
 #if LUTRA_HAVE_NEON
     K(softmax3p_f32_u16__neon, arch::kLevelNEON, 16),
 #endif
+#if LUTRA_HAVE_RVV
+    KV(softmax3p_f32_u2v__rvv, arch::kLevelRVV, 2),
+#endif
     K(softmax3p_f32_u4__scalar, arch::kLevelScalar, 4),
 };
 
 #undef K
+#undef KV
 
 }  // namespace
 

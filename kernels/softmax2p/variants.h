@@ -13,5 +13,7 @@ void softmax2p_f32_u64__avx512(size_t n, const float* x, const float* mask, floa
 void softmax3p_f32_u64__avx512(size_t n, const float* x, const float* mask, float scale, float* y);
 void softmax2p_f32_u16__neon(size_t n, const float* x, const float* mask, float scale, float* y);
 void softmax3p_f32_u16__neon(size_t n, const float* x, const float* mask, float scale, float* y);
+void softmax2p_f32_u2v__rvv(size_t n, const float* x, const float* mask, float scale, float* y);
+void softmax3p_f32_u2v__rvv(size_t n, const float* x, const float* mask, float scale, float* y);
 
 }  // namespace lutra::kernels::softmax2p

@@ -8,6 +8,7 @@ namespace lutra::kernels::vec {
 namespace {
 
 #define K(fn, isa, unroll) LUTRA_KERNEL("lutra_vec_", fn, isa, unroll)
+#define KV(fn, isa, vectors) LUTRA_KERNEL_V("lutra_vec_", fn, isa, vectors)
 
 const Kernel<DotFn> kDot[] = {
 #if LUTRA_HAVE_AVX512
@@ -15,6 +16,12 @@ const Kernel<DotFn> kDot[] = {
 #endif
 #if LUTRA_HAVE_AVX2
     K(dot_f32_u32__avx2, arch::kLevelAVX2, 32),
+#endif
+#if LUTRA_HAVE_NEON
+    K(dot_f32_u16__neon, arch::kLevelNEON, 16),
+#endif
+#if LUTRA_HAVE_RVV
+    KV(dot_f32_u8v__rvv, arch::kLevelRVV, 8),
 #endif
     K(dot_f32_u4__scalar, arch::kLevelScalar, 4),
 };
@@ -25,6 +32,12 @@ const Kernel<AxpyFn> kAxpy[] = {
 #if LUTRA_HAVE_AVX2
     K(axpy_f32_u32__avx2, arch::kLevelAVX2, 32),
 #endif
+#if LUTRA_HAVE_NEON
+    K(axpy_f32_u16__neon, arch::kLevelNEON, 16),
+#endif
+#if LUTRA_HAVE_RVV
+    KV(axpy_f32_u8v__rvv, arch::kLevelRVV, 8),
+#endif
     K(axpy_f32_u4__scalar, arch::kLevelScalar, 4),
 };
 const Kernel<ScaleFn> kScale[] = {
@@ -33,6 +46,12 @@ const Kernel<ScaleFn> kScale[] = {
 #endif
 #if LUTRA_HAVE_AVX2
     K(scale_f32_u32__avx2, arch::kLevelAVX2, 32),
+#endif
+#if LUTRA_HAVE_NEON
+    K(scale_f32_u16__neon, arch::kLevelNEON, 16),
+#endif
+#if LUTRA_HAVE_RVV
+    KV(scale_f32_u8v__rvv, arch::kLevelRVV, 8),
 #endif
     K(scale_f32_u4__scalar, arch::kLevelScalar, 4),
 };
@@ -43,6 +62,12 @@ const Kernel<BinaryFn> kAdd[] = {
 #if LUTRA_HAVE_AVX2
     K(add_f32_u32__avx2, arch::kLevelAVX2, 32),
 #endif
+#if LUTRA_HAVE_NEON
+    K(add_f32_u16__neon, arch::kLevelNEON, 16),
+#endif
+#if LUTRA_HAVE_RVV
+    KV(add_f32_u8v__rvv, arch::kLevelRVV, 8),
+#endif
     K(add_f32_u4__scalar, arch::kLevelScalar, 4),
 };
 const Kernel<BinaryFn> kMul[] = {
@@ -51,6 +76,12 @@ const Kernel<BinaryFn> kMul[] = {
 #endif
 #if LUTRA_HAVE_AVX2
     K(mul_f32_u32__avx2, arch::kLevelAVX2, 32),
+#endif
+#if LUTRA_HAVE_NEON
+    K(mul_f32_u16__neon, arch::kLevelNEON, 16),
+#endif
+#if LUTRA_HAVE_RVV
+    KV(mul_f32_u8v__rvv, arch::kLevelRVV, 8),
 #endif
     K(mul_f32_u4__scalar, arch::kLevelScalar, 4),
 };
@@ -61,10 +92,17 @@ const Kernel<UnaryFn> kSilu[] = {
 #if LUTRA_HAVE_AVX2
     K(silu_f32_u32__avx2, arch::kLevelAVX2, 32),
 #endif
+#if LUTRA_HAVE_NEON
+    K(silu_f32_u16__neon, arch::kLevelNEON, 16),
+#endif
+#if LUTRA_HAVE_RVV
+    KV(silu_f32_u2v__rvv, arch::kLevelRVV, 2),
+#endif
     K(silu_f32_u1__scalar, arch::kLevelScalar, 1),
 };
 
 #undef K
+#undef KV
 
 }  // namespace
 

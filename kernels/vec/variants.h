@@ -27,4 +27,18 @@ void add_f32_u64__avx512(size_t n, const float* a, const float* b, float* y);
 void mul_f32_u64__avx512(size_t n, const float* a, const float* b, float* y);
 void silu_f32_u64__avx512(size_t n, const float* x, float* y);
 
+float dot_f32_u16__neon(size_t n, const float* x, const float* y);
+void axpy_f32_u16__neon(size_t n, float a, const float* x, float* y);
+void scale_f32_u16__neon(size_t n, float a, const float* x, float* y);
+void add_f32_u16__neon(size_t n, const float* a, const float* b, float* y);
+void mul_f32_u16__neon(size_t n, const float* a, const float* b, float* y);
+void silu_f32_u16__neon(size_t n, const float* x, float* y);
+
+float dot_f32_u8v__rvv(size_t n, const float* x, const float* y);
+void axpy_f32_u8v__rvv(size_t n, float a, const float* x, float* y);
+void scale_f32_u8v__rvv(size_t n, float a, const float* x, float* y);
+void add_f32_u8v__rvv(size_t n, const float* a, const float* b, float* y);
+void mul_f32_u8v__rvv(size_t n, const float* a, const float* b, float* y);
+void silu_f32_u2v__rvv(size_t n, const float* x, float* y);
+
 }  // namespace lutra::kernels::vec
