@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <type_traits>
 
 struct pthreadpool;
 
@@ -26,7 +27,9 @@ class ThreadPool {
   // Convenience for lambdas: ParallelFor(n, [&](size_t i) { ... }).
   template <typename F>
   void ParallelFor(size_t n, F&& f) {
-    ParallelFor(n, [](void* c, size_t i) { (*static_cast<F*>(c))(i); }, &f);
+    using Body = std::remove_reference_t<F>;
+    ParallelFor(
+        n, [](void* c, size_t i) { (*static_cast<Body*>(c))(i); }, &f);
   }
 
  private:
