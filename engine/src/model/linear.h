@@ -13,6 +13,7 @@
 #include "arch/isa.h"
 #include "engine/src/gguf/reader.h"
 #include "engine/src/gguf/status.h"
+#include "engine/src/lut/lut_matrix.h"
 #include "engine/src/threadpool.h"
 
 namespace lutra::engine::model {
@@ -26,7 +27,10 @@ struct PlanOptions {
 
 // Working memory shared by every Linear of a graph (sized on first use, reused afterwards).
 // One per executor; never used by two Forward calls at once.
-class LinearScratch;
+class LinearScratch {
+ public:
+  lut::LutScratch lut;  // activation tables of the LUT matrices
+};
 std::unique_ptr<LinearScratch> MakeLinearScratch();
 
 class Linear {

@@ -1,0 +1,16 @@
+// Weights kept in high precision (F32, F16, BF16, Q8_0): decoded to fp32 once at load and
+// multiplied by XNNPACK's fully-connected operator, which packs them for this CPU's GEMM
+// microkernels. F16/BF16/Q8_0 therefore cost 4 bytes per weight in memory; the runtime keeps
+// only small tensors (norms, embeddings looked up row by row, an occasional output head) in
+// these types, and lutra-convert moves large ones to packed low-bit types.
+#pragma once
+
+#include <memory>
+
+#include "engine/src/model/linear.h"
+
+namespace lutra::engine::model {
+
+Expected<std::unique_ptr<Linear>> PlanDenseLinear(const gguf::TensorInfo& tensor);
+
+}  // namespace lutra::engine::model

@@ -1,0 +1,81 @@
+#include "engine/src/model/linear_lut.h"
+
+#include "engine/src/lut/lut_matrix.h"
+#include "engine/src/model/tensor_formats.h"
+
+namespace lutra::engine::model {
+namespace {
+
+using gguf::TensorType;
+
+class LutLinear : public Linear {
+ public:
+  LutLinear(size_t rows, size_t cols, TensorType source, lut::LutMatrix matrix)
+      : Linear(rows, cols), source_(source), matrix_(std::move(matrix)) {}
+
+  Status Forward(size_t n, const float* x, float* y, ThreadPool& pool,
+                 LinearScratch& scratch) const override {
+    lut::Multiply(matrix_, n, x, y, pool, scratch.lut);
+    return Status::Ok();
+  }
+
+  std::string Describe() const override {
+    const auto& s = matrix_.weights().shape;
+    std::string d = std::string(gguf::type_traits(uint32_t(source_))->name) + " -> lut " +
+                    (source_ == TensorType::Q4_0 ? "w4 asym" : "ternary") + " G" +
+                    std::to_string(s.group) + (matrix_.exact() ? " int8-exact" : "") + ", " +
+                    matrix_.gemm(1).name;
+    if (&matrix_.gemm(SIZE_MAX) != &matrix_.gemm(1))
+      d += std::string(" / ") + matrix_.gemm(SIZE_MAX).name;
+    return d + ", " + std::to_string(OwnedBytes()) + " bytes";
+  }
+
+  size_t OwnedBytes() const override { return matrix_.PackedBytes(); }
+
+ private:
+  TensorType source_;
+  lut::LutMatrix matrix_;
+};
+
+}  // namespace
+
+Expected<std::unique_ptr<Linear>> PlanLutLinear(const gguf::TensorInfo& t,
+                                                const PlanOptions& options) {
+  const size_t rows = t.shape[1], cols = t.shape[0];
+  const BlockFormat f = FormatOf(t.type);
+  const size_t blocks = rows * cols / f.weights;
+  lut::QuantizedMatrix q;
+  q.q.resize(rows * cols);
+  std::vector<float> block_scale(blocks);
+  lut::Activations mode = lut::Activations::kQuantizedTables;
+  if (t.type == TensorType::Q4_0) {
+    q.shape = {rows, cols, 4, 32, true};
+    Q4_0Codes(t.data, blocks, q.q.data(), block_scale.data());
+    q.scale = std::move(block_scale);
+    q.zero.assign(blocks, 8);
+  } else {
+    q.shape = {rows, cols, 2, 128, true};
+    q.ternary = true;
+    TernaryCodes(t.type, t.data, blocks, q.q.data(), block_scale.data());
+    q.scale.resize(2 * blocks);
+    for (size_t b = 0; b < blocks; ++b) q.scale[2 * b] = q.scale[2 * b + 1] = block_scale[b];
+    q.zero.assign(2 * blocks, 1);
+    if (options.ternary_int8_activations) mode = lut::Activations::kInt8Exact;
+  }
+  for (size_t i = 0; i < q.q.size(); ++i) {
+    if (q.q[i] > (t.type == TensorType::Q4_0 ? 15 : 2)) {
+      // TQ1_0 digits decode to 0..2 for every byte; TQ2_0 has a spare code 3.
+      return Error{"tensor '" + t.name + "': invalid ternary code 3 at weight " +
+                   std::to_string(i) + " (offset " + std::to_string(t.offset) +
+                   " in the data section)"};
+    }
+  }
+  lut::LutMatrix m;
+  std::string error;
+  if (!lut::LutMatrix::Create(q, options.features, mode, &m, &error)) {
+    return Error{"tensor '" + t.name + "': " + error};
+  }
+  return std::unique_ptr<Linear>(new LutLinear(rows, cols, t.type, std::move(m)));
+}
+
+}  // namespace lutra::engine::model

@@ -1,0 +1,84 @@
+// PlanLinear: the per-tensor choice between the LUT path (low-bit types, repacked once) and
+// the dense fp32 path (high-precision types), plus row dequantization for embeddings, norms
+// and biases.
+#include <string>
+
+#include "engine/src/model/linear.h"
+#include "engine/src/model/linear_dense.h"
+#include "engine/src/model/linear_lut.h"
+#include "engine/src/model/tensor_formats.h"
+
+namespace lutra::engine::model {
+namespace {
+
+using gguf::TensorType;
+
+std::string Describe(const gguf::TensorInfo& t) {
+  std::string shape;
+  for (size_t i = 0; i < t.shape.size(); ++i)
+    shape += (i ? " x " : "") + std::to_string(t.shape[i]);
+  const auto traits = gguf::type_traits(uint32_t(t.type));
+  return "tensor '" + t.name + "' (" +
+         (traits ? std::string(traits->name) : "type " + std::to_string(uint32_t(t.type))) + ", " +
+         shape + ")";
+}
+
+// Shape and size checks shared by PlanLinear and DequantizeRows: the reader has checked that
+// the bytes lie inside the file; here they must also match what the type needs.
+Status CheckTensor(const gguf::TensorInfo& t) {
+  const BlockFormat f = FormatOf(t.type);
+  if (f.weights == 0) {
+    return Error{Describe(t) +
+                 ": type not supported (loadable: F32, F16, BF16, Q8_0, Q4_0, TQ1_0, TQ2_0)"};
+  }
+  if (t.shape.empty() || t.shape[0] == 0 || t.shape[0] % f.weights != 0) {
+    return Error{Describe(t) + ": row length must be a positive multiple of " +
+                 std::to_string(f.weights)};
+  }
+  if (t.n_bytes != t.n_elements / f.weights * f.bytes || t.data == nullptr) {
+    return Error{Describe(t) + ": holds " + std::to_string(t.n_bytes) + " bytes, the type needs " +
+                 std::to_string(t.n_elements / f.weights * f.bytes)};
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::unique_ptr<LinearScratch> MakeLinearScratch() {
+  return std::make_unique<LinearScratch>();
+}
+
+bool IsLoadableType(TensorType type) {
+  return FormatOf(type).weights != 0;
+}
+
+Status DequantizeRows(const gguf::TensorInfo& t, size_t first, size_t count, float* out) {
+  if (Status s = CheckTensor(t); !s.ok()) return s;
+  const size_t cols = t.shape[0], rows = t.n_elements / cols;
+  if (first > rows || count > rows - first) {
+    return Error{Describe(t) + ": rows [" + std::to_string(first) + ", " +
+                 std::to_string(first + count) + ") out of range (" + std::to_string(rows) +
+                 " rows)"};
+  }
+  const BlockFormat f = FormatOf(t.type);
+  const size_t row_bytes = cols / f.weights * f.bytes;
+  DecodeBlocks(t.type, t.data + first * row_bytes, count * cols / f.weights, out);
+  return Status::Ok();
+}
+
+Expected<std::unique_ptr<Linear>> PlanLinear(const gguf::TensorInfo& t,
+                                             const PlanOptions& options) {
+  if (Status s = CheckTensor(t); !s.ok()) return Error{s.error()};
+  if (t.shape.size() != 2 || t.shape[1] == 0)
+    return Error{Describe(t) + ": a weight matrix must be 2-D"};
+  switch (t.type) {
+    case TensorType::Q4_0:
+    case TensorType::TQ1_0:
+    case TensorType::TQ2_0:
+      return PlanLutLinear(t, options);
+    default:
+      return PlanDenseLinear(t);
+  }
+}
+
+}  // namespace lutra::engine::model

@@ -1,0 +1,42 @@
+// ggml block formats the runtime reads, decoded on the CPU: F32, F16, BF16, Q8_0, Q4_0,
+// TQ1_0, TQ2_0. Layouts (little-endian, one block after another along a row):
+//   Q8_0  32 weights, 34 bytes: fp16 d, int8 q[32];            w = d·q
+//   Q4_0  32 weights, 18 bytes: fp16 d, uint8 qs[16];           w = d·(q − 8), weight j in
+//         the low nibble of qs[j] (j < 16), weight j + 16 in its high nibble
+//   TQ2_0 256 weights, 66 bytes: uint8 qs[64], fp16 d;          w = d·(q − 1), q ∈ {0, 1, 2}:
+//         weight 128·h + 32·l + i is bits 2l..2l+1 of qs[32·h + i]
+//   TQ1_0 256 weights, 54 bytes: uint8 qs[48], uint8 qh[4], fp16 d; base-3 digits packed 5
+//         per byte (4 per qh byte) as ⌈v·256/3^n⌉: digit n of byte v is ((v·3^n mod 256)·3) >> 8;
+//         weight order: qs[0..32) digits 0..4 (32 weights per digit), qs[32..48) digits
+//         0..4 (16 per digit), qh[0..4) digits 0..3 (4 per digit)
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "engine/src/gguf/types.h"
+
+namespace lutra::engine::model {
+
+// Weights per block and bytes per block of a loadable type (plain types: 1 and their size);
+// {0, 0} for types the runtime cannot decode.
+struct BlockFormat {
+  uint32_t weights = 0;
+  uint32_t bytes = 0;
+};
+BlockFormat FormatOf(gguf::TensorType type);
+
+// Decodes `blocks` consecutive blocks (weights = blocks · FormatOf(type).weights) to fp32.
+void DecodeBlocks(gguf::TensorType type, const uint8_t* src, size_t blocks, float* out);
+
+// The quantized codes and scales of the low-bit formats, as the LUT packer takes them.
+// Q4_0: codes 0..15, one scale per 32 weights (zero point 8).
+void Q4_0Codes(const uint8_t* src, size_t blocks, uint8_t* codes, float* scales);
+// TQ1_0 / TQ2_0: codes q = w/d + 1 ∈ {0, 1, 2}, one scale per 256 weights.
+void TernaryCodes(gguf::TensorType type, const uint8_t* src, size_t blocks, uint8_t* codes,
+                  float* scales);
+
+float HalfBitsToFloat(uint16_t h);
+float Bf16BitsToFloat(uint16_t h);
+
+}  // namespace lutra::engine::model
