@@ -1,0 +1,28 @@
+// The pre-norm decoder stack shared by the llama-like families: per layer
+//   x += attn_output(attention(rope(q), rope(k), v))  on rmsnorm(x)
+//   x += ffn_down(act(ffn_gate(h)) ∘ ffn_up(h))       with h = rmsnorm(x)
+// then output(rmsnorm(x)) on the last (or every) row. The options switch on the pieces other
+// families add (qwen2's QKV biases are picked up whenever the file has them; qwen3's per-head
+// Q/K norms; bitnet's sub-layer norms and squared ReLU), so their builders stay a few lines.
+#pragma once
+
+#include <string>
+
+#include "engine/src/gguf/reader.h"
+#include "engine/src/graph/graph.h"
+#include "engine/src/model/hparams.h"
+#include "engine/src/model/weights.h"
+
+namespace lutra::engine::arch_llama {
+
+struct DecoderOptions {
+  bool qk_norm = false;    // blk.N.attn_q_norm / attn_k_norm over each head (head_dim)
+  bool sub_norms = false;  // blk.N.attn_sub_norm before attn_output, ffn_sub_norm before ffn_down
+  graph::Activation act = graph::Activation::kSilu;
+};
+
+// Fills hp.n_vocab / hp.tied_embeddings from the tensors and emits the whole graph.
+Status BuildDecoder(const gguf::File& file, const DecoderOptions& options, model::HParams* hp,
+                    model::WeightStore& weights, graph::Graph* graph);
+
+}  // namespace lutra::engine::arch_llama

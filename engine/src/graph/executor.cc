@@ -1,0 +1,157 @@
+#include "engine/src/graph/executor.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace lutra::engine::graph {
+
+Expected<std::unique_ptr<Executor>> Executor::Create(const Graph& graph,
+                                                     const ExecutorOptions& options,
+                                                     size_t threads) {
+  if (!graph.status().ok()) return Error{graph.status().error()};
+  if (graph.output() < 0) return Error{"executor: the graph has no output"};
+  if (options.max_tokens == 0 || options.max_seq == 0) {
+    return Error{"executor: max_tokens and context length must be ≥ 1"};
+  }
+  std::unique_ptr<Executor> e(new Executor());
+  e->graph_ = &graph;
+  e->options_ = options;
+  e->options_.max_tokens = std::min(options.max_tokens, options.max_seq);
+  const size_t max_tokens = e->options_.max_tokens;
+  e->plan_ = PlanMemory(graph, max_tokens, max_tokens);
+  // Not value-initialised: pages of rows a run never reaches stay untouched (not resident).
+  e->arena_ = std::make_unique_for_overwrite<uint8_t[]>(std::max<size_t>(e->plan_.arena_bytes, 64));
+  e->scratch_ = model::MakeLinearScratch();
+
+  const AttentionDims& a = graph.attention();
+  std::string err;
+  if (a.n_layer > 0) {
+    attention::KvShape ks{a.n_layer, a.n_head_kv, options.max_seq, a.head_dim, options.kv_type};
+    if (!attention::KvCache::Create(ks, options.features, &e->cache_, &err)) return Error{err};
+    attention::AttentionShape as{a.n_head, a.n_head_kv, a.head_dim, options.max_seq, max_tokens};
+    if (!attention::Attention::Create(as, options.features, threads, &e->attention_, &err)) {
+      return Error{err};
+    }
+  }
+  for (const RopeSpec& spec : graph.ropes()) e->ropes_.emplace_back(spec, options.max_seq);
+  e->rmsnorm_ = kernels::rmsnorm::Select(options.features)->fn;
+  e->vec_ = kernels::vec::Select(options.features);
+  return e;
+}
+
+Status Executor::Rewind(size_t length) {
+  std::string err;
+  if (graph_->attention().n_layer > 0 && !cache_.Truncate(length, &err)) return Error{err};
+  return Status::Ok();
+}
+
+Expected<std::span<const float>> Executor::Run(std::span<const int32_t> tokens, bool all_outputs,
+                                               ThreadPool& pool) {
+  const size_t n = tokens.size(), p0 = position();
+  if (n == 0 || n > options_.max_tokens) {
+    return Error{"executor: batch of " + std::to_string(n) + " tokens, expected 1.." +
+                 std::to_string(options_.max_tokens)};
+  }
+  if (n > options_.max_seq - p0) {
+    return Error{"executor: context full: " + std::to_string(p0) + " + " + std::to_string(n) +
+                 " positions exceed the context length " + std::to_string(options_.max_seq)};
+  }
+  for (size_t t = 0; t < n; ++t) {
+    if (tokens[t] < 0 || static_cast<size_t>(tokens[t]) >= options_.vocab) {
+      return Error{"executor: token id " + std::to_string(tokens[t]) + " at index " +
+                   std::to_string(t) + " is outside the vocabulary of " +
+                   std::to_string(options_.vocab)};
+    }
+  }
+  for (const Node& node : graph_->nodes()) {
+    Status s = RunNode(node, tokens, p0, all_outputs, pool);
+    if (!s.ok()) {
+      (void)Rewind(p0);  // leave the cache as it was before the failed batch
+      return Error{s.error()};
+    }
+  }
+  std::string err;
+  if (graph_->attention().n_layer > 0 && !cache_.Advance(n, &err)) return Error{err};
+  const int out = graph_->output();
+  return std::span<const float>(Value(out), (all_outputs ? n : 1) * graph_->values()[out].width);
+}
+
+Status Executor::RunNode(const Node& node, std::span<const int32_t> tokens, size_t p0,
+                         bool all_outputs, ThreadPool& pool) {
+  const auto& values = graph_->values();
+  const size_t n = tokens.size();
+  const size_t width = values[node.out].width;
+  const size_t rows = values[node.out].per_output && !all_outputs ? 1 : n;
+  float* out = Value(node.out);
+  const float* in0 = node.in[0] >= 0 ? Value(node.in[0]) : nullptr;
+  const float* in1 = node.in[1] >= 0 ? Value(node.in[1]) : nullptr;
+  std::string err;
+  switch (node.op) {
+    case Op::kEmbed:
+      for (size_t t = 0; t < n; ++t) {
+        Status s = model::DequantizeRows(*node.embed, size_t(tokens[t]), 1, out + t * width);
+        if (!s.ok()) return Error{node.label + ": " + s.error()};
+        if (node.scale != 1.0f) vec_.scale->fn(width, node.scale, out + t * width, out + t * width);
+      }
+      return Status::Ok();
+    case Op::kRmsNorm:
+      for (size_t r = 0; r < rows * width; r += node.group) {
+        rmsnorm_(node.group, in0 + r, node.weight, node.eps, out + r);
+      }
+      return Status::Ok();
+    case Op::kLinear: {
+      Status s = node.linear->Forward(rows, in0, out, pool, *scratch_);
+      if (!s.ok()) return Error{node.label + ": " + s.error()};
+      if (node.weight != nullptr) {
+        for (size_t t = 0; t < rows; ++t)
+          vec_.add->fn(width, out + t * width, node.weight, out + t * width);
+      }
+      return Status::Ok();
+    }
+    case Op::kRope: {
+      if (out != in0) std::memcpy(out, in0, rows * width * sizeof(float));
+      const RopeTable& table = ropes_[node.rope];
+      for (size_t t = 0; t < rows; ++t) {
+        table.Apply(p0 + t, width / node.group, node.group, out + t * width);
+      }
+      return Status::Ok();
+    }
+    case Op::kAttention: {
+      // Attention reads positions [0, p0 + n) of this layer, so the new K/V must count as
+      // stored; the cache's length is shared by all layers, hence advance for this layer's run
+      // and rewind, and advance for good once the last layer has run.
+      const float* k = Value(node.in[1]);
+      const float* v = Value(node.in[2]);
+      if (!cache_.Write(node.layer, n, k, v, &err) || !cache_.Advance(n, &err)) {
+        return Error{node.label + ": " + err};
+      }
+      const bool ok = attention_.Run(cache_, node.layer, p0, n, in0, out, pool, &err);
+      std::string err2;
+      if (!cache_.Truncate(p0, &err2)) return Error{node.label + ": " + err2};
+      if (!ok) return Error{node.label + ": " + err};
+      return Status::Ok();
+    }
+    case Op::kGatedAct:
+      if (node.act == Activation::kSilu) {
+        vec_.silu->fn(rows * width, in0, out);
+      } else {
+        for (size_t i = 0; i < rows * width; ++i) {
+          const float r = std::max(in0[i], 0.0f);
+          out[i] = r * r;
+        }
+      }
+      vec_.mul->fn(rows * width, out, in1, out);
+      return Status::Ok();
+    case Op::kAdd:
+      vec_.add->fn(rows * width, in0, in1, out);
+      return Status::Ok();
+    case Op::kSelectOutputs: {
+      const float* src = all_outputs ? in0 : in0 + (n - 1) * width;
+      if (out != src) std::memmove(out, src, rows * width * sizeof(float));
+      return Status::Ok();
+    }
+  }
+  return Error{node.label + ": unknown op"};
+}
+
+}  // namespace lutra::engine::graph

@@ -1,0 +1,107 @@
+// The graph IR: a straight-line list of nodes over activation values, built once per model by
+// an architecture builder and run by the Executor for any batch of tokens. Every value is a
+// matrix of rows × width floats; rows is the batch's token count, or its output count for
+// values downstream of a kSelectOutputs node (prefill usually needs only the last row's logits).
+// Nodes reference weights owned elsewhere (the model's WeightStore), never copies.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "engine/src/gguf/reader.h"
+#include "engine/src/model/linear.h"
+
+namespace lutra::engine::graph {
+
+enum class Op {
+  kEmbed,          // out[t] = dequantized row tokens[t] of `embed`
+  kRmsNorm,        // out = rmsnorm(in0) · weight, per group of `group` elements
+  kLinear,         // out = in0 · Wᵀ (+ bias)
+  kRope,           // out = in0 rotated by position (rope spec `rope`), heads of `head_dim`
+  kAttention,      // out = causal attention of in0 (q) over the cache after storing in1/in2 (k/v)
+  kGatedAct,       // out = act(in0) ∘ in1
+  kAdd,            // out = in0 + in1
+  kSelectOutputs,  // out = the rows whose outputs were asked for (last or all)
+};
+
+enum class Activation { kSilu, kReluSquared };
+
+// Rotary position embedding. GGUF "llama" models use the layout llama.cpp calls NORM: dims
+// (2j, 2j+1) of a head form a pair rotated by pos·θ_j, θ_j = base^(-2j/n_rot)/freq_factor_j.
+// (Hugging Face checkpoints rotate the halves (j, j + d/2) instead; llama.cpp's converter
+// permutes the rows of attn_q/attn_k so that the adjacent-pair rotation gives the same
+// result, and llama2.c-trained models such as stories260K use adjacent pairs natively.)
+// Dims from n_rot to head_dim pass through unrotated.
+struct RopeSpec {
+  size_t n_rot = 0;
+  double base = 10000.0;
+  double position_scale = 1.0;      // linear scaling: positions multiplied by 1/factor
+  std::vector<float> freq_factors;  // n_rot/2 divisors of θ_j (llama 3.1 rope_freqs), or empty
+};
+
+struct Node {
+  Op op = Op::kAdd;
+  int out = -1;
+  int in[3] = {-1, -1, -1};
+  const model::Linear* linear = nullptr;
+  const gguf::TensorInfo* embed = nullptr;
+  const float* weight = nullptr;  // norm weight (group floats) or linear bias (rows floats)
+  size_t group = 0;               // rmsnorm group size; rope/attention head_dim
+  float eps = 0.0f;
+  float scale = 1.0f;  // embedding scale
+  size_t layer = 0;    // attention: KV cache layer
+  size_t rope = 0;     // index into Graph::ropes()
+  Activation act = Activation::kSilu;
+  std::string label;  // for errors and the plan log
+};
+
+struct ValueInfo {
+  size_t width = 0;
+  bool per_output = false;
+};
+
+struct AttentionDims {
+  size_t n_layer = 0, n_head = 0, n_head_kv = 0, head_dim = 0;
+};
+
+// Builder and container. Builder methods return the new value's id; a call with an invalid
+// argument records the first error (see status()) and returns -1, so a builder can chain calls
+// and check once at the end.
+class Graph {
+ public:
+  int Embed(const gguf::TensorInfo* table, size_t width, float scale, std::string label);
+  int RmsNorm(int x, const float* weight, size_t group, float eps, std::string label);
+  int Linear(int x, const model::Linear* w, const float* bias, std::string label);
+  int Rope(int x, size_t head_dim, size_t rope, std::string label);
+  int Attention(int q, int k, int v, size_t layer, std::string label);
+  int GatedAct(int gate, int up, Activation act, std::string label);
+  int Add(int a, int b, std::string label);
+  int SelectOutputs(int x);
+  size_t AddRope(RopeSpec spec);
+  // Fixes the shapes used by every attention node and the KV cache.
+  void SetAttention(const AttentionDims& dims) { attention_ = dims; }
+  // Marks the graph's result (logits); must be per-output.
+  void SetOutput(int value);
+
+  const Status& status() const { return status_; }
+  const std::vector<Node>& nodes() const { return nodes_; }
+  const std::vector<ValueInfo>& values() const { return values_; }
+  const std::vector<RopeSpec>& ropes() const { return ropes_; }
+  const AttentionDims& attention() const { return attention_; }
+  int output() const { return output_; }
+
+ private:
+  bool Check(bool ok, const std::string& label, const std::string& what);
+  bool Valid(int v) const { return v >= 0 && static_cast<size_t>(v) < values_.size(); }
+  int Emit(Node node, size_t width, bool per_output);
+
+  std::vector<Node> nodes_;
+  std::vector<ValueInfo> values_;
+  std::vector<RopeSpec> ropes_;
+  AttentionDims attention_;
+  int output_ = -1;
+  Status status_;
+};
+
+}  // namespace lutra::engine::graph

@@ -1,0 +1,37 @@
+#include "engine/src/graph/rope.h"
+
+#include <cmath>
+
+namespace lutra::engine::graph {
+
+RopeTable::RopeTable(const RopeSpec& spec, size_t max_positions)
+    : pairs_(spec.n_rot / 2), positions_(max_positions), cos_sin_(max_positions * pairs_ * 2) {
+  std::vector<double> theta(pairs_);
+  for (size_t j = 0; j < pairs_; ++j) {
+    theta[j] = std::pow(spec.base, -2.0 * double(j) / double(spec.n_rot));
+    if (!spec.freq_factors.empty()) theta[j] /= double(spec.freq_factors[j]);
+  }
+  for (size_t p = 0; p < max_positions; ++p) {
+    const double pos = double(p) * spec.position_scale;
+    float* cs = cos_sin_.data() + p * pairs_ * 2;
+    for (size_t j = 0; j < pairs_; ++j) {
+      cs[2 * j] = float(std::cos(pos * theta[j]));
+      cs[2 * j + 1] = float(std::sin(pos * theta[j]));
+    }
+  }
+}
+
+void RopeTable::Apply(size_t pos, size_t heads, size_t head_dim, float* x) const {
+  const float* cs = cos_sin_.data() + pos * pairs_ * 2;
+  for (size_t h = 0; h < heads; ++h) {
+    float* v = x + h * head_dim;
+    for (size_t j = 0; j < pairs_; ++j) {
+      const float c = cs[2 * j], s = cs[2 * j + 1];
+      const float a = v[2 * j], b = v[2 * j + 1];
+      v[2 * j] = a * c - b * s;
+      v[2 * j + 1] = a * s + b * c;
+    }
+  }
+}
+
+}  // namespace lutra::engine::graph

@@ -1,0 +1,80 @@
+#include "engine/src/model/weights.h"
+
+namespace lutra::engine::model {
+namespace {
+
+std::string ShapeString(const std::vector<uint64_t>& s) {
+  std::string out = "[";
+  for (size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
+  return out + "]";
+}
+
+}  // namespace
+
+Expected<const gguf::TensorInfo*> WeightStore::Find(const std::string& name,
+                                                    std::vector<uint64_t> shape) {
+  const gguf::TensorInfo* t = file_.tensor(name);
+  if (t == nullptr) return Error{"model: missing tensor " + name};
+  if (t->shape != shape) {
+    return Error{"model: tensor " + name + " has shape " + ShapeString(t->shape) + ", expected " +
+                 ShapeString(shape) + " from the hyperparameters"};
+  }
+  if (!IsLoadableType(t->type)) {
+    auto traits = gguf::type_traits(static_cast<uint32_t>(t->type));
+    return Error{"model: tensor " + name + " has type " +
+                 (traits ? std::string(traits->name) : "?") + ", which the runtime cannot load"};
+  }
+  used_.insert(name);
+  return t;
+}
+
+Expected<const Linear*> WeightStore::Matrix(const std::string& name, size_t cols, size_t rows) {
+  for (const auto& [n, l] : linears_) {
+    if (n == name) return l.get();  // shared (tied embeddings reuse token_embd)
+  }
+  auto t = Find(name, {cols, rows});
+  if (!t.ok()) return Error{t.error()};
+  auto l = PlanLinear(**t, options_);
+  if (!l.ok()) return Error{l.error()};
+  linears_.emplace_back(name, std::move(*l));
+  return linears_.back().second.get();
+}
+
+Expected<const float*> WeightStore::Vector(const std::string& name, size_t n) {
+  auto t = Find(name, {n});
+  if (!t.ok()) return Error{t.error()};
+  std::vector<float>& v = vectors_.emplace_back(n);
+  Status s = DequantizeRows(**t, 0, 1, v.data());
+  if (!s.ok()) return Error{"model: " + name + ": " + s.error()};
+  return static_cast<const float*>(v.data());
+}
+
+Expected<const gguf::TensorInfo*> WeightStore::Table(const std::string& name, size_t cols,
+                                                     size_t rows) {
+  return Find(name, {cols, rows});
+}
+
+Status WeightStore::CheckAllUsed() const {
+  for (const gguf::TensorInfo& t : file_.tensors()) {
+    if (!used_.count(t.name)) {
+      return Error{"model: tensor " + t.name + " is not used by the " +
+                   "architecture's graph (unsupported variant of the model?)"};
+    }
+  }
+  return Status::Ok();
+}
+
+size_t WeightStore::OwnedBytes() const {
+  size_t b = 0;
+  for (const auto& [n, l] : linears_) b += l->OwnedBytes();
+  for (const auto& v : vectors_) b += v.size() * sizeof(float);
+  return b;
+}
+
+std::vector<std::string> WeightStore::Describe() const {
+  std::vector<std::string> out;
+  for (const auto& [n, l] : linears_) out.push_back(n + ": " + l->Describe());
+  return out;
+}
+
+}  // namespace lutra::engine::model

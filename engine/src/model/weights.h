@@ -1,0 +1,48 @@
+// The weights a builder asks for, by GGUF tensor name and expected shape: matrices are planned
+// once through PlanLinear, vectors (norm weights, biases) dequantized once to fp32. Every
+// request checks the tensor's shape and names it in errors; CheckAllUsed() then refuses files
+// with tensors no builder consumed (they would change the model's meaning silently).
+#pragma once
+
+#include <cstddef>
+#include <deque>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "engine/src/gguf/reader.h"
+#include "engine/src/gguf/status.h"
+#include "engine/src/model/linear.h"
+
+namespace lutra::engine::model {
+
+class WeightStore {
+ public:
+  WeightStore(const gguf::File& file, PlanOptions options) : file_(file), options_(options) {}
+
+  bool Has(const std::string& name) const { return file_.tensor(name) != nullptr; }
+  // A weight matrix y = W·x with `cols` inputs and `rows` outputs (ggml shape [cols, rows]).
+  Expected<const Linear*> Matrix(const std::string& name, size_t cols, size_t rows);
+  // A 1-D tensor of n elements as fp32.
+  Expected<const float*> Vector(const std::string& name, size_t n);
+  // A table read one row at a time (embeddings): ggml shape [cols, rows].
+  Expected<const gguf::TensorInfo*> Table(const std::string& name, size_t cols, size_t rows);
+  Status CheckAllUsed() const;
+
+  // Bytes owned beyond the mapping (repacked matrices, fp32 vectors).
+  size_t OwnedBytes() const;
+  // One line per planned matrix (the plan log).
+  std::vector<std::string> Describe() const;
+
+ private:
+  Expected<const gguf::TensorInfo*> Find(const std::string& name, std::vector<uint64_t> shape);
+
+  const gguf::File& file_;
+  PlanOptions options_;
+  std::vector<std::pair<std::string, std::unique_ptr<Linear>>> linears_;
+  std::deque<std::vector<float>> vectors_;
+  std::set<std::string> used_;
+};
+
+}  // namespace lutra::engine::model
