@@ -1,8 +1,9 @@
 // A deliberately plain llama forward pass for tests: weights read straight from the GGUF
 // bytes (F32 and F16 decoded here), hyperparameters read from the metadata with their
-// documented defaults, every sum in double, one token at a time, no engine code beyond the
-// file reader. The rope is llama.cpp's NORM layout: adjacent pairs (2j, 2j+1) of each head,
-// θ_j = base^(-2j/n_rot) / freq_factor_j, position scaled by 1/factor for linear scaling.
+// documented defaults, F32/F16/Q4_0/TQ2_0 decoded by the test's own code, every sum in double, one
+// token at a time, no engine code beyond the file reader. The rope is llama.cpp's NORM layout:
+// adjacent pairs (2j, 2j+1) of each head, θ_j = base^(-2j/n_rot) / freq_factor_j, position scaled
+// by 1/factor for linear scaling.
 #pragma once
 
 #include <cmath>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "engine/src/gguf/reader.h"
+#include "tests/model/quant_blocks.h"
 
 namespace lutra::testing {
 
@@ -131,22 +133,21 @@ class RefLlama {
       } else if (t->type == gguf::TensorType::F16) {
         uint16_t h;
         std::memcpy(&h, t->data + 2 * i, 2);
-        out[i] = HalfToFloat(h);
+        out[i] = HalfBitsToFloat(h);
+      } else if (t->type == gguf::TensorType::Q4_0) {
+        DecodeQ4_0(t->data, out.size(), out.data());
+        break;
+      } else if (t->type == gguf::TensorType::TQ2_0) {
+        DecodeTQ2_0(t->data, out.size(), out.data());
+        break;
       } else {
-        throw std::runtime_error("reference: " + name + " is neither F32 nor F16");
+        throw std::runtime_error("reference: " + name + " has a type the reference cannot read");
       }
     }
     return out;
   }
   static std::vector<float> Optional(const gguf::File& f, const std::string& name) {
     return f.tensor(name) ? Load(f, name) : std::vector<float>{};
-  }
-  static float HalfToFloat(uint16_t h) {
-    const int e = (h >> 10) & 31, m = h & 1023;
-    const double s = (h & 0x8000) ? -1.0 : 1.0;
-    if (e == 0) return float(s * std::ldexp(m, -24));
-    if (e == 31) return m ? NAN : float(s * INFINITY);
-    return float(s * std::ldexp(1024 + m, e - 25));
   }
   // y[r] = Σ_c W[r·cols + c]·x[c] (+ b[r]); ggml's row r is contiguous.
   static std::vector<double> MatVec(const std::vector<float>& w, const std::vector<double>& x,

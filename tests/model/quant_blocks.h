@@ -1,0 +1,98 @@
+// The test's own encoders/decoders of two public ggml block formats, for writing quantized
+// models and reading them back in the reference (not the engine's code):
+//   Q4_0:  32 weights per block: fp16 scale d, 16 bytes; byte i holds weight i (low nibble) and
+//          weight i + 16 (high nibble) as q ∈ [0, 15], w = (q − 8)·d.
+//   TQ2_0: 256 weights per block: 64 bytes then fp16 d; byte j + m of 32-byte half
+//          j ∈ {0, 32} holds, in bits 2l..2l+1, weight 4j + 32l + m as q ∈ {0, 1, 2},
+//          w = (q − 1)·d.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "tests/model/synthetic_llama.h"
+
+namespace lutra::testing {
+
+inline float HalfBitsToFloat(uint16_t h) {
+  const int e = (h >> 10) & 31, m = h & 1023;
+  const double s = (h & 0x8000) ? -1.0 : 1.0;
+  if (e == 0) return float(s * std::ldexp(m, -24));
+  if (e == 31) return m ? NAN : float(s * INFINITY);
+  return float(s * std::ldexp(1024 + m, e - 25));
+}
+
+// Round-to-nearest Q4_0 with d = −max/8 at the largest-magnitude weight (ggml's choice).
+inline std::vector<uint8_t> EncodeQ4_0(const std::vector<float>& w) {
+  std::vector<uint8_t> out;
+  for (size_t b = 0; b < w.size() / 32; ++b) {
+    const float* x = w.data() + b * 32;
+    float amax = 0, max = 0;
+    for (int i = 0; i < 32; ++i) {
+      if (std::fabs(x[i]) > amax) amax = std::fabs(x[i]), max = x[i];
+    }
+    const uint16_t dh = FloatToHalf(max / -8.0f);
+    const float d = HalfBitsToFloat(dh), id = d != 0 ? 1.0f / d : 0.0f;
+    out.push_back(uint8_t(dh & 255));
+    out.push_back(uint8_t(dh >> 8));
+    for (int i = 0; i < 16; ++i) {
+      auto q = [&](float v) { return uint8_t(std::clamp(int(std::lround(v * id + 8.0f)), 0, 15)); };
+      out.push_back(uint8_t(q(x[i]) | (q(x[i + 16]) << 4)));
+    }
+  }
+  return out;
+}
+
+inline void DecodeQ4_0(const uint8_t* p, size_t n, float* out) {
+  for (size_t b = 0; b < n / 32; ++b, p += 18) {
+    const float d = HalfBitsToFloat(uint16_t(p[0] | (p[1] << 8)));
+    for (int i = 0; i < 16; ++i) {
+      out[b * 32 + i] = float((p[2 + i] & 15) - 8) * d;
+      out[b * 32 + i + 16] = float((p[2 + i] >> 4) - 8) * d;
+    }
+  }
+}
+
+// Ternary weights: d = mean |w| of the block (BitNet's absmean), q = clamp(round(w/d), ±1).
+inline std::vector<uint8_t> EncodeTQ2_0(const std::vector<float>& w) {
+  std::vector<uint8_t> out;
+  for (size_t b = 0; b < w.size() / 256; ++b) {
+    const float* x = w.data() + b * 256;
+    double s = 0;
+    for (int i = 0; i < 256; ++i) s += std::fabs(x[i]);
+    const uint16_t dh = FloatToHalf(float(s / 256));
+    const float d = HalfBitsToFloat(dh);
+    uint8_t qs[64] = {};
+    for (int j = 0; j < 64; j += 32) {
+      for (int l = 0; l < 4; ++l) {
+        for (int m = 0; m < 32; ++m) {
+          const float v = x[j * 4 + l * 32 + m];
+          const int q = d > 0 ? std::clamp(int(std::lround(v / d)), -1, 1) + 1 : 1;
+          qs[j + m] = uint8_t(qs[j + m] | (q << (2 * l)));
+        }
+      }
+    }
+    out.insert(out.end(), qs, qs + 64);
+    out.push_back(uint8_t(dh & 255));
+    out.push_back(uint8_t(dh >> 8));
+  }
+  return out;
+}
+
+inline void DecodeTQ2_0(const uint8_t* p, size_t n, float* out) {
+  for (size_t b = 0; b < n / 256; ++b, p += 66) {
+    const float d = HalfBitsToFloat(uint16_t(p[64] | (p[65] << 8)));
+    for (int j = 0; j < 64; j += 32) {
+      for (int l = 0; l < 4; ++l) {
+        for (int m = 0; m < 32; ++m) {
+          out[b * 256 + j * 4 + l * 32 + m] = float(((p[j + m] >> (2 * l)) & 3) - 1) * d;
+        }
+      }
+    }
+  }
+}
+
+}  // namespace lutra::testing
