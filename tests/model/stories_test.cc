@@ -49,6 +49,7 @@ TEST(Stories260K, GreedyMatchesReference) {
   auto gf = gguf::File::open(StoriesPath());
   ASSERT_TRUE(gf.ok());
   RefLlama ref(*gf);
+  std::cout << "  " << (*session)->MemoryReport() << "\n";
 
   for (const char* prompt : {"Once upon a time", "The little dog was sad because",
                              "Lily and Tom went to the park. They saw a big",

@@ -1,6 +1,7 @@
 #include "engine/src/model/hparams.h"
 
 #include <cmath>
+#include <cstdint>
 
 namespace lutra::engine::model {
 namespace {
@@ -28,7 +29,7 @@ Expected<HParams> ReadHParams(const gguf::File& f, const std::string& arch) {
     }
     auto v = f.get_count(k);
     if (!v.ok()) return Error{"model: " + k + ": " + v.error()};
-    if (*v == 0 || *v > (uint64_t{1} << 32)) {
+    if (*v == 0 || *v > UINT32_MAX) {
       return Error{"model: " + k + " = " + std::to_string(*v) + " is out of range"};
     }
     *out = size_t(*v);

@@ -75,6 +75,15 @@ Expected<std::unique_ptr<Session>> Session::Create(const Model& model) {
   return s;
 }
 
+std::string Session::MemoryReport() const {
+  const auto& plan = exec_->plan();
+  auto kib = [](size_t b) { return std::to_string((b + 1023) / 1024) + " KiB"; };
+  return "activations " + kib(plan.arena_bytes) + " (" + kib(plan.naive_bytes) +
+         " without reuse, batch " + std::to_string(exec_->options().max_tokens) + "), KV cache " +
+         kib(exec_->kv_bytes()) + " (" + std::to_string(exec_->options().max_seq) +
+         " positions), logits " + kib(logits_.size() * sizeof(float));
+}
+
 void Session::Reset() {
   (void)exec_->Rewind(0);
   history_.clear();

@@ -96,6 +96,8 @@ class Session {
   Status Evaluate(std::span<const int32_t> tokens, std::span<float> logits);
   // Prefills `prompt`, then samples up to max_tokens tokens, streaming their text through
   // `on_text` in pieces that never split a UTF-8 character; on_text returning false stops.
+  // The last generated token is returned but not yet run through the model (its logits are
+  // not needed): a follow-up turn passes it at the start of its own tokens.
   Expected<GenerateResult> Generate(std::span<const int32_t> prompt, const GenerateOptions& o,
                                     const std::function<bool(std::string_view)>& on_text);
 
@@ -103,6 +105,8 @@ class Session {
   const std::vector<int32_t>& history() const { return history_; }
   const graph::Executor& executor() const { return *exec_; }
   size_t threads() const { return pool_->threads(); }
+  // One line: activation arena (peak of the plan vs. without reuse), KV cache, logits.
+  std::string MemoryReport() const;
 
  private:
   Session() = default;
