@@ -114,7 +114,7 @@ TEST(LlamaSynthetic, F16WeightsFreqFactorsF16Cache) {
   c.dim = 96;
   c.heads = 6;
   c.kv_heads = 3;
-  c.f16 = true;
+  c.wtype = gguf::TensorType::F16;
   c.freq_factors = true;
   c.tied = true;
   c.seed = 4;

@@ -13,9 +13,20 @@
 #include <cstring>
 #include <vector>
 
-#include "tests/model/synthetic_llama.h"
-
 namespace lutra::testing {
+
+inline uint16_t FloatToHalf(float f) {  // round to nearest even; test values stay normal
+  uint32_t x;
+  std::memcpy(&x, &f, 4);
+  const uint32_t sign = (x >> 16) & 0x8000;
+  const int e = int((x >> 23) & 255) - 127 + 15;
+  uint32_t m = x & 0x7fffff;
+  if (e <= 0) return uint16_t(sign);  // flush tiny values (not produced here)
+  uint32_t h = (uint32_t(e) << 10) | (m >> 13);
+  const uint32_t rest = m & 0x1fff;
+  if (rest > 0x1000 || (rest == 0x1000 && (h & 1))) ++h;
+  return uint16_t(sign | h);
+}
 
 inline float HalfBitsToFloat(uint16_t h) {
   const int e = (h >> 10) & 31, m = h & 1023;

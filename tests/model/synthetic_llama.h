@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "engine/src/gguf/writer.h"
+#include "tests/model/quant_blocks.h"
 #include "tests/testing/rng.h"
 
 namespace lutra::testing {
@@ -19,7 +20,11 @@ namespace lutra::testing {
 struct SynthLlama {
   size_t dim = 64, layers = 2, heads = 4, kv_heads = 2, ff = 96, vocab = 120, ctx = 256;
   size_t n_rot = 0;  // 0: head_dim
-  bool tied = false, f16 = false, biases = false, freq_factors = false;
+  bool tied = false, biases = false, freq_factors = false;
+  // Type of the 2-D weights; rows that are not whole blocks of the type fall back to F16. The
+  // embedding table stays F16 for the low-bit types, the output matrix is Q4_0 for both (as
+  // llama.cpp's low-bit files keep those two at higher precision).
+  gguf::TensorType wtype = gguf::TensorType::F32;
   double rope_base = 10000.0, linear_factor = 0.0;  // 0: no scaling key
   uint64_t seed = 1;
   // For error tests: metadata keys / tensors left out, and a hook adding more.
@@ -27,19 +32,6 @@ struct SynthLlama {
   std::set<std::string> omit;
   std::function<void(gguf::Writer&)> extra;
 };
-
-inline uint16_t FloatToHalf(float f) {  // round to nearest even; test values stay normal
-  uint32_t x;
-  std::memcpy(&x, &f, 4);
-  const uint32_t sign = (x >> 16) & 0x8000;
-  const int e = int((x >> 23) & 255) - 127 + 15;
-  uint32_t m = x & 0x7fffff;
-  if (e <= 0) return uint16_t(sign);  // flush tiny values (not produced here)
-  uint32_t h = (uint32_t(e) << 10) | (m >> 13);
-  const uint32_t rest = m & 0x1fff;
-  if (rest > 0x1000 || (rest == 0x1000 && (h & 1))) ++h;
-  return uint16_t(sign | h);
-}
 
 inline Status WriteSynthLlama(const SynthLlama& c, const std::string& path) {
   Rng rng(c.seed);
@@ -70,11 +62,19 @@ inline Status WriteSynthLlama(const SynthLlama& c, const std::string& path) {
     if (c.omit.count(name)) return;
     std::vector<float> v(cols * rows);
     for (float& x : v) x = offset + rng.Uniform(-scale, scale);
-    const bool half = c.f16 && rows > 1;
     std::vector<uint64_t> shape =
         rows > 1 ? std::vector<uint64_t>{cols, rows} : std::vector<uint64_t>{cols};
+    using T = gguf::TensorType;
+    T type = rows > 1 ? c.wtype : T::F32;
+    const bool low_bit = type == T::Q4_0 || type == T::TQ2_0;
+    if (low_bit && name == "token_embd.weight") type = T::F16;
+    if (low_bit && name == "output.weight") type = T::Q4_0;
+    if ((type == T::Q4_0 && cols % 32 != 0) || (type == T::TQ2_0 && cols % 256 != 0)) type = T::F16;
     Status s;
-    if (half) {
+    if (type == T::Q4_0 || type == T::TQ2_0) {
+      const std::vector<uint8_t> q = type == T::Q4_0 ? EncodeQ4_0(v) : EncodeTQ2_0(v);
+      s = w.add_tensor(name, type, shape, q.data(), q.size());
+    } else if (type == T::F16) {
       std::vector<uint16_t> h(v.size());
       for (size_t i = 0; i < v.size(); ++i) h[i] = FloatToHalf(v[i]);
       s = w.add_tensor(name, gguf::TensorType::F16, shape, h.data(), h.size() * 2);
