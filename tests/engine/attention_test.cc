@@ -83,7 +83,7 @@ TEST_P(AttentionTest, MatchesDoubleReference) {
           for (size_t j = 0; j < keys; ++j) {
             double acc = 0.0, mag = 0.0;
             for (size_t t = 0; t < d; ++t) {
-              const double kv = Stored(cache, cache.Keys(0, g), t * len + j);
+              const double kv = Stored(cache, cache.Keys(0, g), cache.KeyIndex(t, j));
               acc += qr[t] * kv;
               mag += std::fabs(qr[t] * kv);
             }
@@ -96,7 +96,7 @@ TEST_P(AttentionTest, MatchesDoubleReference) {
           for (size_t t = 0; t < d; ++t) {
             double ref = 0.0, mag = 0.0;
             for (size_t j = 0; j < keys; ++j) {
-              const double vv = Stored(cache, cache.Values(0, g), t * len + j);
+              const double vv = Stored(cache, cache.Values(0, g), j * d + t);
               ref += s[j] / sum * vv;
               mag += s[j] / sum * std::fabs(vv);
             }

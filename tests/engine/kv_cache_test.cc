@@ -47,10 +47,12 @@ TEST(KvCache, StoresEveryLayerHeadAndPosition) {
               const float x = (kv == 0 ? k : v)[p * 10 + h * 5 + i];
               const void* base = kv == 0 ? c.Keys(l, h) : c.Values(l, h);
               if (type == KvType::kF32) {
-                ASSERT_EQ(static_cast<const float*>(base)[i * 10 + p], x);
+                ASSERT_EQ(static_cast<const float*>(base)[kv == 0 ? c.KeyIndex(i, p) : p * 5 + i],
+                          x);
               } else {
                 // Nearest half: within half an ulp (2^-11 relative) for these normal values.
-                const double got = HalfValue(static_cast<const uint16_t*>(base)[i * 10 + p]);
+                const double got = HalfValue(
+                    static_cast<const uint16_t*>(base)[kv == 0 ? c.KeyIndex(i, p) : p * 5 + i]);
                 ASSERT_LE(std::fabs(got - x), std::ldexp(std::fabs(double(x)), -11) + 1e-7);
               }
             }

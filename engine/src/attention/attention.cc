@@ -23,13 +23,9 @@ bool Attention::Create(const AttentionShape& s, arch::IsaSet features, size_t th
   a.rows_per_unit_ = a.ratio_ * std::min(kQueryBlock, s.max_tokens);
   a.workers_ = std::max<size_t>(threads, 1);
   a.softmax_ = kernels::softmax2p::Select(features)->fn;
-  const auto vec = kernels::vec::Select(features);
-  a.dot_f32_ = vec.dot->fn;
-  a.axpy_f32_ = vec.axpy->fn;
-  const auto f16 = kernels::f16::Select(features);
-  a.dot_f16_ = f16.dot->fn;
-  a.axpy_f16_ = f16.axpy->fn;
+  a.attn_ = kernels::attn::Select(features);
   a.scratch_.assign(a.workers_ * a.rows_per_unit_ * s.max_seq, 0.0f);
+  a.rows_.assign(a.workers_ * 2 * a.rows_per_unit_ * s.head_dim, 0.0f);
   *out = std::move(a);
   return true;
 }
@@ -65,58 +61,57 @@ bool Attention::Run(const KvCache& cache, size_t layer, size_t p0, size_t n, con
   // causal triangle's long and short blocks evenly.
   pool.ParallelFor(workers, [&](size_t t) {
     float* scores = scratch_.data() + t * rows_per_unit_ * shape_.max_seq;
-    for (size_t u = t; u < units; u += workers) RunUnit(cache, layer, p0, n, q, out, u, scores);
+    float* rows = rows_.data() + t * 2 * rows_per_unit_ * shape_.head_dim;
+    for (size_t u = t; u < units; u += workers) {
+      RunUnit(cache, layer, p0, n, q, out, u, scores, rows);
+    }
   });
   return true;
 }
 
 void Attention::RunUnit(const KvCache& cache, size_t layer, size_t p0, size_t n, const float* q,
-                        float* out, size_t unit, float* scores) const {
+                        float* out, size_t unit, float* scores, float* rows_buf) const {
   const size_t d = shape_.head_dim, seq = shape_.max_seq;
   const size_t g = unit % shape_.n_head_kv, block = unit / shape_.n_head_kv;
   const size_t i0 = block * kQueryBlock, nb = std::min(kQueryBlock, n - i0);
   const size_t keys = p0 + i0 + nb;  // the last row of the block sees keys [0, keys)
   const size_t row_stride = shape_.n_head * d;
   const float scale = 1.0f / std::sqrt(float(d));
-  const bool half = cache.shape().type == KvType::kF16;
-  const void* kbase = cache.Keys(layer, g);
-  const void* vbase = cache.Values(layer, g);
 
-  // Row r of the unit: query position i0 + r / ratio, head g·ratio + r % ratio.
+  // Row r of the unit: query position i0 + r / ratio, head g·ratio + r % ratio. Gathered into
+  // consecutive rows so the kernels see one stride.
   const size_t rows = nb * ratio_;
-  auto qrow = [&](size_t r) {
-    return q + (i0 + r / ratio_) * row_stride + (g * ratio_ + r % ratio_) * d;
-  };
-  auto orow = [&](size_t r) {
-    return out + (i0 + r / ratio_) * row_stride + (g * ratio_ + r % ratio_) * d;
+  auto offset = [&](size_t r) {
+    return (i0 + r / ratio_) * row_stride + (g * ratio_ + r % ratio_) * d;
   };
   auto visible = [&](size_t r) { return p0 + i0 + r / ratio_ + 1; };  // causal: keys ≤ own pos
+  float* qrows = rows_buf;
+  float* orows = rows_buf + rows_per_unit_ * d;
+  for (size_t r = 0; r < rows; ++r) std::memcpy(qrows + r * d, q + offset(r), d * sizeof(float));
 
-  // Scores: for each dimension t, one K row over all positions, used by every row of the unit.
-  // (Chunking the positions to keep score rows in L1 measured slower: 8× the calls.)
-  for (size_t r = 0; r < rows; ++r) std::memset(scores + r * seq, 0, keys * sizeof(float));
-  for (size_t t = 0; t < d; ++t) {
-    if (half) {
-      const uint16_t* k = static_cast<const uint16_t*>(kbase) + t * seq;
-      for (size_t r = 0; r < rows; ++r) axpy_f16_(keys, qrow(r)[t], k, scores + r * seq);
-    } else {
-      const float* k = static_cast<const float*>(kbase) + t * seq;
-      for (size_t r = 0; r < rows; ++r) axpy_f32_(keys, qrow(r)[t], k, scores + r * seq);
-    }
+  if (cache.shape().type == KvType::kF16) {
+    attn_.qk_f16->fn(rows, d, keys, qrows, d, static_cast<const uint16_t*>(cache.Keys(layer, g)),
+                     scores, seq);
+  } else {
+    attn_.qk_f32->fn(rows, d, keys, qrows, d, static_cast<const float*>(cache.Keys(layer, g)),
+                     scores, seq);
   }
-  // Causality is the row length, so the softmax needs the fused scale but no mask.
+  // Causality is the row length: the softmax covers the visible keys (fused 1/√d scale, no
+  // mask) and the later keys of the block get probability 0 for P·V.
   for (size_t r = 0; r < rows; ++r) {
-    softmax_(visible(r), scores + r * seq, nullptr, scale, scores + r * seq);
+    float* row = scores + r * seq;
+    softmax_(visible(r), row, nullptr, scale, row);
+    std::fill(row + visible(r), row + keys, 0.0f);
   }
-  for (size_t t = 0; t < d; ++t) {
-    if (half) {
-      const uint16_t* v = static_cast<const uint16_t*>(vbase) + t * seq;
-      for (size_t r = 0; r < rows; ++r) orow(r)[t] = dot_f16_(visible(r), v, scores + r * seq);
-    } else {
-      const float* v = static_cast<const float*>(vbase) + t * seq;
-      for (size_t r = 0; r < rows; ++r) orow(r)[t] = dot_f32_(visible(r), v, scores + r * seq);
-    }
+  if (cache.shape().type == KvType::kF16) {
+    attn_.pv_f16->fn(rows, d, keys, scores, seq,
+                     static_cast<const uint16_t*>(cache.Values(layer, g)),
+                     orows, d);
+  } else {
+    attn_.pv_f32->fn(rows, d, keys, scores, seq, static_cast<const float*>(cache.Values(layer, g)),
+                     orows, d);
   }
+  for (size_t r = 0; r < rows; ++r) std::memcpy(out + offset(r), orows + r * d, d * sizeof(float));
 }
 
 }  // namespace lutra::engine::attention

@@ -1,10 +1,10 @@
 // Causal multi-head attention over the KV cache, for one decode token or a prefill block:
 //   out_h,i = softmax(q_h,i · K_g[0..p0+i]ᵀ / √d) · V_g[0..p0+i],  g = h / (n_head / n_head_kv)
 // Work is split by (KV head, block of query rows): the rows of a unit are every query head
-// sharing that KV head times up to kQueryBlock positions. The cache is dimension-major, so a
-// unit reads each of K's head_dim rows once and applies it to all its query rows while in L1
-// (scores_r += q_r[t]·K[t, :], an axpy over the positions), then each V row once per query row
-// from L1/L2 (out_r[t] = p_r · V[t, :], a dot over the positions).
+// sharing that KV head times up to kQueryBlock positions. The cache is dimension-major; the
+// attn kernels (kernels/attn) stream each K and V element once per unit and apply it to all
+// the unit's rows from registers (scores S = Q·K over the positions, then O = P·V), so decode
+// reads the cache at close to memory speed.
 #pragma once
 
 #include <cstddef>
@@ -14,6 +14,7 @@
 #include "arch/isa.h"
 #include "engine/src/attention/kv_cache.h"
 #include "engine/src/threadpool.h"
+#include "kernels/attn/attn.h"
 #include "kernels/f16/f16.h"
 #include "kernels/softmax2p/softmax2p.h"
 #include "kernels/vec/vec.h"
@@ -44,18 +45,16 @@ class Attention {
 
  private:
   void RunUnit(const KvCache& cache, size_t layer, size_t p0, size_t n, const float* q, float* out,
-               size_t unit, float* scores) const;
+               size_t unit, float* scores, float* rows_buf) const;
 
   AttentionShape shape_;
   size_t ratio_ = 1;
   size_t rows_per_unit_ = 0;
   size_t workers_ = 1;
   kernels::softmax2p::SoftmaxFn softmax_ = nullptr;
-  kernels::vec::DotFn dot_f32_ = nullptr;
-  kernels::vec::AxpyFn axpy_f32_ = nullptr;
-  kernels::f16::DotFn dot_f16_ = nullptr;
-  kernels::f16::AxpyFn axpy_f16_ = nullptr;
+  kernels::attn::AttnOps attn_{};
   std::vector<float> scratch_;  // workers × rows_per_unit × max_seq scores
+  std::vector<float> rows_;     // workers × 2 × rows_per_unit × head_dim: gathered Q, O rows
 };
 
 }  // namespace lutra::engine::attention

@@ -5,6 +5,15 @@
 #include <limits>
 
 namespace lutra::engine::attention {
+namespace {
+
+// Positions the storage holds: whole key blocks (the qk kernels read whole blocks).
+size_t BlockedPositions(size_t max_seq) {
+  return (max_seq + kernels::attn::kKeyBlock - 1) / kernels::attn::kKeyBlock *
+         kernels::attn::kKeyBlock;
+}
+
+}  // namespace
 
 void KvCache::Free::operator()(uint8_t* p) const {
   std::free(p);
@@ -20,7 +29,7 @@ bool KvCache::Create(const KvShape& s, arch::IsaSet features, KvCache* out, std:
   const size_t elem = s.type == KvType::kF16 ? 2 : 4;
   // Overflow-checked product n_layer · 2 · n_head_kv · max_seq · head_dim · elem.
   size_t total = elem;
-  for (size_t f : {s.n_layer, size_t{2}, s.n_head_kv, s.max_seq, s.head_dim}) {
+  for (size_t f : {s.n_layer, size_t{2}, s.n_head_kv, BlockedPositions(s.max_seq), s.head_dim}) {
     if (total > std::numeric_limits<size_t>::max() / f) {
       *error = "KV cache: size overflows (n_layer·n_head_kv·max_seq·head_dim too large)";
       return false;
@@ -36,7 +45,7 @@ bool KvCache::Create(const KvShape& s, arch::IsaSet features, KvCache* out, std:
   std::memset(p, 0, rounded);
   KvCache c;
   c.shape_ = s;
-  c.head_stride_ = s.max_seq * s.head_dim * elem;
+  c.head_stride_ = BlockedPositions(s.max_seq) * s.head_dim * elem;
   c.bytes_ = total;
   c.to_f16_ = kernels::f16::Select(features).from_f32->fn;
   c.storage_.reset(p);
@@ -57,7 +66,7 @@ bool KvCache::Write(size_t layer, size_t n, const float* k, const float* v, std:
     return false;
   }
   const size_t d = shape_.head_dim, row_floats = shape_.n_head_kv * d;
-  const size_t seq = shape_.max_seq;
+  const bool half = shape_.type == KvType::kF16;
   for (size_t kv = 0; kv < 2; ++kv) {
     const float* src = kv == 0 ? k : v;
     for (size_t h = 0; h < shape_.n_head_kv; ++h) {
@@ -65,13 +74,16 @@ bool KvCache::Write(size_t layer, size_t n, const float* k, const float* v, std:
       for (size_t i = 0; i < n; ++i) {
         const float* x = src + i * row_floats + h * d;
         const size_t pos = length_ + i;
-        if (shape_.type == KvType::kF16) {
+        if (half) to_f16_(d, x, row_f16_.get());
+        if (kv == 1) {  // values: one contiguous row per position
+          std::memcpy(dst + pos * d * element_bytes(),
+                      half ? static_cast<const void*>(row_f16_.get()) : x, d * element_bytes());
+        } else if (half) {
           uint16_t* out = reinterpret_cast<uint16_t*>(dst);
-          to_f16_(d, x, row_f16_.get());
-          for (size_t t = 0; t < d; ++t) out[t * seq + pos] = row_f16_[t];
+          for (size_t t = 0; t < d; ++t) out[KeyIndex(t, pos)] = row_f16_[t];
         } else {
           float* out = reinterpret_cast<float*>(dst);
-          for (size_t t = 0; t < d; ++t) out[t * seq + pos] = x[t];
+          for (size_t t = 0; t < d; ++t) out[KeyIndex(t, pos)] = x[t];
         }
       }
     }

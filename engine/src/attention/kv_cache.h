@@ -10,6 +10,7 @@
 #include <string>
 
 #include "arch/isa.h"
+#include "kernels/attn/attn.h"
 #include "kernels/f16/f16.h"
 
 namespace lutra::engine::attention {
@@ -42,8 +43,13 @@ class KvCache {
   // Forgets positions from `length` on (rewind for a new prompt or a rejected draft).
   bool Truncate(size_t length, std::string* error);
 
-  // One head's keys / values: head_dim rows (one per dimension) of max_seq positions, float
-  // or uint16_t fp16 bits by shape().type; element (t, pos) is at t·max_seq + pos.
+  // One head's keys / values (float, or uint16_t fp16 bits by shape().type), in the layouts
+  // of kernels/attn/attn.h: keys blocked dimension-major, element (t, pos) at
+  // KeyIndex(t, pos); values position-major, element (t, pos) at pos·head_dim + t.
+  size_t KeyIndex(size_t t, size_t pos) const {
+    return (pos / kernels::attn::kKeyBlock) * kernels::attn::kKeyBlock * shape_.head_dim +
+           t * kernels::attn::kKeyBlock + pos % kernels::attn::kKeyBlock;
+  }
   const void* Keys(size_t layer, size_t head) const { return Row(layer, 0, head); }
   const void* Values(size_t layer, size_t head) const { return Row(layer, 1, head); }
 
@@ -56,7 +62,7 @@ class KvCache {
   };
 
   KvShape shape_;
-  size_t head_stride_ = 0;  // bytes of one head's max_seq rows
+  size_t head_stride_ = 0;  // bytes of one head's keys (or values): whole key blocks
   size_t bytes_ = 0;
   size_t length_ = 0;
   kernels::f16::FromF32Fn to_f16_ = nullptr;

@@ -1,0 +1,151 @@
+// AVX2 (+FMA, F16C) attn kernels: the AVX-512 design on 16 ymm registers. qk: per half key
+// block (16 positions) 4 query rows × 2 ymm accumulators; pv: 2 query rows × 32 output
+// dimensions (4 ymm each) per pass over the position-major V rows. Partial vectors (the last
+// scores of a row, the last dimensions when d is not a multiple of 8) go through zero-padded
+// stack copies: AVX2 has no masked 16-bit loads.
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "kernels/attn/attn.h"
+#include "kernels/attn/variants.h"
+
+namespace lutra::kernels::attn {
+namespace {
+
+constexpr size_t kPrefetchBlocks = 4;
+constexpr size_t kPrefetchRows = 8;
+
+inline __m256 Load(const float* p) {
+  return _mm256_loadu_ps(p);
+}
+inline __m256 Load(const uint16_t* p) {
+  return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+}
+// The first `count` ≤ 8 elements at p, zero padded (count 0: zero, nothing read).
+template <typename T>
+inline __m256 LoadAny(const T* p, size_t count) {
+  if (count >= 8) return Load(p);
+  T buf[8] = {};
+  std::memcpy(buf, p, count * sizeof(T));
+  return Load(buf);
+}
+inline void StoreAny(float* p, __m256 v, size_t count) {
+  if (count >= 8) {
+    _mm256_storeu_ps(p, v);
+  } else if (count > 0) {
+    float buf[8];
+    _mm256_storeu_ps(buf, v);
+    std::memcpy(p, buf, count * sizeof(float));
+  }
+}
+
+template <size_t R, typename T>
+void QkRows(size_t d, size_t n, const float* q, size_t qs, const T* k, float* s, size_t ss) {
+  const size_t block_elems = kKeyBlock * d;
+  for (size_t p = 0; p < n; p += 16) {
+    const T* kb = k + p / kKeyBlock * block_elems + p % kKeyBlock;
+    __m256 acc[R][2];
+#pragma GCC unroll 4
+    for (size_t r = 0; r < R; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+    for (size_t t = 0; t < d; ++t) {
+      const T* kr = kb + t * kKeyBlock;
+      _mm_prefetch(reinterpret_cast<const char*>(kr + kPrefetchBlocks * block_elems), _MM_HINT_T0);
+      const __m256 k0 = Load(kr), k1 = Load(kr + 8);  // whole blocks are stored
+#pragma GCC unroll 4
+      for (size_t r = 0; r < R; ++r) {
+        const __m256 qv = _mm256_broadcast_ss(q + r * qs + t);
+        acc[r][0] = _mm256_fmadd_ps(qv, k0, acc[r][0]);
+        acc[r][1] = _mm256_fmadd_ps(qv, k1, acc[r][1]);
+      }
+    }
+    const size_t left = n - p;
+    const size_t c0 = std::min<size_t>(left, 8), c1 = left > 8 ? std::min<size_t>(left - 8, 8) : 0;
+#pragma GCC unroll 4
+    for (size_t r = 0; r < R; ++r) {
+      StoreAny(s + r * ss + p, acc[r][0], c0);
+      StoreAny(s + r * ss + p + 8, acc[r][1], c1);
+    }
+  }
+}
+
+template <size_t R, typename T>
+void PvTile(size_t d, size_t t0, size_t n, const float* pr, size_t ps, const T* v, float* o,
+            size_t os) {
+  size_t c[4];
+  for (size_t j = 0; j < 4; ++j) c[j] = t0 + 8 * j < d ? std::min<size_t>(d - t0 - 8 * j, 8) : 0;
+  __m256 acc[R][4];
+#pragma GCC unroll 2
+  for (size_t r = 0; r < R; ++r)
+    acc[r][0] = acc[r][1] = acc[r][2] = acc[r][3] = _mm256_setzero_ps();
+  for (size_t p = 0; p < n; ++p) {
+    const T* row = v + p * d + t0;
+    _mm_prefetch(reinterpret_cast<const char*>(row + kPrefetchRows * d), _MM_HINT_T0);
+    __m256 vv[4];
+#pragma GCC unroll 4
+    for (size_t j = 0; j < 4; ++j) vv[j] = LoadAny(row + 8 * j, c[j]);
+#pragma GCC unroll 2
+    for (size_t r = 0; r < R; ++r) {
+      const __m256 b = _mm256_broadcast_ss(pr + r * ps + p);
+#pragma GCC unroll 4
+      for (size_t j = 0; j < 4; ++j) acc[r][j] = _mm256_fmadd_ps(b, vv[j], acc[r][j]);
+    }
+  }
+  for (size_t r = 0; r < R; ++r) {
+    for (size_t j = 0; j < 4; ++j) StoreAny(o + r * os + t0 + 8 * j, acc[r][j], c[j]);
+  }
+}
+
+template <typename T>
+void Qk(size_t rows, size_t d, size_t n, const float* q, size_t qs, const T* k, float* s,
+        size_t ss) {
+  size_t r = 0;
+  for (; r + 4 <= rows; r += 4) QkRows<4>(d, n, q + r * qs, qs, k, s + r * ss, ss);
+  switch (rows - r) {
+    case 1:
+      QkRows<1>(d, n, q + r * qs, qs, k, s + r * ss, ss);
+      break;
+    case 2:
+      QkRows<2>(d, n, q + r * qs, qs, k, s + r * ss, ss);
+      break;
+    case 3:
+      QkRows<3>(d, n, q + r * qs, qs, k, s + r * ss, ss);
+      break;
+    default:
+      break;
+  }
+}
+
+template <typename T>
+void Pv(size_t rows, size_t d, size_t n, const float* p, size_t ps, const T* v, float* o,
+        size_t os) {
+  size_t r = 0;
+  for (; r + 2 <= rows; r += 2) {
+    for (size_t t0 = 0; t0 < d; t0 += 32) PvTile<2>(d, t0, n, p + r * ps, ps, v, o + r * os, os);
+  }
+  if (r < rows) {
+    for (size_t t0 = 0; t0 < d; t0 += 32) PvTile<1>(d, t0, n, p + r * ps, ps, v, o + r * os, os);
+  }
+}
+
+}  // namespace
+
+void qk_f16_u8__avx2(size_t rows, size_t d, size_t n, const float* q, size_t qs, const uint16_t* k,
+                     float* s, size_t ss) {
+  Qk(rows, d, n, q, qs, k, s, ss);
+}
+void qk_f32_u8__avx2(size_t rows, size_t d, size_t n, const float* q, size_t qs, const float* k,
+                     float* s, size_t ss) {
+  Qk(rows, d, n, q, qs, k, s, ss);
+}
+void pv_f16_u8__avx2(size_t rows, size_t d, size_t n, const float* p, size_t ps, const uint16_t* v,
+                     float* o, size_t os) {
+  Pv(rows, d, n, p, ps, v, o, os);
+}
+void pv_f32_u8__avx2(size_t rows, size_t d, size_t n, const float* p, size_t ps, const float* v,
+                     float* o, size_t os) {
+  Pv(rows, d, n, p, ps, v, o, os);
+}
+
+}  // namespace lutra::kernels::attn

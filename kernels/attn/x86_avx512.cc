@@ -1,0 +1,184 @@
+// AVX-512 attn kernels. qk: per key block (32 positions, d contiguous rows of 32), blocks of
+// 8 query rows hold their 32 scores in 16 zmm accumulators; each K row of the block is loaded
+// (fp16 converted) once and FMA'd into all 8 rows. pv: V rows are position-major; blocks of 4
+// query rows × 64 output dimensions live in 16 zmm accumulators, and for each position one V
+// segment is loaded once and FMA'd with the 4 rows' broadcast probabilities. Tails use masked
+// loads/stores.
+#if defined(__GNUC__) && !defined(__clang__)
+// GCC 12 flags the _mm512_undefined_*() placeholders inside its intrinsics; never read.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
+
+#include <immintrin.h>
+
+#include <algorithm>
+
+#include "kernels/attn/attn.h"
+#include "kernels/attn/variants.h"
+
+namespace lutra::kernels::attn {
+namespace {
+
+constexpr size_t kPrefetchBlocks = 4;  // key blocks ahead
+constexpr size_t kPrefetchRows = 8;    // V rows ahead
+
+inline __mmask16 Mask(size_t left) {
+  return left >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << left) - 1u);
+}
+
+inline __m512 Load(const float* p, __mmask16 m) {
+  return _mm512_maskz_loadu_ps(m, p);
+}
+inline __m512 Load(const uint16_t* p, __mmask16 m) {
+  return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, p));
+}
+inline __m512 LoadFull(const float* p) {
+  return _mm512_loadu_ps(p);
+}
+inline __m512 LoadFull(const uint16_t* p) {
+  return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+}
+
+template <size_t R, typename T>
+void QkRows(size_t d, size_t n, const float* q, size_t qs, const T* k, float* s, size_t ss) {
+  const size_t block_elems = kKeyBlock * d;
+  for (size_t p = 0; p < n; p += kKeyBlock) {
+    const T* kb = k + p / kKeyBlock * block_elems;
+    __m512 acc[R][2];
+#pragma GCC unroll 8
+    for (size_t r = 0; r < R; ++r) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+    for (size_t t = 0; t < d; ++t) {
+      const T* kr = kb + t * kKeyBlock;
+      for (size_t line = 0; line < kKeyBlock * sizeof(T); line += 64) {
+        _mm_prefetch(reinterpret_cast<const char*>(kr + kPrefetchBlocks * block_elems) + line,
+                     _MM_HINT_T0);
+      }
+      const __m512 k0 = LoadFull(kr), k1 = LoadFull(kr + 16);
+#pragma GCC unroll 8
+      for (size_t r = 0; r < R; ++r) {
+        const __m512 qv = _mm512_set1_ps(q[r * qs + t]);
+        acc[r][0] = _mm512_fmadd_ps(qv, k0, acc[r][0]);
+        acc[r][1] = _mm512_fmadd_ps(qv, k1, acc[r][1]);
+      }
+    }
+    const __mmask16 m0 = Mask(n - p), m1 = n - p > 16 ? Mask(n - p - 16) : __mmask16(0);
+#pragma GCC unroll 8
+    for (size_t r = 0; r < R; ++r) {
+      _mm512_mask_storeu_ps(s + r * ss + p, m0, acc[r][0]);
+      _mm512_mask_storeu_ps(s + r * ss + p + 16, m1, acc[r][1]);
+    }
+  }
+}
+
+// o[r, t0..t0+64) = Σ_p P[r, p]·V(p, t0..): up to 4 zmm of dimensions, masked at d's end.
+template <size_t R, typename T>
+void PvTile(size_t d, size_t t0, size_t n, const float* pr, size_t ps, const T* v, float* o,
+            size_t os) {
+  __mmask16 m[4];
+  for (size_t j = 0; j < 4; ++j) m[j] = t0 + 16 * j < d ? Mask(d - t0 - 16 * j) : __mmask16(0);
+  __m512 acc[R][4];
+#pragma GCC unroll 4
+  for (size_t r = 0; r < R; ++r)
+    acc[r][0] = acc[r][1] = acc[r][2] = acc[r][3] = _mm512_setzero_ps();
+  const T* vt = v + t0;
+  for (size_t p = 0; p < n; ++p) {
+    const T* row = vt + p * d;
+    _mm_prefetch(reinterpret_cast<const char*>(row + kPrefetchRows * d), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(row + kPrefetchRows * d) + 64, _MM_HINT_T0);
+    __m512 vv[4];
+#pragma GCC unroll 4
+    for (size_t j = 0; j < 4; ++j) vv[j] = Load(row + 16 * j, m[j]);
+#pragma GCC unroll 4
+    for (size_t r = 0; r < R; ++r) {
+      const __m512 b = _mm512_set1_ps(pr[r * ps + p]);
+#pragma GCC unroll 4
+      for (size_t j = 0; j < 4; ++j) acc[r][j] = _mm512_fmadd_ps(b, vv[j], acc[r][j]);
+    }
+  }
+#pragma GCC unroll 4
+  for (size_t r = 0; r < R; ++r) {
+#pragma GCC unroll 4
+    for (size_t j = 0; j < 4; ++j) _mm512_mask_storeu_ps(o + r * os + t0 + 16 * j, m[j], acc[r][j]);
+  }
+}
+
+template <size_t R, typename T>
+void PvRows(size_t d, size_t n, const float* pr, size_t ps, const T* v, float* o, size_t os) {
+  for (size_t t0 = 0; t0 < d; t0 += 64) PvTile<R>(d, t0, n, pr, ps, v, o, os);
+}
+
+template <typename T>
+void Qk(size_t rows, size_t d, size_t n, const float* q, size_t qs, const T* k, float* s,
+        size_t ss) {
+  size_t r = 0;
+  for (; r + 8 <= rows; r += 8) QkRows<8>(d, n, q + r * qs, qs, k, s + r * ss, ss);
+  const float* qr = q + r * qs;
+  float* sr = s + r * ss;
+  switch (rows - r) {
+    case 1:
+      QkRows<1>(d, n, qr, qs, k, sr, ss);
+      break;
+    case 2:
+      QkRows<2>(d, n, qr, qs, k, sr, ss);
+      break;
+    case 3:
+      QkRows<3>(d, n, qr, qs, k, sr, ss);
+      break;
+    case 4:
+      QkRows<4>(d, n, qr, qs, k, sr, ss);
+      break;
+    case 5:
+      QkRows<5>(d, n, qr, qs, k, sr, ss);
+      break;
+    case 6:
+      QkRows<6>(d, n, qr, qs, k, sr, ss);
+      break;
+    case 7:
+      QkRows<7>(d, n, qr, qs, k, sr, ss);
+      break;
+    default:
+      break;
+  }
+}
+
+template <typename T>
+void Pv(size_t rows, size_t d, size_t n, const float* p, size_t ps, const T* v, float* o,
+        size_t os) {
+  size_t r = 0;
+  for (; r + 4 <= rows; r += 4) PvRows<4>(d, n, p + r * ps, ps, v, o + r * os, os);
+  switch (rows - r) {
+    case 1:
+      PvRows<1>(d, n, p + r * ps, ps, v, o + r * os, os);
+      break;
+    case 2:
+      PvRows<2>(d, n, p + r * ps, ps, v, o + r * os, os);
+      break;
+    case 3:
+      PvRows<3>(d, n, p + r * ps, ps, v, o + r * os, os);
+      break;
+    default:
+      break;
+  }
+}
+
+}  // namespace
+
+void qk_f16_u16__avx512(size_t rows, size_t d, size_t n, const float* q, size_t qs,
+                        const uint16_t* k, float* s, size_t ss) {
+  Qk(rows, d, n, q, qs, k, s, ss);
+}
+void qk_f32_u16__avx512(size_t rows, size_t d, size_t n, const float* q, size_t qs, const float* k,
+                        float* s, size_t ss) {
+  Qk(rows, d, n, q, qs, k, s, ss);
+}
+void pv_f16_u16__avx512(size_t rows, size_t d, size_t n, const float* p, size_t ps,
+                        const uint16_t* v, float* o, size_t os) {
+  Pv(rows, d, n, p, ps, v, o, os);
+}
+void pv_f32_u16__avx512(size_t rows, size_t d, size_t n, const float* p, size_t ps, const float* v,
+                        float* o, size_t os) {
+  Pv(rows, d, n, p, ps, v, o, os);
+}
+
+}  // namespace lutra::kernels::attn

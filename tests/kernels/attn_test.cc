@@ -1,0 +1,218 @@
+// Every attn variant against a double-precision reference: rows below/at/above the row blocks
+// (1..17), head dims 20..128 (vector tails), position counts around every vector and key block
+// boundary, fp16 and fp32 caches, key padding that holds NaN (a padded key reaching a stored
+// score poisons it), values ending at a guard page, and output padding that must stay
+// untouched.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "kernels/attn/attn.h"
+#include "kernels/f16/convert.h"
+#include "tests/testing/guarded_buffer.h"
+#include "tests/testing/rng.h"
+#include "tests/testing/variant_log.h"
+
+namespace lutra::kernels::attn {
+namespace {
+
+using testing::GuardedBuffer;
+using testing::Rng;
+
+constexpr float kSentinel = -12345.0f;
+
+template <typename T>
+T Encode(float v);
+template <>
+float Encode<float>(float v) {
+  return v;
+}
+template <>
+uint16_t Encode<uint16_t>(float v) {
+  return f16::FloatToHalf(v);
+}
+template <typename T>
+double Decode(T v);
+template <>
+double Decode<float>(float v) {
+  return v;
+}
+template <>
+double Decode<uint16_t>(uint16_t v) {
+  return f16::HalfToFloat(v);
+}
+template <typename T>
+T Poison() {
+  return Encode<T>(NAN);
+}
+
+std::vector<size_t> Counts() {
+  const bool small =
+      std::getenv("LUTRA_TEST_SCALE") && std::string(std::getenv("LUTRA_TEST_SCALE")) == "small";
+  std::vector<size_t> n = {1, 2, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 64, 100, 511, 512, 513, 1030};
+  if (!small) n.push_back(2048);
+  return n;
+}
+
+// One head of keys in the blocked layout (whole blocks stored, positions ≥ n poisoned with
+// NaN: they may be read but must never reach a stored score), or of values position-major
+// (exactly n rows, so a read past them hits the guard page).
+template <typename T>
+struct Keys {
+  Keys(size_t d, size_t n, Rng& rng)
+      : buf((n + kKeyBlock - 1) / kKeyBlock * kKeyBlock * d), d(d), n(n) {
+    const size_t padded = (n + kKeyBlock - 1) / kKeyBlock * kKeyBlock;
+    for (size_t p = 0; p < padded; ++p) {
+      for (size_t t = 0; t < d; ++t) {
+        buf.data()[Index(t, p)] = p < n ? Encode<T>(rng.Uniform(-1.0f, 1.0f)) : Poison<T>();
+      }
+    }
+  }
+  size_t Index(size_t t, size_t p) const {
+    return p / kKeyBlock * kKeyBlock * d + t * kKeyBlock + p % kKeyBlock;
+  }
+  double at(size_t t, size_t p) const { return Decode(buf.data()[Index(t, p)]); }
+  GuardedBuffer<T> buf;
+  size_t d, n;
+};
+
+template <typename T>
+struct Values {
+  Values(size_t d, size_t n, Rng& rng) : buf(n * d), d(d) {
+    for (size_t i = 0; i < n * d; ++i) buf.data()[i] = Encode<T>(rng.Uniform(-1.0f, 1.0f));
+  }
+  double at(size_t t, size_t p) const { return Decode(buf.data()[p * d + t]); }
+  GuardedBuffer<T> buf;
+  size_t d;
+};
+
+template <typename T>
+void CheckQk(const Kernel<QkFn<T>>& k) {
+  LUTRA_REQUIRE_ISA(k.name, k.isa);
+  Rng rng(3);
+  for (size_t d : {20u, 40u, 64u, 80u, 128u}) {
+    for (size_t n : Counts()) {
+      for (size_t rows : {1u, 3u, 4u, 5u, 8u, 9u, 17u}) {
+        const size_t qs = d + 3, ss = n + 2;
+        Keys<T> kc(d, n, rng);
+        std::vector<float> q(rows * qs);
+        for (float& v : q) v = rng.Uniform(-1.0f, 1.0f);
+        GuardedBuffer<float> s(rows * ss);
+        std::fill(s.data(), s.data() + rows * ss, kSentinel);
+        k.fn(rows, d, n, q.data(), qs, kc.buf.data(), s.data(), ss);
+        for (size_t r = 0; r < rows; ++r) {
+          for (size_t p = 0; p < n; ++p) {
+            double ref = 0.0, mag = 0.0;
+            for (size_t t = 0; t < d; ++t) {
+              ref += double(q[r * qs + t]) * kc.at(t, p);
+              mag += std::fabs(double(q[r * qs + t]) * kc.at(t, p));
+            }
+            // fp32 accumulation over d terms in any order: d·ε relative to Σ|q·k|.
+            ASSERT_NEAR(s.data()[r * ss + p], ref, d * 1.2e-7 * mag + 1e-6)
+                << k.name << " d " << d << " n " << n << " rows " << rows << " r " << r << " p "
+                << p;
+          }
+          for (size_t p = n; p < ss; ++p) ASSERT_EQ(s.data()[r * ss + p], kSentinel) << k.name;
+        }
+        ASSERT_TRUE(s.Intact()) << k.name;
+      }
+    }
+  }
+}
+
+template <typename T>
+void CheckPv(const Kernel<PvFn<T>>& k) {
+  LUTRA_REQUIRE_ISA(k.name, k.isa);
+  Rng rng(5);
+  for (size_t d : {20u, 40u, 64u, 80u, 128u}) {
+    for (size_t n : Counts()) {
+      for (size_t rows : {1u, 2u, 3u, 4u, 5u, 8u, 9u, 17u}) {
+        const size_t ps = n + 3, os = d + 2;
+        Values<T> vc(d, n, rng);
+        std::vector<float> p(rows * ps);
+        for (float& v : p) v = rng.Uniform(0.0f, 1.0f);
+        GuardedBuffer<float> o(rows * os);
+        std::fill(o.data(), o.data() + rows * os, kSentinel);
+        k.fn(rows, d, n, p.data(), ps, vc.buf.data(), o.data(), os);
+        for (size_t r = 0; r < rows; ++r) {
+          for (size_t t = 0; t < d; ++t) {
+            double ref = 0.0, mag = 0.0;
+            for (size_t i = 0; i < n; ++i) {
+              ref += double(p[r * ps + i]) * vc.at(t, i);
+              mag += std::fabs(double(p[r * ps + i]) * vc.at(t, i));
+            }
+            // fp32 accumulation of n terms: n·ε relative to Σ|p·v|.
+            ASSERT_NEAR(o.data()[r * os + t], ref, n * 1.2e-7 * mag + 1e-6)
+                << k.name << " d " << d << " n " << n << " rows " << rows << " r " << r << " t "
+                << t;
+          }
+          for (size_t t = d; t < os; ++t) ASSERT_EQ(o.data()[r * os + t], kSentinel) << k.name;
+        }
+        ASSERT_TRUE(o.Intact()) << k.name;
+      }
+    }
+  }
+}
+
+template <typename Fn>
+std::string Name(const ::testing::TestParamInfo<Kernel<Fn>>& info) {
+  return info.param.name;
+}
+
+class QkF16Test : public ::testing::TestWithParam<Kernel<QkF16Fn>> {};
+TEST_P(QkF16Test, MatchesDoubleReference) {
+  CheckQk<uint16_t>(GetParam());
+}
+INSTANTIATE_TEST_SUITE_P(Registry, QkF16Test,
+                         ::testing::ValuesIn(QkF16Kernels().begin(), QkF16Kernels().end()),
+                         Name<QkF16Fn>);
+
+class QkF32Test : public ::testing::TestWithParam<Kernel<QkF32Fn>> {};
+TEST_P(QkF32Test, MatchesDoubleReference) {
+  CheckQk<float>(GetParam());
+}
+INSTANTIATE_TEST_SUITE_P(Registry, QkF32Test,
+                         ::testing::ValuesIn(QkF32Kernels().begin(), QkF32Kernels().end()),
+                         Name<QkF32Fn>);
+
+class PvF16Test : public ::testing::TestWithParam<Kernel<PvF16Fn>> {};
+TEST_P(PvF16Test, MatchesDoubleReference) {
+  CheckPv<uint16_t>(GetParam());
+}
+INSTANTIATE_TEST_SUITE_P(Registry, PvF16Test,
+                         ::testing::ValuesIn(PvF16Kernels().begin(), PvF16Kernels().end()),
+                         Name<PvF16Fn>);
+
+class PvF32Test : public ::testing::TestWithParam<Kernel<PvF32Fn>> {};
+TEST_P(PvF32Test, MatchesDoubleReference) {
+  CheckPv<float>(GetParam());
+}
+INSTANTIATE_TEST_SUITE_P(Registry, PvF32Test,
+                         ::testing::ValuesIn(PvF32Kernels().begin(), PvF32Kernels().end()),
+                         Name<PvF32Fn>);
+
+// Name grammar: lutra_attn_<op>_<f16|f32>_u<unroll>__<level>, level = the descriptor's ISA.
+TEST(AttnRegistry, NamesFollowTheGrammar) {
+  const std::regex re("lutra_attn_(qk|pv)_(f16|f32)_u([0-9]+)__([a-z0-9]+)");
+  auto check = [&](const auto& table) {
+    for (const auto& k : table) {
+      std::cmatch m;
+      ASSERT_TRUE(std::regex_match(k.name, m, re)) << k.name;
+      EXPECT_EQ(std::stoul(m[3].str()), k.unroll) << k.name;
+      arch::IsaSet level = 0;
+      ASSERT_TRUE(arch::LevelFeatures(m[4].str(), &level)) << k.name;
+      EXPECT_EQ(level, k.isa) << k.name;
+    }
+  };
+  check(QkF16Kernels());
+  check(QkF32Kernels());
+  check(PvF16Kernels());
+  check(PvF32Kernels());
+}
+
+}  // namespace
+}  // namespace lutra::kernels::attn
