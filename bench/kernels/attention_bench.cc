@@ -1,10 +1,16 @@
 // Attention decode over the KV cache (issue 4 target: 2048 cached tokens, head dim 64, 32
 // heads / 4 KV heads, fp16 and fp32 caches, 1 and 2 threads), out of cache: the cache holds
 // enough layers to exceed 4× the LLC and each iteration attends over the next layer. Reports
-// bytes/s of K+V read and µs per token (one layer's attention); compare with memory/read_sum.
+// µs per token (one layer's attention), GB/s of K+V read and its fraction of the streaming read
+// bandwidth measured in the same process; also prefill blocks of 16/64 query rows ending at
+// position 2048 and an in-cache decode (one layer, the compute cost).
 // Also the f16 kernels' bytes/s (in and out of cache).
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -21,15 +27,52 @@ using engine::attention::KvType;
 
 constexpr size_t kSeq = 2048, kDim = 64, kHeads = 32, kKvHeads = 4;
 
-void BM_AttentionDecode(benchmark::State& state, KvType type, size_t threads) {
+// Streaming read bandwidth with `threads` workers (integer sum over 8× the LLC, best of 3),
+// measured once per thread count in this process so the attention fraction compares like with
+// like (memory/read_sum measures the same thing as a separate benchmark).
+double ReadBytesPerSecond(size_t threads) {
+  static std::map<size_t, double> cache;
+  if (auto it = cache.find(threads); it != cache.end()) return it->second;
+  const size_t n = std::max<size_t>(8 * LastLevelCacheBytes(), size_t{256} << 20) / 8;
+  std::vector<uint64_t> a(n, 1);
+  engine::ThreadPool pool(threads);
+  std::vector<uint64_t> sums(threads);
+  double best = 0.0;
+  for (int rep = 0; rep < 3; ++rep) {
+    const auto t0 = std::chrono::steady_clock::now();
+    pool.ParallelFor(threads, [&](size_t t) {
+      const size_t lo = n * t / threads, hi = n * (t + 1) / threads;
+      uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      size_t i = lo;
+      for (; i + 4 <= hi; i += 4) {
+        s0 += a[i];
+        s1 += a[i + 1];
+        s2 += a[i + 2];
+        s3 += a[i + 3];
+      }
+      for (; i < hi; ++i) s0 += a[i];
+      sums[t] = s0 + s1 + s2 + s3;
+    });
+    const double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    benchmark::DoNotOptimize(sums.data());
+    best = std::max(best, double(n * 8) / sec);
+  }
+  return cache[threads] = best;
+}
+
+// One Run over positions [kSeq - n, kSeq) (n = 1: decode; n > 1: a prefill block), each
+// iteration on the next layer (out of cache) or always layer 0 (in_cache: the compute cost).
+// us_per_token is per query position; kv_GBps counts the K+V bytes of the 2048 positions once
+// per Run (what a block must read); bw_fraction divides it by this process's read bandwidth.
+void BM_Attention(benchmark::State& state, KvType type, size_t threads, size_t n, bool in_cache) {
   const size_t elem = type == KvType::kF16 ? 2 : 4;
   const size_t layer_bytes = 2 * kKvHeads * kSeq * kDim * elem;
-  const size_t layers = RotationCopies(layer_bytes);
+  const size_t layers = in_cache ? 1 : RotationCopies(layer_bytes);
   KvCache cache;
   Attention att;
   std::string err;
   if (!KvCache::Create({layers, kKvHeads, kSeq, kDim, type}, Features(), &cache, &err) ||
-      !Attention::Create({kHeads, kKvHeads, kDim, kSeq, 1}, Features(), threads, &att, &err)) {
+      !Attention::Create({kHeads, kKvHeads, kDim, kSeq, n}, Features(), threads, &att, &err)) {
     state.SkipWithError(err.c_str());
     return;
   }
@@ -37,17 +80,24 @@ void BM_AttentionDecode(benchmark::State& state, KvType type, size_t threads) {
   for (size_t i = 0; i < kv.size(); ++i) kv[i] = float(int(i % 61) - 30) * 0.03f;
   for (size_t l = 0; l < layers; ++l) cache.Write(l, kSeq, kv.data(), kv.data(), &err);
   cache.Advance(kSeq, &err);
-  std::vector<float> q(kHeads * kDim, 0.01f), out(q.size());
+  std::vector<float> q(n * kHeads * kDim, 0.01f), out(q.size());
+  const double read_bw = ReadBytesPerSecond(threads);
   engine::ThreadPool pool(threads);
   size_t layer = 0;
   for (auto _ : state) {
-    att.Run(cache, layer, kSeq - 1, 1, q.data(), out.data(), pool, &err);
+    att.Run(cache, layer, kSeq - n, n, q.data(), out.data(), pool, &err);
     benchmark::DoNotOptimize(out.data());
     layer = layer + 1 == layers ? 0 : layer + 1;
   }
   state.SetBytesProcessed(int64_t(state.iterations()) * int64_t(layer_bytes));
-  state.counters["us_per_token"] = benchmark::Counter(
-      double(state.iterations()) * 1e-6, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["us_per_token"] =
+      benchmark::Counter(double(state.iterations() * n) * 1e-6,
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["kv_GBps"] = benchmark::Counter(double(state.iterations()) * layer_bytes * 1e-9,
+                                                 benchmark::Counter::kIsRate);
+  state.counters["bw_fraction"] = benchmark::Counter(
+      double(state.iterations()) * layer_bytes / read_bw, benchmark::Counter::kIsRate);
+  state.counters["read_GBps"] = read_bw * 1e-9;
 }
 
 template <typename Fn, typename Call>
@@ -71,12 +121,21 @@ void RegisterF16(std::span<const kernels::Kernel<Fn>> table, size_t bytes_per_el
 }
 
 const bool registered = [] {
-  for (size_t threads : {size_t{1}, size_t{2}}) {
-    for (KvType type : {KvType::kF16, KvType::kF32}) {
-      const std::string name = std::string("attention/decode_2048_d64_h32_kv4/") +
-                               (type == KvType::kF16 ? "f16" : "f32") +
-                               "/threads:" + std::to_string(threads);
-      benchmark::RegisterBenchmark(name.c_str(), BM_AttentionDecode, type, threads)->UseRealTime();
+  for (size_t n : {size_t{1}, size_t{16}, size_t{64}}) {
+    for (bool in_cache : {false, true}) {
+      if (in_cache && n != 1) continue;
+      for (size_t threads : {size_t{1}, size_t{2}}) {
+        for (KvType type : {KvType::kF16, KvType::kF32}) {
+          std::string name = "attention/";
+          name += n == 1 ? "decode" : "prefill" + std::to_string(n);
+          name += "_2048_d64_h32_kv4/";
+          name += type == KvType::kF16 ? "f16" : "f32";
+          name += in_cache ? "/in_cache" : "";
+          name += "/threads:" + std::to_string(threads);
+          benchmark::RegisterBenchmark(name.c_str(), BM_Attention, type, threads, n, in_cache)
+              ->UseRealTime();
+        }
+      }
     }
   }
   namespace f16 = kernels::f16;
