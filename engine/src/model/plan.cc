@@ -77,7 +77,7 @@ Expected<std::unique_ptr<Linear>> PlanLinear(const gguf::TensorInfo& t,
     case TensorType::TQ2_0:
       return PlanLutLinear(t, options);
     default:
-      return PlanDenseLinear(t);
+      return PlanDenseLinear(t, options);
   }
 }
 
