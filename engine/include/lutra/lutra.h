@@ -79,6 +79,37 @@ LUTRA_API size_t lutra_kernel_op_count(void);
 LUTRA_API lutra_status lutra_kernel_choice(size_t index, const char* isa, const char** op,
                                            const char** kernel);
 
+
+/* ---- Synthetic models --------------------------------------------------------------------
+ * GGUF files with the shapes of public models and seeded random weights, for benchmarks and
+ * tests on machines without model downloads. Same seed and options: identical file. */
+
+typedef struct lutra_synthetic_options {
+  size_t struct_size;      /* sizeof(lutra_synthetic_options), set by _init */
+  const char* preset;      /* a name from lutra_synthetic_preset_names(); default "tiny" */
+  const char* weight_type; /* attention/FFN matrices: "f32", "f16", "bf16", "q8_0", "q4_0",
+                            * "tq1_0", "tq2_0"; default "f32" */
+  const char* embedding_type; /* token embedding; NULL: "f16" when weight_type is q4_0, tq1_0
+                               * or tq2_0 (as low-bit GGUF files usually are), else weight_type */
+  const char* output_type;    /* output head; NULL: "q4_0" when weight_type is low-bit, else
+                               * weight_type; ignored by presets with a tied output */
+  uint64_t seed;              /* default 1 */
+} lutra_synthetic_options;
+
+/* Fills defaults. Thread-safe. */
+LUTRA_API void lutra_synthetic_options_init(lutra_synthetic_options* options);
+
+/* The preset names, comma separated (static string). Thread-safe. */
+LUTRA_API const char* lutra_synthetic_preset_names(void);
+
+/* Writes the model to `path` through a temporary file in the same directory that is renamed
+ * over `path` only when complete (an existing file is replaced only by a complete one).
+ * Streams the weights: memory use stays at a few MiB for any preset. The types must fit the
+ * shapes (e.g. tq2_0 needs rows that are multiples of 256): otherwise INVALID_ARGUMENT naming
+ * the tensor. Thread-safe (distinct paths). */
+LUTRA_API lutra_status lutra_write_synthetic_model(const char* path,
+                                                   const lutra_synthetic_options* options);
+
 #ifdef __cplusplus
 }
 #endif

@@ -64,8 +64,9 @@ void Writer::set_string_array(std::string key, const std::vector<std::string>& s
   values_.push_back(std::move(v));
 }
 
-Status Writer::add_tensor(std::string name, TensorType type, std::vector<uint64_t> shape,
-                          const void* data, uint64_t n_bytes) {
+// Checks name/type/shape and returns the tensor's byte size in *bytes.
+Status TensorBytes(const std::string& name, TensorType type, const std::vector<uint64_t>& shape,
+                   uint64_t* bytes) {
   const auto traits = type_traits(static_cast<uint32_t>(type));
   if (!traits) return Error{"tensor '" + name + "': unknown type"};
   if (shape.empty() || shape.size() > 4) return Error{"tensor '" + name + "': need 1..4 dims"};
@@ -75,13 +76,33 @@ Status Writer::add_tensor(std::string name, TensorType type, std::vector<uint64_
     elems *= d;
   }
   if (shape[0] % traits->block_elems != 0 ||
-      elems / traits->block_elems * traits->block_bytes != n_bytes) {
+      elems / traits->block_elems > UINT64_MAX / traits->block_bytes) {
+    return Error{"tensor '" + name + "': shape does not fit type " + std::string(traits->name)};
+  }
+  *bytes = elems / traits->block_elems * traits->block_bytes;
+  return {};
+}
+
+Status Writer::add_tensor(std::string name, TensorType type, std::vector<uint64_t> shape,
+                          const void* data, uint64_t n_bytes) {
+  uint64_t want = 0;
+  if (Status s = TensorBytes(name, type, shape, &want); !s) return s;
+  if (want != n_bytes) {
     return Error{"tensor '" + name + "': " + std::to_string(n_bytes) +
-                 " bytes do not match its shape and type " + std::string(traits->name)};
+                 " bytes do not match its shape and type (" + std::to_string(want) + " bytes)"};
   }
   std::vector<uint8_t> bytes;
   put(&bytes, data, n_bytes);
-  tensors_.push_back({std::move(name), type, std::move(shape), std::move(bytes)});
+  tensors_.push_back({std::move(name), type, std::move(shape), std::move(bytes), n_bytes, {}});
+  return {};
+}
+
+Status Writer::add_tensor_stream(std::string name, TensorType type, std::vector<uint64_t> shape,
+                                 TensorProducer produce) {
+  uint64_t size = 0;
+  if (Status s = TensorBytes(name, type, shape, &size); !s) return s;
+  if (!produce) return Error{"tensor '" + name + "': no producer"};
+  tensors_.push_back({std::move(name), type, std::move(shape), {}, size, std::move(produce)});
   return {};
 }
 
@@ -103,7 +124,7 @@ Status Writer::write(const std::string& path) const {
     for (uint64_t d : t.shape) put<uint64_t>(&head, d);
     put<uint32_t>(&head, static_cast<uint32_t>(t.type));
     put<uint64_t>(&head, off);
-    off += (t.data.size() + a - 1) / a * a;
+    off += (t.size + a - 1) / a * a;
   }
   if (!tensors_.empty()) head.resize((head.size() + a - 1) / a * a, 0);
 
@@ -122,18 +143,46 @@ Status Writer::write(const std::string& path) const {
     }
     return true;
   };
+  struct Sink final : ByteSink {
+    std::function<bool(const uint8_t*, size_t)> write;
+    uint64_t count = 0;
+    bool ok = true;
+    bool put(const void* p, size_t n) override {
+      count += n;
+      if (ok) ok = write(static_cast<const uint8_t*>(p), n);
+      return ok;
+    }
+  };
   bool ok = write_all(head.data(), head.size());
+  int err = errno;
+  std::string failure;  // a producer's error or a size mismatch
   const std::vector<uint8_t> zeros(a, 0);
   for (size_t i = 0; ok && i < tensors_.size(); ++i) {
-    const auto& d = tensors_[i].data;
-    ok = write_all(d.data(), d.size());
-    const size_t pad = (a - d.size() % a) % a;
+    const Tensor& t = tensors_[i];
+    if (t.produce) {
+      Sink sink;
+      sink.write = write_all;
+      Status s = t.produce(sink);
+      ok = sink.ok;
+      err = errno;
+      if (ok && !s) failure = "tensor '" + t.name + "': " + s.error();
+      if (ok && s && sink.count != t.size) {
+        failure = "tensor '" + t.name + "': producer wrote " + std::to_string(sink.count) +
+                  " bytes, expected " + std::to_string(t.size);
+      }
+      if (!failure.empty()) ok = false;
+    } else {
+      ok = write_all(t.data.data(), t.data.size());
+    }
+    const size_t pad = (a - t.size % a) % a;
     if (ok && pad > 0 && i + 1 < tensors_.size()) ok = write_all(zeros.data(), pad);
+    if (!ok && failure.empty()) err = errno;
   }
-  const int err = errno;
-  if (::close(fd) != 0 && ok) ok = false;
+  if (ok) err = errno;
+  if (::close(fd) != 0 && ok) ok = false, err = errno;
   if (!ok) {
     ::unlink(tmp.c_str());
+    if (!failure.empty()) return Error{path + ": " + failure};
     return Error{tmp + ": write failed: " + std::strerror(err)};
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {

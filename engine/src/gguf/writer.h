@@ -2,7 +2,9 @@
 // file in the destination directory and renamed over the destination only when complete.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,6 +13,16 @@
 #include "engine/src/gguf/types.h"
 
 namespace lutra::gguf {
+
+// Receives the bytes of a streamed tensor, in order; put() returns false once writing failed.
+class ByteSink {
+ public:
+  virtual ~ByteSink() = default;
+  virtual bool put(const void* data, size_t n) = 0;
+};
+// Produces a streamed tensor's bytes into the sink while the file is written, so a model far
+// larger than memory can be written; must put exactly the tensor's size.
+using TensorProducer = std::function<Status(ByteSink& out)>;
 
 class Writer {
  public:
@@ -39,6 +51,11 @@ class Writer {
   Status add_tensor(std::string name, TensorType type, std::vector<uint64_t> shape,
                     const void* data, uint64_t n_bytes);
 
+  // Like add_tensor, but the bytes come from `produce` during write() (called once per
+  // write, in tensor order); nothing is buffered.
+  Status add_tensor_stream(std::string name, TensorType type, std::vector<uint64_t> shape,
+                           TensorProducer produce);
+
   Status write(const std::string& path) const;
 
  private:
@@ -49,6 +66,8 @@ class Writer {
     TensorType type;
     std::vector<uint64_t> shape;
     std::vector<uint8_t> data;
+    uint64_t size = 0;
+    TensorProducer produce;  // set for streamed tensors (data stays empty)
   };
   uint32_t alignment_;
   std::vector<std::string> keys_;

@@ -1,0 +1,170 @@
+#include "engine/src/model/tensor_encode.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "engine/src/model/tensor_formats.h"
+
+namespace lutra::engine::model {
+
+namespace {
+
+using gguf::TensorType;
+
+void PutHalf(uint8_t* p, float v) {
+  const uint16_t h = FloatToHalfBits(v);
+  p[0] = uint8_t(h & 255);
+  p[1] = uint8_t(h >> 8);
+}
+
+// The scale is stored as fp16; quantizing against the stored (rounded) value keeps the codes
+// consistent with what the decoder multiplies by.
+float StoredHalf(float v) {
+  return HalfBitsToFloat(FloatToHalfBits(v));
+}
+
+void EncodeQ8_0(const float* x, uint8_t* out) {
+  float amax = 0;
+  for (int i = 0; i < 32; ++i) amax = std::max(amax, std::fabs(x[i]));
+  const float d = StoredHalf(amax / 127.0f), id = d != 0 ? 1.0f / d : 0.0f;
+  PutHalf(out, amax / 127.0f);
+  for (int i = 0; i < 32; ++i) {
+    const int q = std::clamp(int(std::lround(x[i] * id)), -127, 127);
+    out[2 + i] = uint8_t(int8_t(q));
+  }
+}
+
+void EncodeQ4_0(const float* x, uint8_t* out) {
+  float amax = 0, m = 0;
+  for (int i = 0; i < 32; ++i) {
+    if (std::fabs(x[i]) > amax) amax = std::fabs(x[i]), m = x[i];
+  }
+  const float d = StoredHalf(m / -8.0f), id = d != 0 ? 1.0f / d : 0.0f;
+  PutHalf(out, m / -8.0f);
+  auto q = [&](float v) { return uint8_t(std::clamp(int(std::lround(v * id)) + 8, 0, 15)); };
+  for (int i = 0; i < 16; ++i) out[2 + i] = uint8_t(q(x[i]) | (q(x[i + 16]) << 4));
+}
+
+// Ternary codes q ∈ {0, 1, 2} of one 256-weight block, and its scale.
+float TernaryBlock(const float* x, uint8_t* q) {
+  float amax = 0;
+  for (int i = 0; i < 256; ++i) amax = std::max(amax, std::fabs(x[i]));
+  const float d = StoredHalf(amax), id = d != 0 ? 1.0f / d : 0.0f;
+  for (int i = 0; i < 256; ++i) q[i] = uint8_t(std::clamp(int(std::lround(x[i] * id)), -1, 1) + 1);
+  return amax;
+}
+
+void EncodeTQ2_0(const float* x, uint8_t* out) {
+  uint8_t q[256];
+  const float d = TernaryBlock(x, q);
+  std::memset(out, 0, 64);
+  for (int h = 0; h < 2; ++h) {
+    for (int l = 0; l < 4; ++l) {
+      for (int i = 0; i < 32; ++i) out[32 * h + i] |= uint8_t(q[128 * h + 32 * l + i] << (2 * l));
+    }
+  }
+  PutHalf(out + 64, d);
+}
+
+// n base-3 digits, first digit most significant, stored as ⌈v·256/243⌉ after padding to five
+// digits, so that digit k is recovered as ((byte·3^k mod 256)·3) >> 8.
+uint8_t PackTrits(const uint8_t* digits, int n, int stride) {
+  uint32_t v = 0;
+  for (int k = 0; k < 5; ++k) v = v * 3 + (k < n ? digits[k * stride] : 0);
+  return uint8_t((v * 256 + 242) / 243);
+}
+
+void EncodeTQ1_0(const float* x, uint8_t* out) {
+  uint8_t q[256];
+  const float d = TernaryBlock(x, q);
+  for (int i = 0; i < 32; ++i) out[i] = PackTrits(q + i, 5, 32);
+  for (int i = 0; i < 16; ++i) out[32 + i] = PackTrits(q + 160 + i, 5, 16);
+  for (int i = 0; i < 4; ++i) out[48 + i] = PackTrits(q + 240 + i, 4, 4);
+  PutHalf(out + 52, d);
+}
+
+}  // namespace
+
+uint16_t FloatToHalfBits(float f) {
+  uint32_t x;
+  std::memcpy(&x, &f, 4);
+  const uint16_t sign = uint16_t((x >> 16) & 0x8000);
+  const uint32_t ax = x & 0x7fffffff;
+  if (ax >= 0x7f800000) return uint16_t(sign | 0x7c00 | (ax > 0x7f800000 ? 0x200 : 0));
+  if (ax >= 0x477ff000) return uint16_t(sign | 0x7c00);  // rounds past 65504
+  if (ax < 0x38800000) {
+    // Subnormal half: value = m · 2^−24; round |f|·2^24 to nearest even in double (exact).
+    double v = 0;
+    std::memcpy(&f, &ax, 4);
+    v = std::nearbyint(double(f) * 16777216.0);
+    return uint16_t(sign | uint16_t(v));
+  }
+  const uint32_t e = (ax >> 23) - 112;
+  uint32_t h = (e << 10) | ((ax >> 13) & 1023);
+  const uint32_t rest = ax & 0x1fff;
+  if (rest > 0x1000 || (rest == 0x1000 && (h & 1))) ++h;
+  return uint16_t(sign | h);
+}
+
+uint16_t FloatToBf16Bits(float f) {
+  uint32_t x;
+  std::memcpy(&x, &f, 4);
+  if ((x & 0x7fffffff) > 0x7f800000) return uint16_t((x >> 16) | 0x40);  // keep NaN quiet
+  x += 0x7fff + ((x >> 16) & 1);
+  return uint16_t(x >> 16);
+}
+
+size_t EncodedBytes(TensorType type, size_t n) {
+  switch (type) {
+    case TensorType::F32:
+    case TensorType::F16:
+    case TensorType::BF16:
+    case TensorType::Q8_0:
+    case TensorType::Q4_0:
+    case TensorType::TQ1_0:
+    case TensorType::TQ2_0:
+      break;
+    default:
+      return 0;
+  }
+  const BlockFormat f = FormatOf(type);
+  if (f.weights == 0 || n % f.weights != 0) return 0;
+  return n / f.weights * f.bytes;
+}
+
+bool EncodeWeights(TensorType type, const float* src, size_t n, uint8_t* dst) {
+  if (n == 0 || EncodedBytes(type, n) == 0) return false;
+  const BlockFormat f = FormatOf(type);
+  const size_t blocks = n / f.weights;
+  switch (type) {
+    case TensorType::F32:
+      std::memcpy(dst, src, n * 4);
+      return true;
+    case TensorType::F16:
+      for (size_t i = 0; i < n; ++i) {
+        const uint16_t h = FloatToHalfBits(src[i]);
+        std::memcpy(dst + 2 * i, &h, 2);
+      }
+      return true;
+    case TensorType::BF16:
+      for (size_t i = 0; i < n; ++i) {
+        const uint16_t h = FloatToBf16Bits(src[i]);
+        std::memcpy(dst + 2 * i, &h, 2);
+      }
+      return true;
+    default:
+      break;
+  }
+  for (size_t b = 0; b < blocks; ++b) {
+    const float* x = src + b * f.weights;
+    uint8_t* o = dst + b * f.bytes;
+    if (type == TensorType::Q8_0) EncodeQ8_0(x, o);
+    if (type == TensorType::Q4_0) EncodeQ4_0(x, o);
+    if (type == TensorType::TQ2_0) EncodeTQ2_0(x, o);
+    if (type == TensorType::TQ1_0) EncodeTQ1_0(x, o);
+  }
+  return true;
+}
+
+}  // namespace lutra::engine::model

@@ -1,0 +1,186 @@
+// The library's synthetic model generator (engine/src/model/synthetic.h): the files it writes
+// load, tokenize and run, and match the double-precision reference (which reads the file with
+// its own decoders), in every weight type the generator offers; same seed, same bytes.
+//
+// Tolerances: fp32 weights and KV cache as in llama_synthetic_test.cc (2e-4 of the logit
+// scale); F16/BF16 weights are decoded exactly by both sides, so the same bound holds; the
+// low-bit types run the LUT kernels with 8-bit activation tables, whose rounding (about 2^-8
+// of each activation group's scale per term) bounds the logits to a few 1e-2 of their scale,
+// as in quantized_test.cc (5e-2).
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "engine/src/gguf/reader.h"
+#include "engine/src/model/model.h"
+#include "engine/src/model/synthetic.h"
+#include "tests/model/llama_reference.h"
+#include "tests/model/model_testing.h"
+#include "tests/testing/rng.h"
+
+namespace lutra::testing {
+namespace {
+
+using engine::attention::KvType;
+using engine::model::Model;
+using engine::model::ModelOptions;
+using engine::model::Session;
+using engine::model::SyntheticLlama;
+using engine::model::SyntheticPreset;
+using engine::model::WriteSyntheticLlama;
+using gguf::TensorType;
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+void CheckAgainstReference(const SyntheticLlama& c, const std::string& name, double tol) {
+  TempFile file("lutra-libsynth-" + name);
+  const Status written = WriteSyntheticLlama(c, file.path());
+  ASSERT_TRUE(written.ok()) << written.error();
+  ModelOptions o;
+  o.threads = 2;
+  o.batch = 4;
+  o.kv_type = KvType::kF32;
+  o.context_length = 32;
+  auto model = Model::Load(file.path(), o);
+  ASSERT_TRUE(model.ok()) << model.error();
+  EXPECT_EQ((*model)->hparams().tied_embeddings, c.tied_output);
+  auto session = Session::Create(**model);
+  ASSERT_TRUE(session.ok()) << session.error();
+  auto gf = gguf::File::open(file.path());
+  ASSERT_TRUE(gf.ok()) << gf.error();
+  RefLlama ref(*gf);
+
+  // The generated vocabulary tokenizes and round-trips text.
+  const Tokenizer* tok = (*model)->tokenizer();
+  ASSERT_NE(tok, nullptr) << (*model)->tokenizer_error();
+  EXPECT_EQ(tok->vocab_size(), c.vocab);
+  const std::string text = "hello world, 42 times!";
+  std::vector<int32_t> prompt = tok->encode(text, {.add_bos = true});
+  EXPECT_EQ(tok->decode(prompt), text);
+  ASSERT_GE(prompt.size(), 3u);
+
+  std::vector<float> all(prompt.size() * c.vocab);
+  ASSERT_TRUE((*session)->Evaluate(prompt, all).ok());
+  for (size_t i = 0; i < prompt.size(); ++i) {
+    const Diff d =
+        Compare(std::span<const float>(all).subspan(i * c.vocab, c.vocab), ref.Step(prompt[i]));
+    ASSERT_LE(d.max_abs, tol * std::max(1.0, d.ref_max)) << name << " position " << i;
+  }
+  int32_t next = prompt.back();
+  for (int step = 0; step < 4; ++step) {
+    next = (next * 13 + 5) % int32_t(c.vocab);
+    auto got = (*session)->Decode(next);
+    ASSERT_TRUE(got.ok()) << got.error();
+    const Diff d = Compare(*got, ref.Step(next));
+    ASSERT_LE(d.max_abs, tol * std::max(1.0, d.ref_max)) << name << " decode " << step;
+  }
+}
+
+TEST(SyntheticModel, PresetsMatchReferenceInFp32) {
+  for (const char* preset : {"tiny", "tiny-gqa4", "tiny-tied"}) {
+    auto c = SyntheticPreset(preset);
+    ASSERT_TRUE(c.ok()) << c.error();
+    CheckAgainstReference(*c, preset, 2e-4);
+  }
+}
+
+TEST(SyntheticModel, F16WeightsMatchReference) {
+  auto c = SyntheticPreset("tiny");
+  ASSERT_TRUE(c.ok());
+  c->weight_type = c->embd_type = c->output_type = TensorType::F16;
+  CheckAgainstReference(*c, "f16", 2e-4);
+}
+
+TEST(SyntheticModel, LowBitWeightsMatchReference) {
+  // Widths that are whole 256-weight blocks, so TQ2_0 fits every matrix.
+  SyntheticLlama c;
+  c.n_embd = 256, c.n_head = 4, c.n_head_kv = 2, c.n_ff = 512, c.vocab = 400;
+  c.embd_type = TensorType::F16;
+  c.output_type = TensorType::Q4_0;
+  for (TensorType t : {TensorType::Q4_0, TensorType::TQ2_0}) {
+    c.weight_type = t;
+    c.seed = uint64_t(t);
+    CheckAgainstReference(c, t == TensorType::Q4_0 ? "q4_0" : "tq2_0", 5e-2);
+  }
+}
+
+TEST(SyntheticModel, SameSeedSameBytes) {
+  auto c = SyntheticPreset("tiny");
+  ASSERT_TRUE(c.ok());
+  c->weight_type = TensorType::Q8_0;
+  TempFile a("lutra-libsynth-a"), b("lutra-libsynth-b"), d("lutra-libsynth-d");
+  ASSERT_TRUE(WriteSyntheticLlama(*c, a.path()).ok());
+  ASSERT_TRUE(WriteSyntheticLlama(*c, b.path()).ok());
+  c->seed = 2;
+  ASSERT_TRUE(WriteSyntheticLlama(*c, d.path()).ok());
+  const std::string bytes = ReadAll(a.path());
+  EXPECT_GT(bytes.size(), 10000u);
+  EXPECT_EQ(bytes, ReadAll(b.path()));
+  EXPECT_NE(bytes, ReadAll(d.path()));
+}
+
+TEST(SyntheticModel, QwenLayoutsCarryTheirTensorsAndKeys) {
+  for (const char* preset : {"qwen2.5-0.5b", "qwen3-0.6b"}) {
+    auto c = SyntheticPreset(preset);
+    ASSERT_TRUE(c.ok());
+    // Same layout at a small size.
+    c->n_layer = 1, c->vocab = 300;
+    c->n_embd = c->arch == "qwen3" ? 64 : 56;
+    c->n_head = c->arch == "qwen3" ? 4 : 7;
+    c->n_head_kv = c->arch == "qwen3" ? 2 : 1;
+    c->n_ff = 96;
+    if (c->head_dim) c->head_dim = 32;
+    TempFile f(std::string("lutra-libsynth-") + preset);
+    const Status s = WriteSyntheticLlama(*c, f.path());
+    ASSERT_TRUE(s.ok()) << s.error();
+    auto gf = gguf::File::open(f.path());
+    ASSERT_TRUE(gf.ok()) << gf.error();
+    EXPECT_EQ(*gf->get_string("general.architecture"), c->arch);
+    const std::string a = c->arch;
+    EXPECT_EQ(gf->tensor("output.weight"), nullptr);  // tied
+    if (a == "qwen2") {
+      ASSERT_NE(gf->tensor("blk.0.attn_q.bias"), nullptr);
+      EXPECT_EQ(gf->tensor("blk.0.attn_k.bias")->n_elements, 8u);  // 1 kv head of 8
+    } else {
+      EXPECT_EQ(gf->tensor("blk.0.attn_q.bias"), nullptr);
+      ASSERT_NE(gf->tensor("blk.0.attn_q_norm.weight"), nullptr);
+      EXPECT_EQ(gf->tensor("blk.0.attn_k_norm.weight")->n_elements, 32u);
+      // Q projects to heads × head_dim = 128, not n_embd = 64.
+      EXPECT_EQ(gf->tensor("blk.0.attn_q.weight")->n_elements, 64u * 128u);
+      EXPECT_EQ(gf->tensor("blk.0.attn_output.weight")->n_elements, 128u * 64u);
+    }
+  }
+}
+
+TEST(SyntheticModel, ClearErrors) {
+  auto unknown = SyntheticPreset("llama-9000");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.error().find("unknown synthetic preset 'llama-9000'"), std::string::npos);
+  EXPECT_NE(unknown.error().find("tinyllama-1.1b"), std::string::npos);
+
+  auto c = SyntheticPreset("tiny");
+  ASSERT_TRUE(c.ok());
+  c->weight_type = TensorType::TQ2_0;  // rows of 64 are not 256-weight blocks
+  TempFile f("lutra-libsynth-bad");
+  const Status s = WriteSyntheticLlama(*c, f.path());
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().find("blk.0.attn_q.weight rows of 64 weights cannot be stored as TQ2_0"),
+            std::string::npos)
+      << s.error();
+  EXPECT_FALSE(std::ifstream(f.path()).good());  // nothing written
+
+  c->weight_type = TensorType::F32;
+  c->n_head_kv = 3;
+  const Status gqa = WriteSyntheticLlama(*c, f.path());
+  ASSERT_FALSE(gqa.ok());
+  EXPECT_NE(gqa.error().find("n_head 4 is not a multiple of n_head_kv 3"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace lutra::testing
