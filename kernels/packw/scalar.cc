@@ -1,4 +1,5 @@
 // Portable pack / unpack of the canonical layout (docs/lut-format.md §Weights).
+#include <bit>
 #include <cstring>
 
 #include "kernels/packw/variants.h"
@@ -6,9 +7,10 @@
 namespace lutra::kernels::packw {
 namespace {
 
-// Row of the tile held by byte p's low nibble (the high nibble holds 16 + this).
-constexpr size_t RowOfByte(size_t p) {
-  return (p & 1) * 8 + p / 2;
+// Byte of a quad block holding row rr (0..15) of a tile half: rows 0..7 sit in the even bytes,
+// rows 8..15 in the odd ones (byte p holds row (p & 1)·8 + p/2).
+constexpr size_t ByteOfRow(size_t rr) {
+  return rr < 8 ? 2 * rr : 2 * (rr - 8) + 1;
 }
 
 // Offset of (tile, group, plane i, quad jj) in the bits array; planes are stored MSB first.
@@ -45,24 +47,36 @@ void pack_32x4__scalar(const Shape& s, const Unpacked& in, const PackedMut& out)
           out.bias[si] = 0.0f;
         }
       }
+    }
+  }
+  // Bits, one input row at a time (sequential reads; a tile's output, groups·bits·4G bytes,
+  // stays in cache while its 32 rows are written). Eight codes at a time: bit `plane` of each
+  // byte gathered into one byte by a multiply whose partial products never overlap or carry
+  // (byte i's bit lands on bit 56 + i), giving the nibbles of two consecutive quads.
+  const size_t plane_stride = quads * kQuadBytes, group_stride = s.bits * plane_stride;
+  static_assert(std::endian::native == std::endian::little, "codes are read 8 per uint64");
+  const size_t padded_k = PaddedK(s);
+  for (size_t row = 0; row < s.m; ++row) {
+    const size_t r = row % kTileRows, shift = 4 * (r / 16), rr = r % 16;
+    const size_t p = ByteOfRow(rr);
+    uint8_t* tile_bits = out.bits + (row / kTileRows) * groups * group_stride + p;
+    const uint8_t* q = in.q + row * s.k;
+    for (size_t col = 0; col < padded_k; col += 8) {
+      uint64_t v = 0;
+      if (col + 8 <= s.k) {
+        std::memcpy(&v, q + col, 8);
+      } else {
+        for (size_t u = 0; col + u < s.k && u < 8; ++u) v |= uint64_t(q[col + u]) << (8 * u);
+      }
+      if (v == 0) continue;
+      const size_t g = col / s.group, jj = (col % s.group) / kQuad;
+      uint8_t* at = tile_bits + g * group_stride + jj * kQuadBytes;
       for (uint32_t plane = 0; plane < s.bits; ++plane) {
-        for (size_t jj = 0; jj < quads; ++jj) {
-          uint8_t* blk = out.bits + BlockOffset(s, tile, g, plane, jj);
-          for (size_t p = 0; p < kQuadBytes; ++p) {
-            uint8_t byte = 0;
-            for (size_t half_idx = 0; half_idx < 2; ++half_idx) {
-              const size_t row = tile * kTileRows + half_idx * 16 + RowOfByte(p);
-              if (row >= s.m) continue;
-              for (size_t u = 0; u < kQuad; ++u) {
-                const size_t col = g * s.group + jj * kQuad + u;
-                if (col >= s.k) continue;
-                const uint8_t q = in.q[row * s.k + col];
-                byte |= uint8_t(((q >> plane) & 1u) << (half_idx * 4 + u));
-              }
-            }
-            blk[p] = byte;
-          }
-        }
+        const uint64_t gathered =
+            (((v >> plane) & 0x0101010101010101ull) * 0x0102040810204080ull) >> 56;
+        uint8_t* dst = at + (s.bits - 1 - plane) * plane_stride;  // planes MSB first
+        dst[0] |= uint8_t((gathered & 15u) << shift);
+        dst[kQuadBytes] |= uint8_t((gathered >> 4) << shift);
       }
     }
   }
@@ -73,8 +87,7 @@ void unpack_32x4__scalar(const Shape& s, const Packed& in, const UnpackedMut& ou
   for (size_t row = 0; row < s.m; ++row) {
     const size_t tile = row / kTileRows, r = row % kTileRows;
     const size_t half_idx = r / 16, rr = r % 16;
-    // Inverse of RowOfByte: rows 0..7 sit in even bytes, rows 8..15 in odd ones.
-    const size_t p = rr < 8 ? 2 * rr : 2 * (rr - 8) + 1;
+    const size_t p = ByteOfRow(rr);
     for (size_t g = 0; g < groups; ++g) {
       const size_t si = ScaleIndex(s, row, g);
       out.scale[row * groups + g] = in.scale[si];

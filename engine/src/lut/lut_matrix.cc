@@ -58,12 +58,13 @@ bool LutMatrix::CreateWith(const QuantizedMatrix& q, arch::IsaSet features,
     return false;
   }
   const int max_code = (1 << s.bits) - 1;
-  for (uint8_t v : q.q) {
-    if (v > max_code) {
-      *error =
-          "lut: code " + std::to_string(v) + " does not fit " + std::to_string(s.bits) + " bits";
-      return false;
-    }
+  // A branch-free maximum first (vectorized: the load of a 1B-weight model checks every code).
+  if (!q.q.empty() && *std::max_element(q.q.begin(), q.q.end()) > max_code) {
+    const auto bad = std::find_if(q.q.begin(), q.q.end(), [&](uint8_t v) { return v > max_code; });
+    *error = "lut: code " + std::to_string(*bad) + " at weight " +
+             std::to_string(bad - q.q.begin()) + " does not fit " + std::to_string(s.bits) +
+             " bits";
+    return false;
   }
   for (uint8_t z : q.zero) {
     if (z > max_code) {

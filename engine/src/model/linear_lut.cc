@@ -1,5 +1,7 @@
 #include "engine/src/model/linear_lut.h"
 
+#include <algorithm>
+
 #include "engine/src/lut/lut_matrix.h"
 #include "engine/src/model/tensor_formats.h"
 
@@ -62,13 +64,16 @@ Expected<std::unique_ptr<Linear>> PlanLutLinear(const gguf::TensorInfo& t,
     q.zero.assign(2 * blocks, 1);
     if (options.ternary_int8_activations) mode = lut::Activations::kInt8Exact;
   }
-  for (size_t i = 0; i < q.q.size(); ++i) {
-    if (q.q[i] > (t.type == TensorType::Q4_0 ? 15 : 2)) {
-      // TQ1_0 digits decode to 0..2 for every byte; TQ2_0 has a spare code 3.
-      return Error{"tensor '" + t.name + "': invalid ternary code 3 at weight " +
-                   std::to_string(i) + " (offset " + std::to_string(t.offset) +
-                   " in the data section)"};
-    }
+  // TQ1_0 digits decode to 0..2 for every byte; TQ2_0 has a spare code 3 (Q4_0 codes are
+  // 0..15 by construction). A vectorized maximum first; the search only on failure.
+  const uint8_t max_code = t.type == TensorType::Q4_0 ? 15 : 2;
+  if (!q.q.empty() && *std::max_element(q.q.begin(), q.q.end()) > max_code) {
+    const size_t i =
+        size_t(std::find_if(q.q.begin(), q.q.end(), [&](uint8_t v) { return v > max_code; }) -
+               q.q.begin());
+    return Error{"tensor '" + t.name + "': invalid ternary code " + std::to_string(q.q[i]) +
+                 " at weight " + std::to_string(i) + " (offset " + std::to_string(t.offset) +
+                 " in the data section)"};
   }
   lut::LutMatrix m;
   std::string error;
