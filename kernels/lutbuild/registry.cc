@@ -22,13 +22,15 @@ const BuildKernel<BuildFn> kBuild[] = {
 #if LUTRA_HAVE_RVV
     K(f32_g4__rvv, arch::kLevelRVV),
 #endif
-#if LUTRA_HAVE_AVX512
-#endif
-#if LUTRA_HAVE_AVX2
-#endif
     K(f32_g4__scalar, arch::kLevelScalar),
 };
 const BuildKernel<BuildExactFn> kBuildExact[] = {
+#if LUTRA_HAVE_AVX512
+    K(a8_g4__avx512, arch::kLevelAVX512),
+#endif
+#if LUTRA_HAVE_AVX2
+    K(a8_g4__avx2, arch::kLevelAVX2),
+#endif
 #if LUTRA_HAVE_NEON
     K(a8_g4__neon, arch::kLevelNEON),
 #endif
@@ -38,9 +40,18 @@ const BuildKernel<BuildExactFn> kBuildExact[] = {
     K(a8_g4__scalar, arch::kLevelScalar),
 };
 const BuildKernel<BuildInt8Fn> kBuildInt8[] = {
+#if LUTRA_HAVE_AVX512
+    K(q8_g4__avx512, arch::kLevelAVX512),
+#endif
+#if LUTRA_HAVE_AVX2
+    K(q8_g4__avx2, arch::kLevelAVX2),
+#endif
     K(q8_g4__scalar, arch::kLevelScalar),
 };
 const BuildKernel<BuildInt8BlocksFn> kBuildInt8Blocks[] = {
+#if LUTRA_HAVE_AVX512
+    K(q8b_g4__avx512, arch::kLevelAVX512),
+#endif
     K(q8b_g4__scalar, arch::kLevelScalar),
 };
 

@@ -17,6 +17,15 @@ void f32_g4__avx2(size_t n, size_t block, const float* x, uint8_t* tables, float
                   float* sum);
 void f32_g4__avx512(size_t n, size_t block, const float* x, uint8_t* tables, float* scale,
                     float* sum);
+void a8_g4__avx2(size_t n, size_t block, const float* x, float inv_scale, float act_scale,
+                 uint8_t* lo, uint8_t* hi, float* scale, float* sum);
+void q8_g4__avx2(size_t n, size_t block, const float* x, float inv_scale, float act_scale,
+                 int8_t* xq, float* scale, float* sum);
+void a8_g4__avx512(size_t n, size_t block, const float* x, float inv_scale, float act_scale,
+                   uint8_t* lo, uint8_t* hi, float* scale, float* sum);
+void q8_g4__avx512(size_t n, size_t block, const float* x, float inv_scale, float act_scale,
+                   int8_t* xq, float* scale, float* sum);
+void q8b_g4__avx512(size_t n, size_t block, const float* x, int8_t* xq, float* scale, float* sum);
 void f32_g4__neon(size_t n, size_t block, const float* x, uint8_t* tables, float* scale,
                   float* sum);
 void a8_g4__neon(size_t n, size_t block, const float* x, float inv_scale, float act_scale,
