@@ -37,7 +37,9 @@ typedef enum lutra_status {
   LUTRA_STATUS_IO_ERROR = 4,
   LUTRA_STATUS_INVALID_MODEL = 5,
   LUTRA_STATUS_OUT_OF_MEMORY = 6,
-  LUTRA_STATUS_INTERNAL = 7
+  LUTRA_STATUS_INTERNAL = 7,
+  LUTRA_STATUS_BUFFER_TOO_SMALL = 8, /* the required size was returned; nothing written */
+  LUTRA_STATUS_CONTEXT_FULL = 9      /* the session's context has no room for the tokens */
 } lutra_status;
 
 /* Name of a status code, e.g. "invalid argument". Never NULL. Thread-safe. */
@@ -79,6 +81,192 @@ LUTRA_API size_t lutra_kernel_op_count(void);
 LUTRA_API lutra_status lutra_kernel_choice(size_t index, const char* isa, const char** op,
                                            const char** kernel);
 
+
+/* ---- Models and sessions -----------------------------------------------------------------
+ * A lutra_model is a loaded GGUF file: weights planned for this CPU (repacked once into the
+ * lookup-table layout where the kernels need it), tokenizer, graph. It is immutable after
+ * loading: any number of threads may use one model at the same time, and it may be freed only
+ * when no session of it remains. A lutra_session is one conversation over a model (KV cache,
+ * activations, thread pool): use it from one thread at a time.
+ *
+ * Every function that takes a session records a failure both for lutra_last_error() (this
+ * thread) and for lutra_session_last_error() (that session). Logits pointers returned by a
+ * session stay valid until the next call that runs, resets or frees that session. */
+
+typedef struct lutra_model lutra_model;
+typedef struct lutra_session lutra_session;
+
+typedef enum lutra_kv_type { LUTRA_KV_F16 = 0, LUTRA_KV_F32 = 1 } lutra_kv_type;
+
+typedef struct lutra_model_options {
+  size_t struct_size;      /* sizeof(lutra_model_options), set by _init */
+  uint32_t threads;        /* threads per session; 0 (default): the performance cores */
+  const char* isa;         /* cap on the ISA ("scalar", "avx2", "neon", ...); NULL or "": the
+                            * process default (LUTRA_ISA if set, else everything detected) */
+  int use_mmap;            /* 1 (default): map the file; 0: read it into memory */
+  uint32_t context_length; /* KV positions per session; 0 (default): the training context */
+  lutra_kv_type kv_type;   /* default LUTRA_KV_F16 */
+  uint32_t batch;          /* prefill chunk in tokens; default 64 */
+  int vocab_only;          /* 1: load only the tokenizer (vocabulary files); default 0 */
+  /* Called during loading with the fraction of the weights prepared (0..1), from the
+   * loading thread; NULL (default) for none. */
+  void (*progress)(float fraction, void* user_data);
+  void* progress_user_data;
+} lutra_model_options;
+
+/* Fills defaults. Thread-safe. */
+LUTRA_API void lutra_model_options_init(lutra_model_options* options);
+
+/* Loads the GGUF file at `path` (options NULL: defaults) into *model (NULL on failure).
+ * Errors: IO_ERROR (cannot open/read, naming the path), INVALID_MODEL (malformed file,
+ * unsupported architecture or tensor type, vocabulary-only file without vocab_only; the
+ * message names the key, tensor or offset), ISA_UNAVAILABLE (isa names an ISA this CPU or
+ * build lacks), INVALID_ARGUMENT, OUT_OF_MEMORY. Thread-safe. */
+LUTRA_API lutra_status lutra_model_load(const char* path, const lutra_model_options* options,
+                                        lutra_model** model);
+
+/* Frees a model (NULL is ignored). Its sessions must be freed first. */
+LUTRA_API void lutra_model_free(lutra_model* model);
+
+typedef struct lutra_model_info {
+  size_t struct_size;          /* sizeof(lutra_model_info), set by _init */
+  const char* arch;            /* general.architecture */
+  const char* name;            /* general.name, or "" */
+  const char* chat_template;   /* tokenizer.chat_template, or NULL when absent */
+  uint64_t n_params;           /* weights in the file's tensors */
+  uint64_t file_bytes;
+  uint64_t weight_bytes;       /* tensor bytes used from the file + bytes repacked at load */
+  uint32_t n_layer, n_embd, n_head, n_head_kv, n_ff;
+  uint32_t n_vocab;
+  uint32_t context_length;     /* per session (the option, or the training context) */
+  uint32_t train_context_length;
+  int32_t bos, eos;            /* token ids, -1 when the vocabulary has none */
+  uint32_t threads;            /* threads each session uses */
+  int vocab_only;
+} lutra_model_info;
+
+/* Fills defaults. Thread-safe. */
+LUTRA_API void lutra_model_info_init(lutra_model_info* info);
+
+/* Describes the model; strings live as long as the model. Thread-safe. */
+LUTRA_API lutra_status lutra_model_get_info(const lutra_model* model, lutra_model_info* info);
+
+/* ---- Tokens --------------------------------------------------------------------------------
+ * Thread-safe (the model is not modified). Sizes are in tokens or bytes; when `capacity` is
+ * too small nothing is written, *count receives the size needed and the result is
+ * LUTRA_STATUS_BUFFER_TOO_SMALL. */
+
+/* Text (any bytes; invalid UTF-8 is tokenized through byte tokens) to token ids. add_bos:
+ * prepend the BOS token when the vocabulary has one. parse_special: recognise control tokens
+ * written as text (e.g. "<|im_start|>"); otherwise such text is tokenized as plain text. */
+LUTRA_API lutra_status lutra_tokenize(const lutra_model* model, const char* text, size_t length,
+                                      int add_bos, int parse_special, int32_t* tokens,
+                                      size_t capacity, size_t* count);
+
+/* The bytes one token contributes to the output (none for control tokens). A piece may end
+ * inside a UTF-8 character: streaming callers should buffer (lutra_generate does). */
+LUTRA_API lutra_status lutra_token_to_piece(const lutra_model* model, int32_t token, char* buf,
+                                            size_t capacity, size_t* length);
+
+/* Whole-sequence decode to text (no terminating NUL is counted in *length; one is written
+ * when there is room). */
+LUTRA_API lutra_status lutra_detokenize(const lutra_model* model, const int32_t* tokens,
+                                        size_t count, char* buf, size_t capacity, size_t* length);
+
+/* ---- Sessions ------------------------------------------------------------------------------ */
+
+/* Creates a session over `model` (KV cache and buffers are allocated here). Thread-safe. */
+LUTRA_API lutra_status lutra_session_create(const lutra_model* model, lutra_session** session);
+
+/* Frees a session (NULL is ignored). */
+LUTRA_API void lutra_session_free(lutra_session* session);
+
+/* Empties the KV cache and the history. */
+LUTRA_API lutra_status lutra_session_reset(lutra_session* session);
+
+/* Tokens in the KV cache (0 after create/reset). */
+LUTRA_API size_t lutra_session_position(const lutra_session* session);
+
+/* The message of the session's last failure ("" if none); valid until the next call on it. */
+LUTRA_API const char* lutra_session_last_error(const lutra_session* session);
+
+/* Appends `count` ≥ 1 tokens (run in chunks of the batch size) and returns the last one's
+ * logits (*n_vocab floats). CONTEXT_FULL, with nothing appended, when they do not fit. */
+LUTRA_API lutra_status lutra_session_prefill(lutra_session* session, const int32_t* tokens,
+                                             size_t count, const float** logits,
+                                             size_t* n_vocab);
+
+/* Appends one token and returns its logits. */
+LUTRA_API lutra_status lutra_session_decode(lutra_session* session, int32_t token,
+                                            const float** logits, size_t* n_vocab);
+
+/* Appends tokens and writes every token's logits, count × n_vocab floats, to `logits`
+ * (perplexity). `capacity` is in floats. */
+LUTRA_API lutra_status lutra_session_evaluate(lutra_session* session, const int32_t* tokens,
+                                              size_t count, float* logits, size_t capacity);
+
+typedef struct lutra_sampler_options {
+  size_t struct_size;     /* sizeof(lutra_sampler_options), set by _init */
+  float temperature;      /* 0: greedy; default 0.8 */
+  uint32_t top_k;         /* 0: off; default 40 */
+  float top_p;            /* (0, 1], 1: off; default 0.95 */
+  float min_p;            /* [0, 1], 0: off; default 0.05 */
+  float repeat_penalty;   /* > 0, 1: off (default) */
+  float presence_penalty; /* default 0 */
+  float frequency_penalty;/* default 0 */
+  uint32_t repeat_last_n; /* tokens of history the penalties look at; default 64 */
+  uint64_t seed;          /* default 0; the same seed gives the same tokens */
+} lutra_sampler_options;
+
+/* Fills defaults. Thread-safe. */
+LUTRA_API void lutra_sampler_options_init(lutra_sampler_options* options);
+
+/* Samples a token from the session's last logits (after prefill or decode) with the penalties
+ * over its history. Does not append it: pass it to lutra_session_decode. The session keeps one
+ * generator, seeded from options->seed at the first sample after create or reset. */
+LUTRA_API lutra_status lutra_session_sample(lutra_session* session,
+                                            const lutra_sampler_options* options,
+                                            int32_t* token);
+
+/* Receives generated text in pieces that never split a UTF-8 character; returns nonzero to
+ * stop generation. Called on the generating thread. */
+typedef int (*lutra_text_callback)(const char* text, size_t length, void* user_data);
+
+typedef enum lutra_stop_reason {
+  LUTRA_STOP_MAX_TOKENS = 0,
+  LUTRA_STOP_EOS = 1,
+  LUTRA_STOP_CALLBACK = 2,
+  LUTRA_STOP_CONTEXT_FULL = 3
+} lutra_stop_reason;
+
+typedef struct lutra_generate_options {
+  size_t struct_size;            /* sizeof(lutra_generate_options), set by _init */
+  uint32_t max_tokens;           /* default 128 */
+  int stop_at_eos;               /* default 1 (EOS and end-of-turn tokens stop) */
+  lutra_sampler_options sampler; /* defaults of lutra_sampler_options_init */
+} lutra_generate_options;
+
+typedef struct lutra_generate_stats {
+  size_t struct_size;       /* sizeof(lutra_generate_stats): set it before the call */
+  uint32_t prompt_tokens;   /* tokens prefilled by this call */
+  uint32_t generated_tokens;
+  double prefill_seconds, decode_seconds;
+  lutra_stop_reason stop_reason;
+} lutra_generate_stats;
+
+/* Fills defaults. Thread-safe. */
+LUTRA_API void lutra_generate_options_init(lutra_generate_options* options);
+
+/* Appends the prompt (may be empty when the session already holds tokens), then samples and
+ * appends up to max_tokens tokens, streaming their text through `callback` (may be NULL).
+ * Every generated token ends up in the session's history and KV cache, so a follow-up call
+ * continues the conversation. Running out of context ends generation (stop reason
+ * CONTEXT_FULL), as does a prompt that does not fit (nothing appended, status CONTEXT_FULL).
+ * `stats` may be NULL. */
+LUTRA_API lutra_status lutra_generate(lutra_session* session, const int32_t* prompt,
+                                      size_t prompt_count, const lutra_generate_options* options,
+                                      lutra_text_callback callback, void* user_data,
+                                      lutra_generate_stats* stats);
 
 /* ---- Synthetic models --------------------------------------------------------------------
  * GGUF files with the shapes of public models and seeded random weights, for benchmarks and

@@ -12,24 +12,40 @@ lutra_status Fail(lutra_status status, std::string message) {
   return status;
 }
 
-void ClearError() { g_last_error.clear(); }
+void ClearError() {
+  g_last_error.clear();
+}
 
 }  // namespace lutra::api
 
 extern "C" {
 
-const char* lutra_last_error(void) { return lutra::api::g_last_error.c_str(); }
+const char* lutra_last_error(void) {
+  return lutra::api::g_last_error.c_str();
+}
 
 const char* lutra_status_string(lutra_status status) {
   switch (status) {
-    case LUTRA_STATUS_OK: return "ok";
-    case LUTRA_STATUS_INVALID_ARGUMENT: return "invalid argument";
-    case LUTRA_STATUS_ISA_UNAVAILABLE: return "ISA unavailable";
-    case LUTRA_STATUS_UNSUPPORTED: return "unsupported";
-    case LUTRA_STATUS_IO_ERROR: return "I/O error";
-    case LUTRA_STATUS_INVALID_MODEL: return "invalid model";
-    case LUTRA_STATUS_OUT_OF_MEMORY: return "out of memory";
-    case LUTRA_STATUS_INTERNAL: return "internal error";
+    case LUTRA_STATUS_OK:
+      return "ok";
+    case LUTRA_STATUS_INVALID_ARGUMENT:
+      return "invalid argument";
+    case LUTRA_STATUS_ISA_UNAVAILABLE:
+      return "ISA unavailable";
+    case LUTRA_STATUS_UNSUPPORTED:
+      return "unsupported";
+    case LUTRA_STATUS_IO_ERROR:
+      return "I/O error";
+    case LUTRA_STATUS_INVALID_MODEL:
+      return "invalid model";
+    case LUTRA_STATUS_OUT_OF_MEMORY:
+      return "out of memory";
+    case LUTRA_STATUS_INTERNAL:
+      return "internal error";
+    case LUTRA_STATUS_BUFFER_TOO_SMALL:
+      return "buffer too small";
+    case LUTRA_STATUS_CONTEXT_FULL:
+      return "context full";
   }
   return "unknown status";
 }

@@ -44,7 +44,8 @@ void lutra_cpu_info_init(lutra_cpu_info* info) {
 
 lutra_status lutra_get_cpu_info(lutra_cpu_info* info) {
   using lutra::api::Fail;
-  if (info == nullptr) return Fail(LUTRA_STATUS_INVALID_ARGUMENT, "lutra_get_cpu_info: info is NULL");
+  if (info == nullptr)
+    return Fail(LUTRA_STATUS_INVALID_ARGUMENT, "lutra_get_cpu_info: info is NULL");
   if (info->struct_size < sizeof(lutra_cpu_info)) {
     return Fail(LUTRA_STATUS_INVALID_ARGUMENT,
                 "lutra_get_cpu_info: struct_size " + std::to_string(info->struct_size) +
@@ -70,7 +71,9 @@ lutra_status lutra_get_cpu_info(lutra_cpu_info* info) {
   return LUTRA_STATUS_OK;
 }
 
-size_t lutra_kernel_op_count(void) { return lutra::engine::KernelOps().size(); }
+size_t lutra_kernel_op_count(void) {
+  return lutra::engine::KernelOps().size();
+}
 
 lutra_status lutra_kernel_choice(size_t index, const char* isa, const char** op,
                                  const char** kernel) {

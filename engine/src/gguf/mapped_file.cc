@@ -6,28 +6,43 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <utility>
 
 namespace lutra::gguf {
 
+void MappedFile::release() {
+  if (data_ == nullptr) return;
+  if (owned_) {
+    std::free(const_cast<uint8_t*>(data_));
+  } else if (size_ > 0) {
+    munmap(const_cast<uint8_t*>(data_), size_);
+  }
+  data_ = nullptr;
+  size_ = 0;
+}
+
 MappedFile::~MappedFile() {
-  if (data_ != nullptr && size_ > 0) munmap(const_cast<uint8_t*>(data_), size_);
+  release();
 }
 
 MappedFile::MappedFile(MappedFile&& o) noexcept
-    : data_(std::exchange(o.data_, nullptr)), size_(std::exchange(o.size_, 0)) {}
+    : data_(std::exchange(o.data_, nullptr)),
+      size_(std::exchange(o.size_, 0)),
+      owned_(std::exchange(o.owned_, false)) {}
 
 MappedFile& MappedFile::operator=(MappedFile&& o) noexcept {
   if (this != &o) {
-    if (data_ != nullptr && size_ > 0) munmap(const_cast<uint8_t*>(data_), size_);
+    release();
     data_ = std::exchange(o.data_, nullptr);
     size_ = std::exchange(o.size_, 0);
+    owned_ = std::exchange(o.owned_, false);
   }
   return *this;
 }
 
-Expected<MappedFile> MappedFile::open(const std::string& path) {
+Expected<MappedFile> MappedFile::open(const std::string& path, Mode mode) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Error{path + ": cannot open: " + std::strerror(errno)};
   struct stat st {};
@@ -42,6 +57,32 @@ Expected<MappedFile> MappedFile::open(const std::string& path) {
   }
   MappedFile f;
   f.size_ = static_cast<size_t>(st.st_size);
+  if (mode == Mode::kRead) {
+    // 64-byte aligned like a mapping's start, so tensor data keeps its alignment.
+    void* p = f.size_ > 0 ? std::aligned_alloc(64, (f.size_ + 63) / 64 * 64) : nullptr;
+    if (f.size_ > 0 && p == nullptr) {
+      ::close(fd);
+      f.size_ = 0;
+      return Error{path + ": cannot allocate " + std::to_string(st.st_size) +
+                   " bytes to read the file into memory"};
+    }
+    f.data_ = static_cast<const uint8_t*>(p);
+    f.owned_ = true;
+    size_t done = 0;
+    while (done < f.size_) {
+      const ssize_t got = ::read(fd, static_cast<uint8_t*>(p) + done, f.size_ - done);
+      if (got < 0 && errno == EINTR) continue;
+      if (got <= 0) {
+        const int e = got < 0 ? errno : 0;
+        ::close(fd);
+        return Error{path + ": read failed at offset " + std::to_string(done) + ": " +
+                     (got < 0 ? std::strerror(e) : "file shrank while reading")};
+      }
+      done += size_t(got);
+    }
+    ::close(fd);
+    return f;
+  }
   if (f.size_ > 0) {
     void* p = mmap(nullptr, f.size_, PROT_READ, MAP_PRIVATE, fd, 0);
     if (p == MAP_FAILED) {

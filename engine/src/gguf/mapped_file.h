@@ -1,5 +1,6 @@
-// Read-only memory mapping of a whole file; size is taken from fstat before mapping so no
-// access can go past the end.
+// A whole file in memory, read-only: mapped (the default: pages come from the page cache on
+// demand) or read into an owned buffer (for file systems without mmap, or to hold the model in
+// anonymous memory). The size is taken from fstat first, so no access can go past the end.
 #pragma once
 
 #include <cstddef>
@@ -19,7 +20,8 @@ class MappedFile {
   MappedFile(const MappedFile&) = delete;
   MappedFile& operator=(const MappedFile&) = delete;
 
-  static Expected<MappedFile> open(const std::string& path);
+  enum class Mode { kMap, kRead };
+  static Expected<MappedFile> open(const std::string& path, Mode mode = Mode::kMap);
 
   const uint8_t* data() const { return data_; }
   size_t size() const { return size_; }
@@ -27,6 +29,8 @@ class MappedFile {
  private:
   const uint8_t* data_ = nullptr;
   size_t size_ = 0;
+  bool owned_ = false;  // read into a malloc'd buffer instead of mapped
+  void release();
 };
 
 }  // namespace lutra::gguf

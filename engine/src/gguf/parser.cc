@@ -334,8 +334,8 @@ Expected<File> File::parse(const uint8_t* bytes, size_t size, std::string name) 
   return f;
 }
 
-Expected<File> File::open(const std::string& path) {
-  auto m = MappedFile::open(path);
+Expected<File> File::open(const std::string& path, MappedFile::Mode mode) {
+  auto m = MappedFile::open(path, mode);
   if (!m) return Error{m.error()};
   auto map = std::make_shared<MappedFile>(std::move(*m));
   auto f = parse(map->data(), map->size(), path);

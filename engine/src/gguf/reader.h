@@ -43,7 +43,8 @@ struct TensorInfo {
 
 class File {
  public:
-  static Expected<File> open(const std::string& path);
+  static Expected<File> open(const std::string& path,
+                             MappedFile::Mode mode = MappedFile::Mode::kMap);
   // Parses bytes that stay owned by the caller (tests, in-memory files); `name` labels errors.
   static Expected<File> parse(const uint8_t* bytes, size_t size, std::string name);
 

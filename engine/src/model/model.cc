@@ -11,8 +11,10 @@
 namespace lutra::engine::model {
 
 Expected<std::unique_ptr<Model>> Model::Load(const std::string& path, const ModelOptions& o) {
-  auto file = gguf::File::open(path);
+  auto file = gguf::File::open(
+      path, o.use_mmap ? gguf::MappedFile::Mode::kMap : gguf::MappedFile::Mode::kRead);
   if (!file.ok()) return Error{file.error()};
+  if (o.vocab_only) return LoadVocabulary(std::move(*file), o);
   Status s = file->require_tensors();
   if (!s.ok()) return Error{s.error()};
   std::unique_ptr<Model> m(new Model(std::move(*file)));
@@ -33,7 +35,7 @@ Expected<std::unique_ptr<Model>> Model::Load(const std::string& path, const Mode
   if (!build.ok()) return Error{build.error()};
 
   PlanOptions plan{m->features_, o.ternary_int8_activations};
-  m->weights_ = std::make_unique<WeightStore>(m->file_, plan);
+  m->weights_ = std::make_unique<WeightStore>(m->file_, plan, o.progress);
   auto hp = (*build)(m->file_, *m->weights_, &m->graph_);
   if (!hp.ok()) return Error{path + ": " + hp.error()};
   m->hp_ = *hp;
@@ -52,13 +54,32 @@ Expected<std::unique_ptr<Model>> Model::Load(const std::string& path, const Mode
   return m;
 }
 
+Expected<std::unique_ptr<Model>> Model::LoadVocabulary(gguf::File file, const ModelOptions& o) {
+  std::unique_ptr<Model> m(new Model(std::move(file)));
+  m->options_ = o;
+  m->vocab_only_ = true;
+  auto tok = load_tokenizer(m->file_);
+  if (!tok.ok()) return Error{tok.error()};
+  m->tokenizer_ = std::move(*tok);
+  m->hp_.n_vocab = m->tokenizer_->vocab_size();
+  if (auto arch_name = m->file_.get_string("general.architecture"); arch_name.ok()) {
+    m->hp_.arch = std::string(*arch_name);
+  }
+  return m;
+}
+
 size_t Model::weight_bytes() const {
+  if (vocab_only_) return 0;
   size_t b = 0;
   for (const gguf::TensorInfo& t : file_.tensors()) b += t.n_bytes;
   return b + weights_->OwnedBytes();
 }
 
 Expected<std::unique_ptr<Session>> Session::Create(const Model& model) {
+  if (model.vocab_only()) {
+    return Error{model.file().path() +
+                 ": loaded as a vocabulary only (no weights): sessions need a model with weights"};
+  }
   std::unique_ptr<Session> s(new Session());
   s->model_ = &model;
   s->pool_ = std::make_unique<ThreadPool>(model.options().threads);

@@ -33,6 +33,11 @@ struct ModelOptions {
   attention::KvType kv_type = attention::KvType::kF16;
   size_t batch = 64;  // prefill chunk: tokens per graph run
   bool ternary_int8_activations = true;
+  bool use_mmap = true;     // false: read the file into memory instead of mapping it
+  bool vocab_only = false;  // tokenizer only (vocabulary files): no weights, no sessions
+  // Called with the fraction of weight bytes planned so far (0..1) while matrices are
+  // repacked; may be empty.
+  std::function<void(double)> progress;
 };
 
 class Model {
@@ -48,18 +53,21 @@ class Model {
   const Tokenizer* tokenizer() const { return tokenizer_.get(); }
   const std::string& tokenizer_error() const { return tokenizer_error_; }
   size_t context_length() const { return context_; }
+  bool vocab_only() const { return vocab_only_; }
   size_t weight_bytes() const;  // mapped tensor bytes + owned repacked bytes
   // The kernel plan: one line per weight matrix.
   std::vector<std::string> DescribePlan() const { return weights_->Describe(); }
 
  private:
   Model(gguf::File file) : file_(std::move(file)) {}
+  static Expected<std::unique_ptr<Model>> LoadVocabulary(gguf::File file, const ModelOptions& o);
 
   gguf::File file_;
   ModelOptions options_;
   arch::IsaSet features_ = 0;
   HParams hp_;
   size_t context_ = 0;
+  bool vocab_only_ = false;
   std::unique_ptr<WeightStore> weights_;
   graph::Graph graph_;
   std::unique_ptr<Tokenizer> tokenizer_;
@@ -103,6 +111,8 @@ class Session {
 
   size_t position() const { return exec_->position(); }
   const std::vector<int32_t>& history() const { return history_; }
+  // The logits of the last Prefill or Decode (vocab floats).
+  std::span<const float> logits() const { return logits_; }
   const graph::Executor& executor() const { return *exec_; }
   size_t threads() const { return pool_->threads(); }
   // One line: activation arena (peak of the plan vs. without reuse), KV cache, logits.

@@ -11,6 +11,12 @@ std::string ShapeString(const std::vector<uint64_t>& s) {
 
 }  // namespace
 
+WeightStore::WeightStore(const gguf::File& file, PlanOptions options,
+                         std::function<void(double)> progress)
+    : file_(file), options_(options), progress_(std::move(progress)) {
+  for (const gguf::TensorInfo& t : file_.tensors()) total_bytes_ += t.n_bytes;
+}
+
 Expected<const gguf::TensorInfo*> WeightStore::Find(const std::string& name,
                                                     std::vector<uint64_t> shape) {
   const gguf::TensorInfo* t = file_.tensor(name);
@@ -37,6 +43,8 @@ Expected<const Linear*> WeightStore::Matrix(const std::string& name, size_t cols
   auto l = PlanLinear(**t, options_);
   if (!l.ok()) return Error{l.error()};
   linears_.emplace_back(name, std::move(*l));
+  planned_bytes_ += (*t)->n_bytes;
+  if (progress_ && total_bytes_ > 0) progress_(double(planned_bytes_) / double(total_bytes_));
   return linears_.back().second.get();
 }
 

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
@@ -19,7 +20,10 @@ namespace lutra::engine::model {
 
 class WeightStore {
  public:
-  WeightStore(const gguf::File& file, PlanOptions options) : file_(file), options_(options) {}
+  // `progress` (may be empty) receives the fraction of the file's tensor bytes planned so far
+  // after each matrix.
+  WeightStore(const gguf::File& file, PlanOptions options,
+              std::function<void(double)> progress = {});
 
   bool Has(const std::string& name) const { return file_.tensor(name) != nullptr; }
   // A weight matrix y = W·x with `cols` inputs and `rows` outputs (ggml shape [cols, rows]).
@@ -43,6 +47,8 @@ class WeightStore {
   std::vector<std::pair<std::string, std::unique_ptr<Linear>>> linears_;
   std::deque<std::vector<float>> vectors_;
   std::set<std::string> used_;
+  std::function<void(double)> progress_;
+  uint64_t total_bytes_ = 0, planned_bytes_ = 0;
 };
 
 }  // namespace lutra::engine::model

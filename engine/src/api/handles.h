@@ -1,0 +1,82 @@
+// What the C API's opaque handles hold, and the guard every entry point runs its body in.
+#pragma once
+
+#include <memory>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "engine/src/api/error.h"
+#include "engine/src/model/model.h"
+#include "engine/src/sampler/sampler.h"
+#include "lutra/lutra.h"
+
+struct lutra_model {
+  std::unique_ptr<lutra::engine::model::Model> model;
+  std::string arch, name, chat_template;
+  bool has_chat_template = false;
+  // Tokens that end a reply: EOS, tokenizer.ggml.eot_token_id, and the end-of-turn control
+  // tokens of the common chat formats.
+  std::vector<int32_t> stop_tokens;
+  uint64_t n_params = 0, file_bytes = 0;
+};
+
+struct lutra_session {
+  const lutra_model* model = nullptr;
+  std::unique_ptr<lutra::engine::model::Session> session;
+  std::string last_error;
+  // The generator of lutra_session_sample, created (and seeded) at the first sample after
+  // create or reset.
+  std::unique_ptr<lutra::engine::sampler::Sampler> sampler;
+  lutra::engine::sampler::SamplerParams sampler_params;
+  std::vector<float> work;  // logits copy the sampler edits in place
+  bool has_logits = false;
+};
+
+namespace lutra::api {
+
+// Records a session failure for the session and for this thread.
+inline lutra_status FailSession(lutra_session* s, lutra_status status, std::string message) {
+  s->last_error = message;
+  return Fail(status, std::move(message));
+}
+
+// Runs `body` (returning lutra_status) so that no exception crosses the C boundary.
+template <typename Body>
+lutra_status Guard(const char* function, Body&& body) noexcept {
+  try {
+    return body();
+  } catch (const std::bad_alloc&) {
+    return Fail(LUTRA_STATUS_OUT_OF_MEMORY, std::string(function) + ": out of memory");
+  } catch (const std::exception& e) {
+    return Fail(LUTRA_STATUS_INTERNAL, std::string(function) + ": internal error: " + e.what());
+  } catch (...) {
+    return Fail(LUTRA_STATUS_INTERNAL, std::string(function) + ": internal error");
+  }
+}
+
+// Same for a session call: the message also goes to the session.
+template <typename Body>
+lutra_status GuardSession(lutra_session* s, const char* function, Body&& body) noexcept {
+  const lutra_status status = Guard(function, body);
+  if (status != LUTRA_STATUS_OK && s != nullptr) {
+    try {
+      s->last_error = lutra_last_error();
+    } catch (...) {
+    }
+  }
+  return status;
+}
+
+// Options structs must come from their _init(): a different struct_size means a caller built
+// against another version of this header.
+template <typename T>
+bool CheckStructSize(const T* p, const char* what, const char* function) {
+  if (p->struct_size == sizeof(T)) return true;
+  Fail(LUTRA_STATUS_INVALID_ARGUMENT, std::string(function) + ": " + what + ".struct_size is " +
+                                          std::to_string(p->struct_size) + ", expected " +
+                                          std::to_string(sizeof(T)) + " (use the _init function)");
+  return false;
+}
+
+}  // namespace lutra::api

@@ -1,0 +1,176 @@
+// lutra_model_load / _free / _get_info.
+#include <sys/stat.h>
+
+#include <string>
+
+#include "arch/detect.h"
+#include "engine/src/api/handles.h"
+
+namespace {
+
+using lutra::api::Fail;
+
+// The loader reports failures as text; its wording tells I/O failures (the file could not be
+// read at all) and ISA caps apart from everything else, which is a problem with the file.
+lutra_status StatusOfLoadError(const std::string& m) {
+  for (const char* io : {": cannot open:", ": cannot stat:", ": not a regular file",
+                         ": mmap failed:", ": read failed", ": cannot allocate"}) {
+    if (m.find(io) != std::string::npos) {
+      return m.find(": cannot allocate") != std::string::npos ? LUTRA_STATUS_OUT_OF_MEMORY
+                                                              : LUTRA_STATUS_IO_ERROR;
+    }
+  }
+  if (m.find("ISA cap") != std::string::npos) return LUTRA_STATUS_ISA_UNAVAILABLE;
+  return LUTRA_STATUS_INVALID_MODEL;
+}
+
+void FindStopTokens(lutra_model* m) {
+  const lutra::Tokenizer* tok = m->model->tokenizer();
+  if (tok == nullptr) return;
+  auto add = [&](int32_t id) {
+    if (id < 0 || size_t(id) >= tok->vocab_size()) return;
+    for (int32_t s : m->stop_tokens) {
+      if (s == id) return;
+    }
+    m->stop_tokens.push_back(id);
+  };
+  add(tok->eos());
+  if (auto eot = m->model->file().get_count("tokenizer.ggml.eot_token_id"); eot.ok()) {
+    add(int32_t(*eot));
+  }
+  static const char* const kEndOfTurn[] = {"<|eot_id|>",    "<|im_end|>",    "<|end|>",
+                                           "<end_of_turn>", "<|endoftext|>", "<|end_of_text|>"};
+  for (size_t id = 0; id < tok->vocab_size(); ++id) {
+    const lutra::TokenKind kind = tok->kind(int32_t(id));
+    if (kind != lutra::TokenKind::Control && kind != lutra::TokenKind::UserDefined) continue;
+    for (const char* marker : kEndOfTurn) {
+      if (tok->piece(int32_t(id)) == marker) add(int32_t(id));
+    }
+  }
+}
+
+lutra_status Load(const char* path, const lutra_model_options* o, lutra_model** out) {
+  if (out == nullptr) return Fail(LUTRA_STATUS_INVALID_ARGUMENT, "lutra_model_load: model is NULL");
+  *out = nullptr;
+  if (path == nullptr || *path == '\0') {
+    return Fail(LUTRA_STATUS_INVALID_ARGUMENT, "lutra_model_load: path is NULL or empty");
+  }
+  lutra_model_options defaults;
+  lutra_model_options_init(&defaults);
+  if (o == nullptr) o = &defaults;
+  if (!lutra::api::CheckStructSize(o, "options", "lutra_model_load")) {
+    return LUTRA_STATUS_INVALID_ARGUMENT;
+  }
+  if (o->threads > 1024) {
+    return Fail(LUTRA_STATUS_INVALID_ARGUMENT, "lutra_model_load: threads " +
+                                                   std::to_string(o->threads) +
+                                                   " is out of range (0 = automatic, 1..1024)");
+  }
+  if (o->kv_type != LUTRA_KV_F16 && o->kv_type != LUTRA_KV_F32) {
+    return Fail(LUTRA_STATUS_INVALID_ARGUMENT,
+                "lutra_model_load: unknown kv_type " + std::to_string(int(o->kv_type)));
+  }
+  if (o->batch == 0) {
+    return Fail(LUTRA_STATUS_INVALID_ARGUMENT, "lutra_model_load: batch must be at least 1");
+  }
+  lutra::engine::model::ModelOptions mo;
+  mo.threads = o->threads;
+  mo.isa_cap = o->isa != nullptr ? o->isa : "";
+  mo.context_length = o->context_length;
+  mo.kv_type = o->kv_type == LUTRA_KV_F32 ? lutra::engine::attention::KvType::kF32
+                                          : lutra::engine::attention::KvType::kF16;
+  mo.batch = o->batch;
+  mo.use_mmap = o->use_mmap != 0;
+  mo.vocab_only = o->vocab_only != 0;
+  if (o->progress != nullptr) {
+    auto* fn = o->progress;
+    void* user = o->progress_user_data;
+    mo.progress = [fn, user](double f) { fn(float(f), user); };
+  }
+  auto model = lutra::engine::model::Model::Load(path, mo);
+  if (!model.ok()) return Fail(StatusOfLoadError(model.error()), model.error());
+
+  auto m = std::make_unique<lutra_model>();
+  m->model = std::move(*model);
+  const lutra::gguf::File& f = m->model->file();
+  if (auto a = f.get_string("general.architecture"); a.ok()) m->arch = std::string(*a);
+  if (auto n = f.get_string("general.name"); n.ok()) m->name = std::string(*n);
+  if (auto t = f.get_string("tokenizer.chat_template"); t.ok()) {
+    m->chat_template = std::string(*t);
+    m->has_chat_template = true;
+  }
+  for (const lutra::gguf::TensorInfo& t : f.tensors()) m->n_params += t.n_elements;
+  struct stat st {};
+  if (::stat(path, &st) == 0) m->file_bytes = uint64_t(st.st_size);
+  FindStopTokens(m.get());
+  if (o->progress != nullptr) o->progress(1.0f, o->progress_user_data);
+  *out = m.release();
+  lutra::api::ClearError();
+  return LUTRA_STATUS_OK;
+}
+
+}  // namespace
+
+extern "C" {
+
+void lutra_model_options_init(lutra_model_options* o) {
+  if (o == nullptr) return;
+  *o = lutra_model_options{};
+  o->struct_size = sizeof *o;
+  o->use_mmap = 1;
+  o->kv_type = LUTRA_KV_F16;
+  o->batch = 64;
+}
+
+lutra_status lutra_model_load(const char* path, const lutra_model_options* options,
+                              lutra_model** model) {
+  return lutra::api::Guard("lutra_model_load", [&] { return Load(path, options, model); });
+}
+
+void lutra_model_free(lutra_model* model) {
+  delete model;
+}
+
+void lutra_model_info_init(lutra_model_info* info) {
+  if (info == nullptr) return;
+  *info = lutra_model_info{};
+  info->struct_size = sizeof *info;
+  info->bos = info->eos = -1;
+}
+
+lutra_status lutra_model_get_info(const lutra_model* model, lutra_model_info* info) {
+  return lutra::api::Guard("lutra_model_get_info", [&] {
+    if (model == nullptr || info == nullptr) {
+      return Fail(LUTRA_STATUS_INVALID_ARGUMENT, "lutra_model_get_info: model or info is NULL");
+    }
+    if (!lutra::api::CheckStructSize(info, "info", "lutra_model_get_info")) {
+      return LUTRA_STATUS_INVALID_ARGUMENT;
+    }
+    const auto& m = *model->model;
+    const auto& hp = m.hparams();
+    info->arch = model->arch.c_str();
+    info->name = model->name.c_str();
+    info->chat_template = model->has_chat_template ? model->chat_template.c_str() : nullptr;
+    info->n_params = model->n_params;
+    info->file_bytes = model->file_bytes;
+    info->weight_bytes = m.weight_bytes();
+    info->n_layer = uint32_t(hp.n_layer);
+    info->n_embd = uint32_t(hp.n_embd);
+    info->n_head = uint32_t(hp.n_head);
+    info->n_head_kv = uint32_t(hp.n_head_kv);
+    info->n_ff = uint32_t(hp.n_ff);
+    info->n_vocab = uint32_t(hp.n_vocab);
+    info->context_length = uint32_t(m.context_length());
+    info->train_context_length = uint32_t(hp.n_ctx_train);
+    const lutra::Tokenizer* tok = m.tokenizer();
+    info->bos = tok != nullptr ? tok->bos() : -1;
+    info->eos = tok != nullptr ? tok->eos() : -1;
+    info->threads = uint32_t(m.options().threads != 0 ? m.options().threads
+                                                      : lutra::arch::Host().performance_cores);
+    info->vocab_only = m.vocab_only() ? 1 : 0;
+    lutra::api::ClearError();
+    return LUTRA_STATUS_OK;
+  });
+}
+
+}  // extern "C"

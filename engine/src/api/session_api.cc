@@ -1,0 +1,221 @@
+// Sessions: create / free / reset, prefill, decode, evaluate and sample.
+#include <cstring>
+#include <span>
+#include <string>
+
+#include "engine/src/api/handles.h"
+#include "engine/src/api/session_checks.h"
+
+namespace {
+
+using lutra::api::Fail;
+using lutra::api::FailSession;
+
+bool SameParams(const lutra::engine::sampler::SamplerParams& a,
+                const lutra::engine::sampler::SamplerParams& b) {
+  return a.temperature == b.temperature && a.top_k == b.top_k && a.top_p == b.top_p &&
+         a.min_p == b.min_p && a.repetition_penalty == b.repetition_penalty &&
+         a.presence_penalty == b.presence_penalty && a.frequency_penalty == b.frequency_penalty &&
+         a.penalty_window == b.penalty_window && a.seed == b.seed;
+}
+
+}  // namespace
+
+namespace lutra::api {
+
+lutra::engine::sampler::SamplerParams ToSamplerParams(const lutra_sampler_options& o) {
+  lutra::engine::sampler::SamplerParams p;
+  p.temperature = o.temperature;
+  p.top_k = o.top_k;
+  p.top_p = o.top_p;
+  p.min_p = o.min_p;
+  p.repetition_penalty = o.repeat_penalty;
+  p.presence_penalty = o.presence_penalty;
+  p.frequency_penalty = o.frequency_penalty;
+  p.penalty_window = o.repeat_last_n;
+  p.seed = o.seed;
+  return p;
+}
+
+lutra_status CheckTokens(lutra_session* s, const int32_t* tokens, size_t count,
+                         const char* function) {
+  if (tokens == nullptr && count > 0) {
+    return FailSession(s, LUTRA_STATUS_INVALID_ARGUMENT,
+                       std::string(function) + ": tokens is NULL");
+  }
+  const size_t vocab = s->model->model->hparams().n_vocab;
+  for (size_t i = 0; i < count; ++i) {
+    if (tokens[i] < 0 || size_t(tokens[i]) >= vocab) {
+      return FailSession(s, LUTRA_STATUS_INVALID_ARGUMENT,
+                         std::string(function) + ": token " + std::to_string(tokens[i]) +
+                             " at index " + std::to_string(i) + " is outside the vocabulary (0.." +
+                             std::to_string(vocab - 1) + ")");
+    }
+  }
+  const size_t pos = s->session->position(), ctx = s->model->model->context_length();
+  if (count > ctx - pos) {
+    return FailSession(s, LUTRA_STATUS_CONTEXT_FULL,
+                       std::string(function) + ": " + std::to_string(count) +
+                           " tokens do not fit: the context holds " + std::to_string(pos) + " of " +
+                           std::to_string(ctx) + " positions (reset the session, or " +
+                           "load with a larger context_length)");
+  }
+  return LUTRA_STATUS_OK;
+}
+
+}  // namespace lutra::api
+
+extern "C" {
+
+lutra_status lutra_session_create(const lutra_model* model, lutra_session** out) {
+  return lutra::api::Guard("lutra_session_create", [&] {
+    if (out == nullptr) {
+      return Fail(LUTRA_STATUS_INVALID_ARGUMENT, "lutra_session_create: session is NULL");
+    }
+    *out = nullptr;
+    if (model == nullptr) {
+      return Fail(LUTRA_STATUS_INVALID_ARGUMENT, "lutra_session_create: model is NULL");
+    }
+    auto session = lutra::engine::model::Session::Create(*model->model);
+    if (!session.ok()) {
+      const bool vocab = model->model->vocab_only();
+      return Fail(vocab ? LUTRA_STATUS_UNSUPPORTED : LUTRA_STATUS_OUT_OF_MEMORY, session.error());
+    }
+    auto s = std::make_unique<lutra_session>();
+    s->model = model;
+    s->session = std::move(*session);
+    *out = s.release();
+    lutra::api::ClearError();
+    return LUTRA_STATUS_OK;
+  });
+}
+
+void lutra_session_free(lutra_session* session) {
+  delete session;
+}
+
+lutra_status lutra_session_reset(lutra_session* s) {
+  if (s == nullptr) return Fail(LUTRA_STATUS_INVALID_ARGUMENT, "lutra_session_reset: NULL");
+  return lutra::api::GuardSession(s, "lutra_session_reset", [&] {
+    s->session->Reset();
+    s->sampler.reset();
+    s->has_logits = false;
+    s->last_error.clear();
+    lutra::api::ClearError();
+    return LUTRA_STATUS_OK;
+  });
+}
+
+size_t lutra_session_position(const lutra_session* s) {
+  return s != nullptr ? s->session->position() : 0;
+}
+
+const char* lutra_session_last_error(const lutra_session* s) {
+  return s != nullptr ? s->last_error.c_str() : "lutra_session_last_error: session is NULL";
+}
+
+lutra_status lutra_session_prefill(lutra_session* s, const int32_t* tokens, size_t count,
+                                   const float** logits, size_t* n_vocab) {
+  if (s == nullptr) return Fail(LUTRA_STATUS_INVALID_ARGUMENT, "lutra_session_prefill: NULL");
+  return lutra::api::GuardSession(s, "lutra_session_prefill", [&] {
+    if (count == 0) {
+      return FailSession(s, LUTRA_STATUS_INVALID_ARGUMENT, "lutra_session_prefill: no tokens");
+    }
+    if (lutra_status st = lutra::api::CheckTokens(s, tokens, count, "lutra_session_prefill");
+        st != LUTRA_STATUS_OK) {
+      return st;
+    }
+    auto out = s->session->Prefill(std::span<const int32_t>(tokens, count));
+    if (!out.ok()) return FailSession(s, LUTRA_STATUS_INTERNAL, out.error());
+    s->has_logits = true;
+    if (logits != nullptr) *logits = out->data();
+    if (n_vocab != nullptr) *n_vocab = out->size();
+    lutra::api::ClearError();
+    return LUTRA_STATUS_OK;
+  });
+}
+
+lutra_status lutra_session_decode(lutra_session* s, int32_t token, const float** logits,
+                                  size_t* n_vocab) {
+  return lutra_session_prefill(s, &token, 1, logits, n_vocab);
+}
+
+lutra_status lutra_session_evaluate(lutra_session* s, const int32_t* tokens, size_t count,
+                                    float* logits, size_t capacity) {
+  if (s == nullptr) return Fail(LUTRA_STATUS_INVALID_ARGUMENT, "lutra_session_evaluate: NULL");
+  return lutra::api::GuardSession(s, "lutra_session_evaluate", [&] {
+    if (lutra_status st = lutra::api::CheckTokens(s, tokens, count, "lutra_session_evaluate");
+        st != LUTRA_STATUS_OK) {
+      return st;
+    }
+    const size_t vocab = s->model->model->hparams().n_vocab;
+    if (logits == nullptr || capacity / vocab < count) {
+      return FailSession(s, LUTRA_STATUS_BUFFER_TOO_SMALL,
+                         "lutra_session_evaluate: logits needs room for " + std::to_string(count) +
+                             " x " + std::to_string(vocab) + " floats");
+    }
+    if (count == 0) return LUTRA_STATUS_OK;
+    auto st = s->session->Evaluate(std::span<const int32_t>(tokens, count),
+                                   std::span<float>(logits, count * vocab));
+    if (!st.ok()) return FailSession(s, LUTRA_STATUS_INTERNAL, st.error());
+    s->has_logits = false;  // the session's own logits buffer was not updated
+    lutra::api::ClearError();
+    return LUTRA_STATUS_OK;
+  });
+}
+
+void lutra_sampler_options_init(lutra_sampler_options* o) {
+  if (o == nullptr) return;
+  const lutra::engine::sampler::SamplerParams p;
+  *o = lutra_sampler_options{};
+  o->struct_size = sizeof *o;
+  o->temperature = p.temperature;
+  o->top_k = uint32_t(p.top_k);
+  o->top_p = p.top_p;
+  o->min_p = p.min_p;
+  o->repeat_penalty = p.repetition_penalty;
+  o->presence_penalty = p.presence_penalty;
+  o->frequency_penalty = p.frequency_penalty;
+  o->repeat_last_n = uint32_t(p.penalty_window);
+  o->seed = p.seed;
+}
+
+lutra_status lutra_session_sample(lutra_session* s, const lutra_sampler_options* o,
+                                  int32_t* token) {
+  if (s == nullptr) return Fail(LUTRA_STATUS_INVALID_ARGUMENT, "lutra_session_sample: NULL");
+  return lutra::api::GuardSession(s, "lutra_session_sample", [&] {
+    if (o == nullptr || token == nullptr) {
+      return FailSession(s, LUTRA_STATUS_INVALID_ARGUMENT,
+                         "lutra_session_sample: options or token is NULL");
+    }
+    if (!lutra::api::CheckStructSize(o, "options", "lutra_session_sample")) {
+      s->last_error = lutra_last_error();
+      return LUTRA_STATUS_INVALID_ARGUMENT;
+    }
+    if (!s->has_logits) {
+      return FailSession(s, LUTRA_STATUS_INVALID_ARGUMENT,
+                         "lutra_session_sample: no logits yet (prefill or decode first)");
+    }
+    const auto params = lutra::api::ToSamplerParams(*o);
+    const size_t vocab = s->model->model->hparams().n_vocab;
+    if (!s->sampler || !SameParams(params, s->sampler_params)) {
+      auto sampler = std::make_unique<lutra::engine::sampler::Sampler>();
+      std::string err;
+      if (!lutra::engine::sampler::Sampler::Create(params, vocab, s->model->model->features(),
+                                                   sampler.get(), &err)) {
+        return FailSession(s, LUTRA_STATUS_INVALID_ARGUMENT, "lutra_session_sample: " + err);
+      }
+      s->sampler = std::move(sampler);
+      s->sampler_params = params;
+    }
+    s->work.assign(s->session->logits().begin(), s->session->logits().end());
+    std::string err;
+    if (!s->sampler->Sample(s->work, s->session->history(), token, &err)) {
+      return FailSession(s, LUTRA_STATUS_INTERNAL, "lutra_session_sample: " + err);
+    }
+    lutra::api::ClearError();
+    return LUTRA_STATUS_OK;
+  });
+}
+
+}  // extern "C"
