@@ -136,6 +136,9 @@ typedef struct lutra_model_info {
   uint64_t n_params;           /* weights in the file's tensors */
   uint64_t file_bytes;
   uint64_t weight_bytes;       /* tensor bytes used from the file + bytes repacked at load */
+  uint64_t decode_bytes;       /* weight bytes each decode step reads (the planned matrices and
+                                * vectors; the KV cache comes on top) */
+  uint32_t head_dim;
   uint32_t n_layer, n_embd, n_head, n_head_kv, n_ff;
   uint32_t n_vocab;
   uint32_t context_length;     /* per session (the option, or the training context) */

@@ -25,6 +25,8 @@ class MappedFile {
 
   const uint8_t* data() const { return data_; }
   size_t size() const { return size_; }
+  // True for a file mapping (pages can be dropped and are re-read from the file on access).
+  bool mapped() const { return !owned_ && data_ != nullptr; }
 
  private:
   const uint8_t* data_ = nullptr;

@@ -49,6 +49,8 @@ class File {
   static Expected<File> parse(const uint8_t* bytes, size_t size, std::string name);
 
   const std::string& path() const { return path_; }
+  // True when the bytes are a file mapping (not read into memory, not caller-owned).
+  bool mapped() const { return map_ != nullptr && map_->mapped(); }
   uint32_t version() const { return version_; }
   uint64_t alignment() const { return alignment_; }
   uint64_t data_offset() const { return data_offset_; }

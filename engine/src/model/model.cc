@@ -68,6 +68,10 @@ Expected<std::unique_ptr<Model>> Model::LoadVocabulary(gguf::File file, const Mo
   return m;
 }
 
+size_t Model::streamed_weight_bytes() const {
+  return vocab_only_ ? 0 : weights_->OwnedBytes();
+}
+
 size_t Model::weight_bytes() const {
   if (vocab_only_) return 0;
   size_t b = 0;

@@ -55,6 +55,9 @@ class Model {
   size_t context_length() const { return context_; }
   bool vocab_only() const { return vocab_only_; }
   size_t weight_bytes() const;  // mapped tensor bytes + owned repacked bytes
+  // Weight bytes every decode step reads (planned matrices and vectors; not the embedding
+  // table, of which one row is read, nor the KV cache).
+  size_t streamed_weight_bytes() const;
   // The kernel plan: one line per weight matrix.
   std::vector<std::string> DescribePlan() const { return weights_->Describe(); }
 

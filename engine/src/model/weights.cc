@@ -1,5 +1,10 @@
 #include "engine/src/model/weights.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstdint>
+
 namespace lutra::engine::model {
 namespace {
 
@@ -42,6 +47,8 @@ Expected<const Linear*> WeightStore::Matrix(const std::string& name, size_t cols
   if (!t.ok()) return Error{t.error()};
   auto l = PlanLinear(**t, options_);
   if (!l.ok()) return Error{l.error()};
+  // A matrix that owns bytes has its own copy; one that owns none reads the mapping.
+  if ((*l)->OwnedBytes() > 0) ReleasePages(**t);
   linears_.emplace_back(name, std::move(*l));
   planned_bytes_ += (*t)->n_bytes;
   if (progress_ && total_bytes_ > 0) progress_(double(planned_bytes_) / double(total_bytes_));
@@ -60,6 +67,18 @@ Expected<const float*> WeightStore::Vector(const std::string& name, size_t n) {
 Expected<const gguf::TensorInfo*> WeightStore::Table(const std::string& name, size_t cols,
                                                      size_t rows) {
   return Find(name, {cols, rows});
+}
+
+void WeightStore::ReleasePages(const gguf::TensorInfo& t) const {
+  if (!file_.mapped()) return;  // read into memory: dropped pages would read back as zeros
+  const size_t page = size_t(sysconf(_SC_PAGESIZE));
+  // Only whole pages inside the tensor: neighbours may still be needed.
+  const uintptr_t begin = (reinterpret_cast<uintptr_t>(t.data) + page - 1) / page * page;
+  const uintptr_t end = (reinterpret_cast<uintptr_t>(t.data) + t.n_bytes) / page * page;
+  if (end > begin) {
+    // Advice only: a failure leaves the pages resident, which is harmless.
+    (void)madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+  }
 }
 
 Status WeightStore::CheckAllUsed() const {

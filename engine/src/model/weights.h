@@ -34,8 +34,13 @@ class WeightStore {
   Expected<const gguf::TensorInfo*> Table(const std::string& name, size_t cols, size_t rows);
   Status CheckAllUsed() const;
 
-  // Bytes owned beyond the mapping (repacked matrices, fp32 vectors).
+  // Bytes owned beyond the mapping (repacked matrices, fp32 vectors): what every decode step
+  // streams, besides one embedding row and the KV cache.
   size_t OwnedBytes() const;
+  // With a mapped file, the pages of a tensor that planning copied or repacked are dropped
+  // right after (a later read, e.g. of a tied embedding table, re-reads them from the file),
+  // so the load's peak resident memory stays near the planned weights instead of file +
+  // planned weights.
   // One line per planned matrix (the plan log).
   std::vector<std::string> Describe() const;
 
@@ -47,6 +52,7 @@ class WeightStore {
   std::vector<std::pair<std::string, std::unique_ptr<Linear>>> linears_;
   std::deque<std::vector<float>> vectors_;
   std::set<std::string> used_;
+  void ReleasePages(const gguf::TensorInfo& t) const;
   std::function<void(double)> progress_;
   uint64_t total_bytes_ = 0, planned_bytes_ = 0;
 };
