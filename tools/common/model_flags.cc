@@ -1,0 +1,87 @@
+#include "tools/common/model_flags.h"
+
+#include "tools/common/progress.h"
+
+namespace lutra::tools {
+
+ModelFlags::ModelFlags() {
+  lutra_model_options_init(&model);
+  lutra_sampler_options_init(&sampler);
+}
+
+bool ModelFlags::Parse(const std::string& f, Args& a) {
+  if (f == "-m" || f == "--model") {
+    model_path = a.Value(f);
+  } else if (f == "-c" || f == "--ctx-size") {
+    model.context_length = uint32_t(a.Int(f, 0, 1 << 24));
+  } else if (f == "-t" || f == "--threads") {
+    model.threads = uint32_t(a.Int(f, 1, 1024));
+  } else if (f == "-b" || f == "--batch-size") {
+    model.batch = uint32_t(a.Int(f, 1, 1 << 16));
+  } else if (f == "--isa") {
+    static std::string isa;  // the options hold a pointer; flags live for the whole run
+    isa = a.Value(f);
+    model.isa = isa.c_str();
+  } else if (f == "--no-mmap") {
+    model.use_mmap = 0;
+  } else if (f == "--kv-type") {
+    const std::string v = a.Value(f);
+    if (v != "f16" && v != "f32") UsageError("--kv-type " + v + ": expected f16 or f32");
+    model.kv_type = v == "f32" ? LUTRA_KV_F32 : LUTRA_KV_F16;
+  } else if (f == "--temp") {
+    sampler.temperature = float(a.Real(f, 0.0, 100.0));
+  } else if (f == "--top-k") {
+    sampler.top_k = uint32_t(a.Int(f, 0, 1 << 30));
+  } else if (f == "--top-p") {
+    sampler.top_p = float(a.Real(f, 1e-6, 1.0));
+  } else if (f == "--min-p") {
+    sampler.min_p = float(a.Real(f, 0.0, 1.0));
+  } else if (f == "--repeat-penalty") {
+    sampler.repeat_penalty = float(a.Real(f, 1e-3, 100.0));
+  } else if (f == "--repeat-last-n") {
+    sampler.repeat_last_n = uint32_t(a.Int(f, 0, 1 << 20));
+  } else if (f == "--presence-penalty") {
+    sampler.presence_penalty = float(a.Real(f, -100.0, 100.0));
+  } else if (f == "--frequency-penalty") {
+    sampler.frequency_penalty = float(a.Real(f, -100.0, 100.0));
+  } else if (f == "-s" || f == "--seed") {
+    sampler.seed = uint64_t(a.Int(f, 0, INT64_MAX));
+  } else {
+    return false;
+  }
+  return true;
+}
+
+const char* ModelFlagsHelp() {
+  return "  -m, --model FILE         GGUF model (required)\n"
+         "  -c, --ctx-size N         context length (default: the model's training context)\n"
+         "  -t, --threads N          threads (default: the performance cores)\n"
+         "  -b, --batch-size N       prompt tokens per graph run (default 64)\n"
+         "  --temp T                 temperature, 0 = greedy (default 0.8)\n"
+         "  --top-k K                (default 40, 0 = off)\n"
+         "  --top-p P                (default 0.95, 1 = off)\n"
+         "  --min-p P                (default 0.05, 0 = off)\n"
+         "  --repeat-penalty R       (default 1.0 = off)\n"
+         "  --repeat-last-n N        tokens the penalties look at (default 64)\n"
+         "  --presence-penalty P     (default 0)\n"
+         "  --frequency-penalty P    (default 0)\n"
+         "  -s, --seed N             sampling seed (default 0)\n"
+         "  --isa LEVEL              cap the kernels' ISA (scalar, avx2, avx512, neon, ...)\n"
+         "  --no-mmap                read the model into memory instead of mapping it\n"
+         "  --kv-type f16|f32        KV cache precision (default f16)\n";
+}
+
+lutra_model* LoadModelOrDie(const ModelFlags& flags) {
+  if (flags.model_path.empty()) UsageError("no model given (-m FILE)");
+  ProgressBar bar("loading " + flags.model_path);
+  lutra_model_options o = flags.model;
+  o.progress = &ProgressBar::Callback;
+  o.progress_user_data = &bar;
+  lutra_model* model = nullptr;
+  const lutra_status s = lutra_model_load(flags.model_path.c_str(), &o, &model);
+  bar.Done();
+  if (s != LUTRA_STATUS_OK) Fail(lutra_last_error());
+  return model;
+}
+
+}  // namespace lutra::tools
