@@ -1,6 +1,7 @@
 #include "engine/src/model/linear_dense.h"
 
 #include <algorithm>
+#include <mutex>
 #include <vector>
 
 #include "arch/detect.h"
@@ -25,6 +26,8 @@ class DenseLinear : public Linear {
   Status Forward(size_t n, const float* x, float* y, ThreadPool& pool,
                  LinearScratch&) const override {
     std::string error;
+    // Sessions on several threads share the model; the operator's setup is per call state.
+    std::lock_guard<std::mutex> lock(mu_);
     if (!op_.Run(n, x, y, pool.handle(), &error)) return Error{error};
     return Status::Ok();
   }
@@ -39,8 +42,11 @@ class DenseLinear : public Linear {
 
  private:
   gguf::TensorType source_;
-  // Run() changes the operator's setup (batch size, pointers), not the weights; Forward is
-  // never called concurrently on one Linear (linear.h).
+  // Run() changes the operator's setup (batch size, pointers), not the weights. Sessions on
+  // different threads may share one model (lutra.h), so runs are serialized: XNNPACK 2022 has
+  // no way to share packed weights between operators, and one operator per session would copy
+  // them.
+  mutable std::mutex mu_;
   mutable XnnFullyConnectedF32 op_;
 };
 
