@@ -271,6 +271,36 @@ LUTRA_API lutra_status lutra_generate(lutra_session* session, const int32_t* pro
                                       lutra_text_callback callback, void* user_data,
                                       lutra_generate_stats* stats);
 
+/* ---- Chat templates -------------------------------------------------------------------------
+ * The chat template in a GGUF file is Jinja source; lutra recognises the common families by
+ * their markers and renders them with built-in formatters: "llama2", "llama3", "chatml"
+ * (Qwen and many fine-tunes), "phi3", "mistral", "gemma", "bitnet", and "raw" (no template:
+ * message contents joined by newlines, for base models). Thread-safe. */
+
+typedef struct lutra_chat_message {
+  const char* role;    /* "system", "user" or "assistant" */
+  const char* content; /* UTF-8 text */
+} lutra_chat_message;
+
+/* The accepted template names, comma separated (static string). */
+LUTRA_API const char* lutra_chat_template_names(void);
+
+/* The family of the model's tokenizer.chat_template in *name (static string). UNSUPPORTED
+ * when the file has no template or an unrecognised one (the message quotes its start); *name
+ * is then "raw". */
+LUTRA_API lutra_status lutra_chat_template_name(const lutra_model* model, const char** name);
+
+/* Renders `messages` as a prompt (without the BOS token: tokenize with add_bos = 1 and
+ * parse_special = 1), ending with the opening of the assistant's turn when
+ * add_generation_prompt. template_name: one of lutra_chat_template_names(), or NULL for the
+ * model's own (then `model` is required). Size protocol of the token functions (a NUL is
+ * written when there is room). */
+LUTRA_API lutra_status lutra_chat_apply_template(const lutra_model* model,
+                                                 const char* template_name,
+                                                 const lutra_chat_message* messages, size_t count,
+                                                 int add_generation_prompt, char* buf,
+                                                 size_t capacity, size_t* length);
+
 /* ---- Synthetic models --------------------------------------------------------------------
  * GGUF files with the shapes of public models and seeded random weights, for benchmarks and
  * tests on machines without model downloads. Same seed and options: identical file. */
