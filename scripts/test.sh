@@ -149,6 +149,51 @@ build_target() {
   log "$target: built ($(secs_since "$start"))"
 }
 
+# test_consumer TARGET: installs the target's build into a prefix and builds the consumer project
+# tests/api/consumer against it, once through find_package(lutra) and once through pkg-config,
+# with the target's toolchain; runs it (under qemu for cross targets): the version, then a short
+# generation on stories260K when that model is present (LUTRA_MODELS_DIR).
+test_consumer() {
+  local target=$1 dir="$BUILD_PREFIX-$1" tc emu mode cdir prefix start model
+  prefix="$dir/install"
+  start=$(date +%s%N)
+  tc=$(toolchain_file "$target")
+  emu=$(emulator_cmd "$target")
+  rm -rf "$prefix"
+  if ! cmake --install "$dir" --prefix "$prefix" >"$dir/lutra-install.log" 2>&1; then
+    cat "$dir/lutra-install.log"
+    fail "$target: cmake --install"
+    return
+  fi
+  model="${LUTRA_MODELS_DIR:-$LUTRA_ROOT/../shared/models}/stories260K.gguf"
+  for mode in find_package pkg-config; do
+    cdir="$dir/consumer-$mode"
+    rm -rf "$cdir"
+    if ! cmake -S "$LUTRA_ROOT/tests/api/consumer" -B "$cdir" -G Ninja ${tc:+-DCMAKE_TOOLCHAIN_FILE="$tc"} \
+      -DCMAKE_PREFIX_PATH="$prefix" -DUSE_PKG_CONFIG="$([ $mode = pkg-config ] && echo ON || echo OFF)" \
+      >"$cdir.log" 2>&1 || ! ninja -C "$cdir" >>"$cdir.log" 2>&1; then
+      tail -30 "$cdir.log"
+      fail "$target: consumer ($mode): build against the installed package"
+      continue
+    fi
+    # shellcheck disable=SC2086 # the emulator is a command line
+    if ! $emu "$cdir/lutra-consumer" >>"$cdir.log" 2>&1 || ! grep -q '^lutra [0-9]' "$cdir.log"; then
+      tail -5 "$cdir.log"
+      fail "$target: consumer ($mode): run"
+      continue
+    fi
+    # shellcheck disable=SC2086
+    if [ -f "$model" ] && ! $emu "$cdir/lutra-consumer" "$model" >>"$cdir.log" 2>&1; then
+      tail -5 "$cdir.log"
+      fail "$target: consumer ($mode): generation on $model"
+    fi
+  done
+  local what=version
+  [ ! -f "$model" ] || what="version, stories260K generation"
+  printf '    consumer [find_package, pkg-config]: built against %s, ran (%s) (%s)\n' "$prefix" \
+    "$what" "$(secs_since "$start")"
+}
+
 test_native() {
   run_ctest native default all
   if [ "$(uname -m)" = x86_64 ]; then
@@ -160,6 +205,7 @@ test_native() {
     check_choice native isa-avx2 avx2 avx2 LUTRA_ISA=avx2
     check_choice native isa-scalar scalar scalar LUTRA_ISA=scalar
   fi
+  test_consumer native
 }
 
 test_aarch64() {
@@ -169,6 +215,7 @@ test_aarch64() {
   if ! QEMU_CPU=max sysinfo aarch64 | grep '^detected ISA' | grep -q dotprod; then
     fail "aarch64 [max]: lutra-sysinfo does not report dotprod under qemu -cpu max"
   fi
+  test_consumer aarch64
 }
 
 test_armhf() {

@@ -11,24 +11,23 @@
 
 static int failures = 0;
 
-#define CHECK(cond)                                                                    \
-  do {                                                                                 \
-    if (!(cond)) {                                                                     \
-      fprintf(stderr, "%s:%d: CHECK failed: %s (last error: %s)\n", __FILE__, __LINE__, \
-              #cond, lutra_last_error());                                              \
-      ++failures;                                                                      \
-    }                                                                                  \
+#define CHECK(cond)                                                                            \
+  do {                                                                                         \
+    if (!(cond)) {                                                                             \
+      fprintf(stderr, "%s:%d: CHECK failed: %s (last error: %s)\n", __FILE__, __LINE__, #cond, \
+              lutra_last_error());                                                             \
+      ++failures;                                                                              \
+    }                                                                                          \
   } while (0)
 
-#define CHECK_STATUS(call, want)                                                           \
-  do {                                                                                     \
-    lutra_status got_ = (call);                                                            \
-    if (got_ != (want)) {                                                                  \
-      fprintf(stderr, "%s:%d: %s returned %s, expected %s (last error: %s)\n", __FILE__, \
-              __LINE__, #call, lutra_status_string(got_), lutra_status_string(want),      \
-              lutra_last_error());                                                         \
-      ++failures;                                                                          \
-    }                                                                                      \
+#define CHECK_STATUS(call, want)                                                                   \
+  do {                                                                                             \
+    lutra_status got_ = (call);                                                                    \
+    if (got_ != (want)) {                                                                          \
+      fprintf(stderr, "%s:%d: %s returned %s, expected %s (last error: %s)\n", __FILE__, __LINE__, \
+              #call, lutra_status_string(got_), lutra_status_string(want), lutra_last_error());    \
+      ++failures;                                                                                  \
+    }                                                                                              \
   } while (0)
 
 static int contains(const char* haystack, const char* needle) {
@@ -79,6 +78,7 @@ static void test_argument_errors(void) {
   CHECK(contains(lutra_last_error(), "threads 100000"));
   /* Free functions accept NULL; queries on NULL handles fail cleanly. */
   lutra_model_free(NULL);
+  CHECK(strcmp(lutra_model_last_error(NULL), "") == 0);
   lutra_session_free(NULL);
   CHECK_STATUS(lutra_session_reset(NULL), LUTRA_STATUS_INVALID_ARGUMENT);
   CHECK(lutra_session_position(NULL) == 0);
@@ -128,6 +128,11 @@ static void test_synthetic_model(const char* path) {
   CHECK_STATUS(lutra_token_to_piece(model, 320, buf, sizeof buf, &len),
                LUTRA_STATUS_INVALID_ARGUMENT);
   CHECK(contains(lutra_last_error(), "token 320"));
+  /* The model keeps its own copy of the message; successes leave it alone. */
+  CHECK(contains(lutra_model_last_error(model), "token 320"));
+  CHECK_STATUS(lutra_detokenize(model, tokens, n, buf, sizeof buf, &len), LUTRA_STATUS_OK);
+  CHECK(strcmp(lutra_last_error(), "") == 0);
+  CHECK(contains(lutra_model_last_error(model), "token 320"));
 
   /* Greedy decoding by hand (prefill, sample, decode) and through lutra_generate agree. */
   lutra_session* s = NULL;
@@ -179,9 +184,9 @@ static void test_synthetic_model(const char* path) {
   /* Pieces of a continuation keep their leading space: compare with the pieces' bytes. */
   for (int i = 0; i < 8; ++i) {
     size_t l = 0;
-    CHECK_STATUS(lutra_token_to_piece(model, by_hand[i], want + want_len,
-                                      sizeof want - want_len, &l),
-                 LUTRA_STATUS_OK);
+    CHECK_STATUS(
+        lutra_token_to_piece(model, by_hand[i], want + want_len, sizeof want - want_len, &l),
+        LUTRA_STATUS_OK);
     want_len += l;
   }
   want[want_len] = '\0';
@@ -252,6 +257,7 @@ static void test_real_files(void) {
     lutra_session* s = (lutra_session*)1;
     CHECK_STATUS(lutra_session_create(model, &s), LUTRA_STATUS_UNSUPPORTED);
     CHECK(s == NULL && contains(lutra_last_error(), "vocabulary only"));
+    CHECK(contains(lutra_model_last_error(model), "vocabulary only"));
     lutra_model_free(model);
   }
   /* stories260K: a real model generates readable text through the API. */

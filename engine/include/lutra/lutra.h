@@ -81,7 +81,6 @@ LUTRA_API size_t lutra_kernel_op_count(void);
 LUTRA_API lutra_status lutra_kernel_choice(size_t index, const char* isa, const char** op,
                                            const char** kernel);
 
-
 /* ---- Models and sessions -----------------------------------------------------------------
  * A lutra_model is a loaded GGUF file: weights planned for this CPU (repacked once into the
  * lookup-table layout where the kernels need it), tokenizer, graph. It is immutable after
@@ -128,23 +127,29 @@ LUTRA_API lutra_status lutra_model_load(const char* path, const lutra_model_opti
 /* Frees a model (NULL is ignored). Its sessions must be freed first. */
 LUTRA_API void lutra_model_free(lutra_model* model);
 
+/* The message of the last failed call that took this model (get_info, the token functions,
+ * session_create); "" if none or for NULL. Owned by the model; valid until the next failing
+ * call on it. When threads share a model, their failures overwrite each other's message here:
+ * the thread-local lutra_last_error() is the one to read right after a call. */
+LUTRA_API const char* lutra_model_last_error(const lutra_model* model);
+
 typedef struct lutra_model_info {
-  size_t struct_size;          /* sizeof(lutra_model_info), set by _init */
-  const char* arch;            /* general.architecture */
-  const char* name;            /* general.name, or "" */
-  const char* chat_template;   /* tokenizer.chat_template, or NULL when absent */
-  uint64_t n_params;           /* weights in the file's tensors */
+  size_t struct_size;        /* sizeof(lutra_model_info), set by _init */
+  const char* arch;          /* general.architecture */
+  const char* name;          /* general.name, or "" */
+  const char* chat_template; /* tokenizer.chat_template, or NULL when absent */
+  uint64_t n_params;         /* weights in the file's tensors */
   uint64_t file_bytes;
-  uint64_t weight_bytes;       /* tensor bytes used from the file + bytes repacked at load */
-  uint64_t decode_bytes;       /* weight bytes each decode step reads (the planned matrices and
-                                * vectors; the KV cache comes on top) */
+  uint64_t weight_bytes; /* tensor bytes used from the file + bytes repacked at load */
+  uint64_t decode_bytes; /* weight bytes each decode step reads (the planned matrices and
+                          * vectors; the KV cache comes on top) */
   uint32_t head_dim;
   uint32_t n_layer, n_embd, n_head, n_head_kv, n_ff;
   uint32_t n_vocab;
-  uint32_t context_length;     /* per session (the option, or the training context) */
+  uint32_t context_length; /* per session (the option, or the training context) */
   uint32_t train_context_length;
-  int32_t bos, eos;            /* token ids, -1 when the vocabulary has none */
-  uint32_t threads;            /* threads each session uses */
+  int32_t bos, eos; /* token ids, -1 when the vocabulary has none */
+  uint32_t threads; /* threads each session uses */
   int vocab_only;
 } lutra_model_info;
 
@@ -196,8 +201,7 @@ LUTRA_API const char* lutra_session_last_error(const lutra_session* session);
 /* Appends `count` ≥ 1 tokens (run in chunks of the batch size) and returns the last one's
  * logits (*n_vocab floats). CONTEXT_FULL, with nothing appended, when they do not fit. */
 LUTRA_API lutra_status lutra_session_prefill(lutra_session* session, const int32_t* tokens,
-                                             size_t count, const float** logits,
-                                             size_t* n_vocab);
+                                             size_t count, const float** logits, size_t* n_vocab);
 
 /* Appends one token and returns its logits. */
 LUTRA_API lutra_status lutra_session_decode(lutra_session* session, int32_t token,
@@ -209,16 +213,16 @@ LUTRA_API lutra_status lutra_session_evaluate(lutra_session* session, const int3
                                               size_t count, float* logits, size_t capacity);
 
 typedef struct lutra_sampler_options {
-  size_t struct_size;     /* sizeof(lutra_sampler_options), set by _init */
-  float temperature;      /* 0: greedy; default 0.8 */
-  uint32_t top_k;         /* 0: off; default 40 */
-  float top_p;            /* (0, 1], 1: off; default 0.95 */
-  float min_p;            /* [0, 1], 0: off; default 0.05 */
-  float repeat_penalty;   /* > 0, 1: off (default) */
-  float presence_penalty; /* default 0 */
-  float frequency_penalty;/* default 0 */
-  uint32_t repeat_last_n; /* tokens of history the penalties look at; default 64 */
-  uint64_t seed;          /* default 0; the same seed gives the same tokens */
+  size_t struct_size;      /* sizeof(lutra_sampler_options), set by _init */
+  float temperature;       /* 0: greedy; default 0.8 */
+  uint32_t top_k;          /* 0: off; default 40 */
+  float top_p;             /* (0, 1], 1: off; default 0.95 */
+  float min_p;             /* [0, 1], 0: off; default 0.05 */
+  float repeat_penalty;    /* > 0, 1: off (default) */
+  float presence_penalty;  /* default 0 */
+  float frequency_penalty; /* default 0 */
+  uint32_t repeat_last_n;  /* tokens of history the penalties look at; default 64 */
+  uint64_t seed;           /* default 0; the same seed gives the same tokens */
 } lutra_sampler_options;
 
 /* Fills defaults. Thread-safe. */
@@ -228,8 +232,7 @@ LUTRA_API void lutra_sampler_options_init(lutra_sampler_options* options);
  * over its history. Does not append it: pass it to lutra_session_decode. The session keeps one
  * generator, seeded from options->seed at the first sample after create or reset. */
 LUTRA_API lutra_status lutra_session_sample(lutra_session* session,
-                                            const lutra_sampler_options* options,
-                                            int32_t* token);
+                                            const lutra_sampler_options* options, int32_t* token);
 
 /* Receives generated text in pieces that never split a UTF-8 character; returns nonzero to
  * stop generation. Called on the generating thread. */
@@ -250,8 +253,8 @@ typedef struct lutra_generate_options {
 } lutra_generate_options;
 
 typedef struct lutra_generate_stats {
-  size_t struct_size;       /* sizeof(lutra_generate_stats): set it before the call */
-  uint32_t prompt_tokens;   /* tokens prefilled by this call */
+  size_t struct_size;     /* sizeof(lutra_generate_stats): set it before the call */
+  uint32_t prompt_tokens; /* tokens prefilled by this call */
   uint32_t generated_tokens;
   double prefill_seconds, decode_seconds;
   lutra_stop_reason stop_reason;
@@ -306,10 +309,10 @@ LUTRA_API lutra_status lutra_chat_apply_template(const lutra_model* model,
  * tests on machines without model downloads. Same seed and options: identical file. */
 
 typedef struct lutra_synthetic_options {
-  size_t struct_size;      /* sizeof(lutra_synthetic_options), set by _init */
-  const char* preset;      /* a name from lutra_synthetic_preset_names(); default "tiny" */
-  const char* weight_type; /* attention/FFN matrices: "f32", "f16", "bf16", "q8_0", "q4_0",
-                            * "tq1_0", "tq2_0"; default "f32" */
+  size_t struct_size;         /* sizeof(lutra_synthetic_options), set by _init */
+  const char* preset;         /* a name from lutra_synthetic_preset_names(); default "tiny" */
+  const char* weight_type;    /* attention/FFN matrices: "f32", "f16", "bf16", "q8_0", "q4_0",
+                               * "tq1_0", "tq2_0"; default "f32" */
   const char* embedding_type; /* token embedding; NULL: "f16" when weight_type is q4_0, tq1_0
                                * or tq2_0 (as low-bit GGUF files usually are), else weight_type */
   const char* output_type;    /* output head; NULL: "q4_0" when weight_type is low-bit, else

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <new>
 #include <string>
 #include <vector>
@@ -19,6 +20,10 @@ struct lutra_model {
   // tokens of the common chat formats.
   std::vector<int32_t> stop_tokens;
   uint64_t n_params = 0, file_bytes = 0;
+  // lutra_model_last_error: set by failing calls that take the model, which may run on
+  // several threads at once (the model is otherwise immutable).
+  mutable std::mutex error_mutex;
+  mutable std::string last_error;
 };
 
 struct lutra_session {
@@ -62,6 +67,20 @@ lutra_status GuardSession(lutra_session* s, const char* function, Body&& body) n
   if (status != LUTRA_STATUS_OK && s != nullptr) {
     try {
       s->last_error = lutra_last_error();
+    } catch (...) {
+    }
+  }
+  return status;
+}
+
+// Same for a call that takes a model: the message also goes to the model.
+template <typename Body>
+lutra_status GuardModel(const lutra_model* m, const char* function, Body&& body) noexcept {
+  const lutra_status status = Guard(function, body);
+  if (status != LUTRA_STATUS_OK && m != nullptr) {
+    try {
+      std::lock_guard<std::mutex> lock(m->error_mutex);
+      m->last_error = lutra_last_error();
     } catch (...) {
     }
   }

@@ -138,8 +138,14 @@ void lutra_model_info_init(lutra_model_info* info) {
   info->bos = info->eos = -1;
 }
 
+const char* lutra_model_last_error(const lutra_model* model) {
+  if (model == nullptr) return "";
+  std::lock_guard<std::mutex> lock(model->error_mutex);
+  return model->last_error.c_str();
+}
+
 lutra_status lutra_model_get_info(const lutra_model* model, lutra_model_info* info) {
-  return lutra::api::Guard("lutra_model_get_info", [&] {
+  return lutra::api::GuardModel(model, "lutra_model_get_info", [&] {
     if (model == nullptr || info == nullptr) {
       return Fail(LUTRA_STATUS_INVALID_ARGUMENT, "lutra_model_get_info: model or info is NULL");
     }

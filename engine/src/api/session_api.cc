@@ -68,7 +68,7 @@ lutra_status CheckTokens(lutra_session* s, const int32_t* tokens, size_t count,
 extern "C" {
 
 lutra_status lutra_session_create(const lutra_model* model, lutra_session** out) {
-  return lutra::api::Guard("lutra_session_create", [&] {
+  return lutra::api::GuardModel(model, "lutra_session_create", [&] {
     if (out == nullptr) {
       return Fail(LUTRA_STATUS_INVALID_ARGUMENT, "lutra_session_create: session is NULL");
     }

@@ -52,7 +52,7 @@ extern "C" {
 
 lutra_status lutra_tokenize(const lutra_model* model, const char* text, size_t length, int add_bos,
                             int parse_special, int32_t* tokens, size_t capacity, size_t* count) {
-  return lutra::api::Guard("lutra_tokenize", [&] {
+  return lutra::api::GuardModel(model, "lutra_tokenize", [&] {
     const lutra::Tokenizer* tok = nullptr;
     if (lutra_status s = TokenizerOf(model, "lutra_tokenize", &tok); s != LUTRA_STATUS_OK) {
       return s;
@@ -78,7 +78,7 @@ lutra_status lutra_tokenize(const lutra_model* model, const char* text, size_t l
 
 lutra_status lutra_token_to_piece(const lutra_model* model, int32_t token, char* buf,
                                   size_t capacity, size_t* length) {
-  return lutra::api::Guard("lutra_token_to_piece", [&] {
+  return lutra::api::GuardModel(model, "lutra_token_to_piece", [&] {
     const lutra::Tokenizer* tok = nullptr;
     if (lutra_status s = TokenizerOf(model, "lutra_token_to_piece", &tok); s != LUTRA_STATUS_OK) {
       return s;
@@ -94,7 +94,7 @@ lutra_status lutra_token_to_piece(const lutra_model* model, int32_t token, char*
 
 lutra_status lutra_detokenize(const lutra_model* model, const int32_t* tokens, size_t count,
                               char* buf, size_t capacity, size_t* length) {
-  return lutra::api::Guard("lutra_detokenize", [&] {
+  return lutra::api::GuardModel(model, "lutra_detokenize", [&] {
     const lutra::Tokenizer* tok = nullptr;
     if (lutra_status s = TokenizerOf(model, "lutra_detokenize", &tok); s != LUTRA_STATUS_OK) {
       return s;
