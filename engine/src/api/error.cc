@@ -12,6 +12,15 @@ lutra_status Fail(lutra_status status, std::string message) {
   return status;
 }
 
+lutra_status Fail(lutra_status status, const char* message) noexcept {
+  try {
+    g_last_error.assign(message);
+  } catch (...) {
+    g_last_error.clear();
+  }
+  return status;
+}
+
 void ClearError() {
   g_last_error.clear();
 }

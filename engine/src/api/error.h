@@ -10,6 +10,10 @@ namespace lutra::api {
 // Records `message` for lutra_last_error() and returns `status`, so a failing path reads
 //   return Fail(LUTRA_STATUS_INVALID_ARGUMENT, "info is NULL");
 lutra_status Fail(lutra_status status, std::string message);
+// The same for a fixed message, without throwing (entry points check NULL handles before any
+// exception guard, and the guard's own handlers must not throw): if even copying the message
+// fails, the thread's message is left empty.
+lutra_status Fail(lutra_status status, const char* message) noexcept;
 
 // Clears the message at the start of a successful call.
 void ClearError();

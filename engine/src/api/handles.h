@@ -46,17 +46,29 @@ inline lutra_status FailSession(lutra_session* s, lutra_status status, std::stri
   return Fail(status, std::move(message));
 }
 
+// The message of an exception caught at the C boundary; composing it may itself run out of
+// memory, and then the function name alone is recorded.
+inline lutra_status FailGuarded(lutra_status status, const char* function,
+                                const char* what) noexcept {
+  try {
+    return Fail(status, std::string(function) +
+                            (status == LUTRA_STATUS_INTERNAL ? ": internal error: " : ": ") + what);
+  } catch (...) {
+    return Fail(status, function);
+  }
+}
+
 // Runs `body` (returning lutra_status) so that no exception crosses the C boundary.
 template <typename Body>
 lutra_status Guard(const char* function, Body&& body) noexcept {
   try {
     return body();
   } catch (const std::bad_alloc&) {
-    return Fail(LUTRA_STATUS_OUT_OF_MEMORY, std::string(function) + ": out of memory");
+    return FailGuarded(LUTRA_STATUS_OUT_OF_MEMORY, function, "out of memory");
   } catch (const std::exception& e) {
-    return Fail(LUTRA_STATUS_INTERNAL, std::string(function) + ": internal error: " + e.what());
+    return FailGuarded(LUTRA_STATUS_INTERNAL, function, e.what());
   } catch (...) {
-    return Fail(LUTRA_STATUS_INTERNAL, std::string(function) + ": internal error");
+    return FailGuarded(LUTRA_STATUS_INTERNAL, function, "unknown exception");
   }
 }
 

@@ -2,7 +2,7 @@
 #include <string>
 
 #include "arch/detect.h"
-#include "engine/src/api/error.h"
+#include "engine/src/api/handles.h"
 #include "engine/src/kernel_catalog.h"
 #include "lutra/lutra.h"
 
@@ -32,17 +32,7 @@ const CpuStrings& Strings() {
   return strings;
 }
 
-}  // namespace
-
-extern "C" {
-
-void lutra_cpu_info_init(lutra_cpu_info* info) {
-  if (info == nullptr) return;
-  *info = lutra_cpu_info{};
-  info->struct_size = sizeof(lutra_cpu_info);
-}
-
-lutra_status lutra_get_cpu_info(lutra_cpu_info* info) {
+lutra_status GetCpuInfo(lutra_cpu_info* info) {
   using lutra::api::Fail;
   if (info == nullptr)
     return Fail(LUTRA_STATUS_INVALID_ARGUMENT, "lutra_get_cpu_info: info is NULL");
@@ -71,12 +61,7 @@ lutra_status lutra_get_cpu_info(lutra_cpu_info* info) {
   return LUTRA_STATUS_OK;
 }
 
-size_t lutra_kernel_op_count(void) {
-  return lutra::engine::KernelOps().size();
-}
-
-lutra_status lutra_kernel_choice(size_t index, const char* isa, const char** op,
-                                 const char** kernel) {
+lutra_status KernelChoice(size_t index, const char* isa, const char** op, const char** kernel) {
   using lutra::api::Fail;
   const auto ops = lutra::engine::KernelOps();
   if (op == nullptr || kernel == nullptr) {
@@ -102,6 +87,30 @@ lutra_status lutra_kernel_choice(size_t index, const char* isa, const char** op,
   *kernel = ops[index].selected(features);
   lutra::api::ClearError();
   return LUTRA_STATUS_OK;
+}
+
+}  // namespace
+
+extern "C" {
+
+void lutra_cpu_info_init(lutra_cpu_info* info) {
+  if (info == nullptr) return;
+  *info = lutra_cpu_info{};
+  info->struct_size = sizeof(lutra_cpu_info);
+}
+
+lutra_status lutra_get_cpu_info(lutra_cpu_info* info) {
+  return lutra::api::Guard("lutra_get_cpu_info", [&] { return GetCpuInfo(info); });
+}
+
+size_t lutra_kernel_op_count(void) {
+  return lutra::engine::KernelOps().size();
+}
+
+lutra_status lutra_kernel_choice(size_t index, const char* isa, const char** op,
+                                 const char** kernel) {
+  return lutra::api::Guard("lutra_kernel_choice",
+                           [&] { return KernelChoice(index, isa, op, kernel); });
 }
 
 }  // extern "C"
