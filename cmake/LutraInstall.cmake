@@ -39,7 +39,8 @@ install(FILES
 # runtime, since a C program links liblutra.a with the C driver.
 set(_lutra_pc_dirs "")
 set(_lutra_pc_libs "")
-foreach(dep IN ITEMS lutra_deps::xnnpack lutra_deps::pthreadpool lutra_deps::cpuinfo)
+foreach(dep IN ITEMS lutra_deps::xnnpack lutra_deps::pthreadpool lutra_deps::cpuinfo
+                    lutra_deps::pcre2)
   get_target_property(_loc ${dep} IMPORTED_LOCATION)
   get_target_property(_extra ${dep} INTERFACE_LINK_LIBRARIES)
   foreach(_file IN ITEMS ${_loc} ${_extra})

@@ -3,6 +3,7 @@
 #   lutra_deps::cpuinfo     (Debian's cpuinfo CMake config points at a wrong path: not used)
 #   lutra_deps::pthreadpool (ships no CMake config and no .pc)
 #   lutra_deps::xnnpack     (ships no CMake config and no .pc)
+#   lutra_deps::pcre2       (the 8-bit PCRE2 library, for the BPE pre-tokenizers)
 # Also installed with the package, so that consumers of the static liblutra.a resolve the same
 # targets (see lutraConfig.cmake.in).
 include_guard(GLOBAL)
@@ -39,3 +40,4 @@ endif()
 _lutra_import_dep(lutra_deps::xnnpack xnnpack.h XNNPACK)
 set_property(TARGET lutra_deps::xnnpack APPEND PROPERTY INTERFACE_LINK_LIBRARIES
   lutra_deps::pthreadpool lutra_deps::cpuinfo)
+_lutra_import_dep(lutra_deps::pcre2 pcre2.h pcre2-8)

@@ -14,9 +14,11 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 BUILD_TOOLS=(cmake ninja-build pkg-config)
-NATIVE_PKGS=(g++ libxnnpack-dev libcpuinfo-dev libpthreadpool-dev libbenchmark-dev libgtest-dev)
+NATIVE_PKGS=(g++ libxnnpack-dev libcpuinfo-dev libpthreadpool-dev libbenchmark-dev libgtest-dev
+  libpcre2-dev)
 # Extracted into the private prefix rather than installed (see the header).
-PREFIX_PKGS=(libxnnpack0 libxnnpack-dev libpthreadpool0 libpthreadpool-dev libcpuinfo0 libcpuinfo-dev)
+PREFIX_PKGS=(libxnnpack0 libxnnpack-dev libpthreadpool0 libpthreadpool-dev libcpuinfo0 libcpuinfo-dev
+  libpcre2-8-0 libpcre2-dev)
 
 add_dpkg_arch() {
   if ! dpkg --print-foreign-architectures | grep -qx "$1"; then

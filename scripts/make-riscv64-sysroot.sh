@@ -16,7 +16,8 @@ STAMP="$DEST/sysroot/.lutra-stamp"
 MIRROR=${LUTRA_DEBIAN_MIRROR:-$(awk '$1 == "URIs:" { print $2; exit }' \
   /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)}
 MIRROR=${MIRROR:-http://deb.debian.org/debian}
-ROOTS=(libcpuinfo-dev libpthreadpool-dev libxnnpack-dev libgtest-dev libbenchmark-dev googletest)
+ROOTS=(libcpuinfo-dev libpthreadpool-dev libxnnpack-dev libgtest-dev libbenchmark-dev googletest
+  libpcre2-dev)
 # Not needed to link or run lutra's binaries: host-side tools, sanitizer/OpenMP runtimes.
 PRUNE='^(gcc-[0-9]+-base|libc-dev-bin|rpcsvc-proto|libcrypt1|libcrypt-dev|lib(asan|lsan|tsan|ubsan|hwasan)[0-9]+|libgomp1|libitm1)$'
 

@@ -1,4 +1,5 @@
 // Picks the tokenizer implementation named by tokenizer.ggml.model.
+#include "engine/src/tokenizer/bpe.h"
 #include "engine/src/tokenizer/spm.h"
 #include "engine/src/tokenizer/tokenizer.h"
 
@@ -8,7 +9,9 @@ Expected<std::unique_ptr<Tokenizer>> load_tokenizer(const gguf::File& file) {
   auto model = file.get_string("tokenizer.ggml.model");
   if (!model) return Error{model.error()};
   if (*model == "llama") return SpmTokenizer::create(file);
-  return Error{file.path() + ": unsupported tokenizer.ggml.model '" + std::string(*model) + "'"};
+  if (*model == "gpt2") return BpeTokenizer::create(file);
+  return Error{file.path() + ": unsupported tokenizer.ggml.model '" + std::string(*model) +
+               "' (supported: llama (SentencePiece), gpt2 (byte-level BPE))"};
 }
 
 }  // namespace lutra

@@ -1,5 +1,7 @@
 #include "engine/src/tokenizer/spm.h"
 
+#include "engine/src/tokenizer/vocabulary.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <queue>
@@ -37,11 +39,9 @@ struct Bigram {
 
 Expected<std::unique_ptr<Tokenizer>> SpmTokenizer::create(const gguf::File& f) {
   auto t = std::unique_ptr<SpmTokenizer>(new SpmTokenizer());
-  auto tokens = f.get_string_array("tokenizer.ggml.tokens");
-  if (!tokens) return Error{tokens.error()};
-  const size_t n = tokens->size();
-  if (n == 0 || n > INT32_MAX)
-    return Error{f.path() + ": tokenizer.ggml.tokens is empty or too large"};
+  Vocabulary v;
+  if (Status st = ReadVocabulary(f, &v); !st) return Error{st.error()};
+  const size_t n = v.pieces.size();
   if (f.has("tokenizer.ggml.scores")) {
     auto s = f.get_f32_array("tokenizer.ggml.scores");
     if (!s) return Error{s.error()};
@@ -52,55 +52,20 @@ Expected<std::unique_ptr<Tokenizer>> SpmTokenizer::create(const gguf::File& f) {
   } else {
     t->scores_.assign(n, 0.f);
   }
-  t->kinds_.assign(n, TokenKind::Normal);
-  if (f.has("tokenizer.ggml.token_type")) {
-    auto k = f.get_int_array("tokenizer.ggml.token_type");
-    if (!k) return Error{k.error()};
-    if (k->size() != n)
-      return Error{f.path() + ": tokenizer.ggml.token_type has " + std::to_string(k->size()) +
-                   " entries, tokens has " + std::to_string(n)};
-    for (size_t i = 0; i < n; ++i) {
-      if ((*k)[i] < 1 || (*k)[i] > 6)
-        return Error{f.path() + ": tokenizer.ggml.token_type[" + std::to_string(i) +
-                     "] = " + std::to_string((*k)[i]) + " is not a known token type"};
-      t->kinds_[i] = static_cast<TokenKind>((*k)[i]);
-    }
-  }
+  t->pieces_ = std::move(v.pieces);
+  t->kinds_ = std::move(v.kinds);
+  t->specials_ = std::move(v.specials);
+  t->bos_ = v.bos, t->eos_ = v.eos, t->unk_ = v.unk, t->pad_ = v.pad;
   t->byte_token_.fill(-1);
-  t->pieces_.reserve(n);
   for (size_t i = 0; i < n; ++i) {
-    t->pieces_.emplace_back((*tokens)[i]);
     const auto id = static_cast<int32_t>(i);
-    t->lookup_.emplace(t->pieces_.back(), id);  // first occurrence wins on duplicates
-    const std::string& p = t->pieces_.back();
-    unsigned v = 0;
+    const std::string& p = t->pieces_[i];
+    t->lookup_.emplace(p, id);  // first occurrence wins on duplicates
+    unsigned b = 0;
     if (t->kinds_[i] == TokenKind::Byte && p.size() == 6 &&
-        std::sscanf(p.c_str(), "<0x%2X>", &v) == 1) {
-      t->byte_token_[v] = id;
+        std::sscanf(p.c_str(), "<0x%2X>", &b) == 1) {
+      t->byte_token_[b] = id;
     }
-    if (t->kinds_[i] == TokenKind::Control || t->kinds_[i] == TokenKind::UserDefined) {
-      if (!p.empty()) t->specials_.push_back(id);
-    }
-  }
-  std::stable_sort(t->specials_.begin(), t->specials_.end(), [&](int32_t a, int32_t b) {
-    return t->pieces_[a].size() > t->pieces_[b].size();
-  });
-  auto id_key = [&](const char* key, int32_t* dst) -> Status {
-    if (!f.has(key)) return {};
-    auto v = f.get_count(key);
-    if (!v) return Error{v.error()};
-    if (*v == UINT32_MAX) return {};  // converters write -1 as u32 for "no such token"
-    if (*v >= n)
-      return Error{f.path() + ": " + key + " = " + std::to_string(*v) +
-                   " is outside the vocabulary of " + std::to_string(n)};
-    *dst = static_cast<int32_t>(*v);
-    return {};
-  };
-  for (auto [key, dst] : {std::pair{"tokenizer.ggml.bos_token_id", &t->bos_},
-                          std::pair{"tokenizer.ggml.eos_token_id", &t->eos_},
-                          std::pair{"tokenizer.ggml.unknown_token_id", &t->unk_},
-                          std::pair{"tokenizer.ggml.padding_token_id", &t->pad_}}) {
-    if (Status s = id_key(key, dst); !s) return Error{s.error()};
   }
   if (f.has("tokenizer.ggml.add_space_prefix")) {
     auto b = f.get_bool("tokenizer.ggml.add_space_prefix");
@@ -178,33 +143,16 @@ std::vector<int32_t> SpmTokenizer::encode(std::string_view text, EncodeOptions o
   std::vector<int32_t> out;
   if (opts.add_bos && bos_ >= 0) out.push_back(bos_);
   bool first = true;
-  size_t start = 0;
-  auto flush = [&](size_t end) {
-    if (end > start)
-      encode_fragment(text.substr(start, end - start), first && add_space_prefix_, &out);
-    if (end > start) first = false;
-  };
-  if (opts.parse_special && !specials_.empty()) {
-    for (size_t i = 0; i < text.size();) {
-      int32_t hit = -1;
-      for (int32_t id : specials_) {
-        if (text.compare(i, pieces_[id].size(), pieces_[id]) == 0) {
-          hit = id;
-          break;
-        }
-      }
-      if (hit < 0) {
-        ++i;
-        continue;
-      }
-      flush(i);
-      out.push_back(hit);
-      first = false;
-      i += pieces_[hit].size();
-      start = i;
-    }
-  }
-  flush(text.size());
+  SplitAtSpecials(
+      text, opts.parse_special, pieces_, specials_,
+      [&](std::string_view fragment) {
+        encode_fragment(fragment, first && add_space_prefix_, &out);
+        first = false;
+      },
+      [&](int32_t id) {
+        out.push_back(id);
+        first = false;
+      });
   return out;
 }
 
