@@ -18,7 +18,9 @@ function(_lutra_import_dep target header library)
   if(NOT ${var}_INCLUDE_DIR OR NOT ${var}_LIBRARY)
     message(FATAL_ERROR
       "lutra needs ${library} (header ${header}): found include='${${var}_INCLUDE_DIR}' "
-      "library='${${var}_LIBRARY}'. Run scripts/install-deps.sh for this target.")
+      "library='${${var}_LIBRARY}'. In lutra's tree: run scripts/install-deps.sh for this "
+      "target. Using an installed lutra: install ${library}'s development package or add its "
+      "prefix to CMAKE_PREFIX_PATH.")
   endif()
   add_library(${target} UNKNOWN IMPORTED GLOBAL)
   set_target_properties(${target} PROPERTIES
