@@ -204,6 +204,19 @@ TEST(CppWrapper, TokenizeGenerateAndStop) {
   for (int32_t id : ids) pieces += model.Piece(id);
   ASSERT_GE(pieces.size(), text.size());
   EXPECT_EQ(pieces.substr(pieces.size() - text.size()), text);
+  // Chat templates: stories260K has none; a named one renders as the C call does.
+  EXPECT_EQ(model.ChatTemplateName(), "raw");
+  const std::vector<ChatMessage> chat = {{"system", "Be brief."}, {"user", "Tell me a story."}};
+  const lutra_chat_message c_chat[] = {{"system", "Be brief."}, {"user", "Tell me a story."}};
+  char rendered[512];
+  size_t rendered_len = 0;
+  ASSERT_EQ(lutra_chat_apply_template(model.get(), "chatml", c_chat, 2, 1, rendered,
+                                      sizeof(rendered), &rendered_len),
+            LUTRA_STATUS_OK);
+  EXPECT_EQ(model.ApplyChatTemplate(chat, true, "chatml"), std::string(rendered, rendered_len));
+  EXPECT_NE(model.ApplyChatTemplate(chat, true, "chatml").find("Tell me a story."),
+            std::string::npos);
+  EXPECT_THROW(model.ApplyChatTemplate(chat, true, "no-such-template"), lutra::Exception);
   // Longer than the wrappers' first buffer guesses (32 bytes, text size + 2 tokens).
   std::string long_text;
   for (int i = 0; i < 20; ++i) long_text += "The sun was hot and the sky was blue. ";

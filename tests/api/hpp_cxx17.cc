@@ -12,7 +12,8 @@ lutra_generate_stats UseEverything(const std::string& path) {
   lutra::Model model = lutra::Model::Load(path);
   lutra::Session session = lutra::Session::Create(model);
   const std::vector<int32_t> tokens = model.Tokenize("text", true, false);
-  std::string text = model.Detokenize(tokens) + model.Piece(tokens.at(0));
+  std::string text = model.Detokenize(tokens) + model.Piece(tokens.at(0)) +
+                     model.ChatTemplateName() + model.ApplyChatTemplate({{"user", "hi"}});
   lutra::Logits logits = session.Prefill(tokens);
   logits = session.Decode(session.Sample(lutra::DefaultSamplerOptions()));
   session.Evaluate(tokens, logits.size);

@@ -65,6 +65,11 @@ struct Logits {
   float operator[](size_t i) const { return data[i]; }
 };
 
+struct ChatMessage {
+  std::string role;  // "system", "user" or "assistant"
+  std::string content;
+};
+
 class Model {
  public:
   Model() = default;
@@ -130,6 +135,31 @@ class Model {
   }
   std::string Detokenize(const std::vector<int32_t>& tokens) const {
     return Detokenize(tokens.data(), tokens.size());
+  }
+
+  // The family of the model's chat template ("llama3", "chatml", ...), "raw" when the file has
+  // none or an unrecognised one.
+  std::string ChatTemplateName() const {
+    const char* name = "raw";
+    const lutra_status s = lutra_chat_template_name(model_, &name);
+    if (s != LUTRA_STATUS_UNSUPPORTED) Check(s);
+    return name;
+  }
+
+  // The conversation as a prompt (tokenize it with add_bos and parse_special), with the
+  // model's template or the named one (lutra_chat_template_names()).
+  std::string ApplyChatTemplate(const std::vector<ChatMessage>& messages,
+                                bool add_generation_prompt = true,
+                                const char* template_name = nullptr) const {
+    std::vector<lutra_chat_message> c(messages.size());
+    for (size_t i = 0; i < messages.size(); ++i) {
+      c[i].role = messages[i].role.c_str();
+      c[i].content = messages[i].content.c_str();
+    }
+    return Bytes([&](char* buf, size_t cap, size_t* n) {
+      return lutra_chat_apply_template(model_, template_name, c.data(), c.size(),
+                                       add_generation_prompt, buf, cap, n);
+    });
   }
 
  private:
