@@ -1,11 +1,21 @@
-// A deliberately plain llama forward pass for tests: weights read straight from the GGUF
-// bytes (F32 and F16 decoded here), hyperparameters read from the metadata with their
-// documented defaults, F32/F16/Q4_0/TQ2_0 decoded by the test's own code, every sum in double, one
-// token at a time, no engine code beyond the file reader. The rope is llama.cpp's NORM layout:
-// adjacent pairs (2j, 2j+1) of each head, θ_j = base^(-2j/n_rot) / freq_factor_j, position scaled
-// by 1/factor for linear scaling.
+// A deliberately plain forward pass of the llama-like families for tests: weights read straight
+// from the GGUF bytes, hyperparameters read from the metadata (under general.architecture's
+// prefix) with their documented defaults, F32/F16/Q4_0/TQ1_0/TQ2_0 decoded by the test's own
+// code, every sum in double, one token at a time, no engine code beyond the file reader.
+// The rope is llama.cpp's NORM layout for llama: adjacent pairs (2j, 2j+1) of each head,
+// θ_j = base^(-2j/n_rot) / freq_factor_j, position scaled by 1/factor for linear scaling; the
+// other families use NEOX, pairs (j, j + n_rot/2) with the same angles.
+// Family differences, from the models' definitions:
+//   qwen2   QKV biases (whenever the file has them; llama files may too), NEOX rope.
+//   qwen3   RMSNorm of every q and k head (weights attn_q_norm/attn_k_norm) before the rope.
+//   bitnet, bitnet-b1.58, bitnet-25: BitLinear layer matrices: the input vector is rounded to
+//           int8 with its absmax (x' = s·clamp(round_half_even(x/s), ±127), s = max|x|/127),
+//           the output multiplied by the optional per-tensor scale blk.N.<matrix>.scale;
+//           RMSNorms attn_sub_norm before attn_output and ffn_sub_norm before ffn_down; FFN
+//           act(gate)·up with act = SiLU (bitnet) or ReLU² (bitnet-b1.58, bitnet-25).
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -20,13 +30,22 @@ namespace lutra::testing {
 
 class RefLlama {
  public:
-  explicit RefLlama(const gguf::File& f) {
+  // `int8_activations` = false runs bitnet files without the activation rounding (tests
+  // use it to show that their tolerance resolves the rounding's effect).
+  explicit RefLlama(const gguf::File& f, bool int8_activations = true) {
+    auto arch = f.get_string("general.architecture");
+    const std::string a = arch.ok() ? std::string(*arch) : "llama";
+    neox_ = a != "llama";
+    qk_norm_ = a == "qwen3";
+    bitnet_ = a.rfind("bitnet", 0) == 0;
+    relu2_ = a == "bitnet-b1.58" || a == "bitnet-25";
+    quantize_ = bitnet_ && int8_activations;
     auto count = [&](const std::string& k, uint64_t def) {
-      auto v = f.get_count("llama." + k);
+      auto v = f.get_count(a + "." + k);
       return v.ok() ? size_t(*v) : size_t(def);
     };
     auto real = [&](const std::string& k, double def) {
-      const gguf::Value* v = f.find("llama." + k);
+      const gguf::Value* v = f.find(a + "." + k);
       return v == nullptr ? def : v->real;
     };
     dim_ = count("embedding_length", 0);
@@ -38,7 +57,7 @@ class RefLlama {
     rot_ = count("rope.dimension_count", hd_);
     eps_ = real("attention.layer_norm_rms_epsilon", 0);
     base_ = real("rope.freq_base", 10000.0);
-    auto st = f.get_string("llama.rope.scaling.type");
+    auto st = f.get_string(a + ".rope.scaling.type");
     if (st.ok() && *st == "linear") pos_scale_ = 1.0 / real("rope.scaling.factor", 1.0);
     embd_ = Load(f, "token_embd.weight");
     vocab_ = embd_.size() / dim_;
@@ -61,6 +80,20 @@ class RefLlama {
       L.wg = Load(f, b + "ffn_gate.weight");
       L.wu = Load(f, b + "ffn_up.weight");
       L.wd = Load(f, b + "ffn_down.weight");
+      if (qk_norm_) {
+        L.q_norm = Load(f, b + "attn_q_norm.weight");
+        L.k_norm = Load(f, b + "attn_k_norm.weight");
+      }
+      if (bitnet_) {
+        L.attn_sub = Load(f, b + "attn_sub_norm.weight");
+        L.ffn_sub = Load(f, b + "ffn_sub_norm.weight");
+        const char* names[7] = {"attn_q",   "attn_k", "attn_v",  "attn_output",
+                                "ffn_gate", "ffn_up", "ffn_down"};
+        for (int m = 0; m < 7; ++m) {
+          const std::vector<float> sc = Optional(f, b + names[m] + ".scale");
+          L.scale[m] = sc.empty() ? 1.0 : double(sc[0]);
+        }
+      }
       L.k.clear();
       L.v.clear();
       layer_.push_back(std::move(L));
@@ -79,9 +112,14 @@ class RefLlama {
                           embd_.begin() + size_t(token + 1) * dim_);
     const size_t qw = heads_ * hd_, kvw = kv_heads_ * hd_;
     for (Layer& L : layer_) {
-      std::vector<double> h = Norm(x, L.attn_norm);
-      std::vector<double> q = MatVec(L.wq, h, qw, L.bq), k = MatVec(L.wk, h, kvw, L.bk),
-                          v = MatVec(L.wv, h, kvw, L.bv);
+      std::vector<double> h = Quantize(Norm(x, L.attn_norm));
+      std::vector<double> q = MatVec(L.wq, h, qw, L.bq, L.scale[0]),
+                          k = MatVec(L.wk, h, kvw, L.bk, L.scale[1]),
+                          v = MatVec(L.wv, h, kvw, L.bv, L.scale[2]);
+      if (qk_norm_) {
+        HeadNorm(q, heads_, L.q_norm);
+        HeadNorm(k, kv_heads_, L.k_norm);
+      }
       Rope(q, heads_);
       Rope(k, kv_heads_);
       L.k.insert(L.k.end(), k.begin(), k.end());
@@ -105,12 +143,18 @@ class RefLlama {
             att[hh * hd_ + t] += s[p] / z * L.v[p * kvw + g * hd_ + t];
         }
       }
-      std::vector<double> o = MatVec(L.wo, att, dim_, L.bo);
+      if (bitnet_) att = Norm(att, L.attn_sub);
+      std::vector<double> o = MatVec(L.wo, Quantize(att), dim_, L.bo, L.scale[3]);
       for (size_t i = 0; i < dim_; ++i) x[i] += o[i];
-      h = Norm(x, L.ffn_norm);
-      std::vector<double> gate = MatVec(L.wg, h, ff_, {}), up = MatVec(L.wu, h, ff_, {});
-      for (size_t i = 0; i < ff_; ++i) gate[i] = gate[i] / (1.0 + std::exp(-gate[i])) * up[i];
-      std::vector<double> down = MatVec(L.wd, gate, dim_, {});
+      h = Quantize(Norm(x, L.ffn_norm));
+      std::vector<double> gate = MatVec(L.wg, h, ff_, {}, L.scale[4]),
+                          up = MatVec(L.wu, h, ff_, {}, L.scale[5]);
+      for (size_t i = 0; i < ff_; ++i) {
+        const double g = gate[i];
+        gate[i] = (relu2_ ? (g > 0 ? g * g : 0.0) : g / (1.0 + std::exp(-g))) * up[i];
+      }
+      if (bitnet_) gate = Norm(gate, L.ffn_sub);
+      std::vector<double> down = MatVec(L.wd, Quantize(gate), dim_, {}, L.scale[6]);
       for (size_t i = 0; i < dim_; ++i) x[i] += down[i];
     }
     ++pos_;
@@ -120,7 +164,9 @@ class RefLlama {
  private:
   struct Layer {
     std::vector<float> attn_norm, wq, wk, wv, wo, bq, bk, bv, bo, ffn_norm, wg, wu, wd;
-    std::vector<double> k, v;  // cached keys/values, position-major
+    std::vector<float> q_norm, k_norm, attn_sub, ffn_sub;
+    double scale[7] = {1, 1, 1, 1, 1, 1, 1};  // q k v o gate up down
+    std::vector<double> k, v;                 // cached keys/values, position-major
   };
 
   static std::vector<float> Load(const gguf::File& f, const std::string& name) {
@@ -140,6 +186,9 @@ class RefLlama {
       } else if (t->type == gguf::TensorType::TQ2_0) {
         DecodeTQ2_0(t->data, out.size(), out.data());
         break;
+      } else if (t->type == gguf::TensorType::TQ1_0) {
+        DecodeTQ1_0(t->data, out.size(), out.data());
+        break;
       } else {
         throw std::runtime_error("reference: " + name + " has a type the reference cannot read");
       }
@@ -149,17 +198,34 @@ class RefLlama {
   static std::vector<float> Optional(const gguf::File& f, const std::string& name) {
     return f.tensor(name) ? Load(f, name) : std::vector<float>{};
   }
-  // y[r] = Σ_c W[r·cols + c]·x[c] (+ b[r]); ggml's row r is contiguous.
+  // y[r] = scale·Σ_c W[r·cols + c]·x[c] (+ b[r]); ggml's row r is contiguous.
   static std::vector<double> MatVec(const std::vector<float>& w, const std::vector<double>& x,
-                                    size_t rows, const std::vector<float>& b) {
+                                    size_t rows, const std::vector<float>& b, double scale = 1.0) {
     std::vector<double> y(rows);
     const size_t cols = x.size();
     for (size_t r = 0; r < rows; ++r) {
-      double s = b.empty() ? 0.0 : b[r];
+      double s = 0.0;
       for (size_t c = 0; c < cols; ++c) s += double(w[r * cols + c]) * x[c];
-      y[r] = s;
+      y[r] = s * scale + (b.empty() ? 0.0 : b[r]);
     }
     return y;
+  }
+  // BitLinear input rounding (identity for the other families).
+  std::vector<double> Quantize(std::vector<double> x) const {
+    if (!quantize_) return x;
+    double amax = 0;
+    for (double v : x) amax = std::max(amax, std::fabs(v));
+    if (amax == 0) return x;
+    const double step = amax / 127.0;
+    for (double& v : x) v = std::clamp(std::nearbyint(v / step), -127.0, 127.0) * step;
+    return x;
+  }
+  void HeadNorm(std::vector<double>& x, size_t heads, const std::vector<float>& w) const {
+    for (size_t h = 0; h < heads; ++h) {
+      std::vector<double> head(x.begin() + h * hd_, x.begin() + (h + 1) * hd_);
+      head = Norm(head, w);
+      std::copy(head.begin(), head.end(), x.begin() + h * hd_);
+    }
   }
   std::vector<double> Norm(const std::vector<double>& x, const std::vector<float>& w) const {
     double ss = 0;
@@ -176,8 +242,9 @@ class RefLlama {
         double theta = std::pow(base_, -2.0 * double(j) / double(rot_));
         if (!freq_factors_.empty()) theta /= freq_factors_[j];
         const double c = std::cos(p * theta), s = std::sin(p * theta);
-        double& a = x[h * hd_ + 2 * j];
-        double& b = x[h * hd_ + 2 * j + 1];
+        const size_t i0 = neox_ ? j : 2 * j, i1 = neox_ ? j + rot_ / 2 : 2 * j + 1;
+        double& a = x[h * hd_ + i0];
+        double& b = x[h * hd_ + i1];
         const double a0 = a, b0 = b;
         a = a0 * c - b0 * s;
         b = a0 * s + b0 * c;
@@ -187,6 +254,7 @@ class RefLlama {
 
   size_t dim_ = 0, layers_ = 0, ff_ = 0, heads_ = 0, kv_heads_ = 0, hd_ = 0, rot_ = 0, vocab_ = 0;
   double eps_ = 0, base_ = 10000.0, pos_scale_ = 1.0;
+  bool neox_ = false, qk_norm_ = false, bitnet_ = false, relu2_ = false, quantize_ = false;
   size_t pos_ = 0;
   std::vector<float> embd_, out_, out_norm_, freq_factors_;
   std::vector<Layer> layer_;

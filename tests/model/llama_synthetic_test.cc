@@ -17,69 +17,13 @@
 #include "engine/src/model/model.h"
 #include "tests/model/llama_reference.h"
 #include "tests/model/model_testing.h"
+#include "tests/model/synthetic_check.h"
 #include "tests/model/synthetic_llama.h"
 
 namespace lutra::testing {
 namespace {
 
 using engine::attention::KvType;
-using engine::model::Model;
-using engine::model::ModelOptions;
-using engine::model::Session;
-
-void CheckAgainstReference(const SynthLlama& cfg, const std::string& name, KvType kv, double tol,
-                           size_t threads) {
-  TempFile file("lutra-synth-" + name);
-  ASSERT_TRUE(WriteSynthLlama(cfg, file.path()).ok());
-  ModelOptions o;
-  o.threads = threads;
-  o.batch = 5;  // prompts of 13 run as 5 + 5 + 3
-  o.kv_type = kv;
-  o.context_length = 64;
-  auto model = Model::Load(file.path(), o);
-  ASSERT_TRUE(model.ok()) << model.error();
-  EXPECT_EQ((*model)->hparams().tied_embeddings, cfg.tied);
-  auto session = Session::Create(**model);
-  ASSERT_TRUE(session.ok()) << session.error();
-  auto gf = gguf::File::open(file.path());
-  ASSERT_TRUE(gf.ok());
-  RefLlama ref(*gf);
-
-  Rng rng(cfg.seed + 100);
-  std::vector<int32_t> prompt(13);
-  for (int32_t& t : prompt) t = rng.Int(0, int(cfg.vocab) - 1);
-  const size_t vocab = cfg.vocab;
-
-  for (int pass = 0; pass < 2; ++pass) {  // second pass: after Reset, same results
-    std::vector<float> all(prompt.size() * vocab);
-    ASSERT_TRUE((*session)->Evaluate(prompt, all).ok());
-    ref.Reset();
-    for (size_t i = 0; i < prompt.size(); ++i) {
-      const std::vector<double> want = ref.Step(prompt[i]);
-      const Diff d = Compare(std::span<const float>(all).subspan(i * vocab, vocab), want);
-      ASSERT_LE(d.max_abs, tol * std::max(1.0, d.ref_max))
-          << name << " prefill position " << i << " pass " << pass;
-    }
-    int32_t next = prompt.back();
-    for (int step = 0; step < 6; ++step) {
-      next = (next * 7 + 3) % int32_t(vocab);
-      auto got = (*session)->Decode(next);
-      ASSERT_TRUE(got.ok()) << got.error();
-      const Diff d = Compare(*got, ref.Step(next));
-      ASSERT_LE(d.max_abs, tol * std::max(1.0, d.ref_max)) << name << " decode step " << step;
-    }
-    EXPECT_EQ((*session)->position(), prompt.size() + 6);
-    (*session)->Reset();
-  }
-  // Prefill (last logits only) agrees with the reference's last position.
-  auto last = (*session)->Prefill(prompt);
-  ASSERT_TRUE(last.ok()) << last.error();
-  ref.Reset();
-  std::vector<double> want;
-  for (int32_t t : prompt) want = ref.Step(t);
-  const Diff d = Compare(*last, want);
-  EXPECT_LE(d.max_abs, tol * std::max(1.0, d.ref_max)) << name << " prefill last";
-}
 
 TEST(LlamaSynthetic, MhaTied) {
   SynthLlama c;

@@ -5,12 +5,18 @@
 //   TQ2_0: 256 weights per block: 64 bytes then fp16 d; byte j + m of 32-byte half
 //          j ∈ {0, 32} holds, in bits 2l..2l+1, weight 4j + 32l + m as q ∈ {0, 1, 2},
 //          w = (q − 1)·d.
+//   TQ1_0: 256 weights per block: qs[48], qh[4], fp16 d; q ∈ {0, 1, 2}, w = (q − 1)·d. A byte
+//          holds five base-3 digits (qh: four, then a zero digit), the first one most
+//          significant, as v = ⌈value·256/243⌉ (so value = ⌊v·243/256⌋). Digit n of qs[m] is
+//          weight 32n + m (m < 32), of qs[32 + m] weight 160 + 16n + m, of qh[m] weight
+//          240 + 4n + m.
 #pragma once
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <initializer_list>
 #include <vector>
 
 namespace lutra::testing {
@@ -103,6 +109,52 @@ inline void DecodeTQ2_0(const uint8_t* p, size_t n, float* out) {
         }
       }
     }
+  }
+}
+
+// Ternary codes q = clamp(round(w/d), ±1) + 1 with d = the block's mean |w| (as EncodeTQ2_0).
+inline std::vector<uint8_t> EncodeTQ1_0(const std::vector<float>& w) {
+  std::vector<uint8_t> out;
+  for (size_t b = 0; b < w.size() / 256; ++b) {
+    const float* x = w.data() + b * 256;
+    double s = 0;
+    for (int i = 0; i < 256; ++i) s += std::fabs(x[i]);
+    const uint16_t dh = FloatToHalf(float(s / 256));
+    const float d = HalfBitsToFloat(dh);
+    auto code = [&](size_t i) {
+      return d > 0 ? std::clamp(int(std::lround(x[i] / d)), -1, 1) + 1 : 1;
+    };
+    // digits[k] are the weight indices of one byte's digits, most significant first.
+    auto pack = [&](std::initializer_list<size_t> idx) {
+      int value = 0;
+      for (size_t i : idx) value = value * 3 + code(i);
+      for (size_t k = idx.size(); k < 5; ++k) value *= 3;
+      return uint8_t((value * 256 + 242) / 243);
+    };
+    for (size_t m = 0; m < 32; ++m) out.push_back(pack({m, 32 + m, 64 + m, 96 + m, 128 + m}));
+    for (size_t m = 0; m < 16; ++m) {
+      out.push_back(pack({160 + m, 176 + m, 192 + m, 208 + m, 224 + m}));
+    }
+    for (size_t m = 0; m < 4; ++m) out.push_back(pack({240 + m, 244 + m, 248 + m, 252 + m}));
+    out.push_back(uint8_t(dh & 255));
+    out.push_back(uint8_t(dh >> 8));
+  }
+  return out;
+}
+
+inline void DecodeTQ1_0(const uint8_t* p, size_t n, float* out) {
+  for (size_t b = 0; b < n / 256; ++b, p += 54) {
+    const float d = HalfBitsToFloat(uint16_t(p[52] | (p[53] << 8)));
+    float* o = out + b * 256;
+    auto unpack = [&](uint8_t v, int digits, size_t first, size_t stride) {
+      int value = v * 243 / 256, div = 81;
+      for (int k = 0; k < digits; ++k, div /= 3) {
+        o[first + size_t(k) * stride] = float(value / div % 3 - 1) * d;
+      }
+    };
+    for (size_t m = 0; m < 32; ++m) unpack(p[m], 5, m, 32);
+    for (size_t m = 0; m < 16; ++m) unpack(p[32 + m], 5, 160 + m, 16);
+    for (size_t m = 0; m < 4; ++m) unpack(p[48 + m], 4, 240 + m, 4);
   }
 }
 

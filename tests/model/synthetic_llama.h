@@ -1,6 +1,9 @@
-// Small random llama-architecture GGUF files for the model tests (F32 or F16 weights), with
-// switches for the variants the builder must handle: GQA, tied output, partial rotary dims,
-// rope base and linear scaling, rope frequency factors and attention biases.
+// Small random GGUF files of the llama-like families for the model tests (F32, F16, Q4_0 or
+// ternary TQ1_0/TQ2_0 weights), with switches for the variants the builders must handle: GQA,
+// tied output, partial rotary dims, rope base and linear scaling, rope frequency factors,
+// attention biases (llama/qwen2), a head size apart from dim/heads and per-head Q/K norms
+// (qwen3), sub-layer norms and per-tensor weight scales (bitnet). Keys are written under the
+// `arch` prefix ("qwen2.embedding_length", ...), tensors under llama.cpp's names.
 #pragma once
 
 #include <cmath>
@@ -19,11 +22,16 @@ namespace lutra::testing {
 
 struct SynthLlama {
   size_t dim = 64, layers = 2, heads = 4, kv_heads = 2, ff = 96, vocab = 120, ctx = 256;
-  size_t n_rot = 0;  // 0: head_dim
+  size_t n_rot = 0;     // 0: head_dim
+  size_t head_dim = 0;  // 0: dim / heads (no key_length key); else written as key/value_length
   bool tied = false, biases = false, freq_factors = false;
+  bool qk_norm = false;    // blk.N.attn_q_norm / attn_k_norm (head_dim weights)
+  bool sub_norms = false;  // blk.N.attn_sub_norm (heads·head_dim) / ffn_sub_norm (ff)
+  bool scales = false;     // blk.N.<matrix>.scale: one F32 element per layer matrix
   // Type of the 2-D weights; rows that are not whole blocks of the type fall back to F16. The
-  // embedding table stays F16 for the low-bit types, the output matrix is Q4_0 for both (as
-  // llama.cpp's low-bit files keep those two at higher precision).
+  // embedding table stays F16 for the low-bit types; the output matrix is Q4_0 for Q4_0 files
+  // (as llama.cpp's low-bit files keep it at higher precision) and F16 for ternary ones (as
+  // BitNet files do: the head is not a BitLinear).
   gguf::TensorType wtype = gguf::TensorType::F32;
   double rope_base = 10000.0, linear_factor = 0.0;  // 0: no scaling key
   uint64_t seed = 1;
@@ -36,25 +44,30 @@ struct SynthLlama {
 inline Status WriteSynthLlama(const SynthLlama& c, const std::string& path) {
   Rng rng(c.seed);
   gguf::Writer w;
-  const size_t hd = c.dim / c.heads;
+  const size_t hd = c.head_dim ? c.head_dim : c.dim / c.heads;
+  const std::string p = c.arch + ".";
   w.set_string("general.architecture", c.arch);
   auto u32 = [&](const std::string& k, size_t v) {
-    if (!c.omit.count(k)) w.set_u32(k, uint32_t(v));
+    if (!c.omit.count(p + k)) w.set_u32(p + k, uint32_t(v));
   };
-  u32("llama.context_length", c.ctx);
-  u32("llama.embedding_length", c.dim);
-  u32("llama.block_count", c.layers);
-  u32("llama.feed_forward_length", c.ff);
-  u32("llama.attention.head_count", c.heads);
-  u32("llama.attention.head_count_kv", c.kv_heads);
-  if (!c.omit.count("llama.attention.layer_norm_rms_epsilon")) {
-    w.set_f32("llama.attention.layer_norm_rms_epsilon", 1e-5f);
+  u32("context_length", c.ctx);
+  u32("embedding_length", c.dim);
+  u32("block_count", c.layers);
+  u32("feed_forward_length", c.ff);
+  u32("attention.head_count", c.heads);
+  u32("attention.head_count_kv", c.kv_heads);
+  if (c.head_dim) {
+    u32("attention.key_length", c.head_dim);
+    u32("attention.value_length", c.head_dim);
   }
-  if (c.n_rot) u32("llama.rope.dimension_count", c.n_rot);
-  w.set_f32("llama.rope.freq_base", float(c.rope_base));
+  if (!c.omit.count(p + "attention.layer_norm_rms_epsilon")) {
+    w.set_f32(p + "attention.layer_norm_rms_epsilon", 1e-5f);
+  }
+  if (c.n_rot) u32("rope.dimension_count", c.n_rot);
+  w.set_f32(p + "rope.freq_base", float(c.rope_base));
   if (c.linear_factor > 0) {
-    w.set_string("llama.rope.scaling.type", "linear");
-    w.set_f32("llama.rope.scaling.factor", float(c.linear_factor));
+    w.set_string(p + "rope.scaling.type", "linear");
+    w.set_f32(p + "rope.scaling.factor", float(c.linear_factor));
   }
   Status st;
   // Weights ~ U(±1/√cols) keep activations O(1) through the layers; norms near 1.
@@ -66,13 +79,18 @@ inline Status WriteSynthLlama(const SynthLlama& c, const std::string& path) {
         rows > 1 ? std::vector<uint64_t>{cols, rows} : std::vector<uint64_t>{cols};
     using T = gguf::TensorType;
     T type = rows > 1 ? c.wtype : T::F32;
-    const bool low_bit = type == T::Q4_0 || type == T::TQ2_0;
+    const bool ternary = type == T::TQ1_0 || type == T::TQ2_0;
+    const bool low_bit = type == T::Q4_0 || ternary;
     if (low_bit && name == "token_embd.weight") type = T::F16;
-    if (low_bit && name == "output.weight") type = T::Q4_0;
-    if ((type == T::Q4_0 && cols % 32 != 0) || (type == T::TQ2_0 && cols % 256 != 0)) type = T::F16;
+    if (low_bit && name == "output.weight") type = ternary ? T::F16 : T::Q4_0;
+    if ((type == T::Q4_0 && cols % 32 != 0) ||
+        ((type == T::TQ1_0 || type == T::TQ2_0) && cols % 256 != 0))
+      type = T::F16;
     Status s;
-    if (type == T::Q4_0 || type == T::TQ2_0) {
-      const std::vector<uint8_t> q = type == T::Q4_0 ? EncodeQ4_0(v) : EncodeTQ2_0(v);
+    if (type == T::Q4_0 || type == T::TQ1_0 || type == T::TQ2_0) {
+      const std::vector<uint8_t> q = type == T::Q4_0    ? EncodeQ4_0(v)
+                                     : type == T::TQ1_0 ? EncodeTQ1_0(v)
+                                                        : EncodeTQ2_0(v);
       s = w.add_tensor(name, type, shape, q.data(), q.size());
     } else if (type == T::F16) {
       std::vector<uint16_t> h(v.size());
@@ -94,7 +112,21 @@ inline Status WriteSynthLlama(const SynthLlama& c, const std::string& path) {
     add(b + "attn_q.weight", c.dim, c.heads * hd, 2 * r, 0.0f);
     add(b + "attn_k.weight", c.dim, c.kv_heads * hd, 2 * r, 0.0f);
     add(b + "attn_v.weight", c.dim, c.kv_heads * hd, r, 0.0f);
-    add(b + "attn_output.weight", c.heads * hd, c.dim, r, 0.0f);
+    add(b + "attn_output.weight", c.heads * hd, c.dim, 1.0f / std::sqrt(float(c.heads * hd)), 0.0f);
+    if (c.qk_norm) {
+      add(b + "attn_q_norm.weight", hd, 1, 0.2f, 1.0f);
+      add(b + "attn_k_norm.weight", hd, 1, 0.2f, 1.0f);
+    }
+    if (c.sub_norms) {
+      add(b + "attn_sub_norm.weight", c.heads * hd, 1, 0.2f, 1.0f);
+      add(b + "ffn_sub_norm.weight", c.ff, 1, 0.2f, 1.0f);
+    }
+    if (c.scales) {
+      for (const char* m :
+           {"attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down"}) {
+        add(b + m + ".scale", 1, 1, 0.5f, 1.0f);
+      }
+    }
     if (c.biases) {
       add(b + "attn_q.bias", c.heads * hd, 1, 0.3f, 0.0f);
       add(b + "attn_k.bias", c.kv_heads * hd, 1, 0.3f, 0.0f);

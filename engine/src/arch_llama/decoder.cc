@@ -46,6 +46,7 @@ Status BuildDecoder(const gguf::File& file, const DecoderOptions& o, model::HPar
   rope.n_rot = hp->n_rot;
   rope.base = hp->rope_base;
   rope.position_scale = hp->rope_position_scale;
+  rope.neox = o.rope_neox;
   if (w.Has("rope_freqs.weight")) {
     const float* f = nullptr;
     if (!Take(w.Vector("rope_freqs.weight", hp->n_rot / 2), &f, &st)) return st;
@@ -74,11 +75,36 @@ Status BuildDecoder(const gguf::File& file, const DecoderOptions& o, model::HPar
     return Take(w.Vector(name, n), out, &st);
   };
 
+  // BitLinear extras: the per-tensor scale (1 when the file has none) and the input the
+  // matrix must see: `raw` itself when the matrix quantizes its activations (or the family
+  // has none to quantize), else one QuantizeInt8 node shared by the matrices reading `raw`.
+  auto weight_scale = [&](const std::string& matrix, float* out) {
+    *out = 1.0f;
+    const std::string name = matrix + ".scale";
+    if (!o.bitlinear || !w.Has(name)) return true;
+    const float* v = nullptr;
+    if (!Take(w.Vector(name, 1), &v, &st)) return false;
+    if (!(std::isfinite(v[0]) && v[0] != 0.0f)) {
+      st = Error{"model: " + name + " must be finite and non-zero"};
+      return false;
+    }
+    *out = v[0];
+    return true;
+  };
+  auto input_for = [&](int raw, int* quantized, const model::Linear* m, const std::string& label) {
+    if (!o.bitlinear || m->Int8Activations()) return raw;
+    if (*quantized < 0) *quantized = g->QuantizeInt8(raw, label);
+    return *quantized;
+  };
+
   for (size_t l = 0; l < hp->n_layer; ++l) {
     const std::string b = "blk." + std::to_string(l) + ".";
-    const float *attn_norm, *ffn_norm, *bq, *bk, *bv, *bo;
+    const float *attn_norm = nullptr, *ffn_norm = nullptr;
+    const float *bq = nullptr, *bk = nullptr, *bv = nullptr, *bo = nullptr;
     const float *q_norm = nullptr, *k_norm = nullptr, *attn_sub = nullptr, *ffn_sub = nullptr;
-    const model::Linear *wq, *wk, *wv, *wo, *wg, *wu, *wd;
+    const model::Linear *wq = nullptr, *wk = nullptr, *wv = nullptr, *wo = nullptr;
+    const model::Linear *wg = nullptr, *wu = nullptr, *wd = nullptr;
+    float sq = 1, sk = 1, sv = 1, so = 1, sg = 1, su = 1, sd = 1;
     if (!vector(b + "attn_norm.weight", d, &attn_norm) ||
         !matrix(b + "attn_q.weight", d, qw, &wq) || !matrix(b + "attn_k.weight", d, kvw, &wk) ||
         !matrix(b + "attn_v.weight", d, kvw, &wv) ||
@@ -90,7 +116,10 @@ Status BuildDecoder(const gguf::File& file, const DecoderOptions& o, model::HPar
         !vector(b + "ffn_norm.weight", d, &ffn_norm) ||
         !matrix(b + "ffn_gate.weight", d, hp->n_ff, &wg) ||
         !matrix(b + "ffn_up.weight", d, hp->n_ff, &wu) ||
-        !matrix(b + "ffn_down.weight", hp->n_ff, d, &wd)) {
+        !matrix(b + "ffn_down.weight", hp->n_ff, d, &wd) || !weight_scale(b + "attn_q", &sq) ||
+        !weight_scale(b + "attn_k", &sk) || !weight_scale(b + "attn_v", &sv) ||
+        !weight_scale(b + "attn_output", &so) || !weight_scale(b + "ffn_gate", &sg) ||
+        !weight_scale(b + "ffn_up", &su) || !weight_scale(b + "ffn_down", &sd)) {
       return st;
     }
     if (o.qk_norm && (!vector(b + "attn_q_norm.weight", hd, &q_norm) ||
@@ -103,9 +132,10 @@ Status BuildDecoder(const gguf::File& file, const DecoderOptions& o, model::HPar
     }
     const float eps = hp->rms_eps;
     int h = g->RmsNorm(x, attn_norm, d, eps, b + "attn_norm");
-    int q = g->Linear(h, wq, bq, b + "attn_q");
-    int k = g->Linear(h, wk, bk, b + "attn_k");
-    int v = g->Linear(h, wv, bv, b + "attn_v");
+    int hq = -1;
+    int q = g->Linear(input_for(h, &hq, wq, b + "attn_in_q8"), wq, bq, b + "attn_q", sq);
+    int k = g->Linear(input_for(h, &hq, wk, b + "attn_in_q8"), wk, bk, b + "attn_k", sk);
+    int v = g->Linear(input_for(h, &hq, wv, b + "attn_in_q8"), wv, bv, b + "attn_v", sv);
     if (o.qk_norm) {
       q = g->RmsNorm(q, q_norm, hd, eps, b + "attn_q_norm");
       k = g->RmsNorm(k, k_norm, hd, eps, b + "attn_k_norm");
@@ -114,12 +144,19 @@ Status BuildDecoder(const gguf::File& file, const DecoderOptions& o, model::HPar
     k = g->Rope(k, hd, rope_id, b + "rope_k");
     int a = g->Attention(q, k, v, l, b + "attention");
     if (o.sub_norms) a = g->RmsNorm(a, attn_sub, qw, eps, b + "attn_sub_norm");
-    x = g->Add(x, g->Linear(a, wo, bo, b + "attn_output"), b + "attn_residual");
+    int aq = -1;
+    a = input_for(a, &aq, wo, b + "attn_out_q8");
+    x = g->Add(x, g->Linear(a, wo, bo, b + "attn_output", so), b + "attn_residual");
     h = g->RmsNorm(x, ffn_norm, d, eps, b + "ffn_norm");
-    int f = g->GatedAct(g->Linear(h, wg, nullptr, b + "ffn_gate"),
-                        g->Linear(h, wu, nullptr, b + "ffn_up"), o.act, b + "ffn_act");
+    hq = -1;
+    int f = g->GatedAct(
+        g->Linear(input_for(h, &hq, wg, b + "ffn_in_q8"), wg, nullptr, b + "ffn_gate", sg),
+        g->Linear(input_for(h, &hq, wu, b + "ffn_in_q8"), wu, nullptr, b + "ffn_up", su), o.act,
+        b + "ffn_act");
     if (o.sub_norms) f = g->RmsNorm(f, ffn_sub, hp->n_ff, eps, b + "ffn_sub_norm");
-    x = g->Add(x, g->Linear(f, wd, nullptr, b + "ffn_down"), b + "ffn_residual");
+    int fq = -1;
+    f = input_for(f, &fq, wd, b + "ffn_down_q8");
+    x = g->Add(x, g->Linear(f, wd, nullptr, b + "ffn_down", sd), b + "ffn_residual");
   }
   const float* out_norm = nullptr;
   const model::Linear* out = nullptr;

@@ -1,6 +1,7 @@
 #include "engine/src/graph/executor.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 namespace lutra::engine::graph {
@@ -102,6 +103,7 @@ Status Executor::RunNode(const Node& node, std::span<const int32_t> tokens, size
     case Op::kLinear: {
       Status s = node.linear->Forward(rows, in0, out, pool, *scratch_);
       if (!s.ok()) return Error{node.label + ": " + s.error()};
+      if (node.scale != 1.0f) vec_.scale->fn(rows * width, node.scale, out, out);
       if (node.weight != nullptr) {
         for (size_t t = 0; t < rows; ++t)
           vec_.add->fn(width, out + t * width, node.weight, out + t * width);
@@ -144,6 +146,18 @@ Status Executor::RunNode(const Node& node, std::span<const int32_t> tokens, size
       return Status::Ok();
     case Op::kAdd:
       vec_.add->fn(rows * width, in0, in1, out);
+      return Status::Ok();
+    case Op::kQuantizeInt8:
+      for (size_t t = 0; t < rows; ++t) {
+        const float* x = in0 + t * width;
+        float* y = out + t * width;
+        float amax = 0.0f;
+        for (size_t i = 0; i < width; ++i) amax = std::max(amax, std::fabs(x[i]));
+        const float inv = amax > 0.0f ? 127.0f / amax : 0.0f, step = amax / 127.0f;
+        for (size_t i = 0; i < width; ++i) {
+          y[i] = std::clamp(std::nearbyint(x[i] * inv), -127.0f, 127.0f) * step;
+        }
+      }
       return Status::Ok();
     case Op::kSelectOutputs: {
       const float* src = all_outputs ? in0 : in0 + (n - 1) * width;

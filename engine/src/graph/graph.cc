@@ -43,7 +43,8 @@ int Graph::RmsNorm(int x, const float* weight, size_t group, float eps, std::str
   return Emit(std::move(n), width, values_[x].per_output);
 }
 
-int Graph::Linear(int x, const model::Linear* w, const float* bias, std::string label) {
+int Graph::Linear(int x, const model::Linear* w, const float* bias, std::string label,
+                  float scale) {
   if (!Check(Valid(x) && w != nullptr, label, "bad input or missing weight")) return -1;
   if (!Check(w->cols() == values_[x].width, label,
              "weight has " + std::to_string(w->cols()) + " columns, input width is " +
@@ -54,6 +55,7 @@ int Graph::Linear(int x, const model::Linear* w, const float* bias, std::string 
   n.in[0] = x;
   n.linear = w;
   n.weight = bias;
+  n.scale = scale;
   n.label = std::move(label);
   return Emit(std::move(n), w->rows(), values_[x].per_output);
 }
@@ -130,6 +132,15 @@ int Graph::SelectOutputs(int x) {
   n.in[0] = x;
   n.label = "select_outputs";
   return Emit(std::move(n), values_[x].width, true);
+}
+
+int Graph::QuantizeInt8(int x, std::string label) {
+  if (!Check(Valid(x), label, "bad input")) return -1;
+  Node n;
+  n.op = Op::kQuantizeInt8;
+  n.in[0] = x;
+  n.label = std::move(label);
+  return Emit(std::move(n), values_[x].width, values_[x].per_output);
 }
 
 size_t Graph::AddRope(RopeSpec spec) {

@@ -17,12 +17,13 @@ namespace lutra::engine::graph {
 enum class Op {
   kEmbed,          // out[t] = dequantized row tokens[t] of `embed`
   kRmsNorm,        // out = rmsnorm(in0) · weight, per group of `group` elements
-  kLinear,         // out = in0 · Wᵀ (+ bias)
+  kLinear,         // out = (in0 · Wᵀ)·scale (+ bias)
   kRope,           // out = in0 rotated by position (rope spec `rope`), heads of `head_dim`
   kAttention,      // out = causal attention of in0 (q) over the cache after storing in1/in2 (k/v)
   kGatedAct,       // out = act(in0) ∘ in1
   kAdd,            // out = in0 + in1
   kSelectOutputs,  // out = the rows whose outputs were asked for (last or all)
+  kQuantizeInt8,   // out = in0 rounded to its row's int8 absmax grid (BitNet activations)
 };
 
 enum class Activation { kSilu, kReluSquared };
@@ -33,11 +34,14 @@ enum class Activation { kSilu, kReluSquared };
 // permutes the rows of attn_q/attn_k so that the adjacent-pair rotation gives the same
 // result, and llama2.c-trained models such as stories260K use adjacent pairs natively.)
 // Dims from n_rot to head_dim pass through unrotated.
+// The NEOX layout (llama.cpp's name; qwen2/qwen3/bitnet GGUFs keep Hugging Face's row order)
+// pairs dims (j, j + n_rot/2) instead, with the same θ_j.
 struct RopeSpec {
   size_t n_rot = 0;
   double base = 10000.0;
   double position_scale = 1.0;      // linear scaling: positions multiplied by 1/factor
   std::vector<float> freq_factors;  // n_rot/2 divisors of θ_j (llama 3.1 rope_freqs), or empty
+  bool neox = false;                // pairs (j, j + n_rot/2) instead of (2j, 2j + 1)
 };
 
 struct Node {
@@ -49,7 +53,7 @@ struct Node {
   const float* weight = nullptr;  // norm weight (group floats) or linear bias (rows floats)
   size_t group = 0;               // rmsnorm group size; rope/attention head_dim
   float eps = 0.0f;
-  float scale = 1.0f;  // embedding scale
+  float scale = 1.0f;  // embedding scale; linear output scale (per-tensor weight scale)
   size_t layer = 0;    // attention: KV cache layer
   size_t rope = 0;     // index into Graph::ropes()
   Activation act = Activation::kSilu;
@@ -72,12 +76,18 @@ class Graph {
  public:
   int Embed(const gguf::TensorInfo* table, size_t width, float scale, std::string label);
   int RmsNorm(int x, const float* weight, size_t group, float eps, std::string label);
-  int Linear(int x, const model::Linear* w, const float* bias, std::string label);
+  // `scale` multiplies the product before the bias (BitNet's per-tensor weight scales).
+  int Linear(int x, const model::Linear* w, const float* bias, std::string label,
+             float scale = 1.0f);
   int Rope(int x, size_t head_dim, size_t rope, std::string label);
   int Attention(int q, int k, int v, size_t layer, std::string label);
   int GatedAct(int gate, int up, Activation act, std::string label);
   int Add(int a, int b, std::string label);
   int SelectOutputs(int x);
+  // Per row: s = max|x|/127, out = s·clamp(nearbyint(x/s), ±127) in fp32 (127/max|x| is
+  // computed as a float and multiplied, as the int8-exact LUT path does), so a dense matrix
+  // sees the activations a W1.58·A8 BitLinear was trained with. A zero row stays zero.
+  int QuantizeInt8(int x, std::string label);
   size_t AddRope(RopeSpec spec);
   // Fixes the shapes used by every attention node and the KV cache.
   void SetAttention(const AttentionDims& dims) { attention_ = dims; }

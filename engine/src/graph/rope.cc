@@ -5,7 +5,10 @@
 namespace lutra::engine::graph {
 
 RopeTable::RopeTable(const RopeSpec& spec, size_t max_positions)
-    : pairs_(spec.n_rot / 2), positions_(max_positions), cos_sin_(max_positions * pairs_ * 2) {
+    : pairs_(spec.n_rot / 2),
+      positions_(max_positions),
+      neox_(spec.neox),
+      cos_sin_(max_positions * pairs_ * 2) {
   std::vector<double> theta(pairs_);
   for (size_t j = 0; j < pairs_; ++j) {
     theta[j] = std::pow(spec.base, -2.0 * double(j) / double(spec.n_rot));
@@ -23,6 +26,18 @@ RopeTable::RopeTable(const RopeSpec& spec, size_t max_positions)
 
 void RopeTable::Apply(size_t pos, size_t heads, size_t head_dim, float* x) const {
   const float* cs = cos_sin_.data() + pos * pairs_ * 2;
+  if (neox_) {
+    for (size_t h = 0; h < heads; ++h) {
+      float* v = x + h * head_dim;
+      for (size_t j = 0; j < pairs_; ++j) {
+        const float c = cs[2 * j], s = cs[2 * j + 1];
+        const float a = v[j], b = v[j + pairs_];
+        v[j] = a * c - b * s;
+        v[j + pairs_] = a * s + b * c;
+      }
+    }
+    return;
+  }
   for (size_t h = 0; h < heads; ++h) {
     float* v = x + h * head_dim;
     for (size_t j = 0; j < pairs_; ++j) {

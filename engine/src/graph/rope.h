@@ -23,6 +23,7 @@ class RopeTable {
  private:
   size_t pairs_ = 0;
   size_t positions_ = 0;
+  bool neox_ = false;
   std::vector<float> cos_sin_;  // [pos][pair][cos, sin]
 };
 

@@ -2,7 +2,9 @@
 
 #include <string>
 
+#include "engine/src/arch_bitnet/bitnet.h"
 #include "engine/src/arch_llama/llama.h"
+#include "engine/src/arch_qwen/qwen.h"
 
 namespace lutra::engine::model {
 namespace {
@@ -14,6 +16,11 @@ struct Entry {
 
 const Entry kArchs[] = {
     {"llama", arch_llama::BuildLlama},
+    {"qwen2", arch_qwen::BuildQwen2},
+    {"qwen3", arch_qwen::BuildQwen3},
+    {"bitnet", arch_bitnet::BuildBitnet},
+    {"bitnet-b1.58", arch_bitnet::BuildBitnetB158},
+    {"bitnet-25", arch_bitnet::BuildBitnet25},
 };
 
 }  // namespace

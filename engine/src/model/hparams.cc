@@ -43,6 +43,18 @@ Expected<HParams> ReadHParams(const gguf::File& f, const std::string& arch) {
       }
     }
   }
+  // Keys other families use to change the computation in ways this decoder does not implement
+  // (soft-capping, custom attention/residual/logit scales, ALiBi, parallel residuals,
+  // multimodal rope sections, interleaved sliding windows).
+  for (const char* key :
+       {"attention.logit_softcapping", "final_logit_softcapping", "attention.scale",
+        "embedding_scale", "residual_scale", "logit_scale", "attention.clamp_kqv",
+        "attention.max_alibi_bias", "use_parallel_residual", "rope.dimension_sections",
+        "attention.sliding_window_pattern"}) {
+    if (f.has(p + key)) {
+      return Error{"model: " + p + key + " changes the computation and is not supported"};
+    }
+  }
   if (f.has(p + "attention.layer_norm_epsilon")) {
     return Error{"model: " + p +
                  "attention.layer_norm_epsilon: LayerNorm models are not supported"};

@@ -46,6 +46,9 @@ class Linear {
   virtual std::string Describe() const = 0;
   // Bytes this object owns beyond the file mapping (repacked weights, dense copies).
   virtual size_t OwnedBytes() const = 0;
+  // True when Forward rounds each token's activations to the int8 absmax grid itself
+  // (the ternary int8-exact LUT path), as a BitNet BitLinear does.
+  virtual bool Int8Activations() const { return false; }
 
  protected:
   Linear(size_t rows, size_t cols) : rows_(rows), cols_(cols) {}

@@ -33,6 +33,7 @@ class LutLinear : public Linear {
   }
 
   size_t OwnedBytes() const override { return matrix_.PackedBytes(); }
+  bool Int8Activations() const override { return matrix_.exact(); }
 
  private:
   TensorType source_;
