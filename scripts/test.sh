@@ -154,7 +154,7 @@ build_target() {
 # with the target's toolchain; runs it (under qemu for cross targets): the version, then a short
 # generation on stories260K when that model is present (LUTRA_MODELS_DIR).
 test_consumer() {
-  local target=$1 dir="$BUILD_PREFIX-$1" tc emu mode cdir prefix start model
+  local target=$1 dir="$BUILD_PREFIX-$1" tc emu mode cdir prefix start model failed=${#FAILURES[@]}
   prefix="$dir/install"
   start=$(date +%s%N)
   tc=$(toolchain_file "$target")
@@ -188,6 +188,7 @@ test_consumer() {
       fail "$target: consumer ($mode): generation on $model"
     fi
   done
+  [ "${#FAILURES[@]}" = "$failed" ] || return 0
   local what=version
   [ ! -f "$model" ] || what="version, stories260K generation"
   printf '    consumer [find_package, pkg-config]: built against %s, ran (%s) (%s)\n' "$prefix" \
