@@ -224,6 +224,8 @@ TEST(CppWrapper, TokenizeGenerateAndStop) {
   EXPECT_EQ(model.Tokenize(text, false), std::vector<int32_t>(ids.begin() + 1, ids.end()));
   EXPECT_EQ(model.Detokenize(ids), text);
   EXPECT_EQ(model.Piece(info.bos), "");
+  EXPECT_THROW(model.Piece(-1), lutra::Exception);
+  EXPECT_NE(std::string(model.LastError()).find("token -1"), std::string::npos);
   std::string pieces;
   for (int32_t id : ids) pieces += model.Piece(id);
   ASSERT_GE(pieces.size(), text.size());

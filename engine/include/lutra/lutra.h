@@ -124,7 +124,8 @@ LUTRA_API void lutra_model_options_init(lutra_model_options* options);
 LUTRA_API lutra_status lutra_model_load(const char* path, const lutra_model_options* options,
                                         lutra_model** model);
 
-/* Frees a model (NULL is ignored). Its sessions must be freed first. */
+/* Frees a model (NULL is ignored). Its sessions must be freed first, and no other call may
+ * use the model meanwhile. */
 LUTRA_API void lutra_model_free(lutra_model* model);
 
 /* The message of the last failed call that took this model (get_info, the token functions,
@@ -183,13 +184,15 @@ LUTRA_API lutra_status lutra_detokenize(const lutra_model* model, const int32_t*
 
 /* ---- Sessions ------------------------------------------------------------------------------ */
 
-/* Creates a session over `model` (KV cache and buffers are allocated here). Thread-safe. */
+/* Creates a session over `model` (KV cache and buffers are allocated here) into *session,
+ * which the caller owns (lutra_session_free); the model must outlive it. Thread-safe. */
 LUTRA_API lutra_status lutra_session_create(const lutra_model* model, lutra_session** session);
 
-/* Frees a session (NULL is ignored). */
+/* Frees a session (NULL is ignored); not while another call uses it. */
 LUTRA_API void lutra_session_free(lutra_session* session);
 
-/* Empties the KV cache and the history. */
+/* Empties the KV cache and the history. Like every call below that takes a session: one
+ * thread at a time per session; different sessions may run concurrently. */
 LUTRA_API lutra_status lutra_session_reset(lutra_session* session);
 
 /* Tokens in the KV cache (0 after create/reset). */
@@ -199,16 +202,17 @@ LUTRA_API size_t lutra_session_position(const lutra_session* session);
 LUTRA_API const char* lutra_session_last_error(const lutra_session* session);
 
 /* Appends `count` ≥ 1 tokens (run in chunks of the batch size) and returns the last one's
- * logits (*n_vocab floats). CONTEXT_FULL, with nothing appended, when they do not fit. */
+ * logits (*n_vocab floats, owned by the session: valid until its next run, reset or free).
+ * CONTEXT_FULL, with nothing appended, when they do not fit. */
 LUTRA_API lutra_status lutra_session_prefill(lutra_session* session, const int32_t* tokens,
                                              size_t count, const float** logits, size_t* n_vocab);
 
-/* Appends one token and returns its logits. */
+/* Appends one token and returns its logits (owned by the session, as for prefill). */
 LUTRA_API lutra_status lutra_session_decode(lutra_session* session, int32_t token,
                                             const float** logits, size_t* n_vocab);
 
-/* Appends tokens and writes every token's logits, count × n_vocab floats, to `logits`
- * (perplexity). `capacity` is in floats. */
+/* Appends tokens and writes every token's logits, count × n_vocab floats, to the caller's
+ * `logits` (perplexity). `capacity` is in floats. */
 LUTRA_API lutra_status lutra_session_evaluate(lutra_session* session, const int32_t* tokens,
                                               size_t count, float* logits, size_t capacity);
 
@@ -234,8 +238,8 @@ LUTRA_API void lutra_sampler_options_init(lutra_sampler_options* options);
 LUTRA_API lutra_status lutra_session_sample(lutra_session* session,
                                             const lutra_sampler_options* options, int32_t* token);
 
-/* Receives generated text in pieces that never split a UTF-8 character; returns nonzero to
- * stop generation. Called on the generating thread. */
+/* Receives generated text in pieces that never split a UTF-8 character (`text` is valid only
+ * during the call); returns nonzero to stop generation. Called on the generating thread. */
 typedef int (*lutra_text_callback)(const char* text, size_t length, void* user_data);
 
 typedef enum lutra_stop_reason {

@@ -98,6 +98,9 @@ class Model {
   explicit operator bool() const noexcept { return model_ != nullptr; }
   lutra_model* release() noexcept { return std::exchange(model_, nullptr); }
 
+  // The message of the last failed call on this model ("" if none).
+  const char* LastError() const { return lutra_model_last_error(model_); }
+
   lutra_model_info Info() const {
     lutra_model_info info;
     lutra_model_info_init(&info);
