@@ -78,9 +78,9 @@ Status BuildDecoder(const gguf::File& file, const DecoderOptions& o, model::HPar
   // BitLinear extras: the per-tensor scale (1 when the file has none) and the input the
   // matrix must see: `raw` itself when the matrix quantizes its activations (or the family
   // has none to quantize), else one QuantizeInt8 node shared by the matrices reading `raw`.
-  auto weight_scale = [&](const std::string& matrix, float* out) {
+  auto weight_scale = [&](const std::string& weight, float* out) {
     *out = 1.0f;
-    const std::string name = matrix + ".scale";
+    const std::string name = weight + ".scale";
     if (!o.bitlinear || !w.Has(name)) return true;
     const float* v = nullptr;
     if (!Take(w.Vector(name, 1), &v, &st)) return false;
