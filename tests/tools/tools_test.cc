@@ -125,7 +125,13 @@ TEST(Tools, BenchPrintsValidJson) {
   for (size_t at = 0; (at = r.out.find("\"avg_ts\":", at)) != std::string::npos; ++at) ++objects;
   EXPECT_EQ(objects, 4u);  // pp8 and tg4 at 1 and 2 threads
   EXPECT_NE(r.out.find("\"test\": \"tg4\""), std::string::npos);
-  EXPECT_NE(r.out.find("\"roofline_fraction\": 0."), std::string::npos);  // some tg fraction
+  // The tg results carry a number (its size depends on the machine's load), pp results null.
+  const size_t tg = r.out.find("\"test\": \"tg4\"");
+  ASSERT_NE(tg, std::string::npos);
+  const size_t f = r.out.find("\"roofline_fraction\": ", tg);
+  ASSERT_NE(f, std::string::npos);
+  const char c = r.out[f + 21];
+  EXPECT_TRUE(c >= '0' && c <= '9') << r.out.substr(f, 40);
 
   const ToolRun lines = Exec("lutra-bench", "--synthetic tiny --wtype q8_0 -p 8 -n 0 -t 1 -r 1 -o jsonl");
   ASSERT_EQ(lines.status, 0) << lines.out;
