@@ -93,3 +93,17 @@ emulator_cmd() {
     *) echo "" ;;
   esac
 }
+
+# Configures BUILD (once) with clang-19, ASan + UBSan (no recovery) and the libFuzzer targets:
+# the build of scripts/sanitize.sh and scripts/fuzz.sh. Installs what it needs.
+configure_sanitized() {
+  local build=$1 flags="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+  apt_install cmake ninja-build pkg-config clang-19 libclang-rt-19-dev libxnnpack-dev \
+    libcpuinfo-dev libpthreadpool-dev libgtest-dev libbenchmark-dev libpcre2-dev
+  [ -f "$build/build.ninja" ] && return 0
+  log "configure $build (clang-19, ASan + UBSan, libFuzzer targets)"
+  CC=clang-19 CXX=clang++-19 cmake -S "$LUTRA_ROOT" -B "$build" -G Ninja \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLUTRA_BUILD_FUZZ=ON -DLUTRA_BUILD_BENCH=OFF \
+    -DLUTRA_BUILD_TOOLS=OFF -DLUTRA_WERROR=ON "-DCMAKE_C_FLAGS=$flags" \
+    "-DCMAKE_CXX_FLAGS=$flags" >/dev/null
+}

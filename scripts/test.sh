@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test.sh [native|aarch64|armhf|riscv64|all]...   (default: all)
+# test.sh [native|aarch64|armhf|riscv64|sanitize|all]...   (default: all)
 # Installs the dependencies of each target, configures with -DLUTRA_WERROR=ON, builds, and runs
 # the test suite; cross targets run under qemu-user on several CPUs:
 #   native   default dispatch, then LUTRA_ISA=avx2 and LUTRA_ISA=scalar on x86 hosts, plus a
@@ -245,9 +245,20 @@ test_riscv64() {
 }
 
 main() {
-  local targets t start
-  mapfile -t targets < <(expand_targets "$@")
-  "$LUTRA_ROOT/scripts/install-deps.sh" "${targets[@]}"
+  local targets t start args=() sanitize=0
+  [ $# -gt 0 ] || set -- all
+  # "sanitize" (also part of "all"): scripts/sanitize.sh, the native suites under ASan +
+  # UBSan and a short run of every fuzz target.
+  for t in "$@"; do
+    case $t in
+      sanitize) sanitize=1 ;;
+      all) sanitize=1 args+=("$t") ;;
+      *) args+=("$t") ;;
+    esac
+  done
+  targets=()
+  [ ${#args[@]} -eq 0 ] || mapfile -t targets < <(expand_targets "${args[@]}")
+  [ ${#targets[@]} -eq 0 ] || "$LUTRA_ROOT/scripts/install-deps.sh" "${targets[@]}"
   for t in "${targets[@]}"; do
     start=$(date +%s%N)
     if build_target "$t"; then
@@ -255,6 +266,13 @@ main() {
     fi
     SUMMARY+=("$t: total $(secs_since "$start") (build + tests)")
   done
+  if [ $sanitize = 1 ]; then
+    start=$(date +%s%N)
+    log "sanitize: ASan + UBSan suites and fuzz targets (${LUTRA_FUZZ_SECONDS:-30} s each)"
+    LUTRA_SANITIZE_BUILD="$BUILD_PREFIX-sanitize" "$LUTRA_ROOT/scripts/sanitize.sh" \
+      "${LUTRA_FUZZ_SECONDS:-30}" || fail "sanitize"
+    SUMMARY+=("sanitize: total $(secs_since "$start") (build + tests + fuzz)")
+  fi
   log "summary"
   printf '  %s\n' "${SUMMARY[@]}"
   if [ ${#FAILURES[@]} -gt 0 ]; then
