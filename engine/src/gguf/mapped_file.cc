@@ -89,6 +89,11 @@ Expected<MappedFile> MappedFile::open(const std::string& path, Mode mode) {
       const int e = errno;
       ::close(fd);
       f.size_ = 0;
+      // Out of address space (e.g. RLIMIT_AS) is a memory limit, not a broken file.
+      if (e == ENOMEM) {
+        return Error{path + ": cannot allocate address space to map " + std::to_string(st.st_size) +
+                     " bytes: " + std::strerror(e)};
+      }
       return Error{path + ": mmap failed: " + std::strerror(e)};
     }
     f.data_ = static_cast<const uint8_t*>(p);

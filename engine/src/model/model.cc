@@ -22,6 +22,8 @@ Expected<std::unique_ptr<Model>> Model::Load(const std::string& path, const Mode
   if (o.batch == 0) return Error{"model: batch must be ≥ 1"};
 
   const arch::ProcessIsa& proc = arch::Process();
+  // An unusable LUTRA_ISA is an error, not a silent fallback to scalar kernels.
+  if (!proc.error.empty()) return Error{"model: ISA cap: " + proc.error};
   m->features_ = proc.features;
   if (!o.isa_cap.empty()) {
     std::string err;

@@ -5,6 +5,8 @@
 
 #include <cstdint>
 
+#include "engine/src/model/finite_check.h"
+
 namespace lutra::engine::model {
 namespace {
 
@@ -34,6 +36,10 @@ Expected<const gguf::TensorInfo*> WeightStore::Find(const std::string& name,
     auto traits = gguf::type_traits(static_cast<uint32_t>(t->type));
     return Error{"model: tensor " + name + " has type " +
                  (traits ? std::string(traits->name) : "?") + ", which the runtime cannot load"};
+  }
+  if (auto bad = FindNonFinite(*t)) {
+    return Error{"model: tensor " + name + " has a non-finite value: " + *bad +
+                 " (files with NaN or Inf weights are refused)"};
   }
   used_.insert(name);
   return t;
@@ -66,7 +72,11 @@ Expected<const float*> WeightStore::Vector(const std::string& name, size_t n) {
 
 Expected<const gguf::TensorInfo*> WeightStore::Table(const std::string& name, size_t cols,
                                                      size_t rows) {
-  return Find(name, {cols, rows});
+  auto t = Find(name, {cols, rows});
+  // Only a few rows of a table are read per token: the finiteness check must not leave all
+  // of its pages resident (they fault back in from the file when a row is needed).
+  if (t.ok()) ReleasePages(**t);
+  return t;
 }
 
 void WeightStore::ReleasePages(const gguf::TensorInfo& t) const {

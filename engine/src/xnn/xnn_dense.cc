@@ -11,6 +11,11 @@ namespace {
 
 bool Check(xnn_status status, const char* what, std::string* error) {
   if (status == xnn_status_success) return true;
+  // Worded like the other allocation failures so that callers report OUT_OF_MEMORY.
+  if (status == xnn_status_out_of_memory) {
+    *error = std::string("XNNPACK ") + what + ": cannot allocate memory (out of memory)";
+    return false;
+  }
   *error = std::string("XNNPACK ") + what + " failed with status " +
            std::to_string(static_cast<int>(status));
   return false;
