@@ -4,6 +4,8 @@
 #include <pthreadpool.h>
 #include <sys/mman.h>
 
+#include <cstdint>
+
 #include "arch/detect.h"
 
 // ThreadSanitizer cannot see the synchronization inside pthreadpool (a system library built
@@ -53,7 +55,9 @@ bool StacksFit(size_t threads) {
     (void)pthread_attr_getstacksize(&attr, &stack);
     pthread_attr_destroy(&attr);
   }
-  const size_t bytes = threads * (stack + (size_t(1) << 20));
+  const uint64_t want = uint64_t(threads) * (uint64_t(stack) + (uint64_t(1) << 20));
+  if (want > SIZE_MAX / 2) return false;  // more than a 32-bit address space could hold
+  const size_t bytes = size_t(want);
   void* p = mmap(nullptr, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED) return false;
   munmap(p, bytes);
