@@ -447,6 +447,7 @@ TEST(BadInput, IsaFromEnvironmentChild) {
 // Out of memory at load: a child process limits its address space (RLIMIT_AS) and loads; the
 // load (and a session and one decode step after it) must succeed or return OUT_OF_MEMORY,
 // never abort. Sanitizer runtimes reserve terabytes of shadow memory: not under them.
+#ifndef LUTRA_TEST_SANITIZED
 size_t AddressSpaceBytes() {
   std::ifstream statm("/proc/self/statm");
   size_t pages = 0;
@@ -485,6 +486,8 @@ int LoadUnderLimit(const std::string& path, size_t extra_bytes, bool mmap) {
   std::fprintf(stderr, "status %d: %s\n", int(s), e.c_str());
   return 4;
 }
+
+#endif  // LUTRA_TEST_SANITIZED
 
 TEST(BadInput, OutOfMemoryAtLoadIsAnError) {
 #ifdef LUTRA_TEST_SANITIZED
