@@ -422,9 +422,16 @@ TEST(BadInput, IsaTheCpuLacks) {
 
   // The environment variable: run this test's child half in a new process.
   if (const char* child = std::getenv("LUTRA_BAD_ISA_CHILD"); child != nullptr) return;
-  const std::string cmd = "LUTRA_BAD_ISA_CHILD=1 LUTRA_ISA=" + std::string(MissingIsa()) +
-                          " /proc/" + std::to_string(getpid()) +
-                          "/exe --gtest_filter=BadInput.IsaFromEnvironmentChild 2>&1";
+  // Under qemu-user the process image is qemu, so the child goes through the same emulator
+  // command line ctest used (LUTRA_TEST_EMULATOR); readlink of /proc/self/exe names the guest.
+  char exe[4096];
+  const ssize_t exe_len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  ASSERT_GT(exe_len, 0);
+  exe[exe_len] = '\0';
+  const char* emulator = std::getenv("LUTRA_TEST_EMULATOR");
+  const std::string cmd = "LUTRA_BAD_ISA_CHILD=1 LUTRA_ISA=" + std::string(MissingIsa()) + " " +
+                          (emulator != nullptr ? std::string(emulator) + " " : std::string()) +
+                          "'" + exe + "' --gtest_filter=BadInput.IsaFromEnvironmentChild 2>&1";
   FILE* p = popen(cmd.c_str(), "r");
   ASSERT_NE(p, nullptr);
   std::string out;
