@@ -56,8 +56,9 @@ void Gemm(const Weights& w, const Tables& tb, size_t n, size_t tile_begin, size_
               acc[r] += float(i2) * (w.data.scale[si + r] * tscale[g]) * 0.5f;
             }
           } else {
+            // Symmetric matrices may come without a bias array (mapped packed files).
             acc[r] += w.data.scale[si + r] * (0.5f * tscale[g]) * float(a[r]) +
-                      w.data.bias[si + r] * tsum[g];
+                      (s.asymmetric ? w.data.bias[si + r] * tsum[g] : 0.0f);
           }
         }
       }

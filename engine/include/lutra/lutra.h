@@ -338,6 +338,69 @@ LUTRA_API const char* lutra_synthetic_preset_names(void);
 LUTRA_API lutra_status lutra_write_synthetic_model(const char* path,
                                                    const lutra_synthetic_options* options);
 
+/* ---- Conversion (lutra-convert) ----------------------------------------------------------
+ * Writes a GGUF whose weight matrices are lutra-packed (docs/packed-format.md: the LUT
+ * kernels' layout, the same for every ISA, mapped at load with no copy) from a GGUF with F32,
+ * F16, BF16 or Q8_0 weights (Q4_0, TQ1_0 and TQ2_0 repack losslessly to q4 G32 asymmetric and
+ * tq). Metadata and tokenizer are copied unchanged. The output is written through a temporary
+ * file in its directory, renamed over `output` only when complete; errors, a full disk or a
+ * stop leave no file behind. `output` may not be the input (same path or same file). */
+
+typedef struct lutra_convert_tensor_report {
+  size_t index, count;     /* position of this tensor, tensors in the file */
+  const char* name;        /* valid during the callback only */
+  const char* source_type; /* "F16", "Q8_0", ... */
+  const char* target_type; /* "lutra_w2g64s", "lutra_w4g64s+o8", "F16", ... */
+  uint64_t elements;
+  uint64_t bytes;         /* written */
+  double bits_per_weight; /* bytes·8/elements: codes, scales, zero points, outliers */
+  double relative_error;  /* Σ(w − ŵ)² / Σw² against the source's values */
+  double seconds;
+  int quantized; /* 1: a packed matrix */
+  int lossless;  /* 1: repacked from the source's codes and scales */
+} lutra_convert_tensor_report;
+
+typedef struct lutra_convert_options {
+  size_t struct_size;      /* sizeof(lutra_convert_options), set by _init */
+  const char* wtype;       /* weight matrices: "q1".."q4", "tq" (ternary absmean) or a ggml
+                            * type ("f16", "q8_0", ...); default "q2" */
+  uint32_t group;          /* weights per scale: 32, 64 (default) or 128 (tq: always 128) */
+  int asymmetric;          /* 1: a zero point per group; default 0 (symmetric) */
+  const char* method;      /* "search" (default: clipping-range search) or "rtn" */
+  float outlier_fraction;  /* share of each row's largest weights kept as fp16 corrections
+                            * (32 bits each); default 0 */
+  const char* const* keep; /* n_keep "PATTERN=TYPE" rules (shell wildcards), first match wins,
+                            * before the defaults (token_embd.weight ≤ 16-bit ggml type,
+                            * output.weight at least q4) */
+  size_t n_keep;
+  uint32_t threads; /* 0 (default): the performance cores */
+  /* Optional callbacks, from the converting thread; user_data is passed to each. */
+  void (*on_tensor)(const lutra_convert_tensor_report* report, void* user_data);
+  void (*progress)(float fraction, void* user_data);
+  int (*should_stop)(void* user_data); /* nonzero: stop; nothing is written */
+  void* user_data;
+} lutra_convert_options;
+
+typedef struct lutra_convert_summary {
+  uint64_t tensors, elements, bytes;            /* the whole output */
+  uint64_t quantized_elements, quantized_bytes; /* packed matrices */
+  double bits_per_weight;                       /* of the packed matrices */
+  double relative_error;                        /* of the packed matrices, together */
+  double seconds;
+  int stopped; /* 1 when should_stop ended the conversion */
+} lutra_convert_summary;
+
+/* Fills defaults. Thread-safe. */
+LUTRA_API void lutra_convert_options_init(lutra_convert_options* options);
+
+/* Converts `input` to `output` (options NULL: defaults; summary may be NULL). Errors:
+ * INVALID_ARGUMENT (bad option, output is the input, a type that does not fit a tensor, naming
+ * it), INVALID_MODEL (unreadable input or a tensor type lutra-convert cannot read), IO_ERROR
+ * (cannot write, disk full, or stopped: summary->stopped tells). Thread-safe (distinct paths). */
+LUTRA_API lutra_status lutra_convert(const char* input, const char* output,
+                                     const lutra_convert_options* options,
+                                     lutra_convert_summary* summary);
+
 #ifdef __cplusplus
 }
 #endif

@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include "engine/src/gguf/lutra_types.h"
 #include "engine/src/gguf/reader.h"
 
 namespace lutra::gguf {
@@ -269,18 +270,36 @@ class Parser {
     t.n_elements = elems;
     uint32_t type = 0;
     if (!read(&type)) return fail(pos_, "truncated file: type of " + who + " missing");
-    const auto traits = type_traits(type);
-    if (!traits) return fail(pos_ - 4, who + ": unknown tensor type " + std::to_string(type));
-    t.type = static_cast<TensorType>(type);
-    if (t.shape[0] % traits->block_elems != 0) {
-      return fail(pos_ - 4, who + ": first dimension " + std::to_string(t.shape[0]) +
-                                " is not a multiple of the " + std::string(traits->name) +
-                                " block size " + std::to_string(traits->block_elems));
+    if (IsPackedTypeId(type)) {  // lutra-packed matrix: sized by its layout, not by blocks
+      const auto packed = DecodePackedType(type);
+      if (!packed) {
+        return fail(
+            pos_ - 4, who + ": unknown lutra packed type 0x" + [&] {
+              char b[16];
+              std::snprintf(b, sizeof b, "%08X", type);
+              return std::string(b);
+            }() + " (written by a newer lutra?)");
+      }
+      PackedLayout layout;
+      std::string why;
+      if (!PackedTensorLayout(*packed, t.shape, &layout, &why))
+        return fail(pos_ - 4, who + ": " + why);
+      t.type = static_cast<TensorType>(type);
+      t.n_bytes = layout.total;
+    } else {
+      const auto traits = type_traits(type);
+      if (!traits) return fail(pos_ - 4, who + ": unknown tensor type " + std::to_string(type));
+      t.type = static_cast<TensorType>(type);
+      if (t.shape[0] % traits->block_elems != 0) {
+        return fail(pos_ - 4, who + ": first dimension " + std::to_string(t.shape[0]) +
+                                  " is not a multiple of the " + std::string(traits->name) +
+                                  " block size " + std::to_string(traits->block_elems));
+      }
+      const uint64_t blocks = elems / traits->block_elems;
+      if (blocks > UINT64_MAX / traits->block_bytes)
+        return fail(pos_ - 4, who + ": byte size overflows");
+      t.n_bytes = blocks * traits->block_bytes;
     }
-    const uint64_t blocks = elems / traits->block_elems;
-    if (blocks > UINT64_MAX / traits->block_bytes)
-      return fail(pos_ - 4, who + ": byte size overflows");
-    t.n_bytes = blocks * traits->block_bytes;
     if (!read(&t.offset)) return fail(pos_, "truncated file: data offset of " + who + " missing");
     if (t.offset % f->alignment_ != 0) {
       return fail(pos_ - 8, who + ": data offset " + std::to_string(t.offset) +

@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "engine/src/gguf/lutra_types.h"
+
 namespace lutra::gguf {
 
 namespace {
@@ -67,6 +69,16 @@ void Writer::set_string_array(std::string key, const std::vector<std::string>& s
 // Checks name/type/shape and returns the tensor's byte size in *bytes.
 Status TensorBytes(const std::string& name, TensorType type, const std::vector<uint64_t>& shape,
                    uint64_t* bytes) {
+  if (IsPackedTypeId(static_cast<uint32_t>(type))) {
+    const auto packed = DecodePackedType(static_cast<uint32_t>(type));
+    PackedLayout layout;
+    std::string why = "unknown lutra packed type";
+    if (!packed || !PackedTensorLayout(*packed, shape, &layout, &why)) {
+      return Error{"tensor '" + name + "': " + why};
+    }
+    *bytes = layout.total;
+    return {};
+  }
   const auto traits = type_traits(static_cast<uint32_t>(type));
   if (!traits) return Error{"tensor '" + name + "': unknown type"};
   if (shape.empty() || shape.size() > 4) return Error{"tensor '" + name + "': need 1..4 dims"};

@@ -7,6 +7,8 @@
 #include <cstring>
 #include <new>
 
+#include "kernels/f16/convert.h"
+
 namespace lutra::engine::lut {
 
 using kernels::packw::Groups;
@@ -108,6 +110,50 @@ bool LutMatrix::CreateWith(const QuantizedMatrix& q, arch::IsaSet features,
   return true;
 }
 
+bool LutMatrix::CreateView(const kernels::packw::Shape& s, const kernels::packw::Packed& data,
+                           bool uniform_scale, arch::IsaSet features, Activations mode,
+                           LutMatrix* out, std::string* error) {
+  if (const char* msg = kernels::packw::Validate(s)) {
+    *error = std::string("lut: ") + msg;
+    return false;
+  }
+  if (data.bits == nullptr || data.scale == nullptr ||
+      (s.asymmetric && (data.bias == nullptr || data.zero == nullptr))) {
+    *error = "lut: packed view misses an array its shape needs";
+    return false;
+  }
+  const bool exact = mode == Activations::kInt8Exact;
+  const auto* gemm = kernels::lutgemm::Select(features, s.bits, exact);
+  if (gemm == nullptr) {
+    *error = "lut: no lookup kernel for " + std::to_string(s.bits) + "-bit weights";
+    return false;
+  }
+  const size_t count = kernels::packw::ScaleCount(s);
+  if (s.asymmetric) {
+    const int max_code = (1 << s.bits) - 1;
+    const uint8_t zmax = *std::max_element(data.zero, data.zero + count);
+    if (zmax > max_code) {
+      *error = "lut: zero point " + std::to_string(zmax) + " out of range for " +
+               std::to_string(s.bits) + "-bit codes";
+      return false;
+    }
+  }
+  LutMatrix m;
+  m.weights_.shape = s;
+  m.weights_.data = data;
+  if (!s.asymmetric) m.weights_.data.zero = nullptr;
+  m.weights_.uniform_scale = uniform_scale;
+  m.gemm_ = gemm;
+  m.gemm_many_ = kernels::lutgemm::Select(features, s.bits, exact, SIZE_MAX);
+  const auto build = kernels::lutbuild::Select(features);
+  m.build_ = build.quantized->fn;
+  m.build_exact_ = build.exact->fn;
+  m.build_int8_ = build.int8->fn;
+  m.build_int8_blocks_ = build.int8_blocks->fn;
+  *out = std::move(m);
+  return true;
+}
+
 LutMatrix LutMatrix::Clone() const {
   LutMatrix m;
   auto copy = [](const AlignedBytes& from, AlignedBytes* to) {
@@ -128,6 +174,8 @@ LutMatrix LutMatrix::Clone() const {
   m.build_exact_ = build_exact_;
   m.build_int8_ = build_int8_;
   m.build_int8_blocks_ = build_int8_blocks_;
+  m.outliers_ = outliers_;
+  m.outliers_per_row_ = outliers_per_row_;
   return m;
 }
 
@@ -135,8 +183,26 @@ size_t LutMatrix::PackedBytes() const {
   const auto& s = weights_.shape;
   const size_t count = kernels::packw::ScaleCount(s);
   return kernels::packw::BitsBytes(s) + count * sizeof(float) * (s.asymmetric ? 2 : 1) +
-         (s.asymmetric ? count : 0);
+         (s.asymmetric ? count : 0) + s.m * outliers_per_row_ * sizeof(uint32_t);
 }
+
+namespace {
+
+// The sparse part of an outlier-treated matrix, for rows [r0, r1): each entry's fp16 value is
+// decoded once and applied to every token.
+void ApplyOutliers(const uint32_t* entries, size_t per_row, size_t r0, size_t r1, size_t k,
+                   size_t m, size_t n, const float* x, float* y) {
+  for (size_t r = r0; r < r1; ++r) {
+    const uint32_t* e = entries + r * per_row;
+    for (size_t j = 0; j < per_row; ++j) {
+      const size_t col = e[j] & 0xFFFF;
+      const float v = kernels::f16::HalfToFloat(uint16_t(e[j] >> 16));
+      for (size_t t = 0; t < n; ++t) y[t * m + r] += v * x[t * k + col];
+    }
+  }
+}
+
+}  // namespace
 
 uint8_t* LutScratch::Reserve(size_t bytes) {
   if (buffer_.size() < bytes) buffer_ = AlignedBytes(bytes);
@@ -222,6 +288,10 @@ void Multiply(const LutMatrix& w, size_t n, const float* x, float* y, ThreadPool
   pool.ParallelFor((tiles + per_chunk - 1) / per_chunk, [&](size_t c) {
     const size_t t0 = c * per_chunk, t1 = std::min(tiles, t0 + per_chunk);
     fn(w.weights_, tables, n, t0, t1, y, s.m);
+    if (w.outliers_per_row_ != 0) {
+      ApplyOutliers(w.outliers_, w.outliers_per_row_, t0 * kernels::packw::kTileRows,
+                    std::min(s.m, t1 * kernels::packw::kTileRows), s.k, s.m, n, x, y);
+    }
   });
 }
 

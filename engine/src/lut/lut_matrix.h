@@ -52,6 +52,25 @@ class LutMatrix {
                          const kernels::lutgemm::GemmKernel* gemm, LutMatrix* out,
                          std::string* error);
 
+  // Wraps packed buffers that live elsewhere (a file mapping) without copying them: they must
+  // stay valid and unchanged while the matrix is used. `data.bias` and `data.zero` may be null
+  // for symmetric shapes (no kernel reads them then). Zero points are range-checked (exact
+  // kernels compute with them); bit-planes cannot hold an out-of-range code.
+  static bool CreateView(const kernels::packw::Shape& s, const kernels::packw::Packed& data,
+                         bool uniform_scale, arch::IsaSet features, Activations mode,
+                         LutMatrix* out, std::string* error);
+  // Sparse corrections added after the lookup: y[t, r] += Σ_j v_j·x[t, c_j] over `per_row`
+  // entries per row (row r's at entries[r·per_row...], each uint32 little-endian: column in
+  // the low 16 bits, fp16 value v in the high 16; columns < k). `entries` must outlive the
+  // matrix. The outlier treatment of lutra-convert (docs/packed-format.md).
+  void SetOutliers(const uint32_t* entries, size_t per_row) {
+    outliers_ = entries;
+    outliers_per_row_ = entries != nullptr ? per_row : 0;
+  }
+  size_t outliers_per_row() const { return outliers_per_row_; }
+  // True when the packed buffers are this object's (Create), false for a view.
+  bool owns_data() const { return bits_.size() != 0; }
+
   // A deep copy (separate packed buffers): benchmarks rotate through copies to stream from memory.
   LutMatrix Clone() const;
 
@@ -77,6 +96,8 @@ class LutMatrix {
   kernels::lutbuild::BuildInt8Fn build_int8_ = nullptr;
   kernels::lutbuild::BuildInt8BlocksFn build_int8_blocks_ = nullptr;
   AlignedBytes bits_, scale_, bias_, zero_;
+  const uint32_t* outliers_ = nullptr;
+  size_t outliers_per_row_ = 0;
 };
 
 // Per-call working memory (the tables of n tokens); grows on demand, reusable across calls

@@ -3,9 +3,11 @@
 // and biases.
 #include <string>
 
+#include "engine/src/gguf/lutra_types.h"
 #include "engine/src/model/linear.h"
 #include "engine/src/model/linear_dense.h"
 #include "engine/src/model/linear_lut.h"
+#include "engine/src/model/linear_packed.h"
 #include "engine/src/model/tensor_formats.h"
 
 namespace lutra::engine::model {
@@ -17,16 +19,17 @@ std::string Describe(const gguf::TensorInfo& t) {
   std::string shape;
   for (size_t i = 0; i < t.shape.size(); ++i)
     shape += (i ? " x " : "") + std::to_string(t.shape[i]);
-  const auto traits = gguf::type_traits(uint32_t(t.type));
-  return "tensor '" + t.name + "' (" +
-         (traits ? std::string(traits->name) : "type " + std::to_string(uint32_t(t.type))) + ", " +
-         shape + ")";
+  return "tensor '" + t.name + "' (" + gguf::TensorTypeName(uint32_t(t.type)) + ", " + shape + ")";
 }
 
 // Shape and size checks shared by PlanLinear and DequantizeRows: the reader has checked that
 // the bytes lie inside the file; here they must also match what the type needs.
 Status CheckTensor(const gguf::TensorInfo& t) {
   const BlockFormat f = FormatOf(t.type);
+  if (gguf::IsPackedTypeId(uint32_t(t.type))) {
+    return Error{Describe(t) + ": a lutra-packed matrix cannot be read row by row (keep " +
+                 "embedding tables and vectors in F32, F16, BF16, Q8_0 or Q4_0)"};
+  }
   if (f.weights == 0) {
     return Error{Describe(t) +
                  ": type not supported (loadable: F32, F16, BF16, Q8_0, Q4_0, TQ1_0, TQ2_0)"};
@@ -49,7 +52,7 @@ std::unique_ptr<LinearScratch> MakeLinearScratch() {
 }
 
 bool IsLoadableType(TensorType type) {
-  return FormatOf(type).weights != 0;
+  return FormatOf(type).weights != 0 || gguf::DecodePackedType(uint32_t(type)).has_value();
 }
 
 Status DequantizeRows(const gguf::TensorInfo& t, size_t first, size_t count, float* out) {
@@ -68,6 +71,7 @@ Status DequantizeRows(const gguf::TensorInfo& t, size_t first, size_t count, flo
 
 Expected<std::unique_ptr<Linear>> PlanLinear(const gguf::TensorInfo& t,
                                              const PlanOptions& options) {
+  if (gguf::IsPackedTypeId(uint32_t(t.type))) return PlanPackedLinear(t, options);
   if (Status s = CheckTensor(t); !s.ok()) return Error{s.error()};
   if (t.shape.size() != 2 || t.shape[1] == 0)
     return Error{Describe(t) + ": a weight matrix must be 2-D"};

@@ -5,7 +5,9 @@
 
 #include <cstdint>
 
+#include "engine/src/gguf/lutra_types.h"
 #include "engine/src/model/finite_check.h"
+#include "engine/src/model/linear_packed.h"
 
 namespace lutra::engine::model {
 namespace {
@@ -33,9 +35,13 @@ Expected<const gguf::TensorInfo*> WeightStore::Find(const std::string& name,
                  ShapeString(shape) + " from the hyperparameters"};
   }
   if (!IsLoadableType(t->type)) {
-    auto traits = gguf::type_traits(static_cast<uint32_t>(t->type));
     return Error{"model: tensor " + name + " has type " +
-                 (traits ? std::string(traits->name) : "?") + ", which the runtime cannot load"};
+                 gguf::TensorTypeName(static_cast<uint32_t>(t->type)) +
+                 ", which the runtime cannot load"};
+  }
+  if (gguf::IsPackedTypeId(uint32_t(t->type)) && !packing_checked_) {
+    if (Status s = CheckPackingVersion(file_); !s.ok()) return Error{s.error()};
+    packing_checked_ = true;
   }
   if (auto bad = FindNonFinite(*t)) {
     return Error{"model: tensor " + name + " has a non-finite value: " + *bad +

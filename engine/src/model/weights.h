@@ -55,6 +55,7 @@ class WeightStore {
   void ReleasePages(const gguf::TensorInfo& t) const;
   std::function<void(double)> progress_;
   uint64_t total_bytes_ = 0, planned_bytes_ = 0;
+  bool packing_checked_ = false;  // lutra.packing.version accepted (packed files only)
 };
 
 }  // namespace lutra::engine::model

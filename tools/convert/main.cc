@@ -1,0 +1,167 @@
+// lutra-convert: GGUF (F32/F16/BF16/Q8_0, or Q4_0/TQ1_0/TQ2_0 for lossless repacks) to a GGUF
+// with lutra-packed low-bit weight matrices (docs/packed-format.md). One line per tensor and a
+// total on stdout (bits per weight incl. scales, zero points and outliers; relative squared
+// reconstruction error; time), a progress bar on stderr when it is a terminal. Ctrl-C stops
+// and leaves no file behind.
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "lutra/lutra.h"
+#include "tools/common/args.h"
+#include "tools/common/progress.h"
+
+namespace {
+
+using lutra::tools::Fail;
+using lutra::tools::UsageError;
+
+volatile std::sig_atomic_t g_stop = 0;
+
+void OnSignal(int) {
+  g_stop = 1;
+}
+
+int ShouldStop(void*) {
+  return g_stop != 0;
+}
+
+struct Context {
+  lutra::tools::ProgressBar* bar = nullptr;
+  bool quiet = false;
+};
+
+void OnTensor(const lutra_convert_tensor_report* r, void* user) {
+  auto* c = static_cast<Context*>(user);
+  if (c->quiet) return;
+  std::printf("[%4zu/%4zu] %-32s %-8s -> %-18s %12llu w %7.3f bpw  rel.err %9.3e%s  %6.2f s\n",
+              r->index + 1, r->count, r->name, r->source_type, r->target_type,
+              static_cast<unsigned long long>(r->elements), r->bits_per_weight, r->relative_error,
+              r->lossless ? " (lossless)" : "           ", r->seconds);
+  std::fflush(stdout);
+}
+
+void OnProgress(float f, void* user) {
+  static_cast<Context*>(user)->bar->Update(f);
+}
+
+[[noreturn]] void Usage() {
+  std::printf(
+      "usage: lutra-convert IN.gguf OUT.gguf [options]\n"
+      "       lutra-convert --synthetic PRESET OUT.gguf [options]\n"
+      "  --wtype T         weight matrices: q1, q2 (default), q3, q4, tq (ternary absmean),\n"
+      "                    or a ggml type f32, f16, bf16, q8_0, q4_0, tq1_0, tq2_0\n"
+      "  --group G         weights per scale: 32, 64 (default), 128\n"
+      "  --asym            a zero point per group (default: symmetric)\n"
+      "  --method M        search (default: clipping-range search) or rtn\n"
+      "  --outliers F      keep the largest F of each row's weights as fp16 corrections\n"
+      "                    (e.g. 0.004; 32 bits each; default 0)\n"
+      "  --keep PAT=TYPE   type for tensors matching a shell pattern (repeatable, first match\n"
+      "                    wins; TYPE as --wtype or 'source'); defaults: token_embd.weight in\n"
+      "                    a <=16-bit ggml type, output.weight at least q4\n"
+      "  --threads N       default: the performance cores\n"
+      "  --synthetic P     input: a synthetic model of preset P with F16 weights, written to a\n"
+      "                    temporary file next to OUT and removed afterwards (presets: %s)\n"
+      "  --quiet           no per-tensor lines\n",
+      lutra_synthetic_preset_names());
+  std::exit(0);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  lutra::tools::SetToolName("lutra-convert");
+  lutra_convert_options o;
+  lutra_convert_options_init(&o);
+  std::vector<std::string> positional, keep;
+  std::string wtype = "q2", method = "search", synthetic;
+  bool quiet = false;
+  lutra::tools::Args args(argc, argv);
+  while (!args.Done()) {
+    const std::string f = args.Flag();
+    if (f == "-h" || f == "--help") {
+      Usage();
+    } else if (f == "--wtype") {
+      wtype = args.String(f);
+    } else if (f == "--group") {
+      o.group = uint32_t(args.Int(f, 1, 1024));
+    } else if (f == "--asym") {
+      o.asymmetric = 1;
+    } else if (f == "--method") {
+      method = args.String(f);
+    } else if (f == "--outliers") {
+      o.outlier_fraction = float(args.Real(f, 0.0, 0.1));
+    } else if (f == "--keep") {
+      keep.push_back(args.String(f));
+    } else if (f == "--threads" || f == "-t") {
+      o.threads = uint32_t(args.Int(f, 1, 1024));
+    } else if (f == "--synthetic") {
+      synthetic = args.String(f);
+    } else if (f == "--quiet") {
+      quiet = true;
+    } else if (!f.empty() && f[0] == '-') {
+      UsageError("unknown option " + f + " (see --help)");
+    } else {
+      positional.push_back(f);
+    }
+  }
+  const size_t want = synthetic.empty() ? 2 : 1;
+  if (positional.size() != want) {
+    UsageError(synthetic.empty() ? "expected IN.gguf OUT.gguf (see --help)"
+                                 : "with --synthetic, expected only OUT.gguf (see --help)");
+  }
+  const std::string output = positional.back();
+  std::string input = synthetic.empty() ? positional[0] : "";
+
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  if (!synthetic.empty()) {
+    input = output + ".synthetic." + std::to_string(::getpid()) + ".gguf";
+    lutra_synthetic_options so;
+    lutra_synthetic_options_init(&so);
+    so.preset = synthetic.c_str();
+    so.weight_type = "f16";
+    so.embedding_type = "f16";
+    so.output_type = "f16";
+    std::fprintf(stderr, "lutra-convert: writing synthetic %s (F16) to %s\n", synthetic.c_str(),
+                 input.c_str());
+    if (lutra_write_synthetic_model(input.c_str(), &so) != LUTRA_STATUS_OK) {
+      Fail(lutra_last_error());
+    }
+  }
+
+  std::vector<const char*> keep_c;
+  for (const std::string& k : keep) keep_c.push_back(k.c_str());
+  o.wtype = wtype.c_str();
+  o.method = method.c_str();
+  o.keep = keep_c.data();
+  o.n_keep = keep_c.size();
+  lutra::tools::ProgressBar bar("converting");
+  Context ctx{&bar, quiet};
+  o.on_tensor = OnTensor;
+  o.progress = OnProgress;
+  o.should_stop = ShouldStop;
+  o.user_data = &ctx;
+  lutra_convert_summary s;
+  const lutra_status st = lutra_convert(input.c_str(), output.c_str(), &o, &s);
+  bar.Done();
+  if (!synthetic.empty()) std::remove(input.c_str());
+  if (st != LUTRA_STATUS_OK) {
+    if (s.stopped) {
+      std::fprintf(stderr, "lutra-convert: interrupted; nothing written\n");
+      return 130;
+    }
+    Fail(lutra_last_error());
+  }
+  std::printf(
+      "total: %llu tensors, %llu weights, %.1f MiB; packed matrices %llu weights at %.3f bpw, "
+      "rel.err %.3e; %.2f s\n",
+      static_cast<unsigned long long>(s.tensors), static_cast<unsigned long long>(s.elements),
+      double(s.bytes) / 1048576.0, static_cast<unsigned long long>(s.quantized_elements),
+      s.bits_per_weight, s.relative_error, s.seconds);
+  return 0;
+}
