@@ -49,6 +49,31 @@ int main(int argc, char** argv) {
       return 1;
     }
     models.push_back(Read(p));
+    // lutra-packed files (docs/packed-format.md) from the f32 model: symmetric, asymmetric
+    // with outlier corrections, ternary; the packed-type reader is fuzzed from valid layouts.
+    if (std::string(type) == "f32") {
+      struct Packed {
+        const char* wtype;
+        int asym;
+        float outliers;
+      };
+      for (const Packed& k : {Packed{"q2", 0, 0.0f}, Packed{"q3", 1, 0.02f}, Packed{"tq", 0, 0}}) {
+        const fs::path packed = dir / (std::string("packed-") + k.wtype + ".gguf");
+        lutra_convert_options c;
+        lutra_convert_options_init(&c);
+        c.wtype = k.wtype;
+        c.group = 32;
+        c.asymmetric = k.asym;
+        c.outlier_fraction = k.outliers;
+        c.threads = 1;
+        if (lutra_convert(p.c_str(), packed.c_str(), &c, nullptr) != LUTRA_STATUS_OK) {
+          std::fprintf(stderr, "%s\n", lutra_last_error());
+          return 1;
+        }
+        models.push_back(Read(packed));
+        fs::remove(packed);
+      }
+    }
     fs::remove(p);
   }
   for (const char* v : {"vocab-gpt-2", "vocab-llama-spm", "stories260K"}) {
