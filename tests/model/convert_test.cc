@@ -122,8 +122,9 @@ InMemory QuantizeInMemory(std::vector<float> w, size_t m, size_t k, uint32_t bit
   for (size_t row = 0; row < m; ++row) {
     std::vector<uint32_t> idx(k);
     std::iota(idx.begin(), idx.end(), 0u);
-    std::stable_sort(idx.begin(), idx.end(), [&](uint32_t a, uint32_t b) {
-      return std::fabs(w[row * k + a]) > std::fabs(w[row * k + b]);
+    std::sort(idx.begin(), idx.end(), [&](uint32_t a, uint32_t b) {  // ties: lower column
+      const float fa = std::fabs(w[row * k + a]), fb = std::fabs(w[row * k + b]);
+      return fa != fb ? fa > fb : a < b;
     });
     idx.resize(n_out);
     std::sort(idx.begin(), idx.end());

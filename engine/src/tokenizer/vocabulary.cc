@@ -36,8 +36,11 @@ Status ReadVocabulary(const gguf::File& f, Vocabulary* v) {
       v->specials.push_back(int32_t(i));
     }
   }
-  std::stable_sort(v->specials.begin(), v->specials.end(), [&](int32_t a, int32_t b) {
-    return v->pieces[size_t(a)].size() > v->pieces[size_t(b)].size();
+  // Longest first, ties by id: a total order, so std::sort gives what a stable sort would
+  // (std::stable_sort's buffer uses an API libstdc++ 12 deprecates, an error under clang).
+  std::sort(v->specials.begin(), v->specials.end(), [&](int32_t a, int32_t b) {
+    const size_t la = v->pieces[size_t(a)].size(), lb = v->pieces[size_t(b)].size();
+    return la != lb ? la > lb : a < b;
   });
   auto id_key = [&](const char* key, int32_t* dst) -> Status {
     if (!f.has(key)) return {};
