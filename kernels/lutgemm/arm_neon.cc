@@ -142,6 +142,7 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, fl
   constexpr size_t quads = G / 4, run = std::min(quads, kRunQuads<B>), runs = quads / run;
   const size_t groups = packw::Groups(s);
   constexpr int kMaxCode = (1 << B) - 1;
+  const float const_bias = 0.5f * float(kMaxCode) - float(w.zero_point);  // zero_point ≥ 0
   const uint8x16_t nib = vdupq_n_u8(0x0F), flip = vdupq_n_u8(0x80);
   // Quantized mode adds the offset-binary bytes: each run adds 128·(2^b − 1)·run per row.
   const int32x4_t offset = vdupq_n_s32(int32_t(128 * kMaxCode * run));
@@ -216,7 +217,9 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, fl
         const float32x4_t sc = vld1q_f32(w.data.scale + si + 4 * q);
         if constexpr (Exact) {
           int32x4_t i2 = gsum[t][q];
-          if (s.asymmetric) {
+          if (s.asymmetric && w.zero_point >= 0) {
+            i2 = vaddq_s32(i2, vdupq_n_s32((kMaxCode - 2 * w.zero_point) * int32_t(tsum)));
+          } else if (s.asymmetric) {
             const uint8_t* zp = w.data.zero + si + 4 * q;
             const int32x4_t z = {zp[0], zp[1], zp[2], zp[3]};
             const int32x4_t coef = vsubq_s32(vdupq_n_s32(kMaxCode), vaddq_s32(z, z));
@@ -232,7 +235,11 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, fl
         } else {
           float32x4_t a = vld1q_f32(yacc[t] + 4 * q);
           a = Fma(a, vcvtq_f32_s32(gsum[t][q]), vmulq_n_f32(sc, 0.5f * tscale));
-          if (s.asymmetric) a = Fma(a, vld1q_f32(w.data.bias + si + 4 * q), vdupq_n_f32(tsum));
+          if (s.asymmetric && w.zero_point >= 0) {
+            a = Fma(a, sc, vdupq_n_f32(const_bias * tsum));
+          } else if (s.asymmetric) {
+            a = Fma(a, vld1q_f32(w.data.bias + si + 4 * q), vdupq_n_f32(tsum));
+          }
           vst1q_f32(yacc[t] + 4 * q, a);
         }
       }

@@ -27,6 +27,11 @@ struct Weights {
   packw::Shape shape;
   packw::Packed data;
   bool uniform_scale = false;  // every group of a row has the same scale (exact kernels use it)
+  // ≥ 0 (asymmetric shapes only): every group's zero point is this value, so the kernels read
+  // neither data.zero nor data.bias (either may be null) and take bias = scale·((2^b−1)/2 − z).
+  // Q4_0 repacks (z = 8) and ternary weights (z = 1) save the bytes per group: decode is
+  // bandwidth-bound, and those arrays were a sixth of a Q4_0 matrix's stream.
+  int32_t zero_point = -1;
 };
 
 // n tokens' tables, as lutbuild writes them, one token after another.

@@ -105,6 +105,7 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, fl
   constexpr size_t quads = G / 4, run = std::min(quads, kRunQuads<B>), runs = quads / run;
   const size_t groups = packw::Groups(s);
   constexpr int kMaxCode = (1 << B) - 1;
+  const float const_bias = 0.5f * float(kMaxCode) - float(w.zero_point);  // zero_point ≥ 0
   const size_t qs = std::min<size_t>({__riscv_vsetvlmax_e8m1() / 16, run, 16});
   const size_t vl = 16 * qs;
   const vuint8m1_t lane = __riscv_vand_vx_u8m1(__riscv_vid_v_u8m1(vl), 0xF0, vl);
@@ -162,7 +163,9 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, fl
       const float tscale = tb.scale[bi], tsum = tb.sum[bi];
       vint32m8_t i2 = __riscv_vle32_v_i32m8(gsum[t], kTileRows);
       if constexpr (Exact) {
-        if (s.asymmetric) {
+        if (s.asymmetric && w.zero_point >= 0) {
+          i2 = __riscv_vadd_vx_i32m8(i2, (kMaxCode - 2 * w.zero_point) * int32_t(tsum), kTileRows);
+        } else if (s.asymmetric) {
           const vint32m8_t z = __riscv_vreinterpret_v_u32m8_i32m8(
               __riscv_vzext_vf4_u32m8(__riscv_vle8_v_u8m2(w.data.zero + si, kTileRows), kTileRows));
           const vint32m8_t coef =
@@ -189,7 +192,9 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, fl
         a = __riscv_vfmacc_vv_f32m8(a, __riscv_vfcvt_f_x_v_f32m8(i2, kTileRows),
                                     __riscv_vfmul_vf_f32m8(sc, 0.5f * tscale, kTileRows),
                                     kTileRows);
-        if (s.asymmetric) {
+        if (s.asymmetric && w.zero_point >= 0) {
+          a = __riscv_vfmacc_vf_f32m8(a, const_bias * tsum, sc, kTileRows);
+        } else if (s.asymmetric) {
           a = __riscv_vfmacc_vf_f32m8(a, tsum, __riscv_vle32_v_f32m8(w.data.bias + si, kTileRows),
                                       kTileRows);
         }

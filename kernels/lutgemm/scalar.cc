@@ -24,6 +24,7 @@ void Gemm(const Weights& w, const Tables& tb, size_t n, size_t tile_begin, size_
   const packw::Shape& s = w.shape;
   const size_t groups = packw::Groups(s), quads = s.group / 4;
   constexpr int kMaxCode = (1 << B) - 1;
+  const float const_bias = 0.5f * float(kMaxCode) - float(w.zero_point);  // zero_point ≥ 0
   for (size_t tile = tile_begin; tile < tile_end; ++tile) {
     for (size_t t = 0; t < n; ++t) {
       const uint8_t* lut = tb.lut + t * tb.lut_stride;
@@ -48,7 +49,9 @@ void Gemm(const Weights& w, const Tables& tb, size_t n, size_t tile_begin, size_
         const size_t si = (tile * groups + g) * kTileRows;
         for (size_t r = 0; r < kTileRows; ++r) {
           if constexpr (Exact) {
-            const int two_z = s.asymmetric ? 2 * int(w.data.zero[si + r]) : kMaxCode;
+            const int two_z = !s.asymmetric       ? kMaxCode
+                              : w.zero_point >= 0 ? 2 * w.zero_point
+                                                  : 2 * int(w.data.zero[si + r]);
             const int64_t i2 = int64_t(a[r]) + int64_t(kMaxCode - two_z) * int64_t(tsum[g]);
             if (w.uniform_scale) {
               iacc[r] += i2;
@@ -57,8 +60,10 @@ void Gemm(const Weights& w, const Tables& tb, size_t n, size_t tile_begin, size_
             }
           } else {
             // Symmetric matrices may come without a bias array (mapped packed files).
-            acc[r] += w.data.scale[si + r] * (0.5f * tscale[g]) * float(a[r]) +
-                      (s.asymmetric ? w.data.bias[si + r] * tsum[g] : 0.0f);
+            const float bias = !s.asymmetric       ? 0.0f
+                               : w.zero_point >= 0 ? w.data.scale[si + r] * const_bias
+                                                   : w.data.bias[si + r];
+            acc[r] += w.data.scale[si + r] * (0.5f * tscale[g]) * float(a[r]) + bias * tsum[g];
           }
         }
       }

@@ -61,6 +61,7 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, fl
   constexpr size_t quads = G / 4, run = std::min(quads, kRunQuads<B>), runs = quads / run;
   const size_t groups = packw::Groups(s);
   constexpr int kMaxCode = (1 << B) - 1;
+  const float const_bias = 0.5f * float(kMaxCode) - float(w.zero_point);  // zero_point ≥ 0
   const __m256i nib = _mm256_set1_epi8(0x0F);
   // Offset binary: every run adds 128·(2^b − 1)·run to each row (exact mode: hi tables only).
   const __m256i offset = _mm256_set1_epi32(int(128 * kMaxCode * run));
@@ -135,7 +136,9 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, fl
         const __m256 sc = _mm256_loadu_ps(w.data.scale + si + 8 * q);
         if constexpr (Exact) {
           __m256i i2 = gsum[t][q];
-          if (s.asymmetric) {
+          if (s.asymmetric && w.zero_point >= 0) {
+            i2 = _mm256_add_epi32(i2, _mm256_set1_epi32((kMaxCode - 2 * w.zero_point) * int(tsum)));
+          } else if (s.asymmetric) {
             const __m256i z = _mm256_cvtepu8_epi32(
                 _mm_loadl_epi64(reinterpret_cast<const __m128i*>(w.data.zero + si + 8 * q)));
             const __m256i coef =
@@ -159,7 +162,9 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, fl
           __m256 acc = _mm256_load_ps(ya);
           acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(gsum[t][q]),
                                 _mm256_mul_ps(sc, _mm256_set1_ps(0.5f * tscale)), acc);
-          if (s.asymmetric) {
+          if (s.asymmetric && w.zero_point >= 0) {
+            acc = _mm256_fmadd_ps(sc, _mm256_set1_ps(const_bias * tsum), acc);
+          } else if (s.asymmetric) {
             acc = _mm256_fmadd_ps(_mm256_loadu_ps(w.data.bias + si + 8 * q), _mm256_set1_ps(tsum),
                                   acc);
           }

@@ -70,6 +70,7 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, fl
   constexpr size_t quads = G / 4, run = std::min(quads, kRunQuads<B>), runs = quads / run;
   const size_t groups = packw::Groups(s);
   constexpr int kMaxCode = (1 << B) - 1;
+  const float const_bias = 0.5f * float(kMaxCode) - float(w.zero_point);  // zero_point ≥ 0
   const __m512i nib = _mm512_set1_epi8(0x0F);
   // Offset binary: every run adds 128·(2^b − 1)·run to each row (lo tables in exact mode
   // carry no offset; the hi tables do).
@@ -140,7 +141,9 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, fl
         const __m512 sc = _mm512_loadu_ps(w.data.scale + si + 16 * h);
         if constexpr (Exact) {
           __m512i i2 = gsum[t][h];
-          if (s.asymmetric) {
+          if (s.asymmetric && w.zero_point >= 0) {
+            i2 = _mm512_add_epi32(i2, _mm512_set1_epi32((kMaxCode - 2 * w.zero_point) * int(tsum)));
+          } else if (s.asymmetric) {
             const __m512i z = _mm512_cvtepu8_epi32(
                 _mm_loadu_si128(reinterpret_cast<const __m128i*>(w.data.zero + si + 16 * h)));
             const __m512i coef =
@@ -161,7 +164,9 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, fl
           __m512 acc = _mm512_load_ps(yacc[t] + 16 * h);
           acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(gsum[t][h]),
                                 _mm512_mul_ps(sc, _mm512_set1_ps(0.5f * tscale)), acc);
-          if (s.asymmetric) {
+          if (s.asymmetric && w.zero_point >= 0) {
+            acc = _mm512_fmadd_ps(sc, _mm512_set1_ps(const_bias * tsum), acc);
+          } else if (s.asymmetric) {
             acc = _mm512_fmadd_ps(_mm512_loadu_ps(w.data.bias + si + 16 * h), _mm512_set1_ps(tsum),
                                   acc);
           }

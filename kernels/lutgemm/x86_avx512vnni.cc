@@ -89,7 +89,9 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, fl
       for (int h = 0; h < 2; ++h) {
         const __m512i dot = _mm512_permutexvar_epi32(to_rows, d[t][h]);
         __m512i two_z = _mm512_set1_epi32(kMaxCode);
-        if (s.asymmetric) {
+        if (s.asymmetric && w.zero_point >= 0) {
+          two_z = _mm512_set1_epi32(2 * w.zero_point);
+        } else if (s.asymmetric) {
           const __m512i z = _mm512_cvtepu8_epi32(
               _mm_loadu_si128(reinterpret_cast<const __m128i*>(w.data.zero + si + 16 * h)));
           two_z = _mm512_add_epi32(z, z);

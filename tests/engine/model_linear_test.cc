@@ -37,11 +37,15 @@ float Half(float v) {
   return kernels::f16::HalfToFloat(kernels::f16::FloatToHalf(v));
 }
 
-Encoded Encode(TensorType type, size_t rows, size_t cols, Rng& rng) {
+// trained_ternary (TQ types): as ternary-trained models store them, one scale per row in every
+// block, except every third block, which is all-zero weights stored with scale 0 and random
+// codes (any codes mean 0 there).
+Encoded Encode(TensorType type, size_t rows, size_t cols, Rng& rng, bool trained_ternary = false) {
   Encoded e;
   std::vector<uint8_t>& b = e.bytes;
   std::vector<float>& w = e.weights;
   const size_t n = rows * cols;
+  float row_d = 0.0f;
   switch (type) {
     case TensorType::F32:
       for (size_t i = 0; i < n; ++i) {
@@ -94,8 +98,11 @@ Encoded Encode(TensorType type, size_t rows, size_t cols, Rng& rng) {
       }
       break;
     case TensorType::TQ2_0:
-      for (size_t blk = 0; blk < n / 256; ++blk) {
-        const float d = Half(rng.Uniform(0.01f, 0.05f));
+      for (size_t blk = 0, row_blocks = cols / 256; blk < n / 256; ++blk) {
+        if (blk % row_blocks == 0) row_d = Half(rng.Uniform(0.01f, 0.05f));
+        const float d = !trained_ternary ? Half(rng.Uniform(0.01f, 0.05f))
+                        : blk % 3 == 1   ? 0.0f
+                                         : row_d;
         int q[256];
         for (int& v : q) v = rng.Int(0, 2);
         // Weight 128h + 32l + i sits in bits 2l of byte 32h + i.
@@ -111,8 +118,11 @@ Encoded Encode(TensorType type, size_t rows, size_t cols, Rng& rng) {
       }
       break;
     case TensorType::TQ1_0:
-      for (size_t blk = 0; blk < n / 256; ++blk) {
-        const float d = Half(rng.Uniform(0.01f, 0.05f));
+      for (size_t blk = 0, row_blocks = cols / 256; blk < n / 256; ++blk) {
+        if (blk % row_blocks == 0) row_d = Half(rng.Uniform(0.01f, 0.05f));
+        const float d = !trained_ternary ? Half(rng.Uniform(0.01f, 0.05f))
+                        : blk % 3 == 1   ? 0.0f
+                                         : row_d;
         int q[256];
         for (int& v : q) v = rng.Int(0, 2);
         // Five trits per byte, the first most significant, stored as ceil(v·256/243); the
@@ -261,6 +271,53 @@ TEST(ModelLinear, RandomActivationsMatchDoubleReference) {
       }
     }
   }
+}
+
+// Ternary-trained files (one scale per row, zero blocks with scale 0) take the exact kernels'
+// one-integer-per-row form; the result must still be the encoded weights times x, exactly up to
+// the int8 activation rounding (tolerance as above), for decode and a batch.
+TEST(ModelLinear, TernaryTrainedScalesUseOneScalePerRow) {
+  Rng rng(11);
+  ThreadPool pool(2);
+  auto scratch = MakeLinearScratch();
+  for (TensorType type : {TensorType::TQ1_0, TensorType::TQ2_0}) {
+    const size_t rows = 40, cols = 1024;
+    Encoded e = Encode(type, rows, cols, rng, /*trained_ternary=*/true);
+    PlanOptions options;
+    options.features = arch::Process().features;
+    options.ternary_int8_activations = true;
+    auto linear = PlanLinear(e.info, options);
+    ASSERT_TRUE(linear.ok()) << linear.error();
+    EXPECT_NE((*linear)->Describe().find("one scale per row"), std::string::npos)
+        << (*linear)->Describe();
+    for (size_t n : {1u, 5u}) {
+      std::vector<float> x(n * cols), y(n * rows);
+      for (float& v : x) v = rng.Normal(0.0f, 1.0f);
+      ASSERT_TRUE((*linear)->Forward(n, x.data(), y.data(), pool, *scratch).ok());
+      for (size_t t = 0; t < n; ++t) {
+        const float* xt = x.data() + t * cols;
+        double xmax = 0.0;
+        for (size_t c = 0; c < cols; ++c) xmax = std::max(xmax, std::fabs(double(xt[c])));
+        for (size_t r = 0; r < rows; ++r) {
+          double ref = 0.0, mag = 0.0, absw = 0.0;
+          for (size_t c = 0; c < cols; ++c) {
+            const double w = e.weights[r * cols + c];
+            ref += w * xt[c], mag += std::fabs(w * xt[c]), absw += std::fabs(w);
+          }
+          ASSERT_NEAR(y[t * rows + r], ref, 1e-5 * mag + 1e-6 + absw * xmax / 254.0 * 1.01)
+              << (*linear)->Describe() << " n " << n << " row " << r;
+        }
+      }
+    }
+  }
+  // Two different non-zero scales in a row: per-group scales, as before.
+  Encoded mixed = Encode(TensorType::TQ2_0, 8, 1024, rng);
+  PlanOptions options;
+  options.features = arch::Process().features;
+  options.ternary_int8_activations = true;
+  auto linear = PlanLinear(mixed.info, options);
+  ASSERT_TRUE(linear.ok()) << linear.error();
+  EXPECT_EQ((*linear)->Describe().find("one scale per row"), std::string::npos);
 }
 
 TEST(ModelLinear, ClearErrorsForUnsupportedOrInconsistentTensors) {

@@ -99,6 +99,16 @@ bool LutMatrix::CreateWith(const QuantizedMatrix& q, arch::IsaSet features,
                      reinterpret_cast<const float*>(m.bias_.data()),
                      s.asymmetric ? m.zero_.data() : nullptr};
   m.weights_.uniform_scale = q.uniform_scale;
+  if (s.asymmetric && !q.zero.empty() &&
+      std::all_of(q.zero.begin(), q.zero.end(), [&](uint8_t z) { return z == q.zero[0]; })) {
+    // One zero point for the whole matrix (Q4_0: 8, ternary: 1): the kernels take it as a
+    // constant, and the per-group bias and zero arrays are neither streamed nor kept.
+    m.weights_.zero_point = q.zero[0];
+    m.weights_.data.bias = nullptr;
+    m.weights_.data.zero = nullptr;
+    m.bias_ = AlignedBytes();
+    m.zero_ = AlignedBytes();
+  }
   m.gemm_ = gemm;
   m.gemm_many_ = gemm;
   const auto build = kernels::lutbuild::Select(features);
@@ -142,6 +152,10 @@ bool LutMatrix::CreateView(const kernels::packw::Shape& s, const kernels::packw:
   m.weights_.shape = s;
   m.weights_.data = data;
   if (!s.asymmetric) m.weights_.data.zero = nullptr;
+  if (s.asymmetric &&
+      std::all_of(data.zero, data.zero + count, [&](uint8_t z) { return z == data.zero[0]; })) {
+    m.weights_.zero_point = data.zero[0];  // as in Create: the arrays stay in the file, unread
+  }
   m.weights_.uniform_scale = uniform_scale;
   m.gemm_ = gemm;
   m.gemm_many_ = kernels::lutgemm::Select(features, s.bits, exact, SIZE_MAX);
@@ -182,8 +196,9 @@ LutMatrix LutMatrix::Clone() const {
 size_t LutMatrix::PackedBytes() const {
   const auto& s = weights_.shape;
   const size_t count = kernels::packw::ScaleCount(s);
-  return kernels::packw::BitsBytes(s) + count * sizeof(float) * (s.asymmetric ? 2 : 1) +
-         (s.asymmetric ? count : 0) + s.m * outliers_per_row_ * sizeof(uint32_t);
+  const bool arrays = s.asymmetric && weights_.zero_point < 0;  // bias and zero points
+  return kernels::packw::BitsBytes(s) + count * sizeof(float) * (arrays ? 2 : 1) +
+         (arrays ? count : 0) + s.m * outliers_per_row_ * sizeof(uint32_t);
 }
 
 namespace {

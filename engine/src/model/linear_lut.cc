@@ -1,6 +1,7 @@
 #include "engine/src/model/linear_lut.h"
 
 #include <algorithm>
+#include <vector>
 
 #include "engine/src/lut/lut_matrix.h"
 #include "engine/src/model/tensor_formats.h"
@@ -25,7 +26,8 @@ class LutLinear : public Linear {
     const auto& s = matrix_.weights().shape;
     std::string d = std::string(gguf::type_traits(uint32_t(source_))->name) + " -> lut " +
                     (source_ == TensorType::Q4_0 ? "w4 asym" : "ternary") + " G" +
-                    std::to_string(s.group) + (matrix_.exact() ? " int8-exact" : "") + ", " +
+                    std::to_string(s.group) + (matrix_.exact() ? " int8-exact" : "") +
+                    (matrix_.weights().uniform_scale ? ", one scale per row" : "") + ", " +
                     matrix_.gemm(1).name;
     if (&matrix_.gemm(SIZE_MAX) != &matrix_.gemm(1))
       d += std::string(" / ") + matrix_.gemm(SIZE_MAX).name;
@@ -39,6 +41,35 @@ class LutLinear : public Linear {
   TensorType source_;
   lut::LutMatrix matrix_;
 };
+
+// Ternary-trained models (BitNet b1.58) have one absmean scale per tensor, so every block of
+// a TQ1_0/TQ2_0 row carries the same fp16 scale, except all-zero blocks, which store 0. When
+// that holds for every row, the all-zero blocks take the row's scale with codes 1 (= 0, the
+// same weights) and the exact kernels keep one integer per row: no scale per group is read or
+// multiplied. False (nothing changed) when a row has two different non-zero scales.
+bool UniformRowScales(size_t rows, size_t blocks_per_row, std::vector<float>& block_scale,
+                      std::vector<uint8_t>& codes) {
+  std::vector<float> row_scale(rows, 0.0f);
+  for (size_t r = 0; r < rows; ++r) {
+    for (size_t b = 0; b < blocks_per_row; ++b) {
+      const float v = block_scale[r * blocks_per_row + b];
+      if (v == 0.0f) continue;
+      if (row_scale[r] != 0.0f && v != row_scale[r]) return false;
+      row_scale[r] = v;
+    }
+  }
+  const size_t block = codes.size() / (rows * blocks_per_row);
+  for (size_t r = 0; r < rows; ++r) {
+    for (size_t b = 0; b < blocks_per_row; ++b) {
+      float& v = block_scale[r * blocks_per_row + b];
+      if (v != 0.0f || row_scale[r] == 0.0f) continue;
+      v = row_scale[r];
+      const size_t first = (r * blocks_per_row + b) * block;
+      std::fill(codes.begin() + first, codes.begin() + first + block, uint8_t{1});
+    }
+  }
+  return true;
+}
 
 }  // namespace
 
@@ -76,6 +107,7 @@ Expected<std::unique_ptr<Linear>> PlanLutLinear(const gguf::TensorInfo& t,
                  " at weight " + std::to_string(i) + " (offset " + std::to_string(t.offset) +
                  " in the data section)"};
   }
+  if (q.ternary) q.uniform_scale = UniformRowScales(rows, cols / q.shape.group, q.scale, q.q);
   lut::LutMatrix m;
   std::string error;
   if (!lut::LutMatrix::Create(q, options.features, mode, &m, &error)) {

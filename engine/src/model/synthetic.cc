@@ -166,10 +166,17 @@ gguf::TensorProducer Producer(const TensorSpec& t, uint64_t seed) {
     std::vector<float> x(std::min(chunk, t.rows) * t.cols);
     std::vector<uint8_t> bytes(std::min(chunk, t.rows) * row_bytes);
     const float scale = 1.0f / std::sqrt(float(t.cols));
+    // Ternary types hold what ternary-trained models (BitNet b1.58) hold: γ·{−1, 0, +1} with one
+    // γ per tensor, the absmean E|x| = σ·√(2/π) of the N(0, σ²) weights, so every block stores
+    // the same scale as in real TQ1_0/TQ2_0 files, not a per-block maximum of noise.
+    const bool ternary = t.type == TensorType::TQ1_0 || t.type == TensorType::TQ2_0;
+    const float gamma = scale * 0.7978846f;
     for (uint64_t r = 0; r < t.rows; r += chunk) {
       const uint64_t n = std::min(chunk, t.rows - r);
       for (uint64_t i = 0; i < n * t.cols; ++i) {
         x[i] = t.norm ? 1.0f + 0.05f * Normalish(&state) : scale * Normalish(&state);
+        if (ternary && !t.norm)
+          x[i] = gamma * std::clamp(std::nearbyint(x[i] / gamma), -1.0f, 1.0f);
       }
       for (uint64_t i = 0; i < n; ++i) {
         EncodeWeights(t.type, x.data() + i * t.cols, t.cols, bytes.data() + i * row_bytes);
