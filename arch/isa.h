@@ -40,6 +40,8 @@ inline constexpr IsaSet kLevelAVX2 = kSSSE3 | kAVX2 | kFMA | kF16C;
 inline constexpr IsaSet kLevelAVX512 = kLevelAVX2 | kAVX512F | kAVX512BW | kAVX512VL | kAVX512DQ;
 inline constexpr IsaSet kLevelAVX512VBMI = kLevelAVX512 | kAVX512VBMI;
 inline constexpr IsaSet kLevelAVX512VNNI = kLevelAVX512 | kAVX512VNNI;
+// Ice Lake, Zen 4 and later: VBMI and VNNI together.
+inline constexpr IsaSet kLevelAVX512ICL = kLevelAVX512 | kAVX512VBMI | kAVX512VNNI;
 inline constexpr IsaSet kLevelNEON = kNEON;
 inline constexpr IsaSet kLevelFP16 = kNEON | kNEONFP16;
 inline constexpr IsaSet kLevelDOTPROD = kNEON | kDOTPROD;
@@ -53,11 +55,17 @@ struct IsaLevel {
 
 // Every level this build knows, for parsing and printing. Order: by architecture, then ascending.
 inline constexpr IsaLevel kIsaLevels[] = {
-    {"scalar", kLevelScalar},         {"avx2", kLevelAVX2},
-    {"avx512", kLevelAVX512},         {"avx512vbmi", kLevelAVX512VBMI},
-    {"avx512vnni", kLevelAVX512VNNI}, {"neon", kLevelNEON},
-    {"fp16", kLevelFP16},             {"dotprod", kLevelDOTPROD},
-    {"i8mm", kLevelI8MM},             {"rvv", kLevelRVV},
+    {"scalar", kLevelScalar},
+    {"avx2", kLevelAVX2},
+    {"avx512", kLevelAVX512},
+    {"avx512vbmi", kLevelAVX512VBMI},
+    {"avx512vnni", kLevelAVX512VNNI},
+    {"avx512icl", kLevelAVX512ICL},
+    {"neon", kLevelNEON},
+    {"fp16", kLevelFP16},
+    {"dotprod", kLevelDOTPROD},
+    {"i8mm", kLevelI8MM},
+    {"rvv", kLevelRVV},
 };
 
 // True when every feature in `required` is in `available`.

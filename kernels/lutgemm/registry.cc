@@ -50,6 +50,14 @@ namespace {
 #define K_VNNI(b)
 #define K_VNNI_BLOCKS(b)
 #endif
+#if LUTRA_HAVE_AVX512ICL
+// vpermb lookups summed by vpdpbusd: fewer operations per weight than the BW lookup kernel.
+#define K_ICL(b)                                                  \
+  K(w##b##_32x4g4__avx512icl, arch::kLevelAVX512ICL, b, 4, false) \
+  K(w##b##a8_32x2g4__avx512icl, arch::kLevelAVX512ICL, b, 2, true)
+#else
+#define K_ICL(b)
+#endif
 #if LUTRA_HAVE_AVX512
 #define K_AVX512(b)                                         \
   K(w##b##_32x4g4__avx512, arch::kLevelAVX512, b, 4, false) \
@@ -85,7 +93,7 @@ namespace {
 #define K_SCALAR(b)                                         \
   K(w##b##_32x1g4__scalar, arch::kLevelScalar, b, 1, false) \
   K(w##b##a8_32x1g4__scalar, arch::kLevelScalar, b, 1, true)
-#define K_BITS(b) K_VNNI(b) K_AVX512(b) K_AVX2(b) K_NEON(b) K_RVV(b) K_SCALAR(b)
+#define K_BITS(b) K_VNNI(b) K_ICL(b) K_AVX512(b) K_AVX2(b) K_NEON(b) K_RVV(b) K_SCALAR(b)
 
 const GemmKernel kGemm[] = {K_BITS(1) K_BITS(2) K_VNNI_BLOCKS(3) K_BITS(3) K_VNNI_BLOCKS(4)
                                 K_BITS(4)};
@@ -93,6 +101,7 @@ const GemmKernel kGemm[] = {K_BITS(1) K_BITS(2) K_VNNI_BLOCKS(3) K_BITS(3) K_VNN
 #undef K_SCALAR
 #undef K_AVX2
 #undef K_AVX512
+#undef K_ICL
 #undef K_NEON
 #undef K_RVV
 #undef K_VNNI

@@ -22,6 +22,8 @@ LUTRA_DECLARE_GEMM_BITS(w, a8_32x1g4__avx2)
 LUTRA_DECLARE_GEMM_BITS(w, _32x4g4__avx512)
 LUTRA_DECLARE_GEMM_BITS(w, a8_32x2g4__avx512)
 LUTRA_DECLARE_GEMM_BITS(w, a8_32x8g4__avx512vnni)
+LUTRA_DECLARE_GEMM_BITS(w, _32x4g4__avx512icl)
+LUTRA_DECLARE_GEMM_BITS(w, a8_32x2g4__avx512icl)
 LUTRA_DECLARE_GEMM(w3_32x8g4__avx512vnni)
 LUTRA_DECLARE_GEMM(w4_32x8g4__avx512vnni)
 // NEON: nr depends on the register file (AArch64 32 vector registers, ARMv7 16).

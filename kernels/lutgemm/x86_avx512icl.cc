@@ -1,0 +1,219 @@
+// AVX-512 VBMI + VNNI lookup GEMM (Ice Lake, Zen 4 and later) on the canonical LUT layout.
+//
+// The BW kernel (x86_avx512.cc) looks up with vpshufb, whose result byte p of lane j is row
+// ρ(p) of quad j: summing a row means summing across lanes, so it accumulates 16-bit words,
+// splits odd bytes off with shifts and folds the lanes at the end of every int16 run. Here one
+// vpermb first transposes the 64-byte weight load so that the four bytes of dword r are row r
+// of quads 0..3; the lookup is then a vpermb into the 64-byte table of those four quads (index
+// nibble + 16·quad), and one vpdpbusd with the plane weight 2^i as its signed multiplier adds
+// the four lookups of each row into an int32 lane. No int16 runs (no overflow bound to keep),
+// no lane folds, no per-plane doubling, and the rows come out in natural order.
+// Ops per 64-byte load of one plane (512 weights·bits): transpose 1, index 3, lookups 2 (exact
+// 4), vpdpbusd 2 (exact 4): 8 (exact 12), against 11 (exact 19) for the BW kernel.
+//
+// Table bytes are offset binary (stored = value + 128) except the exact mode's lo tables
+// (unsigned low bytes): Σ 2^i·stored over a group is corrected by 128·(2^b − 1)·(G/4) per row,
+// as in docs/lut-format.md §4; vpdpbusd takes them as the unsigned operand, so nothing wraps.
+//
+// GCC 12 reports the _mm512_undefined_*() placeholders inside its own intrinsics as
+// maybe-uninitialized; the values are never read.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
+#include <immintrin.h>
+
+#include <algorithm>
+
+#include "kernels/lutgemm/variants.h"
+
+namespace lutra::kernels::lutgemm {
+namespace {
+
+using packw::kTileRows;
+
+// Software prefetch distance in the weight stream (see x86_avx512.cc).
+constexpr size_t kPrefetchDistance = 4096;
+
+// Output byte 4r + j ← input byte 16j + ρ⁻¹(r): dword r holds row r (low nibbles) and row 16 + r
+// (high nibbles) of quads j = 0..3. ρ(p) = (p & 1)·8 + p/2, so ρ⁻¹(r) = 2r (r < 8), 2r − 15.
+struct Transpose {
+  alignas(64) uint8_t idx[64];
+  alignas(64) uint8_t quad[64];  // 16·j: selects quad j's 16 entries of the 64-byte table
+  constexpr Transpose() : idx(), quad() {
+    for (int r = 0; r < 16; ++r) {
+      for (int j = 0; j < 4; ++j) {
+        idx[4 * r + j] = uint8_t(16 * j + (r < 8 ? 2 * r : 2 * r - 15));
+        quad[4 * r + j] = uint8_t(16 * j);
+      }
+    }
+  }
+};
+constexpr Transpose kTranspose;
+
+// (a & 0x0F) | quad in one vpternlogd: truth table (A & B) | C = 0xEA.
+static inline __m512i Index(__m512i a, __m512i low_nibble, __m512i quad) {
+  return _mm512_ternarylogic_epi32(a, low_nibble, quad, 0xEA);
+}
+
+template <int B, bool Exact, int NB, size_t G>
+static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, float* y,
+                  size_t y_stride) {
+  const packw::Shape& s = w.shape;
+  constexpr size_t quads = G / 4;
+  constexpr int kMaxCode = (1 << B) - 1;
+  const size_t groups = packw::Groups(s);
+  const float const_bias = 0.5f * float(kMaxCode) - float(w.zero_point);  // zero_point ≥ 0
+  const __m512i transpose = _mm512_load_si512(kTranspose.idx);
+  const __m512i quad = _mm512_load_si512(kTranspose.quad);
+  const __m512i nib = _mm512_set1_epi8(0x0F);
+  // Offset binary: each row's group sum carries 128·(2^b − 1)·quads (exact: in the hi part).
+  const __m512i offset = _mm512_set1_epi32(128 * kMaxCode * int(quads));
+
+  alignas(64) float yacc[NB][kTileRows] = {};
+  alignas(64) int32_t iacc[NB][kTileRows] = {};
+  const uint8_t* lut[NB];
+  for (int t = 0; t < NB; ++t) lut[t] = tb.lut + (t0 + t) * tb.lut_stride;
+
+  for (size_t g = 0; g < groups; ++g) {
+    // [t][0]: rows 0..15, [t][1]: rows 16..31; hi: the exact mode's high table bytes.
+    __m512i acc[NB][2], acc_hi[Exact ? NB : 1][2];
+    for (int t = 0; t < NB; ++t) acc[t][0] = acc[t][1] = _mm512_setzero_si512();
+    if constexpr (Exact) {
+      for (int t = 0; t < NB; ++t) acc_hi[t][0] = acc_hi[t][1] = _mm512_setzero_si512();
+    }
+    const uint8_t* group_bits = w.data.bits + (tile * groups + g) * B * quads * 16;
+    for (int slot = 0; slot < B; ++slot) {
+      const __m512i plane = _mm512_set1_epi8(char(1 << (B - 1 - slot)));  // MSB plane first
+      const uint8_t* wp = group_bits + slot * quads * 16;
+#pragma GCC unroll 2
+      for (size_t c = 0; c < quads; c += 4) {
+        _mm_prefetch(reinterpret_cast<const char*>(wp + c * 16 + kPrefetchDistance), _MM_HINT_T0);
+        const __m512i wv = _mm512_permutexvar_epi8(transpose, _mm512_loadu_si512(wp + c * 16));
+        const __m512i i_lo = Index(wv, nib, quad);
+        const __m512i i_hi = Index(_mm512_srli_epi16(wv, 4), nib, quad);
+        const size_t table0 = (g * quads + c) * 16;
+        for (int t = 0; t < NB; ++t) {
+          const uint8_t* tp = lut[t] + table0;
+          const __m512i tab = _mm512_loadu_si512(tp);
+          acc[t][0] = _mm512_dpbusd_epi32(acc[t][0], _mm512_permutexvar_epi8(i_lo, tab), plane);
+          acc[t][1] = _mm512_dpbusd_epi32(acc[t][1], _mm512_permutexvar_epi8(i_hi, tab), plane);
+          if constexpr (Exact) {
+            const __m512i tab_hi = _mm512_loadu_si512(tp + tb.hi_offset);
+            acc_hi[t][0] =
+                _mm512_dpbusd_epi32(acc_hi[t][0], _mm512_permutexvar_epi8(i_lo, tab_hi), plane);
+            acc_hi[t][1] =
+                _mm512_dpbusd_epi32(acc_hi[t][1], _mm512_permutexvar_epi8(i_hi, tab_hi), plane);
+          }
+        }
+      }
+    }
+    const size_t si = (tile * groups + g) * kTileRows;
+    for (int t = 0; t < NB; ++t) {
+      const size_t bi = (t0 + t) * tb.block_stride + g;
+      const float tscale = tb.scale[bi], tsum = tb.sum[bi];
+      for (int h = 0; h < 2; ++h) {
+        const __m512 sc = _mm512_loadu_ps(w.data.scale + si + 16 * h);
+        if constexpr (Exact) {
+          // A = lo + 256·(hi − offset): the exact Σ 2^i·T of the int16 tables.
+          __m512i i2 = _mm512_add_epi32(
+              acc[t][h], _mm512_slli_epi32(_mm512_sub_epi32(acc_hi[t][h], offset), 8));
+          if (s.asymmetric && w.zero_point >= 0) {
+            i2 = _mm512_add_epi32(i2, _mm512_set1_epi32((kMaxCode - 2 * w.zero_point) * int(tsum)));
+          } else if (s.asymmetric) {
+            const __m512i z = _mm512_cvtepu8_epi32(
+                _mm_loadu_si128(reinterpret_cast<const __m128i*>(w.data.zero + si + 16 * h)));
+            const __m512i coef =
+                _mm512_sub_epi32(_mm512_set1_epi32(kMaxCode), _mm512_add_epi32(z, z));
+            i2 = _mm512_add_epi32(i2, _mm512_mullo_epi32(coef, _mm512_set1_epi32(int(tsum))));
+          }
+          if (w.uniform_scale) {
+            _mm512_store_si512(iacc[t] + 16 * h,
+                               _mm512_add_epi32(_mm512_load_si512(iacc[t] + 16 * h), i2));
+          } else {
+            const __m512 term = _mm512_mul_ps(
+                _mm512_mul_ps(_mm512_cvtepi32_ps(i2), _mm512_mul_ps(sc, _mm512_set1_ps(tscale))),
+                _mm512_set1_ps(0.5f));
+            _mm512_store_ps(yacc[t] + 16 * h,
+                            _mm512_add_ps(_mm512_load_ps(yacc[t] + 16 * h), term));
+          }
+        } else {
+          const __m512i a = _mm512_sub_epi32(acc[t][h], offset);
+          __m512 v = _mm512_load_ps(yacc[t] + 16 * h);
+          v = _mm512_fmadd_ps(_mm512_cvtepi32_ps(a),
+                              _mm512_mul_ps(sc, _mm512_set1_ps(0.5f * tscale)), v);
+          if (s.asymmetric && w.zero_point >= 0) {
+            v = _mm512_fmadd_ps(sc, _mm512_set1_ps(const_bias * tsum), v);
+          } else if (s.asymmetric) {
+            v = _mm512_fmadd_ps(_mm512_loadu_ps(w.data.bias + si + 16 * h), _mm512_set1_ps(tsum),
+                                v);
+          }
+          _mm512_store_ps(yacc[t] + 16 * h, v);
+        }
+      }
+    }
+  }
+
+  const size_t row0 = tile * kTileRows;
+  const size_t rows = std::min(kTileRows, s.m - row0);
+  for (int t = 0; t < NB; ++t) {
+    float* yt = y + (t0 + t) * y_stride + row0;
+    for (int h = 0; h < 2; ++h) {
+      if (rows <= size_t(16 * h)) break;
+      const size_t cnt = std::min<size_t>(16, rows - 16 * h);
+      const __mmask16 mask = __mmask16((uint32_t{1} << cnt) - 1);
+      __m512 v = _mm512_load_ps(yacc[t] + 16 * h);
+      if (Exact && w.uniform_scale) {
+        const size_t si0 = tile * groups * kTileRows + 16 * h;
+        const float act = tb.scale[(t0 + t) * tb.block_stride];
+        v = _mm512_mul_ps(
+            _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_load_si512(iacc[t] + 16 * h)),
+                          _mm512_mul_ps(_mm512_loadu_ps(w.data.scale + si0), _mm512_set1_ps(act))),
+            _mm512_set1_ps(0.5f));
+      }
+      _mm512_mask_storeu_ps(yt + 16 * h, mask, v);
+    }
+  }
+}
+
+template <int B, bool Exact, int NB, size_t G>
+static void Tiles(const Weights& w, const Tables& tb, size_t n, size_t tile_begin, size_t tile_end,
+                  float* y, size_t y_stride) {
+  for (size_t tile = tile_begin; tile < tile_end; ++tile) {
+    size_t t = 0;
+    for (; t + NB <= n; t += NB) Block<B, Exact, NB, G>(w, tb, t, tile, y, y_stride);
+    for (; t < n; ++t) Block<B, Exact, 1, G>(w, tb, t, tile, y, y_stride);
+  }
+}
+
+template <int B, bool Exact, int NB>
+static void Gemm(const Weights& w, const Tables& tb, size_t n, size_t tile_begin, size_t tile_end,
+                 float* y, size_t y_stride) {
+  switch (w.shape.group) {
+    case 32:
+      return Tiles<B, Exact, NB, 32>(w, tb, n, tile_begin, tile_end, y, y_stride);
+    case 64:
+      return Tiles<B, Exact, NB, 64>(w, tb, n, tile_begin, tile_end, y, y_stride);
+    default:
+      return Tiles<B, Exact, NB, 128>(w, tb, n, tile_begin, tile_end, y, y_stride);
+  }
+}
+
+}  // namespace
+
+#define LUTRA_ICL_GEMM(b)                                                                          \
+  void w##b##_32x4g4__avx512icl(const Weights& w, const Tables& t, size_t n, size_t tb, size_t te, \
+                                float* y, size_t ys) {                                             \
+    Gemm<b, false, 4>(w, t, n, tb, te, y, ys);                                                     \
+  }                                                                                                \
+  void w##b##a8_32x2g4__avx512icl(const Weights& w, const Tables& t, size_t n, size_t tb,          \
+                                  size_t te, float* y, size_t ys) {                                \
+    Gemm<b, true, 2>(w, t, n, tb, te, y, ys);                                                      \
+  }
+LUTRA_ICL_GEMM(1)
+LUTRA_ICL_GEMM(2)
+LUTRA_ICL_GEMM(3)
+LUTRA_ICL_GEMM(4)
+#undef LUTRA_ICL_GEMM
+
+}  // namespace lutra::kernels::lutgemm
