@@ -13,6 +13,7 @@
 #include <algorithm>
 
 #include "kernels/lutgemm/variants.h"
+#include "kernels/lutgemm/x86_avx512_rows.h"
 
 namespace lutra::kernels::lutgemm {
 namespace {
@@ -70,7 +71,6 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, fl
   constexpr size_t quads = G / 4, run = std::min(quads, kRunQuads<B>), runs = quads / run;
   const size_t groups = packw::Groups(s);
   constexpr int kMaxCode = (1 << B) - 1;
-  const float const_bias = 0.5f * float(kMaxCode) - float(w.zero_point);  // zero_point ≥ 0
   const __m512i nib = _mm512_set1_epi8(0x0F);
   // Offset binary: every run adds 128·(2^b − 1)·run to each row (lo tables in exact mode
   // carry no offset; the hi tables do).
@@ -136,42 +136,9 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, fl
     const size_t si = (tile * groups + g) * kTileRows;
     for (int t = 0; t < NB; ++t) {
       const size_t bi = (t0 + t) * tb.block_stride + g;
-      const float tscale = tb.scale[bi], tsum = tb.sum[bi];
       for (int h = 0; h < 2; ++h) {
-        const __m512 sc = _mm512_loadu_ps(w.data.scale + si + 16 * h);
-        if constexpr (Exact) {
-          __m512i i2 = gsum[t][h];
-          if (s.asymmetric && w.zero_point >= 0) {
-            i2 = _mm512_add_epi32(i2, _mm512_set1_epi32((kMaxCode - 2 * w.zero_point) * int(tsum)));
-          } else if (s.asymmetric) {
-            const __m512i z = _mm512_cvtepu8_epi32(
-                _mm_loadu_si128(reinterpret_cast<const __m128i*>(w.data.zero + si + 16 * h)));
-            const __m512i coef =
-                _mm512_sub_epi32(_mm512_set1_epi32(kMaxCode), _mm512_add_epi32(z, z));
-            i2 = _mm512_add_epi32(i2, _mm512_mullo_epi32(coef, _mm512_set1_epi32(int(tsum))));
-          }
-          if (w.uniform_scale) {
-            _mm512_store_si512(iacc[t] + 16 * h,
-                               _mm512_add_epi32(_mm512_load_si512(iacc[t] + 16 * h), i2));
-          } else {
-            const __m512 term = _mm512_mul_ps(
-                _mm512_mul_ps(_mm512_cvtepi32_ps(i2), _mm512_mul_ps(sc, _mm512_set1_ps(tscale))),
-                _mm512_set1_ps(0.5f));
-            _mm512_store_ps(yacc[t] + 16 * h,
-                            _mm512_add_ps(_mm512_load_ps(yacc[t] + 16 * h), term));
-          }
-        } else {
-          __m512 acc = _mm512_load_ps(yacc[t] + 16 * h);
-          acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(gsum[t][h]),
-                                _mm512_mul_ps(sc, _mm512_set1_ps(0.5f * tscale)), acc);
-          if (s.asymmetric && w.zero_point >= 0) {
-            acc = _mm512_fmadd_ps(sc, _mm512_set1_ps(const_bias * tsum), acc);
-          } else if (s.asymmetric) {
-            acc = _mm512_fmadd_ps(_mm512_loadu_ps(w.data.bias + si + 16 * h), _mm512_set1_ps(tsum),
-                                  acc);
-          }
-          _mm512_store_ps(yacc[t] + 16 * h, acc);
-        }
+        avx512_rows::AddGroup<B, Exact>(w, si, h, gsum[t][h], tb.scale[bi], tb.sum[bi], yacc[t],
+                                        iacc[t]);
       }
     }
   }
@@ -179,22 +146,8 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, fl
   const size_t row0 = tile * kTileRows;
   const size_t rows = std::min(kTileRows, s.m - row0);
   for (int t = 0; t < NB; ++t) {
-    float* yt = y + (t0 + t) * y_stride + row0;
-    for (int h = 0; h < 2; ++h) {
-      if (rows <= size_t(16 * h)) break;
-      const size_t cnt = std::min<size_t>(16, rows - 16 * h);
-      const __mmask16 mask = __mmask16((uint32_t{1} << cnt) - 1);
-      __m512 v = _mm512_load_ps(yacc[t] + 16 * h);
-      if (Exact && w.uniform_scale) {
-        const size_t si0 = tile * groups * kTileRows + 16 * h;
-        const float act = tb.scale[(t0 + t) * tb.block_stride];
-        v = _mm512_mul_ps(
-            _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_load_si512(iacc[t] + 16 * h)),
-                          _mm512_mul_ps(_mm512_loadu_ps(w.data.scale + si0), _mm512_set1_ps(act))),
-            _mm512_set1_ps(0.5f));
-      }
-      _mm512_mask_storeu_ps(yt + 16 * h, mask, v);
-    }
+    avx512_rows::StoreTile<Exact>(w, tile, tb.scale[(t0 + t) * tb.block_stride], yacc[t], iacc[t],
+                                  rows, y + (t0 + t) * y_stride + row0);
   }
 }
 

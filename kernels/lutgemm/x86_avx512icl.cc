@@ -26,6 +26,7 @@
 #include <algorithm>
 
 #include "kernels/lutgemm/variants.h"
+#include "kernels/lutgemm/x86_avx512_rows.h"
 
 namespace lutra::kernels::lutgemm {
 namespace {
@@ -63,7 +64,6 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, fl
   constexpr size_t quads = G / 4;
   constexpr int kMaxCode = (1 << B) - 1;
   const size_t groups = packw::Groups(s);
-  const float const_bias = 0.5f * float(kMaxCode) - float(w.zero_point);  // zero_point ≥ 0
   const __m512i transpose = _mm512_load_si512(kTranspose.idx);
   const __m512i quad = _mm512_load_si512(kTranspose.quad);
   const __m512i nib = _mm512_set1_epi8(0x0F);
@@ -111,45 +111,14 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, fl
     const size_t si = (tile * groups + g) * kTileRows;
     for (int t = 0; t < NB; ++t) {
       const size_t bi = (t0 + t) * tb.block_stride + g;
-      const float tscale = tb.scale[bi], tsum = tb.sum[bi];
       for (int h = 0; h < 2; ++h) {
-        const __m512 sc = _mm512_loadu_ps(w.data.scale + si + 16 * h);
+        // Exact: A = lo + 256·(hi − offset), the Σ 2^i·T of the int16 tables.
+        __m512i sums = _mm512_sub_epi32(acc[t][h], offset);
         if constexpr (Exact) {
-          // A = lo + 256·(hi − offset): the exact Σ 2^i·T of the int16 tables.
-          __m512i i2 = _mm512_add_epi32(
-              acc[t][h], _mm512_slli_epi32(_mm512_sub_epi32(acc_hi[t][h], offset), 8));
-          if (s.asymmetric && w.zero_point >= 0) {
-            i2 = _mm512_add_epi32(i2, _mm512_set1_epi32((kMaxCode - 2 * w.zero_point) * int(tsum)));
-          } else if (s.asymmetric) {
-            const __m512i z = _mm512_cvtepu8_epi32(
-                _mm_loadu_si128(reinterpret_cast<const __m128i*>(w.data.zero + si + 16 * h)));
-            const __m512i coef =
-                _mm512_sub_epi32(_mm512_set1_epi32(kMaxCode), _mm512_add_epi32(z, z));
-            i2 = _mm512_add_epi32(i2, _mm512_mullo_epi32(coef, _mm512_set1_epi32(int(tsum))));
-          }
-          if (w.uniform_scale) {
-            _mm512_store_si512(iacc[t] + 16 * h,
-                               _mm512_add_epi32(_mm512_load_si512(iacc[t] + 16 * h), i2));
-          } else {
-            const __m512 term = _mm512_mul_ps(
-                _mm512_mul_ps(_mm512_cvtepi32_ps(i2), _mm512_mul_ps(sc, _mm512_set1_ps(tscale))),
-                _mm512_set1_ps(0.5f));
-            _mm512_store_ps(yacc[t] + 16 * h,
-                            _mm512_add_ps(_mm512_load_ps(yacc[t] + 16 * h), term));
-          }
-        } else {
-          const __m512i a = _mm512_sub_epi32(acc[t][h], offset);
-          __m512 v = _mm512_load_ps(yacc[t] + 16 * h);
-          v = _mm512_fmadd_ps(_mm512_cvtepi32_ps(a),
-                              _mm512_mul_ps(sc, _mm512_set1_ps(0.5f * tscale)), v);
-          if (s.asymmetric && w.zero_point >= 0) {
-            v = _mm512_fmadd_ps(sc, _mm512_set1_ps(const_bias * tsum), v);
-          } else if (s.asymmetric) {
-            v = _mm512_fmadd_ps(_mm512_loadu_ps(w.data.bias + si + 16 * h), _mm512_set1_ps(tsum),
-                                v);
-          }
-          _mm512_store_ps(yacc[t] + 16 * h, v);
+          sums = _mm512_add_epi32(acc[t][h],
+                                  _mm512_slli_epi32(_mm512_sub_epi32(acc_hi[t][h], offset), 8));
         }
+        avx512_rows::AddGroup<B, Exact>(w, si, h, sums, tb.scale[bi], tb.sum[bi], yacc[t], iacc[t]);
       }
     }
   }
@@ -157,22 +126,8 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, fl
   const size_t row0 = tile * kTileRows;
   const size_t rows = std::min(kTileRows, s.m - row0);
   for (int t = 0; t < NB; ++t) {
-    float* yt = y + (t0 + t) * y_stride + row0;
-    for (int h = 0; h < 2; ++h) {
-      if (rows <= size_t(16 * h)) break;
-      const size_t cnt = std::min<size_t>(16, rows - 16 * h);
-      const __mmask16 mask = __mmask16((uint32_t{1} << cnt) - 1);
-      __m512 v = _mm512_load_ps(yacc[t] + 16 * h);
-      if (Exact && w.uniform_scale) {
-        const size_t si0 = tile * groups * kTileRows + 16 * h;
-        const float act = tb.scale[(t0 + t) * tb.block_stride];
-        v = _mm512_mul_ps(
-            _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_load_si512(iacc[t] + 16 * h)),
-                          _mm512_mul_ps(_mm512_loadu_ps(w.data.scale + si0), _mm512_set1_ps(act))),
-            _mm512_set1_ps(0.5f));
-      }
-      _mm512_mask_storeu_ps(yt + 16 * h, mask, v);
-    }
+    avx512_rows::StoreTile<Exact>(w, tile, tb.scale[(t0 + t) * tb.block_stride], yacc[t], iacc[t],
+                                  rows, y + (t0 + t) * y_stride + row0);
   }
 }
 
