@@ -41,7 +41,15 @@ Components: main
 Architectures: $DARCH
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOS
-  apt-get "${APT[@]}" -qq update
+  # A mirror in the middle of a sync serves index files of the wrong size for a few minutes:
+  # retry with growing pauses before giving up (a fresh sysroot has no older lists to use).
+  local try
+  for try in 1 2 3 4 5; do
+    apt-get "${APT[@]}" -qq update && return 0
+    [ "$try" = 5 ] && die "apt-get update of the $SUITE $DARCH index failed 5 times"
+    log "apt-get update of the $SUITE $DARCH index failed (mirror sync?); retry in $((15 * try)) s"
+    sleep $((15 * try))
+  done
 }
 
 # PKGS = the Depends/Pre-Depends closure of ROOTS (first alternative of each OR group), minus
@@ -83,7 +91,12 @@ download() {
   done
   if [ ${#need[@]} -gt 0 ]; then
     log "downloading ${#need[@]} riscv64 debs"
-    (cd "$DEST/debs" && apt-get "${APT[@]}" -qq download "${need[@]}")
+    local try
+    for try in 1 2 3; do
+      (cd "$DEST/debs" && apt-get "${APT[@]}" -qq download "${need[@]}") && break
+      [ "$try" = 3 ] && die "downloading the riscv64 debs failed 3 times"
+      sleep $((15 * try))
+    done
   fi
 }
 
