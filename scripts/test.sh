@@ -98,6 +98,7 @@ check_choice() {
   shift 4
   local actual capped i bad=0
   mapfile -t actual < <(
+    # shellcheck disable=SC2163 # the arguments are VAR=VALUE assignments
     [ $# -eq 0 ] || export "$@"
     choices "$target"
   )
@@ -248,7 +249,8 @@ main() {
   local targets t start args=() sanitize=0
   [ $# -gt 0 ] || set -- all
   # "sanitize" (also part of "all"): scripts/sanitize.sh, the native suites under ASan +
-  # UBSan and a short run of every fuzz target.
+  # UBSan and a short run of every fuzz target, then scripts/tsan.sh, the threaded tests under
+  # ThreadSanitizer.
   for t in "$@"; do
     case $t in
       sanitize) sanitize=1 ;;
@@ -272,6 +274,10 @@ main() {
     LUTRA_SANITIZE_BUILD="$BUILD_PREFIX-sanitize" "$LUTRA_ROOT/scripts/sanitize.sh" \
       "${LUTRA_FUZZ_SECONDS:-30}" || fail "sanitize"
     SUMMARY+=("sanitize: total $(secs_since "$start") (build + tests + fuzz)")
+    start=$(date +%s%N)
+    log "sanitize: ThreadSanitizer on the threaded tests"
+    LUTRA_TSAN_BUILD="$BUILD_PREFIX-tsan" "$LUTRA_ROOT/scripts/tsan.sh" || fail "tsan"
+    SUMMARY+=("tsan: total $(secs_since "$start") (build + threaded tests)")
   fi
   log "summary"
   printf '  %s\n' "${SUMMARY[@]}"

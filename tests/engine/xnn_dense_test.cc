@@ -115,6 +115,9 @@ TEST(XnnSoftmaxF32, RowsSumToOne) {
 TEST(ThreadPool, ParallelForVisitsEveryIndexOnce) {
   for (size_t threads : {1u, 2u, 3u}) {
     ThreadPool pool(threads);
+    // The threads asked for, not an inline fallback: the ThreadSanitizer job (scripts/tsan.sh)
+    // would check nothing if its pools quietly ran on one thread.
+    ASSERT_EQ(pool.threads(), threads);
     std::vector<int> hits(1000, 0);
     pool.ParallelFor(hits.size(), [&](size_t i) { hits[i] += 1; });
     for (size_t i = 0; i < hits.size(); ++i) ASSERT_EQ(hits[i], 1) << "threads=" << threads;

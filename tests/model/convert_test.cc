@@ -22,6 +22,7 @@
 #include <numeric>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "arch/detect.h"
@@ -417,6 +418,43 @@ TEST(Convert, StopLeavesNoFile) {
               LUTRA_STATUS_IO_ERROR);
     EXPECT_EQ(sum.stopped, 1);
     EXPECT_EQ(dir.List(), std::vector<std::string>{"src.gguf"}) << "after " << after;
+  }
+}
+
+// The callbacks run on the converting thread only (lutra.h), also while a matrix is quantized
+// across the pool: a callback may keep unsynchronized state. Regression: the round-to-nearest
+// loop polled should_stop from the pool's worker threads (found by scripts/tsan.sh).
+TEST(Convert, CallbacksRunOnTheConvertingThread) {
+  TempDir dir;
+  const std::string src = WriteTinyF32(dir);
+  struct Seen {
+    std::thread::id caller = std::this_thread::get_id();
+    int calls = 0;
+    bool elsewhere = false;
+    void Call() {
+      ++calls;
+      elsewhere = elsewhere || std::this_thread::get_id() != caller;
+    }
+  };
+  for (const char* method : {"rtn", "search"}) {
+    Seen seen;
+    lutra_convert_options o;
+    lutra_convert_options_init(&o);
+    o.method = method;
+    o.threads = 2;
+    o.user_data = &seen;
+    o.should_stop = [](void* u) {
+      static_cast<Seen*>(u)->Call();
+      return 0;
+    };
+    o.progress = [](float, void* u) { static_cast<Seen*>(u)->Call(); };
+    o.on_tensor = [](const lutra_convert_tensor_report*, void* u) {
+      static_cast<Seen*>(u)->Call();
+    };
+    ASSERT_EQ(lutra_convert(src.c_str(), (dir / "out.gguf").c_str(), &o, nullptr), LUTRA_STATUS_OK)
+        << lutra_last_error();
+    EXPECT_GT(seen.calls, 0) << method;
+    EXPECT_FALSE(seen.elsewhere) << method;
   }
 }
 

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <numeric>
 #include <string>
+#include <thread>
 
 #include "arch/detect.h"
 #include "engine/src/model/tensor_encode.h"
@@ -73,8 +74,14 @@ Status QuantizeToPacked(float* w, size_t m, size_t k, const gguf::PackedType& ty
   const size_t n_out = type.outliers;
   const size_t groups = (k + type.group - 1) / type.group;
   std::atomic<bool> stopped{false};
+  // `stop` ends in the caller's should_stop, which lutra.h promises runs on the converting
+  // thread only (so it may keep unsynchronized state): the pool's workers only read the flag
+  // the converting thread sets, which takes its share of every ParallelFor's chunks.
+  const std::thread::id caller = std::this_thread::get_id();
   auto poll = [&] {
-    if (stop && !stopped.load(std::memory_order_relaxed) && stop()) stopped = true;
+    if (stop && std::this_thread::get_id() == caller && !stopped.load(std::memory_order_relaxed) &&
+        stop())
+      stopped.store(true, std::memory_order_relaxed);
     return stopped.load(std::memory_order_relaxed);
   };
 

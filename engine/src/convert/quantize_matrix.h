@@ -25,7 +25,8 @@ struct MatrixStats {
 
 // Quantizes w (m rows of k, row-major) to `type` (its outliers field: corrections per row).
 // `w` is used as scratch: on return it holds the original weights again. `stop` (may be empty)
-// is polled between row chunks; when it returns true the result is an error.
+// is polled between row chunks, on the calling thread only (the workers see its answer); when
+// it returns true the result is an error.
 Status QuantizeToPacked(float* w, size_t m, size_t k, const gguf::PackedType& type, Method method,
                         ThreadPool& pool, const std::function<bool()>& stop, lut::AlignedBytes* out,
                         MatrixStats* stats);
