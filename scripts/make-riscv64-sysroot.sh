@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
-# make-riscv64-sysroot.sh DEST
+# make-riscv64-sysroot.sh DEST [--write-lock]
 # Builds DEST/sysroot: a riscv64 Debian-trixie sysroot (glibc, libstdc++, cpuinfo, pthreadpool,
 # XNNPACK, GoogleTest, Google Benchmark) for toolchains/riscv64-linux-gnu.cmake. Debian 12 has
 # no riscv64 packages, so trixie's are fetched with a private apt configuration in DEST/apt;
 # the system's apt setup is not touched. When DEST/sysroot is complete it returns at once
 # (LUTRA_DEPS_REFRESH=1 rebuilds it). About 20 MiB of downloads, 170 MB unpacked.
+# When the mirror's signed index cannot be fetched, the pinned packages of
+# scripts/riscv64-sysroot.lock are downloaded and checked against their SHA256 instead;
+# --write-lock rewrites that file from the signed index.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-DEST=$(realpath -m "${1:?usage: $0 DEST_DIR}")
+DEST=$(realpath -m "${1:?usage: $0 DEST_DIR [--write-lock]}")
+WRITE_LOCK=${2:-}
+LOCK="$LUTRA_ROOT/scripts/riscv64-sysroot.lock"
 SUITE=${LUTRA_RISCV_SUITE:-trixie}
 DARCH=riscv64
 TRIPLET=riscv64-linux-gnu
@@ -44,12 +49,41 @@ EOS
   # A mirror in the middle of a sync serves index files of the wrong size for a few minutes:
   # retry with growing pauses before giving up (a fresh sysroot has no older lists to use).
   local try
-  for try in 1 2 3 4 5; do
+  for try in 1 2 3; do
     apt-get "${APT[@]}" -qq update && return 0
-    [ "$try" = 5 ] && die "apt-get update of the $SUITE $DARCH index failed 5 times"
+    [ "$try" = 3 ] && return 1
     log "apt-get update of the $SUITE $DARCH index failed (mirror sync?); retry in $((15 * try)) s"
     sleep $((15 * try))
   done
+}
+
+# The fallback: PKGS and their debs from the pinned list, each checked against its SHA256.
+download_pinned() {
+  [ "$SUITE" = trixie ] || die "no pinned package list for $SUITE (scripts/riscv64-sysroot.lock is trixie's)"
+  log "warning: the $SUITE $DARCH index could not be fetched; using the pinned packages of $LOCK"
+  local p v f size sha dest
+  PKGS=()
+  while read -r p v f size sha; do
+    PKGS+=("$p")
+    dest="$DEST/debs/$(basename "$f")"
+    if [ -f "$dest" ] && [ "$(sha256sum "$dest" | cut -d' ' -f1)" = "$sha" ]; then continue; fi
+    rm -f "$DEST"/debs/"${p}"_*.deb
+    /usr/lib/apt/apt-helper -oAPT::Sandbox::User=root download-file "$MIRROR/$f" "$dest" \
+      "SHA256:$sha" >/dev/null || die "$MIRROR/$f: download failed or SHA256 differs from $LOCK"
+  done < <(grep -v '^#' "$LOCK")
+  log "riscv64 sysroot: ${#PKGS[@]} pinned packages"
+}
+
+# --write-lock: the resolved packages as the pinned list (from the signed index only).
+write_lock() {
+  {
+    sed -n '/^#/p' "$LOCK"
+    apt-cache "${APT[@]}" show --no-all-versions "${PKGS[@]}" |
+      awk '$1 == "Package:" { p = $2 } $1 == "Version:" { v = $2 } $1 == "Filename:" { f = $2 }
+           $1 == "Size:" { s = $2 } $1 == "SHA256:" { print p, v, f, s, $2 }'
+  } >"$LOCK.new"
+  mv "$LOCK.new" "$LOCK"
+  log "wrote $LOCK (${#PKGS[@]} packages)"
 }
 
 # PKGS = the Depends/Pre-Depends closure of ROOTS (first alternative of each OR group), minus
@@ -148,9 +182,14 @@ selftest() {
 }
 
 start=$(date +%s%N)
-private_apt_update
-resolve
-download
+if private_apt_update; then
+  resolve
+  [ "$WRITE_LOCK" = --write-lock ] && write_lock
+  download
+else
+  [ "$WRITE_LOCK" = --write-lock ] && die "--write-lock needs the signed $SUITE index"
+  download_pinned
+fi
 extract
 rebuild_gtest
 selftest
