@@ -1,7 +1,9 @@
-// The engine's only threads: one pthreadpool, shared by lutra's parallel loops and XNNPACK.
+// The engine's threads: lutra's parallel loops run on the pool's own workers; XNNPACK
+// operators get a pthreadpool of the same size, created only when one is first needed.
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <type_traits>
 
 struct pthreadpool;
@@ -18,10 +20,13 @@ class ThreadPool {
   ThreadPool& operator=(const ThreadPool&) = delete;
 
   size_t threads() const { return threads_; }
-  // For XNNPACK calls; nullptr when single-threaded (XNNPACK then runs on the caller).
-  pthreadpool* handle() const { return pool_; }
+  // For XNNPACK calls: a pthreadpool with threads() threads, created on first use (models
+  // without dense layers never start one); nullptr when single-threaded or when it cannot be
+  // created (XNNPACK then runs on the caller).
+  pthreadpool* handle() const;
 
-  // Runs body(context, i) for i in [0, n), split across the pool; returns when all are done.
+  // Runs body(context, i) for i in [0, n) on the caller and the workers; returns when all are
+  // done. Calls on one pool are serialized; body must not call ParallelFor on the same pool.
   void ParallelFor(size_t n, void (*body)(void* context, size_t i), void* context);
 
   // Convenience for lambdas: ParallelFor(n, [&](size_t i) { ... }).
@@ -33,7 +38,8 @@ class ThreadPool {
   }
 
  private:
-  pthreadpool* pool_ = nullptr;
+  struct Shared;
+  std::unique_ptr<Shared> shared_;
   size_t threads_ = 1;
 };
 

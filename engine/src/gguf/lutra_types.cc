@@ -53,7 +53,12 @@ bool PackedTensorLayout(const PackedType& t, const std::vector<uint64_t>& shape,
     *error = PackedTypeName(t) + " holds a matrix: the shape must be 2-D";
     return false;
   }
-  const kernels::packw::Shape s{shape[1], shape[0], t.bits, t.group, t.asymmetric};
+  // Sizes beyond size_t (32-bit targets) cannot be mapped: refuse them before narrowing.
+  if (uint64_t(size_t(shape[0])) != shape[0] || uint64_t(size_t(shape[1])) != shape[1]) {
+    *error = PackedTypeName(t) + ": shape too large for this platform";
+    return false;
+  }
+  const kernels::packw::Shape s{size_t(shape[1]), size_t(shape[0]), t.bits, t.group, t.asymmetric};
   if (const char* msg = kernels::packw::Validate(s)) {
     *error = PackedTypeName(t) + ": " + msg;
     return false;

@@ -12,6 +12,8 @@
 namespace lutra::engine::model {
 namespace {
 
+constexpr size_t kMinParallelMacs = size_t(1) << 18;
+
 class DenseLinear : public Linear {
  public:
   DenseLinear(size_t rows, size_t cols, gguf::TensorType source)
@@ -28,7 +30,10 @@ class DenseLinear : public Linear {
     std::string error;
     // Sessions on several threads share the model; the operator's setup is per call state.
     std::lock_guard<std::mutex> lock(mu_);
-    if (!op_.Run(n, x, y, pool.handle(), &error)) return Error{error};
+    // Small products run on the caller: below ~256K multiply-adds a thread hand-over costs
+    // more than it saves, and the XNNPACK pool is not started at all for tiny models.
+    pthreadpool* threads = n * rows() * cols() >= kMinParallelMacs ? pool.handle() : nullptr;
+    if (!op_.Run(n, x, y, threads, &error)) return Error{error};
     return Status::Ok();
   }
 
