@@ -11,8 +11,8 @@
 
 #include <atomic>
 #include <cstdint>
+#include <exception>
 #include <mutex>
-#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -152,7 +152,7 @@ ThreadPool::ThreadPool(size_t threads) : shared_(std::make_unique<Shared>()) {
   for (size_t i = 1; i < threads; ++i) {
     try {
       shared_->workers.emplace_back([s = shared_.get()] { s->WorkerLoop(); });
-    } catch (const std::system_error&) {
+    } catch (const std::exception&) {
       break;  // no more threads (process or memory limits): run with the ones there are
     }
   }
@@ -170,8 +170,12 @@ ThreadPool::~ThreadPool() {
 
 pthreadpool* ThreadPool::handle() const {
   if (threads_ <= 1) return nullptr;
-  std::call_once(shared_->xnn_once,
-                 [s = shared_.get()] { s->xnn = pthreadpool_create(s->threads); });
+  // pthreadpool_create waits for every thread it starts without checking pthread_create: under
+  // a memory limit it would wait forever, so the stacks are checked first (nullptr: XNNPACK
+  // runs on the caller).
+  std::call_once(shared_->xnn_once, [s = shared_.get()] {
+    if (StacksFit(s->threads)) s->xnn = pthreadpool_create(s->threads);
+  });
   return shared_->xnn;
 }
 
