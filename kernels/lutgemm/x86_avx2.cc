@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "kernels/lutgemm/variants.h"
+#include "kernels/lutgemm/x86_prefetch.h"
 
 namespace lutra::kernels::lutgemm {
 namespace {
@@ -14,10 +15,6 @@ namespace {
 using packw::kTileRows;
 
 // Quads per int16 run: (2^b − 1)·255·R ≤ 65535 (docs/lut-format.md §4).
-// Software prefetch this far ahead in the weight stream: the hardware prefetchers stop at
-// page boundaries, and one core streaming at this rate needs more lines in flight.
-constexpr size_t kPrefetchDistance = 4096;
-
 template <int B>
 constexpr size_t kRunQuads = B == 4 ? 16 : 32;
 
@@ -95,7 +92,7 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, fl
         const size_t table0 = (g * quads + r * run) * 16;
 #pragma GCC unroll 2
         for (size_t c = 0; c < run; c += 2) {
-          _mm_prefetch(reinterpret_cast<const char*>(wp + c * 16 + kPrefetchDistance), _MM_HINT_T0);
+          x86::PrefetchWeights(wp + c * 16);
           const __m256i wv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wp + c * 16));
           const __m256i i_lo = _mm256_and_si256(wv, nib);
           const __m256i i_hi = _mm256_and_si256(_mm256_srli_epi16(wv, 4), nib);

@@ -14,6 +14,7 @@
 
 #include "kernels/lutgemm/variants.h"
 #include "kernels/lutgemm/x86_avx512_rows.h"
+#include "kernels/lutgemm/x86_prefetch.h"
 
 namespace lutra::kernels::lutgemm {
 namespace {
@@ -21,10 +22,6 @@ namespace {
 using packw::kTileRows;
 
 // Quads per int16 run: (2^b − 1)·255·R ≤ 65535 (docs/lut-format.md §4).
-// Software prefetch this far ahead in the weight stream: the hardware prefetchers stop at
-// page boundaries, and one core streaming at this rate needs more lines in flight.
-constexpr size_t kPrefetchDistance = 4096;
-
 template <int B>
 constexpr size_t kRunQuads = B == 4 ? 16 : 32;
 
@@ -103,7 +100,7 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, fl
         const size_t table0 = (g * quads + r * run) * 16;
 #pragma GCC unroll 2
         for (size_t c = 0; c < run; c += 4) {
-          _mm_prefetch(reinterpret_cast<const char*>(wp + c * 16 + kPrefetchDistance), _MM_HINT_T0);
+          x86::PrefetchWeights(wp + c * 16);
           const __m512i wv = _mm512_loadu_si512(wp + c * 16);
           const __m512i i_lo = _mm512_and_si512(wv, nib);
           const __m512i i_hi = _mm512_and_si512(_mm512_srli_epi16(wv, 4), nib);

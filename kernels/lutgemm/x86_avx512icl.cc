@@ -27,14 +27,12 @@
 
 #include "kernels/lutgemm/variants.h"
 #include "kernels/lutgemm/x86_avx512_rows.h"
+#include "kernels/lutgemm/x86_prefetch.h"
 
 namespace lutra::kernels::lutgemm {
 namespace {
 
 using packw::kTileRows;
-
-// Software prefetch distance in the weight stream (see x86_avx512.cc).
-constexpr size_t kPrefetchDistance = 4096;
 
 // Output byte 4r + j ← input byte 16j + ρ⁻¹(r): dword r holds row r (low nibbles) and row 16 + r
 // (high nibbles) of quads j = 0..3. ρ(p) = (p & 1)·8 + p/2, so ρ⁻¹(r) = 2r (r < 8), 2r − 15.
@@ -88,7 +86,7 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, fl
       const uint8_t* wp = group_bits + slot * quads * 16;
 #pragma GCC unroll 2
       for (size_t c = 0; c < quads; c += 4) {
-        _mm_prefetch(reinterpret_cast<const char*>(wp + c * 16 + kPrefetchDistance), _MM_HINT_T0);
+        x86::PrefetchWeights(wp + c * 16);
         const __m512i wv = _mm512_permutexvar_epi8(transpose, _mm512_loadu_si512(wp + c * 16));
         const __m512i i_lo = Index(wv, nib, quad);
         const __m512i i_hi = Index(_mm512_srli_epi16(wv, 4), nib, quad);
