@@ -86,7 +86,7 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, fl
       const uint8_t* wp = group_bits + slot * quads * 16;
 #pragma GCC unroll 2
       for (size_t c = 0; c < quads; c += 4) {
-        x86::PrefetchWeights(wp + c * 16);
+        x86::PrefetchWeights<Exact>(wp + c * 16);
         const __m512i wv = _mm512_permutexvar_epi8(transpose, _mm512_loadu_si512(wp + c * 16));
         const __m512i i_lo = Index(wv, nib, quad);
         const __m512i i_hi = Index(_mm512_srli_epi16(wv, 4), nib, quad);

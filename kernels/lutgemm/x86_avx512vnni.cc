@@ -63,7 +63,7 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, fl
       __m512i q_lo = _mm512_setzero_si512(), q_hi = _mm512_setzero_si512();
       for (int slot = 0; slot < B; ++slot) {
         const uint8_t* blk = group_bits + (slot * quads + jj) * 16;
-        x86::PrefetchWeights(blk);
+        x86::PrefetchWeights<false>(blk);
         const __m512i v = _mm512_shuffle_epi8(
             _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(blk))), spread);
         const __m512i weight = _mm512_set1_epi8(char(1 << (B - 1 - slot)));

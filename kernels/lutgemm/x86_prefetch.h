@@ -8,18 +8,23 @@
 
 namespace lutra::kernels::lutgemm::x86 {
 
-// How far ahead of the current load the weight stream is requested. One core streaming at
-// ≈ 25 GB/s with ≈ 100–150 ns of memory latency needs 3–4 KB in flight; 12 KB keeps the
-// stream ahead across the page boundaries where the hardware prefetchers stop. Measured on
-// Zen 4, 4096×4096 out of cache: 4 KB → 12 KB with T1 took the exact ternary kernel from
-// 350 µs to 217–249 µs.
-constexpr size_t kPrefetchDistance = 12288;
-
-// Into L2 (T1), not L1: the activation tables (16 KB per 4096 activations, 32 KB in exact
-// mode) must stay in the 32–48 KB L1, and T0 prefetches of a stream that is read once evict
-// them. L2 also tracks more outstanding misses than L1's fill buffers.
+// The hardware prefetchers stop at page boundaries, and one core streaming at ≈ 25 GB/s with
+// ≈ 100–150 ns of memory latency needs 3–4 KB in flight, so the kernels request the weight
+// stream ahead of their loads.
+//
+// Int8 tables (16 KB per 4096 activations) leave room in L1, and prefetching 4 KB ahead into
+// L1 (T0) is fastest there. The exact mode's tables are twice that (32 KB per 4096, 44 KB for
+// K = 5632) and fill L1, where T0 prefetches of a stream that is read once evict them: those
+// kernels prefetch into L2 (T1), 12 KB ahead, since L2 also tracks more outstanding misses.
+// Measured on Zen 4, TinyLlama-1.1B decode on 1 thread: TQ2_0 (exact) 52–56 → 74 tok/s with
+// T1; Q4_0 (int8 tables) went 37–39 → 34 tok/s with T1, so it keeps T0.
+template <bool kTablesFillL1>
 static inline void PrefetchWeights(const uint8_t* current) {
-  _mm_prefetch(reinterpret_cast<const char*>(current + kPrefetchDistance), _MM_HINT_T1);
+  if constexpr (kTablesFillL1) {
+    _mm_prefetch(reinterpret_cast<const char*>(current + 12288), _MM_HINT_T1);
+  } else {
+    _mm_prefetch(reinterpret_cast<const char*>(current + 4096), _MM_HINT_T0);
+  }
 }
 
 }  // namespace lutra::kernels::lutgemm::x86
