@@ -15,7 +15,7 @@ namespace lutra::kernels::attn {
 namespace {
 
 constexpr size_t kPrefetchBlocks = 4;
-constexpr size_t kPrefetchRows = 8;
+constexpr size_t kPrefetchRows = 16;
 
 inline __m256 Load(const float* p) {
   return _mm256_loadu_ps(p);
@@ -81,7 +81,9 @@ void PvTile(size_t d, size_t t0, size_t n, const float* pr, size_t ps, const T* 
     acc[r][0] = acc[r][1] = acc[r][2] = acc[r][3] = _mm256_setzero_ps();
   for (size_t p = 0; p < n; ++p) {
     const T* row = v + p * d + t0;
-    _mm_prefetch(reinterpret_cast<const char*>(row + kPrefetchRows * d), _MM_HINT_T0);
+    for (size_t line = 0; line < 32 * sizeof(T); line += 64) {
+      _mm_prefetch(reinterpret_cast<const char*>(row + kPrefetchRows * d) + line, _MM_HINT_T0);
+    }
     __m256 vv[4];
 #pragma GCC unroll 4
     for (size_t j = 0; j < 4; ++j) vv[j] = LoadAny(row + 8 * j, c[j]);
