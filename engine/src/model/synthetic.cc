@@ -175,8 +175,12 @@ gguf::TensorProducer Producer(const TensorSpec& t, uint64_t seed) {
       const uint64_t n = std::min(chunk, t.rows - r);
       for (uint64_t i = 0; i < n * t.cols; ++i) {
         x[i] = t.norm ? 1.0f + 0.05f * Normalish(&state) : scale * Normalish(&state);
-        if (ternary && !t.norm)
-          x[i] = gamma * std::clamp(std::nearbyint(x[i] / gamma), -1.0f, 1.0f);
+        if (ternary && !t.norm) {
+          // γ·clamp(round-half-even(x/γ), −1, 1) by comparisons, branch-free (the signs are
+          // random); std::nearbyint was a libm call per weight.
+          const float v = x[i] / gamma;
+          x[i] = gamma * float(int(v > 0.5f) - int(v < -0.5f));
+        }
       }
       for (uint64_t i = 0; i < n; ++i) {
         EncodeWeights(t.type, x.data() + i * t.cols, t.cols, bytes.data() + i * row_bytes);
