@@ -214,7 +214,8 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, fl
       const size_t bi = (t0 + t) * tb.block_stride + g;
       const float tscale = tb.scale[bi], tsum = tb.sum[bi];
       for (int q = 0; q < 8; ++q) {
-        const float32x4_t sc = vld1q_f32(w.data.scale + si + 4 * q);
+        // Loaded only where used: rows with one scale never read the per-group scales.
+        auto scale = [&] { return vld1q_f32(w.data.scale + si + 4 * q); };
         if constexpr (Exact) {
           int32x4_t i2 = gsum[t][q];
           if (s.asymmetric && w.zero_point >= 0) {
@@ -229,10 +230,11 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, fl
             vst1q_s32(iacc[t] + 4 * q, vaddq_s32(vld1q_s32(iacc[t] + 4 * q), i2));
           } else {
             const float32x4_t term =
-                vmulq_n_f32(vmulq_f32(vcvtq_f32_s32(i2), vmulq_n_f32(sc, tscale)), 0.5f);
+                vmulq_n_f32(vmulq_f32(vcvtq_f32_s32(i2), vmulq_n_f32(scale(), tscale)), 0.5f);
             vst1q_f32(yacc[t] + 4 * q, vaddq_f32(vld1q_f32(yacc[t] + 4 * q), term));
           }
         } else {
+          const float32x4_t sc = scale();
           float32x4_t a = vld1q_f32(yacc[t] + 4 * q);
           a = Fma(a, vcvtq_f32_s32(gsum[t][q]), vmulq_n_f32(sc, 0.5f * tscale));
           if (s.asymmetric && w.zero_point >= 0) {

@@ -157,7 +157,8 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, fl
     }
     // Per group: 32 rows at once (e32/m8 holds 32 lanes from VLEN = 128 on).
     const size_t si = (tile * groups + g) * kTileRows;
-    const vfloat32m8_t sc = __riscv_vle32_v_f32m8(w.data.scale + si, kTileRows);
+    // Loaded only where used: rows with one scale never read the per-group scales.
+    auto scale = [&] { return __riscv_vle32_v_f32m8(w.data.scale + si, kTileRows); };
     for (int t = 0; t < NB; ++t) {
       const size_t bi = (t0 + t) * tb.block_stride + g;
       const float tscale = tb.scale[bi], tsum = tb.sum[bi];
@@ -180,7 +181,7 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, fl
         } else {
           const vfloat32m8_t term = __riscv_vfmul_vf_f32m8(
               __riscv_vfmul_vv_f32m8(__riscv_vfcvt_f_x_v_f32m8(i2, kTileRows),
-                                     __riscv_vfmul_vf_f32m8(sc, tscale, kTileRows), kTileRows),
+                                     __riscv_vfmul_vf_f32m8(scale(), tscale, kTileRows), kTileRows),
               0.5f, kTileRows);
           __riscv_vse32_v_f32m8(
               yacc[t],
@@ -188,6 +189,7 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, fl
               kTileRows);
         }
       } else {
+        const vfloat32m8_t sc = scale();
         vfloat32m8_t a = __riscv_vle32_v_f32m8(yacc[t], kTileRows);
         a = __riscv_vfmacc_vv_f32m8(a, __riscv_vfcvt_f_x_v_f32m8(i2, kTileRows),
                                     __riscv_vfmul_vf_f32m8(sc, 0.5f * tscale, kTileRows),

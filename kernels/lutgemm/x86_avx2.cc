@@ -130,7 +130,8 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, fl
       const size_t bi = (t0 + t) * tb.block_stride + g;
       const float tscale = tb.scale[bi], tsum = tb.sum[bi];
       for (int q = 0; q < 4; ++q) {
-        const __m256 sc = _mm256_loadu_ps(w.data.scale + si + 8 * q);
+        // Loaded only where used: rows with one scale never read the per-group scales.
+        auto scale = [&] { return _mm256_loadu_ps(w.data.scale + si + 8 * q); };
         if constexpr (Exact) {
           __m256i i2 = gsum[t][q];
           if (s.asymmetric && w.zero_point >= 0) {
@@ -149,13 +150,15 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, fl
                 reinterpret_cast<__m256i*>(ia),
                 _mm256_add_epi32(_mm256_load_si256(reinterpret_cast<__m256i*>(ia)), i2));
           } else {
-            const __m256 term = _mm256_mul_ps(
-                _mm256_mul_ps(_mm256_cvtepi32_ps(i2), _mm256_mul_ps(sc, _mm256_set1_ps(tscale))),
-                _mm256_set1_ps(0.5f));
+            const __m256 term =
+                _mm256_mul_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(i2),
+                                            _mm256_mul_ps(scale(), _mm256_set1_ps(tscale))),
+                              _mm256_set1_ps(0.5f));
             _mm256_store_ps(ya, _mm256_add_ps(_mm256_load_ps(ya), term));
           }
         } else {
           float* ya = yacc[t] + 8 * q;
+          const __m256 sc = scale();
           __m256 acc = _mm256_load_ps(ya);
           acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(gsum[t][q]),
                                 _mm256_mul_ps(sc, _mm256_set1_ps(0.5f * tscale)), acc);

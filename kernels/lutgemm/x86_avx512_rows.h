@@ -21,7 +21,8 @@ static inline void AddGroup(const Weights& w, size_t si, int h, __m512i sums, fl
                             float tsum, float* yacc, int32_t* iacc) {
   constexpr int kMaxCode = (1 << B) - 1;
   const bool asym = w.shape.asymmetric;
-  const __m512 sc = _mm512_loadu_ps(w.data.scale + si + 16 * h);
+  // Loaded only where used: rows with one scale never read the per-group scales.
+  auto scale = [&] { return _mm512_loadu_ps(w.data.scale + si + 16 * h); };
   if constexpr (Exact) {
     __m512i i2 = sums;
     if (asym && w.zero_point >= 0) {
@@ -36,11 +37,12 @@ static inline void AddGroup(const Weights& w, size_t si, int h, __m512i sums, fl
       _mm512_store_si512(iacc + 16 * h, _mm512_add_epi32(_mm512_load_si512(iacc + 16 * h), i2));
     } else {
       const __m512 term = _mm512_mul_ps(
-          _mm512_mul_ps(_mm512_cvtepi32_ps(i2), _mm512_mul_ps(sc, _mm512_set1_ps(tscale))),
+          _mm512_mul_ps(_mm512_cvtepi32_ps(i2), _mm512_mul_ps(scale(), _mm512_set1_ps(tscale))),
           _mm512_set1_ps(0.5f));
       _mm512_store_ps(yacc + 16 * h, _mm512_add_ps(_mm512_load_ps(yacc + 16 * h), term));
     }
   } else {
+    const __m512 sc = scale();
     __m512 acc = _mm512_load_ps(yacc + 16 * h);
     acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sums),
                           _mm512_mul_ps(sc, _mm512_set1_ps(0.5f * tscale)), acc);
