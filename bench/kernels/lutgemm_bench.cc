@@ -174,7 +174,7 @@ void RunLut(benchmark::State& state, const kernels::lutgemm::GemmKernel* k, Kind
     benchmark::ClobberMemory();
     c = c + 1 == count ? 0 : c + 1;
   }
-  Report(state, base.PackedBytes(), timer);
+  Report(state, base.StreamedBytes(), timer);
 }
 
 // The "straightforward" baseline: codes packed 8/b per byte row-major (3-bit codes in 4 bits),

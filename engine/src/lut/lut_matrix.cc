@@ -201,6 +201,13 @@ size_t LutMatrix::PackedBytes() const {
          (arrays ? count : 0) + s.m * outliers_per_row_ * sizeof(uint32_t);
 }
 
+size_t LutMatrix::StreamedBytes() const {
+  const auto& s = weights_.shape;
+  if (!(gemm_->exact && weights_.uniform_scale)) return PackedBytes();
+  const size_t unread = (kernels::packw::ScaleCount(s) - Tiles(s) * kernels::packw::kTileRows);
+  return PackedBytes() - unread * sizeof(float);
+}
+
 namespace {
 
 // The sparse part of an outlier-treated matrix, for rows [r0, r1): each entry's fp16 value is

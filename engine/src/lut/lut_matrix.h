@@ -83,8 +83,11 @@ class LutMatrix {
     return n >= gemm_many_->min_n ? *gemm_many_ : *gemm_;
   }
   bool exact() const { return gemm_->exact; }
-  // Bytes of packed data one multiplication streams (bits, scales, bias, zero points).
+  // Bytes of packed data the matrix holds (bits, scales, bias, zero points, outliers).
   size_t PackedBytes() const;
+  // Bytes one multiplication reads of them: in exact mode, rows with one scale read it once
+  // per row instead of the per-group scales.
+  size_t StreamedBytes() const;
 
  private:
   friend void Multiply(const LutMatrix&, size_t, const float*, float*, ThreadPool&, LutScratch&);

@@ -46,6 +46,8 @@ class Linear {
   virtual std::string Describe() const = 0;
   // Bytes this object owns beyond the file mapping (repacked weights, dense copies).
   virtual size_t OwnedBytes() const = 0;
+  // Bytes one Forward reads from the weights (owned or mapped): what decode streams.
+  virtual size_t StreamedBytes() const { return OwnedBytes(); }
   // True when Forward rounds each token's activations to the int8 absmax grid itself
   // (the ternary int8-exact LUT path), as a BitNet BitLinear does.
   virtual bool Int8Activations() const { return false; }

@@ -34,6 +34,7 @@ class LutLinear : public Linear {
     return d + ", " + std::to_string(OwnedBytes()) + " bytes";
   }
 
+  size_t StreamedBytes() const override { return matrix_.StreamedBytes(); }
   size_t OwnedBytes() const override { return matrix_.PackedBytes(); }
   bool Int8Activations() const override { return matrix_.exact(); }
 

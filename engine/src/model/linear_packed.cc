@@ -32,6 +32,7 @@ class PackedLinear : public Linear {
   }
 
   // Mapped matrices own nothing: WeightStore must keep (not drop) their file pages.
+  size_t StreamedBytes() const override { return matrix_.StreamedBytes(); }
   size_t OwnedBytes() const override { return copy_.size(); }
 
  private:

@@ -71,7 +71,7 @@ Expected<std::unique_ptr<Model>> Model::LoadVocabulary(gguf::File file, const Mo
 }
 
 size_t Model::streamed_weight_bytes() const {
-  return vocab_only_ ? 0 : weights_->OwnedBytes();
+  return vocab_only_ ? 0 : weights_->StreamedBytes();
 }
 
 size_t Model::weight_bytes() const {

@@ -114,6 +114,13 @@ size_t WeightStore::OwnedBytes() const {
   return b;
 }
 
+size_t WeightStore::StreamedBytes() const {
+  size_t b = 0;
+  for (const auto& [n, l] : linears_) b += l->StreamedBytes();
+  for (const auto& v : vectors_) b += v.size() * sizeof(float);
+  return b;
+}
+
 std::vector<std::string> WeightStore::Describe() const {
   std::vector<std::string> out;
   for (const auto& [n, l] : linears_) out.push_back(n + ": " + l->Describe());

@@ -37,6 +37,8 @@ class WeightStore {
   // Bytes owned beyond the mapping (repacked matrices, fp32 vectors): what every decode step
   // streams, besides one embedding row and the KV cache.
   size_t OwnedBytes() const;
+  // Bytes one decode step reads from the linears (owned or mapped) and the vectors.
+  size_t StreamedBytes() const;
   // With a mapped file, the pages of a tensor that planning copied or repacked are dropped
   // right after (a later read, e.g. of a tied embedding table, re-reads them from the file),
   // so the load's peak resident memory stays near the planned weights instead of file +
