@@ -5,9 +5,10 @@
 //   xnn_f32/<M>x<K>/n:<N>/t:<threads>/in_cache        (XNNPACK fully_connected_nc_f32)
 //   xnn_qs8/<M>x<K>/n:<N>/t:<threads>/in_cache        (XNNPACK fully_connected_nc_qs8)
 // <weights> is w1..w4 (G = 128, symmetric), ternary (quantized tables) or ternary_exact
-// (int8 activations, lossless). Counters: bytes_per_second = packed weight bytes streamed per
-// second; bw_frac = that over the single-thread read bandwidth measured once by this file
-// (a read-sum over 4× the last-level cache, best of 3; compare memory/read_sum in the same run).
+// (int8 activations, lossless; also run by the 1.67-bit lutra_ternary3_w158a8_* variants).
+// Counters: bytes_per_second = packed weight bytes streamed per second; bw_frac = that over the
+// single-thread read bandwidth measured once by this file (a read-sum over 4× the last-level cache,
+// best of 3; compare memory/read_sum in the same run).
 //
 // The full matrix (7 shapes × 4 N × 5 weight kinds × 2 threads × 2 cache modes per variant) is
 // large (and the scalar variants are slow); the headline rows are:
@@ -42,6 +43,7 @@
 #include "engine/src/threadpool.h"
 #include "engine/src/xnn/xnn_dense.h"
 #include "kernels/lutgemm/lutgemm.h"
+#include "kernels/ternary3/ternary3.h"
 
 namespace lutra::bench {
 namespace {
@@ -157,6 +159,33 @@ void RunLut(benchmark::State& state, const kernels::lutgemm::GemmKernel* k, Kind
   LutMatrix base;
   std::string error;
   if (!LutMatrix::CreateWith(q, Features(), k, &base, &error)) {
+    state.SkipWithError(error.c_str());
+    return;
+  }
+  std::vector<LutMatrix> copies;
+  const size_t count = out_of_cache ? RotationCopies(base.PackedBytes()) : 1;
+  for (size_t i = 0; i < count; ++i) copies.push_back(base.Clone());
+  const auto x = Inputs(n, shape.k);
+  std::vector<float> y(n * shape.m);
+  ThreadPool pool(threads);
+  LutScratch scratch;
+  size_t c = 0;
+  const LoopTimer timer;
+  for (auto _ : state) {
+    engine::lut::Multiply(copies[c], n, x.data(), y.data(), pool, scratch);
+    benchmark::ClobberMemory();
+    c = c + 1 == count ? 0 : c + 1;
+  }
+  Report(state, base.StreamedBytes(), timer);
+}
+
+// The 1.67-bit ternary layout (kernels/ternary3) for the same ternary_exact matrices.
+void RunTernary3(benchmark::State& state, const kernels::ternary3::Kernels* v, ShapeMK shape,
+                 size_t n, size_t threads, bool out_of_cache) {
+  QuantizedMatrix q = Quantize(Kind::kTernaryExact, shape.m, shape.k);
+  LutMatrix base;
+  std::string error;
+  if (!LutMatrix::CreateTernary3(q, Features(), v, &base, &error)) {
     state.SkipWithError(error.c_str());
     return;
   }
@@ -395,6 +424,21 @@ const bool registered = [] {
                            ShapeName(shape) + Tail(n, threads, ooc),
                        [=](benchmark::State& st) { RunLut(st, kp, kind, shape, n, threads, ooc); });
             }
+          }
+        }
+      }
+    }
+  }
+  for (const auto& v : kernels::ternary3::AllKernels()) {
+    if (!Runnable(v.name, v.isa)) continue;
+    for (ShapeMK shape : kShapes) {
+      for (size_t n : kTokens) {
+        for (size_t threads : kThreads) {
+          for (bool ooc : {false, true}) {
+            const auto* vp = &v;
+            Register("lutgemm/" + std::string(v.name) + "/ternary_exact/" + ShapeName(shape) +
+                         Tail(n, threads, ooc),
+                     [=](benchmark::State& st) { RunTernary3(st, vp, shape, n, threads, ooc); });
           }
         }
       }

@@ -9,6 +9,7 @@
 #include "kernels/packw/packw.h"
 #include "kernels/rmsnorm/rmsnorm.h"
 #include "kernels/softmax2p/softmax2p.h"
+#include "kernels/ternary3/ternary3.h"
 #include "kernels/vec/vec.h"
 
 namespace lutra::engine {
@@ -92,6 +93,8 @@ const KernelOp kOps[] = {
     LUTRA_LUTGEMM_OP("lutgemm.w3a8.prefill", 3, true, true),
     LUTRA_LUTGEMM_OP("lutgemm.w4a8", 4, true, false),
     LUTRA_LUTGEMM_OP("lutgemm.w4a8.prefill", 4, true, true),
+    // Exact ternary rows with one scale, in the 1.67-bit layout (decode and prefill).
+    LUTRA_OP("ternary3", kernels::ternary3::AllKernels),
 };
 
 #undef LUTRA_OP

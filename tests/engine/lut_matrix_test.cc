@@ -169,14 +169,19 @@ TEST_P(LutMultiplyTest, MatchesReferenceWithOneAndTwoThreads) {
             ASSERT_TRUE(ok) << error;
             LutMatrix mat;
             ASSERT_TRUE(LutMatrix::Create(q, features, c.mode, &mat, &error)) << error;
+            // Ternary rows with one scale, exact: the 1.67-bit layout wherever it is faster.
+            if (c.bits == 5 && c.mode == Activations::kInt8Exact && c.per_tensor) {
+              ASSERT_EQ(mat.ternary3() != nullptr, kernels::ternary3::Preferred(features));
+            }
             std::vector<float> x(n * k);
             for (auto& v : x) v = rng.Normal(0.0f, 1.0f);
             std::vector<float> y(n * m, -1.0f);
             LutScratch scratch;
             Multiply(mat, n, x.data(), y.data(), pool, scratch);
             const std::string where =
-                std::string(mat.gemm().name) + " threads=" + std::to_string(threads) +
-                " m=" + std::to_string(m) + " k=" + std::to_string(k) + " n=" + std::to_string(n);
+                std::string(mat.ternary3() != nullptr ? mat.ternary3()->name : mat.gemm().name) +
+                " threads=" + std::to_string(threads) + " m=" + std::to_string(m) +
+                " k=" + std::to_string(k) + " n=" + std::to_string(n);
             if (c.mode == Activations::kInt8Exact) {
               const size_t groups = kernels::packw::Groups(q.shape);
               std::vector<int64_t> i2(n * m * groups);
@@ -245,6 +250,44 @@ TEST(LutMatrix, RejectsInconsistentInput) {
   q.scale.pop_back();
   EXPECT_FALSE(LutMatrix::Create(q, 0, Activations::kQuantizedTables, &mat, &error));
   EXPECT_NE(error.find("do not match"), std::string::npos) << error;
+}
+
+// The 1.67-bit layout through the driver with every variant the host runs (the registry test
+// covers the kernels): a clone multiplies like its source, and inputs it cannot hold are
+// refused with a message.
+TEST(LutMatrix, Ternary3CloneAndRefusals) {
+  Rng rng(3);
+  const size_t m = 70, k = 300, n = 3;
+  const auto w = RandomWeights(rng, m * k);
+  QuantizedMatrix q;
+  std::string error;
+  ASSERT_TRUE(QuantizeTernary(w.data(), m, k, 64, true, &q, &error)) << error;
+  std::vector<float> x(n * k);
+  for (auto& v : x) v = rng.Normal(0.0f, 1.0f);
+  const arch::IsaSet host = testing::TestFeatures();
+  for (const auto& variant : kernels::ternary3::AllKernels()) {
+    LutMatrix mat;
+    if (!LutMatrix::CreateTernary3(q, host, &variant, &mat, &error)) {
+      EXPECT_NE(error.find("lacks"), std::string::npos) << error;
+      continue;
+    }
+    ASSERT_EQ(mat.ternary3(), &variant);
+    EXPECT_GT(mat.StreamedBytes(), 0u);
+    EXPECT_EQ(mat.StreamedBytes(), mat.PackedBytes());
+    const LutMatrix copy = mat.Clone();
+    ThreadPool pool(1);
+    LutScratch scratch;
+    std::vector<float> y1(n * m), y2(n * m, -1.0f);
+    Multiply(mat, n, x.data(), y1.data(), pool, scratch);
+    Multiply(copy, n, x.data(), y2.data(), pool, scratch);
+    EXPECT_EQ(y1, y2) << variant.name;
+  }
+  QuantizedMatrix grouped;
+  ASSERT_TRUE(QuantizeTernary(w.data(), m, k, 64, false, &grouped, &error)) << error;
+  LutMatrix mat;
+  EXPECT_FALSE(LutMatrix::CreateTernary3(grouped, host, &kernels::ternary3::AllKernels().back(),
+                                         &mat, &error));
+  EXPECT_NE(error.find("one scale"), std::string::npos) << error;
 }
 
 }  // namespace

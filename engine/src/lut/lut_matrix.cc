@@ -36,8 +36,81 @@ bool LutMatrix::Create(const QuantizedMatrix& q, arch::IsaSet features, Activati
     *error = "lut: no lookup kernel for " + std::to_string(q.shape.bits) + "-bit weights";
     return false;
   }
+  // Exact ternary rows with one scale: the 1.67-bit layout where its kernel is the faster one.
+  if (exact && q.ternary && q.uniform_scale && q.shape.asymmetric &&
+      kernels::ternary3::Preferred(features) &&
+      std::all_of(q.zero.begin(), q.zero.end(), [](uint8_t z) { return z == 1; })) {
+    return CreateTernary3(q, features, kernels::ternary3::Select(features), out, error);
+  }
   if (!CreateWith(q, features, gemm, out, error)) return false;
   out->gemm_many_ = kernels::lutgemm::Select(features, q.shape.bits, exact, SIZE_MAX);
+  return true;
+}
+
+bool LutMatrix::CreateTernary3(const QuantizedMatrix& q, arch::IsaSet features,
+                               const kernels::ternary3::Kernels* variant, LutMatrix* out,
+                               std::string* error) {
+  namespace t3 = kernels::ternary3;
+  const kernels::packw::Shape& s = q.shape;
+  if (const char* msg = kernels::packw::Validate(s)) {
+    *error = std::string("lut: ") + msg;
+    return false;
+  }
+  if (!q.ternary || !q.uniform_scale || !s.asymmetric ||
+      !std::all_of(q.zero.begin(), q.zero.end(), [](uint8_t z) { return z == 1; })) {
+    *error = "lut: the ternary3 layout needs ternary rows with one scale each";
+    return false;
+  }
+  if ((variant->isa & features) != variant->isa) {
+    *error = std::string("lut: ") + variant->name + " needs " +
+             arch::FeatureNames(variant->isa & ~features) + ", which this CPU lacks";
+    return false;
+  }
+  // gemm() still names the bit-plane exact kernel's contract (exact(), Describe); the
+  // multiplication itself goes through `variant`.
+  const auto* gemm = kernels::lutgemm::Select(features, s.bits, true);
+  if (gemm == nullptr) {
+    *error = "lut: no exact lookup kernel for ternary weights";
+    return false;
+  }
+  const size_t groups = Groups(s);
+  if (q.q.size() != s.m * s.k || q.scale.size() != s.m * groups || q.zero.size() != s.m * groups) {
+    *error = "lut: quantized matrix arrays do not match its shape";
+    return false;
+  }
+  for (size_t r = 0; r < s.m; ++r) {
+    for (size_t g = 1; g < groups; ++g) {
+      if (q.scale[r * groups + g] != q.scale[r * groups]) {
+        *error = "lut: uniform_scale set but row " + std::to_string(r) + " has several scales";
+        return false;
+      }
+    }
+  }
+  const size_t padded_rows = t3::Tiles(s.m) * t3::kTileRows;
+  LutMatrix m;
+  m.t3_data_ = AlignedBytes(t3::WeightBytes(s.m, s.k));
+  m.t3_sign_sum_ = AlignedBytes(padded_rows * sizeof(int32_t));
+  m.scale_ = AlignedBytes(padded_rows * sizeof(float));
+  if (!t3::Pack(s.m, s.k, q.q.data(), m.t3_data_.data(),
+                reinterpret_cast<int32_t*>(m.t3_sign_sum_.data()))) {
+    *error = "lut: a ternary code is not 0, 1 or 2";
+    return false;
+  }
+  float* scale = reinterpret_cast<float*>(m.scale_.data());
+  for (size_t r = 0; r < s.m; ++r) scale[r] = q.scale[r * groups];
+  m.t3_ = variant;
+  m.t3_weights_ = {s.m, s.k, m.t3_data_.data(), scale,
+                   reinterpret_cast<const int32_t*>(m.t3_sign_sum_.data())};
+  m.weights_.shape = s;
+  m.weights_.uniform_scale = true;
+  m.weights_.zero_point = 1;
+  m.gemm_ = m.gemm_many_ = gemm;
+  const auto build = kernels::lutbuild::Select(features);
+  m.build_ = build.quantized->fn;
+  m.build_exact_ = build.exact->fn;
+  m.build_int8_ = build.int8->fn;
+  m.build_int8_blocks_ = build.int8_blocks->fn;
+  *out = std::move(m);
   return true;
 }
 
@@ -190,11 +263,20 @@ LutMatrix LutMatrix::Clone() const {
   m.build_int8_blocks_ = build_int8_blocks_;
   m.outliers_ = outliers_;
   m.outliers_per_row_ = outliers_per_row_;
+  if (t3_ != nullptr) {
+    copy(t3_data_, &m.t3_data_);
+    copy(t3_sign_sum_, &m.t3_sign_sum_);
+    m.t3_ = t3_;
+    m.t3_weights_ = {t3_weights_.m, t3_weights_.k, m.t3_data_.data(),
+                     reinterpret_cast<const float*>(m.scale_.data()),
+                     reinterpret_cast<const int32_t*>(m.t3_sign_sum_.data())};
+  }
   return m;
 }
 
 size_t LutMatrix::PackedBytes() const {
   const auto& s = weights_.shape;
+  if (t3_ != nullptr) return t3_data_.size() + t3_sign_sum_.size() + scale_.size();
   const size_t count = kernels::packw::ScaleCount(s);
   const bool arrays = s.asymmetric && weights_.zero_point < 0;  // bias and zero points
   return kernels::packw::BitsBytes(s) + count * sizeof(float) * (arrays ? 2 : 1) +
@@ -203,7 +285,7 @@ size_t LutMatrix::PackedBytes() const {
 
 size_t LutMatrix::StreamedBytes() const {
   const auto& s = weights_.shape;
-  if (!(gemm_->exact && weights_.uniform_scale)) return PackedBytes();
+  if (t3_ != nullptr || !(gemm_->exact && weights_.uniform_scale)) return PackedBytes();
   const size_t unread = (kernels::packw::ScaleCount(s) - Tiles(s) * kernels::packw::kTileRows);
   return PackedBytes() - unread * sizeof(float);
 }
@@ -231,10 +313,61 @@ uint8_t* LutScratch::Reserve(size_t bytes) {
   return buffer_.data();
 }
 
+namespace {
+
+// The ternary3 path: per token, int8 activations (quantized as the exact tables quantize
+// them, so both layouts give the same W·A8 result) and their triple tables; then the tiles.
+void MultiplyTernary3(const kernels::ternary3::Kernels& t3, const kernels::ternary3::Weights& w,
+                      kernels::lutbuild::BuildInt8Fn quantize, uint32_t block, size_t n,
+                      const float* x, float* y, ThreadPool& pool, LutScratch& scratch) {
+  namespace t3ns = kernels::ternary3;
+  const size_t blocks = RoundUp(w.k, block) / block;
+  const size_t table_bytes = t3ns::TableBytes(w.k);
+  const size_t xq_stride = RoundUp(blocks * block, 64);
+  // The quantizer also writes a scale and a sum per block, which this path does not need.
+  const size_t spare_stride = RoundUp(2 * blocks * sizeof(float), 64);
+  uint8_t* base = scratch.Reserve(n * (table_bytes + xq_stride + spare_stride) +
+                                  RoundUp(n * sizeof(float), 64));
+  uint8_t* tables = base;  // token t's at t·TableBytes, as the gemm reads them
+  int8_t* xq = reinterpret_cast<int8_t*>(tables + n * table_bytes);
+  uint8_t* spare = reinterpret_cast<uint8_t*>(xq) + n * xq_stride;
+  float* act = reinterpret_cast<float*>(spare + n * spare_stride);
+  auto prepare = [&](size_t t) {
+    const float* xt = x + t * w.k;
+    float amax = 0.0f;
+    for (size_t i = 0; i < w.k; ++i) amax = std::max(amax, std::fabs(xt[i]));
+    act[t] = amax / 127.0f;
+    float* block_scale = reinterpret_cast<float*>(spare + t * spare_stride);
+    quantize(w.k, block, xt, amax > 0.0f ? 127.0f / amax : 0.0f, act[t], xq + t * xq_stride,
+             block_scale, block_scale + blocks);
+    t3.build(w.k, 1, xq + t * xq_stride, xq_stride, tables + t * table_bytes);
+  };
+  // A pool dispatch costs a few microseconds: a single token is prepared on the caller.
+  if (n == 1 || pool.threads() == 1) {
+    for (size_t t = 0; t < n; ++t) prepare(t);
+  } else {
+    pool.ParallelFor(n, prepare);
+  }
+  const size_t tiles = t3ns::Tiles(w.m);
+  const size_t chunks = pool.threads() > 1 ? std::min(tiles, pool.threads() * 4) : 1;
+  const size_t per_chunk = (tiles + chunks - 1) / chunks;
+  pool.ParallelFor((tiles + per_chunk - 1) / per_chunk, [&](size_t c) {
+    const size_t t0 = c * per_chunk, t1 = std::min(tiles, t0 + per_chunk);
+    t3.gemm(w, tables, act, n, t0, t1, y, w.m);
+  });
+}
+
+}  // namespace
+
 void Multiply(const LutMatrix& w, size_t n, const float* x, float* y, ThreadPool& pool,
               LutScratch& scratch) {
   using kernels::lutgemm::Input;
   if (n == 0) return;
+  if (w.t3_ != nullptr) {
+    MultiplyTernary3(*w.t3_, w.t3_weights_, w.build_int8_, w.weights_.shape.group, n, x, y, pool,
+                     scratch);
+    return;
+  }
   const auto& s = w.weights_.shape;
   const kernels::lutgemm::GemmKernel& gemm = w.gemm(n);
   const Input input = gemm.input;

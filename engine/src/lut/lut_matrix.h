@@ -15,6 +15,7 @@
 #include "kernels/lutbuild/lutbuild.h"
 #include "kernels/lutgemm/lutgemm.h"
 #include "kernels/packw/packw.h"
+#include "kernels/ternary3/ternary3.h"
 
 namespace lutra::engine::lut {
 
@@ -52,6 +53,13 @@ class LutMatrix {
                          const kernels::lutgemm::GemmKernel* gemm, LutMatrix* out,
                          std::string* error);
 
+  // Ternary rows with one scale (q.ternary, q.uniform_scale, zero point 1) in the 1.67-bit
+  // layout with a given ternary3 variant, int8-exact activations. Create takes this path by
+  // itself where kernels::ternary3::Preferred(features); benchmarks and tests call it directly.
+  static bool CreateTernary3(const QuantizedMatrix& q, arch::IsaSet features,
+                             const kernels::ternary3::Kernels* variant, LutMatrix* out,
+                             std::string* error);
+
   // Wraps packed buffers that live elsewhere (a file mapping) without copying them: they must
   // stay valid and unchanged while the matrix is used. `data.bias` and `data.zero` may be null
   // for symmetric shapes (no kernel reads them then). Zero points are range-checked (exact
@@ -69,7 +77,11 @@ class LutMatrix {
   }
   size_t outliers_per_row() const { return outliers_per_row_; }
   // True when the packed buffers are this object's (Create), false for a view.
-  bool owns_data() const { return bits_.size() != 0; }
+  bool owns_data() const { return bits_.size() != 0 || t3_data_.size() != 0; }
+  // The ternary3 variant when Create repacked this matrix into the 1.67-bit ternary layout
+  // (exact ternary rows with one scale, on CPUs where that kernel beats the bit planes); the
+  // bit-plane arrays of weights() are then empty.
+  const kernels::ternary3::Kernels* ternary3() const { return t3_; }
 
   // A deep copy (separate packed buffers): benchmarks rotate through copies to stream from memory.
   LutMatrix Clone() const;
@@ -101,6 +113,9 @@ class LutMatrix {
   AlignedBytes bits_, scale_, bias_, zero_;
   const uint32_t* outliers_ = nullptr;
   size_t outliers_per_row_ = 0;
+  const kernels::ternary3::Kernels* t3_ = nullptr;
+  AlignedBytes t3_data_, t3_sign_sum_;  // with scale_: one scale per (padded) row
+  kernels::ternary3::Weights t3_weights_{};
 };
 
 // Per-call working memory (the tables of n tokens); grows on demand, reusable across calls

@@ -24,6 +24,11 @@ class LutLinear : public Linear {
 
   std::string Describe() const override {
     const auto& s = matrix_.weights().shape;
+    if (matrix_.ternary3() != nullptr) {
+      return std::string(gguf::type_traits(uint32_t(source_))->name) +
+             " -> ternary3 (5 bits per 3 weights, one scale per row) int8-exact, " +
+             matrix_.ternary3()->name + ", " + std::to_string(OwnedBytes()) + " bytes";
+    }
     std::string d = std::string(gguf::type_traits(uint32_t(source_))->name) + " -> lut " +
                     (source_ == TensorType::Q4_0 ? "w4 asym" : "ternary") + " G" +
                     std::to_string(s.group) + (matrix_.exact() ? " int8-exact" : "") +
