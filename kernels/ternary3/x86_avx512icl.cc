@@ -63,8 +63,9 @@ struct BuildConstants {
 };
 constexpr BuildConstants kBuild;
 
-// The weight stream is read once: prefetch it into L2, 12 KB ahead (the tables, 43 KB per
-// 4096 activations, must stay in L1; see kernels/lutgemm/x86_prefetch.h).
+// The weight stream is read once: prefetch it into L2, 12 KB ahead. Into L1 it would evict
+// the tables (43 KB per 4096 activations, already more than L1 holds; see
+// kernels/lutgemm/x86_prefetch.h).
 constexpr size_t kPrefetchDistance = 12288;
 
 template <int NB>
