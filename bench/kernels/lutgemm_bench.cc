@@ -153,15 +153,9 @@ void Report(benchmark::State& state, size_t bytes, const LoopTimer& timer) {
   }
 }
 
-void RunLut(benchmark::State& state, const kernels::lutgemm::GemmKernel* k, Kind kind,
-            ShapeMK shape, size_t n, size_t threads, bool out_of_cache) {
-  QuantizedMatrix q = Quantize(kind, shape.m, shape.k);
-  LutMatrix base;
-  std::string error;
-  if (!LutMatrix::CreateWith(q, Features(), k, &base, &error)) {
-    state.SkipWithError(error.c_str());
-    return;
-  }
+// Times lut::Multiply on `base` (in cache) or on rotating clones of it (out of cache).
+void TimeMultiply(benchmark::State& state, const LutMatrix& base, ShapeMK shape, size_t n,
+                  size_t threads, bool out_of_cache) {
   std::vector<LutMatrix> copies;
   const size_t count = out_of_cache ? RotationCopies(base.PackedBytes()) : 1;
   for (size_t i = 0; i < count; ++i) copies.push_back(base.Clone());
@@ -179,31 +173,28 @@ void RunLut(benchmark::State& state, const kernels::lutgemm::GemmKernel* k, Kind
   Report(state, base.StreamedBytes(), timer);
 }
 
-// The 1.67-bit ternary layout (kernels/ternary3) for the same ternary_exact matrices.
-void RunTernary3(benchmark::State& state, const kernels::ternary3::Kernels* v, ShapeMK shape,
-                 size_t n, size_t threads, bool out_of_cache) {
-  QuantizedMatrix q = Quantize(Kind::kTernaryExact, shape.m, shape.k);
+void RunLut(benchmark::State& state, const kernels::lutgemm::GemmKernel* k, Kind kind,
+            ShapeMK shape, size_t n, size_t threads, bool out_of_cache) {
   LutMatrix base;
   std::string error;
-  if (!LutMatrix::CreateTernary3(q, Features(), v, &base, &error)) {
+  if (!LutMatrix::CreateWith(Quantize(kind, shape.m, shape.k), Features(), k, &base, &error)) {
     state.SkipWithError(error.c_str());
     return;
   }
-  std::vector<LutMatrix> copies;
-  const size_t count = out_of_cache ? RotationCopies(base.PackedBytes()) : 1;
-  for (size_t i = 0; i < count; ++i) copies.push_back(base.Clone());
-  const auto x = Inputs(n, shape.k);
-  std::vector<float> y(n * shape.m);
-  ThreadPool pool(threads);
-  LutScratch scratch;
-  size_t c = 0;
-  const LoopTimer timer;
-  for (auto _ : state) {
-    engine::lut::Multiply(copies[c], n, x.data(), y.data(), pool, scratch);
-    benchmark::ClobberMemory();
-    c = c + 1 == count ? 0 : c + 1;
+  TimeMultiply(state, base, shape, n, threads, out_of_cache);
+}
+
+// The 1.67-bit ternary layout (kernels/ternary3) for the same ternary_exact matrices.
+void RunTernary3(benchmark::State& state, const kernels::ternary3::Kernels* v, ShapeMK shape,
+                 size_t n, size_t threads, bool out_of_cache) {
+  LutMatrix base;
+  std::string error;
+  if (!LutMatrix::CreateTernary3(Quantize(Kind::kTernaryExact, shape.m, shape.k), Features(), v,
+                                 &base, &error)) {
+    state.SkipWithError(error.c_str());
+    return;
   }
-  Report(state, base.StreamedBytes(), timer);
+  TimeMultiply(state, base, shape, n, threads, out_of_cache);
 }
 
 // The "straightforward" baseline: codes packed 8/b per byte row-major (3-bit codes in 4 bits),

@@ -9,32 +9,6 @@ namespace lutra::kernels::ternary3 {
 
 namespace {
 
-// Balanced-ternary digits (c0, c1, c2) of e = 9·c0 + 3·c1 + c2, e ∈ [0, 13].
-struct Digits {
-  int8_t c[16][3];
-  constexpr Digits() : c() {
-    for (int e = 0; e < 14; ++e) {
-      int v = e;
-      for (int d = 2; d >= 0; --d) {
-        int r = ((v % 3) + 3) % 3;  // 0, 1, 2
-        if (r == 2) r = -1;
-        c[e][d] = int8_t(r);
-        v = (v - r) / 3;
-      }
-    }
-  }
-};
-constexpr Digits kDigits;
-
-}  // namespace
-
-int TableEntry(int e, int a0, int a1, int a2) {
-  if (e >= 14) return 0;
-  return kDigits.c[e][0] * a0 + kDigits.c[e][1] * a1 + kDigits.c[e][2] * a2;
-}
-
-namespace {
-
 // A triple's codes q0..q2 ∈ {0, 1, 2} as t = 9·q0 + 3·q1 + q2 ∈ [0, 26], so v = t − 13: the
 // index |v| and whether v < 0.
 struct TripleCodes {
@@ -115,7 +89,7 @@ void Unpack(size_t m, size_t k, const uint8_t* data, uint8_t* q) {
         const bool negative = (blk[64 + (r < 16 ? 0 : 8) + bit / 8] >> (bit % 8)) & 1;
         for (size_t d = 0; d < 3; ++d) {
           const size_t c = (b * kBlockTriples + j) * 3 + d;
-          const int w = index < 14 ? kDigits.c[index][d] : 0;
+          const int w = BalancedDigit(index, int(d));
           if (c < k) q[row * k + c] = uint8_t((negative ? -w : w) + 1);
         }
       }
@@ -136,7 +110,8 @@ void build__scalar(size_t k, size_t n, const int8_t* xq, size_t xq_stride, uint8
           a[d] = c < k ? x[c] : 0;
         }
         for (int e = 0; e < 16; ++e) {
-          const int v = TableEntry(e, a[0], a[1], a[2]);
+          const int v =
+              BalancedDigit(e, 0) * a[0] + BalancedDigit(e, 1) * a[1] + BalancedDigit(e, 2) * a[2];
           tab[b * kTableBlockBytes + 16 * j + e] = uint8_t(v & 0xFF);
           tab[b * kTableBlockBytes + 64 + 16 * j + e] = uint8_t((v >> 8) + 2);
         }

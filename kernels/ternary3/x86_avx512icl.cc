@@ -43,14 +43,7 @@ struct BuildConstants {
   alignas(64) uint8_t low[64], high[64];  // byte i ← byte 2i (+1) of the pair of vectors
   constexpr BuildConstants() : spread(), digit(), low(), high() {
     for (int lane = 0; lane < 32; ++lane) {
-      const int e = lane % 16;
-      int v = e < 14 ? e : 0;
-      for (int d = 2; d >= 0; --d) {
-        int r = v % 3;
-        if (r == 2) r = -1;
-        digit[d][lane] = int16_t(e < 14 ? r : 0);
-        v = (v - r) / 3;
-      }
+      for (int d = 0; d < 3; ++d) digit[d][lane] = int16_t(BalancedDigit(lane % 16, d));
       for (int h = 0; h < 2; ++h) {
         for (int d = 0; d < 3; ++d) spread[h][d][lane] = int16_t(3 * (2 * h + lane / 16) + d);
       }

@@ -28,6 +28,14 @@ void AlignedBytes::Free::operator()(uint8_t* p) const {
   std::free(p);
 }
 
+void LutMatrix::SelectBuilders(arch::IsaSet features) {
+  const auto build = kernels::lutbuild::Select(features);
+  build_ = build.quantized->fn;
+  build_exact_ = build.exact->fn;
+  build_int8_ = build.int8->fn;
+  build_int8_blocks_ = build.int8_blocks->fn;
+}
+
 bool LutMatrix::Create(const QuantizedMatrix& q, arch::IsaSet features, Activations mode,
                        LutMatrix* out, std::string* error) {
   const bool exact = mode == Activations::kInt8Exact;
@@ -105,11 +113,7 @@ bool LutMatrix::CreateTernary3(const QuantizedMatrix& q, arch::IsaSet features,
   m.weights_.uniform_scale = true;
   m.weights_.zero_point = 1;
   m.gemm_ = m.gemm_many_ = gemm;
-  const auto build = kernels::lutbuild::Select(features);
-  m.build_ = build.quantized->fn;
-  m.build_exact_ = build.exact->fn;
-  m.build_int8_ = build.int8->fn;
-  m.build_int8_blocks_ = build.int8_blocks->fn;
+  m.SelectBuilders(features);
   *out = std::move(m);
   return true;
 }
@@ -184,11 +188,7 @@ bool LutMatrix::CreateWith(const QuantizedMatrix& q, arch::IsaSet features,
   }
   m.gemm_ = gemm;
   m.gemm_many_ = gemm;
-  const auto build = kernels::lutbuild::Select(features);
-  m.build_ = build.quantized->fn;
-  m.build_exact_ = build.exact->fn;
-  m.build_int8_ = build.int8->fn;
-  m.build_int8_blocks_ = build.int8_blocks->fn;
+  m.SelectBuilders(features);
   *out = std::move(m);
   return true;
 }
@@ -232,11 +232,7 @@ bool LutMatrix::CreateView(const kernels::packw::Shape& s, const kernels::packw:
   m.weights_.uniform_scale = uniform_scale;
   m.gemm_ = gemm;
   m.gemm_many_ = kernels::lutgemm::Select(features, s.bits, exact, SIZE_MAX);
-  const auto build = kernels::lutbuild::Select(features);
-  m.build_ = build.quantized->fn;
-  m.build_exact_ = build.exact->fn;
-  m.build_int8_ = build.int8->fn;
-  m.build_int8_blocks_ = build.int8_blocks->fn;
+  m.SelectBuilders(features);
   *out = std::move(m);
   return true;
 }
@@ -315,6 +311,13 @@ uint8_t* LutScratch::Reserve(size_t bytes) {
 
 namespace {
 
+// A token's max |x|: the scale of its per-token int8 activations (exact mode).
+float AbsMax(const float* x, size_t k) {
+  float amax = 0.0f;
+  for (size_t i = 0; i < k; ++i) amax = std::max(amax, std::fabs(x[i]));
+  return amax;
+}
+
 // The ternary3 path: per token, int8 activations (quantized as the exact tables quantize
 // them, so both layouts give the same W·A8 result) and their triple tables; then the tiles.
 void MultiplyTernary3(const kernels::ternary3::Kernels& t3, const kernels::ternary3::Weights& w,
@@ -334,8 +337,7 @@ void MultiplyTernary3(const kernels::ternary3::Kernels& t3, const kernels::terna
   float* act = reinterpret_cast<float*>(spare + n * spare_stride);
   auto prepare = [&](size_t t) {
     const float* xt = x + t * w.k;
-    float amax = 0.0f;
-    for (size_t i = 0; i < w.k; ++i) amax = std::max(amax, std::fabs(xt[i]));
+    const float amax = AbsMax(xt, w.k);
     act[t] = amax / 127.0f;
     float* block_scale = reinterpret_cast<float*>(spare + t * spare_stride);
     quantize(w.k, block, xt, amax > 0.0f ? 127.0f / amax : 0.0f, act[t], xq + t * xq_stride,
@@ -385,9 +387,7 @@ void Multiply(const LutMatrix& w, size_t n, const float* x, float* y, ThreadPool
   // Int8 activations need the token's absmax before any block can be quantized.
   if (input == Input::kExactTables || input == Input::kInt8) {
     for (size_t t = 0; t < n; ++t) {
-      float amax = 0.0f;
-      const float* xt = x + t * s.k;
-      for (size_t i = 0; i < s.k; ++i) amax = std::max(amax, std::fabs(xt[i]));
+      const float amax = AbsMax(x + t * s.k, s.k);
       act_scale[2 * t] = amax / 127.0f;
       act_scale[2 * t + 1] = amax > 0.0f ? 127.0f / amax : 0.0f;
     }

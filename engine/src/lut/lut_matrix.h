@@ -110,6 +110,10 @@ class LutMatrix {
   kernels::lutbuild::BuildExactFn build_exact_ = nullptr;
   kernels::lutbuild::BuildInt8Fn build_int8_ = nullptr;
   kernels::lutbuild::BuildInt8BlocksFn build_int8_blocks_ = nullptr;
+  // The table builders for `features` (every Create path keeps all four: Multiply picks by
+  // the GEMM's input).
+  void SelectBuilders(arch::IsaSet features);
+
   AlignedBytes bits_, scale_, bias_, zero_;
   const uint32_t* outliers_ = nullptr;
   size_t outliers_per_row_ = 0;
