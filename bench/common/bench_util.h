@@ -4,6 +4,8 @@
 #include <benchmark/benchmark.h>
 
 #include <cstddef>
+#include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -24,6 +26,16 @@ size_t LastLevelCacheBytes();
 // How many copies of a working set of `bytes` make a rotation larger than 4× the last-level
 // cache, so every pass reads from memory. At least 2.
 size_t RotationCopies(size_t bytes);
+
+// Memory for data a benchmark streams, backed by transparent huge pages like the model's
+// weights and KV cache (engine/src/memory), so kernel and bandwidth figures compare alike.
+std::shared_ptr<uint8_t> HugePageBuffer(size_t bytes);
+
+// Streaming read bandwidth in bytes/s with `threads` workers: an integer sum over a huge-page
+// buffer of 8× the last-level cache (at least 256 MiB), best of 3, measured once per thread
+// count per process. The denominator of every "fraction of bandwidth" counter; memory/
+// read_sum measures the same as a separate benchmark.
+double ReadBytesPerSecond(size_t threads);
 
 // Registers `fn` twice: "<name>/<size>/in_cache" (one buffer, warm) and "<name>/<size>/
 // out_of_cache" (rotating copies); the benchmark reads state.range(1) (0 or 1) to know which.

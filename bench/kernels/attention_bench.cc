@@ -27,39 +27,6 @@ using engine::attention::KvType;
 
 constexpr size_t kSeq = 2048, kDim = 64, kHeads = 32, kKvHeads = 4;
 
-// Streaming read bandwidth with `threads` workers (integer sum over 8× the LLC, best of 3),
-// measured once per thread count in this process so the attention fraction compares like with
-// like (memory/read_sum measures the same thing as a separate benchmark).
-double ReadBytesPerSecond(size_t threads) {
-  static std::map<size_t, double> cache;
-  if (auto it = cache.find(threads); it != cache.end()) return it->second;
-  const size_t n = std::max<size_t>(8 * LastLevelCacheBytes(), size_t{256} << 20) / 8;
-  std::vector<uint64_t> a(n, 1);
-  engine::ThreadPool pool(threads);
-  std::vector<uint64_t> sums(threads);
-  double best = 0.0;
-  for (int rep = 0; rep < 3; ++rep) {
-    const auto t0 = std::chrono::steady_clock::now();
-    pool.ParallelFor(threads, [&](size_t t) {
-      const size_t lo = n * t / threads, hi = n * (t + 1) / threads;
-      uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      size_t i = lo;
-      for (; i + 4 <= hi; i += 4) {
-        s0 += a[i];
-        s1 += a[i + 1];
-        s2 += a[i + 2];
-        s3 += a[i + 3];
-      }
-      for (; i < hi; ++i) s0 += a[i];
-      sums[t] = s0 + s1 + s2 + s3;
-    });
-    const double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    benchmark::DoNotOptimize(sums.data());
-    best = std::max(best, double(n * 8) / sec);
-  }
-  return cache[threads] = best;
-}
-
 // One Run over positions [kSeq - n, kSeq) (n = 1: decode; n > 1: a prefill block), each
 // iteration on the next layer (out of cache) or always layer 0 (in_cache: the compute cost).
 // us_per_token is per query position; kv_GBps counts the K+V bytes of the 2048 positions once

@@ -7,8 +7,8 @@
 // <weights> is w1..w4 (G = 128, symmetric), ternary (quantized tables) or ternary_exact
 // (int8 activations, lossless; also run by the 1.67-bit lutra_ternary3_w158a8_* variants).
 // Counters: bytes_per_second = packed weight bytes streamed per second; bw_frac = that over the
-// single-thread read bandwidth measured once by this file (a read-sum over 4× the last-level cache,
-// best of 3; compare memory/read_sum in the same run).
+// single-thread read bandwidth (bench_util's ReadBytesPerSecond; compare memory/read_sum in the
+// same run). The matrices and their rotation copies live in huge pages, as in a loaded model.
 //
 // The full matrix (7 shapes × 4 N × 5 weight kinds × 2 threads × 2 cache modes per variant) is
 // large (and the scalar variants are slow); the headline rows are:
@@ -104,33 +104,6 @@ QuantizedMatrix Quantize(Kind kind, size_t m, size_t k) {
   return q;
 }
 
-// Single-thread read bandwidth in bytes/s, measured once (4× LLC, best of 3 passes).
-double ReadBandwidth() {
-  static const double bw = [] {
-    const size_t n = std::max<size_t>(4 * LastLevelCacheBytes(), size_t{128} << 20) / 8;
-    std::vector<uint64_t> a(n);
-    for (size_t i = 0; i < n; ++i) a[i] = i & 7;
-    double best = 0.0;
-    for (int pass = 0; pass < 3; ++pass) {
-      const auto t0 = std::chrono::steady_clock::now();
-      uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      for (size_t i = 0; i + 4 <= n; i += 4) {
-        s0 += a[i];
-        s1 += a[i + 1];
-        s2 += a[i + 2];
-        s3 += a[i + 3];
-      }
-      benchmark::DoNotOptimize(s0 + s1 + s2 + s3);
-      const double sec =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      best = std::max(best, double(n * 8) / sec);
-    }
-    std::fprintf(stderr, "lutgemm_bench: single-thread read bandwidth %.1f GB/s\n", best * 1e-9);
-    return best;
-  }();
-  return bw;
-}
-
 // Wall time of the timed loop, for bw_frac (Google Benchmark 1.7 rate counters divide by CPU
 // time, which undercounts multi-threaded runs).
 class LoopTimer {
@@ -149,16 +122,17 @@ void Report(benchmark::State& state, size_t bytes, const LoopTimer& timer) {
   state.SetBytesProcessed(int64_t(state.iterations()) * int64_t(bytes));
   if (seconds > 0) {
     state.counters["bw_frac"] =
-        double(state.iterations()) * double(bytes) / seconds / ReadBandwidth();
+        double(state.iterations()) * double(bytes) / seconds / ReadBytesPerSecond(1);
   }
 }
 
 // Times lut::Multiply on `base` (in cache) or on rotating clones of it (out of cache).
 void TimeMultiply(benchmark::State& state, const LutMatrix& base, ShapeMK shape, size_t n,
                   size_t threads, bool out_of_cache) {
+  engine::memory::HugePageArena arena;
   std::vector<LutMatrix> copies;
   const size_t count = out_of_cache ? RotationCopies(base.PackedBytes()) : 1;
-  for (size_t i = 0; i < count; ++i) copies.push_back(base.Clone());
+  for (size_t i = 0; i < count; ++i) copies.push_back(base.Clone(&arena));
   const auto x = Inputs(n, shape.k);
   std::vector<float> y(n * shape.m);
   ThreadPool pool(threads);

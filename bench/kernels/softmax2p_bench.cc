@@ -23,7 +23,9 @@ using namespace lutra::kernels::softmax2p;
 
 const std::vector<int64_t> kSizes = {1 << 10, 1 << 16, 1 << 20, 1 << 24};
 
-// x copies (rotated when out of cache) and one y per copy.
+// x copies (rotated when out of cache) and one y per copy, from the heap like the runtime's
+// score rows (only weights and the KV cache live in huge pages); memory/triad is measured in
+// huge pages, so the fraction of bandwidth is a conservative one.
 struct Rows {
   Rows(size_t n, bool out_of_cache) : n(n) {
     copies = out_of_cache ? RotationCopies(n * 2 * sizeof(float)) : 1;

@@ -252,6 +252,36 @@ TEST(LutMatrix, RejectsInconsistentInput) {
   EXPECT_NE(error.find("do not match"), std::string::npos) << error;
 }
 
+// A bit-plane matrix cloned into huge pages (as the model loads its weights) multiplies like
+// its source, symmetric and asymmetric, after the arena itself is gone.
+TEST(LutMatrix, CloneIntoArena) {
+  Rng rng(4);
+  const size_t m = 40, k = 200, n = 2;
+  const auto w = RandomWeights(rng, m * k);
+  std::vector<float> x(n * k);
+  for (auto& v : x) v = rng.Normal(0.0f, 1.0f);
+  for (bool asymmetric : {false, true}) {
+    QuantizedMatrix q;
+    std::string error;
+    ASSERT_TRUE(QuantizeRtn(w.data(), m, k, 3, 32, asymmetric, &q, &error)) << error;
+    LutMatrix mat, huge;
+    ASSERT_TRUE(
+        LutMatrix::Create(q, testing::TestFeatures(), Activations::kQuantizedTables, &mat, &error))
+        << error;
+    {
+      memory::HugePageArena arena;
+      huge = mat.Clone(&arena);
+    }
+    EXPECT_EQ(huge.PackedBytes(), mat.PackedBytes());
+    ThreadPool pool(1);
+    LutScratch scratch;
+    std::vector<float> y1(n * m), y2(n * m, -1.0f);
+    Multiply(mat, n, x.data(), y1.data(), pool, scratch);
+    Multiply(huge, n, x.data(), y2.data(), pool, scratch);
+    EXPECT_EQ(y1, y2) << (asymmetric ? "asymmetric" : "symmetric");
+  }
+}
+
 // The 1.67-bit layout through the driver with every variant the host runs (the registry test
 // covers the kernels): a clone multiplies like its source, and inputs it cannot hold are
 // refused with a message.
@@ -275,12 +305,19 @@ TEST(LutMatrix, Ternary3CloneAndRefusals) {
     EXPECT_GT(mat.StreamedBytes(), 0u);
     EXPECT_EQ(mat.StreamedBytes(), mat.PackedBytes());
     const LutMatrix copy = mat.Clone();
+    LutMatrix huge;
+    {
+      memory::HugePageArena arena;  // gone before use: the copy owns its chunk
+      huge = mat.Clone(&arena);
+    }
     ThreadPool pool(1);
     LutScratch scratch;
-    std::vector<float> y1(n * m), y2(n * m, -1.0f);
+    std::vector<float> y1(n * m), y2(n * m, -1.0f), y3(n * m, -1.0f);
     Multiply(mat, n, x.data(), y1.data(), pool, scratch);
     Multiply(copy, n, x.data(), y2.data(), pool, scratch);
+    Multiply(huge, n, x.data(), y3.data(), pool, scratch);
     EXPECT_EQ(y1, y2) << variant.name;
+    EXPECT_EQ(y1, y3) << variant.name << " cloned into huge pages";
   }
   QuantizedMatrix grouped;
   ASSERT_TRUE(QuantizeTernary(w.data(), m, k, 64, false, &grouped, &error)) << error;

@@ -102,7 +102,8 @@ typedef struct lutra_model_options {
   uint32_t threads;        /* threads per session; 0 (default): the performance cores */
   const char* isa;         /* cap on the ISA ("scalar", "avx2", "neon", ...); NULL or "": the
                             * process default (LUTRA_ISA if set, else everything detected) */
-  int use_mmap;            /* 1 (default): map the file; 0: read it into memory */
+  int use_mmap;            /* 1 (default): map the file; 0: read it into memory (huge
+                            * pages: faster decode of lutra-packed files, slower load) */
   uint32_t context_length; /* KV positions per session; 0 (default): the training context */
   lutra_kv_type kv_type;   /* default LUTRA_KV_F16 */
   uint32_t batch;          /* prefill chunk in tokens; default 64 */

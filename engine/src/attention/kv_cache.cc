@@ -4,6 +4,8 @@
 #include <cstring>
 #include <limits>
 
+#include "engine/src/memory/huge_page_arena.h"
+
 namespace lutra::engine::attention {
 namespace {
 
@@ -14,10 +16,6 @@ size_t BlockedPositions(size_t max_seq) {
 }
 
 }  // namespace
-
-void KvCache::Free::operator()(uint8_t* p) const {
-  std::free(p);
-}
 
 bool KvCache::Create(const KvShape& s, arch::IsaSet features, KvCache* out, std::string* error) {
   if (s.n_layer == 0 || s.n_head_kv == 0 || s.max_seq == 0 || s.head_dim == 0) {
@@ -36,19 +34,20 @@ bool KvCache::Create(const KvShape& s, arch::IsaSet features, KvCache* out, std:
     }
     total *= f;
   }
-  const size_t rounded = (total + 63) / 64 * 64;
-  auto* p = static_cast<uint8_t*>(std::aligned_alloc(64, rounded));
+  // Fresh anonymous pages read as zero; touching them all now keeps the resident size from
+  // growing while generating.
+  std::shared_ptr<uint8_t> p = memory::AllocateHugePageBacked(total);
   if (p == nullptr) {
-    *error = "KV cache: cannot allocate " + std::to_string(rounded) + " bytes";
+    *error = "KV cache: cannot allocate " + std::to_string(total) + " bytes";
     return false;
   }
-  std::memset(p, 0, rounded);
+  std::memset(p.get(), 0, total);
   KvCache c;
   c.shape_ = s;
   c.head_stride_ = BlockedPositions(s.max_seq) * s.head_dim * elem;
   c.bytes_ = total;
   c.to_f16_ = kernels::f16::Select(features).from_f32->fn;
-  c.storage_.reset(p);
+  c.storage_ = std::move(p);
   c.row_f16_ = std::make_unique<uint16_t[]>(s.head_dim);
   *out = std::move(c);
   return true;

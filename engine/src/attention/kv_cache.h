@@ -57,17 +57,14 @@ class KvCache {
   const uint8_t* Row(size_t layer, size_t kv, size_t head) const {
     return storage_.get() + ((layer * 2 + kv) * shape_.n_head_kv + head) * head_stride_;
   }
-  struct Free {
-    void operator()(uint8_t* p) const;
-  };
-
   KvShape shape_;
   size_t head_stride_ = 0;  // bytes of one head's keys (or values): whole key blocks
   size_t bytes_ = 0;
   size_t length_ = 0;
   kernels::f16::FromF32Fn to_f16_ = nullptr;
   std::unique_ptr<uint16_t[]> row_f16_;  // one converted row before scattering
-  std::unique_ptr<uint8_t, Free> storage_;
+  // Huge pages: decode streams every cached position of every layer per token.
+  std::shared_ptr<uint8_t> storage_;
 };
 
 }  // namespace lutra::engine::attention

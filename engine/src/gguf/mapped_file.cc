@@ -10,12 +10,14 @@
 #include <cstring>
 #include <utility>
 
+#include "engine/src/memory/huge_page_arena.h"
+
 namespace lutra::gguf {
 
 void MappedFile::release() {
   if (data_ == nullptr) return;
   if (owned_) {
-    std::free(const_cast<uint8_t*>(data_));
+    buffer_.reset();
   } else if (size_ > 0) {
     munmap(const_cast<uint8_t*>(data_), size_);
   }
@@ -30,7 +32,8 @@ MappedFile::~MappedFile() {
 MappedFile::MappedFile(MappedFile&& o) noexcept
     : data_(std::exchange(o.data_, nullptr)),
       size_(std::exchange(o.size_, 0)),
-      owned_(std::exchange(o.owned_, false)) {}
+      owned_(std::exchange(o.owned_, false)),
+      buffer_(std::move(o.buffer_)) {}
 
 MappedFile& MappedFile::operator=(MappedFile&& o) noexcept {
   if (this != &o) {
@@ -38,6 +41,7 @@ MappedFile& MappedFile::operator=(MappedFile&& o) noexcept {
     data_ = std::exchange(o.data_, nullptr);
     size_ = std::exchange(o.size_, 0);
     owned_ = std::exchange(o.owned_, false);
+    buffer_ = std::move(o.buffer_);
   }
   return *this;
 }
@@ -58,8 +62,11 @@ Expected<MappedFile> MappedFile::open(const std::string& path, Mode mode) {
   MappedFile f;
   f.size_ = static_cast<size_t>(st.st_size);
   if (mode == Mode::kRead) {
-    // 64-byte aligned like a mapping's start, so tensor data keeps its alignment.
-    void* p = f.size_ > 0 ? std::aligned_alloc(64, (f.size_ + 63) / 64 * 64) : nullptr;
+    // Huge pages, like the weights the runtime repacks: the tensors lutra-packed files hold
+    // are streamed from this buffer every token. Aligned like a mapping's start, so tensor
+    // data keeps its alignment.
+    if (f.size_ > 0) f.buffer_ = engine::memory::AllocateHugePageBacked(f.size_);
+    uint8_t* p = f.buffer_.get();
     if (f.size_ > 0 && p == nullptr) {
       ::close(fd);
       f.size_ = 0;
@@ -70,7 +77,7 @@ Expected<MappedFile> MappedFile::open(const std::string& path, Mode mode) {
     f.owned_ = true;
     size_t done = 0;
     while (done < f.size_) {
-      const ssize_t got = ::read(fd, static_cast<uint8_t*>(p) + done, f.size_ - done);
+      const ssize_t got = ::read(fd, p + done, f.size_ - done);
       if (got < 0 && errno == EINTR) continue;
       if (got <= 0) {
         const int e = got < 0 ? errno : 0;

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "engine/src/gguf/status.h"
@@ -31,7 +32,8 @@ class MappedFile {
  private:
   const uint8_t* data_ = nullptr;
   size_t size_ = 0;
-  bool owned_ = false;  // read into a malloc'd buffer instead of mapped
+  bool owned_ = false;  // read into buffer_ instead of mapped
+  std::shared_ptr<uint8_t> buffer_;
   void release();
 };
 

@@ -21,11 +21,12 @@ AlignedBytes::AlignedBytes(size_t bytes) : size_(bytes) {
   void* p = std::aligned_alloc(64, alloc);
   if (p == nullptr) throw std::bad_alloc();
   std::memset(p, 0, alloc);
-  data_.reset(static_cast<uint8_t*>(p));
+  data_.reset(static_cast<uint8_t*>(p), [](uint8_t* q) { std::free(q); });
 }
 
-void AlignedBytes::Free::operator()(uint8_t* p) const {
-  std::free(p);
+AlignedBytes::AlignedBytes(size_t bytes, memory::HugePageArena& arena)
+    : data_(arena.Allocate(bytes)), size_(bytes) {
+  if (data_ == nullptr) throw std::bad_alloc();
 }
 
 void LutMatrix::SelectBuilders(arch::IsaSet features) {
@@ -36,8 +37,16 @@ void LutMatrix::SelectBuilders(arch::IsaSet features) {
   build_int8_blocks_ = build.int8_blocks->fn;
 }
 
+namespace {
+
+AlignedBytes Allocate(size_t bytes, memory::HugePageArena* arena) {
+  return arena != nullptr ? AlignedBytes(bytes, *arena) : AlignedBytes(bytes);
+}
+
+}  // namespace
+
 bool LutMatrix::Create(const QuantizedMatrix& q, arch::IsaSet features, Activations mode,
-                       LutMatrix* out, std::string* error) {
+                       LutMatrix* out, std::string* error, memory::HugePageArena* arena) {
   const bool exact = mode == Activations::kInt8Exact;
   const auto* gemm = kernels::lutgemm::Select(features, q.shape.bits, exact);
   if (gemm == nullptr) {
@@ -48,16 +57,16 @@ bool LutMatrix::Create(const QuantizedMatrix& q, arch::IsaSet features, Activati
   if (exact && q.ternary && q.uniform_scale && q.shape.asymmetric &&
       kernels::ternary3::Preferred(features) &&
       std::all_of(q.zero.begin(), q.zero.end(), [](uint8_t z) { return z == 1; })) {
-    return CreateTernary3(q, features, kernels::ternary3::Select(features), out, error);
+    return CreateTernary3(q, features, kernels::ternary3::Select(features), out, error, arena);
   }
-  if (!CreateWith(q, features, gemm, out, error)) return false;
+  if (!CreateWith(q, features, gemm, out, error, arena)) return false;
   out->gemm_many_ = kernels::lutgemm::Select(features, q.shape.bits, exact, SIZE_MAX);
   return true;
 }
 
 bool LutMatrix::CreateTernary3(const QuantizedMatrix& q, arch::IsaSet features,
                                const kernels::ternary3::Kernels* variant, LutMatrix* out,
-                               std::string* error) {
+                               std::string* error, memory::HugePageArena* arena) {
   namespace t3 = kernels::ternary3;
   const kernels::packw::Shape& s = q.shape;
   if (const char* msg = kernels::packw::Validate(s)) {
@@ -96,9 +105,9 @@ bool LutMatrix::CreateTernary3(const QuantizedMatrix& q, arch::IsaSet features,
   }
   const size_t padded_rows = t3::Tiles(s.m) * t3::kTileRows;
   LutMatrix m;
-  m.t3_data_ = AlignedBytes(t3::WeightBytes(s.m, s.k));
-  m.t3_sign_sum_ = AlignedBytes(padded_rows * sizeof(int32_t));
-  m.scale_ = AlignedBytes(padded_rows * sizeof(float));
+  m.t3_data_ = Allocate(t3::WeightBytes(s.m, s.k), arena);
+  m.t3_sign_sum_ = Allocate(padded_rows * sizeof(int32_t), arena);
+  m.scale_ = Allocate(padded_rows * sizeof(float), arena);
   if (!t3::Pack(s.m, s.k, q.q.data(), m.t3_data_.data(),
                 reinterpret_cast<int32_t*>(m.t3_sign_sum_.data()))) {
     *error = "lut: a ternary code is not 0, 1 or 2";
@@ -120,7 +129,7 @@ bool LutMatrix::CreateTernary3(const QuantizedMatrix& q, arch::IsaSet features,
 
 bool LutMatrix::CreateWith(const QuantizedMatrix& q, arch::IsaSet features,
                            const kernels::lutgemm::GemmKernel* gemm, LutMatrix* out,
-                           std::string* error) {
+                           std::string* error, memory::HugePageArena* arena) {
   const kernels::packw::Shape& s = q.shape;
   if (const char* msg = kernels::packw::Validate(s)) {
     *error = std::string("lut: ") + msg;
@@ -163,11 +172,18 @@ bool LutMatrix::CreateWith(const QuantizedMatrix& q, arch::IsaSet features,
   }
   const auto pack = kernels::packw::Select(features).pack;
   const size_t count = kernels::packw::ScaleCount(s);
+  // One zero point for the whole matrix (Q4_0: 8, ternary: 1): the kernels take it as a
+  // constant, and the per-group bias and zero arrays are neither streamed nor kept (packed into
+  // heap buffers dropped below, never into the arena, which cannot give memory back).
+  const bool one_zero_point =
+      s.asymmetric && !q.zero.empty() &&
+      std::all_of(q.zero.begin(), q.zero.end(), [&](uint8_t z) { return z == q.zero[0]; });
+  memory::HugePageArena* kept = one_zero_point ? nullptr : arena;
   LutMatrix m;
-  m.bits_ = AlignedBytes(kernels::packw::BitsBytes(s));
-  m.scale_ = AlignedBytes(count * sizeof(float));
-  m.bias_ = AlignedBytes(count * sizeof(float));
-  if (s.asymmetric) m.zero_ = AlignedBytes(count);
+  m.bits_ = Allocate(kernels::packw::BitsBytes(s), arena);
+  m.scale_ = Allocate(count * sizeof(float), arena);
+  m.bias_ = Allocate(count * sizeof(float), kept);
+  if (s.asymmetric) m.zero_ = Allocate(count, kept);
   pack->fn(s, q.view(),
            {m.bits_.data(), reinterpret_cast<float*>(m.scale_.data()),
             reinterpret_cast<float*>(m.bias_.data()), s.asymmetric ? m.zero_.data() : nullptr});
@@ -176,10 +192,7 @@ bool LutMatrix::CreateWith(const QuantizedMatrix& q, arch::IsaSet features,
                      reinterpret_cast<const float*>(m.bias_.data()),
                      s.asymmetric ? m.zero_.data() : nullptr};
   m.weights_.uniform_scale = q.uniform_scale;
-  if (s.asymmetric && !q.zero.empty() &&
-      std::all_of(q.zero.begin(), q.zero.end(), [&](uint8_t z) { return z == q.zero[0]; })) {
-    // One zero point for the whole matrix (Q4_0: 8, ternary: 1): the kernels take it as a
-    // constant, and the per-group bias and zero arrays are neither streamed nor kept.
+  if (one_zero_point) {
     m.weights_.zero_point = q.zero[0];
     m.weights_.data.bias = nullptr;
     m.weights_.data.zero = nullptr;
@@ -237,11 +250,12 @@ bool LutMatrix::CreateView(const kernels::packw::Shape& s, const kernels::packw:
   return true;
 }
 
-LutMatrix LutMatrix::Clone() const {
+LutMatrix LutMatrix::Clone(memory::HugePageArena* arena) const {
   LutMatrix m;
-  auto copy = [](const AlignedBytes& from, AlignedBytes* to) {
-    *to = AlignedBytes(from.size());
-    if (from.size() != 0) std::memcpy(to->data(), from.data(), from.size());
+  auto copy = [arena](const AlignedBytes& from, AlignedBytes* to) {
+    if (from.size() == 0) return;  // an array the matrix does not keep (bias, zero points)
+    *to = Allocate(from.size(), arena);
+    std::memcpy(to->data(), from.data(), from.size());
   };
   copy(bits_, &m.bits_);
   copy(scale_, &m.scale_);

@@ -11,6 +11,7 @@
 
 #include "arch/isa.h"
 #include "engine/src/lut/quantize.h"
+#include "engine/src/memory/huge_page_arena.h"
 #include "engine/src/threadpool.h"
 #include "kernels/lutbuild/lutbuild.h"
 #include "kernels/lutgemm/lutgemm.h"
@@ -19,20 +20,25 @@
 
 namespace lutra::engine::lut {
 
-// 64-byte aligned, zero-initialised byte storage.
+// 64-byte aligned, zero-initialised byte storage, from the heap or from a huge-page arena
+// (memory a model streams every token). Move-only.
 class AlignedBytes {
  public:
   AlignedBytes() = default;
   explicit AlignedBytes(size_t bytes);
+  // From `arena`: the storage keeps its chunk alive, also after the arena is gone.
+  AlignedBytes(size_t bytes, memory::HugePageArena& arena);
+  AlignedBytes(AlignedBytes&&) = default;
+  AlignedBytes& operator=(AlignedBytes&&) = default;
+  AlignedBytes(const AlignedBytes&) = delete;
+  AlignedBytes& operator=(const AlignedBytes&) = delete;
+
   uint8_t* data() { return data_.get(); }
   const uint8_t* data() const { return data_.get(); }
   size_t size() const { return size_; }
 
  private:
-  struct Free {
-    void operator()(uint8_t* p) const;
-  };
-  std::unique_ptr<uint8_t, Free> data_;
+  std::shared_ptr<uint8_t> data_;
   size_t size_ = 0;
 };
 
@@ -46,19 +52,21 @@ enum class Activations {
 class LutMatrix {
  public:
   // Packs `q` and selects the kernels for `features`. False (with a message) on a bad shape.
+  // The packed buffers come from `arena` when given (a model's weights: huge pages), else
+  // from the heap.
   static bool Create(const QuantizedMatrix& q, arch::IsaSet features, Activations mode,
-                     LutMatrix* out, std::string* error);
+                     LutMatrix* out, std::string* error, memory::HugePageArena* arena = nullptr);
   // Like Create, with a given GEMM variant (benchmarks and tests of one variant).
   static bool CreateWith(const QuantizedMatrix& q, arch::IsaSet features,
                          const kernels::lutgemm::GemmKernel* gemm, LutMatrix* out,
-                         std::string* error);
+                         std::string* error, memory::HugePageArena* arena = nullptr);
 
   // Ternary rows with one scale (q.ternary, q.uniform_scale, zero point 1) in the 1.67-bit
   // layout with a given ternary3 variant, int8-exact activations. Create takes this path by
   // itself where kernels::ternary3::Preferred(features); benchmarks and tests call it directly.
   static bool CreateTernary3(const QuantizedMatrix& q, arch::IsaSet features,
                              const kernels::ternary3::Kernels* variant, LutMatrix* out,
-                             std::string* error);
+                             std::string* error, memory::HugePageArena* arena = nullptr);
 
   // Wraps packed buffers that live elsewhere (a file mapping) without copying them: they must
   // stay valid and unchanged while the matrix is used. `data.bias` and `data.zero` may be null
@@ -83,8 +91,9 @@ class LutMatrix {
   // bit-plane arrays of weights() are then empty.
   const kernels::ternary3::Kernels* ternary3() const { return t3_; }
 
-  // A deep copy (separate packed buffers): benchmarks rotate through copies to stream from memory.
-  LutMatrix Clone() const;
+  // A deep copy (separate packed buffers), from the heap or from `arena`: benchmarks rotate
+  // through copies to stream from memory, placed like a model's weights.
+  LutMatrix Clone(memory::HugePageArena* arena = nullptr) const;
 
   size_t rows() const { return weights_.shape.m; }
   size_t cols() const { return weights_.shape.k; }

@@ -23,6 +23,8 @@ struct PlanOptions {
   // Ternary weights multiply int8 per-token activations exactly (W1.58·A8, as BitNet b1.58 is
   // trained) when true; otherwise through quantized activation tables like the other widths.
   bool ternary_int8_activations = true;
+  // Where repacked matrices live (null: the heap). The model's weights go into huge pages.
+  memory::HugePageArena* arena = nullptr;
 };
 
 // Working memory shared by every Linear of a graph (sized on first use, reused afterwards).

@@ -23,6 +23,7 @@ std::string ShapeString(const std::vector<uint64_t>& s) {
 WeightStore::WeightStore(const gguf::File& file, PlanOptions options,
                          std::function<void(double)> progress)
     : file_(file), options_(options), progress_(std::move(progress)) {
+  options_.arena = &arena_;
   for (const gguf::TensorInfo& t : file_.tensors()) total_bytes_ += t.n_bytes;
 }
 

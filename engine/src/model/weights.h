@@ -14,6 +14,7 @@
 
 #include "engine/src/gguf/reader.h"
 #include "engine/src/gguf/status.h"
+#include "engine/src/memory/huge_page_arena.h"
 #include "engine/src/model/linear.h"
 
 namespace lutra::engine::model {
@@ -50,6 +51,7 @@ class WeightStore {
   Expected<const gguf::TensorInfo*> Find(const std::string& name, std::vector<uint64_t> shape);
 
   const gguf::File& file_;
+  memory::HugePageArena arena_;  // the repacked matrices (they keep their chunks alive)
   PlanOptions options_;
   std::vector<std::pair<std::string, std::unique_ptr<Linear>>> linears_;
   std::deque<std::vector<float>> vectors_;
