@@ -59,6 +59,16 @@ TEST(HugePageArena, LargeRequestGetsItsOwnChunk) {
   large.get()[(size_t{5} << 20) - 1] = 1;  // the whole request is writable
 }
 
+// Sizes whose rounding to 64 bytes or 2 MiB would wrap around are refused, not mapped small.
+TEST(HugePageArena, RefusesSizesThatWouldWrap) {
+  HugePageArena arena;
+  for (size_t bytes : {SIZE_MAX, SIZE_MAX - 63, SIZE_MAX - kHugePageBytes}) {
+    EXPECT_EQ(arena.Allocate(bytes), nullptr) << bytes;
+    EXPECT_EQ(AllocateHugePageBacked(bytes), nullptr) << bytes;
+  }
+  EXPECT_NE(arena.Allocate(64), nullptr);  // the arena still works
+}
+
 TEST(HugePageArena, MemoryOutlivesTheArena) {
   std::shared_ptr<uint8_t> kept;
   {

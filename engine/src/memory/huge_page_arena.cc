@@ -21,7 +21,12 @@ struct HugePageArena::Chunk {
   }
 };
 
+// Requests this large cannot be rounded up and padded for alignment without wrapping around
+// (a 32-bit size_t reaches it with a KV cache of ~4 GB): refused like any failed mapping.
+constexpr size_t kMaxRequest = SIZE_MAX - 2 * kHugePageBytes;
+
 std::shared_ptr<HugePageArena::Chunk> HugePageArena::MapChunk(size_t bytes) {
+  if (bytes > kMaxRequest) return nullptr;
   bytes = RoundUp(bytes, kHugePageBytes);
   // mmap only promises page alignment: map one huge page more and trim both ends.
   const size_t span = bytes + kHugePageBytes;
@@ -46,6 +51,7 @@ HugePageArena::HugePageArena(size_t chunk_bytes)
     : chunk_bytes_(RoundUp(chunk_bytes == 0 ? 1 : chunk_bytes, kHugePageBytes)) {}
 
 std::shared_ptr<uint8_t> HugePageArena::Allocate(size_t bytes) {
+  if (bytes > kMaxRequest) return nullptr;
   bytes = RoundUp(bytes == 0 ? 1 : bytes, 64);
   std::lock_guard<std::mutex> lock(mutex_);
   if (bytes > chunk_bytes_) {
