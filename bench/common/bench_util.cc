@@ -57,6 +57,19 @@ std::shared_ptr<uint8_t> HugePageBuffer(size_t bytes) {
   return p;
 }
 
+uint64_t SumWords(const uint64_t* words, size_t begin, size_t end) {
+  uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  size_t i = begin;
+  for (; i + 4 <= end; i += 4) {
+    s0 += words[i];
+    s1 += words[i + 1];
+    s2 += words[i + 2];
+    s3 += words[i + 3];
+  }
+  for (; i < end; ++i) s0 += words[i];
+  return s0 + s1 + s2 + s3;
+}
+
 double ReadBytesPerSecond(size_t threads) {
   static std::mutex mu;
   static std::map<size_t, double> measured;
@@ -73,17 +86,7 @@ double ReadBytesPerSecond(size_t threads) {
     const auto t0 = std::chrono::steady_clock::now();
     pool.ParallelFor(threads, [&](size_t t) {
       const size_t lo = n * t / threads, hi = n * (t + 1) / threads;
-      // Four independent sums: the loop is load-bound, not add-latency-bound.
-      uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      size_t i = lo;
-      for (; i + 4 <= hi; i += 4) {
-        s0 += a[i];
-        s1 += a[i + 1];
-        s2 += a[i + 2];
-        s3 += a[i + 3];
-      }
-      for (; i < hi; ++i) s0 += a[i];
-      sums[t * 8] = s0 + s1 + s2 + s3;
+      sums[t * 8] = SumWords(a, lo, hi);
     });
     const double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     benchmark::DoNotOptimize(sums.data());

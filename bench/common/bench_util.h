@@ -31,6 +31,11 @@ size_t RotationCopies(size_t bytes);
 // weights and KV cache (engine/src/memory), so kernel and bandwidth figures compare alike.
 std::shared_ptr<uint8_t> HugePageBuffer(size_t bytes);
 
+// Sum of words[begin, end): the streaming read both bandwidth figures time. Four independent
+// sums keep the loop load-bound rather than add-latency-bound, and integer adds vectorise at
+// the baseline ISA without reassociation concerns.
+uint64_t SumWords(const uint64_t* words, size_t begin, size_t end);
+
 // Streaming read bandwidth in bytes/s with `threads` workers: an integer sum over a huge-page
 // buffer of 8× the last-level cache (at least 256 MiB), best of 3, measured once per thread
 // count per process. The denominator of every "fraction of bandwidth" counter; memory/

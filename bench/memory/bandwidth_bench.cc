@@ -57,19 +57,7 @@ void ReadSum(benchmark::State& state, Pages pages) {
   std::vector<uint64_t> partial(threads * 8);  // 64 bytes apart: no false sharing
   for (auto _ : state) {
     PerThreadChunks(pool, n, [&](size_t t, size_t begin, size_t end) {
-      // Integer adds vectorise at the baseline ISA without reassociation concerns, so the
-      // loop is limited by memory, not by an add chain.
-      const uint64_t* p = a.get();
-      uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      size_t i = begin;
-      for (; i + 4 <= end; i += 4) {
-        s0 += p[i];
-        s1 += p[i + 1];
-        s2 += p[i + 2];
-        s3 += p[i + 3];
-      }
-      for (; i < end; ++i) s0 += p[i];
-      partial[t * 8] = s0 + s1 + s2 + s3;
+      partial[t * 8] = SumWords(a.get(), begin, end);
     });
     benchmark::DoNotOptimize(partial.data());
   }

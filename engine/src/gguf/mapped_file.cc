@@ -16,7 +16,7 @@ namespace lutra::gguf {
 
 void MappedFile::release() {
   if (data_ == nullptr) return;
-  if (owned_) {
+  if (buffer_ != nullptr) {
     buffer_.reset();
   } else if (size_ > 0) {
     munmap(const_cast<uint8_t*>(data_), size_);
@@ -32,7 +32,6 @@ MappedFile::~MappedFile() {
 MappedFile::MappedFile(MappedFile&& o) noexcept
     : data_(std::exchange(o.data_, nullptr)),
       size_(std::exchange(o.size_, 0)),
-      owned_(std::exchange(o.owned_, false)),
       buffer_(std::move(o.buffer_)) {}
 
 MappedFile& MappedFile::operator=(MappedFile&& o) noexcept {
@@ -40,7 +39,6 @@ MappedFile& MappedFile::operator=(MappedFile&& o) noexcept {
     release();
     data_ = std::exchange(o.data_, nullptr);
     size_ = std::exchange(o.size_, 0);
-    owned_ = std::exchange(o.owned_, false);
     buffer_ = std::move(o.buffer_);
   }
   return *this;
@@ -74,7 +72,6 @@ Expected<MappedFile> MappedFile::open(const std::string& path, Mode mode) {
                    " bytes to read the file into memory"};
     }
     f.data_ = static_cast<const uint8_t*>(p);
-    f.owned_ = true;
     size_t done = 0;
     while (done < f.size_) {
       const ssize_t got = ::read(fd, p + done, f.size_ - done);

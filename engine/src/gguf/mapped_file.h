@@ -27,13 +27,12 @@ class MappedFile {
   const uint8_t* data() const { return data_; }
   size_t size() const { return size_; }
   // True for a file mapping (pages can be dropped and are re-read from the file on access).
-  bool mapped() const { return !owned_ && data_ != nullptr; }
+  bool mapped() const { return buffer_ == nullptr && data_ != nullptr; }
 
  private:
   const uint8_t* data_ = nullptr;
   size_t size_ = 0;
-  bool owned_ = false;  // read into buffer_ instead of mapped
-  std::shared_ptr<uint8_t> buffer_;
+  std::shared_ptr<uint8_t> buffer_;  // holds the file when read (Mode::kRead) instead of mapped
   void release();
 };
 
