@@ -1,5 +1,9 @@
 #include "bench/common/bench_util.h"
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -9,6 +13,7 @@
 #include <set>
 
 #include "arch/detect.h"
+#include "arch/isa.h"
 #include "engine/src/memory/huge_page_arena.h"
 #include "engine/src/threadpool.h"
 
@@ -68,6 +73,66 @@ uint64_t SumWords(const uint64_t* words, size_t begin, size_t end) {
   }
   for (; i < end; ++i) s0 += words[i];
   return s0 + s1 + s2 + s3;
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+namespace {
+
+// Twelve independent accumulators, more than FMA latency (4) × FMA issue width (2) on current
+// x86 cores, so the loop measures throughput, not latency. Without reassociation the compiler
+// must perform every multiply-add in order; `out` keeps the results alive.
+__attribute__((target("avx512f"))) void FmaLoopAvx512(size_t iters, float* out) {
+  __m512 a[12];
+  for (int j = 0; j < 12; ++j) a[j] = _mm512_set1_ps(1.0f + float(j) * 1e-7f);
+  const __m512 m = _mm512_set1_ps(0.9999999f), c = _mm512_set1_ps(1e-7f);
+  for (size_t i = 0; i < iters; ++i) {
+#pragma GCC unroll 12
+    for (int j = 0; j < 12; ++j) a[j] = _mm512_fmadd_ps(a[j], m, c);
+  }
+  for (int j = 1; j < 12; ++j) a[0] = _mm512_add_ps(a[0], a[j]);
+  _mm512_storeu_ps(out, a[0]);
+}
+
+__attribute__((target("avx2,fma"))) void FmaLoopAvx2(size_t iters, float* out) {
+  __m256 a[12];
+  for (int j = 0; j < 12; ++j) a[j] = _mm256_set1_ps(1.0f + float(j) * 1e-7f);
+  const __m256 m = _mm256_set1_ps(0.9999999f), c = _mm256_set1_ps(1e-7f);
+  for (size_t i = 0; i < iters; ++i) {
+#pragma GCC unroll 12
+    for (int j = 0; j < 12; ++j) a[j] = _mm256_fmadd_ps(a[j], m, c);
+  }
+  for (int j = 1; j < 12; ++j) a[0] = _mm256_add_ps(a[0], a[j]);
+  _mm256_storeu_ps(out, a[0]);
+}
+
+}  // namespace
+#endif
+
+double FmaLanesPerSecond() {
+  static const double measured = [] {
+#if defined(__x86_64__) || defined(__i386__)
+    const arch::IsaSet f = Features();
+    const bool avx512 = (f & arch::kAVX512F) != 0;
+    if (!avx512 && (f & (arch::kAVX2 | arch::kFMA)) != (arch::kAVX2 | arch::kFMA)) return 0.0;
+    const size_t lanes = avx512 ? 16 : 8, iters = size_t{20} << 20;
+    alignas(64) float out[16];
+    double best = 0.0;
+    for (int rep = 0; rep < 3; ++rep) {
+      const auto t0 = std::chrono::steady_clock::now();
+      avx512 ? FmaLoopAvx512(iters, out) : FmaLoopAvx2(iters, out);
+      const double sec =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      benchmark::DoNotOptimize(out);
+      best = std::max(best, double(iters) * 12 * double(lanes) / sec);
+    }
+    std::fprintf(stderr, "fp32 FMA throughput, 1 thread (%s): %.1f G multiply-adds/s\n",
+                 avx512 ? "AVX-512" : "AVX2", best * 1e-9);
+    return best;
+#else
+    return 0.0;
+#endif
+  }();
+  return measured;
 }
 
 double ReadBytesPerSecond(size_t threads) {

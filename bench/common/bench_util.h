@@ -42,6 +42,12 @@ uint64_t SumWords(const uint64_t* words, size_t begin, size_t end);
 // read_sum measures the same as a separate benchmark.
 double ReadBytesPerSecond(size_t threads);
 
+// fp32 multiply-adds per second (vector lanes × FMA instructions) one core sustains with the
+// widest FMA this process may use (AVX-512F, else AVX2+FMA), best of 3, measured once per
+// process: the compute floor of kernels made of fp32 FMAs (attention). 0 where not measured
+// (non-x86 targets, or no FMA allowed), and callers then omit what depends on it.
+double FmaLanesPerSecond();
+
 // Registers `fn` twice: "<name>/<size>/in_cache" (one buffer, warm) and "<name>/<size>/
 // out_of_cache" (rotating copies); the benchmark reads state.range(1) (0 or 1) to know which.
 template <typename F>

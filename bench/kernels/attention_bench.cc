@@ -2,9 +2,11 @@
 // heads / 4 KV heads, fp16 and fp32 caches, 1 and 2 threads), out of cache: the cache holds
 // enough layers to exceed 4× the LLC and each iteration attends over the next layer. Reports
 // µs per token (one layer's attention), GB/s of K+V read and its fraction of the streaming read
-// bandwidth measured in the same process; also prefill blocks of 16/64 query rows ending at
-// position 2048 and an in-cache decode (one layer, the compute cost).
-// Also the f16 kernels' bytes/s (in and out of cache).
+// bandwidth measured in the same process, and how close it comes to the fp32 FMA floor
+// (fma_floor_frac: the multiply-adds' time at this core's measured FMA throughput, per thread,
+// over the time taken; 1.0 means compute-bound at peak); also prefill blocks of 16/64 query rows
+// ending at position 2048 and an in-cache decode (one layer, the compute cost). Also the f16
+// kernels' bytes/s (in and out of cache).
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -65,6 +67,16 @@ void BM_Attention(benchmark::State& state, KvType type, size_t threads, size_t n
   state.counters["bw_fraction"] = benchmark::Counter(
       double(state.iterations()) * layer_bytes / read_bw, benchmark::Counter::kIsRate);
   state.counters["read_GBps"] = read_bw * 1e-9;
+  // Q·Kᵀ and P·V are one fp32 multiply-add per (query row, head, position, dimension) each:
+  // the time those take at this machine's FMA throughput is a floor no KV format read with
+  // fp32 arithmetic can beat, whatever the bandwidth.
+  if (const double fma = FmaLanesPerSecond(); fma > 0.0) {
+    double positions = 0.0;  // causal: query i of the block sees kSeq − n + i + 1 positions
+    for (size_t i = 0; i < n; ++i) positions += double(kSeq - n + i + 1);
+    const double floor_seconds = 2.0 * double(kHeads * kDim) * positions / (fma * double(threads));
+    state.counters["fma_floor_frac"] =
+        benchmark::Counter(double(state.iterations()) * floor_seconds, benchmark::Counter::kIsRate);
+  }
 }
 
 template <typename Fn, typename Call>
