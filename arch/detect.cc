@@ -27,6 +27,7 @@ IsaSet DetectX86Features() {
   if (cpuinfo_has_x86_avx512dq()) f |= kAVX512DQ;
   if (cpuinfo_has_x86_avx512vbmi()) f |= kAVX512VBMI;
   if (cpuinfo_has_x86_avx512vnni()) f |= kAVX512VNNI;
+  if (cpuinfo_has_x86_avx512bf16()) f |= kAVX512BF16;
 #endif
   return f;
 }
@@ -150,6 +151,9 @@ IsaSet CompiledFeatures() {
 #endif
 #if LUTRA_HAVE_AVX512VNNI
   f |= kLevelAVX512VNNI;
+#endif
+#if LUTRA_HAVE_AVX512BF16
+  f |= kLevelAVX512BF16;
 #endif
 #if LUTRA_HAVE_NEON
   f |= kLevelNEON;

@@ -9,11 +9,22 @@ struct FeatureName {
 };
 
 constexpr FeatureName kFeatureNames[] = {
-    {kSSSE3, "ssse3"},         {kAVX2, "avx2"},           {kFMA, "fma"},
-    {kF16C, "f16c"},           {kAVX512F, "avx512f"},     {kAVX512BW, "avx512bw"},
-    {kAVX512VL, "avx512vl"},   {kAVX512DQ, "avx512dq"},   {kAVX512VBMI, "avx512vbmi"},
-    {kAVX512VNNI, "avx512vnni"}, {kNEON, "neon"},         {kNEONFP16, "fp16"},
-    {kDOTPROD, "dotprod"},     {kI8MM, "i8mm"},           {kSVE, "sve"},
+    {kSSSE3, "ssse3"},
+    {kAVX2, "avx2"},
+    {kFMA, "fma"},
+    {kF16C, "f16c"},
+    {kAVX512F, "avx512f"},
+    {kAVX512BW, "avx512bw"},
+    {kAVX512VL, "avx512vl"},
+    {kAVX512DQ, "avx512dq"},
+    {kAVX512VBMI, "avx512vbmi"},
+    {kAVX512VNNI, "avx512vnni"},
+    {kAVX512BF16, "avx512bf16"},
+    {kNEON, "neon"},
+    {kNEONFP16, "fp16"},
+    {kDOTPROD, "dotprod"},
+    {kI8MM, "i8mm"},
+    {kSVE, "sve"},
     {kRVV, "rvv"},
 };
 

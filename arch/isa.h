@@ -25,6 +25,7 @@ inline constexpr IsaSet kAVX512VL = IsaSet{1} << 6;
 inline constexpr IsaSet kAVX512DQ = IsaSet{1} << 7;
 inline constexpr IsaSet kAVX512VBMI = IsaSet{1} << 8;
 inline constexpr IsaSet kAVX512VNNI = IsaSet{1} << 9;
+inline constexpr IsaSet kAVX512BF16 = IsaSet{1} << 10;  // vdpbf16ps, vcvtne2ps2bf16
 // ARM
 inline constexpr IsaSet kNEON = IsaSet{1} << 16;
 inline constexpr IsaSet kNEONFP16 = IsaSet{1} << 17;  // fp16 vector arithmetic (ARMv8.2 FP16)
@@ -42,6 +43,10 @@ inline constexpr IsaSet kLevelAVX512VBMI = kLevelAVX512 | kAVX512VBMI;
 inline constexpr IsaSet kLevelAVX512VNNI = kLevelAVX512 | kAVX512VNNI;
 // Ice Lake, Zen 4 and later: VBMI and VNNI together.
 inline constexpr IsaSet kLevelAVX512ICL = kLevelAVX512 | kAVX512VBMI | kAVX512VNNI;
+// Sapphire Rapids, Zen 4 and later: the Ice Lake level plus bf16 dot products. It includes
+// the Ice Lake features so that the levels stay nested and one cap names the whole host
+// (Cooper Lake, bf16 without VBMI, runs the avx512vnni level).
+inline constexpr IsaSet kLevelAVX512BF16 = kLevelAVX512ICL | kAVX512BF16;
 inline constexpr IsaSet kLevelNEON = kNEON;
 inline constexpr IsaSet kLevelFP16 = kNEON | kNEONFP16;
 inline constexpr IsaSet kLevelDOTPROD = kNEON | kDOTPROD;
@@ -61,6 +66,7 @@ inline constexpr IsaLevel kIsaLevels[] = {
     {"avx512vbmi", kLevelAVX512VBMI},
     {"avx512vnni", kLevelAVX512VNNI},
     {"avx512icl", kLevelAVX512ICL},
+    {"avx512bf16", kLevelAVX512BF16},
     {"neon", kLevelNEON},
     {"fp16", kLevelFP16},
     {"dotprod", kLevelDOTPROD},

@@ -18,12 +18,13 @@ endif()
 message(STATUS "lutra: target architecture family ${LUTRA_ARCH} (${CMAKE_SYSTEM_PROCESSOR})")
 
 # group name -> file prefix, compile flags, architectures it exists on
-set(LUTRA_ISA_GROUPS avx2 avx512 avx512vbmi avx512vnni avx512icl neon fp16 dotprod i8mm rvv)
+set(LUTRA_ISA_GROUPS avx2 avx512 avx512vbmi avx512vnni avx512icl avx512bf16 neon fp16 dotprod i8mm rvv)
 set(_prefix_avx2 x86)
 set(_prefix_avx512 x86)
 set(_prefix_avx512vbmi x86)
 set(_prefix_avx512vnni x86)
 set(_prefix_avx512icl x86)
+set(_prefix_avx512bf16 x86)
 set(_prefix_neon arm)
 set(_prefix_fp16 arm)
 set(_prefix_dotprod arm)
@@ -36,6 +37,8 @@ set(_flags_avx512vbmi ${_flags_avx512} -mavx512vbmi)
 set(_flags_avx512vnni ${_flags_avx512} -mavx512vnni)
 # Ice Lake / Zen 4: byte permutes (VBMI) and byte dot products (VNNI) together.
 set(_flags_avx512icl ${_flags_avx512} -mavx512vbmi -mavx512vnni)
+# Sapphire Rapids / Zen 4: the Ice Lake group plus bf16 dot products.
+set(_flags_avx512bf16 ${_flags_avx512icl} -mavx512bf16)
 if(LUTRA_ARCH STREQUAL "arm32")
   # Debian's armhf default FPU has no NEON; only the NEON group may use it.
   set(_flags_neon -mfpu=neon-vfpv4)
@@ -52,6 +55,7 @@ set(_archs_avx512 x86)
 set(_archs_avx512vbmi x86)
 set(_archs_avx512vnni x86)
 set(_archs_avx512icl x86)
+set(_archs_avx512bf16 x86)
 set(_archs_neon arm64 arm32)
 # fp16 arithmetic, dot product and i8mm kernels are written for AArch64 only.
 set(_archs_fp16 arm64)

@@ -209,6 +209,7 @@ test_native() {
       [[ $detected == *avx512vbmi* ]] && top=avx512vbmi
       [[ $detected == *avx512vnni* ]] && top=avx512vnni
       [[ $detected == *avx512vbmi* && $detected == *avx512vnni* ]] && top=avx512icl
+      [[ $top == avx512icl && $detected == *avx512bf16* ]] && top=avx512bf16
       check_choice native native 'avx512[a-z]*' "$top"
     fi
     check_choice native isa-avx2 avx2 avx2 LUTRA_ISA=avx2

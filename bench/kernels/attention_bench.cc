@@ -34,7 +34,7 @@ constexpr size_t kSeq = 2048, kDim = 64, kHeads = 32, kKvHeads = 4;
 // us_per_token is per query position; kv_GBps counts the K+V bytes of the 2048 positions once
 // per Run (what a block must read); bw_fraction divides it by this process's read bandwidth.
 void BM_Attention(benchmark::State& state, KvType type, size_t threads, size_t n, bool in_cache) {
-  const size_t elem = type == KvType::kF16 ? 2 : 4;
+  const size_t elem = type == KvType::kF32 ? 4 : 2;
   const size_t layer_bytes = 2 * kKvHeads * kSeq * kDim * elem;
   const size_t layers = in_cache ? 1 : RotationCopies(layer_bytes);
   KvCache cache;
@@ -69,7 +69,8 @@ void BM_Attention(benchmark::State& state, KvType type, size_t threads, size_t n
   state.counters["read_GBps"] = read_bw * 1e-9;
   // Q·Kᵀ and P·V are one fp32 multiply-add per (query row, head, position, dimension) each:
   // the time those take at this machine's FMA throughput is a floor no KV format read with
-  // fp32 arithmetic can beat, whatever the bandwidth.
+  // fp32 arithmetic can beat, whatever the bandwidth. bf16 dot products (two multiply-adds per
+  // lane) can pass it: a bf16 line above 1.0 is faster than fp32 arithmetic could be.
   if (const double fma = FmaLanesPerSecond(); fma > 0.0) {
     double positions = 0.0;  // causal: query i of the block sees kSeq − n + i + 1 positions
     for (size_t i = 0; i < n; ++i) positions += double(kSeq - n + i + 1);
@@ -104,11 +105,11 @@ const bool registered = [] {
     for (bool in_cache : {false, true}) {
       if (in_cache && n != 1) continue;
       for (size_t threads : {size_t{1}, size_t{2}}) {
-        for (KvType type : {KvType::kF16, KvType::kF32}) {
+        for (KvType type : {KvType::kF16, KvType::kF32, KvType::kBf16}) {
           std::string name = "attention/";
           name += n == 1 ? "decode" : "prefill" + std::to_string(n);
           name += "_2048_d64_h32_kv4/";
-          name += type == KvType::kF16 ? "f16" : "f32";
+          name += type == KvType::kF16 ? "f16" : type == KvType::kF32 ? "f32" : "bf16";
           name += in_cache ? "/in_cache" : "";
           name += "/threads:" + std::to_string(threads);
           benchmark::RegisterBenchmark(name.c_str(), BM_Attention, type, threads, n, in_cache)

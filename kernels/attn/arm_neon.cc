@@ -150,7 +150,93 @@ void Pv(size_t rows, size_t d, size_t n, const float* p, size_t ps, const T* v, 
   }
 }
 
+// bf16 caches (pair layouts of attn.h), widened exactly to fp32: a 32-bit lane holding the
+// pair (lo, hi) gives lo as lane << 16 and hi as lane & 0xFFFF0000. Q and P stay fp32.
+inline float32x4_t PairLo(uint32x4_t x) {
+  return vreinterpretq_f32_u32(vshlq_n_u32(x, 16));
+}
+inline float32x4_t PairHi(uint32x4_t x) {
+  return vreinterpretq_f32_u32(vandq_u32(x, vdupq_n_u32(0xFFFF0000u)));
+}
+// 16 pairs at p of which the first `count` are valid (the rest read as zero).
+inline void LoadPairs4(const uint16_t* p, size_t count, uint32x4_t* x) {
+  uint32_t buf[16] = {};
+  const uint32_t* src = reinterpret_cast<const uint32_t*>(p);
+  if (count < 16) {
+    std::memcpy(buf, p, count * sizeof(uint32_t));
+    src = buf;
+  }
+  for (size_t j = 0; j < 4; ++j) x[j] = vld1q_u32(src + 4 * j);
+}
+
+template <size_t R>
+void QkBf16Rows(size_t d, size_t n, const float* q, size_t qs, const uint16_t* k, float* s,
+                size_t ss) {
+  const size_t block_elems = kKeyBlock * d;
+  for (size_t p = 0; p < n; p += 16) {
+    // Half a key block: positions p % kKeyBlock.. + 16 of each dimension pair.
+    const uint16_t* kb = k + p / kKeyBlock * block_elems + (p % kKeyBlock) * 2;
+    float32x4_t acc[R][4];
+    for (size_t r = 0; r < R; ++r) acc[r][0] = acc[r][1] = acc[r][2] = acc[r][3] = vdupq_n_f32(0);
+    for (size_t t = 0; t < d; t += 2) {
+      uint32x4_t x[4];
+      LoadPairs4(kb + t * kKeyBlock, 16, x);  // whole blocks are stored
+      float32x4_t ke[4], ko[4];
+      for (size_t j = 0; j < 4; ++j) ke[j] = PairLo(x[j]), ko[j] = PairHi(x[j]);
+      for (size_t r = 0; r < R; ++r) {
+        const float qe = q[r * qs + t], qo = q[r * qs + t + 1];
+        for (size_t j = 0; j < 4; ++j) {
+          acc[r][j] = vfmaq_n_f32(vfmaq_n_f32(acc[r][j], ke[j], qe), ko[j], qo);
+        }
+      }
+    }
+    for (size_t r = 0; r < R; ++r) Store4Any(s + r * ss + p, acc[r], n - p);
+  }
+}
+
+// o[r, t0..t0+16) over position pairs; an odd n's last pair uses only its first position.
+template <size_t R>
+void PvBf16Tile(size_t d, size_t t0, size_t n, const float* pr, size_t ps, const uint16_t* v,
+                float* o, size_t os) {
+  const size_t count = std::min<size_t>(d - t0, 16);
+  float32x4_t acc[R][4];
+  for (size_t r = 0; r < R; ++r) acc[r][0] = acc[r][1] = acc[r][2] = acc[r][3] = vdupq_n_f32(0);
+  for (size_t p = 0; p < n; p += 2) {
+    uint32x4_t x[4];
+    LoadPairs4(v + p * d + 2 * t0, count, x);  // pair p / 2 starts at (p / 2)·2·d
+    const bool both = p + 1 < n;
+    for (size_t j = 0; j < 4; ++j) {
+      const float32x4_t ve = PairLo(x[j]), vo = PairHi(x[j]);
+      for (size_t r = 0; r < R; ++r) {
+        acc[r][j] = vfmaq_n_f32(acc[r][j], ve, pr[r * ps + p]);
+        if (both) acc[r][j] = vfmaq_n_f32(acc[r][j], vo, pr[r * ps + p + 1]);
+      }
+    }
+  }
+  for (size_t r = 0; r < R; ++r) Store4Any(o + r * os + t0, acc[r], count);
+}
+
 }  // namespace
+
+void qk_bf16_u16__neon(size_t rows, size_t d, size_t n, const float* q, size_t qs,
+                       const uint16_t* k, float* s, size_t ss) {
+  size_t r = 0;
+  for (; r + 4 <= rows; r += 4) QkBf16Rows<4>(d, n, q + r * qs, qs, k, s + r * ss, ss);
+  for (; r < rows; ++r) QkBf16Rows<1>(d, n, q + r * qs, qs, k, s + r * ss, ss);
+}
+void pv_bf16_u16__neon(size_t rows, size_t d, size_t n, const float* p, size_t ps,
+                       const uint16_t* v, float* o, size_t os) {
+  size_t r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    for (size_t t0 = 0; t0 < d; t0 += 16) {
+      PvBf16Tile<4>(d, t0, n, p + r * ps, ps, v, o + r * os, os);
+    }
+  }
+  for (; r < rows; ++r) {
+    for (size_t t0 = 0; t0 < d; t0 += 16)
+      PvBf16Tile<1>(d, t0, n, p + r * ps, ps, v, o + r * os, os);
+  }
+}
 
 void qk_f16_u16__neon(size_t rows, size_t d, size_t n, const float* q, size_t qs, const uint16_t* k,
                       float* s, size_t ss) {

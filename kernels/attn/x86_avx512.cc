@@ -163,7 +163,145 @@ void Pv(size_t rows, size_t d, size_t n, const float* p, size_t ps, const T* v, 
   }
 }
 
+// bf16 caches (pair layouts of attn.h), widened exactly to fp32: a 32-bit lane holding the
+// pair (lo, hi) gives lo as lane << 16 and hi as lane & 0xFFFF0000. Q and P stay fp32.
+inline __m512 PairLo(__m512i x) {
+  return _mm512_castsi512_ps(_mm512_slli_epi32(x, 16));
+}
+inline __m512 PairHi(__m512i x) {
+  return _mm512_castsi512_ps(_mm512_and_si512(x, _mm512_set1_epi32(int(0xFFFF0000u))));
+}
+
+template <size_t R>
+void QkBf16Rows(size_t d, size_t n, const float* q, size_t qs, const uint16_t* k, float* s,
+                size_t ss) {
+  const size_t block_elems = kKeyBlock * d;
+  for (size_t p = 0; p < n; p += kKeyBlock) {
+    const uint16_t* kb = k + p / kKeyBlock * block_elems;
+    __m512 acc[R][2];
+#pragma GCC unroll 8
+    for (size_t r = 0; r < R; ++r) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+    for (size_t t = 0; t < d; t += 2) {
+      const uint16_t* kr = kb + t * kKeyBlock;  // dimension pair t / 2: 2·kKeyBlock elements
+      const char* ahead = reinterpret_cast<const char*>(kr + kPrefetchBlocks * block_elems);
+      _mm_prefetch(ahead, _MM_HINT_T0);
+      _mm_prefetch(ahead + 64, _MM_HINT_T0);
+      const __m512i x0 = _mm512_loadu_si512(kr), x1 = _mm512_loadu_si512(kr + 32);
+      const __m512 e0 = PairLo(x0), o0 = PairHi(x0), e1 = PairLo(x1), o1 = PairHi(x1);
+#pragma GCC unroll 8
+      for (size_t r = 0; r < R; ++r) {
+        const __m512 qe = _mm512_set1_ps(q[r * qs + t]), qo = _mm512_set1_ps(q[r * qs + t + 1]);
+        acc[r][0] = _mm512_fmadd_ps(qo, o0, _mm512_fmadd_ps(qe, e0, acc[r][0]));
+        acc[r][1] = _mm512_fmadd_ps(qo, o1, _mm512_fmadd_ps(qe, e1, acc[r][1]));
+      }
+    }
+    const __mmask16 m0 = Mask(n - p), m1 = n - p > 16 ? Mask(n - p - 16) : __mmask16(0);
+#pragma GCC unroll 8
+    for (size_t r = 0; r < R; ++r) {
+      _mm512_mask_storeu_ps(s + r * ss + p, m0, acc[r][0]);
+      _mm512_mask_storeu_ps(s + r * ss + p + 16, m1, acc[r][1]);
+    }
+  }
+}
+
+// o[r, t0..t0+64) over position pairs; an odd n's last pair uses only its first position.
+template <size_t R>
+void PvBf16Tile(size_t d, size_t t0, size_t n, const float* pr, size_t ps, const uint16_t* v,
+                float* o, size_t os) {
+  __mmask16 m[4];
+  for (size_t j = 0; j < 4; ++j) m[j] = t0 + 16 * j < d ? Mask(d - t0 - 16 * j) : __mmask16(0);
+  __m512 acc[R][4];
+#pragma GCC unroll 4
+  for (size_t r = 0; r < R; ++r)
+    acc[r][0] = acc[r][1] = acc[r][2] = acc[r][3] = _mm512_setzero_ps();
+  const uint16_t* vt = v + 2 * t0;
+  size_t p = 0;
+  for (; p + 2 <= n; p += 2) {
+    const uint16_t* row = vt + p * d;  // pair p / 2 starts 2·d elements after the previous one
+    for (size_t line = 0; line < 256; line += 64) {
+      _mm_prefetch(reinterpret_cast<const char*>(row + kPrefetchRows * d) + line, _MM_HINT_T0);
+    }
+    __m512 ve[4], vo[4];
+#pragma GCC unroll 4
+    for (size_t j = 0; j < 4; ++j) {
+      const __m512i x = _mm512_maskz_loadu_epi32(m[j], row + 32 * j);
+      ve[j] = PairLo(x), vo[j] = PairHi(x);
+    }
+#pragma GCC unroll 4
+    for (size_t r = 0; r < R; ++r) {
+      const __m512 a = _mm512_set1_ps(pr[r * ps + p]), b = _mm512_set1_ps(pr[r * ps + p + 1]);
+#pragma GCC unroll 4
+      for (size_t j = 0; j < 4; ++j)
+        acc[r][j] = _mm512_fmadd_ps(b, vo[j], _mm512_fmadd_ps(a, ve[j], acc[r][j]));
+    }
+  }
+  if (p < n) {
+    const uint16_t* row = vt + p * d;
+    __m512 ve[4];
+#pragma GCC unroll 4
+    for (size_t j = 0; j < 4; ++j) ve[j] = PairLo(_mm512_maskz_loadu_epi32(m[j], row + 32 * j));
+#pragma GCC unroll 4
+    for (size_t r = 0; r < R; ++r) {
+      const __m512 a = _mm512_set1_ps(pr[r * ps + p]);
+#pragma GCC unroll 4
+      for (size_t j = 0; j < 4; ++j) acc[r][j] = _mm512_fmadd_ps(a, ve[j], acc[r][j]);
+    }
+  }
+#pragma GCC unroll 4
+  for (size_t r = 0; r < R; ++r) {
+#pragma GCC unroll 4
+    for (size_t j = 0; j < 4; ++j) _mm512_mask_storeu_ps(o + r * os + t0 + 16 * j, m[j], acc[r][j]);
+  }
+}
+
+template <size_t R>
+void PvBf16Rows(size_t d, size_t n, const float* pr, size_t ps, const uint16_t* v, float* o,
+                size_t os) {
+  for (size_t t0 = 0; t0 < d; t0 += 64) PvBf16Tile<R>(d, t0, n, pr, ps, v, o, os);
+}
+
 }  // namespace
+
+void qk_bf16_u16__avx512(size_t rows, size_t d, size_t n, const float* q, size_t qs,
+                         const uint16_t* k, float* s, size_t ss) {
+  size_t r = 0;
+  for (; r + 8 <= rows; r += 8) QkBf16Rows<8>(d, n, q + r * qs, qs, k, s + r * ss, ss);
+  const float* qr = q + r * qs;
+  float* sr = s + r * ss;
+  switch (rows - r) {
+    case 1:
+      return QkBf16Rows<1>(d, n, qr, qs, k, sr, ss);
+    case 2:
+      return QkBf16Rows<2>(d, n, qr, qs, k, sr, ss);
+    case 3:
+      return QkBf16Rows<3>(d, n, qr, qs, k, sr, ss);
+    case 4:
+      return QkBf16Rows<4>(d, n, qr, qs, k, sr, ss);
+    case 5:
+      return QkBf16Rows<5>(d, n, qr, qs, k, sr, ss);
+    case 6:
+      return QkBf16Rows<6>(d, n, qr, qs, k, sr, ss);
+    case 7:
+      return QkBf16Rows<7>(d, n, qr, qs, k, sr, ss);
+    default:
+      return;
+  }
+}
+void pv_bf16_u16__avx512(size_t rows, size_t d, size_t n, const float* p, size_t ps,
+                         const uint16_t* v, float* o, size_t os) {
+  size_t r = 0;
+  for (; r + 4 <= rows; r += 4) PvBf16Rows<4>(d, n, p + r * ps, ps, v, o + r * os, os);
+  switch (rows - r) {
+    case 1:
+      return PvBf16Rows<1>(d, n, p + r * ps, ps, v, o + r * os, os);
+    case 2:
+      return PvBf16Rows<2>(d, n, p + r * ps, ps, v, o + r * os, os);
+    case 3:
+      return PvBf16Rows<3>(d, n, p + r * ps, ps, v, o + r * os, os);
+    default:
+      return;
+  }
+}
 
 void qk_f16_u16__avx512(size_t rows, size_t d, size_t n, const float* q, size_t qs,
                         const uint16_t* k, float* s, size_t ss) {

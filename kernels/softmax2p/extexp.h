@@ -4,6 +4,8 @@
 
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 
 namespace lutra::kernels::softmax2p {
 
@@ -11,6 +13,15 @@ struct ExtSum {
   float m;  // NaN when any input was NaN
   float e;
 };
+
+// 2^d as a double for integer d ∈ [−1022, 1023], built from its exponent bits: exact, and
+// without std::ldexp's call (64 of them per row were a third of a 2048-long row's time).
+static inline double Pow2(int d) {
+  const uint64_t bits = uint64_t(1023 + d) << 52;
+  double v;
+  std::memcpy(&v, &bits, sizeof(v));
+  return v;
+}
 
 // Σ m[i]·2^e[i] over `lanes` accumulators, rescaled to the largest exponent. Terms more
 // than 2^-126 below the largest are dropped (they cannot change a float sum).
@@ -25,7 +36,7 @@ static inline ExtSum CombineLanes(const float* m, const float* e, size_t lanes) 
   double sum = 0.0;
   for (size_t i = 0; i < lanes; ++i) {
     const float d = e[i] - emax;
-    if (d >= -200.0f) sum += std::ldexp(double(m[i]), int(d));
+    if (d >= -200.0f) sum += double(m[i]) * Pow2(int(d));
   }
   return {float(sum), emax};
 }

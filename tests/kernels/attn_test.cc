@@ -1,8 +1,8 @@
 // Every attn variant against a double-precision reference: rows below/at/above the row blocks
 // (1..17), head dims 20..128 (vector tails), position counts around every vector and key block
-// boundary, fp16 and fp32 caches, key padding that holds NaN (a padded key reaching a stored
-// score poisons it), values ending at a guard page, and output padding that must stay
-// untouched.
+// boundary, fp16, fp32 and bf16 caches, key padding that holds NaN (a padded key reaching a
+// stored score poisons it), values ending at a guard page (bf16: an odd count's unused half
+// pair holds NaN), and output padding that must stay untouched.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -208,9 +208,149 @@ INSTANTIATE_TEST_SUITE_P(Registry, PvF32Test,
                          ::testing::ValuesIn(PvF32Kernels().begin(), PvF32Kernels().end()),
                          Name<PvF32Fn>);
 
-// Name grammar: lutra_attn_<op>_<f16|f32>_u<unroll>__<level>, level = the descriptor's ISA.
+// bf16 caches: bits decoded by definition (the upper half of a float), layouts of attn.h.
+double Bf16Value(uint16_t h) {
+  const uint32_t bits = uint32_t(h) << 16;
+  float f;
+  std::memcpy(&f, &bits, sizeof(f));
+  return f;
+}
+uint16_t Bf16Bits(float f) {  // truncation: any bf16 value will do as test data
+  uint32_t bits;
+  std::memcpy(&bits, &f, sizeof(bits));
+  return uint16_t(bits >> 16);
+}
+constexpr uint16_t kBf16NaN = 0x7FC0;
+
+struct Bf16Keys {
+  Bf16Keys(size_t d, size_t n, Rng& rng)
+      : buf((n + kKeyBlock - 1) / kKeyBlock * kKeyBlock * d), d(d) {
+    const size_t padded = (n + kKeyBlock - 1) / kKeyBlock * kKeyBlock;
+    for (size_t p = 0; p < padded; ++p) {
+      for (size_t t = 0; t < d; ++t) {
+        buf.data()[Index(t, p)] = p < n ? Bf16Bits(rng.Uniform(-1.0f, 1.0f)) : kBf16NaN;
+      }
+    }
+  }
+  size_t Index(size_t t, size_t p) const {
+    return p / kKeyBlock * kKeyBlock * d + (t / 2) * 2 * kKeyBlock + (p % kKeyBlock) * 2 + t % 2;
+  }
+  double at(size_t t, size_t p) const { return Bf16Value(buf.data()[Index(t, p)]); }
+  GuardedBuffer<uint16_t> buf;
+  size_t d;
+};
+
+struct Bf16Values {  // ⌈n / 2⌉ whole pairs, so a read past them hits the guard page
+  Bf16Values(size_t d, size_t n, Rng& rng) : buf((n + 1) / 2 * 2 * d), d(d) {
+    for (size_t p = 0; p < (n + 1) / 2 * 2; ++p) {
+      for (size_t t = 0; t < d; ++t) {
+        buf.data()[Index(t, p)] = p < n ? Bf16Bits(rng.Uniform(-1.0f, 1.0f)) : kBf16NaN;
+      }
+    }
+  }
+  size_t Index(size_t t, size_t p) const { return (p / 2) * 2 * d + 2 * t + p % 2; }
+  double at(size_t t, size_t p) const { return Bf16Value(buf.data()[Index(t, p)]); }
+  GuardedBuffer<uint16_t> buf;
+  size_t d;
+};
+
+// Kernels may round Q (and P) to bf16 first: u = 2⁻⁸ relative per element, on top of the
+// fp32 accumulation (count·ε), both relative to Σ|q·k| (Σ|p·v|).
+constexpr double kBf16Rounding = 1.0 / 256;
+
+void CheckQkBf16(const Kernel<QkBf16Fn>& k, const std::vector<size_t>& dims,
+                 const std::vector<size_t>& counts, const std::vector<size_t>& rows_list) {
+  LUTRA_REQUIRE_ISA(k.name, k.isa);
+  Rng rng(7);
+  for (size_t d : dims) {
+    for (size_t n : counts) {
+      for (size_t rows : rows_list) {
+        const size_t qs = d + 3, ss = n + 2;
+        Bf16Keys kc(d, n, rng);
+        std::vector<float> q(rows * qs);
+        for (float& v : q) v = rng.Uniform(-1.0f, 1.0f);
+        GuardedBuffer<float> s(rows * ss);
+        std::fill(s.data(), s.data() + rows * ss, kSentinel);
+        k.fn(rows, d, n, q.data(), qs, kc.buf.data(), s.data(), ss);
+        for (size_t r = 0; r < rows; ++r) {
+          for (size_t p = 0; p < n; ++p) {
+            double ref = 0.0, mag = 0.0;
+            for (size_t t = 0; t < d; ++t) {
+              ref += double(q[r * qs + t]) * kc.at(t, p);
+              mag += std::fabs(double(q[r * qs + t]) * kc.at(t, p));
+            }
+            ASSERT_NEAR(s.data()[r * ss + p], ref, (kBf16Rounding + d * 1.2e-7) * mag + 1e-6)
+                << k.name << " d " << d << " n " << n << " rows " << rows << " r " << r << " p "
+                << p;
+          }
+          for (size_t p = n; p < ss; ++p) ASSERT_EQ(s.data()[r * ss + p], kSentinel) << k.name;
+        }
+        ASSERT_TRUE(s.Intact()) << k.name;
+      }
+    }
+  }
+}
+
+void CheckPvBf16(const Kernel<PvBf16Fn>& k, const std::vector<size_t>& dims,
+                 const std::vector<size_t>& counts, const std::vector<size_t>& rows_list) {
+  LUTRA_REQUIRE_ISA(k.name, k.isa);
+  Rng rng(9);
+  for (size_t d : dims) {
+    for (size_t n : counts) {
+      for (size_t rows : rows_list) {
+        const size_t ps = n + 3, os = d + 2;
+        Bf16Values vc(d, n, rng);
+        std::vector<float> p(rows * ps);
+        for (float& v : p) v = rng.Uniform(0.0f, 1.0f);
+        GuardedBuffer<float> o(rows * os);
+        std::fill(o.data(), o.data() + rows * os, kSentinel);
+        k.fn(rows, d, n, p.data(), ps, vc.buf.data(), o.data(), os);
+        for (size_t r = 0; r < rows; ++r) {
+          for (size_t t = 0; t < d; ++t) {
+            double ref = 0.0, mag = 0.0;
+            for (size_t i = 0; i < n; ++i) {
+              ref += double(p[r * ps + i]) * vc.at(t, i);
+              mag += std::fabs(double(p[r * ps + i]) * vc.at(t, i));
+            }
+            ASSERT_NEAR(o.data()[r * os + t], ref, (kBf16Rounding + n * 1.2e-7) * mag + 1e-6)
+                << k.name << " d " << d << " n " << n << " rows " << rows << " r " << r << " t "
+                << t;
+          }
+          for (size_t t = d; t < os; ++t) ASSERT_EQ(o.data()[r * os + t], kSentinel) << k.name;
+        }
+        ASSERT_TRUE(o.Intact()) << k.name;
+      }
+    }
+  }
+}
+
+class QkBf16Test : public ::testing::TestWithParam<Kernel<QkBf16Fn>> {};
+TEST_P(QkBf16Test, MatchesDoubleReference) {
+  CheckQkBf16(GetParam(), Dims(), Counts(), Rows());
+}
+// Heads longer than the kernels' Q staging (512 dimensions) are summed over slices.
+TEST_P(QkBf16Test, LongHeads) {
+  CheckQkBf16(GetParam(), {1040}, {7, 33}, {1, 9});
+}
+INSTANTIATE_TEST_SUITE_P(Registry, QkBf16Test,
+                         ::testing::ValuesIn(QkBf16Kernels().begin(), QkBf16Kernels().end()),
+                         Name<QkBf16Fn>);
+
+class PvBf16Test : public ::testing::TestWithParam<Kernel<PvBf16Fn>> {};
+TEST_P(PvBf16Test, MatchesDoubleReference) {
+  CheckPvBf16(GetParam(), Dims(), Counts(), Rows());
+}
+// Positions past the kernels' P staging (128 per chunk), odd and even.
+TEST_P(PvBf16Test, LongRows) {
+  CheckPvBf16(GetParam(), {64, 1040}, {127, 128, 129, 4097}, {1, 5});
+}
+INSTANTIATE_TEST_SUITE_P(Registry, PvBf16Test,
+                         ::testing::ValuesIn(PvBf16Kernels().begin(), PvBf16Kernels().end()),
+                         Name<PvBf16Fn>);
+
+// Name grammar: lutra_attn_<op>_<f16|f32|bf16>_u<unroll>__<level>, level = the descriptor's ISA.
 TEST(AttnRegistry, NamesFollowTheGrammar) {
-  const std::regex re("lutra_attn_(qk|pv)_(f16|f32)_u([0-9]+)__([a-z0-9]+)");
+  const std::regex re("lutra_attn_(qk|pv)_(f16|f32|bf16)_u([0-9]+)__([a-z0-9]+)");
   auto check = [&](const auto& table) {
     for (const auto& k : table) {
       std::cmatch m;
@@ -225,6 +365,8 @@ TEST(AttnRegistry, NamesFollowTheGrammar) {
   check(QkF32Kernels());
   check(PvF16Kernels());
   check(PvF32Kernels());
+  check(QkBf16Kernels());
+  check(PvBf16Kernels());
 }
 
 }  // namespace

@@ -11,6 +11,8 @@
 // KV cache, K/V carry 2^-11 relative rounding, so that case uses 2e-2.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include <vector>
 
 #include "engine/src/gguf/reader.h"
@@ -63,6 +65,18 @@ TEST(LlamaSynthetic, F16WeightsFreqFactorsF16Cache) {
   c.tied = true;
   c.seed = 4;
   CheckAgainstReference(c, "f16", KvType::kF16, 2e-2, 1);
+}
+
+// A bf16 cache rounds K, V (and, with bf16 dot products, Q and P) to 8 significant bits, about
+// eight times fp16's error: the bound scales the fp16 test's accordingly.
+TEST(LlamaSynthetic, Gqa4Bf16Cache) {
+  SynthLlama c;
+  c.dim = 128;
+  c.heads = 8;
+  c.kv_heads = 2;
+  c.seed = 6;
+  const double worst = CheckAgainstReference(c, "bf16", KvType::kBf16, 5e-2, 2);
+  std::printf("bf16 cache: worst |dlogit| / max|logit| %.3g\n", worst);
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "tools/bench/bandwidth.h"
 #include "tools/bench/report.h"
 #include "tools/common/args.h"
+#include "tools/common/model_flags.h"
 #include "tools/common/progress.h"
 
 namespace {
@@ -41,7 +42,7 @@ void Help() {
       "  -t, --threads N[,N..]    thread counts (default 1,2)\n"
       "  -r, --repetitions N      runs per test (default 3)\n"
       "  --isa L[,L..]            ISA caps to compare (e.g. avx512,avx2,scalar)\n"
-      "  --kv-type f16|f32        KV cache precision (default f16)\n"
+      "  --kv-type f16|f32|bf16   KV cache precision (default f16)\n"
       "  -o, --output FORMAT      md (default), csv, json, jsonl\n"
       "  --plot FILE.svg          also draw tok/s against threads\n",
       lutra_synthetic_preset_names());
@@ -72,9 +73,7 @@ Options Parse(int argc, char** argv) {
     } else if (f == "--isa") {
       o.isas = a.StringList(f);
     } else if (f == "--kv-type") {
-      const std::string v = a.Value(f);
-      if (v != "f16" && v != "f32") UsageError("--kv-type " + v + ": expected f16 or f32");
-      o.kv = v == "f32" ? LUTRA_KV_F32 : LUTRA_KV_F16;
+      o.kv = ParseKvType(a.Value(f));
     } else if (f == "-o" || f == "--output") {
       o.output = a.Value(f);
       if (o.output != "md" && o.output != "csv" && o.output != "json" && o.output != "jsonl") {

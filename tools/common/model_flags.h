@@ -18,6 +18,9 @@ struct ModelFlags {
   bool Parse(const std::string& flag, Args& args);
 };
 
+// --kv-type's value ("f16", "f32", "bf16"); a usage error otherwise.
+lutra_kv_type ParseKvType(const std::string& value);
+
 // The shared flags' help text, one per line.
 const char* ModelFlagsHelp();
 

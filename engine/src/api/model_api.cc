@@ -66,7 +66,7 @@ lutra_status Load(const char* path, const lutra_model_options* o, lutra_model** 
                                                    std::to_string(o->threads) +
                                                    " is out of range (0 = automatic, 1..1024)");
   }
-  if (o->kv_type != LUTRA_KV_F16 && o->kv_type != LUTRA_KV_F32) {
+  if (o->kv_type != LUTRA_KV_F16 && o->kv_type != LUTRA_KV_F32 && o->kv_type != LUTRA_KV_BF16) {
     return Fail(LUTRA_STATUS_INVALID_ARGUMENT,
                 "lutra_model_load: unknown kv_type " + std::to_string(int(o->kv_type)));
   }
@@ -77,8 +77,10 @@ lutra_status Load(const char* path, const lutra_model_options* o, lutra_model** 
   mo.threads = o->threads;
   mo.isa_cap = o->isa != nullptr ? o->isa : "";
   mo.context_length = o->context_length;
-  mo.kv_type = o->kv_type == LUTRA_KV_F32 ? lutra::engine::attention::KvType::kF32
-                                          : lutra::engine::attention::KvType::kF16;
+  using lutra::engine::attention::KvType;
+  mo.kv_type = o->kv_type == LUTRA_KV_F32    ? KvType::kF32
+               : o->kv_type == LUTRA_KV_BF16 ? KvType::kBf16
+                                             : KvType::kF16;
   mo.batch = o->batch;
   mo.use_mmap = o->use_mmap != 0;
   mo.vocab_only = o->vocab_only != 0;

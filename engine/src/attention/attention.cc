@@ -89,12 +89,17 @@ void Attention::RunUnit(const KvCache& cache, size_t layer, size_t p0, size_t n,
   float* orows = rows_buf + rows_per_unit_ * d;
   for (size_t r = 0; r < rows; ++r) std::memcpy(qrows + r * d, q + offset(r), d * sizeof(float));
 
-  if (cache.shape().type == KvType::kF16) {
-    attn_.qk_f16->fn(rows, d, keys, qrows, d, static_cast<const uint16_t*>(cache.Keys(layer, g)),
-                     scores, seq);
-  } else {
-    attn_.qk_f32->fn(rows, d, keys, qrows, d, static_cast<const float*>(cache.Keys(layer, g)),
-                     scores, seq);
+  const void* kh = cache.Keys(layer, g);
+  switch (cache.shape().type) {
+    case KvType::kF16:
+      attn_.qk_f16->fn(rows, d, keys, qrows, d, static_cast<const uint16_t*>(kh), scores, seq);
+      break;
+    case KvType::kBf16:
+      attn_.qk_bf16->fn(rows, d, keys, qrows, d, static_cast<const uint16_t*>(kh), scores, seq);
+      break;
+    case KvType::kF32:
+      attn_.qk_f32->fn(rows, d, keys, qrows, d, static_cast<const float*>(kh), scores, seq);
+      break;
   }
   // Causality is the row length: the softmax covers the visible keys (fused 1/√d scale, no
   // mask) and the later keys of the block get probability 0 for P·V.
@@ -103,13 +108,17 @@ void Attention::RunUnit(const KvCache& cache, size_t layer, size_t p0, size_t n,
     softmax_(visible(r), row, nullptr, scale, row);
     std::fill(row + visible(r), row + keys, 0.0f);
   }
-  if (cache.shape().type == KvType::kF16) {
-    attn_.pv_f16->fn(rows, d, keys, scores, seq,
-                     static_cast<const uint16_t*>(cache.Values(layer, g)),
-                     orows, d);
-  } else {
-    attn_.pv_f32->fn(rows, d, keys, scores, seq, static_cast<const float*>(cache.Values(layer, g)),
-                     orows, d);
+  const void* vh = cache.Values(layer, g);
+  switch (cache.shape().type) {
+    case KvType::kF16:
+      attn_.pv_f16->fn(rows, d, keys, scores, seq, static_cast<const uint16_t*>(vh), orows, d);
+      break;
+    case KvType::kBf16:
+      attn_.pv_bf16->fn(rows, d, keys, scores, seq, static_cast<const uint16_t*>(vh), orows, d);
+      break;
+    case KvType::kF32:
+      attn_.pv_f32->fn(rows, d, keys, scores, seq, static_cast<const float*>(vh), orows, d);
+      break;
   }
   for (size_t r = 0; r < rows; ++r) std::memcpy(out + offset(r), orows + r * d, d * sizeof(float));
 }

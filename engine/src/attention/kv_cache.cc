@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "engine/src/memory/huge_page_arena.h"
+#include "engine/src/model/tensor_encode.h"
 
 namespace lutra::engine::attention {
 namespace {
@@ -24,7 +25,12 @@ bool KvCache::Create(const KvShape& s, arch::IsaSet features, KvCache* out, std:
              std::to_string(s.max_seq) + ", " + std::to_string(s.head_dim) + ")";
     return false;
   }
-  const size_t elem = s.type == KvType::kF16 ? 2 : 4;
+  if (s.type == KvType::kBf16 && s.head_dim % 2 != 0) {
+    *error = "KV cache: a bf16 cache pairs adjacent dimensions and needs an even head_dim (got " +
+             std::to_string(s.head_dim) + "); use an f16 or f32 cache";
+    return false;
+  }
+  const size_t elem = s.type == KvType::kF32 ? 4 : 2;
   // Overflow-checked product n_layer · 2 · n_head_kv · max_seq · head_dim · elem.
   size_t total = elem;
   for (size_t f : {s.n_layer, size_t{2}, s.n_head_kv, BlockedPositions(s.max_seq), s.head_dim}) {
@@ -48,7 +54,7 @@ bool KvCache::Create(const KvShape& s, arch::IsaSet features, KvCache* out, std:
   c.bytes_ = total;
   c.to_f16_ = kernels::f16::Select(features).from_f32->fn;
   c.storage_ = std::move(p);
-  c.row_f16_ = std::make_unique<uint16_t[]>(s.head_dim);
+  c.row_16_ = std::make_unique<uint16_t[]>(s.head_dim);
   *out = std::move(c);
   return true;
 }
@@ -65,7 +71,6 @@ bool KvCache::Write(size_t layer, size_t n, const float* k, const float* v, std:
     return false;
   }
   const size_t d = shape_.head_dim, row_floats = shape_.n_head_kv * d;
-  const bool half = shape_.type == KvType::kF16;
   for (size_t kv = 0; kv < 2; ++kv) {
     const float* src = kv == 0 ? k : v;
     for (size_t h = 0; h < shape_.n_head_kv; ++h) {
@@ -73,16 +78,20 @@ bool KvCache::Write(size_t layer, size_t n, const float* k, const float* v, std:
       for (size_t i = 0; i < n; ++i) {
         const float* x = src + i * row_floats + h * d;
         const size_t pos = length_ + i;
-        if (half) to_f16_(d, x, row_f16_.get());
-        if (kv == 1) {  // values: one contiguous row per position
-          std::memcpy(dst + pos * d * element_bytes(),
-                      half ? static_cast<const void*>(row_f16_.get()) : x, d * element_bytes());
-        } else if (half) {
-          uint16_t* out = reinterpret_cast<uint16_t*>(dst);
-          for (size_t t = 0; t < d; ++t) out[KeyIndex(t, pos)] = row_f16_[t];
-        } else {
+        if (shape_.type == KvType::kF32) {
           float* out = reinterpret_cast<float*>(dst);
-          for (size_t t = 0; t < d; ++t) out[KeyIndex(t, pos)] = x[t];
+          for (size_t t = 0; t < d; ++t)
+            out[kv == 0 ? KeyIndex(t, pos) : ValueIndex(t, pos)] = x[t];
+          continue;
+        }
+        if (shape_.type == KvType::kF16) {
+          to_f16_(d, x, row_16_.get());
+        } else {
+          for (size_t t = 0; t < d; ++t) row_16_[t] = model::FloatToBf16Bits(x[t]);
+        }
+        uint16_t* out = reinterpret_cast<uint16_t*>(dst);
+        for (size_t t = 0; t < d; ++t) {
+          out[kv == 0 ? KeyIndex(t, pos) : ValueIndex(t, pos)] = row_16_[t];
         }
       }
     }

@@ -1,7 +1,10 @@
-// The KV cache: per layer, K and V for n_head_kv heads × max_seq positions × head_dim, in fp32
-// or fp16, one allocation owned by the cache. Layout [layer][K|V][head][d][pos]: dimension-
-// major, so attention works on rows of up to max_seq positions (Q·Kᵀ as head_dim long axpys,
-// P·V as head_dim long dots) instead of one short call per position.
+// The KV cache: per layer, K and V for n_head_kv heads × max_seq positions × head_dim, in fp32,
+// fp16 or bf16, one allocation owned by the cache. Per layer and head, keys and values are in
+// the layouts of kernels/attn/attn.h (keys in blocks of positions, dimension-major; values
+// position-major; bf16 pairs adjacent elements for the dot-product instructions).
+//
+// bf16 keeps fp32's range with 8 significant bits (fp16: 11): it is the cache for hosts with
+// bf16 dot products (AVX-512 BF16), where attention runs at twice the fp32 FMA rate.
 #pragma once
 
 #include <cstddef>
@@ -15,7 +18,7 @@
 
 namespace lutra::engine::attention {
 
-enum class KvType { kF32, kF16 };
+enum class KvType { kF32, kF16, kBf16 };
 
 struct KvShape {
   size_t n_layer = 0;
@@ -27,12 +30,13 @@ struct KvShape {
 
 class KvCache {
  public:
-  // Validates the shape (all sizes ≥ 1, total size representable) and allocates the storage.
+  // Validates the shape (all sizes ≥ 1, total size representable, even head_dim for bf16) and
+  // allocates the storage.
   static bool Create(const KvShape& shape, arch::IsaSet features, KvCache* out, std::string* error);
 
   const KvShape& shape() const { return shape_; }
   size_t length() const { return length_; }  // positions valid in every layer
-  size_t element_bytes() const { return shape_.type == KvType::kF16 ? 2 : 4; }
+  size_t element_bytes() const { return shape_.type == KvType::kF32 ? 4 : 2; }
   size_t bytes() const { return bytes_; }
 
   // Stores n new positions [length(), length() + n) of `layer`; k and v are n rows of
@@ -43,12 +47,17 @@ class KvCache {
   // Forgets positions from `length` on (rewind for a new prompt or a rejected draft).
   bool Truncate(size_t length, std::string* error);
 
-  // One head's keys / values (float, or uint16_t fp16 bits by shape().type), in the layouts
-  // of kernels/attn/attn.h: keys blocked dimension-major, element (t, pos) at
-  // KeyIndex(t, pos); values position-major, element (t, pos) at pos·head_dim + t.
+  // One head's keys / values (float, or uint16_t fp16 / bf16 bits by shape().type), in the
+  // layouts of kernels/attn/attn.h: element (t, pos) at KeyIndex(t, pos) / ValueIndex(t, pos).
   size_t KeyIndex(size_t t, size_t pos) const {
-    return (pos / kernels::attn::kKeyBlock) * kernels::attn::kKeyBlock * shape_.head_dim +
-           t * kernels::attn::kKeyBlock + pos % kernels::attn::kKeyBlock;
+    constexpr size_t kB = kernels::attn::kKeyBlock;
+    const size_t block = (pos / kB) * kB * shape_.head_dim;
+    if (shape_.type == KvType::kBf16) return block + (t / 2) * 2 * kB + (pos % kB) * 2 + t % 2;
+    return block + t * kB + pos % kB;
+  }
+  size_t ValueIndex(size_t t, size_t pos) const {
+    if (shape_.type == KvType::kBf16) return (pos / 2) * 2 * shape_.head_dim + 2 * t + pos % 2;
+    return pos * shape_.head_dim + t;
   }
   const void* Keys(size_t layer, size_t head) const { return Row(layer, 0, head); }
   const void* Values(size_t layer, size_t head) const { return Row(layer, 1, head); }
@@ -62,7 +71,7 @@ class KvCache {
   size_t bytes_ = 0;
   size_t length_ = 0;
   kernels::f16::FromF32Fn to_f16_ = nullptr;
-  std::unique_ptr<uint16_t[]> row_f16_;  // one converted row before scattering
+  std::unique_ptr<uint16_t[]> row_16_;  // one row converted to fp16 / bf16 before scattering
   // Huge pages: decode streams every cached position of every layer per token.
   std::shared_ptr<uint8_t> storage_;
 };
