@@ -210,7 +210,7 @@ test_native() {
       [[ $detected == *avx512vnni* ]] && top=avx512vnni
       [[ $detected == *avx512vbmi* && $detected == *avx512vnni* ]] && top=avx512icl
       [[ $top == avx512icl && $detected == *avx512bf16* ]] && top=avx512bf16
-      check_choice native native 'avx512[a-z]*' "$top"
+      check_choice native native 'avx512[a-z0-9]*' "$top"
     fi
     check_choice native isa-avx2 avx2 avx2 LUTRA_ISA=avx2
     check_choice native isa-scalar scalar scalar LUTRA_ISA=scalar

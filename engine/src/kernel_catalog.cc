@@ -2,6 +2,7 @@
 
 #include <cstdint>
 
+#include "kernels/attn/attn.h"
 #include "kernels/common/select.h"
 #include "kernels/f16/f16.h"
 #include "kernels/lutbuild/lutbuild.h"
@@ -67,6 +68,12 @@ const KernelOp kOps[] = {
     LUTRA_OP("rmsnorm", kernels::rmsnorm::RmsNormKernels),
     LUTRA_OP("softmax2p", kernels::softmax2p::TwoPassKernels),
     LUTRA_OP("softmax3p", kernels::softmax2p::ThreePassKernels),
+    LUTRA_OP("attn.qk.f16", kernels::attn::QkF16Kernels),
+    LUTRA_OP("attn.pv.f16", kernels::attn::PvF16Kernels),
+    LUTRA_OP("attn.qk.f32", kernels::attn::QkF32Kernels),
+    LUTRA_OP("attn.pv.f32", kernels::attn::PvF32Kernels),
+    LUTRA_OP("attn.qk.bf16", kernels::attn::QkBf16Kernels),
+    LUTRA_OP("attn.pv.bf16", kernels::attn::PvBf16Kernels),
     LUTRA_OP("f16.tof32", kernels::f16::ToF32Kernels),
     LUTRA_OP("f16.fromf32", kernels::f16::FromF32Kernels),
     LUTRA_OP("f16.dot", kernels::f16::DotKernels),

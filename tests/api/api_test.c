@@ -76,6 +76,10 @@ static void test_argument_errors(void) {
   o.threads = 100000;
   CHECK_STATUS(lutra_model_load("x.gguf", &o, &model), LUTRA_STATUS_INVALID_ARGUMENT);
   CHECK(contains(lutra_last_error(), "threads 100000"));
+  lutra_model_options_init(&o);
+  o.kv_type = (lutra_kv_type)7;
+  CHECK_STATUS(lutra_model_load("x.gguf", &o, &model), LUTRA_STATUS_INVALID_ARGUMENT);
+  CHECK(contains(lutra_last_error(), "unknown kv_type 7"));
   /* Free functions accept NULL; queries on NULL handles fail cleanly. */
   lutra_model_free(NULL);
   CHECK(strcmp(lutra_model_last_error(NULL), "") == 0);
@@ -233,6 +237,50 @@ static void test_synthetic_model(const char* path) {
   lutra_model_free(model);
 }
 
+/* The same prompt's last logits with a bf16 and an fp32 KV cache: bf16 rounds K and V (and Q,
+ * P with bf16 dot products) to 8 significant bits, so they agree to a few percent of the
+ * logit scale, where a wrong layout would be off by O(1). */
+static void test_bf16_cache(const char* path) {
+  const int32_t prompt[] = {1, 17, 42, 99, 7, 250, 3, 64, 128, 5, 77};
+  const size_t n = sizeof prompt / sizeof prompt[0];
+  float* last[2] = {NULL, NULL};
+  size_t vocab = 0;
+  for (int i = 0; i < 2; ++i) {
+    lutra_model_options o;
+    lutra_model_options_init(&o);
+    o.context_length = 24;
+    o.kv_type = i == 0 ? LUTRA_KV_F32 : LUTRA_KV_BF16;
+    lutra_model* model = NULL;
+    CHECK_STATUS(lutra_model_load(path, &o, &model), LUTRA_STATUS_OK);
+    if (model == NULL) break;
+    lutra_session* s = NULL;
+    CHECK_STATUS(lutra_session_create(model, &s), LUTRA_STATUS_OK);
+    const float* logits = NULL;
+    if (s != NULL) {
+      CHECK_STATUS(lutra_session_prefill(s, prompt, n, &logits, &vocab), LUTRA_STATUS_OK);
+    }
+    if (logits != NULL) {
+      last[i] = (float*)malloc(vocab * sizeof(float));
+      memcpy(last[i], logits, vocab * sizeof(float));
+    }
+    lutra_session_free(s);
+    lutra_model_free(model);
+  }
+  CHECK(last[0] != NULL && last[1] != NULL);
+  if (last[0] != NULL && last[1] != NULL) {
+    float scale = 1.0f, worst = 0.0f;
+    for (size_t v = 0; v < vocab; ++v) {
+      const float a = last[0][v] < 0 ? -last[0][v] : last[0][v];
+      const float d = last[1][v] - last[0][v];
+      scale = a > scale ? a : scale;
+      worst = d > worst ? d : (-d > worst ? -d : worst);
+    }
+    CHECK(worst <= 0.05f * scale);
+  }
+  free(last[0]);
+  free(last[1]);
+}
+
 static void test_real_files(void) {
   char path[1200];
   if (model_path("vocab-gpt-2.gguf", path, sizeof path) == NULL ||
@@ -297,6 +345,7 @@ int main(void) {
   lutra_synthetic_options_init(&so);
   CHECK_STATUS(lutra_write_synthetic_model(path, &so), LUTRA_STATUS_OK);
   test_synthetic_model(path);
+  test_bf16_cache(path);
   remove(path);
 
   test_real_files();

@@ -76,8 +76,8 @@ TEST(Tools, RunPrintsTheGreedyContinuation) {
 
 TEST(Tools, PerplexityMatchesReference) {
   REQUIRE_STORIES();
-  const ToolRun r = Exec("lutra-perplexity",
-                     "-m " + Stories() + " -f " + StoryText() + " -c 64 --stride 32 --kv-type f32");
+  const ToolRun r = Exec("lutra-perplexity", "-m " + Stories() + " -f " + StoryText() +
+                                                 " -c 64 --stride 32 --kv-type f32");
   ASSERT_EQ(r.status, 0) << r.out;
   double ppl = 0, err = 0;
   ASSERT_EQ(std::sscanf(r.out.c_str(), "PPL = %lf +/- %lf", &ppl, &err), 2) << r.out;
@@ -117,7 +117,8 @@ TEST(Tools, PerplexityMatchesReference) {
 }
 
 TEST(Tools, BenchPrintsValidJson) {
-  const ToolRun r = Exec("lutra-bench", "--synthetic tiny --wtype f32 -p 8 -n 4 -t 1,2 -r 2 -o json");
+  const ToolRun r =
+      Exec("lutra-bench", "--synthetic tiny --wtype f32 -p 8 -n 4 -t 1,2 -r 2 -o json");
   ASSERT_EQ(r.status, 0) << r.out;
   std::string error;
   ASSERT_TRUE(IsValidJson(r.out, &error)) << error << "\n" << r.out;
@@ -133,7 +134,22 @@ TEST(Tools, BenchPrintsValidJson) {
   const char c = r.out[f + 21];
   EXPECT_TRUE(c >= '0' && c <= '9') << r.out.substr(f, 40);
 
-  const ToolRun lines = Exec("lutra-bench", "--synthetic tiny --wtype q8_0 -p 8 -n 0 -t 1 -r 1 -o jsonl");
+  // -d: the tests run after that many tokens of context, and say so.
+  const ToolRun deep =
+      Exec("lutra-bench", "--synthetic tiny --wtype f32 -p 4 -n 4 -d 0,40 -t 1 -r 1 -o json");
+  ASSERT_EQ(deep.status, 0) << deep.out;
+  ASSERT_TRUE(IsValidJson(deep.out, &error)) << error << "\n" << deep.out;
+  EXPECT_NE(deep.out.find("\"test\": \"tg4\", \"n_prompt\": 0, \"n_gen\": 4, \"n_depth\": 0"),
+            std::string::npos)
+      << deep.out;
+  EXPECT_NE(
+      deep.out.find("\"test\": \"tg4 @ d40\", \"n_prompt\": 0, \"n_gen\": 4, \"n_depth\": 40"),
+      std::string::npos)
+      << deep.out;
+  EXPECT_NE(deep.out.find("\"test\": \"pp4 @ d40\""), std::string::npos) << deep.out;
+
+  const ToolRun lines =
+      Exec("lutra-bench", "--synthetic tiny --wtype q8_0 -p 8 -n 0 -t 1 -r 1 -o jsonl");
   ASSERT_EQ(lines.status, 0) << lines.out;
   EXPECT_TRUE(IsValidJson(lines.out.substr(0, lines.out.find('\n')), &error)) << error;
 }
@@ -151,6 +167,9 @@ TEST(Tools, BadInvocationsNameTheProblem) {
   r = Exec("lutra-bench", "--synthetic nope", true);
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.out.find("unknown synthetic preset 'nope'"), std::string::npos) << r.out;
+  r = Exec("lutra-bench", "--synthetic tiny --kv-type q8", true);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.out.find("--kv-type q8: expected f16, f32 or bf16"), std::string::npos) << r.out;
   r = Exec("lutra-bench", "--synthetic tiny -t 0", true);
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.out.find("-t: '0' is not an integer in [1, 1024]"), std::string::npos) << r.out;

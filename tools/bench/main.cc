@@ -24,7 +24,7 @@ using Clock = std::chrono::steady_clock;
 
 struct Options {
   std::string model_path, synthetic, wtype = "tq2_0", output = "md", plot;
-  std::vector<int64_t> prompt = {64}, gen = {64}, threads = {1, 2};
+  std::vector<int64_t> prompt = {64}, gen = {64}, depth = {0}, threads = {1, 2};
   std::vector<std::string> isas = {""};
   int64_t repetitions = 3;
   lutra_kv_type kv = LUTRA_KV_F16;
@@ -39,6 +39,9 @@ void Help() {
       "                           (default tq2_0)\n"
       "  -p, --n-prompt N[,N..]   prompt lengths to time (default 64; 0 skips)\n"
       "  -n, --n-gen N[,N..]      generated lengths to time (default 64; 0 skips)\n"
+      "  -d, --n-depth N[,N..]    tokens already in the context before each test (default 0;\n"
+      "                           prefilled untimed: long-context decode, where the KV cache\n"
+      "                           type matters)\n"
       "  -t, --threads N[,N..]    thread counts (default 1,2)\n"
       "  -r, --repetitions N      runs per test (default 3)\n"
       "  --isa L[,L..]            ISA caps to compare (e.g. avx512,avx2,scalar)\n"
@@ -66,6 +69,8 @@ Options Parse(int argc, char** argv) {
       o.prompt = a.IntList(f, 0, 1 << 20);
     } else if (f == "-n" || f == "--n-gen") {
       o.gen = a.IntList(f, 0, 1 << 20);
+    } else if (f == "-d" || f == "--n-depth") {
+      o.depth = a.IntList(f, 0, 1 << 20);
     } else if (f == "-t" || f == "--threads") {
       o.threads = a.IntList(f, 1, 1024);
     } else if (f == "-r" || f == "--repetitions") {
@@ -130,9 +135,10 @@ int main(int argc, char** argv) {
     model_name = "synthetic " + o.synthetic + " " + o.wtype;
   }
 
-  int64_t max_tokens = 1;
+  int64_t max_tokens = 1, max_depth = 0;
   for (int64_t p : o.prompt) max_tokens = std::max(max_tokens, p);
   for (int64_t n : o.gen) max_tokens = std::max(max_tokens, n);
+  for (int64_t d : o.depth) max_depth = std::max(max_depth, d);
 
   std::vector<BenchResult> results;
   std::mt19937 rng(1);
@@ -143,7 +149,7 @@ int main(int argc, char** argv) {
       lutra_model_options_init(&mo);
       mo.threads = uint32_t(threads);
       mo.isa = isa.empty() ? nullptr : isa.c_str();
-      mo.context_length = uint32_t(max_tokens);
+      mo.context_length = uint32_t(max_depth + max_tokens);
       mo.kv_type = o.kv;
       ProgressBar bar("loading " + model_name);
       mo.progress = &ProgressBar::Callback;
@@ -160,46 +166,60 @@ int main(int argc, char** argv) {
       const double kv_bytes_per_position =
           2.0 * info.n_layer * info.n_head_kv * info.head_dim * (o.kv == LUTRA_KV_F32 ? 4 : 2);
 
-      auto base = [&](const std::string& test, uint32_t np, uint32_t ng) {
+      auto base = [&](const std::string& test, uint32_t np, uint32_t ng, uint32_t depth) {
         BenchResult r;
         r.model = model_name;
         r.model_bytes = info.file_bytes;
         r.n_params = info.n_params;
         r.isa = isa.empty() ? "native" : isa;
         r.threads = uint32_t(threads);
-        r.test = test;
+        r.test = depth > 0 ? test + " @ d" + std::to_string(depth) : test;
         r.n_prompt = np;
         r.n_gen = ng;
+        r.n_depth = depth;
         r.bandwidth = bandwidth;
         return r;
       };
-      for (int64_t p : o.prompt) {
-        if (p == 0) continue;
-        BenchResult r = base("pp" + std::to_string(p), uint32_t(p), 0);
-        std::vector<int32_t> tokens(static_cast<size_t>(p));
-        for (int rep = -1; rep < o.repetitions; ++rep) {  // rep -1: warm-up
-          for (int32_t& t : tokens) t = token(rng);
-          Check(lutra_session_reset(session));
-          const auto t0 = Clock::now();
-          Check(lutra_session_prefill(session, tokens.data(), tokens.size(), nullptr, nullptr));
-          if (rep >= 0) r.samples_ts.push_back(double(p) / Seconds(t0));
-        }
-        results.push_back(r);
-      }
-      for (int64_t n : o.gen) {
-        if (n == 0) continue;
-        BenchResult r = base("tg" + std::to_string(n), 0, uint32_t(n));
-        // Weights once per token, and the KV cache up to the token's position (mean n/2).
-        r.bytes_per_token = double(info.decode_bytes) + kv_bytes_per_position * double(n) / 2;
-        for (int rep = -1; rep < o.repetitions; ++rep) {
-          Check(lutra_session_reset(session));
-          const auto t0 = Clock::now();
-          for (int64_t i = 0; i < n; ++i) {
-            Check(lutra_session_decode(session, token(rng), nullptr, nullptr));
+      // An empty session holding `depth` random tokens (prefilled, not timed).
+      std::vector<int32_t> context;
+      auto start_at = [&](int64_t depth) {
+        Check(lutra_session_reset(session));
+        if (depth == 0) return;
+        context.resize(static_cast<size_t>(depth));
+        for (int32_t& t : context) t = token(rng);
+        Check(lutra_session_prefill(session, context.data(), context.size(), nullptr, nullptr));
+      };
+      for (int64_t depth : o.depth) {
+        for (int64_t p : o.prompt) {
+          if (p == 0) continue;
+          BenchResult r = base("pp" + std::to_string(p), uint32_t(p), 0, uint32_t(depth));
+          std::vector<int32_t> tokens(static_cast<size_t>(p));
+          for (int rep = -1; rep < o.repetitions; ++rep) {  // rep -1: warm-up
+            for (int32_t& t : tokens) t = token(rng);
+            start_at(depth);
+            const auto t0 = Clock::now();
+            Check(lutra_session_prefill(session, tokens.data(), tokens.size(), nullptr, nullptr));
+            if (rep >= 0) r.samples_ts.push_back(double(p) / Seconds(t0));
           }
-          if (rep >= 0) r.samples_ts.push_back(double(n) / Seconds(t0));
+          results.push_back(r);
         }
-        results.push_back(r);
+        for (int64_t n : o.gen) {
+          if (n == 0) continue;
+          BenchResult r = base("tg" + std::to_string(n), 0, uint32_t(n), uint32_t(depth));
+          // Weights once per token, and the KV cache up to the token's position (mean
+          // depth + n/2).
+          r.bytes_per_token =
+              double(info.decode_bytes) + kv_bytes_per_position * (double(depth) + double(n) / 2);
+          for (int rep = -1; rep < o.repetitions; ++rep) {
+            start_at(depth);
+            const auto t0 = Clock::now();
+            for (int64_t i = 0; i < n; ++i) {
+              Check(lutra_session_decode(session, token(rng), nullptr, nullptr));
+            }
+            if (rep >= 0) r.samples_ts.push_back(double(n) / Seconds(t0));
+          }
+          results.push_back(r);
+        }
       }
       lutra_session_free(session);
       lutra_model_free(model);

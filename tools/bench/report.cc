@@ -83,14 +83,15 @@ std::string FormatMarkdown(const std::vector<BenchResult>& rs) {
 
 std::string FormatCsv(const std::vector<BenchResult>& rs) {
   std::ostringstream o;
-  o << "model,model_size,model_n_params,isa,n_threads,test,n_prompt,n_gen,avg_ts,stddev_ts,"
+  o << "model,model_size,model_n_params,isa,n_threads,test,n_prompt,n_gen,n_depth,avg_ts,"
+       "stddev_ts,"
        "bandwidth_bytes_per_s,bytes_per_token,roofline_fraction\n";
   for (const BenchResult& r : rs) {
     const double f = r.RooflineFraction();
     o << '"' << r.model << "\"," << r.model_bytes << ',' << r.n_params << ',' << r.isa << ','
-      << r.threads << ',' << r.test << ',' << r.n_prompt << ',' << r.n_gen << ','
-      << JsonNumber(r.Mean()) << ',' << JsonNumber(r.Stddev()) << ',' << JsonNumber(r.bandwidth)
-      << ',' << (f >= 0 ? JsonNumber(r.bytes_per_token) : "") << ','
+      << r.threads << ',' << r.test << ',' << r.n_prompt << ',' << r.n_gen << ',' << r.n_depth
+      << ',' << JsonNumber(r.Mean()) << ',' << JsonNumber(r.Stddev()) << ','
+      << JsonNumber(r.bandwidth) << ',' << (f >= 0 ? JsonNumber(r.bytes_per_token) : "") << ','
       << (f >= 0 ? JsonNumber(f) : "") << '\n';
   }
   return o.str();
@@ -106,8 +107,9 @@ std::string FormatJson(const std::vector<BenchResult>& rs, bool lines) {
       << ", \"model_size\": " << r.model_bytes << ", \"model_n_params\": " << r.n_params
       << ", \"isa\": " << JsonString(r.isa) << ", \"n_threads\": " << r.threads
       << ", \"test\": " << JsonString(r.test) << ", \"n_prompt\": " << r.n_prompt
-      << ", \"n_gen\": " << r.n_gen << ", \"avg_ts\": " << JsonNumber(r.Mean())
-      << ", \"stddev_ts\": " << JsonNumber(r.Stddev()) << ", \"samples_ts\": [";
+      << ", \"n_gen\": " << r.n_gen << ", \"n_depth\": " << r.n_depth
+      << ", \"avg_ts\": " << JsonNumber(r.Mean()) << ", \"stddev_ts\": " << JsonNumber(r.Stddev())
+      << ", \"samples_ts\": [";
     for (size_t k = 0; k < r.samples_ts.size(); ++k) {
       o << (k ? ", " : "") << JsonNumber(r.samples_ts[k]);
     }

@@ -12,8 +12,8 @@ struct BenchResult {
   uint64_t model_bytes = 0, n_params = 0;
   std::string isa;  // the --isa cap, "native" when none
   uint32_t threads = 0;
-  std::string test;  // "pp64", "tg64"
-  uint32_t n_prompt = 0, n_gen = 0;
+  std::string test;  // "pp64", "tg64"; "tg64 @ d2048" after 2048 tokens of context
+  uint32_t n_prompt = 0, n_gen = 0, n_depth = 0;
   std::vector<double> samples_ts;  // tokens per second of each repetition
   double bandwidth = 0;            // measured read bandwidth at this thread count, bytes/s
   double bytes_per_token = 0;      // weights + KV read per generated token (tg only)
