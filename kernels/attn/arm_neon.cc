@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "kernels/attn/attn.h"
+#include "kernels/attn/row_blocks.h"
 #include "kernels/attn/variants.h"
 
 namespace lutra::kernels::attn {
@@ -121,33 +122,19 @@ void PvTile(size_t d, size_t t0, size_t n, const float* pr, size_t ps, const T* 
 template <typename T>
 void Qk(size_t rows, size_t d, size_t n, const float* q, size_t qs, const T* k, float* s,
         size_t ss) {
-  size_t r = 0;
-  for (; r + 4 <= rows; r += 4) QkRows<4>(d, n, q + r * qs, qs, k, s + r * ss, ss);
-  switch (rows - r) {
-    case 1:
-      QkRows<1>(d, n, q + r * qs, qs, k, s + r * ss, ss);
-      break;
-    case 2:
-      QkRows<2>(d, n, q + r * qs, qs, k, s + r * ss, ss);
-      break;
-    case 3:
-      QkRows<3>(d, n, q + r * qs, qs, k, s + r * ss, ss);
-      break;
-    default:
-      break;
-  }
+  ForRowBlocks<4>(rows, [&](auto R, size_t r) {
+    QkRows<decltype(R)::value>(d, n, q + r * qs, qs, k, s + r * ss, ss);
+  });
 }
 
 template <typename T>
 void Pv(size_t rows, size_t d, size_t n, const float* p, size_t ps, const T* v, float* o,
         size_t os) {
-  size_t r = 0;
-  for (; r + 4 <= rows; r += 4) {
-    for (size_t t0 = 0; t0 < d; t0 += 16) PvTile<4>(d, t0, n, p + r * ps, ps, v, o + r * os, os);
-  }
-  for (; r < rows; ++r) {
-    for (size_t t0 = 0; t0 < d; t0 += 16) PvTile<1>(d, t0, n, p + r * ps, ps, v, o + r * os, os);
-  }
+  ForRowBlocks<4>(rows, [&](auto R, size_t r) {
+    for (size_t t0 = 0; t0 < d; t0 += 16) {
+      PvTile<decltype(R)::value>(d, t0, n, p + r * ps, ps, v, o + r * os, os);
+    }
+  });
 }
 
 // bf16 caches (pair layouts of attn.h), widened exactly to fp32: a 32-bit lane holding the
@@ -220,22 +207,17 @@ void PvBf16Tile(size_t d, size_t t0, size_t n, const float* pr, size_t ps, const
 
 void qk_bf16_u16__neon(size_t rows, size_t d, size_t n, const float* q, size_t qs,
                        const uint16_t* k, float* s, size_t ss) {
-  size_t r = 0;
-  for (; r + 4 <= rows; r += 4) QkBf16Rows<4>(d, n, q + r * qs, qs, k, s + r * ss, ss);
-  for (; r < rows; ++r) QkBf16Rows<1>(d, n, q + r * qs, qs, k, s + r * ss, ss);
+  ForRowBlocks<4>(rows, [&](auto R, size_t r) {
+    QkBf16Rows<decltype(R)::value>(d, n, q + r * qs, qs, k, s + r * ss, ss);
+  });
 }
 void pv_bf16_u16__neon(size_t rows, size_t d, size_t n, const float* p, size_t ps,
                        const uint16_t* v, float* o, size_t os) {
-  size_t r = 0;
-  for (; r + 4 <= rows; r += 4) {
+  ForRowBlocks<4>(rows, [&](auto R, size_t r) {
     for (size_t t0 = 0; t0 < d; t0 += 16) {
-      PvBf16Tile<4>(d, t0, n, p + r * ps, ps, v, o + r * os, os);
+      PvBf16Tile<decltype(R)::value>(d, t0, n, p + r * ps, ps, v, o + r * os, os);
     }
-  }
-  for (; r < rows; ++r) {
-    for (size_t t0 = 0; t0 < d; t0 += 16)
-      PvBf16Tile<1>(d, t0, n, p + r * ps, ps, v, o + r * os, os);
-  }
+  });
 }
 
 void qk_f16_u16__neon(size_t rows, size_t d, size_t n, const float* q, size_t qs, const uint16_t* k,

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "kernels/attn/attn.h"
+#include "kernels/attn/row_blocks.h"
 #include "kernels/attn/variants.h"
 
 namespace lutra::kernels::attn {
@@ -102,33 +103,19 @@ void PvTile(size_t d, size_t t0, size_t n, const float* pr, size_t ps, const T* 
 template <typename T>
 void Qk(size_t rows, size_t d, size_t n, const float* q, size_t qs, const T* k, float* s,
         size_t ss) {
-  size_t r = 0;
-  for (; r + 4 <= rows; r += 4) QkRows<4>(d, n, q + r * qs, qs, k, s + r * ss, ss);
-  switch (rows - r) {
-    case 1:
-      QkRows<1>(d, n, q + r * qs, qs, k, s + r * ss, ss);
-      break;
-    case 2:
-      QkRows<2>(d, n, q + r * qs, qs, k, s + r * ss, ss);
-      break;
-    case 3:
-      QkRows<3>(d, n, q + r * qs, qs, k, s + r * ss, ss);
-      break;
-    default:
-      break;
-  }
+  ForRowBlocks<4>(rows, [&](auto R, size_t r) {
+    QkRows<decltype(R)::value>(d, n, q + r * qs, qs, k, s + r * ss, ss);
+  });
 }
 
 template <typename T>
 void Pv(size_t rows, size_t d, size_t n, const float* p, size_t ps, const T* v, float* o,
         size_t os) {
-  size_t r = 0;
-  for (; r + 2 <= rows; r += 2) {
-    for (size_t t0 = 0; t0 < d; t0 += 32) PvTile<2>(d, t0, n, p + r * ps, ps, v, o + r * os, os);
-  }
-  if (r < rows) {
-    for (size_t t0 = 0; t0 < d; t0 += 32) PvTile<1>(d, t0, n, p + r * ps, ps, v, o + r * os, os);
-  }
+  ForRowBlocks<2>(rows, [&](auto R, size_t r) {
+    for (size_t t0 = 0; t0 < d; t0 += 32) {
+      PvTile<decltype(R)::value>(d, t0, n, p + r * ps, ps, v, o + r * os, os);
+    }
+  });
 }
 
 // bf16 caches (pair layouts of attn.h), widened exactly to fp32: a 32-bit lane holding the
@@ -221,31 +208,17 @@ void PvBf16Tile(size_t d, size_t t0, size_t n, const float* pr, size_t ps, const
 
 void qk_bf16_u8__avx2(size_t rows, size_t d, size_t n, const float* q, size_t qs, const uint16_t* k,
                       float* s, size_t ss) {
-  size_t r = 0;
-  for (; r + 4 <= rows; r += 4) QkBf16Rows<4>(d, n, q + r * qs, qs, k, s + r * ss, ss);
-  switch (rows - r) {
-    case 1:
-      return QkBf16Rows<1>(d, n, q + r * qs, qs, k, s + r * ss, ss);
-    case 2:
-      return QkBf16Rows<2>(d, n, q + r * qs, qs, k, s + r * ss, ss);
-    case 3:
-      return QkBf16Rows<3>(d, n, q + r * qs, qs, k, s + r * ss, ss);
-    default:
-      return;
-  }
+  ForRowBlocks<4>(rows, [&](auto R, size_t r) {
+    QkBf16Rows<decltype(R)::value>(d, n, q + r * qs, qs, k, s + r * ss, ss);
+  });
 }
 void pv_bf16_u8__avx2(size_t rows, size_t d, size_t n, const float* p, size_t ps, const uint16_t* v,
                       float* o, size_t os) {
-  size_t r = 0;
-  for (; r + 2 <= rows; r += 2) {
+  ForRowBlocks<2>(rows, [&](auto R, size_t r) {
     for (size_t t0 = 0; t0 < d; t0 += 32) {
-      PvBf16Tile<2>(d, t0, n, p + r * ps, ps, v, o + r * os, os);
+      PvBf16Tile<decltype(R)::value>(d, t0, n, p + r * ps, ps, v, o + r * os, os);
     }
-  }
-  if (r < rows) {
-    for (size_t t0 = 0; t0 < d; t0 += 32)
-      PvBf16Tile<1>(d, t0, n, p + r * ps, ps, v, o + r * os, os);
-  }
+  });
 }
 
 void qk_f16_u8__avx2(size_t rows, size_t d, size_t n, const float* q, size_t qs, const uint16_t* k,

@@ -15,6 +15,7 @@
 #include <algorithm>
 
 #include "kernels/attn/attn.h"
+#include "kernels/attn/row_blocks.h"
 #include "kernels/attn/variants.h"
 
 namespace lutra::kernels::attn {
@@ -119,55 +120,17 @@ void PvRows(size_t d, size_t n, const float* pr, size_t ps, const T* v, float* o
 template <typename T>
 void Qk(size_t rows, size_t d, size_t n, const float* q, size_t qs, const T* k, float* s,
         size_t ss) {
-  size_t r = 0;
-  for (; r + 8 <= rows; r += 8) QkRows<8>(d, n, q + r * qs, qs, k, s + r * ss, ss);
-  const float* qr = q + r * qs;
-  float* sr = s + r * ss;
-  switch (rows - r) {
-    case 1:
-      QkRows<1>(d, n, qr, qs, k, sr, ss);
-      break;
-    case 2:
-      QkRows<2>(d, n, qr, qs, k, sr, ss);
-      break;
-    case 3:
-      QkRows<3>(d, n, qr, qs, k, sr, ss);
-      break;
-    case 4:
-      QkRows<4>(d, n, qr, qs, k, sr, ss);
-      break;
-    case 5:
-      QkRows<5>(d, n, qr, qs, k, sr, ss);
-      break;
-    case 6:
-      QkRows<6>(d, n, qr, qs, k, sr, ss);
-      break;
-    case 7:
-      QkRows<7>(d, n, qr, qs, k, sr, ss);
-      break;
-    default:
-      break;
-  }
+  ForRowBlocks<8>(rows, [&](auto R, size_t r) {
+    QkRows<decltype(R)::value>(d, n, q + r * qs, qs, k, s + r * ss, ss);
+  });
 }
 
 template <typename T>
 void Pv(size_t rows, size_t d, size_t n, const float* p, size_t ps, const T* v, float* o,
         size_t os) {
-  size_t r = 0;
-  for (; r + 4 <= rows; r += 4) PvRows<4>(d, n, p + r * ps, ps, v, o + r * os, os);
-  switch (rows - r) {
-    case 1:
-      PvRows<1>(d, n, p + r * ps, ps, v, o + r * os, os);
-      break;
-    case 2:
-      PvRows<2>(d, n, p + r * ps, ps, v, o + r * os, os);
-      break;
-    case 3:
-      PvRows<3>(d, n, p + r * ps, ps, v, o + r * os, os);
-      break;
-    default:
-      break;
-  }
+  ForRowBlocks<4>(rows, [&](auto R, size_t r) {
+    PvRows<decltype(R)::value>(d, n, p + r * ps, ps, v, o + r * os, os);
+  });
 }
 
 // bf16 caches (pair layouts of attn.h), widened exactly to fp32: a 32-bit lane holding the
@@ -271,43 +234,15 @@ void PvBf16Rows(size_t d, size_t n, const float* pr, size_t ps, const uint16_t* 
 
 void qk_bf16_u16__avx512(size_t rows, size_t d, size_t n, const float* q, size_t qs,
                          const uint16_t* k, float* s, size_t ss) {
-  size_t r = 0;
-  for (; r + 8 <= rows; r += 8) QkBf16Rows<8>(d, n, q + r * qs, qs, k, s + r * ss, ss);
-  const float* qr = q + r * qs;
-  float* sr = s + r * ss;
-  switch (rows - r) {
-    case 1:
-      return QkBf16Rows<1>(d, n, qr, qs, k, sr, ss);
-    case 2:
-      return QkBf16Rows<2>(d, n, qr, qs, k, sr, ss);
-    case 3:
-      return QkBf16Rows<3>(d, n, qr, qs, k, sr, ss);
-    case 4:
-      return QkBf16Rows<4>(d, n, qr, qs, k, sr, ss);
-    case 5:
-      return QkBf16Rows<5>(d, n, qr, qs, k, sr, ss);
-    case 6:
-      return QkBf16Rows<6>(d, n, qr, qs, k, sr, ss);
-    case 7:
-      return QkBf16Rows<7>(d, n, qr, qs, k, sr, ss);
-    default:
-      return;
-  }
+  ForRowBlocks<8>(rows, [&](auto R, size_t r) {
+    QkBf16Rows<decltype(R)::value>(d, n, q + r * qs, qs, k, s + r * ss, ss);
+  });
 }
 void pv_bf16_u16__avx512(size_t rows, size_t d, size_t n, const float* p, size_t ps,
                          const uint16_t* v, float* o, size_t os) {
-  size_t r = 0;
-  for (; r + 4 <= rows; r += 4) PvBf16Rows<4>(d, n, p + r * ps, ps, v, o + r * os, os);
-  switch (rows - r) {
-    case 1:
-      return PvBf16Rows<1>(d, n, p + r * ps, ps, v, o + r * os, os);
-    case 2:
-      return PvBf16Rows<2>(d, n, p + r * ps, ps, v, o + r * os, os);
-    case 3:
-      return PvBf16Rows<3>(d, n, p + r * ps, ps, v, o + r * os, os);
-    default:
-      return;
-  }
+  ForRowBlocks<4>(rows, [&](auto R, size_t r) {
+    PvBf16Rows<decltype(R)::value>(d, n, p + r * ps, ps, v, o + r * os, os);
+  });
 }
 
 void qk_f16_u16__avx512(size_t rows, size_t d, size_t n, const float* q, size_t qs,

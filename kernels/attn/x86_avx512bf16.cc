@@ -16,6 +16,7 @@
 #include <algorithm>
 
 #include "kernels/attn/attn.h"
+#include "kernels/attn/row_blocks.h"
 #include "kernels/attn/variants.h"
 
 namespace lutra::kernels::attn {
@@ -154,44 +155,16 @@ void PvRows(size_t d, size_t n, const float* pr, size_t ps, const uint16_t* v, f
 
 void qk_bf16_u32__avx512bf16(size_t rows, size_t d, size_t n, const float* q, size_t qs,
                              const uint16_t* k, float* s, size_t ss) {
-  size_t r = 0;
-  for (; r + 8 <= rows; r += 8) QkRows<8>(d, n, q + r * qs, qs, k, s + r * ss, ss);
-  const float* qr = q + r * qs;
-  float* sr = s + r * ss;
-  switch (rows - r) {
-    case 1:
-      return QkRows<1>(d, n, qr, qs, k, sr, ss);
-    case 2:
-      return QkRows<2>(d, n, qr, qs, k, sr, ss);
-    case 3:
-      return QkRows<3>(d, n, qr, qs, k, sr, ss);
-    case 4:
-      return QkRows<4>(d, n, qr, qs, k, sr, ss);
-    case 5:
-      return QkRows<5>(d, n, qr, qs, k, sr, ss);
-    case 6:
-      return QkRows<6>(d, n, qr, qs, k, sr, ss);
-    case 7:
-      return QkRows<7>(d, n, qr, qs, k, sr, ss);
-    default:
-      return;
-  }
+  ForRowBlocks<8>(rows, [&](auto R, size_t r) {
+    QkRows<decltype(R)::value>(d, n, q + r * qs, qs, k, s + r * ss, ss);
+  });
 }
 
 void pv_bf16_u32__avx512bf16(size_t rows, size_t d, size_t n, const float* p, size_t ps,
                              const uint16_t* v, float* o, size_t os) {
-  size_t r = 0;
-  for (; r + 4 <= rows; r += 4) PvRows<4>(d, n, p + r * ps, ps, v, o + r * os, os);
-  switch (rows - r) {
-    case 1:
-      return PvRows<1>(d, n, p + r * ps, ps, v, o + r * os, os);
-    case 2:
-      return PvRows<2>(d, n, p + r * ps, ps, v, o + r * os, os);
-    case 3:
-      return PvRows<3>(d, n, p + r * ps, ps, v, o + r * os, os);
-    default:
-      return;
-  }
+  ForRowBlocks<4>(rows, [&](auto R, size_t r) {
+    PvRows<decltype(R)::value>(d, n, p + r * ps, ps, v, o + r * os, os);
+  });
 }
 
 }  // namespace lutra::kernels::attn

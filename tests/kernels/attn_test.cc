@@ -103,15 +103,19 @@ struct Values {
   size_t d;
 };
 
-template <typename T>
-void CheckQk(const Kernel<QkFn<T>>& k) {
+// KeysT / ValuesT: the cache layout under test (Keys<T>, Values<T>, or the bf16 pairs below);
+// `rounding`: the relative error a kernel may add by rounding Q or P (0: none allowed).
+template <typename KeysT, typename Fn>
+void CheckQkOn(const Kernel<Fn>& k, const std::vector<size_t>& dims,
+               const std::vector<size_t>& counts, const std::vector<size_t>& rows_list,
+               double rounding, uint64_t seed) {
   LUTRA_REQUIRE_ISA(k.name, k.isa);
-  Rng rng(3);
-  for (size_t d : Dims()) {
-    for (size_t n : Counts()) {
-      for (size_t rows : Rows()) {
+  Rng rng(seed);
+  for (size_t d : dims) {
+    for (size_t n : counts) {
+      for (size_t rows : rows_list) {
         const size_t qs = d + 3, ss = n + 2;
-        Keys<T> kc(d, n, rng);
+        KeysT kc(d, n, rng);
         std::vector<float> q(rows * qs);
         for (float& v : q) v = rng.Uniform(-1.0f, 1.0f);
         GuardedBuffer<float> s(rows * ss);
@@ -125,7 +129,7 @@ void CheckQk(const Kernel<QkFn<T>>& k) {
               mag += std::fabs(double(q[r * qs + t]) * kc.at(t, p));
             }
             // fp32 accumulation over d terms in any order: d·ε relative to Σ|q·k|.
-            ASSERT_NEAR(s.data()[r * ss + p], ref, d * 1.2e-7 * mag + 1e-6)
+            ASSERT_NEAR(s.data()[r * ss + p], ref, (rounding + d * 1.2e-7) * mag + 1e-6)
                 << k.name << " d " << d << " n " << n << " rows " << rows << " r " << r << " p "
                 << p;
           }
@@ -137,15 +141,17 @@ void CheckQk(const Kernel<QkFn<T>>& k) {
   }
 }
 
-template <typename T>
-void CheckPv(const Kernel<PvFn<T>>& k) {
+template <typename ValuesT, typename Fn>
+void CheckPvOn(const Kernel<Fn>& k, const std::vector<size_t>& dims,
+               const std::vector<size_t>& counts, const std::vector<size_t>& rows_list,
+               double rounding, uint64_t seed) {
   LUTRA_REQUIRE_ISA(k.name, k.isa);
-  Rng rng(5);
-  for (size_t d : Dims()) {
-    for (size_t n : Counts()) {
-      for (size_t rows : Rows()) {
+  Rng rng(seed);
+  for (size_t d : dims) {
+    for (size_t n : counts) {
+      for (size_t rows : rows_list) {
         const size_t ps = n + 3, os = d + 2;
-        Values<T> vc(d, n, rng);
+        ValuesT vc(d, n, rng);
         std::vector<float> p(rows * ps);
         for (float& v : p) v = rng.Uniform(0.0f, 1.0f);
         GuardedBuffer<float> o(rows * os);
@@ -159,7 +165,7 @@ void CheckPv(const Kernel<PvFn<T>>& k) {
               mag += std::fabs(double(p[r * ps + i]) * vc.at(t, i));
             }
             // fp32 accumulation of n terms: n·ε relative to Σ|p·v|.
-            ASSERT_NEAR(o.data()[r * os + t], ref, n * 1.2e-7 * mag + 1e-6)
+            ASSERT_NEAR(o.data()[r * os + t], ref, (rounding + n * 1.2e-7) * mag + 1e-6)
                 << k.name << " d " << d << " n " << n << " rows " << rows << " r " << r << " t "
                 << t;
           }
@@ -169,6 +175,15 @@ void CheckPv(const Kernel<PvFn<T>>& k) {
       }
     }
   }
+}
+
+template <typename T>
+void CheckQk(const Kernel<QkFn<T>>& k) {
+  CheckQkOn<Keys<T>>(k, Dims(), Counts(), Rows(), 0.0, 3);
+}
+template <typename T>
+void CheckPv(const Kernel<PvFn<T>>& k) {
+  CheckPvOn<Values<T>>(k, Dims(), Counts(), Rows(), 0.0, 5);
 }
 
 template <typename Fn>
@@ -258,79 +273,13 @@ struct Bf16Values {  // ⌈n / 2⌉ whole pairs, so a read past them hits the gu
 // fp32 accumulation (count·ε), both relative to Σ|q·k| (Σ|p·v|).
 constexpr double kBf16Rounding = 1.0 / 256;
 
-void CheckQkBf16(const Kernel<QkBf16Fn>& k, const std::vector<size_t>& dims,
-                 const std::vector<size_t>& counts, const std::vector<size_t>& rows_list) {
-  LUTRA_REQUIRE_ISA(k.name, k.isa);
-  Rng rng(7);
-  for (size_t d : dims) {
-    for (size_t n : counts) {
-      for (size_t rows : rows_list) {
-        const size_t qs = d + 3, ss = n + 2;
-        Bf16Keys kc(d, n, rng);
-        std::vector<float> q(rows * qs);
-        for (float& v : q) v = rng.Uniform(-1.0f, 1.0f);
-        GuardedBuffer<float> s(rows * ss);
-        std::fill(s.data(), s.data() + rows * ss, kSentinel);
-        k.fn(rows, d, n, q.data(), qs, kc.buf.data(), s.data(), ss);
-        for (size_t r = 0; r < rows; ++r) {
-          for (size_t p = 0; p < n; ++p) {
-            double ref = 0.0, mag = 0.0;
-            for (size_t t = 0; t < d; ++t) {
-              ref += double(q[r * qs + t]) * kc.at(t, p);
-              mag += std::fabs(double(q[r * qs + t]) * kc.at(t, p));
-            }
-            ASSERT_NEAR(s.data()[r * ss + p], ref, (kBf16Rounding + d * 1.2e-7) * mag + 1e-6)
-                << k.name << " d " << d << " n " << n << " rows " << rows << " r " << r << " p "
-                << p;
-          }
-          for (size_t p = n; p < ss; ++p) ASSERT_EQ(s.data()[r * ss + p], kSentinel) << k.name;
-        }
-        ASSERT_TRUE(s.Intact()) << k.name;
-      }
-    }
-  }
-}
-
-void CheckPvBf16(const Kernel<PvBf16Fn>& k, const std::vector<size_t>& dims,
-                 const std::vector<size_t>& counts, const std::vector<size_t>& rows_list) {
-  LUTRA_REQUIRE_ISA(k.name, k.isa);
-  Rng rng(9);
-  for (size_t d : dims) {
-    for (size_t n : counts) {
-      for (size_t rows : rows_list) {
-        const size_t ps = n + 3, os = d + 2;
-        Bf16Values vc(d, n, rng);
-        std::vector<float> p(rows * ps);
-        for (float& v : p) v = rng.Uniform(0.0f, 1.0f);
-        GuardedBuffer<float> o(rows * os);
-        std::fill(o.data(), o.data() + rows * os, kSentinel);
-        k.fn(rows, d, n, p.data(), ps, vc.buf.data(), o.data(), os);
-        for (size_t r = 0; r < rows; ++r) {
-          for (size_t t = 0; t < d; ++t) {
-            double ref = 0.0, mag = 0.0;
-            for (size_t i = 0; i < n; ++i) {
-              ref += double(p[r * ps + i]) * vc.at(t, i);
-              mag += std::fabs(double(p[r * ps + i]) * vc.at(t, i));
-            }
-            ASSERT_NEAR(o.data()[r * os + t], ref, (kBf16Rounding + n * 1.2e-7) * mag + 1e-6)
-                << k.name << " d " << d << " n " << n << " rows " << rows << " r " << r << " t "
-                << t;
-          }
-          for (size_t t = d; t < os; ++t) ASSERT_EQ(o.data()[r * os + t], kSentinel) << k.name;
-        }
-        ASSERT_TRUE(o.Intact()) << k.name;
-      }
-    }
-  }
-}
-
 class QkBf16Test : public ::testing::TestWithParam<Kernel<QkBf16Fn>> {};
 TEST_P(QkBf16Test, MatchesDoubleReference) {
-  CheckQkBf16(GetParam(), Dims(), Counts(), Rows());
+  CheckQkOn<Bf16Keys>(GetParam(), Dims(), Counts(), Rows(), kBf16Rounding, 7);
 }
 // Heads longer than the kernels' Q staging (512 dimensions) are summed over slices.
 TEST_P(QkBf16Test, LongHeads) {
-  CheckQkBf16(GetParam(), {1040}, {7, 33}, {1, 9});
+  CheckQkOn<Bf16Keys>(GetParam(), {1040}, {7, 33}, {1, 9}, kBf16Rounding, 7);
 }
 INSTANTIATE_TEST_SUITE_P(Registry, QkBf16Test,
                          ::testing::ValuesIn(QkBf16Kernels().begin(), QkBf16Kernels().end()),
@@ -338,11 +287,11 @@ INSTANTIATE_TEST_SUITE_P(Registry, QkBf16Test,
 
 class PvBf16Test : public ::testing::TestWithParam<Kernel<PvBf16Fn>> {};
 TEST_P(PvBf16Test, MatchesDoubleReference) {
-  CheckPvBf16(GetParam(), Dims(), Counts(), Rows());
+  CheckPvOn<Bf16Values>(GetParam(), Dims(), Counts(), Rows(), kBf16Rounding, 9);
 }
 // Positions past the kernels' P staging (128 per chunk), odd and even; heads of several tiles.
 TEST_P(PvBf16Test, LongRows) {
-  CheckPvBf16(GetParam(), {64, 200}, {127, 128, 129, 4097}, {1, 5});
+  CheckPvOn<Bf16Values>(GetParam(), {64, 200}, {127, 128, 129, 4097}, {1, 5}, kBf16Rounding, 9);
 }
 INSTANTIATE_TEST_SUITE_P(Registry, PvBf16Test,
                          ::testing::ValuesIn(PvBf16Kernels().begin(), PvBf16Kernels().end()),
