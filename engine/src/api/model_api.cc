@@ -1,6 +1,7 @@
 // lutra_model_load / _free / _get_info.
 #include <sys/stat.h>
 
+#include <cstring>
 #include <string>
 
 #include "arch/detect.h"
@@ -66,9 +67,14 @@ lutra_status Load(const char* path, const lutra_model_options* o, lutra_model** 
                                                    std::to_string(o->threads) +
                                                    " is out of range (0 = automatic, 1..1024)");
   }
-  if (o->kv_type != LUTRA_KV_F16 && o->kv_type != LUTRA_KV_F32 && o->kv_type != LUTRA_KV_BF16) {
+  // A C caller can store any int in the enum field; it is read as an integer, since loading an
+  // out-of-range value as the C++ enum type is undefined behaviour.
+  static_assert(sizeof(lutra_kv_type) == sizeof(int), "C enums are int-sized on our targets");
+  int kv_type;
+  std::memcpy(&kv_type, &o->kv_type, sizeof kv_type);
+  if (kv_type != LUTRA_KV_F16 && kv_type != LUTRA_KV_F32 && kv_type != LUTRA_KV_BF16) {
     return Fail(LUTRA_STATUS_INVALID_ARGUMENT,
-                "lutra_model_load: unknown kv_type " + std::to_string(int(o->kv_type)));
+                "lutra_model_load: unknown kv_type " + std::to_string(kv_type));
   }
   if (o->batch == 0) {
     return Fail(LUTRA_STATUS_INVALID_ARGUMENT, "lutra_model_load: batch must be at least 1");
