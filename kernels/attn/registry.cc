@@ -16,6 +16,15 @@ namespace {
       IF_NEON(K(op##_u16__neon, arch::kLevelNEON, 16))                               \
       K(op##_u4__scalar, arch::kLevelScalar, 4),                                     \
   };
+// bf16: the dot-product kernels first where the host has them.
+#define TABLE_BF16(type, op)                                                         \
+  const Kernel<type> k##op[] = {                                                     \
+      IF_AVX512BF16(K(op##_u32__avx512bf16, arch::kLevelAVX512BF16, 32))             \
+      IF_AVX512(K(op##_u16__avx512, arch::kLevelAVX512, 16))                         \
+      IF_AVX2(K(op##_u8__avx2, arch::kLevelAVX2, 8))                                 \
+      IF_NEON(K(op##_u16__neon, arch::kLevelNEON, 16))                               \
+      K(op##_u4__scalar, arch::kLevelScalar, 4),                                     \
+  };
 // clang-format on
 
 #if LUTRA_HAVE_AVX512BF16
@@ -43,15 +52,6 @@ TABLE(QkF16Fn, qk_f16)
 TABLE(QkF32Fn, qk_f32)
 TABLE(PvF16Fn, pv_f16)
 TABLE(PvF32Fn, pv_f32)
-// bf16: the dot-product kernels first where the host has them.
-#define TABLE_BF16(type, op)                                             \
-  const Kernel<type> k##op[] = {                                         \
-      IF_AVX512BF16(K(op##_u32__avx512bf16, arch::kLevelAVX512BF16, 32)) \
-          IF_AVX512(K(op##_u16__avx512, arch::kLevelAVX512, 16))         \
-              IF_AVX2(K(op##_u8__avx2, arch::kLevelAVX2, 8))             \
-                  IF_NEON(K(op##_u16__neon, arch::kLevelNEON, 16))       \
-                      K(op##_u4__scalar, arch::kLevelScalar, 4),         \
-  };
 TABLE_BF16(QkBf16Fn, qk_bf16)
 TABLE_BF16(PvBf16Fn, pv_bf16)
 
