@@ -31,9 +31,11 @@ const char* SelectedOf(std::span<const Desc> table, arch::IsaSet features) {
 
 // lutgemm selects per bit width, table mode and token count, so each (bits, mode) is its own
 // operation, for one token and (".prefill") for many.
+// The many-token choice reads the plane order of the one-token choice, as in LutMatrix.
 template <uint32_t Bits, bool Exact, bool Many>
 const char* LutGemmSelected(arch::IsaSet f) {
-  const auto* k = kernels::lutgemm::Select(f, Bits, Exact, Many ? SIZE_MAX : 1);
+  const auto* k = kernels::lutgemm::Select(f, Bits, Exact, 1);
+  if (k != nullptr && Many) k = kernels::lutgemm::Select(f, Bits, Exact, SIZE_MAX, k->order);
   return k != nullptr ? k->name : "none";
 }
 template <uint32_t Bits, bool Exact, bool Many>

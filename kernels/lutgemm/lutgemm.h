@@ -32,6 +32,8 @@ struct Weights {
   // Q4_0 repacks (z = 8) and ternary weights (z = 1) save the bytes per group: decode is
   // bandwidth-bound, and those arrays were a sixth of a Q4_0 matrix's stream.
   int32_t zero_point = -1;
+  // The byte order of data.bits; a kernel reads only the order its descriptor names.
+  packw::PlaneOrder order = packw::PlaneOrder::kCanonical;
 };
 
 // n tokens' tables, as lutbuild writes them, one token after another.
@@ -68,12 +70,17 @@ struct GemmKernel {
   Input input;
   uint32_t min_n;  // Select() prefers this variant only from this many tokens on
   GemmFn fn;
+  packw::PlaneOrder order = packw::PlaneOrder::kCanonical;  // of the bits it reads (name: "rq")
 };
 
 // Every variant, best first within each (bits, exact); scalar variants last.
 std::span<const GemmKernel> GemmKernels();
 
-// The best variant for `features`, bit width, mode and token count (never null for bits 1..4).
+// The best variant for `features`, bit width, mode and token count (never null for bits 1..4),
+// of any plane order, or of the given one (a matrix already in that order, or the many-token
+// variant that must read the same bits as the one-token variant).
 const GemmKernel* Select(arch::IsaSet features, uint32_t bits, bool exact, size_t n = 1);
+const GemmKernel* Select(arch::IsaSet features, uint32_t bits, bool exact, size_t n,
+                         packw::PlaneOrder order);
 
 }  // namespace lutra::kernels::lutgemm

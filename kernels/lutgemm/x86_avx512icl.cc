@@ -2,14 +2,20 @@
 //
 // The BW kernel (x86_avx512.cc) looks up with vpshufb, whose result byte p of lane j is row
 // ρ(p) of quad j: summing a row means summing across lanes, so it accumulates 16-bit words,
-// splits odd bytes off with shifts and folds the lanes at the end of every int16 run. Here one
-// vpermb first transposes the 64-byte weight load so that the four bytes of dword r are row r
-// of quads 0..3; the lookup is then a vpermb into the 64-byte table of those four quads (index
-// nibble + 16·quad), and one vpdpbusd with the plane weight 2^i as its signed multiplier adds
-// the four lookups of each row into an int32 lane. No int16 runs (no overflow bound to keep),
-// no lane folds, no per-plane doubling, and the rows come out in natural order.
-// Ops per 64-byte load of one plane (512 weights·bits): transpose 1, index 3, lookups 2 (exact
-// 4), vpdpbusd 2 (exact 4): 8 (exact 12), against 11 (exact 19) for the BW kernel.
+// splits odd bytes off with shifts and folds the lanes at the end of every int16 run. Here the
+// four bytes of dword r of a 64-byte weight load are row r of quads 0..3 (row-quad order,
+// packw.h; canonical bits are transposed by one vpermb per load); the lookup is then a vpermb
+// into the 64-byte table of those four quads (index nibble + 16·quad), and one vpdpbusd with
+// the plane weight 2^i as its signed multiplier adds the four lookups of each row into an
+// int32 lane. No int16 runs (no overflow bound to keep), no lane folds, no per-plane doubling,
+// and the rows come out in natural order.
+// Ops per 64-byte load of one plane (512 weights·bits): index 3, lookups 2 (exact 4), vpdpbusd
+// 2 (exact 4): 7 (exact 11), one more to transpose canonical bits, against 11 (exact 19) for
+// the BW kernel. On Zen 4 the shuffles and vpdpbusd share a pipe, so each op counts: row quads
+// take 2-bit 4096×4096 in cache from 108 to 97 µs (docs/lut-format.md §6).
+//
+// This file also holds the row-quad instantiations of the VNNI dot-product kernels
+// (x86_avx512_dot.h), the many-token partners of the row-quad lookup kernels.
 //
 // Table bytes are offset binary (stored = value + 128) except the exact mode's lo tables
 // (unsigned low bytes): Σ 2^i·stored over a group is corrected by 128·(2^b − 1)·(G/4) per row,
@@ -26,6 +32,7 @@
 #include <algorithm>
 
 #include "kernels/lutgemm/variants.h"
+#include "kernels/lutgemm/x86_avx512_dot.h"
 #include "kernels/lutgemm/x86_avx512_rows.h"
 #include "kernels/lutgemm/x86_prefetch.h"
 
@@ -34,8 +41,8 @@ namespace {
 
 using packw::kTileRows;
 
-// Output byte 4r + j ← input byte 16j + ρ⁻¹(r): dword r holds row r (low nibbles) and row 16 + r
-// (high nibbles) of quads j = 0..3. ρ(p) = (p & 1)·8 + p/2, so ρ⁻¹(r) = 2r (r < 8), 2r − 15.
+// Canonical bits: output byte 4r + j ← input byte 16j + ρ⁻¹(r), the row-quad order of
+// packw::ToRowQuads; ρ(p) = (p & 1)·8 + p/2, so ρ⁻¹(r) = 2r (r < 8), 2r − 15.
 struct Transpose {
   alignas(64) uint8_t idx[64];
   alignas(64) uint8_t quad[64];  // 16·j: selects quad j's 16 entries of the 64-byte table
@@ -55,7 +62,7 @@ static inline __m512i Index(__m512i a, __m512i low_nibble, __m512i quad) {
   return _mm512_ternarylogic_epi32(a, low_nibble, quad, 0xEA);
 }
 
-template <int B, bool Exact, int NB, size_t G>
+template <packw::PlaneOrder Order, int B, bool Exact, int NB, size_t G>
 static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, float* y,
                   size_t y_stride) {
   const packw::Shape& s = w.shape;
@@ -74,34 +81,44 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, fl
   for (int t = 0; t < NB; ++t) lut[t] = tb.lut + (t0 + t) * tb.lut_stride;
 
   for (size_t g = 0; g < groups; ++g) {
-    // [t][0]: rows 0..15, [t][1]: rows 16..31; hi: the exact mode's high table bytes.
-    __m512i acc[NB][2], acc_hi[Exact ? NB : 1][2];
-    for (int t = 0; t < NB; ++t) acc[t][0] = acc[t][1] = _mm512_setzero_si512();
-    if constexpr (Exact) {
-      for (int t = 0; t < NB; ++t) acc_hi[t][0] = acc_hi[t][1] = _mm512_setzero_si512();
+    // acc[p][t][0]: rows 0..15, [p][t][1]: rows 16..31; hi: the exact mode's high table bytes.
+    // p, the parity of the 64-byte step, keeps two vpdpbusd chains per row half in flight.
+    __m512i acc[2][NB][2], acc_hi[2][Exact ? NB : 1][2];
+    for (int p = 0; p < 2; ++p) {
+      for (int t = 0; t < NB; ++t) acc[p][t][0] = acc[p][t][1] = _mm512_setzero_si512();
+      if constexpr (Exact) {
+        for (int t = 0; t < NB; ++t) acc_hi[p][t][0] = acc_hi[p][t][1] = _mm512_setzero_si512();
+      }
     }
     const uint8_t* group_bits = w.data.bits + (tile * groups + g) * B * quads * 16;
     for (int slot = 0; slot < B; ++slot) {
       const __m512i plane = _mm512_set1_epi8(char(1 << (B - 1 - slot)));  // MSB plane first
       const uint8_t* wp = group_bits + slot * quads * 16;
-#pragma GCC unroll 2
-      for (size_t c = 0; c < quads; c += 4) {
-        x86::PrefetchWeights<Exact>(wp + c * 16);
-        const __m512i wv = _mm512_permutexvar_epi8(transpose, _mm512_loadu_si512(wp + c * 16));
-        const __m512i i_lo = Index(wv, nib, quad);
-        const __m512i i_hi = Index(_mm512_srli_epi16(wv, 4), nib, quad);
-        const size_t table0 = (g * quads + c) * 16;
-        for (int t = 0; t < NB; ++t) {
-          const uint8_t* tp = lut[t] + table0;
-          const __m512i tab = _mm512_loadu_si512(tp);
-          acc[t][0] = _mm512_dpbusd_epi32(acc[t][0], _mm512_permutexvar_epi8(i_lo, tab), plane);
-          acc[t][1] = _mm512_dpbusd_epi32(acc[t][1], _mm512_permutexvar_epi8(i_hi, tab), plane);
-          if constexpr (Exact) {
-            const __m512i tab_hi = _mm512_loadu_si512(tp + tb.hi_offset);
-            acc_hi[t][0] =
-                _mm512_dpbusd_epi32(acc_hi[t][0], _mm512_permutexvar_epi8(i_lo, tab_hi), plane);
-            acc_hi[t][1] =
-                _mm512_dpbusd_epi32(acc_hi[t][1], _mm512_permutexvar_epi8(i_hi, tab_hi), plane);
+      for (size_t c = 0; c < quads; c += 8) {  // quads is a multiple of 8 (G ≥ 32)
+        for (int p = 0; p < 2; ++p) {
+          const size_t cp = c + 4 * p;
+          x86::PrefetchWeights<Exact>(wp + cp * 16);
+          __m512i wv = _mm512_loadu_si512(wp + cp * 16);
+          if constexpr (Order == packw::PlaneOrder::kCanonical) {
+            wv = _mm512_permutexvar_epi8(transpose, wv);
+          }
+          const __m512i i_lo = Index(wv, nib, quad);
+          const __m512i i_hi = Index(_mm512_srli_epi16(wv, 4), nib, quad);
+          const size_t table0 = (g * quads + cp) * 16;
+          for (int t = 0; t < NB; ++t) {
+            const uint8_t* tp = lut[t] + table0;
+            const __m512i tab = _mm512_loadu_si512(tp);
+            acc[p][t][0] =
+                _mm512_dpbusd_epi32(acc[p][t][0], _mm512_permutexvar_epi8(i_lo, tab), plane);
+            acc[p][t][1] =
+                _mm512_dpbusd_epi32(acc[p][t][1], _mm512_permutexvar_epi8(i_hi, tab), plane);
+            if constexpr (Exact) {
+              const __m512i tab_hi = _mm512_loadu_si512(tp + tb.hi_offset);
+              acc_hi[p][t][0] = _mm512_dpbusd_epi32(acc_hi[p][t][0],
+                                                    _mm512_permutexvar_epi8(i_lo, tab_hi), plane);
+              acc_hi[p][t][1] = _mm512_dpbusd_epi32(acc_hi[p][t][1],
+                                                    _mm512_permutexvar_epi8(i_hi, tab_hi), plane);
+            }
           }
         }
       }
@@ -111,10 +128,11 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, fl
       const size_t bi = (t0 + t) * tb.block_stride + g;
       for (int h = 0; h < 2; ++h) {
         // Exact: A = lo + 256·(hi − offset), the Σ 2^i·T of the int16 tables.
-        __m512i sums = _mm512_sub_epi32(acc[t][h], offset);
+        const __m512i lo = _mm512_add_epi32(acc[0][t][h], acc[1][t][h]);
+        __m512i sums = _mm512_sub_epi32(lo, offset);
         if constexpr (Exact) {
-          sums = _mm512_add_epi32(acc[t][h],
-                                  _mm512_slli_epi32(_mm512_sub_epi32(acc_hi[t][h], offset), 8));
+          const __m512i hi = _mm512_add_epi32(acc_hi[0][t][h], acc_hi[1][t][h]);
+          sums = _mm512_add_epi32(lo, _mm512_slli_epi32(_mm512_sub_epi32(hi, offset), 8));
         }
         avx512_rows::AddGroup<B, Exact>(w, si, h, sums, tb.scale[bi], tb.sum[bi], yacc[t], iacc[t]);
       }
@@ -129,44 +147,68 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, fl
   }
 }
 
-template <int B, bool Exact, int NB, size_t G>
+template <packw::PlaneOrder Order, int B, bool Exact, int NB, size_t G>
 static void Tiles(const Weights& w, const Tables& tb, size_t n, size_t tile_begin, size_t tile_end,
                   float* y, size_t y_stride) {
   for (size_t tile = tile_begin; tile < tile_end; ++tile) {
     size_t t = 0;
-    for (; t + NB <= n; t += NB) Block<B, Exact, NB, G>(w, tb, t, tile, y, y_stride);
-    for (; t < n; ++t) Block<B, Exact, 1, G>(w, tb, t, tile, y, y_stride);
+    for (; t + NB <= n; t += NB) Block<Order, B, Exact, NB, G>(w, tb, t, tile, y, y_stride);
+    for (; t < n; ++t) Block<Order, B, Exact, 1, G>(w, tb, t, tile, y, y_stride);
   }
 }
 
-template <int B, bool Exact, int NB>
+template <packw::PlaneOrder Order, int B, bool Exact, int NB>
 static void Gemm(const Weights& w, const Tables& tb, size_t n, size_t tile_begin, size_t tile_end,
                  float* y, size_t y_stride) {
   switch (w.shape.group) {
     case 32:
-      return Tiles<B, Exact, NB, 32>(w, tb, n, tile_begin, tile_end, y, y_stride);
+      return Tiles<Order, B, Exact, NB, 32>(w, tb, n, tile_begin, tile_end, y, y_stride);
     case 64:
-      return Tiles<B, Exact, NB, 64>(w, tb, n, tile_begin, tile_end, y, y_stride);
+      return Tiles<Order, B, Exact, NB, 64>(w, tb, n, tile_begin, tile_end, y, y_stride);
     default:
-      return Tiles<B, Exact, NB, 128>(w, tb, n, tile_begin, tile_end, y, y_stride);
+      return Tiles<Order, B, Exact, NB, 128>(w, tb, n, tile_begin, tile_end, y, y_stride);
   }
 }
 
 }  // namespace
 
+constexpr auto kCanonical = packw::PlaneOrder::kCanonical;
+constexpr auto kRowQuads = packw::PlaneOrder::kRowQuads;
+
 #define LUTRA_ICL_GEMM(b)                                                                          \
   void w##b##_32x4g4__avx512icl(const Weights& w, const Tables& t, size_t n, size_t tb, size_t te, \
                                 float* y, size_t ys) {                                             \
-    Gemm<b, false, 4>(w, t, n, tb, te, y, ys);                                                     \
+    Gemm<kCanonical, b, false, 4>(w, t, n, tb, te, y, ys);                                         \
   }                                                                                                \
   void w##b##a8_32x2g4__avx512icl(const Weights& w, const Tables& t, size_t n, size_t tb,          \
                                   size_t te, float* y, size_t ys) {                                \
-    Gemm<b, true, 2>(w, t, n, tb, te, y, ys);                                                      \
+    Gemm<kCanonical, b, true, 2>(w, t, n, tb, te, y, ys);                                          \
+  }                                                                                                \
+  void w##b##_32x4g4rq__avx512icl(const Weights& w, const Tables& t, size_t n, size_t tb,          \
+                                  size_t te, float* y, size_t ys) {                                \
+    Gemm<kRowQuads, b, false, 4>(w, t, n, tb, te, y, ys);                                          \
+  }                                                                                                \
+  void w##b##a8_32x2g4rq__avx512icl(const Weights& w, const Tables& t, size_t n, size_t tb,        \
+                                    size_t te, float* y, size_t ys) {                              \
+    Gemm<kRowQuads, b, true, 2>(w, t, n, tb, te, y, ys);                                           \
+  }                                                                                                \
+  void w##b##a8_32x8g4rq__avx512icl(const Weights& w, const Tables& t, size_t n, size_t tb,        \
+                                    size_t te, float* y, size_t ys) {                              \
+    avx512_dot::Gemm<kRowQuads, b, false>(w, t, n, tb, te, y, ys);                                 \
   }
 LUTRA_ICL_GEMM(1)
 LUTRA_ICL_GEMM(2)
 LUTRA_ICL_GEMM(3)
 LUTRA_ICL_GEMM(4)
 #undef LUTRA_ICL_GEMM
+
+void w3_32x8g4rq__avx512icl(const Weights& w, const Tables& t, size_t n, size_t tb, size_t te,
+                            float* y, size_t ys) {
+  avx512_dot::Gemm<kRowQuads, 3, true>(w, t, n, tb, te, y, ys);
+}
+void w4_32x8g4rq__avx512icl(const Weights& w, const Tables& t, size_t n, size_t tb, size_t te,
+                            float* y, size_t ys) {
+  avx512_dot::Gemm<kRowQuads, 4, true>(w, t, n, tb, te, y, ys);
+}
 
 }  // namespace lutra::kernels::lutgemm

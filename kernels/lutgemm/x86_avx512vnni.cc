@@ -1,10 +1,4 @@
-// AVX-512 VNNI dot-product GEMM on the canonical LUT layout (DESIGN.md §4, "be honest about
-// where lookup wins"): each 16-byte plane block (32 rows × 4 k) is unpacked to byte codes with
-// one in-lane shuffle and a bit test per nibble half, the planes are merged, and vpdpbusd
-// multiplies 16 rows × 4 k by one broadcast int8 quad of each of NB tokens. The unpack is paid
-// once per NB tokens, so the cost per token is about one vpdpbusd per 64 weights whatever b is.
-// Exact W·A8 integers, the same contract and result as the a8 lookup kernels; with per-block
-// activation scales (PerBlock, lutbuild q8b) the same integers are scaled per group instead.
+// AVX-512 VNNI dot-product GEMM on the canonical plane order (x86_avx512_dot.h).
 //
 // GCC 12 reports the _mm512_undefined_*() placeholders inside its own intrinsics as
 // maybe-uninitialized; the values are never read.
@@ -12,156 +6,15 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
 
-#include <immintrin.h>
-
-#include <algorithm>
-#include <cstring>
-
 #include "kernels/lutgemm/variants.h"
-#include "kernels/lutgemm/x86_prefetch.h"
+#include "kernels/lutgemm/x86_avx512_dot.h"
 
 namespace lutra::kernels::lutgemm {
-namespace {
-
-using packw::kTileRows;
-
-static inline __m512i Constants(const uint8_t (&bytes)[64]) {
-  return _mm512_loadu_si512(bytes);
-}
-
-template <int B, bool PerBlock, int NB, size_t G>
-static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, float* y,
-                  size_t y_stride) {
-  const packw::Shape& s = w.shape;
-  // Per-block activation scales (fp32 activations) rule out one integer per row.
-  const bool uniform = w.uniform_scale && !PerBlock;
-  constexpr size_t quads = G / 4;
-  constexpr int kMaxCode = (1 << B) - 1;
-  const size_t groups = packw::Groups(s);
-  // Byte (lane L, dword e, byte u) ← block byte 4L + e: dword p of the result holds the nibbles
-  // of block byte p, i.e. rows ρ(p) (low) and 16 + ρ(p) (high).
-  alignas(64) static constexpr uint8_t kSpread[64] = {
-      0,  0,  0,  0,  1,  1,  1,  1,  2,  2,  2,  2,  3,  3,  3,  3,  4,  4,  4,  4,  5,  5,
-      5,  5,  6,  6,  6,  6,  7,  7,  7,  7,  8,  8,  8,  8,  9,  9,  9,  9,  10, 10, 10, 10,
-      11, 11, 11, 11, 12, 12, 12, 12, 13, 13, 13, 13, 14, 14, 14, 14, 15, 15, 15, 15};
-  const __m512i spread = Constants(kSpread);
-  const __m512i lo_bits = _mm512_set1_epi32(0x08040201);  // byte u tests bit u (k = 4j + u)
-  const __m512i hi_bits = _mm512_set1_epi32(int(0x80402010u));
-  // Dword p holds row ρ(p); natural row r sits in dword ρ⁻¹(r).
-  const __m512i to_rows = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
-
-  alignas(64) float yacc[NB][kTileRows] = {};
-  alignas(64) int32_t iacc[NB][kTileRows] = {};
-  const uint8_t* xq[NB];
-  for (int t = 0; t < NB; ++t) xq[t] = tb.lut + (t0 + t) * tb.lut_stride;
-
-  for (size_t g = 0; g < groups; ++g) {
-    __m512i d[NB][2];
-    for (int t = 0; t < NB; ++t) d[t][0] = d[t][1] = _mm512_setzero_si512();
-    const uint8_t* group_bits = w.data.bits + (tile * groups + g) * B * quads * 16;
-    for (size_t jj = 0; jj < quads; ++jj) {
-      __m512i q_lo = _mm512_setzero_si512(), q_hi = _mm512_setzero_si512();
-      for (int slot = 0; slot < B; ++slot) {
-        const uint8_t* blk = group_bits + (slot * quads + jj) * 16;
-        x86::PrefetchWeights<false>(blk);
-        const __m512i v = _mm512_shuffle_epi8(
-            _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(blk))), spread);
-        const __m512i weight = _mm512_set1_epi8(char(1 << (B - 1 - slot)));
-        q_lo = _mm512_mask_add_epi8(q_lo, _mm512_test_epi8_mask(v, lo_bits), q_lo, weight);
-        q_hi = _mm512_mask_add_epi8(q_hi, _mm512_test_epi8_mask(v, hi_bits), q_hi, weight);
-      }
-      for (int t = 0; t < NB; ++t) {
-        int32_t quad;
-        std::memcpy(&quad, xq[t] + (g * quads + jj) * 4, 4);
-        const __m512i xb = _mm512_set1_epi32(quad);
-        d[t][0] = _mm512_dpbusd_epi32(d[t][0], q_lo, xb);
-        d[t][1] = _mm512_dpbusd_epi32(d[t][1], q_hi, xb);
-      }
-    }
-    // I2 = 2·Σ q·xq − 2z·S (z = (2^b − 1)/2 when symmetric), as in the a8 lookup kernels.
-    const size_t si = (tile * groups + g) * kTileRows;
-    for (int t = 0; t < NB; ++t) {
-      const size_t bi = (t0 + t) * tb.block_stride + g;
-      const float tscale = tb.scale[bi];
-      const __m512i sum = _mm512_set1_epi32(int(tb.sum[bi]));
-      for (int h = 0; h < 2; ++h) {
-        const __m512i dot = _mm512_permutexvar_epi32(to_rows, d[t][h]);
-        __m512i two_z = _mm512_set1_epi32(kMaxCode);
-        if (s.asymmetric && w.zero_point >= 0) {
-          two_z = _mm512_set1_epi32(2 * w.zero_point);
-        } else if (s.asymmetric) {
-          const __m512i z = _mm512_cvtepu8_epi32(
-              _mm_loadu_si128(reinterpret_cast<const __m128i*>(w.data.zero + si + 16 * h)));
-          two_z = _mm512_add_epi32(z, z);
-        }
-        const __m512i i2 =
-            _mm512_sub_epi32(_mm512_add_epi32(dot, dot), _mm512_mullo_epi32(two_z, sum));
-        if (uniform) {
-          _mm512_store_si512(iacc[t] + 16 * h,
-                             _mm512_add_epi32(_mm512_load_si512(iacc[t] + 16 * h), i2));
-        } else {
-          const __m512 sc = _mm512_loadu_ps(w.data.scale + si + 16 * h);
-          const __m512 term = _mm512_mul_ps(
-              _mm512_mul_ps(_mm512_cvtepi32_ps(i2), _mm512_mul_ps(sc, _mm512_set1_ps(tscale))),
-              _mm512_set1_ps(0.5f));
-          _mm512_store_ps(yacc[t] + 16 * h, _mm512_add_ps(_mm512_load_ps(yacc[t] + 16 * h), term));
-        }
-      }
-    }
-  }
-
-  const size_t row0 = tile * kTileRows;
-  const size_t rows = std::min(kTileRows, s.m - row0);
-  for (int t = 0; t < NB; ++t) {
-    float* yt = y + (t0 + t) * y_stride + row0;
-    for (int h = 0; h < 2; ++h) {
-      if (rows <= size_t(16 * h)) break;
-      const size_t cnt = std::min<size_t>(16, rows - 16 * h);
-      const __mmask16 mask = __mmask16((uint32_t{1} << cnt) - 1);
-      __m512 v = _mm512_load_ps(yacc[t] + 16 * h);
-      if (uniform) {
-        const size_t si0 = tile * groups * kTileRows + 16 * h;
-        const float act = tb.scale[(t0 + t) * tb.block_stride];
-        v = _mm512_mul_ps(
-            _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_load_si512(iacc[t] + 16 * h)),
-                          _mm512_mul_ps(_mm512_loadu_ps(w.data.scale + si0), _mm512_set1_ps(act))),
-            _mm512_set1_ps(0.5f));
-      }
-      _mm512_mask_storeu_ps(yt + 16 * h, mask, v);
-    }
-  }
-}
-
-template <int B, bool PerBlock, int NB, size_t G>
-static void Tiles(const Weights& w, const Tables& tb, size_t n, size_t tile_begin, size_t tile_end,
-                  float* y, size_t y_stride) {
-  for (size_t tile = tile_begin; tile < tile_end; ++tile) {
-    size_t t = 0;
-    for (; t + NB <= n; t += NB) Block<B, PerBlock, NB, G>(w, tb, t, tile, y, y_stride);
-    for (; t + 4 <= n; t += 4) Block<B, PerBlock, 4, G>(w, tb, t, tile, y, y_stride);
-    for (; t < n; ++t) Block<B, PerBlock, 1, G>(w, tb, t, tile, y, y_stride);
-  }
-}
-
-template <int B, bool PerBlock>
-static void Gemm(const Weights& w, const Tables& tb, size_t n, size_t tile_begin, size_t tile_end,
-                 float* y, size_t y_stride) {
-  switch (w.shape.group) {
-    case 32:
-      return Tiles<B, PerBlock, 8, 32>(w, tb, n, tile_begin, tile_end, y, y_stride);
-    case 64:
-      return Tiles<B, PerBlock, 8, 64>(w, tb, n, tile_begin, tile_end, y, y_stride);
-    default:
-      return Tiles<B, PerBlock, 8, 128>(w, tb, n, tile_begin, tile_end, y, y_stride);
-  }
-}
-
-}  // namespace
 
 #define LUTRA_VNNI_GEMM(b)                                                                 \
   void w##b##a8_32x8g4__avx512vnni(const Weights& w, const Tables& t, size_t n, size_t tb, \
                                    size_t te, float* y, size_t ys) {                       \
-    Gemm<b, false>(w, t, n, tb, te, y, ys);                                                \
+    avx512_dot::Gemm<packw::PlaneOrder::kCanonical, b, false>(w, t, n, tb, te, y, ys);     \
   }
 LUTRA_VNNI_GEMM(1)
 LUTRA_VNNI_GEMM(2)
@@ -171,11 +24,11 @@ LUTRA_VNNI_GEMM(4)
 
 void w3_32x8g4__avx512vnni(const Weights& w, const Tables& t, size_t n, size_t tb, size_t te,
                            float* y, size_t ys) {
-  Gemm<3, true>(w, t, n, tb, te, y, ys);
+  avx512_dot::Gemm<packw::PlaneOrder::kCanonical, 3, true>(w, t, n, tb, te, y, ys);
 }
 void w4_32x8g4__avx512vnni(const Weights& w, const Tables& t, size_t n, size_t tb, size_t te,
                            float* y, size_t ys) {
-  Gemm<4, true>(w, t, n, tb, te, y, ys);
+  avx512_dot::Gemm<packw::PlaneOrder::kCanonical, 4, true>(w, t, n, tb, te, y, ys);
 }
 
 }  // namespace lutra::kernels::lutgemm

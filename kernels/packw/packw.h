@@ -111,4 +111,20 @@ struct PackOps {
 };
 PackOps Select(arch::IsaSet features);
 
+// The order of the bytes inside each 64-byte chunk of the bits array (4 consecutive quads of
+// one plane; every tile-group-plane is 4G bytes, a whole number of chunks).
+enum class PlaneOrder : uint8_t {
+  kCanonical,  // the format above, the only order packed files hold
+  // Byte 4r + j of a chunk holds row r (low nibble) and row 16 + r (high nibble) of the
+  // chunk's quad j: each dword is one row pair across 4 quads, the operand shape of the
+  // VBMI + VNNI kernels (x86_avx512icl.cc), which would otherwise permute every load. Only
+  // matrices in memory use it: LutMatrix reorders at load for kernels that read it.
+  kRowQuads,
+};
+
+// Reorders `bytes` bytes of bits (a multiple of 64) in place, canonical → row quads and back.
+// The two are inverses; a byte's nibbles are never split.
+void ToRowQuads(uint8_t* bits, size_t bytes);
+void ToCanonical(uint8_t* bits, size_t bytes);
+
 }  // namespace lutra::kernels::packw

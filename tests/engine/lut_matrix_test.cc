@@ -134,6 +134,24 @@ double QuantizedBound(const QuantizedMatrix& q, const float* x, size_t row,
   return bound + (groups + 4) * 4 * FLT_EPSILON * mag;
 }
 
+// Canonical packed arrays of a quantized matrix, as a packed file holds them.
+struct PackedArrays {
+  explicit PackedArrays(const QuantizedMatrix& q)
+      : bits(kernels::packw::BitsBytes(q.shape)),
+        scale(kernels::packw::ScaleCount(q.shape)),
+        bias(kernels::packw::ScaleCount(q.shape)),
+        zero(kernels::packw::ScaleCount(q.shape)) {
+    kernels::packw::Select(0).pack->fn(q.shape, q.view(),
+                                       {bits.data(), scale.data(), bias.data(), zero.data()});
+  }
+  kernels::packw::Packed view() const {
+    return {bits.data(), scale.data(), bias.data(), zero.data()};
+  }
+  std::vector<uint8_t> bits;
+  std::vector<float> scale, bias;
+  std::vector<uint8_t> zero;
+};
+
 struct DriverCase {
   uint32_t bits;  // 5 = ternary
   Activations mode;
@@ -173,49 +191,66 @@ TEST_P(LutMultiplyTest, MatchesReferenceWithOneAndTwoThreads) {
             if (c.bits == 5 && c.mode == Activations::kInt8Exact && c.per_tensor) {
               ASSERT_EQ(mat.ternary3() != nullptr, kernels::ternary3::Preferred(features));
             }
+            // The same matrix as a view of canonical packed arrays (a mapped packed file),
+            // which keeps the file's plane order where Create may reorder.
+            PackedArrays packed(q);
+            LutMatrix view;
+            ASSERT_TRUE(LutMatrix::CreateView(q.shape, packed.view(), q.uniform_scale, features,
+                                              c.mode, &view, &error))
+                << error;
+            ASSERT_EQ(view.weights().order, kernels::packw::PlaneOrder::kCanonical);
+            ASSERT_EQ(view.gemm(n).order, kernels::packw::PlaneOrder::kCanonical);
+            if (mat.ternary3() == nullptr) {
+              ASSERT_EQ(mat.gemm(n).order, mat.weights().order);
+            }
             std::vector<float> x(n * k);
             for (auto& v : x) v = rng.Normal(0.0f, 1.0f);
-            std::vector<float> y(n * m, -1.0f);
-            LutScratch scratch;
-            Multiply(mat, n, x.data(), y.data(), pool, scratch);
-            const std::string where =
-                std::string(mat.ternary3() != nullptr ? mat.ternary3()->name : mat.gemm().name) +
-                " threads=" + std::to_string(threads) + " m=" + std::to_string(m) +
-                " k=" + std::to_string(k) + " n=" + std::to_string(n);
-            if (c.mode == Activations::kInt8Exact) {
-              const size_t groups = kernels::packw::Groups(q.shape);
-              std::vector<int64_t> i2(n * m * groups);
-              std::vector<float> act(n);
-              kernels::lutgemm::ReferenceExact(q.shape, q.view(), n, x.data(), i2.data(),
-                                               act.data());
-              for (size_t t = 0; t < n; ++t) {
-                for (size_t r = 0; r < m; ++r) {
-                  double want = 0.0, mag = 0.0;
-                  int64_t total = 0;
-                  for (size_t g = 0; g < groups; ++g) {
-                    const int64_t v = i2[(t * m + r) * groups + g];
-                    total += v;
-                    const double term = double(v) * double(q.scale[r * groups + g] * act[t]) * 0.5;
-                    want += term;
-                    mag += std::fabs(term);
-                  }
-                  if (q.uniform_scale) {
-                    // Lossless against W1.58A8: bit-identical to the exact integer, scaled once.
-                    ASSERT_EQ(y[t * m + r], float(total) * (q.scale[r * groups] * act[t]) * 0.5f)
-                        << where;
-                  } else {
-                    ASSERT_NEAR(y[t * m + r], want, (groups + 2) * 2 * FLT_EPSILON * mag) << where;
+            for (const LutMatrix* which : {&mat, &view}) {
+              std::vector<float> y(n * m, -1.0f);
+              LutScratch scratch;
+              Multiply(*which, n, x.data(), y.data(), pool, scratch);
+              const std::string where =
+                  std::string(which->ternary3() != nullptr ? which->ternary3()->name
+                                                           : which->gemm(n).name) +
+                  " threads=" + std::to_string(threads) + " m=" + std::to_string(m) +
+                  " k=" + std::to_string(k) + " n=" + std::to_string(n);
+              if (c.mode == Activations::kInt8Exact) {
+                const size_t groups = kernels::packw::Groups(q.shape);
+                std::vector<int64_t> i2(n * m * groups);
+                std::vector<float> act(n);
+                kernels::lutgemm::ReferenceExact(q.shape, q.view(), n, x.data(), i2.data(),
+                                                 act.data());
+                for (size_t t = 0; t < n; ++t) {
+                  for (size_t r = 0; r < m; ++r) {
+                    double want = 0.0, mag = 0.0;
+                    int64_t total = 0;
+                    for (size_t g = 0; g < groups; ++g) {
+                      const int64_t v = i2[(t * m + r) * groups + g];
+                      total += v;
+                      const double term =
+                          double(v) * double(q.scale[r * groups + g] * act[t]) * 0.5;
+                      want += term;
+                      mag += std::fabs(term);
+                    }
+                    if (q.uniform_scale) {
+                      // Lossless against W1.58A8: bit-identical to the exact integer, scaled once.
+                      ASSERT_EQ(y[t * m + r], float(total) * (q.scale[r * groups] * act[t]) * 0.5f)
+                          << where;
+                    } else {
+                      ASSERT_NEAR(y[t * m + r], want, (groups + 2) * 2 * FLT_EPSILON * mag)
+                          << where;
+                    }
                   }
                 }
-              }
-            } else {
-              std::vector<double> ref(n * m);
-              kernels::lutgemm::ReferenceGemm(q.shape, q.view(), n, x.data(), ref.data());
-              for (size_t t = 0; t < n; ++t) {
-                for (size_t r = 0; r < m; ++r) {
-                  ASSERT_NEAR(y[t * m + r], ref[t * m + r],
-                              QuantizedBound(q, x.data() + t * k, r, mat.gemm(n).input))
-                      << where << " t=" << t << " r=" << r;
+              } else {
+                std::vector<double> ref(n * m);
+                kernels::lutgemm::ReferenceGemm(q.shape, q.view(), n, x.data(), ref.data());
+                for (size_t t = 0; t < n; ++t) {
+                  for (size_t r = 0; r < m; ++r) {
+                    ASSERT_NEAR(y[t * m + r], ref[t * m + r],
+                                QuantizedBound(q, x.data() + t * k, r, which->gemm(n).input))
+                        << where << " t=" << t << " r=" << r;
+                  }
                 }
               }
             }

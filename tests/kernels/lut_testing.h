@@ -69,18 +69,21 @@ inline QMatrix RandomMatrix(testing::Rng& rng, packw::Shape s, bool ternary, boo
   return m;
 }
 
-// A packed matrix in guarded buffers (a kernel reading past any array faults).
+// A packed matrix in guarded buffers (a kernel reading past any array faults), its bits in
+// `order` (the order the kernel under test reads).
 struct PackedMatrix {
-  explicit PackedMatrix(const QMatrix& m)
+  explicit PackedMatrix(const QMatrix& m, packw::PlaneOrder order = packw::PlaneOrder::kCanonical)
       : shape(m.shape),
         bits(packw::BitsBytes(m.shape)),
         scale(packw::ScaleCount(m.shape)),
         bias(packw::ScaleCount(m.shape)),
         zero(packw::ScaleCount(m.shape)),
         uniform(m.uniform_scale),
-        zero_point(m.zero_point) {
+        zero_point(m.zero_point),
+        order(order) {
     const auto ops = packw::Select(0);
     ops.pack->fn(shape, m.view(), {bits.data(), scale.data(), bias.data(), zero.data()});
+    if (order == packw::PlaneOrder::kRowQuads) packw::ToRowQuads(bits.data(), bits.size());
   }
   lutgemm::Weights weights() const {
     // With one zero point the kernels must not touch the arrays: they get null pointers.
@@ -89,7 +92,8 @@ struct PackedMatrix {
             {bits.data(), scale.data(), arrays ? bias.data() : nullptr,
              shape.asymmetric && arrays ? zero.data() : nullptr},
             uniform,
-            zero_point};
+            zero_point,
+            order};
   }
   packw::Shape shape;
   testing::GuardedBuffer<uint8_t> bits;
@@ -97,6 +101,7 @@ struct PackedMatrix {
   testing::GuardedBuffer<uint8_t> zero;
   bool uniform;
   int32_t zero_point;
+  packw::PlaneOrder order;
 };
 
 }  // namespace lutra::kernels::lut_testing

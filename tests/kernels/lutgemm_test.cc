@@ -44,7 +44,7 @@ using testing::GuardedBuffer;
 using testing::Rng;
 
 void CheckName(const GemmKernel& k) {
-  const std::regex re("lutra_lutgemm_w([1-4])(a8)?_([0-9]+)x([0-9]+)g([0-9]+)__([a-z0-9]+)");
+  const std::regex re("lutra_lutgemm_w([1-4])(a8)?_([0-9]+)x([0-9]+)g([0-9]+)(rq)?__([a-z0-9]+)");
   std::cmatch m;
   ASSERT_TRUE(std::regex_match(k.name, m, re)) << k.name;
   EXPECT_EQ(std::stoul(m[1].str()), k.bits) << k.name;
@@ -56,8 +56,9 @@ void CheckName(const GemmKernel& k) {
   EXPECT_EQ(k.g, packw::kQuad) << k.name;
   EXPECT_EQ(k.exact, k.input == Input::kExactTables || k.input == Input::kInt8) << k.name;
   EXPECT_GE(k.min_n, 1u) << k.name;
+  EXPECT_EQ(m[6].matched, k.order == packw::PlaneOrder::kRowQuads) << k.name;
   arch::IsaSet level = 0;
-  ASSERT_TRUE(arch::LevelFeatures(m[6].str(), &level)) << k.name;
+  ASSERT_TRUE(arch::LevelFeatures(m[7].str(), &level)) << k.name;
   EXPECT_EQ(level, k.isa) << k.name;
 }
 
@@ -116,7 +117,7 @@ struct Check {
 void RunAndCheck(const GemmKernel& k, const QMatrix& q, const std::vector<float>& x, size_t n,
                  bool exact_tables, const std::string& where) {
   const packw::Shape& s = q.shape;
-  PackedMatrix p(q);
+  PackedMatrix p(q, k.order);
   TokenTables tt(s, x.data(), n, k.input);
   const size_t y_stride = s.m + 3;
   GuardedBuffer<float> y(n * y_stride);
@@ -322,6 +323,28 @@ TEST(GemmSelect, EveryBitWidthAndModeHasAVariant) {
       EXPECT_EQ(k->exact, exact);
       EXPECT_EQ(k->isa, arch::kLevelScalar);
     }
+  }
+}
+
+// A matrix in one plane order must find its variants in that order: canonical (mapped packed
+// files) at every level, and every row-quad variant a many-token variant on its own level
+// (LutMatrix reorders the bits once, for both).
+TEST(GemmSelect, EveryPlaneOrderHasItsVariants) {
+  for (uint32_t bits = 1; bits <= 4; ++bits) {
+    for (bool exact : {false, true}) {
+      for (size_t n : {1u, 8u, 128u}) {
+        const GemmKernel* k =
+            Select(testing::TestFeatures(), bits, exact, n, packw::PlaneOrder::kCanonical);
+        ASSERT_NE(k, nullptr);
+        EXPECT_EQ(k->order, packw::PlaneOrder::kCanonical) << k->name;
+      }
+    }
+  }
+  for (const GemmKernel& k : GemmKernels()) {
+    if (k.order != packw::PlaneOrder::kRowQuads) continue;
+    const GemmKernel* many = Select(k.isa, k.bits, k.exact, SIZE_MAX, k.order);
+    ASSERT_NE(many, nullptr) << k.name;
+    EXPECT_EQ(many->order, k.order) << k.name;
   }
 }
 

@@ -91,6 +91,18 @@ TEST(Packw, RoundTripIsBitExact) {
   }
 }
 
+// The packed bits of a symmetric matrix whose only set code bit is `plane` of (row, col).
+std::vector<uint8_t> PackOneBit(const Shape& s, size_t row, size_t col, uint32_t plane) {
+  std::vector<uint8_t> q(s.m * s.k, 0);
+  q[row * s.k + col] = uint8_t(1u << plane);
+  std::vector<float> sc(s.m * Groups(s), 1.0f);
+  std::vector<uint8_t> bits(BitsBytes(s));
+  std::vector<float> ps(ScaleCount(s)), pb(ScaleCount(s));
+  PackKernels()[0].fn(s, {q.data(), sc.data(), nullptr},
+                      {bits.data(), ps.data(), pb.data(), nullptr});
+  return bits;
+}
+
 // The layout itself, checked on single set bits: code bit `plane` of (row, col) lands in
 // (tile, group, MSB-first plane slot, quad) at byte p, nibble bit u as docs/lut-format.md says.
 TEST(Packw, SingleBitsLandWhereTheFormatSays) {
@@ -99,13 +111,7 @@ TEST(Packw, SingleBitsLandWhereTheFormatSays) {
   for (size_t row : {0u, 7u, 8u, 15u, 16u, 23u, 31u, 32u, 39u}) {
     for (size_t col : {0u, 3u, 4u, 31u, 33u, 71u}) {
       for (uint32_t plane = 0; plane < s.bits; ++plane) {
-        std::vector<uint8_t> q(s.m * s.k, 0);
-        q[row * s.k + col] = uint8_t(1u << plane);
-        std::vector<float> sc(s.m * groups, 1.0f);
-        std::vector<uint8_t> bits(BitsBytes(s));
-        std::vector<float> ps(ScaleCount(s)), pb(ScaleCount(s));
-        PackKernels()[0].fn(s, {q.data(), sc.data(), nullptr},
-                            {bits.data(), ps.data(), pb.data(), nullptr});
+        std::vector<uint8_t> bits = PackOneBit(s, row, col, plane);
         const size_t tile = row / 32, r = row % 32, g = col / s.group;
         const size_t quad = (col % s.group) / 4, u = col % 4;
         const size_t rr = r % 16, p = rr < 8 ? 2 * rr : 2 * (rr - 8) + 1;
@@ -120,6 +126,46 @@ TEST(Packw, SingleBitsLandWhereTheFormatSays) {
       }
     }
   }
+}
+
+// Row-quad order (packw.h): after ToRowQuads the same single bit sits in the plane's 64-byte
+// chunk of its quad (quad / 4) at byte 4·(r mod 16) + quad mod 4, and ToCanonical restores
+// the packed bytes exactly.
+TEST(Packw, RowQuadOrderPlacesRowsByDword) {
+  const Shape s{40, 200, 2, 64, false};
+  const size_t groups = Groups(s);
+  for (size_t row : {0u, 7u, 8u, 15u, 16u, 23u, 31u, 32u, 39u}) {
+    for (size_t col : {0u, 3u, 4u, 17u, 63u, 64u, 130u, 199u}) {
+      for (uint32_t plane = 0; plane < s.bits; ++plane) {
+        std::vector<uint8_t> bits = PackOneBit(s, row, col, plane);
+        const std::vector<uint8_t> canonical = bits;
+        ToRowQuads(bits.data(), bits.size());
+        const size_t tile = row / 32, r = row % 32, g = col / s.group;
+        const size_t quad = (col % s.group) / 4, u = col % 4;
+        const size_t slot = s.bits - 1 - plane;
+        const size_t plane_start = ((tile * groups + g) * s.bits + slot) * (s.group / 4) * 16;
+        const size_t offset = plane_start + (quad / 4) * 64 + 4 * (r % 16) + quad % 4;
+        for (size_t i = 0; i < bits.size(); ++i) {
+          const uint8_t want = i == offset ? uint8_t(1u << ((r / 16) * 4 + u)) : 0;
+          ASSERT_EQ(bits[i], want)
+              << "row " << row << " col " << col << " plane " << plane << " byte " << i;
+        }
+        ToCanonical(bits.data(), bits.size());
+        ASSERT_EQ(bits, canonical) << "row " << row << " col " << col << " plane " << plane;
+      }
+    }
+  }
+}
+
+TEST(Packw, RowQuadRoundTripIsExactOnRandomBits) {
+  testing::Rng rng(5);
+  std::vector<uint8_t> bits(64 * 37);
+  for (auto& b : bits) b = uint8_t(rng.Int(0, 255));
+  std::vector<uint8_t> reordered = bits;
+  ToRowQuads(reordered.data(), reordered.size());
+  EXPECT_NE(reordered, bits);
+  ToCanonical(reordered.data(), reordered.size());
+  EXPECT_EQ(reordered, bits);
 }
 
 }  // namespace

@@ -60,7 +60,7 @@ bool LutMatrix::Create(const QuantizedMatrix& q, arch::IsaSet features, Activati
     return CreateTernary3(q, features, kernels::ternary3::Select(features), out, error, arena);
   }
   if (!CreateWith(q, features, gemm, out, error, arena)) return false;
-  out->gemm_many_ = kernels::lutgemm::Select(features, q.shape.bits, exact, SIZE_MAX);
+  out->gemm_many_ = kernels::lutgemm::Select(features, q.shape.bits, exact, SIZE_MAX, gemm->order);
   return true;
 }
 
@@ -187,7 +187,11 @@ bool LutMatrix::CreateWith(const QuantizedMatrix& q, arch::IsaSet features,
   pack->fn(s, q.view(),
            {m.bits_.data(), reinterpret_cast<float*>(m.scale_.data()),
             reinterpret_cast<float*>(m.bias_.data()), s.asymmetric ? m.zero_.data() : nullptr});
+  if (gemm->order == kernels::packw::PlaneOrder::kRowQuads) {
+    kernels::packw::ToRowQuads(m.bits_.data(), m.bits_.size());
+  }
   m.weights_.shape = s;
+  m.weights_.order = gemm->order;
   m.weights_.data = {m.bits_.data(), reinterpret_cast<const float*>(m.scale_.data()),
                      reinterpret_cast<const float*>(m.bias_.data()),
                      s.asymmetric ? m.zero_.data() : nullptr};
@@ -219,7 +223,9 @@ bool LutMatrix::CreateView(const kernels::packw::Shape& s, const kernels::packw:
     return false;
   }
   const bool exact = mode == Activations::kInt8Exact;
-  const auto* gemm = kernels::lutgemm::Select(features, s.bits, exact);
+  // Mapped bits stay in the file's canonical order (no copy): kernels that read it.
+  constexpr auto kCanonical = kernels::packw::PlaneOrder::kCanonical;
+  const auto* gemm = kernels::lutgemm::Select(features, s.bits, exact, 1, kCanonical);
   if (gemm == nullptr) {
     *error = "lut: no lookup kernel for " + std::to_string(s.bits) + "-bit weights";
     return false;
@@ -244,7 +250,7 @@ bool LutMatrix::CreateView(const kernels::packw::Shape& s, const kernels::packw:
   }
   m.weights_.uniform_scale = uniform_scale;
   m.gemm_ = gemm;
-  m.gemm_many_ = kernels::lutgemm::Select(features, s.bits, exact, SIZE_MAX);
+  m.gemm_many_ = kernels::lutgemm::Select(features, s.bits, exact, SIZE_MAX, kCanonical);
   m.SelectBuilders(features);
   *out = std::move(m);
   return true;
