@@ -202,6 +202,7 @@ LUTRA_ICL_GEMM(3)
 LUTRA_ICL_GEMM(4)
 #undef LUTRA_ICL_GEMM
 
+// Per-block (fp32 activation) prefill variants, at 3 and 4 bits only (registry.cc).
 void w3_32x8g4rq__avx512icl(const Weights& w, const Tables& t, size_t n, size_t tb, size_t te,
                             float* y, size_t ys) {
   avx512_dot::Gemm<kRowQuads, 3, true>(w, t, n, tb, te, y, ys);

@@ -22,6 +22,7 @@ LUTRA_VNNI_GEMM(3)
 LUTRA_VNNI_GEMM(4)
 #undef LUTRA_VNNI_GEMM
 
+// Per-block (fp32 activation) prefill variants, at 3 and 4 bits only (registry.cc).
 void w3_32x8g4__avx512vnni(const Weights& w, const Tables& t, size_t n, size_t tb, size_t te,
                            float* y, size_t ys) {
   avx512_dot::Gemm<packw::PlaneOrder::kCanonical, 3, true>(w, t, n, tb, te, y, ys);
