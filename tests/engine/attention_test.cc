@@ -14,24 +14,15 @@
 #include <vector>
 
 #include "engine/src/attention/attention.h"
+#include "tests/testing/float16_values.h"
 #include "tests/testing/rng.h"
 #include "tests/testing/variant_log.h"
 
 namespace lutra::engine::attention {
 namespace {
 
-double HalfValue(uint16_t h) {
-  const int e = (h >> 10) & 0x1f, m = h & 0x3ff;
-  const double mag = e == 0 ? std::ldexp(double(m), -24) : std::ldexp(double(1024 + m), e - 25);
-  return (h & 0x8000) ? -mag : mag;
-}
-
-double Bf16Value(uint16_t h) {
-  const uint32_t bits = uint32_t(h) << 16;
-  float f;
-  std::memcpy(&f, &bits, sizeof(f));
-  return f;
-}
+using testing::Bf16Value;
+using testing::HalfValue;
 
 double Stored(const KvCache& c, const void* base, size_t idx) {
   switch (c.shape().type) {

@@ -14,6 +14,7 @@
 
 #include "kernels/attn/attn.h"
 #include "kernels/f16/convert.h"
+#include "tests/testing/float16_values.h"
 #include "tests/testing/guarded_buffer.h"
 #include "tests/testing/rng.h"
 #include "tests/testing/variant_log.h"
@@ -21,6 +22,7 @@
 namespace lutra::kernels::attn {
 namespace {
 
+using testing::Bf16Value;
 using testing::GuardedBuffer;
 using testing::Rng;
 
@@ -224,12 +226,6 @@ INSTANTIATE_TEST_SUITE_P(Registry, PvF32Test,
                          Name<PvF32Fn>);
 
 // bf16 caches: bits decoded by definition (the upper half of a float), layouts of attn.h.
-double Bf16Value(uint16_t h) {
-  const uint32_t bits = uint32_t(h) << 16;
-  float f;
-  std::memcpy(&f, &bits, sizeof(f));
-  return f;
-}
 uint16_t Bf16Bits(float f) {  // truncation: any bf16 value will do as test data
   uint32_t bits;
   std::memcpy(&bits, &f, sizeof(bits));

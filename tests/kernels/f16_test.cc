@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "kernels/f16/f16.h"
+#include "tests/testing/float16_values.h"
 #include "tests/testing/guarded_buffer.h"
 #include "tests/testing/rng.h"
 #include "tests/testing/variant_log.h"
@@ -20,15 +21,9 @@ namespace lutra::kernels::f16 {
 namespace {
 
 using testing::GuardedBuffer;
+using testing::HalfValue;
 using testing::Rng;
 
-// Value of a finite half from its fields: (-1)^s · m·2^-24 (e = 0) or (1024+m)·2^(e-25).
-double HalfValue(uint16_t h) {
-  const int e = (h >> 10) & 0x1f;
-  const int m = h & 0x3ff;
-  const double mag = e == 0 ? std::ldexp(double(m), -24) : std::ldexp(double(1024 + m), e - 25);
-  return (h & 0x8000) ? -mag : mag;
-}
 bool HalfIsNaN(uint16_t h) {
   return (h & 0x7c00) == 0x7c00 && (h & 0x3ff) != 0;
 }
