@@ -87,6 +87,8 @@ static void test_argument_errors(void) {
   CHECK_STATUS(lutra_session_reset(NULL), LUTRA_STATUS_INVALID_ARGUMENT);
   CHECK(lutra_session_position(NULL) == 0);
   CHECK(strcmp(lutra_status_string(LUTRA_STATUS_CONTEXT_FULL), "context full") == 0);
+  CHECK(strcmp(lutra_status_string((lutra_status)99), "unknown status") == 0);
+  CHECK(strcmp(lutra_status_string((lutra_status)-1), "unknown status") == 0);
   CHECK(strlen(lutra_version_string()) >= 5);
 }
 

@@ -1,5 +1,6 @@
 #include "engine/src/api/error.h"
 
+#include <cstring>
 #include <utility>
 
 namespace lutra::api {
@@ -34,7 +35,12 @@ const char* lutra_last_error(void) {
 }
 
 const char* lutra_status_string(lutra_status status) {
-  switch (status) {
+  // A C caller may pass any int; reading an out-of-range value as the C++ enum is undefined
+  // behaviour, so its bytes are read as an int (as lutra_model_load does with kv_type).
+  int code;
+  static_assert(sizeof(code) == sizeof(status));
+  std::memcpy(&code, &status, sizeof(code));
+  switch (code) {
     case LUTRA_STATUS_OK:
       return "ok";
     case LUTRA_STATUS_INVALID_ARGUMENT:
