@@ -94,6 +94,9 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, fl
     for (int slot = 0; slot < B; ++slot) {
       const __m512i plane = _mm512_set1_epi8(char(1 << (B - 1 - slot)));  // MSB plane first
       const uint8_t* wp = group_bits + slot * quads * 16;
+      // Not unrolled further: GCC unrolls the whole group by itself, which bunches its weight
+      // prefetches, and 2-bit 4096×4096 from memory went 238 → 277 µs (in cache 96 → 94).
+#pragma GCC unroll 1
       for (size_t c = 0; c < quads; c += 8) {  // quads is a multiple of 8 (G ≥ 32)
         for (int p = 0; p < 2; ++p) {
           const size_t cp = c + 4 * p;
