@@ -62,12 +62,18 @@ static inline __m512i Index(__m512i a, __m512i low_nibble, __m512i quad) {
   return _mm512_ternarylogic_epi32(a, low_nibble, quad, 0xEA);
 }
 
-template <packw::PlaneOrder Order, int B, bool Exact, int NB, size_t G>
-static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, float* y,
+// One block: NB tokens × TT consecutive tiles. Each table load serves the TT tiles and each
+// weight load the NB tokens (one of the two is 1).
+template <packw::PlaneOrder Order, int B, bool Exact, int NB, int TT, size_t G>
+static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile0, float* y,
                   size_t y_stride) {
+  static_assert(NB == 1 || TT == 1, "a block shares either its weight or its table loads");
   const packw::Shape& s = w.shape;
   constexpr size_t quads = G / 4;
   constexpr int kMaxCode = (1 << B) - 1;
+  // p, the parity of the 64-byte step, keeps two vpdpbusd chains per row half in flight when
+  // there is a single tile; several tiles are independent chains already.
+  constexpr int kParities = TT == 1 ? 2 : 1;
   const size_t groups = packw::Groups(s);
   const __m512i transpose = _mm512_load_si512(kTranspose.idx);
   const __m512i quad = _mm512_load_si512(kTranspose.quad);
@@ -75,88 +81,137 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, fl
   // Offset binary: each row's group sum carries 128·(2^b − 1)·quads (exact: in the hi part).
   const __m512i offset = _mm512_set1_epi32(128 * kMaxCode * int(quads));
 
-  alignas(64) float yacc[NB][kTileRows] = {};
-  alignas(64) int32_t iacc[NB][kTileRows] = {};
+  alignas(64) float yacc[TT][NB][kTileRows] = {};
+  alignas(64) int32_t iacc[TT][NB][kTileRows] = {};
   const uint8_t* lut[NB];
   for (int t = 0; t < NB; ++t) lut[t] = tb.lut + (t0 + t) * tb.lut_stride;
 
   for (size_t g = 0; g < groups; ++g) {
-    // acc[p][t][0]: rows 0..15, [p][t][1]: rows 16..31; hi: the exact mode's high table bytes.
-    // p, the parity of the 64-byte step, keeps two vpdpbusd chains per row half in flight.
-    __m512i acc[2][NB][2], acc_hi[2][Exact ? NB : 1][2];
-    for (int p = 0; p < 2; ++p) {
-      for (int t = 0; t < NB; ++t) acc[p][t][0] = acc[p][t][1] = _mm512_setzero_si512();
-      if constexpr (Exact) {
-        for (int t = 0; t < NB; ++t) acc_hi[p][t][0] = acc_hi[p][t][1] = _mm512_setzero_si512();
+    // acc[·][u][t][0]: rows 0..15 of tile u, [1]: rows 16..31; hi: the exact mode's high
+    // table bytes.
+    __m512i acc[kParities][TT][NB][2], acc_hi[kParities][TT][Exact ? NB : 1][2];
+    for (int p = 0; p < kParities; ++p) {
+      for (int u = 0; u < TT; ++u) {
+        for (int t = 0; t < NB; ++t) acc[p][u][t][0] = acc[p][u][t][1] = _mm512_setzero_si512();
+        if constexpr (Exact) {
+          for (int t = 0; t < NB; ++t) {
+            acc_hi[p][u][t][0] = acc_hi[p][u][t][1] = _mm512_setzero_si512();
+          }
+        }
       }
     }
-    const uint8_t* group_bits = w.data.bits + (tile * groups + g) * B * quads * 16;
+    const uint8_t* group_bits[TT];
+    for (int u = 0; u < TT; ++u) {
+      group_bits[u] = w.data.bits + ((tile0 + u) * groups + g) * B * quads * 16;
+    }
     for (int slot = 0; slot < B; ++slot) {
       const __m512i plane = _mm512_set1_epi8(char(1 << (B - 1 - slot)));  // MSB plane first
-      const uint8_t* wp = group_bits + slot * quads * 16;
       // Not unrolled further: GCC unrolls the whole group by itself, which bunches its weight
       // prefetches, and 2-bit 4096×4096 from memory went 238 → 277 µs (in cache 96 → 94).
 #pragma GCC unroll 1
       for (size_t c = 0; c < quads; c += 8) {  // quads is a multiple of 8 (G ≥ 32)
-        for (int p = 0; p < 2; ++p) {
-          const size_t cp = c + 4 * p;
-          x86::PrefetchWeights<Exact>(wp + cp * 16);
-          __m512i wv = _mm512_loadu_si512(wp + cp * 16);
-          if constexpr (Order == packw::PlaneOrder::kCanonical) {
-            wv = _mm512_permutexvar_epi8(transpose, wv);
+        for (int h = 0; h < 2; ++h) {
+          const size_t cp = c + 4 * h;
+          const int p = h % kParities;
+          __m512i i_lo[TT], i_hi[TT];
+          for (int u = 0; u < TT; ++u) {
+            const uint8_t* wp = group_bits[u] + (slot * quads + cp) * 16;
+            if constexpr (TT == 1) {
+              x86::PrefetchWeights<Exact>(wp);
+            } else {
+              x86::PrefetchWeightsToL2(wp);
+            }
+            __m512i wv = _mm512_loadu_si512(wp);
+            if constexpr (Order == packw::PlaneOrder::kCanonical) {
+              wv = _mm512_permutexvar_epi8(transpose, wv);
+            }
+            i_lo[u] = Index(wv, nib, quad);
+            i_hi[u] = Index(_mm512_srli_epi16(wv, 4), nib, quad);
           }
-          const __m512i i_lo = Index(wv, nib, quad);
-          const __m512i i_hi = Index(_mm512_srli_epi16(wv, 4), nib, quad);
           const size_t table0 = (g * quads + cp) * 16;
           for (int t = 0; t < NB; ++t) {
             const uint8_t* tp = lut[t] + table0;
             const __m512i tab = _mm512_loadu_si512(tp);
-            acc[p][t][0] =
-                _mm512_dpbusd_epi32(acc[p][t][0], _mm512_permutexvar_epi8(i_lo, tab), plane);
-            acc[p][t][1] =
-                _mm512_dpbusd_epi32(acc[p][t][1], _mm512_permutexvar_epi8(i_hi, tab), plane);
+            for (int u = 0; u < TT; ++u) {
+              acc[p][u][t][0] = _mm512_dpbusd_epi32(acc[p][u][t][0],
+                                                    _mm512_permutexvar_epi8(i_lo[u], tab), plane);
+              acc[p][u][t][1] = _mm512_dpbusd_epi32(acc[p][u][t][1],
+                                                    _mm512_permutexvar_epi8(i_hi[u], tab), plane);
+            }
             if constexpr (Exact) {
               const __m512i tab_hi = _mm512_loadu_si512(tp + tb.hi_offset);
-              acc_hi[p][t][0] = _mm512_dpbusd_epi32(acc_hi[p][t][0],
-                                                    _mm512_permutexvar_epi8(i_lo, tab_hi), plane);
-              acc_hi[p][t][1] = _mm512_dpbusd_epi32(acc_hi[p][t][1],
-                                                    _mm512_permutexvar_epi8(i_hi, tab_hi), plane);
+              for (int u = 0; u < TT; ++u) {
+                acc_hi[p][u][t][0] = _mm512_dpbusd_epi32(
+                    acc_hi[p][u][t][0], _mm512_permutexvar_epi8(i_lo[u], tab_hi), plane);
+                acc_hi[p][u][t][1] = _mm512_dpbusd_epi32(
+                    acc_hi[p][u][t][1], _mm512_permutexvar_epi8(i_hi[u], tab_hi), plane);
+              }
             }
           }
         }
       }
     }
-    const size_t si = (tile * groups + g) * kTileRows;
-    for (int t = 0; t < NB; ++t) {
-      const size_t bi = (t0 + t) * tb.block_stride + g;
-      for (int h = 0; h < 2; ++h) {
-        // Exact: A = lo + 256·(hi − offset), the Σ 2^i·T of the int16 tables.
-        const __m512i lo = _mm512_add_epi32(acc[0][t][h], acc[1][t][h]);
-        __m512i sums = _mm512_sub_epi32(lo, offset);
-        if constexpr (Exact) {
-          const __m512i hi = _mm512_add_epi32(acc_hi[0][t][h], acc_hi[1][t][h]);
-          sums = _mm512_add_epi32(lo, _mm512_slli_epi32(_mm512_sub_epi32(hi, offset), 8));
+    for (int u = 0; u < TT; ++u) {
+      const size_t si = ((tile0 + u) * groups + g) * kTileRows;
+      for (int t = 0; t < NB; ++t) {
+        const size_t bi = (t0 + t) * tb.block_stride + g;
+        for (int h = 0; h < 2; ++h) {
+          __m512i lo = acc[0][u][t][h], hi = acc_hi[0][u][Exact ? t : 0][h];
+          if constexpr (kParities == 2) {
+            lo = _mm512_add_epi32(lo, acc[1][u][t][h]);
+            if constexpr (Exact) hi = _mm512_add_epi32(hi, acc_hi[1][u][t][h]);
+          }
+          // Exact: A = lo + 256·(hi − offset), the Σ 2^i·T of the int16 tables.
+          __m512i sums = _mm512_sub_epi32(lo, offset);
+          if constexpr (Exact) {
+            sums = _mm512_add_epi32(lo, _mm512_slli_epi32(_mm512_sub_epi32(hi, offset), 8));
+          }
+          avx512_rows::AddGroup<B, Exact>(w, si, h, sums, tb.scale[bi], tb.sum[bi], yacc[u][t],
+                                          iacc[u][t]);
         }
-        avx512_rows::AddGroup<B, Exact>(w, si, h, sums, tb.scale[bi], tb.sum[bi], yacc[t], iacc[t]);
       }
     }
   }
 
-  const size_t row0 = tile * kTileRows;
-  const size_t rows = std::min(kTileRows, s.m - row0);
-  for (int t = 0; t < NB; ++t) {
-    avx512_rows::StoreTile<Exact>(w, tile, tb.scale[(t0 + t) * tb.block_stride], yacc[t], iacc[t],
-                                  rows, y + (t0 + t) * y_stride + row0);
+  for (int u = 0; u < TT; ++u) {
+    const size_t row0 = (tile0 + u) * kTileRows;
+    const size_t rows = std::min(kTileRows, s.m - row0);
+    for (int t = 0; t < NB; ++t) {
+      avx512_rows::StoreTile<Exact>(w, tile0 + u, tb.scale[(t0 + t) * tb.block_stride], yacc[u][t],
+                                    iacc[u][t], rows, y + (t0 + t) * y_stride + row0);
+    }
   }
 }
+
+// Tiles per block for a single token. From memory, the weights stream through L1 and evict the
+// token's tables (16 KB per 4096 activations) between two tiles; each table line then comes
+// back from L2 once per tile, and those refills compete with the weight stream for L1's miss
+// slots. Sharing each table load among four tiles cuts that traffic and the table loads: 1-
+// and 2-bit 4096×4096 in cache 56 → 49 and 98 → 87 µs, from memory 3–8% faster. At 3 and 4
+// bits (one table load per 3–4 weight loads already) and in the exact mode (two tables, which
+// the weight prefetches must not evict) four streams were slower from memory: w4 378 → 396–
+// 405 µs, exact 2-bit 161 → 233 µs with two tiles.
+template <int B, bool Exact>
+constexpr int kTilesPerTableLoad = !Exact && B <= 2 ? 4 : 1;
 
 template <packw::PlaneOrder Order, int B, bool Exact, int NB, size_t G>
 static void Tiles(const Weights& w, const Tables& tb, size_t n, size_t tile_begin, size_t tile_end,
                   float* y, size_t y_stride) {
-  for (size_t tile = tile_begin; tile < tile_end; ++tile) {
-    size_t t = 0;
-    for (; t + NB <= n; t += NB) Block<Order, B, Exact, NB, G>(w, tb, t, tile, y, y_stride);
-    for (; t < n; ++t) Block<Order, B, Exact, 1, G>(w, tb, t, tile, y, y_stride);
+  constexpr int TT = kTilesPerTableLoad<B, Exact>;
+  const size_t full = n / NB * NB;  // tokens in blocks of NB; the rest go one at a time
+  size_t tile = tile_begin;
+  for (; tile + TT <= tile_end; tile += TT) {
+    for (int u = 0; u < TT; ++u) {
+      for (size_t t = 0; t < full; t += NB) {
+        Block<Order, B, Exact, NB, 1, G>(w, tb, t, tile + u, y, y_stride);
+      }
+    }
+    for (size_t t = full; t < n; ++t) Block<Order, B, Exact, 1, TT, G>(w, tb, t, tile, y, y_stride);
+  }
+  for (; tile < tile_end; ++tile) {
+    for (size_t t = 0; t < full; t += NB)
+      Block<Order, B, Exact, NB, 1, G>(w, tb, t, tile, y, y_stride);
+    for (size_t t = full; t < n; ++t) Block<Order, B, Exact, 1, 1, G>(w, tb, t, tile, y, y_stride);
   }
 }
 

@@ -27,4 +27,12 @@ static inline void PrefetchWeights(const uint8_t* current) {
   }
 }
 
+// For kernels that stream several tiles at once (x86_avx512icl.cc): T0 prefetches 4 KB ahead in
+// each of four streams leave too little of L1 to the tables, so these go to L2. Measured
+// against one stream with T0, 4 rounds, 2-bit from memory: 4096×4096 230 → 221 µs,
+// 11008×4096 617 → 590 µs (T0 in four streams: 232 µs).
+static inline void PrefetchWeightsToL2(const uint8_t* current) {
+  _mm_prefetch(reinterpret_cast<const char*>(current + 4096), _MM_HINT_T1);
+}
+
 }  // namespace lutra::kernels::lutgemm::x86

@@ -218,12 +218,14 @@ TEST_P(GemmTest, MatchesDoubleReference) {
   LUTRA_REQUIRE_ISA(k.name, k.isa);
   Rng rng(31);
   const bool small = lut_testing::SmallScale();
-  std::vector<size_t> ms = {1, 31, 32, 33, 64, 97};
+  // 257 rows = 9 tiles, split 4 + 5 below: kernels that stream several tiles at once get a full
+  // group of four, a partial last tile and a lone tile after the group.
+  std::vector<size_t> ms = {1, 31, 32, 33, 64, 97, 257};
   std::vector<size_t> ns = {1, 2, 3, 8, 17, k.nr, 2 * k.nr + 1};
   // Dot-product kernels share one unpack by up to 32 tokens, in blocks of 8, 4 and 1: 45 tokens
   // take two unpacks and every block size.
   if (k.min_n > 1) ns.push_back(45);
-  if (small) ms = {1, 33, 64};
+  if (small) ms = {1, 33, 257};
   size_t case_index = 0;
   for (uint32_t group : {32u, 64u, 128u}) {
     std::vector<size_t> ks = {1, group - 4, group, group + 3, 3 * group + 20};
