@@ -92,7 +92,11 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, fl
         const size_t table0 = (g * quads + r * run) * 16;
 #pragma GCC unroll 2
         for (size_t c = 0; c < run; c += 2) {
-          x86::PrefetchWeights<Exact>(wp + c * 16);
+          if constexpr (Exact) {
+            x86::PrefetchWeightsToL2<12288>(wp + c * 16);
+          } else {
+            x86::PrefetchWeightsToL1(wp + c * 16);
+          }
           const __m256i wv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wp + c * 16));
           const __m256i i_lo = _mm256_and_si256(wv, nib);
           const __m256i i_hi = _mm256_and_si256(_mm256_srli_epi16(wv, 4), nib);

@@ -100,7 +100,11 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, fl
         const size_t table0 = (g * quads + r * run) * 16;
 #pragma GCC unroll 2
         for (size_t c = 0; c < run; c += 4) {
-          x86::PrefetchWeights<Exact>(wp + c * 16);
+          if constexpr (Exact) {
+            x86::PrefetchWeightsToL2<12288>(wp + c * 16);
+          } else {
+            x86::PrefetchWeightsToL1(wp + c * 16);
+          }
           const __m512i wv = _mm512_loadu_si512(wp + c * 16);
           const __m512i i_lo = _mm512_and_si512(wv, nib);
           const __m512i i_hi = _mm512_and_si512(_mm512_srli_epi16(wv, 4), nib);

@@ -85,7 +85,7 @@ static inline void UnpackGroup(const uint8_t* group_bits, uint8_t* codes) {
     __m512i q_lo = _mm512_setzero_si512(), q_hi = _mm512_setzero_si512();
     for (int slot = 0; slot < B; ++slot) {
       const uint8_t* blk = group_bits + (slot * quads + jj) * 16;
-      x86::PrefetchWeights<false>(blk);
+      x86::PrefetchWeightsToL1(blk);
       const __m512i v = Spread<Order>(blk, jj % 4, spread);
       const __m512i weight = _mm512_set1_epi8(char(1 << (B - 1 - slot)));
       q_lo = _mm512_mask_add_epi8(q_lo, _mm512_test_epi8_mask(v, lo_bits), q_lo, weight);

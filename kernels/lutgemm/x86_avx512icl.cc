@@ -116,10 +116,12 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile0, f
           __m512i i_lo[TT], i_hi[TT];
           for (int u = 0; u < TT; ++u) {
             const uint8_t* wp = group_bits[u] + (slot * quads + cp) * 16;
-            if constexpr (TT == 1) {
-              x86::PrefetchWeights<Exact>(wp);
+            if constexpr (Exact) {
+              x86::PrefetchWeightsToL2<12288>(wp);
+            } else if constexpr (TT == 1) {
+              x86::PrefetchWeightsToL1(wp);
             } else {
-              x86::PrefetchWeightsToL2(wp);
+              x86::PrefetchWeightsToL2<4096>(wp);
             }
             __m512i wv = _mm512_loadu_si512(wp);
             if constexpr (Order == packw::PlaneOrder::kCanonical) {
@@ -156,14 +158,13 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile0, f
       for (int t = 0; t < NB; ++t) {
         const size_t bi = (t0 + t) * tb.block_stride + g;
         for (int h = 0; h < 2; ++h) {
-          __m512i lo = acc[0][u][t][h], hi = acc_hi[0][u][Exact ? t : 0][h];
-          if constexpr (kParities == 2) {
-            lo = _mm512_add_epi32(lo, acc[1][u][t][h]);
-            if constexpr (Exact) hi = _mm512_add_epi32(hi, acc_hi[1][u][t][h]);
-          }
-          // Exact: A = lo + 256·(hi − offset), the Σ 2^i·T of the int16 tables.
+          __m512i lo = acc[0][u][t][h];
+          if constexpr (kParities == 2) lo = _mm512_add_epi32(lo, acc[1][u][t][h]);
           __m512i sums = _mm512_sub_epi32(lo, offset);
           if constexpr (Exact) {
+            // A = lo + 256·(hi − offset), the Σ 2^i·T of the int16 tables.
+            __m512i hi = acc_hi[0][u][t][h];
+            if constexpr (kParities == 2) hi = _mm512_add_epi32(hi, acc_hi[1][u][t][h]);
             sums = _mm512_add_epi32(lo, _mm512_slli_epi32(_mm512_sub_epi32(hi, offset), 8));
           }
           avx512_rows::AddGroup<B, Exact>(w, si, h, sums, tb.scale[bi], tb.sum[bi], yacc[u][t],

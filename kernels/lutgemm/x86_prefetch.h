@@ -10,29 +10,28 @@ namespace lutra::kernels::lutgemm::x86 {
 
 // The hardware prefetchers stop at page boundaries, and one core streaming at ≈ 25 GB/s with
 // ≈ 100–150 ns of memory latency needs 3–4 KB in flight, so the kernels request the weight
-// stream ahead of their loads.
-//
-// Int8 tables (16 KB per 4096 activations) leave room in L1, and prefetching 4 KB ahead into
-// L1 (T0) is fastest there. The exact mode's tables are twice that (32 KB per 4096, 44 KB for
-// K = 5632) and fill L1, where T0 prefetches of a stream that is read once evict them: those
-// kernels prefetch into L2 (T1), 12 KB ahead, since L2 also tracks more outstanding misses.
-// Measured on Zen 4, TinyLlama-1.1B decode on 1 thread: TQ2_0 (exact) 52–56 → 74 tok/s with
-// T1; Q4_0 (int8 tables) went 37–39 → 34 tok/s with T1, so it keeps T0.
-template <bool kTablesFillL1>
-static inline void PrefetchWeights(const uint8_t* current) {
-  if constexpr (kTablesFillL1) {
-    _mm_prefetch(reinterpret_cast<const char*>(current + 12288), _MM_HINT_T1);
-  } else {
-    _mm_prefetch(reinterpret_cast<const char*>(current + 4096), _MM_HINT_T0);
-  }
+// stream ahead of their loads, into L1 (T0) or into L2 (T1, which also tracks more outstanding
+// misses). Which one is faster depends on the kernel: the weight stream shares L1 with the
+// tables, and T0 lines evict them.
+//   - VBMI+VNNI lookup, one tile per table load (3-, 4-bit): L1, 4 KB ahead. T1 12 KB ahead
+//     made 4-bit 4096×4096 from memory 375 → 429 µs, and TinyLlama Q4_0 decode 37–39 → 34
+//     tok/s.
+//   - VBMI+VNNI lookup, four tiles per table load (1-, 2-bit): L2, 4 KB ahead in each stream
+//     (T0 in four streams: 232 against 221 µs, 2-bit 4096×4096 from memory).
+//   - Exact mode (tables of 32 KB per 4096 activations fill L1): L2, 12 KB ahead. TQ2_0 decode
+//     52–56 → 74 tok/s.
+//   - AVX2 and AVX-512 BW lookup with int8 tables: L1, 4 KB ahead. L2 12 KB ahead is faster on
+//     the kernel benchmark's G = 128 matrices from memory (AVX2 4096×4096 w2 245 → 167 µs, w4
+//     468 → 327 µs), but TinyLlama Q4_0 (G = 32) decode on 1 thread was not faster with AVX2
+//     (34.5/35.6 → 34.3/33.7 tok/s) and slower with AVX-512 BW (36.6/36.5 → 32.8/32.1).
+//   - Dot-product kernels (many tokens per weight load, compute-bound): L1, 4 KB ahead.
+static inline void PrefetchWeightsToL1(const uint8_t* current) {
+  _mm_prefetch(reinterpret_cast<const char*>(current + 4096), _MM_HINT_T0);
 }
 
-// For kernels that stream several tiles at once (x86_avx512icl.cc): T0 prefetches 4 KB ahead in
-// each of four streams leave too little of L1 to the tables, so these go to L2. Measured
-// against one stream with T0, 4 rounds, 2-bit from memory: 4096×4096 230 → 221 µs,
-// 11008×4096 617 → 590 µs (T0 in four streams: 232 µs).
+template <size_t kAhead>
 static inline void PrefetchWeightsToL2(const uint8_t* current) {
-  _mm_prefetch(reinterpret_cast<const char*>(current + 4096), _MM_HINT_T1);
+  _mm_prefetch(reinterpret_cast<const char*>(current + kAhead), _MM_HINT_T1);
 }
 
 }  // namespace lutra::kernels::lutgemm::x86
