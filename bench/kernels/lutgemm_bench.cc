@@ -4,8 +4,9 @@
 //   dequant_dot/<weights>/<M>x<K>/n:<N>/t:1/in_cache   (dequantize a group to fp32, then dot)
 //   xnn_f32/<M>x<K>/n:<N>/t:<threads>/in_cache        (XNNPACK fully_connected_nc_f32)
 //   xnn_qs8/<M>x<K>/n:<N>/t:<threads>/in_cache        (XNNPACK fully_connected_nc_qs8)
-// <weights> is w1..w4 (G = 128, symmetric), ternary (quantized tables) or ternary_exact
-// (int8 activations, lossless; also run by the 1.67-bit lutra_ternary3_w158a8_* variants).
+// <weights> is w1..w4 (G = 128, symmetric), q4_0 (4 bits, G = 32, one zero point: GGUF Q4_0
+// as loaded), ternary (quantized tables) or ternary_exact (int8 activations, lossless; also run
+// by the 1.67-bit lutra_ternary3_w158a8_* variants).
 // Counters: bytes_per_second = packed weight bytes streamed per second; bw_frac = that over the
 // single-thread read bandwidth (bench_util's ReadBytesPerSecond; compare memory/read_sum in the
 // same run). The matrices and their rotation copies live in huge pages, as in a loaded model.
@@ -64,12 +65,16 @@ const ShapeMK kShapes[] = {{4096, 4096}, {11008, 4096}, {4096, 11008}, {2048, 56
 const size_t kTokens[] = {1, 8, 32, 128};
 const size_t kThreads[] = {1, 2};
 
-enum class Kind { kW1, kW2, kW3, kW4, kTernary, kTernaryExact };
+// kQ4_0: the layout a GGUF Q4_0 tensor repacks to (4 bits, G = 32, one zero point 8 for the
+// whole matrix), which the G = 128 symmetric w4 case does not represent: its scale stream is
+// four times denser, and prefetch choices measured on one did not carry over to the other.
+enum class Kind { kW1, kW2, kW3, kW4, kTernary, kTernaryExact, kQ4_0 };
 const char* KindName(Kind k) {
-  static const char* const kNames[] = {"w1", "w2", "w3", "w4", "ternary", "ternary_exact"};
+  static const char* const kNames[] = {"w1", "w2", "w3", "w4", "ternary", "ternary_exact", "q4_0"};
   return kNames[int(k)];
 }
 uint32_t KindBits(Kind k) {
+  if (k == Kind::kQ4_0) return 4;
   return k <= Kind::kW4 ? uint32_t(k) + 1 : 2;
 }
 
@@ -93,13 +98,19 @@ QuantizedMatrix Quantize(Kind kind, size_t m, size_t k) {
   const auto w = Weights(m, k);
   QuantizedMatrix q;
   std::string error;
+  const bool ternary = kind == Kind::kTernary || kind == Kind::kTernaryExact;
+  const uint32_t group = kind == Kind::kQ4_0 ? 32 : 128;
   const bool ok =
-      kind >= Kind::kTernary
-          ? engine::lut::QuantizeTernary(w.data(), m, k, 128, true, &q, &error)
-          : engine::lut::QuantizeRtn(w.data(), m, k, KindBits(kind), 128, false, &q, &error);
+      ternary ? engine::lut::QuantizeTernary(w.data(), m, k, group, true, &q, &error)
+              : engine::lut::QuantizeRtn(w.data(), m, k, KindBits(kind), group, false, &q, &error);
   if (!ok) {
     std::fprintf(stderr, "lutgemm_bench: %s\n", error.c_str());
     std::exit(1);
+  }
+  if (kind == Kind::kQ4_0) {
+    // Codes 0..15 as quantized; the matrix's one zero point makes it Q4_0's s·(q − 8).
+    q.shape.asymmetric = true;
+    q.zero.assign(q.scale.size(), 8);
   }
   return q;
 }
@@ -378,6 +389,7 @@ const bool registered = [] {
     } else {
       kinds = {Kind(k.bits - 1)};
       if (k.bits == 2) kinds.push_back(Kind::kTernary);
+      if (k.bits == 4) kinds.push_back(Kind::kQ4_0);
     }
     for (Kind kind : kinds) {
       for (ShapeMK shape : kShapes) {
