@@ -75,6 +75,7 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile0, f
   // there is a single tile; several tiles are independent chains already.
   constexpr int kParities = TT == 1 ? 2 : 1;
   const size_t groups = packw::Groups(s);
+  const size_t tile_bytes = groups * B * quads * 16;
   const __m512i transpose = _mm512_load_si512(kTranspose.idx);
   const __m512i quad = _mm512_load_si512(kTranspose.quad);
   const __m512i nib = _mm512_set1_epi8(0x0F);
@@ -101,8 +102,10 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile0, f
       }
     }
     const uint8_t* group_bits[TT];
+    const uint8_t* tile_end[TT];
     for (int u = 0; u < TT; ++u) {
-      group_bits[u] = w.data.bits + ((tile0 + u) * groups + g) * B * quads * 16;
+      group_bits[u] = w.data.bits + (tile0 + u) * tile_bytes + g * B * quads * 16;
+      tile_end[u] = w.data.bits + (tile0 + u + 1) * tile_bytes;  // its prefetch turns here
     }
     for (int slot = 0; slot < B; ++slot) {
       const __m512i plane = _mm512_set1_epi8(char(1 << (B - 1 - slot)));  // MSB plane first
@@ -121,7 +124,7 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile0, f
             } else if constexpr (TT == 1) {
               x86::PrefetchWeightsToL1(wp);
             } else {
-              x86::PrefetchWeightsToL2<4096>(wp);
+              x86::PrefetchTileStreamToL2<2048>(wp, tile_end[u], (TT - 1) * tile_bytes);
             }
             __m512i wv = _mm512_loadu_si512(wp);
             if constexpr (Order == packw::PlaneOrder::kCanonical) {
@@ -191,7 +194,11 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile0, f
 // and 2-bit 4096×4096 in cache 56 → 49 and 98 → 87 µs, from memory 3–8% faster. At 3 and 4
 // bits (one table load per 3–4 weight loads already) and in the exact mode (two tables, which
 // the weight prefetches must not evict) four streams were slower from memory: w4 378 → 396–
-// 405 µs, exact 2-bit 161 → 233 µs with two tiles.
+// 405 µs, exact 2-bit 161 → 233 µs with two tiles. Tried again with the stream prefetch of
+// x86::PrefetchTileStreamToL2: four tiles at 3 and 4 bits were then faster on the benchmark's
+// matrices (w4 4096×4096 in cache 183 → 161 µs, from memory 363 → 346; q4_0 422 → 395) but
+// slower end to end, TinyLlama 4-bit G = 64 decode 41.5/41.2/40.7 → 39.3/39.3/38.6 tok/s
+// (alternated runs), so they keep one tile; two tiles were slower still (w4 from memory 430).
 template <int B, bool Exact>
 constexpr int kTilesPerTableLoad = !Exact && B <= 2 ? 4 : 1;
 
