@@ -4,7 +4,8 @@
 //   dequant_dot/<weights>/<M>x<K>/n:<N>/t:1/in_cache   (dequantize a group to fp32, then dot)
 //   xnn_f32/<M>x<K>/n:<N>/t:<threads>/in_cache        (XNNPACK fully_connected_nc_f32)
 //   xnn_qs8/<M>x<K>/n:<N>/t:<threads>/in_cache        (XNNPACK fully_connected_nc_qs8)
-// <weights> is w1..w4 (G = 128, symmetric), q4_0 (4 bits, G = 32, one zero point: GGUF Q4_0
+// <weights> is w1..w4 (G = 128, symmetric), w1g64..w4g64 (G = 64, symmetric: lutra-convert's
+// default), q4_0 (4 bits, G = 32, one zero point: GGUF Q4_0
 // as loaded), ternary (quantized tables) or ternary_exact (int8 activations, lossless; also run
 // by the 1.67-bit lutra_ternary3_w158a8_* variants).
 // Counters: bytes_per_second = packed weight bytes streamed per second; bw_frac = that over the
@@ -68,14 +69,36 @@ const size_t kThreads[] = {1, 2};
 // kQ4_0: the layout a GGUF Q4_0 tensor repacks to (4 bits, G = 32, one zero point 8 for the
 // whole matrix), which the G = 128 symmetric w4 case does not represent: its scale stream is
 // four times denser, and prefetch choices measured on one did not carry over to the other.
-enum class Kind { kW1, kW2, kW3, kW4, kTernary, kTernaryExact, kQ4_0 };
+// The G = 64 kinds are what lutra-convert writes by default. The VBMI kernel's tiles per table
+// load went opposite ways on the two group sizes at 4 bits (four tiles faster than one at
+// G = 128, slower at G = 64 and in TinyLlama q4 decode), so such choices are measured on both.
+enum class Kind {
+  kW1,
+  kW2,
+  kW3,
+  kW4,
+  kTernary,
+  kTernaryExact,
+  kQ4_0,
+  kW1G64,
+  kW2G64,
+  kW3G64,
+  kW4G64
+};
 const char* KindName(Kind k) {
-  static const char* const kNames[] = {"w1", "w2", "w3", "w4", "ternary", "ternary_exact", "q4_0"};
+  static const char* const kNames[] = {
+      "w1",   "w2",    "w3",    "w4",    "ternary", "ternary_exact",
+      "q4_0", "w1g64", "w2g64", "w3g64", "w4g64"};
   return kNames[int(k)];
 }
 uint32_t KindBits(Kind k) {
   if (k == Kind::kQ4_0) return 4;
+  if (k >= Kind::kW1G64) return uint32_t(k) - uint32_t(Kind::kW1G64) + 1;
   return k <= Kind::kW4 ? uint32_t(k) + 1 : 2;
+}
+uint32_t KindGroup(Kind k) {
+  if (k == Kind::kQ4_0) return 32;
+  return k >= Kind::kW1G64 ? 64 : 128;
 }
 
 std::vector<float> Weights(size_t m, size_t k) {
@@ -99,7 +122,7 @@ QuantizedMatrix Quantize(Kind kind, size_t m, size_t k) {
   QuantizedMatrix q;
   std::string error;
   const bool ternary = kind == Kind::kTernary || kind == Kind::kTernaryExact;
-  const uint32_t group = kind == Kind::kQ4_0 ? 32 : 128;
+  const uint32_t group = KindGroup(kind);
   const bool ok =
       ternary ? engine::lut::QuantizeTernary(w.data(), m, k, group, true, &q, &error)
               : engine::lut::QuantizeRtn(w.data(), m, k, KindBits(kind), group, false, &q, &error);
@@ -387,7 +410,7 @@ const bool registered = [] {
     if (k.exact) {
       if (k.bits == 2) kinds = {Kind::kTernaryExact};
     } else {
-      kinds = {Kind(k.bits - 1)};
+      kinds = {Kind(k.bits - 1), Kind(int(Kind::kW1G64) + int(k.bits) - 1)};
       if (k.bits == 2) kinds.push_back(Kind::kTernary);
       if (k.bits == 4) kinds.push_back(Kind::kQ4_0);
     }

@@ -191,16 +191,17 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile0, f
 // token's tables (16 KB per 4096 activations) between two tiles; each table line then comes
 // back from L2 once per tile, and those refills compete with the weight stream for L1's miss
 // slots. Sharing each table load among four tiles cuts that traffic and the table loads: 1-
-// and 2-bit 4096×4096 in cache 56 → 49 and 98 → 87 µs, from memory 3–8% faster. At 3 and 4
-// bits (one table load per 3–4 weight loads already) and in the exact mode (two tables, which
-// the weight prefetches must not evict) four streams were slower from memory: w4 378 → 396–
-// 405 µs, exact 2-bit 161 → 233 µs with two tiles. Tried again with the stream prefetch of
-// x86::PrefetchTileStreamToL2: four tiles at 3 and 4 bits were then faster on the benchmark's
-// matrices (w4 4096×4096 in cache 183 → 161 µs, from memory 363 → 346; q4_0 422 → 395) but
-// slower end to end, TinyLlama 4-bit G = 64 decode 41.5/41.2/40.7 → 39.3/39.3/38.6 tok/s
-// (alternated runs), so they keep one tile; two tiles were slower still (w4 from memory 430).
+// and 2-bit 4096×4096 in cache 56 → 49 and 98 → 87 µs, from memory 3–8% faster (with the
+// stream prefetch of x86::PrefetchTileStreamToL2, 9–15%).
+// 3 bits: four tiles, 3-bit G = 64 from memory 5632×2048 247 → 213 µs, 2048×2048 90 → 84;
+// TinyLlama q3 decode 33.8/35.9/35.2 → 43.3/44.4/43.3 tok/s (alternated runs).
+// 4 bits: one tile. Four are faster at G = 128 (4096×4096 from memory 363 → 346 µs) but slower
+// at G = 64 (5632×2048 264 → 300, 2048×5632 272 → 312) and in TinyLlama q4 decode (41.5/41.2/
+// 40.7 → 39.3/39.3/38.6 tok/s); two tiles were slower still (w4 G = 128 from memory 430).
+// Exact mode (two tables, which the weight prefetches must not evict): one tile, as two made
+// 2-bit 161 → 233 µs from memory.
 template <int B, bool Exact>
-constexpr int kTilesPerTableLoad = !Exact && B <= 2 ? 4 : 1;
+constexpr int kTilesPerTableLoad = !Exact && B <= 3 ? 4 : 1;
 
 template <packw::PlaneOrder Order, int B, bool Exact, int NB, size_t G>
 static void Tiles(const Weights& w, const Tables& tb, size_t n, size_t tile_begin, size_t tile_end,

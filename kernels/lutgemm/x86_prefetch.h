@@ -13,10 +13,10 @@ namespace lutra::kernels::lutgemm::x86 {
 // stream ahead of their loads, into L1 (T0) or into L2 (T1, which also tracks more outstanding
 // misses). Which one is faster depends on the kernel: the weight stream shares L1 with the
 // tables, and T0 lines evict them.
-//   - VBMI+VNNI lookup, one tile per table load (3-, 4-bit): L1, 4 KB ahead. T1 12 KB ahead
+//   - VBMI+VNNI lookup, one tile per table load (4-bit): L1, 4 KB ahead. T1 12 KB ahead
 //     made 4-bit 4096×4096 from memory 375 → 429 µs, and TinyLlama Q4_0 decode 37–39 → 34
 //     tok/s.
-//   - VBMI+VNNI lookup, four tiles per table load (1-, 2-bit): L2, 2 KB ahead in each stream,
+//   - VBMI+VNNI lookup, four tiles per table load (1-, 2-, 3-bit): L2, 2 KB ahead in each stream,
 //     and past a tile's end in the next block's tile (PrefetchTileStreamToL2). Against 4 KB
 //     ahead into the neighbouring tile, 2-bit from memory: 2048×2048 58–60 → 50 µs, 4096×4096
 //     205–212 → 183–196 µs; TinyLlama q2 (G = 64) decode 57.5/57.8 → 62.6/62.7 tok/s.
