@@ -12,8 +12,8 @@
 // single-thread read bandwidth (bench_util's ReadBytesPerSecond; compare memory/read_sum in the
 // same run). The matrices and their rotation copies live in huge pages, as in a loaded model.
 //
-// The full matrix (7 shapes × 4 N × 5 weight kinds × 2 threads × 2 cache modes per variant) is
-// large (and the scalar variants are slow); the headline rows are:
+// The full matrix (10 shapes × 4 N × 1–3 weight kinds × 2 threads × 2 cache modes per variant)
+// is large (and the scalar variants are slow); the headline rows are:
 //   --benchmark_filter='^(lutgemm/.*__avx|dequant_dot|xnn).*/4096x4096/n:1/t:1/'
 //   --benchmark_filter='^lutgemm/.*(__avx512|vnni)/.*/4096x4096/n:(1|32|128)/t:1/in_cache'
 //   --benchmark_filter='^lutgemm/.*__avx512/.*/4096x4096/n:1/t:(1|2)/in_cache'

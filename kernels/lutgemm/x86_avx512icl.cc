@@ -192,7 +192,7 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile0, f
 // back from L2 once per tile, and those refills compete with the weight stream for L1's miss
 // slots. Sharing each table load among four tiles cuts that traffic and the table loads: 1-
 // and 2-bit 4096×4096 in cache 56 → 49 and 98 → 87 µs, from memory 3–8% faster (with the
-// stream prefetch of x86::PrefetchTileStreamToL2, 9–15%).
+// stream prefetch of x86::PrefetchTileStreamToL2, 5–15%).
 // 3 bits: four tiles, 3-bit G = 64 from memory 5632×2048 247 → 213 µs, 2048×2048 90 → 84;
 // TinyLlama q3 decode 33.8/35.9/35.2 → 43.3/44.4/43.3 tok/s (alternated runs).
 // 4 bits: one tile. Four are faster at G = 128 (4096×4096 from memory 363 → 346 µs) but slower

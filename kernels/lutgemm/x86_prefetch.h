@@ -18,9 +18,11 @@ namespace lutra::kernels::lutgemm::x86 {
 //     tok/s.
 //   - VBMI+VNNI lookup, four tiles per table load (1-, 2-, 3-bit): L2, 2 KB ahead in each stream,
 //     and past a tile's end in the next block's tile (PrefetchTileStreamToL2). Against 4 KB
-//     ahead into the neighbouring tile, 2-bit from memory: 2048×2048 58–60 → 50 µs, 4096×4096
-//     205–212 → 183–196 µs; TinyLlama q2 (G = 64) decode 57.5/57.8 → 62.6/62.7 tok/s.
-//     4 and 8 KB ahead were 2–5% slower than 2 KB, T0 in four streams 232 against 221 µs.
+//     ahead into the neighbouring tile, 2-bit from memory: 2048×2048 57–60 → 50 µs, 4096×4096
+//     205–214 → 183–186 µs; TinyLlama q2 (G = 64) decode 57.5/57.8 → 62.6/62.7 tok/s.
+//     4 and 8 KB ahead were mostly slower (w2 4096×4096 193 and 191 against 183 µs, 2048×2048
+//     53.9 and 52.0 against 49.7; 5632×2048 144 and 139 against 143); T0 in four streams 232
+//     against 221 µs.
 //   - Exact mode (tables of 32 KB per 4096 activations fill L1): L2, 12 KB ahead. TQ2_0 decode
 //     52–56 → 74 tok/s.
 //   - AVX2 and AVX-512 BW lookup with int8 tables: L1, 4 KB ahead. L2 12 KB ahead is faster on
