@@ -123,6 +123,9 @@ TEST(TokenizerSpm, Stories260K) {
 TEST(TokenizerSpm, LlamaSpm32000) {
   check_vocab("vocab-llama-spm.gguf", 32000);
 }
+TEST(TokenizerSpm, Phi3) {
+  check_vocab("vocab-phi-3.gguf", 32064);
+}
 
 TEST(TokenizerSpm, UnknownModelIsNamed) {
   gguf::Writer w;
@@ -136,6 +139,44 @@ TEST(TokenizerSpm, UnknownModelIsNamed) {
   auto tk = load_tokenizer(*f);
   ASSERT_FALSE(tk.ok());
   EXPECT_NE(tk.error().find("'wordpiece-xyz'"), std::string::npos) << tk.error();
+}
+
+// A vocabulary with the given byte-typed (token_type 6) pieces after "a" and "b".
+Expected<std::unique_ptr<Tokenizer>> load_with_byte_pieces(const std::vector<std::string>& bytes) {
+  std::vector<std::string> tokens = {"a", "b"};
+  std::vector<int32_t> types = {1, 1};
+  for (const std::string& b : bytes) tokens.push_back(b), types.push_back(6);
+  gguf::Writer w;
+  w.set_string("tokenizer.ggml.model", "llama");
+  w.set_bool("tokenizer.ggml.add_space_prefix", false);
+  w.set_string_array("tokenizer.ggml.tokens", tokens);
+  w.set_array("tokenizer.ggml.token_type", gguf::ValueType::I32, types.data(), types.size());
+  const std::string path =
+      (std::filesystem::temp_directory_path() / "lutra_tok_bytes.gguf").string();
+  EXPECT_TRUE(w.write(path).ok());
+  auto f = gguf::File::open(path);
+  std::filesystem::remove(path);
+  if (!f.ok()) return Error{f.error()};
+  return load_tokenizer(*f);
+}
+
+TEST(TokenizerSpm, ByteTokensDecodeToTheirByte) {
+  auto tk = load_with_byte_pieces({"<0x0A>", "<0xff>", "<0xC3>"});
+  ASSERT_TRUE(tk.ok()) << tk.error();
+  EXPECT_EQ((*tk)->token_bytes(2), "\n");
+  EXPECT_EQ((*tk)->token_bytes(3), "\xff");
+  // A character absent from the vocabulary falls back to the byte tokens that exist.
+  EXPECT_EQ((*tk)->encode("\n", {}), std::vector<int32_t>{2});
+}
+
+TEST(TokenizerSpm, MalformedByteTokenIsNamed) {
+  // A signed or non-hex "byte" must be refused, never used as an index (fuzzer find: "<0x-1>").
+  for (const std::string bad : {"<0x-1>", "<0x+F>", "<0xG0>", "<0x1>", "<0x100>", "0x41"}) {
+    auto tk = load_with_byte_pieces({"<0x41>", bad});
+    ASSERT_FALSE(tk.ok()) << bad;
+    EXPECT_NE(tk.error().find("tokenizer.ggml.tokens[3]"), std::string::npos) << tk.error();
+    EXPECT_NE(tk.error().find(bad), std::string::npos) << tk.error();
+  }
 }
 
 }  // namespace

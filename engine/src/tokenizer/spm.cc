@@ -20,6 +20,38 @@ size_t utf8_len(unsigned char c) {
   return 1;  // stray byte: its own symbol, resolved by byte fallback
 }
 
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// The byte a fallback token "<0xHH>" stands for, or -1. Parsed by hand: sscanf's %X also
+// accepts a sign, so "<0x-1>" read as 4294967295 and indexed past the 256-entry table.
+int byte_token_value(std::string_view piece) {
+  if (piece.size() != 6 || piece.substr(0, 3) != "<0x" || piece[5] != '>') return -1;
+  const int hi = hex_digit(piece[3]), lo = hex_digit(piece[4]);
+  return hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
+}
+
+// A vocabulary entry as an error message can show it: bytes outside printable ASCII escaped.
+std::string printable(std::string_view piece) {
+  std::string out;
+  for (char c : piece.substr(0, 32)) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && u < 0x7f) {
+      out.push_back(c);
+    } else {
+      char hex[5];
+      std::snprintf(hex, sizeof hex, "\\x%02x", u);
+      out += hex;
+    }
+  }
+  if (piece.size() > 32) out += "...";
+  return out;
+}
+
 struct Symbol {
   size_t start, len;
   int prev, next;
@@ -61,11 +93,12 @@ Expected<std::unique_ptr<Tokenizer>> SpmTokenizer::create(const gguf::File& f) {
     const auto id = static_cast<int32_t>(i);
     const std::string& p = t->pieces_[i];
     t->lookup_.emplace(p, id);  // first occurrence wins on duplicates
-    unsigned b = 0;
-    if (t->kinds_[i] == TokenKind::Byte && p.size() == 6 &&
-        std::sscanf(p.c_str(), "<0x%2X>", &b) == 1) {
-      t->byte_token_[b] = id;
-    }
+    if (t->kinds_[i] != TokenKind::Byte) continue;
+    const int b = byte_token_value(p);
+    if (b < 0)
+      return Error{f.path() + ": tokenizer.ggml.tokens[" + std::to_string(i) + "] = '" +
+                   printable(p) + "' has token_type byte (6) but is not of the form <0xHH>"};
+    t->byte_token_[b] = id;
   }
   if (f.has("tokenizer.ggml.add_space_prefix")) {
     auto b = f.get_bool("tokenizer.ggml.add_space_prefix");
@@ -163,10 +196,8 @@ std::string SpmTokenizer::token_bytes(int32_t id) const {
     case TokenKind::Control:
       return {};
     case TokenKind::Byte: {
-      unsigned v = 0;
-      if (p.size() == 6 && std::sscanf(p.c_str(), "<0x%2X>", &v) == 1)
-        return std::string(1, static_cast<char>(v));
-      return p;
+      // create() admitted only well-formed byte tokens.
+      return std::string(1, static_cast<char>(byte_token_value(p)));
     }
     default:
       break;
