@@ -1,4 +1,5 @@
-// Softmax over one row of n floats: every two-pass and three-pass registry variant and
+// Softmax over one row of n floats: every two-pass, three-pass and stored three-pass
+// (attention's in-cache form) registry variant and
 // XNNPACK's softmax_nc_f32 (1 thread), at 1K, 64K, 1M and 16M floats, in cache (one row,
 // warm) and out of cache (rotating copies larger than 4× the last-level cache).
 //
@@ -83,6 +84,7 @@ void RunXnn(benchmark::State& state) {
 const bool registered = [] {
   RegisterTable(TwoPassKernels());
   RegisterTable(ThreePassKernels());
+  RegisterTable(StoredThreePassKernels());
   RegisterCacheVariants("xnn_softmax_nc_f32", kSizes, RunXnn);
   return true;
 }();

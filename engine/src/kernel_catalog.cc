@@ -70,6 +70,7 @@ const KernelOp kOps[] = {
     LUTRA_OP("rmsnorm", kernels::rmsnorm::RmsNormKernels),
     LUTRA_OP("softmax2p", kernels::softmax2p::TwoPassKernels),
     LUTRA_OP("softmax3p", kernels::softmax2p::ThreePassKernels),
+    LUTRA_OP("softmax3s", kernels::softmax2p::StoredThreePassKernels),
     LUTRA_OP("attn.qk.f16", kernels::attn::QkF16Kernels),
     LUTRA_OP("attn.pv.f16", kernels::attn::PvF16Kernels),
     LUTRA_OP("attn.qk.f32", kernels::attn::QkF32Kernels),

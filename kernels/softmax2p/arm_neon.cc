@@ -59,6 +59,25 @@ inline float HorizontalSum(float32x4_t v) {
   return (b[0] + b[1]) + (b[2] + b[3]);
 }
 
+// max(z) in every lane. A NaN z gives a NaN exponential in the callers' next pass, hence a
+// NaN sum and NaN everywhere.
+float32x4_t MaxZ(size_t n, const float* x, const float* mask, float32x4_t scale) {
+  const float32x4_t ninf = vdupq_n_f32(-INFINITY);
+  float32x4_t x0 = ninf, x1 = ninf, x2 = ninf, x3 = ninf;
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    x0 = vmaxq_f32(x0, Z(x, mask, scale, i));
+    x1 = vmaxq_f32(x1, Z(x, mask, scale, i + 4));
+    x2 = vmaxq_f32(x2, Z(x, mask, scale, i + 8));
+    x3 = vmaxq_f32(x3, Z(x, mask, scale, i + 12));
+  }
+  for (; i + 4 <= n; i += 4) x0 = vmaxq_f32(x0, Z(x, mask, scale, i));
+  if (i < n) {
+    x1 = vmaxq_f32(x1, vbslq_f32(LiveLanes(n - i), ZTail(x, mask, scale, i, n - i), ninf));
+  }
+  return vdupq_n_f32(HorizontalMax(vmaxq_f32(vmaxq_f32(x0, x1), vmaxq_f32(x2, x3))));
+}
+
 }  // namespace
 
 void softmax2p_f32_u16__neon(size_t n, const float* x, const float* mask, float scale_f, float* y) {
@@ -106,22 +125,8 @@ void softmax2p_f32_u16__neon(size_t n, const float* x, const float* mask, float 
 
 void softmax3p_f32_u16__neon(size_t n, const float* x, const float* mask, float scale_f, float* y) {
   const float32x4_t scale = vdupq_n_f32(scale_f);
-  const float32x4_t ninf = vdupq_n_f32(-INFINITY);
-  float32x4_t x0 = ninf, x1 = ninf, x2 = ninf, x3 = ninf;
+  const float32x4_t zmax = MaxZ(n, x, mask, scale);
   size_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    x0 = vmaxq_f32(x0, Z(x, mask, scale, i));
-    x1 = vmaxq_f32(x1, Z(x, mask, scale, i + 4));
-    x2 = vmaxq_f32(x2, Z(x, mask, scale, i + 8));
-    x3 = vmaxq_f32(x3, Z(x, mask, scale, i + 12));
-  }
-  for (; i + 4 <= n; i += 4) x0 = vmaxq_f32(x0, Z(x, mask, scale, i));
-  if (i < n) {
-    x1 = vmaxq_f32(x1, vbslq_f32(LiveLanes(n - i), ZTail(x, mask, scale, i, n - i), ninf));
-  }
-  // A NaN z gives a NaN exp below, hence a NaN sum and NaN everywhere.
-  const float32x4_t zmax =
-      vdupq_n_f32(HorizontalMax(vmaxq_f32(vmaxq_f32(x0, x1), vmaxq_f32(x2, x3))));
   auto ex = [&](float32x4_t z) {
     const ExpPartsNeon q = ExpDecomposeNeon(vsubq_f32(z, zmax));
     return ExpLdexpNeon(q.p, q.n);
@@ -154,6 +159,40 @@ void softmax3p_f32_u16__neon(size_t n, const float* x, const float* mask, float 
   }
   for (; i + 4 <= n; i += 4) vst1q_f32(y + i, out(Z(x, mask, scale, i)));
   if (i < n) StoreTail(y, i, n - i, out(ZTail(x, mask, scale, i, n - i)));
+}
+
+// Stored three-pass (see softmax2p.h): exp(z − max) kept in y, then rescaled.
+void softmax3s_f32_u16__neon(size_t n, const float* x, const float* mask, float scale_f, float* y) {
+  const float32x4_t scale = vdupq_n_f32(scale_f);
+  const float32x4_t zmax = MaxZ(n, x, mask, scale);
+  auto ex = [&](float32x4_t z) {
+    const ExpPartsNeon q = ExpDecomposeNeon(vsubq_f32(z, zmax));
+    return ExpLdexpNeon(q.p, q.n);
+  };
+  float32x4_t s0 = vdupq_n_f32(0.0f), s1 = s0, s2 = s0, s3 = s0;
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const float32x4_t e0 = ex(Z(x, mask, scale, i)), e1 = ex(Z(x, mask, scale, i + 4));
+    const float32x4_t e2 = ex(Z(x, mask, scale, i + 8)), e3 = ex(Z(x, mask, scale, i + 12));
+    vst1q_f32(y + i, e0), vst1q_f32(y + i + 4, e1), vst1q_f32(y + i + 8, e2);
+    vst1q_f32(y + i + 12, e3);
+    s0 = vaddq_f32(s0, e0), s1 = vaddq_f32(s1, e1), s2 = vaddq_f32(s2, e2);
+    s3 = vaddq_f32(s3, e3);
+  }
+  for (; i + 4 <= n; i += 4) {
+    const float32x4_t e = ex(Z(x, mask, scale, i));
+    vst1q_f32(y + i, e);
+    s0 = vaddq_f32(s0, e);
+  }
+  if (i < n) {
+    const float32x4_t e = ex(ZTail(x, mask, scale, i, n - i));
+    StoreTail(y, i, n - i, e);
+    s1 = vaddq_f32(s1, vbslq_f32(LiveLanes(n - i), e, vdupq_n_f32(0.0f)));
+  }
+  const float32x4_t inv =
+      vdupq_n_f32(1.0f / HorizontalSum(vaddq_f32(vaddq_f32(s0, s1), vaddq_f32(s2, s3))));
+  for (i = 0; i + 4 <= n; i += 4) vst1q_f32(y + i, vmulq_f32(vld1q_f32(y + i), inv));
+  for (; i < n; ++i) y[i] *= vgetq_lane_f32(inv, 0);
 }
 
 }  // namespace lutra::kernels::softmax2p

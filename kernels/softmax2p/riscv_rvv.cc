@@ -21,6 +21,20 @@ inline vfloat32m2_t Z(const float* x, const float* mask, float scale, size_t i, 
   return mask != nullptr ? __riscv_vfadd_vv_f32m2(v, __riscv_vle32_v_f32m2(mask + i, vl), vl) : v;
 }
 
+// max(z). A NaN z gives a NaN exponential in the callers' next pass, hence a NaN sum and NaN
+// everywhere.
+float MaxZ(size_t n, const float* x, const float* mask, float scale) {
+  const size_t vlmax = __riscv_vsetvlmax_e32m2();
+  vfloat32m2_t vmax = __riscv_vfmv_v_f_f32m2(-INFINITY, vlmax);
+  for (size_t i = 0; i < n;) {
+    const size_t vl = __riscv_vsetvl_e32m2(n - i);
+    vmax = __riscv_vfmax_vv_f32m2_tu(vmax, vmax, Z(x, mask, scale, i, vl), vl);
+    i += vl;
+  }
+  return __riscv_vfmv_f_s_f32m1_f32(
+      __riscv_vfredmax_vs_f32m2_f32m1(vmax, __riscv_vfmv_s_f_f32m1(-INFINITY, 1), vlmax));
+}
+
 }  // namespace
 
 void softmax2p_f32_u2v__rvv(size_t n, const float* x, const float* mask, float scale, float* y) {
@@ -61,15 +75,7 @@ void softmax2p_f32_u2v__rvv(size_t n, const float* x, const float* mask, float s
 
 void softmax3p_f32_u2v__rvv(size_t n, const float* x, const float* mask, float scale, float* y) {
   const size_t vlmax = __riscv_vsetvlmax_e32m2();
-  vfloat32m2_t vmax = __riscv_vfmv_v_f_f32m2(-INFINITY, vlmax);
-  for (size_t i = 0; i < n;) {
-    const size_t vl = __riscv_vsetvl_e32m2(n - i);
-    vmax = __riscv_vfmax_vv_f32m2_tu(vmax, vmax, Z(x, mask, scale, i, vl), vl);
-    i += vl;
-  }
-  // A NaN z gives a NaN exp below, hence a NaN sum and NaN everywhere.
-  const float zmax = __riscv_vfmv_f_s_f32m1_f32(
-      __riscv_vfredmax_vs_f32m2_f32m1(vmax, __riscv_vfmv_s_f_f32m1(-INFINITY, 1), vlmax));
+  const float zmax = MaxZ(n, x, mask, scale);
   auto ex = [&](size_t i, size_t vl, float factor) {
     vfloat32m2_t k;
     const vfloat32m2_t p =
@@ -87,6 +93,31 @@ void softmax3p_f32_u2v__rvv(size_t n, const float* x, const float* mask, float s
   for (size_t i = 0; i < n;) {
     const size_t vl = __riscv_vsetvl_e32m2(n - i);
     __riscv_vse32_v_f32m2(y + i, ex(i, vl, inv), vl);
+    i += vl;
+  }
+}
+
+// Stored three-pass (see softmax2p.h): exp(z − max) kept in y, then rescaled.
+void softmax3s_f32_u2v__rvv(size_t n, const float* x, const float* mask, float scale, float* y) {
+  const size_t vlmax = __riscv_vsetvlmax_e32m2();
+  const float zmax = MaxZ(n, x, mask, scale);
+  vfloat32m2_t sum = __riscv_vfmv_v_f_f32m2(0.0f, vlmax);
+  for (size_t i = 0; i < n;) {
+    const size_t vl = __riscv_vsetvl_e32m2(n - i);
+    vfloat32m2_t k;
+    const vfloat32m2_t p =
+        ExpDecomposeRvv(__riscv_vfsub_vf_f32m2(Z(x, mask, scale, i, vl), zmax, vl), &k, vl);
+    const vfloat32m2_t e = ExpLdexpRvv(p, k, vl);
+    __riscv_vse32_v_f32m2(y + i, e, vl);
+    sum = __riscv_vfadd_vv_f32m2_tu(sum, sum, e, vl);
+    i += vl;
+  }
+  const float inv = 1.0f / __riscv_vfmv_f_s_f32m1_f32(__riscv_vfredusum_vs_f32m2_f32m1(
+                               sum, __riscv_vfmv_s_f_f32m1(0.0f, 1), vlmax));
+  for (size_t i = 0; i < n;) {
+    const size_t vl = __riscv_vsetvl_e32m2(n - i);
+    __riscv_vse32_v_f32m2(y + i, __riscv_vfmul_vf_f32m2(__riscv_vle32_v_f32m2(y + i, vl), inv, vl),
+                          vl);
     i += vl;
   }
 }

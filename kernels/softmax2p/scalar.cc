@@ -1,7 +1,8 @@
 // Portable softmax kernels. The two-pass one keeps four extended-range (mantissa, exponent)
 // accumulators; exp(z) = 2^n·p(t) with the reduction done in double so it stays exact for
 // any finite z. The three-pass one is the classic max / Σexp / normalise baseline,
-// recomputing exp in the last pass.
+// recomputing exp in the last pass; the stored three-pass one keeps exp(z − max) in y and
+// rescales it, for rows that stay in cache.
 #include <cmath>
 #include <limits>
 
@@ -49,6 +50,17 @@ void FillNaN(size_t n, float* y) {
   for (size_t i = 0; i < n; ++i) y[i] = std::numeric_limits<float>::quiet_NaN();
 }
 
+// max(z) into *zmax; false if some z is NaN.
+bool MaxZ(size_t n, const float* x, const float* mask, float scale, float* zmax) {
+  *zmax = -INFINITY;
+  for (size_t i = 0; i < n; ++i) {
+    const float z = Z(x, mask, scale, i);
+    if (std::isnan(z)) return false;
+    if (z > *zmax) *zmax = z;
+  }
+  return true;
+}
+
 }  // namespace
 
 void softmax2p_f32_u4__scalar(size_t n, const float* x, const float* mask, float scale, float* y) {
@@ -76,12 +88,8 @@ void softmax2p_f32_u4__scalar(size_t n, const float* x, const float* mask, float
 }
 
 void softmax3p_f32_u4__scalar(size_t n, const float* x, const float* mask, float scale, float* y) {
-  float zmax = -INFINITY;
-  for (size_t i = 0; i < n; ++i) {
-    const float z = Z(x, mask, scale, i);
-    if (std::isnan(z)) return FillNaN(n, y);
-    if (z > zmax) zmax = z;
-  }
+  float zmax;
+  if (!MaxZ(n, x, mask, scale, &zmax)) return FillNaN(n, y);
   double acc[4] = {0, 0, 0, 0};
   for (size_t i = 0; i < n; ++i) {
     const Parts q = Decompose(Z(x, mask, scale, i) - zmax);
@@ -92,6 +100,18 @@ void softmax3p_f32_u4__scalar(size_t n, const float* x, const float* mask, float
     const Parts q = Decompose(Z(x, mask, scale, i) - zmax);
     y[i] = q.n < -300.0f ? 0.0f : float(std::ldexp(double(q.p) * inv, int(q.n)));
   }
+}
+
+void softmax3s_f32_u4__scalar(size_t n, const float* x, const float* mask, float scale, float* y) {
+  float zmax;
+  if (!MaxZ(n, x, mask, scale, &zmax)) return FillNaN(n, y);
+  double acc[4] = {0, 0, 0, 0};
+  for (size_t i = 0; i < n; ++i) {
+    const Parts q = Decompose(Z(x, mask, scale, i) - zmax);
+    acc[i % 4] += (y[i] = Ldexp(q.p, q.n));
+  }
+  const float inv = float(1.0 / ((acc[0] + acc[1]) + (acc[2] + acc[3])));
+  for (size_t i = 0; i < n; ++i) y[i] *= inv;
 }
 
 }  // namespace lutra::kernels::softmax2p

@@ -24,8 +24,15 @@ using SoftmaxFn = void (*)(size_t n, const float* x, const float* mask, float sc
 std::span<const Kernel<SoftmaxFn>> TwoPassKernels();
 // Classic three-pass variants (max, Σexp, normalise), same contract: the benchmark baseline.
 std::span<const Kernel<SoftmaxFn>> ThreePassKernels();
+// Three passes with the exponentials stored: max, y = exp(z − max) while summing, y /= Σ.
+// One exponential per element against the two-pass kernels' two, but y is read and written
+// once more: the faster form for rows that stay in cache (attention scores), the slower one
+// for rows streamed from memory. Same contract.
+std::span<const Kernel<SoftmaxFn>> StoredThreePassKernels();
 
 // The best two-pass kernel for `features` (never null).
 const Kernel<SoftmaxFn>* Select(arch::IsaSet features);
+// The best stored three-pass kernel for `features` (never null).
+const Kernel<SoftmaxFn>* SelectForCachedRows(arch::IsaSet features);
 
 }  // namespace lutra::kernels::softmax2p

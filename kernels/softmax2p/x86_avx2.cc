@@ -128,12 +128,12 @@ inline float HSum(__m256 v) {
   return _mm_cvtss_f32(h);
 }
 
+// max(z) in every lane. A NaN may or may not survive the max; it gives a NaN exponential in
+// the callers' next pass either way.
 template <bool kMask>
-void ThreePass(size_t n, const float* x, const float* mask, float scale_f, float* y) {
-  const __m256 scale = _mm256_set1_ps(scale_f);
+__m256 MaxZ(size_t n, const float* x, const float* mask, __m256 scale) {
   const __m256 ninf = _mm256_set1_ps(-INFINITY);
   __m256 x0 = ninf, x1 = ninf, x2 = ninf, x3 = ninf;
-  // A NaN may or may not survive the max; it gives a NaN exp in the second pass either way.
   size_t i = 0;
   for (; i + 32 <= n; i += 32) {
     x0 = _mm256_max_ps(x0, LoadZ<kMask>(x, mask, scale, i));
@@ -147,8 +147,14 @@ void ThreePass(size_t n, const float* x, const float* mask, float scale_f, float
     x1 = _mm256_max_ps(
         x1, _mm256_blendv_ps(ninf, LoadZTail<kMask>(x, mask, scale, i, k), _mm256_castsi256_ps(k)));
   }
-  const __m256 zmax =
-      _mm256_set1_ps(HMax(_mm256_max_ps(_mm256_max_ps(x0, x1), _mm256_max_ps(x2, x3))));
+  return _mm256_set1_ps(HMax(_mm256_max_ps(_mm256_max_ps(x0, x1), _mm256_max_ps(x2, x3))));
+}
+
+template <bool kMask>
+void ThreePass(size_t n, const float* x, const float* mask, float scale_f, float* y) {
+  const __m256 scale = _mm256_set1_ps(scale_f);
+  const __m256 zmax = MaxZ<kMask>(n, x, mask, scale);
+  size_t i = 0;
 
   __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
   auto ex = [&](size_t j) {
@@ -187,6 +193,47 @@ void ThreePass(size_t n, const float* x, const float* mask, float scale_f, float
   }
 }
 
+// Stored three-pass (see softmax2p.h): exp(z − max) kept in y, then rescaled.
+template <bool kMask>
+void ThreePassStored(size_t n, const float* x, const float* mask, float scale_f, float* y) {
+  const __m256 scale = _mm256_set1_ps(scale_f);
+  const __m256 zmax = MaxZ<kMask>(n, x, mask, scale);
+  __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+  auto ex = [&](size_t j) {
+    return ExpNonPositive256(_mm256_sub_ps(LoadZ<kMask>(x, mask, scale, j), zmax));
+  };
+  size_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    const __m256 e0 = ex(i), e1 = ex(i + 8), e2 = ex(i + 16), e3 = ex(i + 24);
+    _mm256_storeu_ps(y + i, e0), _mm256_storeu_ps(y + i + 8, e1);
+    _mm256_storeu_ps(y + i + 16, e2), _mm256_storeu_ps(y + i + 24, e3);
+    s0 = _mm256_add_ps(s0, e0), s1 = _mm256_add_ps(s1, e1);
+    s2 = _mm256_add_ps(s2, e2), s3 = _mm256_add_ps(s3, e3);
+  }
+  for (; i + 8 <= n; i += 8) {
+    const __m256 e = ex(i);
+    _mm256_storeu_ps(y + i, e);
+    s0 = _mm256_add_ps(s0, e);
+  }
+  const size_t tail = n - i;
+  const __m256i k = TailMask256(tail);
+  if (tail != 0) {
+    const __m256 e = ExpNonPositive256(_mm256_sub_ps(LoadZTail<kMask>(x, mask, scale, i, k), zmax));
+    _mm256_maskstore_ps(y + i, k, e);
+    s1 = _mm256_add_ps(s1, _mm256_and_ps(e, _mm256_castsi256_ps(k)));
+  }
+  const __m256 inv =
+      _mm256_set1_ps(1.0f / HSum(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3))));
+  for (i = 0; i + 32 <= n; i += 32) {
+    _mm256_storeu_ps(y + i, _mm256_mul_ps(_mm256_loadu_ps(y + i), inv));
+    _mm256_storeu_ps(y + i + 8, _mm256_mul_ps(_mm256_loadu_ps(y + i + 8), inv));
+    _mm256_storeu_ps(y + i + 16, _mm256_mul_ps(_mm256_loadu_ps(y + i + 16), inv));
+    _mm256_storeu_ps(y + i + 24, _mm256_mul_ps(_mm256_loadu_ps(y + i + 24), inv));
+  }
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, _mm256_mul_ps(_mm256_loadu_ps(y + i), inv));
+  if (tail != 0) _mm256_maskstore_ps(y + i, k, _mm256_mul_ps(_mm256_maskload_ps(y + i, k), inv));
+}
+
 }  // namespace
 
 void softmax2p_f32_u32__avx2(size_t n, const float* x, const float* mask, float scale, float* y) {
@@ -195,6 +242,11 @@ void softmax2p_f32_u32__avx2(size_t n, const float* x, const float* mask, float 
 
 void softmax3p_f32_u32__avx2(size_t n, const float* x, const float* mask, float scale, float* y) {
   mask != nullptr ? ThreePass<true>(n, x, mask, scale, y) : ThreePass<false>(n, x, mask, scale, y);
+}
+
+void softmax3s_f32_u32__avx2(size_t n, const float* x, const float* mask, float scale, float* y) {
+  mask != nullptr ? ThreePassStored<true>(n, x, mask, scale, y)
+                  : ThreePassStored<false>(n, x, mask, scale, y);
 }
 
 }  // namespace lutra::kernels::softmax2p

@@ -3,9 +3,10 @@
 // accumulators untouched. Pass 2 recomputes
 // exp and, for rows larger than the cache, streams y with non-temporal stores.
 // GCC 12 reports the _mm512_undefined_*() placeholders inside its own intrinsics (max,
-// shifts, reductions) as maybe-uninitialized; the values are never read.
+// shifts, reductions) as (maybe-)uninitialized; the values are never read.
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 
 #include <immintrin.h>
@@ -131,30 +132,35 @@ void TwoPass(size_t n, const float* x, const float* mask, float scale_f, float* 
   }
 }
 
-// Classic baseline: max, Σ exp(z − max), then y = exp(z − max)/Σ recomputed from x (reads
-// x three times, writes y once: less traffic than storing exp and rescaling y).
+// max(z) in every lane. A NaN may or may not survive the max; it gives a NaN exponential in
+// the callers' next pass either way, hence a NaN sum and NaN everywhere.
 template <bool kMask>
-void ThreePass(size_t n, const float* x, const float* mask, float scale_f, float* y) {
-  const __m512 scale = _mm512_set1_ps(scale_f);
+__m512 MaxZ(size_t n, const float* x, const float* mask, __m512 scale) {
   const __m512 ninf = _mm512_set1_ps(-INFINITY);
   __m512 x0 = ninf, x1 = ninf, x2 = ninf, x3 = ninf;
-  // A NaN may or may not survive the max; it gives a NaN exp in the second pass either way,
-  // hence a NaN sum and NaN everywhere.
   size_t i = 0;
   for (; i + 64 <= n; i += 64) {
-    const __m512 z0 = LoadZ<kMask>(x, mask, scale, i), z1 = LoadZ<kMask>(x, mask, scale, i + 16);
-    const __m512 z2 = LoadZ<kMask>(x, mask, scale, i + 32),
-                 z3 = LoadZ<kMask>(x, mask, scale, i + 48);
-    x0 = _mm512_max_ps(x0, z0), x1 = _mm512_max_ps(x1, z1);
-    x2 = _mm512_max_ps(x2, z2), x3 = _mm512_max_ps(x3, z3);
+    x0 = _mm512_max_ps(x0, LoadZ<kMask>(x, mask, scale, i));
+    x1 = _mm512_max_ps(x1, LoadZ<kMask>(x, mask, scale, i + 16));
+    x2 = _mm512_max_ps(x2, LoadZ<kMask>(x, mask, scale, i + 32));
+    x3 = _mm512_max_ps(x3, LoadZ<kMask>(x, mask, scale, i + 48));
   }
   for (; i + 16 <= n; i += 16) x0 = _mm512_max_ps(x0, LoadZ<kMask>(x, mask, scale, i));
   if (i < n) {
     const __mmask16 k = TailMask(n - i);
     x1 = _mm512_mask_max_ps(x1, k, x1, LoadZTail<kMask>(x, mask, scale, i, k));
   }
-  const __m512 zmax = _mm512_set1_ps(
+  return _mm512_set1_ps(
       _mm512_reduce_max_ps(_mm512_max_ps(_mm512_max_ps(x0, x1), _mm512_max_ps(x2, x3))));
+}
+
+// Classic baseline: max, Σ exp(z − max), then y = exp(z − max)/Σ recomputed from x (reads
+// x three times, writes y once: less traffic than storing exp and rescaling y).
+template <bool kMask>
+void ThreePass(size_t n, const float* x, const float* mask, float scale_f, float* y) {
+  const __m512 scale = _mm512_set1_ps(scale_f);
+  const __m512 zmax = MaxZ<kMask>(n, x, mask, scale);
+  size_t i = 0;
 
   __m512 s0 = _mm512_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
   auto ex = [&](size_t j) {
@@ -193,6 +199,52 @@ void ThreePass(size_t n, const float* x, const float* mask, float scale_f, float
   }
 }
 
+// For rows that stay in cache (attention scores): max, then exp(z − max) stored in y while
+// summing, then y scaled by 1/Σ — one exponential per element where the two-pass kernel
+// computes two, at the price of reading and writing y once more.
+template <bool kMask>
+void ThreePassStored(size_t n, const float* x, const float* mask, float scale_f, float* y) {
+  const __m512 scale = _mm512_set1_ps(scale_f);
+  const __m512 zmax = MaxZ<kMask>(n, x, mask, scale);
+  size_t i = 0;
+
+  __m512 s0 = _mm512_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+  auto ex = [&](size_t j) {
+    return ExpNonPositive512(_mm512_sub_ps(LoadZ<kMask>(x, mask, scale, j), zmax));
+  };
+  for (i = 0; i + 64 <= n; i += 64) {
+    const __m512 e0 = ex(i), e1 = ex(i + 16), e2 = ex(i + 32), e3 = ex(i + 48);
+    _mm512_storeu_ps(y + i, e0), _mm512_storeu_ps(y + i + 16, e1);
+    _mm512_storeu_ps(y + i + 32, e2), _mm512_storeu_ps(y + i + 48, e3);
+    s0 = _mm512_add_ps(s0, e0), s1 = _mm512_add_ps(s1, e1);
+    s2 = _mm512_add_ps(s2, e2), s3 = _mm512_add_ps(s3, e3);
+  }
+  for (; i + 16 <= n; i += 16) {
+    const __m512 e = ex(i);
+    _mm512_storeu_ps(y + i, e);
+    s0 = _mm512_add_ps(s0, e);
+  }
+  if (i < n) {
+    const __mmask16 k = TailMask(n - i);
+    const __m512 e = ExpNonPositive512(_mm512_sub_ps(LoadZTail<kMask>(x, mask, scale, i, k), zmax));
+    _mm512_mask_storeu_ps(y + i, k, e);
+    s1 = _mm512_mask_add_ps(s1, k, s1, e);
+  }
+  const __m512 inv = _mm512_set1_ps(
+      1.0f / _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(s0, s1), _mm512_add_ps(s2, s3))));
+  for (i = 0; i + 64 <= n; i += 64) {
+    _mm512_storeu_ps(y + i, _mm512_mul_ps(_mm512_loadu_ps(y + i), inv));
+    _mm512_storeu_ps(y + i + 16, _mm512_mul_ps(_mm512_loadu_ps(y + i + 16), inv));
+    _mm512_storeu_ps(y + i + 32, _mm512_mul_ps(_mm512_loadu_ps(y + i + 32), inv));
+    _mm512_storeu_ps(y + i + 48, _mm512_mul_ps(_mm512_loadu_ps(y + i + 48), inv));
+  }
+  for (; i + 16 <= n; i += 16) _mm512_storeu_ps(y + i, _mm512_mul_ps(_mm512_loadu_ps(y + i), inv));
+  if (i < n) {
+    const __mmask16 k = TailMask(n - i);
+    _mm512_mask_storeu_ps(y + i, k, _mm512_mul_ps(_mm512_maskz_loadu_ps(k, y + i), inv));
+  }
+}
+
 }  // namespace
 
 void softmax2p_f32_u64__avx512(size_t n, const float* x, const float* mask, float scale, float* y) {
@@ -201,6 +253,11 @@ void softmax2p_f32_u64__avx512(size_t n, const float* x, const float* mask, floa
 
 void softmax3p_f32_u64__avx512(size_t n, const float* x, const float* mask, float scale, float* y) {
   mask != nullptr ? ThreePass<true>(n, x, mask, scale, y) : ThreePass<false>(n, x, mask, scale, y);
+}
+
+void softmax3s_f32_u64__avx512(size_t n, const float* x, const float* mask, float scale, float* y) {
+  mask != nullptr ? ThreePassStored<true>(n, x, mask, scale, y)
+                  : ThreePassStored<false>(n, x, mask, scale, y);
 }
 
 }  // namespace lutra::kernels::softmax2p

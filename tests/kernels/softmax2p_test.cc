@@ -35,13 +35,14 @@ constexpr double kTiny = 2 * 1.401298464324817e-45;
 
 struct Param {
   Kernel<SoftmaxFn> k;
-  const char* family;  // "softmax2p" or "softmax3p"
+  const char* family;  // "softmax2p", "softmax3p" or "softmax3s"
 };
 
 std::vector<Param> All() {
   std::vector<Param> out;
   for (const auto& k : TwoPassKernels()) out.push_back({k, "softmax2p"});
   for (const auto& k : ThreePassKernels()) out.push_back({k, "softmax3p"});
+  for (const auto& k : StoredThreePassKernels()) out.push_back({k, "softmax3s"});
   return out;
 }
 

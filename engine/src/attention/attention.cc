@@ -22,7 +22,7 @@ bool Attention::Create(const AttentionShape& s, arch::IsaSet features, size_t th
   a.ratio_ = s.n_head / s.n_head_kv;
   a.rows_per_unit_ = a.ratio_ * std::min(kQueryBlock, s.max_tokens);
   a.workers_ = std::max<size_t>(threads, 1);
-  a.softmax_ = kernels::softmax2p::Select(features)->fn;
+  a.softmax_ = kernels::softmax2p::SelectForCachedRows(features)->fn;
   a.attn_ = kernels::attn::Select(features);
   a.scratch_.assign(a.workers_ * a.rows_per_unit_ * s.max_seq, 0.0f);
   a.rows_.assign(a.workers_ * 2 * a.rows_per_unit_ * s.head_dim, 0.0f);
@@ -103,12 +103,19 @@ void Attention::RunUnit(const KvCache& cache, size_t layer, size_t p0, size_t n,
   }
   // Causality is the row length: the softmax covers the visible keys (fused 1/√d scale, no
   // mask) and the later keys of the block get probability 0 for P·V.
+  // The softmax reads no memory, so each row's turn also requests a share of the values P·V
+  // will read next into L2, where reading them would otherwise start only with P·V.
+  const void* vh = cache.Values(layer, g);
+  const size_t v_bytes = keys * d * cache.element_bytes();
   for (size_t r = 0; r < rows; ++r) {
     float* row = scores + r * seq;
     softmax_(visible(r), row, nullptr, scale, row);
     std::fill(row + visible(r), row + keys, 0.0f);
+    const size_t lo = v_bytes * r / rows, hi = v_bytes * (r + 1) / rows;
+    for (size_t b = lo & ~size_t(63); b < hi; b += 64) {
+      __builtin_prefetch(static_cast<const char*>(vh) + b, 0, 2);
+    }
   }
-  const void* vh = cache.Values(layer, g);
   switch (cache.shape().type) {
     case KvType::kF16:
       attn_.pv_f16->fn(rows, d, keys, scores, seq, static_cast<const uint16_t*>(vh), orows, d);

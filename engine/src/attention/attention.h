@@ -4,7 +4,9 @@
 // sharing that KV head times up to kQueryBlock positions. The cache is dimension-major; the
 // attn kernels (kernels/attn) stream each K and V element once per unit and apply it to all
 // the unit's rows from registers (scores S = Q·K over the positions, then O = P·V), so decode
-// reads the cache at close to memory speed.
+// reads the cache at close to memory speed. A unit's score rows stay in cache, so their softmax
+// is the stored three-pass kernel (one exponential per score; the two-pass kernel, made for
+// rows streamed from memory, computes two).
 #pragma once
 
 #include <cstddef>
