@@ -82,5 +82,12 @@ std::span<const GemmKernel> GemmKernels();
 const GemmKernel* Select(arch::IsaSet features, uint32_t bits, bool exact, size_t n = 1);
 const GemmKernel* Select(arch::IsaSet features, uint32_t bits, bool exact, size_t n,
                          packw::PlaneOrder order);
+// The best table-lookup variant (Input::kTables), of the given order or, with no order, any.
+// The dot-product variants take the zero points as integers from data.zero and never read
+// data.bias, so a matrix whose bias is not s·((2^b − 1)/2 − z) (per-group float mins: Q4_1,
+// Q4_K) must use these.
+const GemmKernel* SelectLookup(arch::IsaSet features, uint32_t bits, size_t n);
+const GemmKernel* SelectLookup(arch::IsaSet features, uint32_t bits, size_t n,
+                               packw::PlaneOrder order);
 
 }  // namespace lutra::kernels::lutgemm

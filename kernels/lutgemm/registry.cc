@@ -135,4 +135,18 @@ const GemmKernel* Select(arch::IsaSet features, uint32_t bits, bool exact, size_
   });
 }
 
+const GemmKernel* SelectLookup(arch::IsaSet features, uint32_t bits, size_t n) {
+  return SelectFirstIf(GemmKernels(), features, [&](const GemmKernel& k) {
+    return k.bits == bits && !k.exact && n >= k.min_n && k.input == Input::kTables;
+  });
+}
+
+const GemmKernel* SelectLookup(arch::IsaSet features, uint32_t bits, size_t n,
+                               packw::PlaneOrder order) {
+  return SelectFirstIf(GemmKernels(), features, [&](const GemmKernel& k) {
+    return k.bits == bits && !k.exact && n >= k.min_n && k.input == Input::kTables &&
+           k.order == order;
+  });
+}
+
 }  // namespace lutra::kernels::lutgemm

@@ -325,7 +325,7 @@ TEST(ModelLinear, ClearErrorsForUnsupportedOrInconsistentTensors) {
   PlanOptions options;
   options.features = arch::Process().features;
   Encoded e = Encode(TensorType::Q4_0, 4, 64, rng);
-  e.info.type = TensorType::Q4_K;
+  e.info.type = TensorType::IQ2_XXS;
   auto r = PlanLinear(e.info, options);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().find("blk.0.test.weight"), std::string::npos) << r.error();
@@ -344,7 +344,8 @@ TEST(ModelLinear, ClearErrorsForUnsupportedOrInconsistentTensors) {
   odd.info.shape = {64, 3, 1};
   EXPECT_FALSE(PlanLinear(odd.info, options).ok());
   EXPECT_TRUE(IsLoadableType(TensorType::TQ1_0));
-  EXPECT_FALSE(IsLoadableType(TensorType::Q2_K));
+  EXPECT_TRUE(IsLoadableType(TensorType::Q2_K));
+  EXPECT_FALSE(IsLoadableType(TensorType::IQ2_XXS));
 }
 
 }  // namespace

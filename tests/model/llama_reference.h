@@ -189,6 +189,12 @@ class RefLlama {
       } else if (t->type == gguf::TensorType::TQ1_0) {
         DecodeTQ1_0(t->data, out.size(), out.data());
         break;
+      } else if (t->type == gguf::TensorType::Q4_K) {
+        DecodeQ4_K(t->data, out.size(), out.data());
+        break;
+      } else if (t->type == gguf::TensorType::Q6_K) {
+        DecodeQ6_K(t->data, out.size(), out.data());
+        break;
       } else {
         throw std::runtime_error("reference: " + name + " has a type the reference cannot read");
       }

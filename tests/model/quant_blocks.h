@@ -10,6 +10,9 @@
 //          significant, as v = ⌈value·256/243⌉ (so value = ⌊v·243/256⌋). Digit n of qs[m] is
 //          weight 32n + m (m < 32), of qs[32 + m] weight 160 + 16n + m, of qh[m] weight
 //          240 + 4n + m.
+//   Q4_K:  256 weights: fp16 d, dmin, 12 scale bytes, 128 code bytes; eight 32-weight
+//          sub-blocks, w = d·sc·q − dmin·m with 6-bit sc, m (see DecodeQ4_K).
+//   Q6_K:  256 weights: ql[128], qh[64], int8 sc[16], fp16 d; w = d·sc·(q − 32), 6-bit q.
 #pragma once
 
 #include <algorithm>
@@ -155,6 +158,57 @@ inline void DecodeTQ1_0(const uint8_t* p, size_t n, float* out) {
     for (size_t m = 0; m < 32; ++m) unpack(p[m], 5, m, 32);
     for (size_t m = 0; m < 16; ++m) unpack(p[32 + m], 5, 160 + m, 16);
     for (size_t m = 0; m < 4; ++m) unpack(p[48 + m], 4, 240 + m, 4);
+  }
+}
+
+// Walks the block as ggml's dequantizer does: 64 weights at a time, the low nibbles of 32
+// code bytes then their high nibbles, each half with its own 6-bit scale and min.
+inline void DecodeQ4_K(const uint8_t* p, size_t n, float* out) {
+  for (size_t b = 0; b < n / 256; ++b, p += 144) {
+    const float d = HalfBitsToFloat(uint16_t(p[0] | (p[1] << 8)));
+    const float dmin = HalfBitsToFloat(uint16_t(p[2] | (p[3] << 8)));
+    const uint8_t* sc = p + 4;
+    auto scale_min = [&](int j, int* s, int* m) {
+      if (j < 4) {
+        *s = sc[j] & 63, *m = sc[j + 4] & 63;
+      } else {
+        *s = (sc[j + 4] & 0xF) | ((sc[j - 4] >> 6) << 4);
+        *m = (sc[j + 4] >> 4) | ((sc[j] >> 6) << 4);
+      }
+    };
+    const uint8_t* q = p + 16;
+    float* y = out + b * 256;
+    for (int j = 0, is = 0; j < 256; j += 64, q += 32, is += 2) {
+      int s1, m1, s2, m2;
+      scale_min(is, &s1, &m1);
+      scale_min(is + 1, &s2, &m2);
+      for (int l = 0; l < 32; ++l) *y++ = d * float(s1) * float(q[l] & 0xF) - dmin * float(m1);
+      for (int l = 0; l < 32; ++l) *y++ = d * float(s2) * float(q[l] >> 4) - dmin * float(m2);
+    }
+  }
+}
+
+// As ggml's dequantizer: per 128 weights, four rows of 32 from the same 32 qh bytes.
+inline void DecodeQ6_K(const uint8_t* p, size_t n, float* out) {
+  for (size_t b = 0; b < n / 256; ++b, p += 210) {
+    const float d = HalfBitsToFloat(uint16_t(p[208] | (p[209] << 8)));
+    const uint8_t* ql = p;
+    const uint8_t* qh = p + 128;
+    const auto* sc = reinterpret_cast<const int8_t*>(p + 192);
+    float* y = out + b * 256;
+    for (int half = 0; half < 2; ++half, y += 128, ql += 64, qh += 32, sc += 8) {
+      for (int l = 0; l < 32; ++l) {
+        const int is = l / 16;
+        const int q1 = int((ql[l] & 0xF) | (((qh[l] >> 0) & 3) << 4)) - 32;
+        const int q2 = int((ql[l + 32] & 0xF) | (((qh[l] >> 2) & 3) << 4)) - 32;
+        const int q3 = int((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) - 32;
+        const int q4 = int((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) - 32;
+        y[l] = d * float(sc[is]) * float(q1);
+        y[l + 32] = d * float(sc[is + 2]) * float(q2);
+        y[l + 64] = d * float(sc[is + 4]) * float(q3);
+        y[l + 96] = d * float(sc[is + 6]) * float(q4);
+      }
+    }
   }
 }
 

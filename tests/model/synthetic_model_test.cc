@@ -108,6 +108,11 @@ TEST(SyntheticModel, LowBitWeightsMatchReference) {
     c.seed = uint64_t(t);
     CheckAgainstReference(c, t == TensorType::Q4_0 ? "q4_0" : "tq2_0", 5e-2);
   }
+  // A Q4_K_M-like mix: Q4_K matrices (lookup kernels, per-group mins) and a Q6_K head (dense).
+  c.weight_type = TensorType::Q4_K;
+  c.output_type = TensorType::Q6_K;
+  c.seed = 46;
+  CheckAgainstReference(c, "q4_k", 5e-2);
 }
 
 TEST(SyntheticModel, SameSeedSameBytes) {

@@ -321,11 +321,13 @@ typedef struct lutra_synthetic_options {
   size_t struct_size;         /* sizeof(lutra_synthetic_options), set by _init */
   const char* preset;         /* a name from lutra_synthetic_preset_names(); default "tiny" */
   const char* weight_type;    /* attention/FFN matrices: "f32", "f16", "bf16", "q8_0", "q4_0",
-                               * "tq1_0", "tq2_0"; default "f32" */
-  const char* embedding_type; /* token embedding; NULL: "f16" when weight_type is q4_0, tq1_0
-                               * or tq2_0 (as low-bit GGUF files usually are), else weight_type */
-  const char* output_type;    /* output head; NULL: "q4_0" when weight_type is low-bit, else
-                               * weight_type; ignored by presets with a tied output */
+                               * "q4_k", "q6_k", "tq1_0", "tq2_0"; default "f32" */
+  const char* embedding_type; /* token embedding; NULL: "f16" when weight_type is q4_0, q4_k,
+                               * tq1_0 or tq2_0 (as low-bit GGUF files usually are), else
+                               * weight_type */
+  const char* output_type;    /* output head; NULL: "q6_k" for q4_k (as Q4_K_M files), "q4_0"
+                               * for the other low-bit types, else weight_type; ignored by
+                               * presets with a tied output */
   uint64_t seed;              /* default 1 */
 } lutra_synthetic_options;
 

@@ -15,10 +15,10 @@ bool ParseType(std::string_view name, TensorType* type) {
   static constexpr struct {
     std::string_view name;
     TensorType type;
-  } kTypes[] = {{"f32", TensorType::F32},    {"f16", TensorType::F16},
-                {"bf16", TensorType::BF16},  {"q8_0", TensorType::Q8_0},
-                {"q4_0", TensorType::Q4_0},  {"tq1_0", TensorType::TQ1_0},
-                {"tq2_0", TensorType::TQ2_0}};
+  } kTypes[] = {
+      {"f32", TensorType::F32},     {"f16", TensorType::F16},   {"bf16", TensorType::BF16},
+      {"q8_0", TensorType::Q8_0},   {"q4_0", TensorType::Q4_0}, {"tq1_0", TensorType::TQ1_0},
+      {"tq2_0", TensorType::TQ2_0}, {"q4_k", TensorType::Q4_K}, {"q6_k", TensorType::Q6_K}};
   for (const auto& t : kTypes) {
     if (t.name == name) {
       *type = t.type;
@@ -29,7 +29,8 @@ bool ParseType(std::string_view name, TensorType* type) {
 }
 
 bool IsLowBit(TensorType t) {
-  return t == TensorType::Q4_0 || t == TensorType::TQ1_0 || t == TensorType::TQ2_0;
+  return t == TensorType::Q4_0 || t == TensorType::TQ1_0 || t == TensorType::TQ2_0 ||
+         t == TensorType::Q4_K;
 }
 
 lutra_status WriteSynthetic(const char* path, const lutra_synthetic_options* o) {
@@ -52,13 +53,16 @@ lutra_status WriteSynthetic(const char* path, const lutra_synthetic_options* o) 
   if (!config) return Fail(LUTRA_STATUS_INVALID_ARGUMENT, config.error());
   const std::string weight = o->weight_type ? o->weight_type : "f32";
   if (!ParseType(weight, &config->weight_type)) {
-    return Fail(
-        LUTRA_STATUS_INVALID_ARGUMENT,
-        "unknown weight type '" + weight + "' (known: f32, f16, bf16, q8_0, q4_0, tq1_0, tq2_0)");
+    return Fail(LUTRA_STATUS_INVALID_ARGUMENT,
+                "unknown weight type '" + weight +
+                    "' (known: f32, f16, bf16, q8_0, q4_0, q4_k, q6_k, tq1_0, tq2_0)");
   }
   const bool low_bit = IsLowBit(config->weight_type);
   config->embd_type = low_bit ? TensorType::F16 : config->weight_type;
-  config->output_type = low_bit ? TensorType::Q4_0 : config->weight_type;
+  // As the common GGUF mixes do: Q4_K files (Q4_K_M) keep the output head in Q6_K.
+  config->output_type = config->weight_type == TensorType::Q4_K ? TensorType::Q6_K
+                        : low_bit                               ? TensorType::Q4_0
+                                                                : config->weight_type;
   if (o->embedding_type && !ParseType(o->embedding_type, &config->embd_type)) {
     return Fail(LUTRA_STATUS_INVALID_ARGUMENT,
                 "unknown embedding type '" + std::string(o->embedding_type) + "'");

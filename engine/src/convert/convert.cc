@@ -73,9 +73,8 @@ Expected<Plan> MakePlan(const gguf::TensorInfo& t, const std::vector<Rule>& rule
         return p;
       }
       if (!readable) {
-        return Error{who +
-                     ": lutra-convert cannot read this type (readable: F32, F16, BF16, "
-                     "Q8_0, Q4_0, TQ1_0, TQ2_0)"};
+        return Error{who + ": lutra-convert cannot read this type (readable: " +
+                     model::kReadableTypes + ")"};
       }
       if (model::EncodedBytes(p.target.ggml, size_t(t.shape[0])) == 0) {
         return Error{who + ": rows of " + std::to_string(t.shape[0]) + " weights are not whole " +
@@ -95,9 +94,8 @@ Expected<Plan> MakePlan(const gguf::TensorInfo& t, const std::vector<Rule>& rule
                  "token_embd.weight=f16)"};
   }
   if (!readable) {
-    return Error{who +
-                 ": lutra-convert cannot read this type (readable: F32, F16, BF16, Q8_0, "
-                 "Q4_0, TQ1_0, TQ2_0)"};
+    return Error{who + ": lutra-convert cannot read this type (readable: " + model::kReadableTypes +
+                 ")"};
   }
   const size_t k = size_t(t.shape[0]);
   gguf::PackedType& pt = p.packed;

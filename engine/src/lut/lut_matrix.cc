@@ -48,7 +48,14 @@ AlignedBytes Allocate(size_t bytes, memory::HugePageArena* arena) {
 bool LutMatrix::Create(const QuantizedMatrix& q, arch::IsaSet features, Activations mode,
                        LutMatrix* out, std::string* error, memory::HugePageArena* arena) {
   const bool exact = mode == Activations::kInt8Exact;
-  const auto* gemm = kernels::lutgemm::Select(features, q.shape.bits, exact);
+  // Per-group float mins live only in the bias array, which the dot-product kernels do not read.
+  const bool lookup_only = !q.min.empty();
+  if (lookup_only && exact) {
+    *error = "lut: per-group float mins have no exact int8 mode";
+    return false;
+  }
+  const auto* gemm = lookup_only ? kernels::lutgemm::SelectLookup(features, q.shape.bits, 1)
+                                 : kernels::lutgemm::Select(features, q.shape.bits, exact);
   if (gemm == nullptr) {
     *error = "lut: no lookup kernel for " + std::to_string(q.shape.bits) + "-bit weights";
     return false;
@@ -60,7 +67,9 @@ bool LutMatrix::Create(const QuantizedMatrix& q, arch::IsaSet features, Activati
     return CreateTernary3(q, features, kernels::ternary3::Select(features), out, error, arena);
   }
   if (!CreateWith(q, features, gemm, out, error, arena)) return false;
-  out->gemm_many_ = kernels::lutgemm::Select(features, q.shape.bits, exact, SIZE_MAX, gemm->order);
+  out->gemm_many_ =
+      lookup_only ? kernels::lutgemm::SelectLookup(features, q.shape.bits, SIZE_MAX, gemm->order)
+                  : kernels::lutgemm::Select(features, q.shape.bits, exact, SIZE_MAX, gemm->order);
   return true;
 }
 
@@ -154,6 +163,16 @@ bool LutMatrix::CreateWith(const QuantizedMatrix& q, arch::IsaSet features,
              " bits";
     return false;
   }
+  const bool float_min = !q.min.empty();
+  if (float_min && (!s.asymmetric || q.min.size() != s.m * groups ||
+                    std::any_of(q.zero.begin(), q.zero.end(), [](uint8_t z) { return z != 0; }))) {
+    *error = "lut: per-group mins need an asymmetric shape, one min per group and zero points 0";
+    return false;
+  }
+  if (float_min && gemm->input != kernels::lutgemm::Input::kTables) {
+    *error = std::string("lut: ") + gemm->name + " does not read the bias that holds the mins";
+    return false;
+  }
   for (uint8_t z : q.zero) {
     if (z > max_code) {
       *error = "lut: zero point " + std::to_string(z) + " out of range";
@@ -176,7 +195,7 @@ bool LutMatrix::CreateWith(const QuantizedMatrix& q, arch::IsaSet features,
   // constant, and the per-group bias and zero arrays are neither streamed nor kept (packed into
   // heap buffers dropped below, never into the arena, which cannot give memory back).
   const bool one_zero_point =
-      s.asymmetric && !q.zero.empty() &&
+      s.asymmetric && !q.zero.empty() && !float_min &&
       std::all_of(q.zero.begin(), q.zero.end(), [&](uint8_t z) { return z == q.zero[0]; });
   memory::HugePageArena* kept = one_zero_point ? nullptr : arena;
   LutMatrix m;
@@ -187,6 +206,17 @@ bool LutMatrix::CreateWith(const QuantizedMatrix& q, arch::IsaSet features,
   pack->fn(s, q.view(),
            {m.bits_.data(), reinterpret_cast<float*>(m.scale_.data()),
             reinterpret_cast<float*>(m.bias_.data()), s.asymmetric ? m.zero_.data() : nullptr});
+  if (float_min) {
+    // The kernels compute s·(q − (2^b − 1)/2) + bias, which is s·q − min for this bias.
+    float* bias = reinterpret_cast<float*>(m.bias_.data());
+    const float mid = float(max_code) / 2.0f;
+    for (size_t r = 0; r < s.m; ++r) {
+      for (size_t g = 0; g < groups; ++g) {
+        bias[kernels::packw::ScaleIndex(s, r, g)] =
+            q.scale[r * groups + g] * mid - q.min[r * groups + g];
+      }
+    }
+  }
   if (gemm->order == kernels::packw::PlaneOrder::kRowQuads) {
     kernels::packw::ToRowQuads(m.bits_.data(), m.bits_.size());
   }

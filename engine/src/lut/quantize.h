@@ -15,9 +15,12 @@ namespace lutra::engine::lut {
 // Row-major codes, per-(row, group) scales and zero points (asymmetric only), as packw::Unpacked.
 struct QuantizedMatrix {
   kernels::packw::Shape shape;
-  std::vector<uint8_t> q;      // m·k
-  std::vector<float> scale;    // m·groups
-  std::vector<uint8_t> zero;   // m·groups when asymmetric, else empty
+  std::vector<uint8_t> q;     // m·k
+  std::vector<float> scale;   // m·groups
+  std::vector<uint8_t> zero;  // m·groups when asymmetric, else empty
+  // m·groups or empty. When set (asymmetric shapes, zero all 0), W = s·q − min: ggml's Q4_1 and
+  // Q4_K, whose subtracted term is not a whole number of steps; the packed bias carries it.
+  std::vector<float> min;
   bool uniform_scale = false;  // one scale per row for all groups (per-tensor ternary)
   bool ternary = false;
 

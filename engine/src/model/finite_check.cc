@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "engine/src/model/kquant_formats.h"
 #include "engine/src/model/tensor_formats.h"
 
 namespace lutra::engine::model {
@@ -44,6 +45,19 @@ std::optional<size_t> FindExpAllOnes(const uint8_t* src, size_t n, size_t stride
   return std::nullopt;
 }
 
+// The first block whose fp16 field at byte `field` is NaN or ±Inf, described.
+std::optional<std::string> NonFiniteScale(const gguf::TensorInfo& t, const BlockFormat& f,
+                                          size_t field, const char* what) {
+  const size_t blocks = t.n_bytes / f.bytes;
+  auto b = FindExpAllOnes<uint16_t>(t.data + field, blocks, f.bytes, kF16Exp);
+  if (!b) return std::nullopt;
+  uint16_t bits;
+  std::memcpy(&bits, t.data + field + *b * f.bytes, 2);
+  return "block " + std::to_string(*b) + " (weights " + std::to_string(*b * f.weights) + ".." +
+         std::to_string((*b + 1) * f.weights - 1) + ") has " + what + " " +
+         Name(bits, kF16Exp, 0x8000u);
+}
+
 }  // namespace
 
 std::optional<std::string> FindNonFinite(const gguf::TensorInfo& t) {
@@ -77,15 +91,17 @@ std::optional<std::string> FindNonFinite(const gguf::TensorInfo& t) {
     case TensorType::TQ2_0:
       scale_at = f.bytes - 2;  // fp16 d last
       break;
-    default:
+    default: {
+      // The other formats: their fp16 d, and dmin / m where they have one.
+      const KQuantFormat k = KQuantFormatOf(t.type);
+      for (int i = 0; i < 2; ++i) {
+        if (k.fp16_fields[i] == SIZE_MAX) continue;
+        if (auto hit = NonFiniteScale(t, f, k.fp16_fields[i], i == 0 ? "scale" : "min")) return hit;
+      }
       return std::nullopt;
+    }
   }
-  auto b = FindExpAllOnes<uint16_t>(t.data + scale_at, blocks, f.bytes, kF16Exp);
-  if (!b) return std::nullopt;
-  uint16_t bits;
-  std::memcpy(&bits, t.data + scale_at + *b * f.bytes, 2);
-  return "block " + std::to_string(*b) + " (weights " + std::to_string(*b * f.weights) + ".." +
-         std::to_string((*b + 1) * f.weights - 1) + ") has scale " + Name(bits, kF16Exp, 0x8000u);
+  return NonFiniteScale(t, f, scale_at, "scale");
 }
 
 }  // namespace lutra::engine::model

@@ -11,8 +11,8 @@
 
 namespace lutra::engine::model {
 
-// Checks the values of F32/F16/BF16 tensors and the fp16 block scales of Q8_0, Q4_0, TQ1_0
-// and TQ2_0 (their integer codes are always finite). Returns a description of the first
+// Checks the values of F32/F16/BF16 tensors and the fp16 block scales (and mins) of the
+// quantized types (their integer codes are always finite). Returns a description of the first
 // non-finite value ("element 17 is NaN", "block 3 has scale +Inf"), or nothing. The tensor's
 // byte count must match its type (CheckTensor in plan.cc). Reads the bytes once; the cost is a
 // memory-bandwidth pass over the plain types and one load per block for the quantized ones.

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "engine/src/lut/lut_matrix.h"
+#include "engine/src/model/kquant_formats.h"
 #include "engine/src/model/tensor_formats.h"
 
 namespace lutra::engine::model {
@@ -30,8 +31,10 @@ class LutLinear : public Linear {
              matrix_.ternary3()->name + ", " + std::to_string(OwnedBytes()) + " bytes";
     }
     std::string d = std::string(gguf::type_traits(uint32_t(source_))->name) + " -> lut " +
-                    (source_ == TensorType::Q4_0 ? "w4 asym" : "ternary") + " G" +
-                    std::to_string(s.group) + (matrix_.exact() ? " int8-exact" : "") +
+                    (source_ == TensorType::Q4_0         ? "w4 asym"
+                     : matrix_.weights().shape.bits == 4 ? "w4 with per-group min"
+                                                         : "ternary") +
+                    " G" + std::to_string(s.group) + (matrix_.exact() ? " int8-exact" : "") +
                     (matrix_.weights().uniform_scale ? ", one scale per row" : "") + ", " +
                     matrix_.gemm(1).name;
     if (&matrix_.gemm(SIZE_MAX) != &matrix_.gemm(1))
@@ -93,6 +96,15 @@ Expected<std::unique_ptr<Linear>> PlanLutLinear(const gguf::TensorInfo& t,
     Q4_0Codes(t.data, blocks, q.q.data(), block_scale.data());
     q.scale = std::move(block_scale);
     q.zero.assign(blocks, 8);
+  } else if (t.type == TensorType::Q4_1 || t.type == TensorType::Q4_K) {
+    // 32-weight groups (Q4_K: its sub-blocks), scale and subtracted min exact in fp32.
+    const size_t groups = rows * cols / 32;
+    q.shape = {rows, cols, 4, 32, true};
+    q.scale.resize(groups);
+    q.min.resize(groups);
+    q.zero.assign(groups, 0);
+    (t.type == TensorType::Q4_1 ? Q4_1Codes : Q4_KCodes)(t.data, blocks, q.q.data(), q.scale.data(),
+                                                         q.min.data());
   } else {
     q.shape = {rows, cols, 2, 128, true};
     q.ternary = true;
@@ -104,7 +116,7 @@ Expected<std::unique_ptr<Linear>> PlanLutLinear(const gguf::TensorInfo& t,
   }
   // TQ1_0 digits decode to 0..2 for every byte; TQ2_0 has a spare code 3 (Q4_0 codes are
   // 0..15 by construction). A vectorized maximum first; the search only on failure.
-  const uint8_t max_code = t.type == TensorType::Q4_0 ? 15 : 2;
+  const uint8_t max_code = q.ternary ? 2 : 15;
   if (!q.q.empty() && *std::max_element(q.q.begin(), q.q.end()) > max_code) {
     const size_t i =
         size_t(std::find_if(q.q.begin(), q.q.end(), [&](uint8_t v) { return v > max_code; }) -

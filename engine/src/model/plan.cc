@@ -31,8 +31,7 @@ Status CheckTensor(const gguf::TensorInfo& t) {
                  "embedding tables and vectors in F32, F16, BF16, Q8_0 or Q4_0)"};
   }
   if (f.weights == 0) {
-    return Error{Describe(t) +
-                 ": type not supported (loadable: F32, F16, BF16, Q8_0, Q4_0, TQ1_0, TQ2_0)"};
+    return Error{Describe(t) + ": type not supported (loadable: " + kReadableTypes + ")"};
   }
   if (t.shape.empty() || t.shape[0] == 0 || t.shape[0] % f.weights != 0) {
     return Error{Describe(t) + ": row length must be a positive multiple of " +
@@ -77,6 +76,8 @@ Expected<std::unique_ptr<Linear>> PlanLinear(const gguf::TensorInfo& t,
     return Error{Describe(t) + ": a weight matrix must be 2-D"};
   switch (t.type) {
     case TensorType::Q4_0:
+    case TensorType::Q4_1:
+    case TensorType::Q4_K:
     case TensorType::TQ1_0:
     case TensorType::TQ2_0:
       return PlanLutLinear(t, options);

@@ -95,6 +95,78 @@ void EncodeTQ1_0(const float* x, uint8_t* out) {
   PutHalf(out + 52, d);
 }
 
+// Q4_K: per 32-weight sub-block the range [min(0, lo), hi] in 15 steps; the steps and mins
+// as 6-bit multiples of the block's d and dmin (fp16), codes against the stored values.
+void EncodeQ4_K(const float* x, uint8_t* out) {
+  float step[8], lift[8];  // w ≈ step·q − lift
+  float smax = 0, lmax = 0;
+  for (int j = 0; j < 8; ++j) {
+    float lo = 0, hi = 0;
+    for (int i = 0; i < 32; ++i) lo = std::min(lo, x[32 * j + i]), hi = std::max(hi, x[32 * j + i]);
+    step[j] = (hi - lo) / 15.0f, lift[j] = -lo;
+    smax = std::max(smax, step[j]), lmax = std::max(lmax, lift[j]);
+  }
+  const float d = StoredHalf(smax / 63.0f), dmin = StoredHalf(lmax / 63.0f);
+  PutHalf(out, smax / 63.0f);
+  PutHalf(out + 2, lmax / 63.0f);
+  uint8_t* sc = out + 4;
+  uint8_t* qs = out + 16;
+  std::memset(sc, 0, 12);
+  std::memset(qs, 0, 128);
+  for (int j = 0; j < 8; ++j) {
+    const int ls = d > 0 ? std::clamp(RoundHalfAway(step[j] / d), 0, 63) : 0;
+    const int lm = dmin > 0 ? std::clamp(RoundHalfAway(lift[j] / dmin), 0, 63) : 0;
+    if (j < 4) {
+      sc[j] |= uint8_t(ls), sc[j + 4] |= uint8_t(lm);
+    } else {
+      sc[j + 4] = uint8_t((ls & 15) | ((lm & 15) << 4));
+      sc[j - 4] |= uint8_t((ls >> 4) << 6);
+      sc[j] |= uint8_t((lm >> 4) << 6);
+    }
+    const float s = d * float(ls), m = dmin * float(lm), is = s > 0 ? 1.0f / s : 0.0f;
+    for (int i = 0; i < 32; ++i) {
+      const int q = std::clamp(RoundHalfAway((x[32 * j + i] + m) * is), 0, 15);
+      qs[32 * (j / 2) + i] |= uint8_t(j % 2 == 0 ? q : q << 4);
+    }
+  }
+}
+
+// Q6_K: per 16-weight sub-block a signed step (largest magnitude maps to ∓32·step), as an
+// int8 multiple of the block's fp16 d; codes q + 32 ∈ [0, 63].
+void EncodeQ6_K(const float* x, uint8_t* out) {
+  float step[16], amax = 0;
+  for (int j = 0; j < 16; ++j) {
+    float m = 0;
+    for (int i = 0; i < 16; ++i) {
+      if (std::fabs(x[16 * j + i]) > std::fabs(m)) m = x[16 * j + i];
+    }
+    step[j] = m / -32.0f;
+    amax = std::max(amax, std::fabs(step[j]));
+  }
+  const float d = StoredHalf(amax / 127.0f);
+  int L[256];
+  for (int j = 0; j < 16; ++j) {
+    const int sc = d > 0 ? std::clamp(RoundHalfAway(step[j] / d), -128, 127) : 0;
+    out[192 + j] = uint8_t(int8_t(sc));
+    const float s = d * float(sc), is = s != 0 ? 1.0f / s : 0.0f;
+    for (int i = 0; i < 16; ++i) {
+      L[16 * j + i] = std::clamp(RoundHalfAway(x[16 * j + i] * is), -32, 31) + 32;
+    }
+  }
+  uint8_t* ql = out;
+  uint8_t* qh = out + 128;
+  for (int h = 0; h < 2; ++h, ql += 64, qh += 32) {
+    const int* q = L + 128 * h;
+    for (int l = 0; l < 32; ++l) {
+      ql[l] = uint8_t((q[l] & 15) | ((q[l + 64] & 15) << 4));
+      ql[l + 32] = uint8_t((q[l + 32] & 15) | ((q[l + 96] & 15) << 4));
+      qh[l] = uint8_t((q[l] >> 4) | ((q[l + 32] >> 4) << 2) | ((q[l + 64] >> 4) << 4) |
+                      ((q[l + 96] >> 4) << 6));
+    }
+  }
+  PutHalf(out + 208, amax / 127.0f);
+}
+
 }  // namespace
 
 uint16_t FloatToHalfBits(float f) {
@@ -135,6 +207,8 @@ size_t EncodedBytes(TensorType type, size_t n) {
     case TensorType::Q4_0:
     case TensorType::TQ1_0:
     case TensorType::TQ2_0:
+    case TensorType::Q4_K:
+    case TensorType::Q6_K:
       break;
     default:
       return 0;
@@ -174,6 +248,8 @@ bool EncodeWeights(TensorType type, const float* src, size_t n, uint8_t* dst) {
     if (type == TensorType::Q4_0) EncodeQ4_0(x, o);
     if (type == TensorType::TQ2_0) EncodeTQ2_0(x, o);
     if (type == TensorType::TQ1_0) EncodeTQ1_0(x, o);
+    if (type == TensorType::Q4_K) EncodeQ4_K(x, o);
+    if (type == TensorType::Q6_K) EncodeQ6_K(x, o);
   }
   return true;
 }

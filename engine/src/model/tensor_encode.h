@@ -5,6 +5,12 @@
 //   Q4_0        d = −m/8 where m is the signed value of largest magnitude (so m maps to q = 0
 //               exactly), q = clamp(round(x/d) + 8, 0, 15)        error ≤ |d|/2
 //   TQ1_0/TQ2_0 d = amax over 256 weights, q = round(x/d) + 1 ∈ {0, 1, 2}
+//   Q4_K        per 32 weights step = (max − min(0, lo))/15 and lift = −min(0, lo) as 6-bit
+//               multiples of d = max step/63 and dmin = max lift/63 (fp16), q ∈ [0, 15]
+//   Q6_K        per 16 weights step = −m/32 (m the signed value of largest magnitude) as an
+//               int8 multiple of d = max |step|/127, q ∈ [−32, 31]
+// (round to nearest, as Q4_0: the synthetic models and tests need valid blocks, not ggml's
+// error-minimizing search). Layouts in tensor_formats.h and kquant_formats.h.
 #pragma once
 
 #include <cstddef>

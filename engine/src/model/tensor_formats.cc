@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "engine/src/model/kquant_formats.h"
 #include "kernels/f16/convert.h"
 
 namespace lutra::engine::model {
@@ -72,8 +73,10 @@ BlockFormat FormatOf(TensorType type) {
       return {256, 54};
     case TensorType::TQ2_0:
       return {256, 66};
-    default:
-      return {};
+    default: {
+      const KQuantFormat k = KQuantFormatOf(type);
+      return {k.weights, k.bytes};
+    }
   }
 }
 
@@ -139,7 +142,8 @@ void DecodeBlocks(TensorType type, const uint8_t* src, size_t blocks, float* out
       return;
     }
     default:
-      return;  // callers check FormatOf first
+      DecodeKQuantBlocks(type, src, blocks, out);  // nothing for types FormatOf refuses
+      return;
   }
 }
 

@@ -1,0 +1,339 @@
+// Q4_1, Q5_0, Q5_1 and the k-quants Q2_K..Q6_K: blocks encoded here from random codes,
+// scales and mins, in the order a quantizer writes them (each field packed as ggml's
+// quantize functions pack it, not as the decoder reads it), then decoded by DequantizeRows,
+// multiplied by the Linear that PlanLinear chooses, and checked for non-finite scales. The
+// expected weights follow the formulas of kquant_formats.h, evaluated in float in the same
+// order as ggml's dequantizers, so a misplaced bit or field shows as a wrong weight.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "arch/detect.h"
+#include "engine/src/gguf/lutra_types.h"
+#include "engine/src/model/finite_check.h"
+#include "engine/src/model/kquant_formats.h"
+#include "engine/src/model/linear.h"
+#include "kernels/f16/convert.h"
+#include "tests/testing/rng.h"
+
+namespace lutra::engine::model {
+namespace {
+
+using gguf::TensorType;
+using testing::Rng;
+
+struct Encoded {
+  std::vector<uint8_t> bytes;
+  std::vector<float> weights;
+  std::vector<float> group_scale;  // Q4_1, Q4_K: the step of every 32 weights
+  gguf::TensorInfo info;
+};
+
+// A random fp16 value in [lo, hi), as the float it stands for and its bits.
+struct Half {
+  float value;
+  uint16_t bits;
+};
+Half RandomHalf(Rng& rng, float lo, float hi) {
+  const uint16_t h = kernels::f16::FloatToHalf(rng.Uniform(lo, hi));
+  return {kernels::f16::HalfToFloat(h), h};
+}
+
+void PutHalf(uint8_t* p, Half h) {
+  p[0] = uint8_t(h.bits & 255);
+  p[1] = uint8_t(h.bits >> 8);
+}
+
+// One block of `type` at `b` (zeroed, KQuantFormatOf(type).bytes long); appends its weights.
+void EncodeBlock(TensorType type, Rng& rng, uint8_t* b, std::vector<float>& w,
+                 std::vector<float>& group_scale) {
+  switch (type) {
+    case TensorType::Q4_1:
+    case TensorType::Q5_0:
+    case TensorType::Q5_1: {
+      const bool five = type != TensorType::Q4_1, with_min = type != TensorType::Q5_0;
+      const Half d = RandomHalf(rng, 0.001f, 0.02f), m = RandomHalf(rng, -0.2f, 0.0f);
+      PutHalf(b, d);
+      if (with_min) PutHalf(b + 2, m);
+      uint8_t* qh = b + (with_min ? 4 : 2);
+      uint8_t* qs = five ? qh + 4 : b + 4;
+      int q[32];
+      for (int& v : q) v = rng.Int(0, five ? 31 : 15);
+      uint32_t high = 0;
+      for (int j = 0; j < 16; ++j) {
+        qs[j] = uint8_t((q[j] & 15) | ((q[j + 16] & 15) << 4));
+        high |= uint32_t(q[j] >> 4) << j;
+        high |= uint32_t(q[j + 16] >> 4) << (j + 16);
+      }
+      if (five) std::memcpy(qh, &high, 4);
+      group_scale.push_back(d.value);
+      for (int j = 0; j < 32; ++j) {
+        w.push_back(with_min ? q[j] * d.value + m.value : float(q[j] - 16) * d.value);
+      }
+      return;
+    }
+    case TensorType::Q2_K: {
+      int L[256], sc[16], mn[16];
+      for (int& v : L) v = rng.Int(0, 3);
+      for (int j = 0; j < 16; ++j) sc[j] = rng.Int(0, 15), mn[j] = rng.Int(0, 15);
+      const Half d = RandomHalf(rng, 0.001f, 0.01f), dmin = RandomHalf(rng, 0.0f, 0.01f);
+      for (int j = 0; j < 16; ++j) b[j] = uint8_t(sc[j] | (mn[j] << 4));
+      uint8_t* q = b + 16;
+      for (int j = 0; j < 256; j += 128, q += 32) {
+        for (int l = 0; l < 32; ++l) {
+          q[l] = uint8_t(L[j + l] | (L[j + l + 32] << 2) | (L[j + l + 64] << 4) |
+                         (L[j + l + 96] << 6));
+        }
+      }
+      PutHalf(b + 80, d), PutHalf(b + 82, dmin);
+      for (int i = 0; i < 256; ++i) {
+        const float dl = d.value * float(sc[i / 16]), ml = dmin.value * float(mn[i / 16]);
+        w.push_back(dl * float(L[i]) - ml);
+      }
+      return;
+    }
+    case TensorType::Q3_K: {
+      int L[256], ls[16];
+      for (int& v : L) v = rng.Int(0, 7);  // q + 4
+      for (int& v : ls) v = rng.Int(0, 63);
+      const Half d = RandomHalf(rng, 0.0005f, 0.005f);
+      uint8_t* hmask = b;
+      uint8_t* qs = b + 32;
+      uint8_t* scales = b + 96;
+      for (int j = 0; j < 16; ++j) {
+        if (j < 8) {
+          scales[j] = uint8_t(ls[j] & 15);
+        } else {
+          scales[j - 8] |= uint8_t((ls[j] & 15) << 4);
+        }
+        scales[j % 4 + 8] |= uint8_t((ls[j] >> 4) << (2 * (j / 4)));
+      }
+      int low[256];
+      for (int j = 0; j < 256; ++j) {
+        low[j] = L[j] & 3;
+        if (L[j] > 3) hmask[j % 32] |= uint8_t(1 << (j / 32));
+      }
+      for (int j = 0; j < 256; j += 128, qs += 32) {
+        for (int l = 0; l < 32; ++l) {
+          qs[l] = uint8_t(low[j + l] | (low[j + l + 32] << 2) | (low[j + l + 64] << 4) |
+                          (low[j + l + 96] << 6));
+        }
+      }
+      PutHalf(b + 108, d);
+      for (int i = 0; i < 256; ++i) w.push_back(d.value * float(ls[i / 16] - 32) * float(L[i] - 4));
+      return;
+    }
+    case TensorType::Q4_K:
+    case TensorType::Q5_K: {
+      const bool five = type == TensorType::Q5_K;
+      int L[256], ls[8], lm[8];
+      for (int& v : L) v = rng.Int(0, five ? 31 : 15);
+      for (int j = 0; j < 8; ++j) ls[j] = rng.Int(0, 63), lm[j] = rng.Int(0, 63);
+      const Half d = RandomHalf(rng, 0.0002f, 0.002f), dmin = RandomHalf(rng, 0.0f, 0.002f);
+      PutHalf(b, d), PutHalf(b + 2, dmin);
+      uint8_t* scales = b + 4;
+      for (int j = 0; j < 8; ++j) {
+        if (j < 4) {
+          scales[j] = uint8_t(ls[j]);
+          scales[j + 4] = uint8_t(lm[j]);
+        } else {
+          scales[j + 4] = uint8_t((ls[j] & 15) | ((lm[j] & 15) << 4));
+          scales[j - 4] |= uint8_t((ls[j] >> 4) << 6);
+          scales[j] |= uint8_t((lm[j] >> 4) << 6);
+        }
+      }
+      uint8_t* qh = b + 16;
+      uint8_t* q = b + (five ? 48 : 16);
+      for (int n = 0, m1 = 1, m2 = 2; n < 256; n += 64, q += 32, m1 <<= 2, m2 <<= 2) {
+        for (int l = 0; l < 32; ++l) {
+          int l1 = L[n + l], l2 = L[n + l + 32];
+          if (l1 > 15) l1 -= 16, qh[l] |= uint8_t(m1);
+          if (l2 > 15) l2 -= 16, qh[l] |= uint8_t(m2);
+          q[l] = uint8_t(l1 | (l2 << 4));
+        }
+      }
+      for (int j = 0; j < 8; ++j) group_scale.push_back(d.value * float(ls[j]));
+      for (int i = 0; i < 256; ++i) {
+        const float ds = d.value * float(ls[i / 32]), dm = dmin.value * float(lm[i / 32]);
+        w.push_back(ds * float(L[i]) - dm);
+      }
+      return;
+    }
+    case TensorType::Q6_K: {
+      int L[256], sc[16];
+      for (int& v : L) v = rng.Int(0, 63);  // q + 32
+      for (int& v : sc) v = rng.Int(-128, 127);
+      const Half d = RandomHalf(rng, 0.00005f, 0.0005f);
+      uint8_t* ql = b;
+      uint8_t* qh = b + 128;
+      for (int j = 0; j < 256; j += 128, ql += 64, qh += 32) {
+        for (int l = 0; l < 32; ++l) {
+          const int q1 = L[j + l], q2 = L[j + l + 32], q3 = L[j + l + 64], q4 = L[j + l + 96];
+          ql[l] = uint8_t((q1 & 15) | ((q3 & 15) << 4));
+          ql[l + 32] = uint8_t((q2 & 15) | ((q4 & 15) << 4));
+          qh[l] = uint8_t((q1 >> 4) | ((q2 >> 4) << 2) | ((q3 >> 4) << 4) | ((q4 >> 4) << 6));
+        }
+      }
+      for (int j = 0; j < 16; ++j) b[192 + j] = uint8_t(int8_t(sc[j]));
+      PutHalf(b + 208, d);
+      for (int i = 0; i < 256; ++i) w.push_back(d.value * float(sc[i / 16]) * float(L[i] - 32));
+      return;
+    }
+    default:
+      ADD_FAILURE() << "no encoder for type " << int(type);
+  }
+}
+
+Encoded Encode(TensorType type, size_t rows, size_t cols, Rng& rng) {
+  const KQuantFormat f = KQuantFormatOf(type);
+  Encoded e;
+  const size_t blocks = rows * cols / f.weights;
+  e.bytes.assign(blocks * f.bytes, 0);
+  for (size_t i = 0; i < blocks; ++i)
+    EncodeBlock(type, rng, e.bytes.data() + i * f.bytes, e.weights, e.group_scale);
+  e.info.name = "blk.0.ffn_down.weight";
+  e.info.type = type;
+  e.info.shape = {cols, rows};
+  e.info.n_elements = rows * cols;
+  e.info.n_bytes = e.bytes.size();
+  e.info.data = e.bytes.data();
+  return e;
+}
+
+const TensorType kTypes[] = {TensorType::Q4_1, TensorType::Q5_0, TensorType::Q5_1,
+                             TensorType::Q2_K, TensorType::Q3_K, TensorType::Q4_K,
+                             TensorType::Q5_K, TensorType::Q6_K};
+
+TEST(KQuantFormats, DequantizeRowsGivesTheEncodedWeights) {
+  Rng rng(21);
+  for (TensorType type : kTypes) {
+    const size_t rows = 6, cols = 512;
+    Encoded e = Encode(type, rows, cols, rng);
+    std::vector<float> out(3 * cols);
+    ASSERT_TRUE(DequantizeRows(e.info, 2, 3, out.data()).ok()) << int(type);
+    for (size_t i = 0; i < out.size(); ++i) {
+      const float want = e.weights[2 * cols + i];
+      // Same float operations as the formulas: equal up to contraction into an FMA.
+      ASSERT_NEAR(out[i], want, 1e-6f * std::fabs(want) + 1e-9f)
+          << gguf::TensorTypeName(uint32_t(type)) << " weight " << i;
+    }
+  }
+}
+
+TEST(KQuantFormats, Q4_KCodesReproduceTheWeights) {
+  Rng rng(22);
+  Encoded e = Encode(TensorType::Q4_K, 2, 512, rng);
+  const size_t blocks = e.weights.size() / 256;
+  std::vector<uint8_t> codes(e.weights.size());
+  std::vector<float> scales(blocks * 8), mins(blocks * 8);
+  Q4_KCodes(e.bytes.data(), blocks, codes.data(), scales.data(), mins.data());
+  for (size_t i = 0; i < e.weights.size(); ++i) {
+    ASSERT_LE(codes[i], 15);
+    ASSERT_NEAR(scales[i / 32] * float(codes[i]) - mins[i / 32], e.weights[i],
+                1e-6f * std::fabs(e.weights[i]) + 1e-9f)
+        << "weight " << i;
+  }
+}
+
+bool Lut(TensorType t) {
+  return t == TensorType::Q4_1 || t == TensorType::Q4_K;
+}
+
+// Q4_1 and Q4_K go to the lookup kernels with their min in the packed bias: one-hot
+// activations are exact in the table quantization, so Wᵀ must come out up to fp32 rounding.
+TEST(KQuantFormats, LutPathReproducesEveryWeight) {
+  Rng rng(25);
+  ThreadPool pool(2);
+  auto scratch = MakeLinearScratch();
+  PlanOptions options;
+  options.features = arch::Process().features;
+  for (TensorType type : {TensorType::Q4_1, TensorType::Q4_K}) {
+    const size_t rows = 40, cols = 256;
+    Encoded e = Encode(type, rows, cols, rng);
+    auto linear = PlanLinear(e.info, options);
+    ASSERT_TRUE(linear.ok()) << linear.error();
+    EXPECT_NE((*linear)->Describe().find("lut"), std::string::npos) << (*linear)->Describe();
+    std::vector<float> x(cols * cols, 0.0f), y(cols * rows);
+    for (size_t c = 0; c < cols; ++c) x[c * cols + c] = 1.0f;
+    ASSERT_TRUE((*linear)->Forward(cols, x.data(), y.data(), pool, *scratch).ok());
+    for (size_t c = 0; c < cols; ++c) {
+      for (size_t r = 0; r < rows; ++r) {
+        const float want = e.weights[r * cols + c];
+        ASSERT_NEAR(y[c * rows + r], want, 1e-5 * std::fabs(want) + 1e-6)
+            << (*linear)->Describe() << " row " << r << " col " << c;
+      }
+    }
+  }
+}
+
+// Random activations, decode (n = 1) and a batch, against a double reference over the
+// encoded weights. The dense path rounds only in fp32 (1e-5 of Σ|w·x|); the lookup path adds
+// the table quantization bound per group, 2·s·15·8·λ with λ the largest quad Σ|x| / 127
+// (as in model_linear_test.cc, from docs/lut-format.md §2).
+TEST(KQuantFormats, LinearMatchesDoubleReference) {
+  Rng rng(23);
+  ThreadPool pool(2);
+  auto scratch = MakeLinearScratch();
+  PlanOptions options;
+  options.features = arch::Process().features;
+  for (TensorType type : kTypes) {
+    const size_t rows = 24, cols = 768;
+    Encoded e = Encode(type, rows, cols, rng);
+    auto linear = PlanLinear(e.info, options);
+    ASSERT_TRUE(linear.ok()) << linear.error();
+    for (size_t n : {1u, 5u}) {
+      std::vector<float> x(n * cols), y(n * rows);
+      for (float& v : x) v = rng.Normal(0.0f, 1.0f);
+      ASSERT_TRUE((*linear)->Forward(n, x.data(), y.data(), pool, *scratch).ok());
+      for (size_t t = 0; t < n; ++t) {
+        for (size_t r = 0; r < rows; ++r) {
+          double ref = 0.0, mag = 0.0;
+          for (size_t c = 0; c < cols; ++c) {
+            const double p = double(e.weights[r * cols + c]) * x[t * cols + c];
+            ref += p, mag += std::fabs(p);
+          }
+          double tol = 1e-5 * mag + 1e-6;
+          if (Lut(type)) {
+            const float* xt = x.data() + t * cols;
+            for (size_t g = 0; g < cols / 32; ++g) {
+              double lambda = 0.0;
+              for (size_t j = 0; j < 8; ++j) {
+                double a = 0.0;
+                for (size_t u = 0; u < 4; ++u) a += std::fabs(xt[g * 32 + 4 * j + u]);
+                lambda = std::max(lambda, a / 127.0);
+              }
+              tol += 2.0 * e.group_scale[(r * cols) / 32 + g] * 15.0 * 8.0 * lambda;
+            }
+          }
+          ASSERT_NEAR(y[t * rows + r], ref, tol)
+              << (*linear)->Describe() << " n " << n << " row " << r;
+        }
+      }
+    }
+  }
+}
+
+TEST(KQuantFormats, NonFiniteScaleOrMinIsNamed) {
+  Rng rng(24);
+  for (TensorType type : kTypes) {
+    const KQuantFormat f = KQuantFormatOf(type);
+    for (int field = 0; field < 2; ++field) {
+      if (f.fp16_fields[field] == SIZE_MAX) continue;
+      Encoded e = Encode(type, 2, 512, rng);
+      EXPECT_FALSE(FindNonFinite(e.info).has_value()) << int(type);
+      const size_t block = 3;
+      uint8_t* p = e.bytes.data() + block * f.bytes + f.fp16_fields[field];
+      p[0] = 0x00, p[1] = 0x7e;  // fp16 NaN
+      auto found = FindNonFinite(e.info);
+      ASSERT_TRUE(found.has_value()) << int(type) << " field " << field;
+      EXPECT_NE(found->find("block 3"), std::string::npos) << *found;
+      EXPECT_NE(found->find(field == 0 ? "scale NaN" : "min NaN"), std::string::npos) << *found;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace lutra::engine::model
