@@ -8,6 +8,7 @@
 #include "kernels/lutbuild/lutbuild.h"
 #include "kernels/lutgemm/lutgemm.h"
 #include "kernels/packw/packw.h"
+#include "kernels/q8block/q8block.h"
 #include "kernels/rmsnorm/rmsnorm.h"
 #include "kernels/softmax2p/softmax2p.h"
 #include "kernels/ternary3/ternary3.h"
@@ -105,6 +106,8 @@ const KernelOp kOps[] = {
     LUTRA_LUTGEMM_OP("lutgemm.w4a8.prefill", 4, true, true),
     // Exact ternary rows with one scale, in the 1.67-bit layout (decode and prefill).
     LUTRA_OP("ternary3", kernels::ternary3::AllKernels),
+    // Block formats of up to 8 bits with 16- or 32-weight scales (Q8_0, Q5_x, Q6_K, ...).
+    LUTRA_OP("q8block", kernels::q8block::AllKernels),
 };
 
 #undef LUTRA_OP

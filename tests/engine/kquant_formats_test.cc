@@ -17,6 +17,7 @@
 #include "engine/src/model/kquant_formats.h"
 #include "engine/src/model/linear.h"
 #include "kernels/f16/convert.h"
+#include "tests/engine/int8_block_bound.h"
 #include "tests/testing/rng.h"
 
 namespace lutra::engine::model {
@@ -223,18 +224,49 @@ TEST(KQuantFormats, DequantizeRowsGivesTheEncodedWeights) {
   }
 }
 
-TEST(KQuantFormats, Q4_KCodesReproduceTheWeights) {
+// Every format's integer codes (the LUT and q8block paths' input): in the format's code
+// range, and scale·q − min gives back the encoded weights.
+TEST(KQuantFormats, CodesReproduceTheWeights) {
   Rng rng(22);
-  Encoded e = Encode(TensorType::Q4_K, 2, 512, rng);
-  const size_t blocks = e.weights.size() / 256;
-  std::vector<uint8_t> codes(e.weights.size());
-  std::vector<float> scales(blocks * 8), mins(blocks * 8);
-  Q4_KCodes(e.bytes.data(), blocks, codes.data(), scales.data(), mins.data());
-  for (size_t i = 0; i < e.weights.size(); ++i) {
-    ASSERT_LE(codes[i], 15);
-    ASSERT_NEAR(scales[i / 32] * float(codes[i]) - mins[i / 32], e.weights[i],
-                1e-6f * std::fabs(e.weights[i]) + 1e-9f)
-        << "weight " << i;
+  for (TensorType type : kTypes) {
+    const std::string name = gguf::TensorTypeName(uint32_t(type));
+    Encoded e = Encode(type, 2, 512, rng);
+    const size_t sub = CodeBlock(type);
+    ASSERT_TRUE(sub == 16 || sub == 32) << name;
+    int lo = 0, hi = 0;
+    switch (type) {
+      case TensorType::Q5_0:
+        lo = -16, hi = 15;
+        break;
+      case TensorType::Q3_K:
+        lo = -4, hi = 3;
+        break;
+      case TensorType::Q6_K:
+        lo = -32, hi = 31;
+        break;
+      case TensorType::Q2_K:
+        lo = 0, hi = 3;
+        break;
+      case TensorType::Q4_1:
+      case TensorType::Q4_K:
+        lo = 0, hi = 15;
+        break;
+      default:
+        lo = 0, hi = 31;
+        break;  // Q5_1, Q5_K
+    }
+    std::vector<int8_t> codes(e.weights.size());
+    std::vector<float> scales(e.weights.size() / sub), mins(e.weights.size() / sub, 99.0f);
+    DecodeKQuantCodes(type, e.bytes.data(), e.weights.size() / KQuantFormatOf(type).weights,
+                      codes.data(), scales.data(), mins.data());
+    for (size_t i = 0; i < e.weights.size(); ++i) {
+      ASSERT_GE(codes[i], lo) << name << " weight " << i;
+      ASSERT_LE(codes[i], hi) << name << " weight " << i;
+      if (!CodesHaveMin(type)) ASSERT_EQ(mins[i / sub], 0.0f) << name;
+      ASSERT_NEAR(scales[i / sub] * float(codes[i]) - mins[i / sub], e.weights[i],
+                  1e-6f * std::fabs(e.weights[i]) + 1e-9f)
+          << name << " weight " << i;
+    }
   }
 }
 
@@ -242,20 +274,24 @@ bool Lut(TensorType t) {
   return t == TensorType::Q4_1 || t == TensorType::Q4_K;
 }
 
-// Q4_1 and Q4_K go to the lookup kernels with their min in the packed bias: one-hot
-// activations are exact in the table quantization, so Wᵀ must come out up to fp32 rounding.
-TEST(KQuantFormats, LutPathReproducesEveryWeight) {
+// Q4_1 and Q4_K go to the lookup kernels with their min in the packed bias, the others to
+// q8block's int8 codes: one-hot activations are exact in the table quantization and in the
+// int8 activation blocks, so Wᵀ must come out up to fp32 rounding.
+TEST(KQuantFormats, EveryPathReproducesEveryWeight) {
   Rng rng(25);
   ThreadPool pool(2);
   auto scratch = MakeLinearScratch();
   PlanOptions options;
   options.features = arch::Process().features;
-  for (TensorType type : {TensorType::Q4_1, TensorType::Q4_K}) {
+  for (TensorType type : kTypes) {
     const size_t rows = 40, cols = 256;
     Encoded e = Encode(type, rows, cols, rng);
     auto linear = PlanLinear(e.info, options);
     ASSERT_TRUE(linear.ok()) << linear.error();
-    EXPECT_NE((*linear)->Describe().find("lut"), std::string::npos) << (*linear)->Describe();
+    EXPECT_NE((*linear)->Describe().find(Lut(type) ? "lut" : "int8 codes"), std::string::npos)
+        << (*linear)->Describe();
+    // Memory: at most a byte per weight plus a scale and a min per 16.
+    EXPECT_LE((*linear)->OwnedBytes(), rows * cols * 3 / 2 + 64) << (*linear)->Describe();
     std::vector<float> x(cols * cols, 0.0f), y(cols * rows);
     for (size_t c = 0; c < cols; ++c) x[c * cols + c] = 1.0f;
     ASSERT_TRUE((*linear)->Forward(cols, x.data(), y.data(), pool, *scratch).ok());
@@ -270,9 +306,10 @@ TEST(KQuantFormats, LutPathReproducesEveryWeight) {
 }
 
 // Random activations, decode (n = 1) and a batch, against a double reference over the
-// encoded weights. The dense path rounds only in fp32 (1e-5 of Σ|w·x|); the lookup path adds
-// the table quantization bound per group, 2·s·15·8·λ with λ the largest quad Σ|x| / 127
-// (as in model_linear_test.cc, from docs/lut-format.md §2).
+// encoded weights. Both paths round in fp32 (1e-5 of Σ|w·x|); the lookup path adds the table
+// quantization bound per group, 2·s·15·8·λ with λ the largest quad Σ|x| / 127 (as in
+// model_linear_test.cc, from docs/lut-format.md §2), the q8block path its int8 activation
+// rounding per sub-block (int8_block_bound.h).
 TEST(KQuantFormats, LinearMatchesDoubleReference) {
   Rng rng(23);
   ThreadPool pool(2);
@@ -307,6 +344,9 @@ TEST(KQuantFormats, LinearMatchesDoubleReference) {
               }
               tol += 2.0 * e.group_scale[(r * cols) / 32 + g] * 15.0 * 8.0 * lambda;
             }
+          } else {
+            tol += Int8BlockRoundingBound(e.weights.data() + r * cols, x.data() + t * cols, cols,
+                                          CodeBlock(type));
           }
           ASSERT_NEAR(y[t * rows + r], ref, tol)
               << (*linear)->Describe() << " n " << n << " row " << r;

@@ -12,6 +12,7 @@
 #include "arch/detect.h"
 #include "engine/src/model/linear.h"
 #include "kernels/f16/convert.h"
+#include "tests/engine/int8_block_bound.h"
 #include "tests/testing/rng.h"
 
 namespace lutra::engine::model {
@@ -221,7 +222,8 @@ TEST(ModelLinear, IdentityActivationsReproduceEveryWeight) {
 // Random activations, decode (n = 1) and a prefill batch, against a double reference.
 // Tolerance: dense paths 1e-5 of Σ|w·x|; the LUT paths quantize activations, table mode
 // per group (|s|·(2^b − 1)·(G/4)·λ, λ = largest quad Σ|x| / 127, from docs/lut-format.md §2
-// with a factor 2 of slack) and the ternary int8 mode per token (Σ|w|·max|x|/254).
+// with a factor 2 of slack), the ternary int8 mode per token (Σ|w|·max|x|/254) and Q8_0's
+// int8 blocks per 32 activations (int8_block_bound.h).
 TEST(ModelLinear, RandomActivationsMatchDoubleReference) {
   Rng rng(9);
   const arch::IsaSet features = arch::Process().features;
@@ -264,6 +266,8 @@ TEST(ModelLinear, RandomActivationsMatchDoubleReference) {
             }
           } else if (LowBit(type)) {
             tol += absw * xmax / 254.0 * 1.01;
+          } else if (type == TensorType::Q8_0) {
+            tol += Int8BlockRoundingBound(e.weights.data() + r * cols, xt, cols, 32);
           }
           ASSERT_NEAR(y[t * rows + r], ref, tol)
               << (*linear)->Describe() << " n " << n << " row " << r;

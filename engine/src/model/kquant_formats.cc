@@ -31,82 +31,105 @@ int Q3Scale(const uint8_t* sc, int j) {
   return low | (high << 4);
 }
 
-// Q4_1 / Q5_0 / Q5_1: 32 weights; `qh` null for Q4_1.
-void DecodeLegacy(const uint8_t* qs, const uint8_t* qh, float d, float m, int offset, float* out) {
+// Each format's codes: w = scale·q − min, one scale and min per sub-block of CodeBlock(type)
+// weights, written in weight order.
+struct CodeSink {
+  int8_t* q;
+  float* scale;
+  float* min;
+  void SubBlock(float s, float m) { *scale++ = s, *min++ = m; }
+};
+
+// Q4_1 / Q5_0 / Q5_1: 32 weights; `qh` null for Q4_1. The formats add m, the codes subtract.
+void LegacyCodes(const uint8_t* qs, const uint8_t* qh, float d, float m, int offset,
+                 CodeSink& out) {
   uint32_t high = 0;
   if (qh != nullptr) std::memcpy(&high, qh, 4);
   for (int j = 0; j < 16; ++j) {
-    const int q0 = (qs[j] & 15) | int((high >> j) & 1) << 4;
-    const int q1 = (qs[j] >> 4) | int((high >> (j + 16)) & 1) << 4;
-    out[j] = d * float(q0 - offset) + m;
-    out[j + 16] = d * float(q1 - offset) + m;
+    out.q[j] = int8_t(((qs[j] & 15) | int((high >> j) & 1) << 4) - offset);
+    out.q[j + 16] = int8_t(((qs[j] >> 4) | int((high >> (j + 16)) & 1) << 4) - offset);
   }
+  out.q += 32;
+  out.SubBlock(d, -m);
 }
 
-void DecodeQ2K(const uint8_t* b, float* out) {
+void Q8_0Codes(const uint8_t* b, CodeSink& out) {
+  std::memcpy(out.q, b + 2, 32);
+  out.q += 32;
+  out.SubBlock(Half(b), 0.0f);
+}
+
+void Q2KCodes(const uint8_t* b, CodeSink& out) {
   const uint8_t* sc = b;
   const float d = Half(b + 80), dmin = Half(b + 82);
   for (int h = 0; h < 2; ++h) {
     const uint8_t* qs = b + 16 + 32 * h;
     for (int s = 0; s < 4; ++s) {
-      for (int l = 0; l < 32; ++l) {
-        const uint8_t v = sc[8 * h + 2 * s + l / 16];
-        const int q = (qs[l] >> (2 * s)) & 3;
-        *out++ = d * float(v & 15) * float(q) - dmin * float(v >> 4);
+      for (int half = 0; half < 2; ++half) {
+        const uint8_t v = sc[8 * h + 2 * s + half];
+        out.SubBlock(d * float(v & 15), dmin * float(v >> 4));
+        for (int l = 16 * half; l < 16 * half + 16; ++l) *out.q++ = int8_t((qs[l] >> (2 * s)) & 3);
       }
     }
   }
 }
 
-void DecodeQ3K(const uint8_t* b, float* out) {
+void Q3KCodes(const uint8_t* b, CodeSink& out) {
   const uint8_t* hmask = b;
   const uint8_t* sc = b + 96;
   const float d = Half(b + 108);
   for (int h = 0; h < 2; ++h) {
     const uint8_t* qs = b + 32 + 32 * h;
     for (int s = 0; s < 4; ++s) {
-      for (int l = 0; l < 32; ++l) {
-        const int scale = Q3Scale(sc, 8 * h + 2 * s + l / 16) - 32;
-        const int low = (qs[l] >> (2 * s)) & 3;
-        const bool high = (hmask[l] >> (4 * h + s)) & 1;
-        *out++ = d * float(scale) * float(low - (high ? 0 : 4));
+      for (int half = 0; half < 2; ++half) {
+        out.SubBlock(d * float(Q3Scale(sc, 8 * h + 2 * s + half) - 32), 0.0f);
+        for (int l = 16 * half; l < 16 * half + 16; ++l) {
+          const int low = (qs[l] >> (2 * s)) & 3;
+          const bool high = (hmask[l] >> (4 * h + s)) & 1;
+          *out.q++ = int8_t(low - (high ? 0 : 4));
+        }
       }
     }
   }
 }
 
 // Q4_K (qh null) and Q5_K.
-void DecodeQ45K(const uint8_t* b, const uint8_t* qh, const uint8_t* qs, float* out) {
+void Q45KCodes(const uint8_t* b, const uint8_t* qh, const uint8_t* qs, CodeSink& out) {
   const float d = Half(b), dmin = Half(b + 2);
   for (int j = 0; j < 8; ++j) {
     int scale, min;
     ScaleMin(b + 4, j, &scale, &min);
-    const float ds = d * float(scale), dm = dmin * float(min);
+    out.SubBlock(d * float(scale), dmin * float(min));
     const uint8_t* q = qs + 32 * (j / 2);
     for (int l = 0; l < 32; ++l) {
       int v = (j % 2 == 0 ? q[l] & 15 : q[l] >> 4);
       if (qh != nullptr) v |= ((qh[l] >> j) & 1) << 4;
-      *out++ = ds * float(v) - dm;
+      *out.q++ = int8_t(v);
     }
   }
 }
 
-void DecodeQ6K(const uint8_t* b, float* out) {
+void Q6KCodes(const uint8_t* b, CodeSink& out) {
   const auto* sc = reinterpret_cast<const int8_t*>(b + 192);
   const float d = Half(b + 208);
   for (int h = 0; h < 2; ++h) {
     const uint8_t* ql = b + 64 * h;
     const uint8_t* qh = b + 128 + 32 * h;
     for (int s = 0; s < 4; ++s) {
-      for (int l = 0; l < 32; ++l) {
-        const uint8_t lowbyte = ql[l + 32 * (s & 1)];
-        const int low = s < 2 ? lowbyte & 15 : lowbyte >> 4;
-        const int q = low | (((qh[l] >> (2 * s)) & 3) << 4);
-        *out++ = d * float(sc[8 * h + 2 * s + l / 16]) * float(q - 32);
+      for (int half = 0; half < 2; ++half) {
+        out.SubBlock(d * float(sc[8 * h + 2 * s + half]), 0.0f);
+        for (int l = 16 * half; l < 16 * half + 16; ++l) {
+          const uint8_t lowbyte = ql[l + 32 * (s & 1)];
+          const int low = s < 2 ? lowbyte & 15 : lowbyte >> 4;
+          *out.q++ = int8_t((low | (((qh[l] >> (2 * s)) & 3) << 4)) - 32);
+        }
       }
     }
   }
 }
+
+// The block size of Q8_0, which tensor_formats decodes itself.
+constexpr uint32_t kQ8_0Bytes = 34;
 
 }  // namespace
 
@@ -133,61 +156,80 @@ KQuantFormat KQuantFormatOf(TensorType type) {
   }
 }
 
-void DecodeKQuantBlocks(TensorType type, const uint8_t* src, size_t blocks, float* out) {
-  const KQuantFormat f = KQuantFormatOf(type);
-  for (size_t i = 0; i < blocks; ++i, src += f.bytes, out += f.weights) {
+uint32_t CodeBlock(TensorType type) {
+  switch (type) {
+    case TensorType::Q2_K:
+    case TensorType::Q3_K:
+    case TensorType::Q6_K:
+      return 16;
+    case TensorType::Q8_0:
+    case TensorType::Q4_1:
+    case TensorType::Q5_0:
+    case TensorType::Q5_1:
+    case TensorType::Q4_K:
+    case TensorType::Q5_K:
+      return 32;
+    default:
+      return 0;
+  }
+}
+
+bool CodesHaveMin(TensorType type) {
+  return type == TensorType::Q4_1 || type == TensorType::Q5_1 || type == TensorType::Q2_K ||
+         type == TensorType::Q4_K || type == TensorType::Q5_K;
+}
+
+void DecodeKQuantCodes(TensorType type, const uint8_t* src, size_t blocks, int8_t* codes,
+                       float* scales, float* mins) {
+  CodeSink out{codes, scales, mins};
+  const uint32_t bytes = type == TensorType::Q8_0 ? kQ8_0Bytes : KQuantFormatOf(type).bytes;
+  for (size_t i = 0; i < blocks; ++i, src += bytes) {
     switch (type) {
+      case TensorType::Q8_0:
+        Q8_0Codes(src, out);
+        break;
       case TensorType::Q4_1:
-        DecodeLegacy(src + 4, nullptr, Half(src), Half(src + 2), 0, out);
+        LegacyCodes(src + 4, nullptr, Half(src), Half(src + 2), 0, out);
         break;
       case TensorType::Q5_0:
-        DecodeLegacy(src + 6, src + 2, Half(src), 0.0f, 16, out);
+        LegacyCodes(src + 6, src + 2, Half(src), 0.0f, 16, out);
         break;
       case TensorType::Q5_1:
-        DecodeLegacy(src + 8, src + 4, Half(src), Half(src + 2), 0, out);
+        LegacyCodes(src + 8, src + 4, Half(src), Half(src + 2), 0, out);
         break;
       case TensorType::Q2_K:
-        DecodeQ2K(src, out);
+        Q2KCodes(src, out);
         break;
       case TensorType::Q3_K:
-        DecodeQ3K(src, out);
+        Q3KCodes(src, out);
         break;
       case TensorType::Q4_K:
-        DecodeQ45K(src, nullptr, src + 16, out);
+        Q45KCodes(src, nullptr, src + 16, out);
         break;
       case TensorType::Q5_K:
-        DecodeQ45K(src, src + 16, src + 48, out);
+        Q45KCodes(src, src + 16, src + 48, out);
         break;
       case TensorType::Q6_K:
-        DecodeQ6K(src, out);
+        Q6KCodes(src, out);
         break;
       default:
-        return;  // callers check KQuantFormatOf first
+        return;  // callers check CodeBlock first
     }
   }
 }
 
-void Q4_KCodes(const uint8_t* src, size_t blocks, uint8_t* codes, float* scales, float* mins) {
-  for (size_t i = 0; i < blocks; ++i, src += 144) {
-    const float d = Half(src), dmin = Half(src + 2);
-    for (int j = 0; j < 8; ++j) {
-      int scale, min;
-      ScaleMin(src + 4, j, &scale, &min);
-      *scales++ = d * float(scale);
-      *mins++ = dmin * float(min);
-      const uint8_t* q = src + 16 + 32 * (j / 2);
-      for (int l = 0; l < 32; ++l) *codes++ = uint8_t(j % 2 == 0 ? q[l] & 15 : q[l] >> 4);
-    }
-  }
-}
-
-void Q4_1Codes(const uint8_t* src, size_t blocks, uint8_t* codes, float* scales, float* mins) {
-  for (size_t i = 0; i < blocks; ++i, src += 20, codes += 32) {
-    scales[i] = Half(src);
-    mins[i] = -Half(src + 2);
-    for (int j = 0; j < 16; ++j) {
-      codes[j] = src[4 + j] & 15;
-      codes[j + 16] = src[4 + j] >> 4;
+// Through the codes, so the two decodings cannot disagree: scale·q − min is the formats' own
+// arithmetic (d·(q − 16) for Q5_0, d·q + m for Q4_1/Q5_1, (d·sc)·q − dmin·m for the k-quants).
+void DecodeKQuantBlocks(TensorType type, const uint8_t* src, size_t blocks, float* out) {
+  const KQuantFormat f = KQuantFormatOf(type);
+  if (f.weights == 0) return;  // callers check KQuantFormatOf first
+  const uint32_t sub = CodeBlock(type);
+  int8_t codes[256];
+  float scales[16], mins[16];
+  for (size_t i = 0; i < blocks; ++i, src += f.bytes) {
+    DecodeKQuantCodes(type, src, 1, codes, scales, mins);
+    for (uint32_t j = 0; j < f.weights; ++j) {
+      *out++ = scales[j / sub] * float(codes[j]) - mins[j / sub];
     }
   }
 }

@@ -46,11 +46,17 @@ KQuantFormat KQuantFormatOf(gguf::TensorType type);
 // Decodes `blocks` consecutive blocks of one of the formats above to fp32.
 void DecodeKQuantBlocks(gguf::TensorType type, const uint8_t* src, size_t blocks, float* out);
 
-// Q4_K as the LUT packer takes it: codes 0..15, and per 32-weight sub-block the scale
-// d·scale and the subtracted term dmin·min (both exact in fp32: an fp16 times a 6-bit
-// integer), so w = scale·q − min.
-void Q4_KCodes(const uint8_t* src, size_t blocks, uint8_t* codes, float* scales, float* mins);
-// Q4_1 likewise, one scale d and min −m per 32-weight block: w = d·q + m.
-void Q4_1Codes(const uint8_t* src, size_t blocks, uint8_t* codes, float* scales, float* mins);
+// Every format above, and Q8_0, as integer codes: w = scale·q − min with q an int8 and, per
+// sub-block of CodeBlock(type) weights (32; 16 for Q2_K, Q3_K, Q6_K), an fp32 scale and min,
+// both exact (an fp16 times a small integer). Codes: Q8_0 [−128, 127], Q6_K [−32, 31], Q5_0
+// [−16, 15], Q3_K [−4, 3], Q4_1/Q4_K [0, 15], Q5_1/Q5_K [0, 31], Q2_K [0, 3]. The min is
+// zero unless CodesHaveMin(type). The LUT packer takes Q4_1/Q4_K this way, the q8block path
+// the rest.
+uint32_t CodeBlock(gguf::TensorType type);  // 0 for any other type
+bool CodesHaveMin(gguf::TensorType type);
+// `blocks` whole blocks of the format: codes[blocks·weights], scales and mins
+// [blocks·weights / CodeBlock(type)].
+void DecodeKQuantCodes(gguf::TensorType type, const uint8_t* src, size_t blocks, int8_t* codes,
+                       float* scales, float* mins);
 
 }  // namespace lutra::engine::model

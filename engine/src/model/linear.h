@@ -2,15 +2,17 @@
 // PlanLinear() looks at the tensor's type and the feature set and picks the layout and kernel:
 // low-bit types repack losslessly into LUT-packed weights (Q4_0 -> 4-bit asymmetric G=32,
 // Q4_1/Q4_K -> 4-bit G=32 with a per-group min, TQ1_0/TQ2_0 -> ternary), lutra-packed tensors
-// are used straight from the mapping, and the other types (F32/F16/BF16/Q8_0, and Q5_0, Q5_1,
-// Q2_K, Q3_K, Q5_K, Q6_K, whose codes the 1-4-bit lookup kernels cannot take as they are, or
-// whose 16-weight groups they do not have) go to a dense path. Graph builders only see this
+// are used straight from the mapping, the other block formats (Q8_0, Q5_0, Q5_1, Q2_K, Q3_K,
+// Q5_K, Q6_K: codes the 1-4-bit lookup kernels cannot take as they are, or 16-weight groups
+// they do not have) to int8 codes with per-block scales (q8block), and F32/F16/BF16 to a
+// dense fp32 path. Graph builders only see this
 // interface, so adding a format never touches an architecture.
 #pragma once
 
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "arch/isa.h"
 #include "engine/src/gguf/reader.h"
@@ -31,9 +33,17 @@ struct PlanOptions {
 
 // Working memory shared by every Linear of a graph (sized on first use, reused afterwards).
 // One per executor; never used by two Forward calls at once.
+// int8 activations of the q8block matrices (layout in kernels/q8block/q8block.h).
+struct Q8Activations {
+  std::vector<int8_t> q;
+  std::vector<float> scale, sum;
+  std::vector<int32_t> qsum;
+};
+
 class LinearScratch {
  public:
   lut::LutScratch lut;  // activation tables of the LUT matrices
+  Q8Activations q8;
 };
 std::unique_ptr<LinearScratch> MakeLinearScratch();
 

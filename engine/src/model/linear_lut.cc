@@ -103,8 +103,9 @@ Expected<std::unique_ptr<Linear>> PlanLutLinear(const gguf::TensorInfo& t,
     q.scale.resize(groups);
     q.min.resize(groups);
     q.zero.assign(groups, 0);
-    (t.type == TensorType::Q4_1 ? Q4_1Codes : Q4_KCodes)(t.data, blocks, q.q.data(), q.scale.data(),
-                                                         q.min.data());
+    // Codes 0..15, the same bytes as int8 or uint8.
+    DecodeKQuantCodes(t.type, t.data, blocks, reinterpret_cast<int8_t*>(q.q.data()), q.scale.data(),
+                      q.min.data());
   } else {
     q.shape = {rows, cols, 2, 128, true};
     q.ternary = true;

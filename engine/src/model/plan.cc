@@ -8,6 +8,7 @@
 #include "engine/src/model/linear_dense.h"
 #include "engine/src/model/linear_lut.h"
 #include "engine/src/model/linear_packed.h"
+#include "engine/src/model/linear_q8block.h"
 #include "engine/src/model/tensor_formats.h"
 
 namespace lutra::engine::model {
@@ -81,6 +82,14 @@ Expected<std::unique_ptr<Linear>> PlanLinear(const gguf::TensorInfo& t,
     case TensorType::TQ1_0:
     case TensorType::TQ2_0:
       return PlanLutLinear(t, options);
+    case TensorType::Q8_0:
+    case TensorType::Q5_0:
+    case TensorType::Q5_1:
+    case TensorType::Q2_K:
+    case TensorType::Q3_K:
+    case TensorType::Q5_K:
+    case TensorType::Q6_K:
+      return PlanQ8BlockLinear(t, options);
     default:
       return PlanDenseLinear(t, options);
   }
