@@ -58,7 +58,9 @@ TEST(GgufRoundTrip, EveryMetadataTypeAndTensors) {
                              {"q4_0", TensorType::Q4_0, {64, 2}, 4 * 18},
                              {"q8_0", TensorType::Q8_0, {32, 1, 3}, 3 * 34},
                              {"tq2_0", TensorType::TQ2_0, {256, 2}, 2 * 66},
-                             {"tq1_0", TensorType::TQ1_0, {512}, 2 * 54}};
+                             {"tq1_0", TensorType::TQ1_0, {512}, 2 * 54},
+                             // I2_S: 32 bytes per 128 weights and a 32-byte tail per tensor.
+                             {"i2_s", TensorType::I2_S, {256, 3}, 6 * 32 + 32}};
   std::vector<std::vector<uint8_t>> datas;
   for (const T& t : ts) {
     std::vector<uint8_t> d(t.bytes);
@@ -67,6 +69,7 @@ TEST(GgufRoundTrip, EveryMetadataTypeAndTensors) {
     datas.push_back(d);
   }
   EXPECT_FALSE(w.add_tensor("bad", TensorType::Q4_0, {31}, datas[0].data(), 18).ok());
+  EXPECT_FALSE(w.add_tensor("bad", TensorType::I2_S, {96}, datas[0].data(), 56).ok());
   const std::string path = temp_path("rt");
   ASSERT_TRUE(w.write(path).ok());
   auto f = File::open(path);

@@ -262,7 +262,9 @@ TEST(KQuantFormats, CodesReproduceTheWeights) {
     for (size_t i = 0; i < e.weights.size(); ++i) {
       ASSERT_GE(codes[i], lo) << name << " weight " << i;
       ASSERT_LE(codes[i], hi) << name << " weight " << i;
-      if (!CodesHaveMin(type)) ASSERT_EQ(mins[i / sub], 0.0f) << name;
+      if (!CodesHaveMin(type)) {
+        ASSERT_EQ(mins[i / sub], 0.0f) << name;
+      }
       ASSERT_NEAR(scales[i / sub] * float(codes[i]) - mins[i / sub], e.weights[i],
                   1e-6f * std::fabs(e.weights[i]) + 1e-9f)
           << name << " weight " << i;

@@ -40,6 +40,7 @@
 #include "kernels/f16/convert.h"
 #include "lutra/lutra.h"
 #include "tests/model/model_testing.h"
+#include "tests/model/synthetic_llama.h"
 #include "tests/testing/rng.h"
 
 namespace lutra::testing {
@@ -254,13 +255,25 @@ TEST(Convert, TernaryAndLosslessRepacks) {
   TempDir dir;
   auto cfg = engine::model::SyntheticPreset("small");
   ASSERT_TRUE(cfg.ok());
-  // TQ2_0 and Q4_0 sources: their codes and scales carry over exactly, so the packed matrix
-  // dequantizes to the source's values (the reference decodes the source blocks in double).
+  // TQ2_0, I2_S and Q4_0 sources: their codes and scales carry over exactly, so the packed
+  // matrix dequantizes to the source's values (the reference decodes the source blocks in
+  // double). I2_S comes from the tests' own writer (a BitNet-shaped model).
   for (auto [type, wtype, group, asym] : {std::tuple{gguf::TensorType::TQ2_0, "tq", 64u, false},
+                                          std::tuple{gguf::TensorType::I2_S, "tq", 64u, false},
                                           std::tuple{gguf::TensorType::Q4_0, "q4", 32u, true}}) {
+    SCOPED_TRACE(gguf::TensorTypeName(uint32_t(type)));
     cfg->weight_type = type;
     const std::string src = dir / "src.gguf", out = dir / "out.gguf";
-    ASSERT_TRUE(engine::model::WriteSyntheticLlama(*cfg, src).ok());
+    if (type == gguf::TensorType::I2_S) {
+      SynthLlama c;
+      c.arch = "bitnet-b1.58";
+      c.dim = 256, c.heads = 4, c.kv_heads = 2, c.ff = 512, c.vocab = 160;
+      c.sub_norms = true;
+      c.wtype = type;
+      ASSERT_TRUE(WriteSynthLlama(c, src).ok());
+    } else {
+      ASSERT_TRUE(engine::model::WriteSyntheticLlama(*cfg, src).ok());
+    }
     lutra_convert_summary sum;
     ASSERT_EQ(Convert(src, out, wtype, group, asym, "search", 0.0f, &sum), LUTRA_STATUS_OK)
         << lutra_last_error();

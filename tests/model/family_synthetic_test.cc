@@ -101,6 +101,13 @@ TEST(BitnetSynthetic, Bitnet2024Tq2_0Untied) {
          kBitnetTol);
 }
 
+// bitnet.cpp's own file format (what its model releases ship): one scale per tensor.
+TEST(BitnetSynthetic, B158I2_S) {
+  const SynthLlama c = Bitnet("bitnet-b1.58", TensorType::I2_S, 44);
+  Report("bitnet-b1.58 i2_s", CheckAgainstReference(c, "bitnet-b158", KvType::kF32, kBitnetTol, 1),
+         kBitnetTol);
+}
+
 TEST(BitnetSynthetic, B158Tq1_0TiedMha) {
   SynthLlama c = Bitnet("bitnet-b1.58", TensorType::TQ1_0, 42);
   c.kv_heads = 4;

@@ -1,6 +1,6 @@
 // A deliberately plain forward pass of the llama-like families for tests: weights read straight
 // from the GGUF bytes, hyperparameters read from the metadata (under general.architecture's
-// prefix) with their documented defaults, F32/F16/Q4_0/TQ1_0/TQ2_0 decoded by the test's own
+// prefix) with their documented defaults, F32/F16/Q4_0/TQ1_0/TQ2_0/I2_S decoded by the test's own
 // code, every sum in double, one token at a time, no engine code beyond the file reader.
 // The rope is llama.cpp's NORM layout for llama: adjacent pairs (2j, 2j+1) of each head,
 // θ_j = base^(-2j/n_rot) / freq_factor_j, position scaled by 1/factor for linear scaling; the
@@ -194,6 +194,9 @@ class RefLlama {
         break;
       } else if (t->type == gguf::TensorType::Q6_K) {
         DecodeQ6_K(t->data, out.size(), out.data());
+        break;
+      } else if (t->type == gguf::TensorType::I2_S) {
+        DecodeI2_S(t->data, out.size(), out.data());
         break;
       } else {
         throw std::runtime_error("reference: " + name + " has a type the reference cannot read");

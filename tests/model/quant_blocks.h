@@ -115,6 +115,31 @@ inline void DecodeTQ2_0(const uint8_t* p, size_t n, float* out) {
   }
 }
 
+// bitnet.cpp's I2_S: one scale per tensor (here its mean |w|, as BitNet b1.58 trains), code
+// q = clamp(round(w/s), ±1) + 1 for weight i at bits 6 − 2·((i % 128) / 32) of byte
+// 32·(i / 128) + i % 32, then the fp32 scale and 28 zero bytes.
+inline std::vector<uint8_t> EncodeI2_S(const std::vector<float>& w) {
+  double sum = 0;
+  for (float v : w) sum += std::fabs(v);
+  const float s = float(sum / double(w.size()));
+  std::vector<uint8_t> out(w.size() / 4 + 32, 0);
+  for (size_t i = 0; i < w.size(); ++i) {
+    const int q = s > 0 ? std::clamp(int(std::lround(w[i] / s)), -1, 1) + 1 : 1;
+    out[32 * (i / 128) + i % 32] |= uint8_t(q << (6 - 2 * ((i % 128) / 32)));
+  }
+  std::memcpy(out.data() + w.size() / 4, &s, 4);
+  return out;
+}
+
+inline void DecodeI2_S(const uint8_t* p, size_t n, float* out) {
+  float s;
+  std::memcpy(&s, p + n / 4, 4);
+  for (size_t i = 0; i < n; ++i) {
+    const int q = (p[32 * (i / 128) + i % 32] >> (6 - 2 * ((i % 128) / 32))) & 3;
+    out[i] = float(q - 1) * s;
+  }
+}
+
 // Ternary codes q = clamp(round(w/d), ±1) + 1 with d = the block's mean |w| (as EncodeTQ2_0).
 inline std::vector<uint8_t> EncodeTQ1_0(const std::vector<float>& w) {
   std::vector<uint8_t> out;

@@ -1,5 +1,5 @@
 // Small random GGUF files of the llama-like families for the model tests (F32, F16, Q4_0 or
-// ternary TQ1_0/TQ2_0 weights), with switches for the variants the builders must handle: GQA,
+// ternary TQ1_0/TQ2_0/I2_S weights), with switches for the variants the builders must handle: GQA,
 // tied output, partial rotary dims, rope base and linear scaling, rope frequency factors,
 // attention biases (llama/qwen2), a head size apart from dim/heads and per-head Q/K norms
 // (qwen3), sub-layer norms and per-tensor weight scales (bitnet). Keys are written under the
@@ -79,17 +79,19 @@ inline Status WriteSynthLlama(const SynthLlama& c, const std::string& path) {
         rows > 1 ? std::vector<uint64_t>{cols, rows} : std::vector<uint64_t>{cols};
     using T = gguf::TensorType;
     T type = rows > 1 ? c.wtype : T::F32;
-    const bool ternary = type == T::TQ1_0 || type == T::TQ2_0;
+    const bool ternary = type == T::TQ1_0 || type == T::TQ2_0 || type == T::I2_S;
     const bool low_bit = type == T::Q4_0 || ternary;
     if (low_bit && name == "token_embd.weight") type = T::F16;
     if (low_bit && name == "output.weight") type = ternary ? T::F16 : T::Q4_0;
     if ((type == T::Q4_0 && cols % 32 != 0) ||
-        ((type == T::TQ1_0 || type == T::TQ2_0) && cols % 256 != 0))
+        ((type == T::TQ1_0 || type == T::TQ2_0) && cols % 256 != 0) ||
+        (type == T::I2_S && cols % 128 != 0))
       type = T::F16;
     Status s;
-    if (type == T::Q4_0 || type == T::TQ1_0 || type == T::TQ2_0) {
+    if (type == T::Q4_0 || type == T::TQ1_0 || type == T::TQ2_0 || type == T::I2_S) {
       const std::vector<uint8_t> q = type == T::Q4_0    ? EncodeQ4_0(v)
                                      : type == T::TQ1_0 ? EncodeTQ1_0(v)
+                                     : type == T::I2_S  ? EncodeI2_S(v)
                                                         : EncodeTQ2_0(v);
       s = w.add_tensor(name, type, shape, q.data(), q.size());
     } else if (type == T::F16) {

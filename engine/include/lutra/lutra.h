@@ -348,8 +348,8 @@ LUTRA_API lutra_status lutra_write_synthetic_model(const char* path,
 /* ---- Conversion (lutra-convert) ----------------------------------------------------------
  * Writes a GGUF whose weight matrices are lutra-packed (docs/packed-format.md: the LUT
  * kernels' layout, the same for every ISA, mapped at load with no copy) from a GGUF with F32,
- * F16, BF16 or Q8_0 weights (Q4_0, TQ1_0 and TQ2_0 repack losslessly to q4 G32 asymmetric and
- * tq). Metadata and tokenizer are copied unchanged. The output is written through a temporary
+ * F16, BF16 or Q8_0 weights (Q4_0, TQ1_0, TQ2_0 and I2_S repack losslessly to q4 G32 asymmetric
+ * and tq). Metadata and tokenizer are copied unchanged. The output is written through a temporary
  * file in its directory, renamed over `output` only when complete; errors, a full disk or a
  * stop leave no file behind. `output` may not be the input (same path or same file). */
 

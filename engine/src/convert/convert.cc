@@ -33,7 +33,7 @@ struct Plan {
   Target target;
   uint32_t out_type = 0;
   gguf::PackedType packed;  // Target::Kind::kPacked
-  bool lossless = false;    // packed from the source's own codes (Q4_0, TQ1_0, TQ2_0)
+  bool lossless = false;    // packed from the source's own codes (Q4_0, TQ1_0, TQ2_0, I2_S)
 };
 
 std::string TypeName(TensorType t) {
@@ -102,10 +102,11 @@ Expected<Plan> MakePlan(const gguf::TensorInfo& t, const std::vector<Rule>& rule
   pt.bits = p.target.bits;
   if (p.target.ternary) {
     // Ternary: b = 2, z = 1; one absmean scale per tensor (BitNet b1.58), except for TQ1_0 /
-    // TQ2_0 sources, whose 256-weight block scales carry over exactly (two groups of 128).
+    // TQ2_0 / I2_S sources, whose block scales carry over exactly (groups of 128).
     pt.group = 128;
     pt.asymmetric = pt.ternary = true;
-    p.lossless = t.type == TensorType::TQ1_0 || t.type == TensorType::TQ2_0;
+    p.lossless =
+        t.type == TensorType::TQ1_0 || t.type == TensorType::TQ2_0 || t.type == TensorType::I2_S;
     pt.uniform_scale = !p.lossless;
   } else {
     pt.group = o.group;
@@ -269,9 +270,10 @@ class Converter {
       if (*std::max_element(q.q.begin(), q.q.end()) > 2) {
         return Error{"tensor '" + t.name + "': invalid ternary code in the source"};
       }
-      q.scale.resize(2 * blocks);
-      for (size_t b = 0; b < blocks; ++b) q.scale[2 * b] = q.scale[2 * b + 1] = block_scale[b];
-      q.zero.assign(2 * blocks, 1);
+      const size_t per_block = f.weights / 128;
+      q.scale.resize(per_block * blocks);
+      for (size_t g = 0; g < q.scale.size(); ++g) q.scale[g] = block_scale[g / per_block];
+      q.zero.assign(q.scale.size(), 1);
     }
     return PackQuantized(q, p.packed, pool_, out);
   }

@@ -296,9 +296,9 @@ class Parser {
                                   " block size " + std::to_string(traits->block_elems));
       }
       const uint64_t blocks = elems / traits->block_elems;
-      if (blocks > UINT64_MAX / traits->block_bytes)
+      if (blocks > (UINT64_MAX - traits->tail_bytes) / traits->block_bytes)
         return fail(pos_ - 4, who + ": byte size overflows");
-      t.n_bytes = blocks * traits->block_bytes;
+      t.n_bytes = blocks * traits->block_bytes + traits->tail_bytes;
     }
     if (!read(&t.offset)) return fail(pos_, "truncated file: data offset of " + who + " missing");
     if (t.offset % f->alignment_ != 0) {

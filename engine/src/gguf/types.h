@@ -40,12 +40,17 @@ enum class TensorType : uint32_t {
   BF16 = 30,
   TQ1_0 = 34,
   TQ2_0 = 35,
+  // bitnet.cpp's ternary format (its ggml fork numbers it 36; upstream ggml never wrote 36 to
+  // a file): 2-bit codes in 128-weight blocks of 32 bytes and one fp32 scale per tensor in a
+  // 32-byte tail after the last block (layout in engine/src/model/tensor_formats.h).
+  I2_S = 36,
 };
 
 struct TypeTraits {
   std::string_view name;
-  uint32_t block_elems;  // elements per block (1 for plain types)
-  uint32_t block_bytes;  // bytes per block
+  uint32_t block_elems;     // elements per block (1 for plain types)
+  uint32_t block_bytes;     // bytes per block
+  uint32_t tail_bytes = 0;  // bytes after the last block, once per tensor (I2_S's scale)
 };
 
 // nullopt for ids that are unassigned or were removed from ggml (4, 5, 31..33).

@@ -88,10 +88,10 @@ Status TensorBytes(const std::string& name, TensorType type, const std::vector<u
     elems *= d;
   }
   if (shape[0] % traits->block_elems != 0 ||
-      elems / traits->block_elems > UINT64_MAX / traits->block_bytes) {
+      elems / traits->block_elems > (UINT64_MAX - traits->tail_bytes) / traits->block_bytes) {
     return Error{"tensor '" + name + "': shape does not fit type " + std::string(traits->name)};
   }
-  *bytes = elems / traits->block_elems * traits->block_bytes;
+  *bytes = elems / traits->block_elems * traits->block_bytes + traits->tail_bytes;
   return {};
 }
 

@@ -1,5 +1,6 @@
 #include "engine/src/model/finite_check.h"
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 
@@ -63,6 +64,14 @@ std::optional<std::string> NonFiniteScale(const gguf::TensorInfo& t, const Block
 std::optional<std::string> FindNonFinite(const gguf::TensorInfo& t) {
   const BlockFormat f = FormatOf(t.type);
   if (f.weights == 0 || t.data == nullptr) return std::nullopt;
+  if (t.type == TensorType::I2_S) {  // one fp32 scale, after the last block
+    const float s = I2SScale(t.data, t.n_elements);
+    if (std::isfinite(s)) return std::nullopt;
+    uint32_t bits;
+    std::memcpy(&bits, &s, 4);
+    return "the tensor scale (offset " + std::to_string(t.n_elements / 4) + " in its data) is " +
+           Name(bits, kF32Exp, 0x80000000u);
+  }
   const size_t blocks = t.n_bytes / f.bytes;
   // Plain types: every element; quantized types: the fp16 scale of every block.
   size_t scale_at = 0;

@@ -107,16 +107,19 @@ Expected<std::unique_ptr<Linear>> PlanLutLinear(const gguf::TensorInfo& t,
     DecodeKQuantCodes(t.type, t.data, blocks, reinterpret_cast<int8_t*>(q.q.data()), q.scale.data(),
                       q.min.data());
   } else {
+    // Ternary: 128-weight groups, each taking its block's scale (TQ1_0/TQ2_0: two groups per
+    // block; I2_S: one, every group the tensor's scale).
     q.shape = {rows, cols, 2, 128, true};
     q.ternary = true;
     TernaryCodes(t.type, t.data, blocks, q.q.data(), block_scale.data());
-    q.scale.resize(2 * blocks);
-    for (size_t b = 0; b < blocks; ++b) q.scale[2 * b] = q.scale[2 * b + 1] = block_scale[b];
-    q.zero.assign(2 * blocks, 1);
+    const size_t per_block = f.weights / 128;
+    q.scale.resize(per_block * blocks);
+    for (size_t g = 0; g < q.scale.size(); ++g) q.scale[g] = block_scale[g / per_block];
+    q.zero.assign(q.scale.size(), 1);
     if (options.ternary_int8_activations) mode = lut::Activations::kInt8Exact;
   }
-  // TQ1_0 digits decode to 0..2 for every byte; TQ2_0 has a spare code 3 (Q4_0 codes are
-  // 0..15 by construction). A vectorized maximum first; the search only on failure.
+  // TQ1_0 digits decode to 0..2 for every byte; TQ2_0 and I2_S have a spare code 3 (Q4_0
+  // codes are 0..15 by construction). A vectorized maximum first; the search only on failure.
   const uint8_t max_code = q.ternary ? 2 : 15;
   if (!q.q.empty() && *std::max_element(q.q.begin(), q.q.end()) > max_code) {
     const size_t i =

@@ -2,6 +2,7 @@
 // the dense fp32 path (high-precision types), plus row dequantization for embeddings, norms
 // and biases.
 #include <string>
+#include <vector>
 
 #include "engine/src/gguf/lutra_types.h"
 #include "engine/src/model/linear.h"
@@ -38,9 +39,10 @@ Status CheckTensor(const gguf::TensorInfo& t) {
     return Error{Describe(t) + ": row length must be a positive multiple of " +
                  std::to_string(f.weights)};
   }
-  if (t.n_bytes != t.n_elements / f.weights * f.bytes || t.data == nullptr) {
+  const uint64_t need = t.n_elements / f.weights * f.bytes + f.tail;
+  if (t.n_bytes != need || t.data == nullptr) {
     return Error{Describe(t) + ": holds " + std::to_string(t.n_bytes) + " bytes, the type needs " +
-                 std::to_string(t.n_elements / f.weights * f.bytes)};
+                 std::to_string(need)};
   }
   return Status::Ok();
 }
@@ -65,6 +67,13 @@ Status DequantizeRows(const gguf::TensorInfo& t, size_t first, size_t count, flo
   }
   const BlockFormat f = FormatOf(t.type);
   const size_t row_bytes = cols / f.weights * f.bytes;
+  if (t.type == TensorType::I2_S) {  // the scale is the tensor's, after its last row
+    std::vector<uint8_t> q(count * cols);
+    I2SCodes(t.data + first * row_bytes, count * cols / f.weights, q.data());
+    const float s = I2SScale(t.data, t.n_elements);
+    for (size_t i = 0; i < q.size(); ++i) out[i] = s * float(int(q[i]) - 1);
+    return Status::Ok();
+  }
   DecodeBlocks(t.type, t.data + first * row_bytes, count * cols / f.weights, out);
   return Status::Ok();
 }
@@ -81,6 +90,7 @@ Expected<std::unique_ptr<Linear>> PlanLinear(const gguf::TensorInfo& t,
     case TensorType::Q4_K:
     case TensorType::TQ1_0:
     case TensorType::TQ2_0:
+    case TensorType::I2_S:
       return PlanLutLinear(t, options);
     case TensorType::Q8_0:
     case TensorType::Q5_0:

@@ -1,6 +1,8 @@
 #include "engine/src/model/tensor_formats.h"
 
+#include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "engine/src/model/kquant_formats.h"
 #include "kernels/f16/convert.h"
@@ -46,6 +48,20 @@ void Tq2Codes(const uint8_t* b, uint8_t* q) {
 
 }  // namespace
 
+void I2SCodes(const uint8_t* src, size_t blocks, uint8_t* codes) {
+  for (size_t b = 0; b < blocks; ++b, src += 32, codes += 128) {
+    for (int g = 0; g < 4; ++g) {
+      for (int j = 0; j < 32; ++j) codes[32 * g + j] = uint8_t((src[j] >> (6 - 2 * g)) & 3);
+    }
+  }
+}
+
+float I2SScale(const uint8_t* tensor, size_t n) {
+  float s;
+  std::memcpy(&s, tensor + n / 4, 4);
+  return s;
+}
+
 float HalfBitsToFloat(uint16_t h) {
   return kernels::f16::HalfToFloat(h);
 }
@@ -73,6 +89,8 @@ BlockFormat FormatOf(TensorType type) {
       return {256, 54};
     case TensorType::TQ2_0:
       return {256, 66};
+    case TensorType::I2_S:
+      return {128, 32, 32};
     default: {
       const KQuantFormat k = KQuantFormatOf(type);
       return {k.weights, k.bytes};
@@ -92,6 +110,11 @@ void Q4_0Codes(const uint8_t* src, size_t blocks, uint8_t* codes, float* scales)
 
 void TernaryCodes(TensorType type, const uint8_t* src, size_t blocks, uint8_t* codes,
                   float* scales) {
+  if (type == TensorType::I2_S) {
+    I2SCodes(src, blocks, codes);
+    std::fill(scales, scales + blocks, I2SScale(src, blocks * 128));
+    return;
+  }
   const bool tq1 = type == TensorType::TQ1_0;
   const size_t bytes = tq1 ? 54 : 66;
   for (size_t b = 0; b < blocks; ++b, src += bytes, codes += 256) {
@@ -139,6 +162,13 @@ void DecodeBlocks(TensorType type, const uint8_t* src, size_t blocks, float* out
         TernaryCodes(type, src, 1, q, &d);
         for (int j = 0; j < 256; ++j) out[j] = d * float(int(q[j]) - 1);
       }
+      return;
+    }
+    case TensorType::I2_S: {
+      const float s = I2SScale(src, blocks * 128);
+      std::vector<uint8_t> q(blocks * 128);
+      I2SCodes(src, blocks, q.data());
+      for (size_t i = 0; i < q.size(); ++i) out[i] = s * float(int(q[i]) - 1);
       return;
     }
     default:

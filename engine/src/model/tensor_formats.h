@@ -10,6 +10,9 @@
 //         per byte (4 per qh byte) as ⌈v·256/3^n⌉: digit n of byte v is ((v·3^n mod 256)·3) >> 8;
 //         weight order: qs[0..32) digits 0..4 (32 weights per digit), qs[32..48) digits
 //         0..4 (16 per digit), qh[0..4) digits 0..3 (4 per digit)
+//   I2_S  (bitnet.cpp) 128 weights, 32 bytes: byte j holds weights j, 32 + j, 64 + j, 96 + j
+//         in bits 7..6, 5..4, 3..2, 1..0; w = s·(q − 1), q ∈ {0, 1, 2}; after the last
+//         block a 32-byte tail whose first 4 bytes are the tensor's one fp32 scale s
 #pragma once
 
 #include <cstddef>
@@ -21,25 +24,34 @@ namespace lutra::engine::model {
 
 // The readable types, for error messages.
 inline constexpr const char* kReadableTypes =
-    "F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, TQ1_0, TQ2_0";
+    "F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, TQ1_0, TQ2_0, "
+    "I2_S";
 
 // Weights per block and bytes per block of a loadable type (plain types: 1 and their size);
 // {0, 0} for types the runtime cannot decode.
 struct BlockFormat {
   uint32_t weights = 0;
   uint32_t bytes = 0;
+  uint32_t tail = 0;  // bytes after the last block, once per tensor (I2_S: its scale)
 };
 BlockFormat FormatOf(gguf::TensorType type);
 
 // Decodes `blocks` consecutive blocks (weights = blocks · FormatOf(type).weights) to fp32.
+// I2_S: src and blocks must be the whole tensor (its scale follows the last block).
 void DecodeBlocks(gguf::TensorType type, const uint8_t* src, size_t blocks, float* out);
 
 // The quantized codes and scales of the low-bit formats, as the LUT packer takes them.
 // Q4_0: codes 0..15, one scale per 32 weights (zero point 8).
 void Q4_0Codes(const uint8_t* src, size_t blocks, uint8_t* codes, float* scales);
-// TQ1_0 / TQ2_0: codes q = w/d + 1 ∈ {0, 1, 2}, one scale per 256 weights.
+// TQ1_0 / TQ2_0 / I2_S: codes q = w/d + 1 ∈ {0, 1, 2} (I2_S: 3 is possible and invalid), one
+// scale per block (256 weights; I2_S 128, all the tensor's one scale: src and blocks must be
+// the whole tensor).
 void TernaryCodes(gguf::TensorType type, const uint8_t* src, size_t blocks, uint8_t* codes,
                   float* scales);
+
+// I2_S: codes of `blocks` blocks from src; the scale of a tensor of n weights at `tensor`.
+void I2SCodes(const uint8_t* src, size_t blocks, uint8_t* codes);
+float I2SScale(const uint8_t* tensor, size_t n);
 
 float HalfBitsToFloat(uint16_t h);
 float Bf16BitsToFloat(uint16_t h);
