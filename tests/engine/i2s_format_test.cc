@@ -6,6 +6,7 @@
 // reference within the int8 activation bound), and bad codes, scales and shapes are named.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -87,7 +88,8 @@ TEST(I2SFormat, LinearIsTheTernaryProduct) {
   ASSERT_TRUE((*linear)->Forward(n, x.data(), yr.data(), pool, *scratch).ok());
   for (size_t k = 0; k < n; ++k) {
     double xmax = 0;
-    for (size_t c = 0; c < cols; ++c) xmax = std::fmax(xmax, std::fabs(x[k * cols + c]));
+    // std::max, not std::fmax: GCC 12 for aarch64 crashes vectorizing an fmax reduction here.
+    for (size_t c = 0; c < cols; ++c) xmax = std::max(xmax, std::fabs(double(x[k * cols + c])));
     for (size_t r = 0; r < rows; ++r) {
       double ref = 0, absw = 0;
       for (size_t c = 0; c < cols; ++c) {

@@ -3,6 +3,7 @@
 // / 127, so |Σ w·x − Σ w·x̂| ≤ Σ_b (s_b / 2)·Σ_{i∈b} |w_i| (with 1% slack for rounding).
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 
@@ -13,7 +14,7 @@ inline double Int8BlockRoundingBound(const float* w, const float* x, size_t k, s
   for (size_t b = 0; b < k / block; ++b) {
     double amax = 0.0, absw = 0.0;
     for (size_t i = b * block; i < (b + 1) * block; ++i) {
-      amax = std::fmax(amax, std::fabs(double(x[i])));
+      amax = std::max(amax, std::fabs(double(x[i])));
       absw += std::fabs(double(w[i]));
     }
     bound += amax / 127.0 / 2.0 * absw;

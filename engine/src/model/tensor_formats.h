@@ -12,7 +12,10 @@
 //         0..4 (16 per digit), qh[0..4) digits 0..3 (4 per digit)
 //   I2_S  (bitnet.cpp) 128 weights, 32 bytes: byte j holds weights j, 32 + j, 64 + j, 96 + j
 //         in bits 7..6, 5..4, 3..2, 1..0; w = s·(q − 1), q ∈ {0, 1, 2}; after the last
-//         block a 32-byte tail whose first 4 bytes are the tensor's one fp32 scale s
+//         block a 32-byte tail whose first 4 bytes are the tensor's one fp32 scale s. (This is
+//         the layout bitnet.cpp's x86 build and its Python converter write, and what the
+//         published files hold; its ARM build quantizes with 64-weight blocks of 16 bytes
+//         instead, which has the same size and cannot be told apart from the bytes.)
 #pragma once
 
 #include <cstddef>
