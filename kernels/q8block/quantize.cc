@@ -5,6 +5,8 @@
 
 namespace lutra::kernels::q8block {
 
+constexpr float kTinyBlock = 1e-36f;
+
 void Quantize(size_t k, size_t block, const float* x, int8_t* q, float* scale, float* sum,
               int32_t* qsum) {
   for (size_t b = 0; b < k / block; ++b) {
@@ -20,11 +22,16 @@ void Quantize(size_t k, size_t block, const float* x, int8_t* q, float* scale, f
     // The comparison drops NaN; the sum keeps it, and the scale must too so the block's
     // product is NaN (a NaN activation yields NaN outputs, as in the fp32 paths).
     if (std::isnan(s)) amax = s;
-    const float d = amax / 127.0f;
-    const float inv = amax > 0.0f && std::isfinite(amax) ? 127.0f / amax : 0.0f;
+    // Blocks below kTinyBlock count as zero (an error under 1e-36 per value): 127 / amax must
+    // stay finite, or x·inv would be ±inf or NaN. NaN and ±inf amax keep their scale, so the
+    // block's product is NaN, and their codes are 0.
+    const bool usable = amax >= kTinyBlock && std::isfinite(amax);
+    const float d = usable || !std::isfinite(amax) ? amax / 127.0f : 0.0f;
+    const float inv = usable ? 127.0f / amax : 0.0f;
     int32_t total = 0;
     for (size_t i = 0; i < block; ++i) {
-      const float v = xb[i] * inv;  // |v| ≤ 127 (0 when inv is)
+      float v = xb[i] * inv;  // |v| ≤ 127, or NaN where x is ±inf or NaN
+      v = v == v ? v : 0.0f;
       const int code = int(v + (v < 0.0f ? -0.5f : 0.5f));
       q[b * block + i] = int8_t(code);
       total += code;

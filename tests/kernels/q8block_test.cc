@@ -85,6 +85,26 @@ TEST(Q8Block, QuantizeCarriesNaN) {
   EXPECT_TRUE(std::isnan(a.scale[0]));
 }
 
+// Blocks whose quantization step would overflow (subnormal magnitudes) count as zero, and
+// infinities give a non-finite scale with in-range codes: no value may become an integer
+// conversion of ±inf or NaN (undefined behaviour, which the sanitizer build catches).
+TEST(Q8Block, QuantizeSurvivesTinyAndInfiniteBlocks) {
+  std::vector<float> x(96, 1e-40f);
+  x[3] = -3e-39f;
+  for (size_t i = 32; i < 64; ++i) x[i] = 2.0f;
+  x[40] = -std::numeric_limits<float>::infinity();
+  for (size_t i = 64; i < 96; ++i) x[i] = float(i) * 1e-36f;
+  QuantizedTokens a(96, 32, 1, x);
+  EXPECT_EQ(a.scale[0], 0.0f);
+  for (size_t i = 0; i < 32; ++i) EXPECT_EQ(a.q[i], 0) << i;
+  EXPECT_FALSE(std::isfinite(a.scale[1]));
+  for (size_t i = 32; i < 96; ++i) {
+    EXPECT_GE(a.q[i], -127) << i;
+    EXPECT_LE(a.q[i], 127) << i;
+  }
+  EXPECT_EQ(a.q[95], 127);
+}
+
 TEST(Q8Block, NamesAndSelection) {
   const std::regex re("lutra_q8block_gemm_w8a8_r([0-9]+)__([a-z0-9]+)");
   for (const Kernels& k : AllKernels()) {
