@@ -429,9 +429,13 @@ TEST(BadInput, IsaTheCpuLacks) {
   ASSERT_GT(exe_len, 0);
   exe[exe_len] = '\0';
   const char* emulator = std::getenv("LUTRA_TEST_EMULATOR");
-  const std::string cmd = "LUTRA_BAD_ISA_CHILD=1 LUTRA_ISA=" + std::string(MissingIsa()) + " " +
-                          (emulator != nullptr ? std::string(emulator) + " " : std::string()) +
-                          "'" + exe + "' --gtest_filter=BadInput.IsaFromEnvironmentChild 2>&1";
+  // The child runs one named case: a shard index inherited from ctest could filter it out.
+  const std::string cmd =
+      "env -u GTEST_TOTAL_SHARDS -u GTEST_SHARD_INDEX LUTRA_BAD_ISA_CHILD=1 "
+      "LUTRA_ISA=" +
+      std::string(MissingIsa()) + " " +
+      (emulator != nullptr ? std::string(emulator) + " " : std::string()) + "'" + exe +
+      "' --gtest_filter=BadInput.IsaFromEnvironmentChild 2>&1";
   FILE* p = popen(cmd.c_str(), "r");
   ASSERT_NE(p, nullptr);
   std::string out;
