@@ -25,27 +25,45 @@ ninja -C "$BUILD" -j "${LUTRA_JOBS:-$(nproc)}" lutra-fuzz-corpus \
 export ASAN_OPTIONS=${ASAN_OPTIONS:-allocator_may_return_null=1:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
-status=0
+# run TARGET: fuzzes one target; returns non-zero on a finding. Prints its result lines in one
+# write, so runs in parallel do not interleave.
 run() {
-  local t=$1 log="$BUILD/fuzz-$1.log"
+  local t=$1 log="$BUILD/fuzz-$1.log" out
   mkdir -p "$BUILD/findings/$t" "$BUILD/corpus-found/$t"
-  log "fuzz $t for ${SECONDS_PER_TARGET}s"
   if "$BUILD/tests/fuzz/lutra-fuzz-$t" -max_total_time="$SECONDS_PER_TARGET" -timeout=30 \
     -rss_limit_mb=4096 -print_final_stats=1 -artifact_prefix="$BUILD/findings/$t/" \
     "$BUILD/corpus-found/$t" "$BUILD/corpus/$t" >"$log" 2>&1; then
-    printf '    %s: %s executions, %s\n' "$t" \
+    out=$(printf '    %s: %s executions, %s\n' "$t" \
       "$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$')" \
-      "$(grep -E '^#[0-9]+.*(DONE|pulse)' "$log" | tail -1 | grep -oE 'cov: [0-9]+ ft: [0-9]+' || true)"
+      "$(grep -E '^#[0-9]+.*(DONE|pulse)' "$log" | tail -1 | grep -oE 'cov: [0-9]+ ft: [0-9]+' || true)")
+    printf '%s\n' "$out"
   else
-    status=1
-    tail -40 "$log"
-    printf '[lutra] FAIL: fuzz %s found a crash (input in %s)\n' "$t" "$BUILD/findings/$t" >&2
+    out=$(tail -40 "$log")
+    printf '%s\n[lutra] FAIL: fuzz %s found a crash (input in %s)\n' "$out" "$t" \
+      "$BUILD/findings/$t" >&2
+    return 1
   fi
 }
+
+status=0
 if [ "$WHAT" = all ]; then
-  for t in "${TARGETS[@]}"; do run "$t"; done
+  # libFuzzer runs one process on one core: the targets run side by side, as many at a time as
+  # there are jobs, each for its full time.
+  jobs=${LUTRA_JOBS:-$(nproc)}
+  log "fuzz ${TARGETS[*]} for ${SECONDS_PER_TARGET}s each, $jobs at a time"
+  pids=()
+  for t in "${TARGETS[@]}"; do
+    run "$t" &
+    pids+=($!)
+    if [ ${#pids[@]} -ge "$jobs" ]; then
+      wait "${pids[0]}" || status=1
+      pids=("${pids[@]:1}")
+    fi
+  done
+  for p in "${pids[@]}"; do wait "$p" || status=1; done
 else
   [[ " ${TARGETS[*]} " == *" $WHAT "* ]] || die "unknown fuzz target '$WHAT' (${TARGETS[*]} all)"
-  run "$WHAT"
+  log "fuzz $WHAT for ${SECONDS_PER_TARGET}s"
+  run "$WHAT" || status=1
 fi
 exit $status

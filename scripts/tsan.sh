@@ -33,7 +33,7 @@ configure_tsan() {
   [ -f "$BUILD/build.ninja" ] && return 0
   log "configure $BUILD (clang-19, ThreadSanitizer)"
   CC=clang-19 CXX=clang++-19 cmake -S "$LUTRA_ROOT" -B "$BUILD" -G Ninja \
-    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLUTRA_BUILD_FUZZ=OFF -DLUTRA_BUILD_BENCH=OFF \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo "${LUTRA_SANITIZER_DEBUG_FLAGS[@]}" -DLUTRA_BUILD_FUZZ=OFF -DLUTRA_BUILD_BENCH=OFF \
     -DLUTRA_BUILD_TOOLS=OFF -DLUTRA_WERROR=ON "-DCMAKE_C_FLAGS=$flags" \
     "-DCMAKE_CXX_FLAGS=$flags" >/dev/null
 }

@@ -15,6 +15,7 @@
 #include "kernels/rmsnorm/rmsnorm.h"
 #include "tests/testing/guarded_buffer.h"
 #include "tests/testing/rng.h"
+#include "tests/testing/test_scale.h"
 #include "tests/testing/variant_log.h"
 
 namespace lutra::kernels::rmsnorm {
@@ -39,7 +40,10 @@ TEST_P(RmsNormTest, MatchesDoubleReference) {
 
   std::vector<size_t> lengths;
   for (size_t n = 1; n <= 300; ++n) lengths.push_back(n);
-  for (size_t n : {1023u, 4097u, 65537u}) lengths.push_back(n);
+  for (size_t n : {1023u, 4097u}) lengths.push_back(n);
+  // The longest row checks the error bound's growth; under emulation it costs more than all the
+  // other lengths together.
+  if (!testing::SmallTestScale()) lengths.push_back(65537u);
   Rng rng(23);
   for (size_t n : lengths) {
     for (float mag : {1.0f, 1e19f, 1e30f, 1e-19f, 1e-30f}) {

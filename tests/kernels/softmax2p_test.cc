@@ -23,6 +23,7 @@
 #include "kernels/softmax2p/softmax2p.h"
 #include "tests/testing/guarded_buffer.h"
 #include "tests/testing/rng.h"
+#include "tests/testing/test_scale.h"
 #include "tests/testing/variant_log.h"
 
 namespace lutra::kernels::softmax2p {
@@ -137,7 +138,10 @@ TEST_P(SoftmaxTest, RandomRowsAllLengths) {
   double worst = 0.0, worst_short = 0.0;
   std::vector<size_t> lengths;
   for (size_t n = 1; n <= 64; ++n) lengths.push_back(n);
-  for (size_t n : {65u, 100u, 127u, 300u, 1023u, 4099u, 65537u, 1000003u}) lengths.push_back(n);
+  for (size_t n : {65u, 100u, 127u, 300u, 1023u, 4099u}) lengths.push_back(n);
+  // Rows of 6.5e4 and 1e6 test how the error grows with length; under emulation 4099 (every
+  // block and tail path, several accumulator rescalings) is enough and costs ~1/250 as much.
+  if (!testing::SmallTestScale()) lengths.insert(lengths.end(), {65537u, 1000003u});
   for (size_t n : lengths) {
     std::vector<float> x(n);
     rng.Fill(x, -10.0f, 10.0f);
