@@ -36,11 +36,11 @@ std::string Tool(const std::string& name) {
   return std::string(LUTRA_TOOLS_DIR) + "/" + name;
 }
 
-// `command` through the shell, stderr merged into the captured output unless the command
-// redirects it itself.
-Result Shell(const std::string& command) {
+// `command` through the shell, stderr merged into the captured output (`redirect`: the
+// command's own redirections instead).
+Result Shell(const std::string& command, const std::string& redirect = " 2>&1") {
   Result r;
-  FILE* p = popen(("timeout 60 " + command + " 2>&1").c_str(), "r");
+  FILE* p = popen(("timeout 60 " + command + redirect).c_str(), "r");
   if (p == nullptr) return r;
   char buf[4096];
   size_t n = 0;
@@ -135,14 +135,14 @@ TEST(ToolsFileSystem, TextAndModelPathsThatAreNotRegularFiles) {
   for (const auto& [name, kind] : cases) {
     const std::string path = dir / name;
     // -f is read before the model is loaded: the model path does not matter.
-    for (const std::string& tool : {"lutra-run", "lutra-perplexity"}) {
+    for (const std::string tool : {"lutra-run", "lutra-perplexity"}) {
       const Result r = Shell(Tool(tool) + " -m unused.gguf -f " + path);
       EXPECT_EQ(r.status, 1) << tool << " -f " << name << ": " << r.out;
       EXPECT_NE(r.out.find(tool + ": " + path + ": " + kind + ", not a text file"),
                 std::string::npos)
           << r.out;
     }
-    for (const std::string& mmap : {"", " --no-mmap"}) {
+    for (const std::string mmap : {"", " --no-mmap"}) {
       const Result r = Shell(Tool("lutra-run") + " -p hello -m " + path + mmap);
       EXPECT_EQ(r.status, 1) << "-m " << name << mmap << ": " << r.out;
       EXPECT_NE(r.out.find(path + ": " + kind + ", not a model file"), std::string::npos) << r.out;
@@ -172,7 +172,7 @@ TEST(ToolsFileSystem, FullStdoutIsAnError) {
         "printf 'Once upon a time\\n' | " + Tool("lutra-chat") + m + " -n 8",
         Tool("lutra-bench") + " --synthetic tiny --wtype f32 -p 4 -n 0 -t 1 -r 1 -o csv",
         Tool("lutra-convert") + " --synthetic tiny " + (dir / "out.gguf") + " --wtype q4"}) {
-    const Result r = Shell(cmd + " 2>&1 >/dev/full");
+    const Result r = Shell(cmd, " 2>&1 >/dev/full");
     EXPECT_EQ(r.status, 1) << cmd << "\n" << r.out;
     EXPECT_NE(r.out.find(": cannot write output: No space left on device"), std::string::npos)
         << cmd << "\n"
@@ -301,7 +301,7 @@ TEST(ToolsFileSystem, ContextAboveTheTrainingContextIsRefused) {
   const std::string want = "-c " + c + " is above the model's training context " +
                            "(llama.context_length = " + std::to_string(*train) + ")";
   for (const std::string& tool :
-       {"lutra-run -p hello",
+       {std::string("lutra-run -p hello"),
         "lutra-perplexity -f " + std::string(LUTRA_TEST_DATA_DIR) + "/story.txt"}) {
     const Result r = Shell(Tool(tool) + " -m " + Stories() + " -c " + c);
     EXPECT_EQ(r.status, 2) << tool << ": " << r.out;
