@@ -173,20 +173,21 @@ IsaSet CompiledFeatures() {
   return f;
 }
 
-bool ApplyIsaCap(IsaSet host, std::string_view cap, IsaSet* capped, std::string* error) {
+bool ApplyIsaCap(IsaSet host, std::string_view cap, IsaSet* capped, std::string* error,
+                 std::string_view label) {
   if (cap.empty() || cap == "native") {
     *capped = host;
     return true;
   }
   IsaSet level = 0;
   if (!LevelFeatures(cap, &level)) {
-    *error = "LUTRA_ISA=" + std::string(cap) + " is not a known ISA level (known: native, " +
+    *error = std::string(label) + std::string(cap) + " is not a known ISA level (known: native, " +
              LevelNames() + ")";
     return false;
   }
   const IsaSet missing = level & ~host;
   if (missing != 0) {
-    *error = "LUTRA_ISA=" + std::string(cap) + " needs " + FeatureNames(missing) +
+    *error = std::string(label) + std::string(cap) + " needs " + FeatureNames(missing) +
              ", which this CPU does not support (it has: " + FeatureNames(host) + ")";
     return false;
   }

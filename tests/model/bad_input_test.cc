@@ -363,6 +363,13 @@ TEST(BadInput, PromptAndGenerationBeyondTheContext) {
   EXPECT_EQ(st.generated_tokens, 5u);  // 3 + 5 = the 8 positions
   const int32_t one = 3;
   EXPECT_EQ(lutra_session_decode(s.s, one, nullptr, nullptr), LUTRA_STATUS_CONTEXT_FULL);
+  // Named as the call that was made, not as the prefill it shares its checks with.
+  EXPECT_EQ(std::string(lutra_last_error()).rfind("lutra_session_decode: 1 tokens do not fit", 0),
+            0u)
+      << lutra_last_error();
+  EXPECT_EQ(lutra_session_decode(s.s, 1 << 30, nullptr, nullptr), LUTRA_STATUS_INVALID_ARGUMENT);
+  EXPECT_EQ(std::string(lutra_last_error()).rfind("lutra_session_decode: token ", 0), 0u)
+      << lutra_last_error();
 }
 
 // Invalid UTF-8 is text like any other: byte-fallback (SentencePiece) and byte-level (BPE)
@@ -413,12 +420,14 @@ TEST(BadInput, IsaTheCpuLacks) {
   o.isa = MissingIsa();
   CModel m;
   EXPECT_EQ(lutra_model_load(file.path().c_str(), &o, &m.m), LUTRA_STATUS_ISA_UNAVAILABLE);
-  const std::string want = std::string("model: ISA cap: LUTRA_ISA=") + MissingIsa() + " needs ";
+  // Named as the option it came from, not as LUTRA_ISA (which is unset here).
+  const std::string want = std::string("model: ISA cap: isa=") + MissingIsa() + " needs ";
   EXPECT_CONTAINS(lutra_last_error(), want);
   EXPECT_CONTAINS(lutra_last_error(), ", which this CPU does not support (it has: ");
   o.isa = "avx9000";
   EXPECT_EQ(lutra_model_load(file.path().c_str(), &o, &m.m), LUTRA_STATUS_ISA_UNAVAILABLE);
-  EXPECT_CONTAINS(lutra_last_error(), "LUTRA_ISA=avx9000 is not a known ISA level (known: ");
+  EXPECT_CONTAINS(lutra_last_error(), "isa=avx9000 is not a known ISA level (known: ");
+  EXPECT_EQ(std::string(lutra_last_error()).find("LUTRA_ISA"), std::string::npos);
 
   // The environment variable: run this test's child half in a new process.
   if (const char* child = std::getenv("LUTRA_BAD_ISA_CHILD"); child != nullptr) return;

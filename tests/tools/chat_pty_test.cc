@@ -120,5 +120,26 @@ TEST(ChatPty, StreamsStopsOnCtrlCResetsAndExits) {
       << chat.output().substr(mark);
 }
 
+// A terminal in canonical mode keeps only the first 4095 bytes of a line: the chat says the
+// line was cut and does not send the truncated text.
+TEST(ChatPty, LineCutByTheTerminalIsReported) {
+  const std::string model = ModelsDir() + "/stories260K.gguf";
+  if (!std::ifstream(model).good()) GTEST_SKIP() << model << " is absent (set LUTRA_MODELS_DIR)";
+  PtyProcess chat({std::string(LUTRA_TOOLS_DIR) + "/lutra-chat", "-m", model, "-n", "4"});
+  ASSERT_TRUE(chat.started());
+  ASSERT_TRUE(chat.Expect("> ", 0)) << chat.output();
+  size_t mark = chat.output().size();
+  chat.Send(std::string(5000, 'a') + "\n");
+  ASSERT_TRUE(chat.Expect("[the terminal cuts lines at 4095 bytes", mark))
+      << chat.output().substr(mark, 200);
+  ASSERT_TRUE(chat.Expect("> ", chat.output().find("[the terminal cuts", mark)));
+  // A line under the limit is sent as usual.
+  mark = chat.output().size();
+  chat.Send(std::string(3000, 'b') + "\n");
+  chat.Send("/exit\n");
+  EXPECT_EQ(chat.Wait(), 0) << chat.output().substr(mark, 200);
+  EXPECT_EQ(chat.output().find("[the terminal cuts", mark), std::string::npos);
+}
+
 }  // namespace
 }  // namespace lutra::testing

@@ -1,6 +1,7 @@
 // lutra-bench: prompt processing (pp) and generation (tg) throughput, like llama-bench, with
 // the machine's measured read bandwidth and the fraction of that roofline generation reaches
 // (bytes every generated token reads: the weights plus the KV cache so far).
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -15,7 +16,10 @@
 #include "tools/bench/report.h"
 #include "tools/common/args.h"
 #include "tools/common/model_flags.h"
+#include "tools/common/output.h"
 #include "tools/common/progress.h"
+#include "tools/common/sigbus.h"
+#include "tools/common/temp_files.h"
 
 namespace {
 
@@ -24,6 +28,7 @@ using Clock = std::chrono::steady_clock;
 
 struct Options {
   std::string model_path, synthetic, wtype = "tq2_0", output = "md", plot;
+  bool wtype_given = false;
   std::vector<int64_t> prompt = {64}, gen = {64}, depth = {0}, threads = {1, 2};
   std::vector<std::string> isas = {""};
   int64_t repetitions = 3;
@@ -37,7 +42,8 @@ void Help() {
       "  --synthetic PRESET       generate a model with random weights: %s\n"
       "  --wtype TYPE             its matrices' type: f32 f16 bf16 q8_0 q4_0 q4_k q6_k\n"
       "                           tq1_0 tq2_0\n"
-      "                           (default tq2_0)\n"
+      "                           (default tq2_0; q4_0 for presets whose rows tq2_0's\n"
+      "                           256-weight blocks do not fit, such as tiny)\n"
       "  -p, --n-prompt N[,N..]   prompt lengths to time (default 64; 0 skips)\n"
       "  -n, --n-gen N[,N..]      generated lengths to time (default 64; 0 skips)\n"
       "  -d, --n-depth N[,N..]    tokens already in the context before each test (default 0;\n"
@@ -66,6 +72,7 @@ Options Parse(int argc, char** argv) {
       o.synthetic = a.Value(f);
     } else if (f == "--wtype") {
       o.wtype = a.Value(f);
+      o.wtype_given = true;
     } else if (f == "-p" || f == "--n-prompt") {
       o.prompt = a.IntList(f, 0, 1 << 20);
     } else if (f == "-n" || f == "--n-gen") {
@@ -94,16 +101,49 @@ Options Parse(int argc, char** argv) {
   if (o.model_path.empty() == o.synthetic.empty()) {
     UsageError("give exactly one of -m FILE and --synthetic PRESET");
   }
+  // Each ISA cap checked before any work, named as the flag.
+  for (const std::string& isa : o.isas) {
+    const char *op = nullptr, *kernel = nullptr;
+    if (!isa.empty() && lutra_kernel_choice(0, isa.c_str(), &op, &kernel) != LUTRA_STATUS_OK) {
+      Fail("--isa " + std::string(lutra_last_error()));
+    }
+  }
+  // The plot is replaced by an ordinary write: a FIFO or device there would block or be
+  // written into.
+  struct stat st {};
+  if (!o.plot.empty() && ::stat(o.plot.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    Fail("--plot " + o.plot + ": exists and is not a regular file; refusing to write over it");
+  }
   return o;
 }
 
-// A synthetic model file in the temp directory, removed at exit.
-struct TempModel {
-  std::string path;
-  ~TempModel() {
-    if (!path.empty()) std::remove(path.c_str());
+// Writes the synthetic model to a fresh temporary file in $TMPDIR (or /tmp), removed however
+// the process ends (temp_files.h); returns its path.
+std::string WriteSynthetic(const Options& o, std::string* wtype) {
+  const char* dir = std::getenv("TMPDIR");
+  RemoveTempFilesOnSignals();
+  InstallSigbusHandler();
+  const std::string path =
+      CreateTempModelFile(dir && *dir ? dir : "/tmp", "lutra-bench-" + o.synthetic);
+  lutra_synthetic_options so;
+  lutra_synthetic_options_init(&so);
+  so.preset = o.synthetic.c_str();
+  so.weight_type = wtype->c_str();
+  std::fprintf(stderr, "lutra-bench: writing synthetic %s (%s) to %s\n", o.synthetic.c_str(),
+               wtype->c_str(), path.c_str());
+  lutra_status s = lutra_write_synthetic_model(path.c_str(), &so);
+  // The default type does not fit every preset (tq2_0 needs rows of 256 weights): the default
+  // then falls back to q4_0, which fits them all; a type the user asked for is never changed.
+  if (s == LUTRA_STATUS_INVALID_ARGUMENT && !o.wtype_given) {
+    std::fprintf(stderr, "lutra-bench: %s; using q4_0 instead (give --wtype to choose)\n",
+                 lutra_last_error());
+    *wtype = "q4_0";
+    so.weight_type = wtype->c_str();
+    s = lutra_write_synthetic_model(path.c_str(), &so);
   }
-};
+  if (s != LUTRA_STATUS_OK) Fail(lutra_last_error());
+  return path;
+}
 
 double Seconds(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
@@ -119,21 +159,13 @@ int main(int argc, char** argv) {
   SetToolName("lutra-bench");
   const Options o = Parse(argc, argv);
 
-  TempModel temp;
   std::string path = o.model_path, model_name = o.model_path;
   if (!o.synthetic.empty()) {
-    const char* dir = std::getenv("TMPDIR");
-    temp.path = std::string(dir && *dir ? dir : "/tmp") + "/lutra-bench-" + o.synthetic + "-" +
-                o.wtype + "-" + std::to_string(getpid()) + ".gguf";
-    lutra_synthetic_options so;
-    lutra_synthetic_options_init(&so);
-    so.preset = o.synthetic.c_str();
-    so.weight_type = o.wtype.c_str();
-    std::fprintf(stderr, "lutra-bench: writing synthetic %s (%s) to %s\n", o.synthetic.c_str(),
-                 o.wtype.c_str(), temp.path.c_str());
-    Check(lutra_write_synthetic_model(temp.path.c_str(), &so));
-    path = temp.path;
-    model_name = "synthetic " + o.synthetic + " " + o.wtype;
+    std::string wtype = o.wtype;
+    path = WriteSynthetic(o, &wtype);
+    model_name = "synthetic " + o.synthetic + " " + wtype;
+  } else {
+    InstallSigbusHandler();
   }
 
   int64_t max_tokens = 1, max_depth = 0;
@@ -235,7 +267,8 @@ int main(int argc, char** argv) {
   if (!o.plot.empty()) {
     std::ofstream svg(o.plot);
     svg << FormatSvg(results);
+    svg.close();
     if (!svg) Fail("cannot write " + o.plot);
   }
-  return 0;
+  return FinishOutput();
 }

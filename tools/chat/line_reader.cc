@@ -1,5 +1,6 @@
 #include "tools/chat/line_reader.h"
 
+#include <termios.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -31,6 +32,12 @@ ReadResult ReadLine(std::string* line) {
     }
     g_pending.append(buf, size_t(n));
   }
+}
+
+bool TerminalCutLine(const std::string& line) {
+  if (line.size() < kTerminalLineLimit) return false;
+  struct termios t {};
+  return ::tcgetattr(0, &t) == 0 && (t.c_lflag & ICANON) != 0;
 }
 
 }  // namespace lutra::tools

@@ -20,6 +20,8 @@
 #include "tools/chat/line_reader.h"
 #include "tools/common/args.h"
 #include "tools/common/model_flags.h"
+#include "tools/common/output.h"
+#include "tools/common/tokenize.h"
 
 namespace {
 
@@ -65,7 +67,7 @@ struct Reply {
 int Stream(const char* text, size_t length, void* user) {
   static_cast<Reply*>(user)->text.append(text, length);
   std::fwrite(text, 1, length, stdout);
-  std::fflush(stdout);
+  if (!FlushOutput()) return 1;  // reported after lutra_generate returns
   return g_interrupted ? 1 : 0;
 }
 
@@ -109,11 +111,18 @@ class Chat {
     }
     std::vector<int32_t> tokens = Tokenize(delta, bos);
     const size_t position = lutra_session_position(session_);
+    // ">=": the reply needs at least one position too.
     if (position + tokens.size() >= info_.context_length) {
-      std::printf(
-          "[context full: %zu of %u tokens used, this message needs %zu more; /reset "
-          "to start a new conversation]\n",
-          position, info_.context_length, tokens.size());
+      if (position == 0) {
+        std::printf("[this message is %zu tokens; the context holds %u: raise -c to send it]\n",
+                    tokens.size(), info_.context_length);
+      } else {
+        std::printf(
+            "[context full: this message is %zu tokens and %zu of the %u in the context are "
+            "free; /reset to start a new conversation]\n",
+            tokens.size(), info_.context_length - position, info_.context_length);
+      }
+      FlushOutputOrDie();
       messages_.pop_back();
       return;
     }
@@ -124,6 +133,7 @@ class Chat {
     const lutra_status s =
         lutra_generate(session_, tokens.data(), tokens.size(), &gen_, Stream, &reply, &stats);
     std::printf("\n");
+    FlushOutputOrDie();
     if (s != LUTRA_STATUS_OK) {
       std::fprintf(stderr, "lutra-chat: %s\n", lutra_last_error());
       Reset();
@@ -164,14 +174,7 @@ class Chat {
   }
 
   std::vector<int32_t> Tokenize(const std::string& text, bool bos) {
-    size_t n = 0;
-    lutra_tokenize(model_, text.data(), text.size(), bos, 1, nullptr, 0, &n);
-    std::vector<int32_t> tokens(n);
-    if (lutra_tokenize(model_, text.data(), text.size(), bos, 1, tokens.data(), n, &n) !=
-        LUTRA_STATUS_OK) {
-      Fail(lutra_last_error());
-    }
-    return tokens;
+    return TokenizeOrDie(model_, text, bos, true);
   }
 
   lutra_model* model_;
@@ -189,6 +192,7 @@ class Chat {
 int main(int argc, char** argv) {
   SetToolName("lutra-chat");
   ModelFlags flags;
+  flags.refuse_long_context = false;  // a warning: long sessions past training may be wanted
   std::string system, first_prompt, template_name;
   lutra_generate_options gen;
   lutra_generate_options_init(&gen);
@@ -243,14 +247,23 @@ int main(int argc, char** argv) {
   bool interrupted_at_prompt = false;
   for (;;) {
     std::printf("> ");
-    std::fflush(stdout);
+    FlushOutputOrDie();
     std::string input, line;
     ReadResult r;
+    bool cut = false;
     while ((r = ReadLine(&line)) == ReadResult::kLine && !line.empty() && line.back() == '\\') {
+      cut = cut || TerminalCutLine(line);
       line.pop_back();
       input += line + "\n";
       std::printf("... ");
-      std::fflush(stdout);
+      FlushOutputOrDie();
+    }
+    if (r == ReadResult::kLine && (cut || TerminalCutLine(line))) {
+      std::printf(
+          "[the terminal cuts lines at %zu bytes and this one reached that: not sent; end lines "
+          "with '\\' to continue a long message on the next, or pipe the text in]\n",
+          kTerminalLineLimit);
+      continue;
     }
     if (r == ReadResult::kInterrupted) {
       if (interrupted_at_prompt) break;
@@ -281,5 +294,5 @@ int main(int argc, char** argv) {
                t.decode_tokens, t.decode_seconds > 0 ? t.decode_tokens / t.decode_seconds : 0.0);
   lutra_session_free(session);
   lutra_model_free(model);
-  return 0;
+  return FinishOutput();
 }

@@ -15,6 +15,10 @@ void SetToolName(const char* name) {
   g_tool = name;
 }
 
+const char* ToolName() {
+  return g_tool.c_str();
+}
+
 void Fail(const std::string& message) {
   std::fprintf(stderr, "%s: %s\n", g_tool.c_str(), message.c_str());
   std::exit(1);

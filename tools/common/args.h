@@ -12,6 +12,8 @@ namespace lutra::tools {
 [[noreturn]] void Fail(const std::string& message);
 [[noreturn]] void UsageError(const std::string& message);
 void SetToolName(const char* name);
+// The name SetToolName() set ("lutra" before), for messages printed by hand.
+const char* ToolName();
 
 class Args {
  public:

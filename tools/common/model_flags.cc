@@ -1,6 +1,9 @@
 #include "tools/common/model_flags.h"
 
+#include <cstdio>
+
 #include "tools/common/progress.h"
+#include "tools/common/sigbus.h"
 
 namespace lutra::tools {
 
@@ -21,6 +24,7 @@ bool ModelFlags::Parse(const std::string& f, Args& a) {
     model_path = a.Value(f);
   } else if (f == "-c" || f == "--ctx-size") {
     model.context_length = uint32_t(a.Int(f, 0, 1 << 24));
+    context_given = model.context_length != 0;
   } else if (f == "-t" || f == "--threads") {
     model.threads = uint32_t(a.Int(f, 1, 1024));
   } else if (f == "-b" || f == "--batch-size") {
@@ -77,8 +81,37 @@ const char* ModelFlagsHelp() {
          "                           CPUs with AVX-512 BF16)\n";
 }
 
+namespace {
+
+// An --isa level this CPU (or build) lacks, named as the flag the user typed rather than as
+// the library's option or LUTRA_ISA.
+void CheckIsa(const char* isa) {
+  if (isa == nullptr || *isa == '\0') return;
+  const char *op = nullptr, *kernel = nullptr;
+  if (lutra_kernel_choice(0, isa, &op, &kernel) == LUTRA_STATUS_ISA_UNAVAILABLE) {
+    Fail(std::string("--isa ") + lutra_last_error());  // "--isa neon needs NEON, ..."
+  }
+}
+
+void CheckContext(lutra_model* model, const ModelFlags& flags) {
+  lutra_model_info info;
+  lutra_model_info_init(&info);
+  if (lutra_model_get_info(model, &info) != LUTRA_STATUS_OK || !flags.context_given) return;
+  if (info.vocab_only || flags.model.context_length <= info.train_context_length) return;
+  const std::string what = "-c " + std::to_string(flags.model.context_length) +
+                           " is above the model's training context (" + info.arch +
+                           ".context_length = " + std::to_string(info.train_context_length) + ")";
+  if (flags.refuse_long_context) UsageError(what);
+  std::fprintf(stderr, "%s: warning: %s; text past that point is unlikely to make sense\n",
+               ToolName(), what.c_str());
+}
+
+}  // namespace
+
 lutra_model* LoadModelOrDie(const ModelFlags& flags) {
   if (flags.model_path.empty()) UsageError("no model given (-m FILE)");
+  CheckIsa(flags.model.isa);
+  if (flags.model.use_mmap) InstallSigbusHandler();
   ProgressBar bar("loading " + flags.model_path);
   lutra_model_options o = flags.model;
   o.progress = &ProgressBar::Callback;
@@ -87,6 +120,7 @@ lutra_model* LoadModelOrDie(const ModelFlags& flags) {
   const lutra_status s = lutra_model_load(flags.model_path.c_str(), &o, &model);
   bar.Done();
   if (s != LUTRA_STATUS_OK) Fail(lutra_last_error());
+  CheckContext(model, flags);
   return model;
 }
 

@@ -13,6 +13,11 @@ struct ModelFlags {
   std::string model_path;
   lutra_model_options model;
   lutra_sampler_options sampler;
+  // -c above the model's training context (<arch>.context_length): refused (run, perplexity:
+  // their docs say "at most the model's") or a warning (chat, whose long sessions may want
+  // it). Only a -c the user gave counts.
+  bool refuse_long_context = true;
+  bool context_given = false;
   ModelFlags();
   // Consumes `flag` (and its value) if it is one of the shared flags; false otherwise.
   bool Parse(const std::string& flag, Args& args);
@@ -25,7 +30,9 @@ lutra_kv_type ParseKvType(const std::string& value);
 const char* ModelFlagsHelp();
 
 // Loads flags.model_path (a usage error when unset) showing a progress bar on a terminal;
-// exits with the library's message on failure.
+// exits with the library's message on failure. Before loading: an --isa level the CPU lacks
+// is reported as the flag; a mapped model gets the SIGBUS report (sigbus.h). After: the -c
+// check above.
 lutra_model* LoadModelOrDie(const ModelFlags& flags);
 
 }  // namespace lutra::tools

@@ -13,7 +13,9 @@
 
 #include "lutra/lutra.h"
 #include "tools/common/args.h"
+#include "tools/common/output.h"
 #include "tools/common/progress.h"
+#include "tools/common/temp_files.h"
 
 namespace {
 
@@ -21,13 +23,14 @@ using lutra::tools::Fail;
 using lutra::tools::UsageError;
 
 volatile std::sig_atomic_t g_stop = 0;
+bool g_output_failed = false;  // stdout lost a tensor line: stop, the report would be lost
 
 void OnSignal(int) {
   g_stop = 1;
 }
 
 int ShouldStop(void*) {
-  return g_stop != 0;
+  return g_stop != 0 || g_output_failed;
 }
 
 struct Context {
@@ -42,7 +45,7 @@ void OnTensor(const lutra_convert_tensor_report* r, void* user) {
               r->index + 1, r->count, r->name, r->source_type, r->target_type,
               static_cast<unsigned long long>(r->elements), r->bits_per_weight, r->relative_error,
               r->lossless ? " (lossless)" : "           ", r->seconds);
-  std::fflush(stdout);
+  if (!lutra::tools::FlushOutput()) g_output_failed = true;
 }
 
 void OnProgress(float f, void* user) {
@@ -104,23 +107,41 @@ int main(int argc, char** argv) {
     } else if (f == "--quiet") {
       quiet = true;
     } else if (!f.empty() && f[0] == '-') {
-      UsageError("unknown option " + f + " (see --help)");
+      UsageError("unknown option " + f);
     } else {
       positional.push_back(f);
     }
   }
   const size_t want = synthetic.empty() ? 2 : 1;
   if (positional.size() != want) {
-    UsageError(synthetic.empty() ? "expected IN.gguf OUT.gguf (see --help)"
-                                 : "with --synthetic, expected only OUT.gguf (see --help)");
+    UsageError(synthetic.empty() ? "expected IN.gguf OUT.gguf"
+                                 : "with --synthetic, expected only OUT.gguf");
   }
   const std::string output = positional.back();
   std::string input = synthetic.empty() ? positional[0] : "";
 
-  std::signal(SIGINT, OnSignal);
-  std::signal(SIGTERM, OnSignal);
+  std::vector<const char*> keep_c;
+  for (const std::string& k : keep) keep_c.push_back(k.c_str());
+  o.wtype = wtype.c_str();
+  o.method = method.c_str();
+  o.keep = keep_c.data();
+  o.n_keep = keep_c.size();
+  // Options and the output path are checked before any work (a synthetic model can take
+  // minutes to write): a bad value is a usage error (2), an output path that is a directory,
+  // FIFO or device is refused (1).
+  if (const lutra_status cs = lutra_convert_check(output.c_str(), &o); cs != LUTRA_STATUS_OK) {
+    if (cs == LUTRA_STATUS_INVALID_ARGUMENT) UsageError(lutra_last_error());
+    Fail(lutra_last_error());
+  }
+
   if (!synthetic.empty()) {
-    input = output + ".synthetic." + std::to_string(::getpid()) + ".gguf";
+    // Written next to OUT under a fresh name; removed at exit, and by the signal handler while
+    // it is being written (the writer cannot be stopped midway).
+    const size_t slash = output.find_last_of('/');
+    const std::string dir = slash == std::string::npos ? "." : output.substr(0, slash + 1);
+    const std::string base = slash == std::string::npos ? output : output.substr(slash + 1);
+    lutra::tools::RemoveTempFilesOnSignals();
+    input = lutra::tools::CreateTempModelFile(dir, base + ".synthetic");
     lutra_synthetic_options so;
     lutra_synthetic_options_init(&so);
     so.preset = synthetic.c_str();
@@ -133,13 +154,11 @@ int main(int argc, char** argv) {
       Fail(lutra_last_error());
     }
   }
+  // From here a signal stops the conversion between tensors; the converter removes its
+  // temporary output itself.
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
 
-  std::vector<const char*> keep_c;
-  for (const std::string& k : keep) keep_c.push_back(k.c_str());
-  o.wtype = wtype.c_str();
-  o.method = method.c_str();
-  o.keep = keep_c.data();
-  o.n_keep = keep_c.size();
   lutra::tools::ProgressBar bar("converting");
   Context ctx{&bar, quiet};
   o.on_tensor = OnTensor;
@@ -150,6 +169,7 @@ int main(int argc, char** argv) {
   const lutra_status st = lutra_convert(input.c_str(), output.c_str(), &o, &s);
   bar.Done();
   if (!synthetic.empty()) std::remove(input.c_str());
+  if (g_output_failed) lutra::tools::FailOutput();
   if (st != LUTRA_STATUS_OK) {
     if (s.stopped) {
       std::fprintf(stderr, "lutra-convert: interrupted; nothing written\n");
@@ -163,5 +183,5 @@ int main(int argc, char** argv) {
       static_cast<unsigned long long>(s.tensors), static_cast<unsigned long long>(s.elements),
       double(s.bytes) / 1048576.0, static_cast<unsigned long long>(s.quantized_elements),
       s.bits_per_weight, s.relative_error, s.seconds);
-  return 0;
+  return lutra::tools::FinishOutput();
 }

@@ -7,15 +7,16 @@
 // to the perplexity, PPL·SE).
 #include <cmath>
 #include <cstdio>
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <vector>
 
 #include "lutra/lutra.h"
 #include "tools/common/args.h"
+#include "tools/common/input_file.h"
 #include "tools/common/model_flags.h"
+#include "tools/common/output.h"
 #include "tools/common/progress.h"
+#include "tools/common/tokenize.h"
 
 namespace {
 
@@ -67,26 +68,24 @@ int main(int argc, char** argv) {
     }
   }
   if (file.empty()) UsageError("no text given (-f FILE)");
-  std::ifstream in(file, std::ios::binary);
-  if (!in) Fail("cannot read " + file);
-  const std::string text((std::istreambuf_iterator<char>(in)), {});
   if (flags.model.context_length < 2) UsageError("-c must be at least 2");
+  const std::string text = ReadFileOrDie(file);
 
   lutra_model* model = LoadModelOrDie(flags);
   lutra_model_info info;
   lutra_model_info_init(&info);
   lutra_model_get_info(model, &info);
   const size_t ctx = info.context_length;
+  if (!flags.context_given && ctx > info.train_context_length) {
+    std::fprintf(stderr,
+                 "lutra-perplexity: warning: the default window %zu is above the model's training "
+                 "context (%s.context_length = %u); give -c %u or less\n",
+                 ctx, info.arch, info.train_context_length, info.train_context_length);
+  }
   if (stride == 0) stride = int64_t(std::max<size_t>(1, ctx / 2));
   if (size_t(stride) > ctx) UsageError("--stride " + std::to_string(stride) + " exceeds -c");
 
-  size_t n = 0;
-  lutra_tokenize(model, text.data(), text.size(), bos, 0, nullptr, 0, &n);
-  std::vector<int32_t> tokens(n);
-  if (lutra_tokenize(model, text.data(), text.size(), bos, 0, tokens.data(), n, &n) !=
-      LUTRA_STATUS_OK) {
-    Fail(lutra_last_error());
-  }
+  const std::vector<int32_t> tokens = TokenizeOrDie(model, text, bos, false);
   if (tokens.size() < 2) Fail(file + ": fewer than 2 tokens, nothing to score");
   lutra_session* session = nullptr;
   if (lutra_session_create(model, &session) != LUTRA_STATUS_OK) Fail(lutra_last_error());
@@ -122,5 +121,5 @@ int main(int argc, char** argv) {
   std::printf("PPL = %.6f +/- %.6f\n", ppl, err);
   lutra_session_free(session);
   lutra_model_free(model);
-  return 0;
+  return FinishOutput();
 }

@@ -3,14 +3,15 @@
 // and still prints the timings.
 #include <csignal>
 #include <cstdio>
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <vector>
 
 #include "lutra/lutra.h"
 #include "tools/common/args.h"
+#include "tools/common/input_file.h"
 #include "tools/common/model_flags.h"
+#include "tools/common/output.h"
+#include "tools/common/tokenize.h"
 
 namespace {
 
@@ -22,7 +23,8 @@ void OnSigint(int) {
 
 int Print(const char* text, size_t length, void*) {
   std::fwrite(text, 1, length, stdout);
-  std::fflush(stdout);
+  // A failed write stops the generation: the text would be lost anyway.
+  if (!lutra::tools::FlushOutput()) return 1;
   return g_interrupted ? 1 : 0;
 }
 
@@ -60,8 +62,8 @@ int main(int argc, char** argv) {
   using namespace lutra::tools;
   SetToolName("lutra-run");
   ModelFlags flags;
-  std::string prompt;
-  bool have_prompt = false, bos = true, special = false, echo = false;
+  std::string prompt, file;
+  bool have_prompt = false, have_file = false, bos = true, special = false, echo = false;
   lutra_generate_options gen;
   lutra_generate_options_init(&gen);
   Args args(argc, argv);
@@ -74,11 +76,8 @@ int main(int argc, char** argv) {
       prompt = args.Value(f);
       have_prompt = true;
     } else if (f == "-f" || f == "--file") {
-      const std::string path = args.Value(f);
-      std::ifstream in(path, std::ios::binary);
-      if (!in) Fail("cannot read prompt file " + path);
-      prompt.assign(std::istreambuf_iterator<char>(in), {});
-      have_prompt = true;
+      file = args.Value(f);
+      have_file = true;
     } else if (f == "-n" || f == "--n-predict") {
       gen.max_tokens = uint32_t(args.Int(f, 0, 1 << 30));
     } else if (f == "--ignore-eos") {
@@ -93,20 +92,17 @@ int main(int argc, char** argv) {
       UsageError("unknown flag " + f);
     }
   }
-  if (!have_prompt) UsageError("no prompt given (-p TEXT or -f FILE)");
+  // Both given: before, -f silently won; neither is clearly what the user meant.
+  if (have_prompt && have_file) UsageError("give the prompt with -p TEXT or -f FILE, not both");
+  if (!have_prompt && !have_file) UsageError("no prompt given (-p TEXT or -f FILE)");
+  if (have_file) prompt = ReadFileOrDie(file);
 
   lutra_model* model = LoadModelOrDie(flags);
   lutra_model_info info;
   lutra_model_info_init(&info);
   lutra_model_get_info(model, &info);
 
-  size_t n = 0;
-  lutra_tokenize(model, prompt.data(), prompt.size(), bos, special, nullptr, 0, &n);
-  std::vector<int32_t> tokens(n);
-  if (lutra_tokenize(model, prompt.data(), prompt.size(), bos, special, tokens.data(), n, &n) !=
-      LUTRA_STATUS_OK) {
-    Fail(lutra_last_error());
-  }
+  const std::vector<int32_t> tokens = TokenizeOrDie(model, prompt, bos, special);
   if (tokens.empty()) Fail("the prompt is empty after tokenization (drop --no-bos?)");
   if (tokens.size() >= info.context_length) {
     Fail("the prompt has " + std::to_string(tokens.size()) + " tokens; the context holds " +
@@ -123,7 +119,7 @@ int main(int argc, char** argv) {
   const lutra_status s =
       lutra_generate(session, tokens.data(), tokens.size(), &gen, Print, nullptr, &stats);
   std::fputc('\n', stdout);
-  std::fflush(stdout);
+  FlushOutputOrDie();
   if (s != LUTRA_STATUS_OK) Fail(lutra_last_error());
   std::fprintf(stderr,
                "lutra-run: prompt %u tokens in %.3f s (%.1f tok/s), generated %u tokens in "
@@ -135,5 +131,5 @@ int main(int argc, char** argv) {
                StopName(stats.stop_reason));
   lutra_session_free(session);
   lutra_model_free(model);
-  return 0;
+  return FinishOutput();
 }

@@ -77,7 +77,9 @@ LUTRA_API size_t lutra_kernel_op_count(void);
 
 /* For operation `index`, the kernel that would run under ISA cap `isa` (NULL or "" or
  * "native": the process default, i.e. LUTRA_ISA if set). *op and *kernel receive static
- * strings. Thread-safe. */
+ * strings. An `isa` that is unknown or that this CPU lacks: ISA_UNAVAILABLE, the message
+ * starting with the name ("neon needs NEON, which this CPU does not support ..."), so a
+ * program can check a level before loading and name its own setting. Thread-safe. */
 LUTRA_API lutra_status lutra_kernel_choice(size_t index, const char* isa, const char** op,
                                            const char** kernel);
 
@@ -176,6 +178,14 @@ LUTRA_API lutra_status lutra_model_get_info(const lutra_model* model, lutra_mode
 LUTRA_API lutra_status lutra_tokenize(const lutra_model* model, const char* text, size_t length,
                                       int add_bos, int parse_special, int32_t* tokens,
                                       size_t capacity, size_t* count);
+
+/* How many bytes of `text` the vocabulary has no token for: lutra_tokenize replaces each by
+ * the <unk> token, or leaves it out when the vocabulary has no proper <unk>. Some byte-level
+ * BPE vocabularies lack a few byte values (Falcon: some control bytes and bytes that never
+ * occur in UTF-8; StarCoder: the latter); for every other vocabulary *count is 0. For
+ * programs that warn the user that their input was changed. Thread-safe. */
+LUTRA_API lutra_status lutra_tokenize_lost_bytes(const lutra_model* model, const char* text,
+                                                 size_t length, size_t* count);
 
 /* The bytes one token contributes to the output (none for control tokens). A piece may end
  * inside a UTF-8 character: streaming callers should buffer (lutra_generate does). */
@@ -337,8 +347,11 @@ LUTRA_API void lutra_synthetic_options_init(lutra_synthetic_options* options);
 /* The preset names, comma separated (static string). Thread-safe. */
 LUTRA_API const char* lutra_synthetic_preset_names(void);
 
-/* Writes the model to `path` through a temporary file in the same directory that is renamed
- * over `path` only when complete (an existing file is replaced only by a complete one).
+/* Writes the model to `path` through a temporary file, PATH.tmp.PID (created exclusively),
+ * that is renamed over `path` only when complete (an existing file is replaced only by a
+ * complete one). A `path` that is a symbolic link is followed and its final target replaced
+ * (the temporary file goes next to the target); one that exists and is not a regular file
+ * (directory, FIFO, socket, device) is refused with IO_ERROR before anything is written.
  * Streams the weights: memory use stays at a few MiB for any preset. The types must fit the
  * shapes (e.g. tq2_0 needs rows that are multiples of 256): otherwise INVALID_ARGUMENT naming
  * the tensor. Thread-safe (distinct paths). */
@@ -400,7 +413,19 @@ typedef struct lutra_convert_summary {
 /* Fills defaults. Thread-safe. */
 LUTRA_API void lutra_convert_options_init(lutra_convert_options* options);
 
-/* Converts `input` to `output` (options NULL: defaults; summary may be NULL). Errors:
+/* Checks `options` (group, method, wtype, keep rules, ...) and, unless `output` is NULL, the
+ * output path, without reading or writing anything, so that a program can report a bad
+ * option before other work. Errors: INVALID_ARGUMENT (a bad option, named), IO_ERROR (the
+ * output path is a directory, FIFO, socket or device, or its directory does not exist).
+ * Thread-safe. */
+LUTRA_API lutra_status lutra_convert_check(const char* output,
+                                           const lutra_convert_options* options);
+
+/* Converts `input` to `output` (options NULL: defaults; summary may be NULL). The output is
+ * written to OUTPUT.tmp.PID (created exclusively) and renamed over OUTPUT when complete; an
+ * OUTPUT that is a symbolic link is followed and its final target replaced (the link stays);
+ * an OUTPUT that exists and is not a regular file (directory, FIFO, socket, device) is refused
+ * before any work, as IO_ERROR. Errors:
  * INVALID_ARGUMENT (bad option, output is the input, a type that does not fit a tensor, naming
  * it), INVALID_MODEL (unreadable input or a tensor type lutra-convert cannot read), IO_ERROR
  * (cannot write, disk full, or stopped: summary->stopped tells). Thread-safe (distinct paths). */

@@ -5,6 +5,7 @@
 #include "arch/detect.h"
 #include "engine/src/api/error.h"
 #include "engine/src/convert/convert.h"
+#include "engine/src/gguf/output_path.h"
 #include "lutra/lutra.h"
 
 namespace {
@@ -13,6 +14,65 @@ namespace convert = lutra::engine::convert;
 
 size_t DefaultThreads() {
   return std::max<uint32_t>(1, lutra::arch::Host().performance_cores);
+}
+
+// The C options to the converter's; INVALID_ARGUMENT (message set) when they are malformed.
+lutra_status Translate(const lutra_convert_options* o, const char* function,
+                       convert::Options* opt) {
+  using lutra::api::Fail;
+  if (o->struct_size != sizeof(lutra_convert_options)) {
+    return Fail(LUTRA_STATUS_INVALID_ARGUMENT, std::string(function) + ": options.struct_size is " +
+                                                   std::to_string(o->struct_size) + ", expected " +
+                                                   std::to_string(sizeof(lutra_convert_options)) +
+                                                   " (call lutra_convert_options_init)");
+  }
+  if (o->n_keep > 0 && o->keep == nullptr) {
+    return Fail(LUTRA_STATUS_INVALID_ARGUMENT,
+                std::string(function) + ": keep is NULL with n_keep > 0");
+  }
+  opt->wtype = o->wtype ? o->wtype : "q2";
+  opt->group = o->group;
+  opt->asymmetric = o->asymmetric != 0;
+  const std::string method = o->method ? o->method : "search";
+  if (method == "search") {
+    opt->method = convert::Method::kSearch;
+  } else if (method == "rtn") {
+    opt->method = convert::Method::kRtn;
+  } else {
+    return Fail(LUTRA_STATUS_INVALID_ARGUMENT,
+                std::string(function) + ": unknown method '" + method + "' (known: rtn, search)");
+  }
+  opt->outlier_fraction = o->outlier_fraction;
+  for (size_t i = 0; i < o->n_keep; ++i) {
+    if (o->keep[i] == nullptr) {
+      return Fail(LUTRA_STATUS_INVALID_ARGUMENT, std::string(function) + ": keep[i] is NULL");
+    }
+    opt->keep.emplace_back(o->keep[i]);
+  }
+  opt->threads = o->threads != 0 ? o->threads : DefaultThreads();
+  return LUTRA_STATUS_OK;
+}
+
+lutra_status Check(const char* output, const lutra_convert_options* o) {
+  using lutra::api::Fail;
+  lutra_convert_options defaults;
+  lutra_convert_options_init(&defaults);
+  if (o == nullptr) o = &defaults;
+  convert::Options opt;
+  if (lutra_status s = Translate(o, "lutra_convert_check", &opt); s != LUTRA_STATUS_OK) return s;
+  if (lutra::Status s = convert::CheckOptions(opt); !s.ok()) {
+    return Fail(LUTRA_STATUS_INVALID_ARGUMENT, s.error());
+  }
+  if (output != nullptr) {
+    if (*output == '\0') {
+      return Fail(LUTRA_STATUS_INVALID_ARGUMENT, "lutra_convert_check: output path is empty");
+    }
+    if (auto target = lutra::gguf::ResolveOutputPath(output); !target.ok()) {
+      return Fail(LUTRA_STATUS_IO_ERROR, target.error());
+    }
+  }
+  lutra::api::ClearError();
+  return LUTRA_STATUS_OK;
 }
 
 lutra_status Run(const char* input, const char* output, const lutra_convert_options* o,
@@ -25,35 +85,8 @@ lutra_status Run(const char* input, const char* output, const lutra_convert_opti
   lutra_convert_options defaults;
   lutra_convert_options_init(&defaults);
   if (o == nullptr) o = &defaults;
-  if (o->struct_size != sizeof(lutra_convert_options)) {
-    return Fail(LUTRA_STATUS_INVALID_ARGUMENT, "lutra_convert: options.struct_size is " +
-                                                   std::to_string(o->struct_size) + ", expected " +
-                                                   std::to_string(sizeof(lutra_convert_options)) +
-                                                   " (call lutra_convert_options_init)");
-  }
-  if (o->n_keep > 0 && o->keep == nullptr) {
-    return Fail(LUTRA_STATUS_INVALID_ARGUMENT, "lutra_convert: keep is NULL with n_keep > 0");
-  }
   convert::Options opt;
-  opt.wtype = o->wtype ? o->wtype : "q2";
-  opt.group = o->group;
-  opt.asymmetric = o->asymmetric != 0;
-  const std::string method = o->method ? o->method : "search";
-  if (method == "search") {
-    opt.method = convert::Method::kSearch;
-  } else if (method == "rtn") {
-    opt.method = convert::Method::kRtn;
-  } else {
-    return Fail(LUTRA_STATUS_INVALID_ARGUMENT,
-                "lutra_convert: unknown method '" + method + "' (known: rtn, search)");
-  }
-  opt.outlier_fraction = o->outlier_fraction;
-  for (size_t i = 0; i < o->n_keep; ++i) {
-    if (o->keep[i] == nullptr)
-      return Fail(LUTRA_STATUS_INVALID_ARGUMENT, "lutra_convert: keep[i] is NULL");
-    opt.keep.emplace_back(o->keep[i]);
-  }
-  opt.threads = o->threads != 0 ? o->threads : DefaultThreads();
+  if (lutra_status s = Translate(o, "lutra_convert", &opt); s != LUTRA_STATUS_OK) return s;
 
   convert::Callbacks cb;
   if (o->on_tensor) {
@@ -97,6 +130,9 @@ lutra_status Run(const char* input, const char* output, const lutra_convert_opti
     lutra_status code = LUTRA_STATUS_INVALID_ARGUMENT;
     if (e.rfind("stopped", 0) == 0 || e.find("write failed") != std::string::npos ||
         e.find("cannot create") != std::string::npos ||
+        e.find("refusing to write") != std::string::npos ||
+        e.find("cannot write") != std::string::npos ||
+        e.find("symbolic link") != std::string::npos ||
         e.find("cannot rename") != std::string::npos) {
       code = LUTRA_STATUS_IO_ERROR;
     } else if (e.find("cannot read this type") != std::string::npos || e.find(input) == 0) {
@@ -119,6 +155,16 @@ void lutra_convert_options_init(lutra_convert_options* options) {
   options->wtype = "q2";
   options->group = 64;
   options->method = "search";
+}
+
+lutra_status lutra_convert_check(const char* output, const lutra_convert_options* options) {
+  try {
+    return Check(output, options);
+  } catch (const std::bad_alloc&) {
+    return lutra::api::Fail(LUTRA_STATUS_OUT_OF_MEMORY, "lutra_convert_check: out of memory");
+  } catch (...) {
+    return lutra::api::Fail(LUTRA_STATUS_INTERNAL, "lutra_convert_check: internal error");
+  }
 }
 
 lutra_status lutra_convert(const char* input, const char* output,

@@ -14,7 +14,7 @@ using lutra::api::Fail;
 // The loader reports failures as text; its wording tells I/O failures (the file could not be
 // read at all) and ISA caps apart from everything else, which is a problem with the file.
 lutra_status StatusOfLoadError(const std::string& m) {
-  for (const char* io : {": cannot open:", ": cannot stat:", ": not a regular file",
+  for (const char* io : {": cannot open:", ": cannot stat:", ", not a model file (a regular file)",
                          ": mmap failed:", ": read failed", ": cannot allocate"}) {
     if (m.find(io) != std::string::npos) {
       return m.find(": cannot allocate") != std::string::npos ? LUTRA_STATUS_OUT_OF_MEMORY

@@ -63,6 +63,29 @@ lutra_status CheckTokens(lutra_session* s, const int32_t* tokens, size_t count,
   return LUTRA_STATUS_OK;
 }
 
+// Prefill and decode share this; `function` names the entry the caller actually called, so a
+// decode error does not read "lutra_session_prefill: ...".
+static lutra_status Append(lutra_session* s, const int32_t* tokens, size_t count,
+                           const float** logits, size_t* n_vocab, const char* function) {
+  if (s == nullptr) return Fail(LUTRA_STATUS_INVALID_ARGUMENT, std::string(function) + ": NULL");
+  return lutra::api::GuardSession(s, function, [&] {
+    if (count == 0) {
+      return FailSession(s, LUTRA_STATUS_INVALID_ARGUMENT, std::string(function) + ": no tokens");
+    }
+    if (lutra_status st = lutra::api::CheckTokens(s, tokens, count, function);
+        st != LUTRA_STATUS_OK) {
+      return st;
+    }
+    auto out = s->session->Prefill(std::span<const int32_t>(tokens, count));
+    if (!out.ok()) return FailSession(s, LUTRA_STATUS_INTERNAL, out.error());
+    s->has_logits = true;
+    if (logits != nullptr) *logits = out->data();
+    if (n_vocab != nullptr) *n_vocab = out->size();
+    lutra::api::ClearError();
+    return LUTRA_STATUS_OK;
+  });
+}
+
 }  // namespace lutra::api
 
 extern "C" {
@@ -116,28 +139,12 @@ const char* lutra_session_last_error(const lutra_session* s) {
 
 lutra_status lutra_session_prefill(lutra_session* s, const int32_t* tokens, size_t count,
                                    const float** logits, size_t* n_vocab) {
-  if (s == nullptr) return Fail(LUTRA_STATUS_INVALID_ARGUMENT, "lutra_session_prefill: NULL");
-  return lutra::api::GuardSession(s, "lutra_session_prefill", [&] {
-    if (count == 0) {
-      return FailSession(s, LUTRA_STATUS_INVALID_ARGUMENT, "lutra_session_prefill: no tokens");
-    }
-    if (lutra_status st = lutra::api::CheckTokens(s, tokens, count, "lutra_session_prefill");
-        st != LUTRA_STATUS_OK) {
-      return st;
-    }
-    auto out = s->session->Prefill(std::span<const int32_t>(tokens, count));
-    if (!out.ok()) return FailSession(s, LUTRA_STATUS_INTERNAL, out.error());
-    s->has_logits = true;
-    if (logits != nullptr) *logits = out->data();
-    if (n_vocab != nullptr) *n_vocab = out->size();
-    lutra::api::ClearError();
-    return LUTRA_STATUS_OK;
-  });
+  return lutra::api::Append(s, tokens, count, logits, n_vocab, "lutra_session_prefill");
 }
 
 lutra_status lutra_session_decode(lutra_session* s, int32_t token, const float** logits,
                                   size_t* n_vocab) {
-  return lutra_session_prefill(s, &token, 1, logits, n_vocab);
+  return lutra::api::Append(s, &token, 1, logits, n_vocab, "lutra_session_decode");
 }
 
 lutra_status lutra_session_evaluate(lutra_session* s, const int32_t* tokens, size_t count,

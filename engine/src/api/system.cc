@@ -79,7 +79,8 @@ lutra_status KernelChoice(size_t index, const char* isa, const char** op, const 
     features = process.features;
   } else {
     std::string error;
-    if (!lutra::arch::ApplyIsaCap(lutra::arch::Host().features, isa, &features, &error)) {
+    // Unlabelled ("neon needs NEON, ..."): the caller knows where its `isa` came from.
+    if (!lutra::arch::ApplyIsaCap(lutra::arch::Host().features, isa, &features, &error, "")) {
       return Fail(LUTRA_STATUS_ISA_UNAVAILABLE, error);
     }
   }

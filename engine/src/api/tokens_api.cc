@@ -114,4 +114,22 @@ lutra_status lutra_detokenize(const lutra_model* model, const int32_t* tokens, s
   });
 }
 
+lutra_status lutra_tokenize_lost_bytes(const lutra_model* model, const char* text, size_t length,
+                                       size_t* count) {
+  return lutra::api::GuardModel(model, "lutra_tokenize_lost_bytes", [&] {
+    const lutra::Tokenizer* tok = nullptr;
+    if (lutra_status s = TokenizerOf(model, "lutra_tokenize_lost_bytes", &tok);
+        s != LUTRA_STATUS_OK) {
+      return s;
+    }
+    if ((text == nullptr && length > 0) || count == nullptr) {
+      return Fail(LUTRA_STATUS_INVALID_ARGUMENT,
+                  "lutra_tokenize_lost_bytes: text or count is NULL");
+    }
+    *count = length == 0 ? 0 : tok->unrepresentable_bytes(std::string_view(text, length));
+    lutra::api::ClearError();
+    return LUTRA_STATUS_OK;
+  });
+}
+
 }  // extern "C"

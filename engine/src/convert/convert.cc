@@ -12,6 +12,7 @@
 #include "engine/src/convert/metadata.h"
 #include "engine/src/convert/quantize_matrix.h"
 #include "engine/src/gguf/lutra_types.h"
+#include "engine/src/gguf/output_path.h"
 #include "engine/src/gguf/reader.h"
 #include "engine/src/gguf/writer.h"
 #include "engine/src/model/linear.h"
@@ -289,10 +290,7 @@ class Converter {
 
 }  // namespace
 
-Status Convert(const std::string& input, const std::string& output, const Options& o,
-               const Callbacks& cb, Summary* summary) {
-  const auto start = Clock::now();
-  *summary = Summary{};
+Status CheckOptions(const Options& o) {
   if (o.group != 32 && o.group != 64 && o.group != 128) {
     return Error{"group size must be 32, 64 or 128 (got " + std::to_string(o.group) + ")"};
   }
@@ -302,12 +300,24 @@ Status Convert(const std::string& input, const std::string& output, const Option
   if (o.threads == 0) return Error{"threads must be at least 1"};
   auto wtype = ParseTarget(o.wtype);
   if (!wtype.ok()) return Error{"--wtype: " + wtype.error()};
-  std::vector<Rule> rules;
   for (const std::string& k : o.keep) {
     auto r = ParseRule(k);
     if (!r.ok()) return Error{r.error()};
-    rules.push_back(*r);
   }
+  return Status::Ok();
+}
+
+Status Convert(const std::string& input, const std::string& output, const Options& o,
+               const Callbacks& cb, Summary* summary) {
+  const auto start = Clock::now();
+  *summary = Summary{};
+  if (Status s = CheckOptions(o); !s.ok()) return s;
+  auto wtype = ParseTarget(o.wtype);
+  std::vector<Rule> rules;
+  for (const std::string& k : o.keep) rules.push_back(*ParseRule(k));
+  // Before any work: an output path that is a directory, FIFO or device is refused now, not
+  // after the whole conversion (the writer checks again right before writing).
+  if (auto target = gguf::ResolveOutputPath(output); !target.ok()) return Error{target.error()};
   if (input == output || SameFile(input, output)) {
     return Error{"the output '" + output + "' is the input file: refusing to overwrite it"};
   }

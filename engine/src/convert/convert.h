@@ -57,4 +57,8 @@ struct Callbacks {
 Status Convert(const std::string& input, const std::string& output, const Options& options,
                const Callbacks& callbacks, Summary* summary);
 
+// The checks Convert makes of its options before reading anything (group, outliers, threads,
+// target type, --keep rules), for callers that want them before other work.
+Status CheckOptions(const Options& options);
+
 }  // namespace lutra::engine::convert

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <utility>
 
+#include "engine/src/gguf/file_kind.h"
 #include "engine/src/memory/huge_page_arena.h"
 
 namespace lutra::gguf {
@@ -45,8 +46,20 @@ MappedFile& MappedFile::operator=(MappedFile&& o) noexcept {
 }
 
 Expected<MappedFile> MappedFile::open(const std::string& path, Mode mode) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Error{path + ": cannot open: " + std::strerror(errno)};
+  // O_NONBLOCK: opening a FIFO for reading otherwise waits, forever, for a writer; it is
+  // refused below like any other file that is not a regular one. (On a regular file the flag
+  // changes nothing.)
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) {
+    const int e = errno;
+    struct stat st {};
+    // A socket cannot be opened at all (ENXIO): say what it is rather than "no such device".
+    if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+      return Error{path + ": is " + std::string(FileKindName(st.st_mode)) +
+                   ", not a model file (a regular file)"};
+    }
+    return Error{path + ": cannot open: " + std::strerror(e)};
+  }
   struct stat st {};
   if (fstat(fd, &st) != 0) {
     const int e = errno;
@@ -55,7 +68,8 @@ Expected<MappedFile> MappedFile::open(const std::string& path, Mode mode) {
   }
   if (!S_ISREG(st.st_mode)) {
     ::close(fd);
-    return Error{path + ": not a regular file"};
+    return Error{path + ": is " + std::string(FileKindName(st.st_mode)) +
+                 ", not a model file (a regular file)"};
   }
   MappedFile f;
   f.size_ = static_cast<size_t>(st.st_size);

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "engine/src/gguf/lutra_types.h"
+#include "engine/src/gguf/output_path.h"
 
 namespace lutra::gguf {
 
@@ -118,7 +119,28 @@ Status Writer::add_tensor_stream(std::string name, TensorType type, std::vector<
   return {};
 }
 
+namespace {
+
+// Creates the temporary file next to `target` exclusively (O_EXCL: never opens, truncates or
+// follows anything already there): TARGET.tmp.PID, the name a program that removes its files
+// on a signal can know in advance (docs/reliability.md), else TARGET.tmp.PID.N.
+int CreateTemporary(const std::string& target, std::string* tmp) {
+  const std::string base = target + ".tmp." + std::to_string(::getpid());
+  for (int n = 0; n < 100; ++n) {
+    *tmp = n == 0 ? base : base + "." + std::to_string(n);
+    const int fd = ::open(tmp->c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd >= 0 || errno != EEXIST) return fd;
+  }
+  return -1;
+}
+
+}  // namespace
+
 Status Writer::write(const std::string& path) const {
+  // Before anything is produced: a directory, FIFO or device at `path` is refused here, not
+  // discovered when the finished file cannot be renamed over it.
+  auto target = ResolveOutputPath(path);
+  if (!target.ok()) return Error{target.error()};
   std::vector<uint8_t> head;
   put<uint32_t>(&head, 0x46554747);
   put<uint32_t>(&head, 3);
@@ -140,8 +162,8 @@ Status Writer::write(const std::string& path) const {
   }
   if (!tensors_.empty()) head.resize((head.size() + a - 1) / a * a, 0);
 
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  std::string tmp;
+  const int fd = CreateTemporary(*target, &tmp);
   if (fd < 0) return Error{tmp + ": cannot create: " + std::strerror(errno)};
   auto write_all = [fd](const uint8_t* p, size_t n) {
     while (n > 0) {
@@ -197,7 +219,7 @@ Status Writer::write(const std::string& path) const {
     if (!failure.empty()) return Error{path + ": " + failure};
     return Error{tmp + ": write failed: " + std::strerror(err)};
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+  if (std::rename(tmp.c_str(), target->c_str()) != 0) {
     const int e = errno;
     ::unlink(tmp.c_str());
     return Error{path + ": cannot rename temporary file into place: " + std::strerror(e)};

@@ -56,6 +56,10 @@ class Writer {
   Status add_tensor_stream(std::string name, TensorType type, std::vector<uint64_t> shape,
                            TensorProducer produce);
 
+  // Writes TARGET.tmp.PID (created exclusively; TARGET is `path`, or the final target when
+  // `path` is a symbolic link) and renames it over TARGET when complete; removed on any
+  // failure. Refuses, before producing anything, a `path` that is a directory, FIFO, socket
+  // or device (output_path.h).
   Status write(const std::string& path) const;
 
  private:

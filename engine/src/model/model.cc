@@ -27,7 +27,8 @@ Expected<std::unique_ptr<Model>> Model::Load(const std::string& path, const Mode
   m->features_ = proc.features;
   if (!o.isa_cap.empty()) {
     std::string err;
-    if (!arch::ApplyIsaCap(proc.features, o.isa_cap, &m->features_, &err)) {
+    // The options' cap, not LUTRA_ISA: named as the option (tools say --isa themselves).
+    if (!arch::ApplyIsaCap(proc.features, o.isa_cap, &m->features_, &err, "isa=")) {
       return Error{"model: ISA cap: " + err};
     }
   }
@@ -42,6 +43,16 @@ Expected<std::unique_ptr<Model>> Model::Load(const std::string& path, const Mode
   if (!hp.ok()) return Error{path + ": " + hp.error()};
   m->hp_ = *hp;
   m->context_ = o.context_length != 0 ? o.context_length : m->hp_.n_ctx_train;
+  // The training context sizes every session's KV cache when no context is asked for; a
+  // corrupt or absurd value (0xFFFFFFFF) would otherwise surface later as a failed multi-GB
+  // KV-cache allocation, far from its cause. 2^24 is the most the tools accept for -c.
+  constexpr size_t kMaxDefaultContext = size_t(1) << 24;
+  if (o.context_length == 0 && m->hp_.n_ctx_train > kMaxDefaultContext) {
+    return Error{"model: " + std::string(*arch_name) +
+                 ".context_length = " + std::to_string(m->hp_.n_ctx_train) +
+                 " is too large to size the KV cache by default (at most " +
+                 std::to_string(kMaxDefaultContext) + "); set a context length (-c)"};
+  }
 
   auto tok = load_tokenizer(m->file_);
   if (tok.ok()) {

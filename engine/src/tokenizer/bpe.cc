@@ -126,6 +126,12 @@ Expected<std::unique_ptr<Tokenizer>> BpeTokenizer::create(const gguf::File& f) {
   return std::unique_ptr<Tokenizer>(std::move(t));
 }
 
+size_t BpeTokenizer::unrepresentable_bytes(std::string_view text) const {
+  size_t n = 0;
+  for (unsigned char c : text) n += byte_token_[c] < 0 ? 1 : 0;
+  return n;
+}
+
 void BpeTokenizer::EncodePiece(std::string_view piece, std::vector<int32_t>* out) const {
   std::vector<Symbol> sym;
   sym.reserve(piece.size());

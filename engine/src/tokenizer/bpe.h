@@ -29,6 +29,7 @@ class BpeTokenizer final : public Tokenizer {
   std::vector<int32_t> encode(std::string_view text, EncodeOptions opts) const override;
   std::string token_bytes(int32_t id) const override;
   std::string decode(const std::vector<int32_t>& ids) const override;
+  size_t unrepresentable_bytes(std::string_view text) const override;
 
  private:
   struct Merge {

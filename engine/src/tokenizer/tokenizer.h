@@ -34,6 +34,13 @@ class Tokenizer {
   virtual std::string token_bytes(int32_t id) const = 0;
   // Whole-sequence decode; applies the leading-space rule of the implementation.
   virtual std::string decode(const std::vector<int32_t>& ids) const = 0;
+  // How many bytes of `text` the vocabulary has no token for, which encode() replaces by
+  // <unk> or leaves out (byte-level BPE vocabularies lacking a few byte values: Falcon,
+  // StarCoder). 0 for vocabularies that represent every byte.
+  virtual size_t unrepresentable_bytes(std::string_view text) const {
+    (void)text;
+    return 0;
+  }
 
   size_t vocab_size() const { return pieces_.size(); }
   const std::string& piece(int32_t id) const { return pieces_.at(static_cast<size_t>(id)); }
