@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "engine/src/gguf/lutra_types.h"
+#include "engine/src/gguf/reader.h"
 
 namespace lutra::gguf {
 
@@ -30,20 +31,31 @@ void put_string(std::vector<uint8_t>* out, std::string_view s) {
 
 }  // namespace
 
+// Setting a key again replaces its value in place: a GGUF key appears once (readers refuse
+// duplicates), and a copied key overridden by the caller keeps its position.
+void Writer::store(std::string key, std::vector<uint8_t> value) {
+  for (size_t i = 0; i < keys_.size(); ++i) {
+    if (keys_[i] == key) {
+      values_[i] = std::move(value);
+      return;
+    }
+  }
+  keys_.push_back(std::move(key));
+  values_.push_back(std::move(value));
+}
+
 void Writer::scalar(std::string key, ValueType t, const void* p, size_t n) {
   std::vector<uint8_t> v;
   put<uint32_t>(&v, static_cast<uint32_t>(t));
   put(&v, p, n);
-  keys_.push_back(std::move(key));
-  values_.push_back(std::move(v));
+  store(std::move(key), std::move(v));
 }
 
 void Writer::set_string(std::string key, std::string_view s) {
   std::vector<uint8_t> v;
   put<uint32_t>(&v, static_cast<uint32_t>(ValueType::String));
   put_string(&v, s);
-  keys_.push_back(std::move(key));
-  values_.push_back(std::move(v));
+  store(std::move(key), std::move(v));
 }
 
 void Writer::set_array(std::string key, ValueType elem, const void* data, uint64_t count) {
@@ -52,8 +64,7 @@ void Writer::set_array(std::string key, ValueType elem, const void* data, uint64
   put<uint32_t>(&v, static_cast<uint32_t>(elem));
   put<uint64_t>(&v, count);
   put(&v, data, count * value_type_size(static_cast<uint32_t>(elem)));
-  keys_.push_back(std::move(key));
-  values_.push_back(std::move(v));
+  store(std::move(key), std::move(v));
 }
 
 void Writer::set_string_array(std::string key, const std::vector<std::string>& strs) {
@@ -62,8 +73,7 @@ void Writer::set_string_array(std::string key, const std::vector<std::string>& s
   put<uint32_t>(&v, static_cast<uint32_t>(ValueType::String));
   put<uint64_t>(&v, strs.size());
   for (const auto& s : strs) put_string(&v, s);
-  keys_.push_back(std::move(key));
-  values_.push_back(std::move(v));
+  store(std::move(key), std::move(v));
 }
 
 // Checks name/type/shape and returns the tensor's byte size in *bytes.
@@ -196,6 +206,14 @@ Status Writer::write(const std::string& path) const {
     ::unlink(tmp.c_str());
     if (!failure.empty()) return Error{path + ": " + failure};
     return Error{tmp + ": write failed: " + std::strerror(err)};
+  }
+  // Never leave behind a file lutra itself would refuse: the complete file is parsed again
+  // (header, keys, tensor table and data ranges; the data is not read) before it replaces
+  // the destination.
+  if (auto f = File::open(tmp); !f.ok() || f->tensors().size() != tensors_.size()) {
+    ::unlink(tmp.c_str());
+    return Error{path + ": the written file does not read back, not kept: " +
+                 (f.ok() ? std::string("tensor count differs") : f.error())};
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     const int e = errno;

@@ -1,5 +1,7 @@
 // GGUF v3 writer: metadata of every type plus aligned tensor data, written to a temporary
-// file in the destination directory and renamed over the destination only when complete.
+// file in the destination directory, parsed back with lutra's reader and renamed over the
+// destination only when complete and readable. Each key is written once (setting it again
+// replaces the value).
 #pragma once
 
 #include <cstddef>
@@ -60,6 +62,7 @@ class Writer {
 
  private:
   void scalar(std::string key, ValueType t, const void* p, size_t n);
+  void store(std::string key, std::vector<uint8_t> value);
 
   struct Tensor {
     std::string name;
