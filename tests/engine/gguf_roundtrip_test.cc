@@ -149,6 +149,34 @@ TEST(GgufWriter, SettingAKeyAgainReplacesItsValue) {
   EXPECT_EQ(*f->get_string("lutra.convert.wtype"), "q2");
 }
 
+// The alignment key always describes the layout: none at the default 32, added for any other,
+// and a caller's key that disagrees is refused rather than written (a reader would place the
+// data section elsewhere).
+TEST(GgufWriter, AlignmentKeyMatchesTheLayout) {
+  const float x[3] = {1, 2, 3};
+  for (uint32_t a : {32u, 64u, 128u}) {
+    Writer w(a);
+    ASSERT_TRUE(w.add_tensor("a", TensorType::F32, {3}, x, sizeof x).ok());
+    ASSERT_TRUE(w.add_tensor("b", TensorType::F32, {3}, x, sizeof x).ok());
+    const std::string path = temp_path("align");
+    ASSERT_TRUE(w.write(path).ok());
+    auto f = File::open(path);
+    std::remove(path.c_str());
+    ASSERT_TRUE(f.ok()) << f.error();
+    EXPECT_EQ(f->has("general.alignment"), a != 32) << a;
+    EXPECT_EQ(f->alignment(), a);
+    EXPECT_EQ(f->data_offset() % a, 0u);
+    EXPECT_EQ(f->tensor("b")->offset, a);
+  }
+  Writer bad(32);
+  bad.set_u32("general.alignment", 64);
+  const std::string path = temp_path("badalign");
+  Status s = bad.write(path);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().find("general.alignment"), std::string::npos) << s.error();
+  EXPECT_FALSE(std::filesystem::exists(path));
+}
+
 // What lutra's reader refuses is not written: two tensors of one name pass add_tensor but the
 // read-back check refuses the file, and neither the destination nor the temporary remains.
 TEST(GgufWriter, FileTheReaderRefusesIsNotKept) {

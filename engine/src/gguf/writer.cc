@@ -128,16 +128,46 @@ Status Writer::add_tensor_stream(std::string name, TensorType type, std::vector<
   return {};
 }
 
+// general.alignment must agree with the layout written: readers place the data section and
+// check every offset by it (llama.cpp's llama-quantize once copied a 64 from its input while
+// writing at 32, and its output could not be read). The default 32 needs no key; any other
+// alignment gets the key, added here unless the caller set it to the same value.
+Status Writer::alignment_key(std::vector<uint8_t>* extra) const {
+  if (alignment_ == 0 || (alignment_ & (alignment_ - 1)) != 0) {
+    return Error{"alignment " + std::to_string(alignment_) + " is not a power of two"};
+  }
+  for (size_t i = 0; i < keys_.size(); ++i) {
+    if (keys_[i] != kAlignmentKey) continue;
+    const std::vector<uint8_t>& v = values_[i];
+    uint32_t type = 0, value = 0;
+    if (v.size() == 8) std::memcpy(&type, v.data(), 4), std::memcpy(&value, v.data() + 4, 4);
+    if (type != uint32_t(ValueType::U32) || value != alignment_) {
+      return Error{"key 'general.alignment' does not hold the file's alignment (u32 " +
+                   std::to_string(alignment_) + ")"};
+    }
+    return {};
+  }
+  if (alignment_ != kDefaultAlignment) {
+    put_string(extra, kAlignmentKey);
+    put<uint32_t>(extra, uint32_t(ValueType::U32));
+    put<uint32_t>(extra, alignment_);
+  }
+  return {};
+}
+
 Status Writer::write(const std::string& path) const {
+  std::vector<uint8_t> alignment_kv;
+  if (Status s = alignment_key(&alignment_kv); !s) return Error{path + ": " + s.error()};
   std::vector<uint8_t> head;
   put<uint32_t>(&head, 0x46554747);
   put<uint32_t>(&head, 3);
   put<uint64_t>(&head, tensors_.size());
-  put<uint64_t>(&head, keys_.size());
+  put<uint64_t>(&head, keys_.size() + (alignment_kv.empty() ? 0 : 1));
   for (size_t i = 0; i < keys_.size(); ++i) {
     put_string(&head, keys_[i]);
     put(&head, values_[i].data(), values_[i].size());
   }
+  put(&head, alignment_kv.data(), alignment_kv.size());
   const uint64_t a = alignment_;
   uint64_t off = 0;
   for (const Tensor& t : tensors_) {
