@@ -48,10 +48,10 @@ void Help() {
       "                           ends its turn or the context is full)\n"
       "  --chat-template NAME     override the model's template: %s\n"
       "  --ignore-eos             do not stop replies at end-of-turn tokens\n"
-      "%s\n"
+      "%s%s%s\n"
       "In the chat: a line ending in '\\' continues on the next line; /reset clears the\n"
       "conversation; /exit or Ctrl-D quits; Ctrl-C stops a reply.\n",
-      lutra_chat_template_names(), ModelFlagsHelp());
+      lutra_chat_template_names(), ContextFlagHelp(), ModelFlagsHelp(), SamplingFlagsHelp());
 }
 
 struct Totals {
@@ -210,7 +210,7 @@ int main(int argc, char** argv) {
       template_name = args.Value(f);
     } else if (f == "--ignore-eos") {
       gen.stop_at_eos = 0;
-    } else if (!flags.Parse(f, args)) {
+    } else if (!flags.Parse(f, args) && !flags.ParseSampling(f, args)) {
       UsageError("unknown flag " + f);
     }
   }
