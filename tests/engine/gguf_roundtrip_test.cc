@@ -135,6 +135,65 @@ TEST(GgufRoundTrip, VocabOnlyFileLoadsButIsRefusedForInference) {
   EXPECT_NE(s.error().find("vocabulary-only file, cannot run inference"), std::string::npos);
 }
 
+TEST(GgufWriter, SettingAKeyAgainReplacesItsValue) {
+  Writer w;
+  w.set_string("lutra.convert.wtype", "f16");
+  w.set_u32("a.count", 1);
+  w.set_string("lutra.convert.wtype", "q2");  // e.g. a copied key set again by the converter
+  const std::string path = temp_path("replace");
+  ASSERT_TRUE(w.write(path).ok());
+  auto f = File::open(path);
+  std::remove(path.c_str());
+  ASSERT_TRUE(f.ok()) << f.error();
+  EXPECT_EQ(f->keys(), (std::vector<std::string>{"lutra.convert.wtype", "a.count"}));
+  EXPECT_EQ(*f->get_string("lutra.convert.wtype"), "q2");
+}
+
+// The alignment key always describes the layout: none at the default 32, added for any other,
+// and a caller's key that disagrees is refused rather than written (a reader would place the
+// data section elsewhere).
+TEST(GgufWriter, AlignmentKeyMatchesTheLayout) {
+  const float x[3] = {1, 2, 3};
+  for (uint32_t a : {32u, 64u, 128u}) {
+    Writer w(a);
+    ASSERT_TRUE(w.add_tensor("a", TensorType::F32, {3}, x, sizeof x).ok());
+    ASSERT_TRUE(w.add_tensor("b", TensorType::F32, {3}, x, sizeof x).ok());
+    const std::string path = temp_path("align");
+    ASSERT_TRUE(w.write(path).ok());
+    auto f = File::open(path);
+    std::remove(path.c_str());
+    ASSERT_TRUE(f.ok()) << f.error();
+    EXPECT_EQ(f->has("general.alignment"), a != 32) << a;
+    EXPECT_EQ(f->alignment(), a);
+    EXPECT_EQ(f->data_offset() % a, 0u);
+    EXPECT_EQ(f->tensor("b")->offset, a);
+  }
+  Writer bad(32);
+  bad.set_u32("general.alignment", 64);
+  const std::string path = temp_path("badalign");
+  Status s = bad.write(path);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().find("general.alignment"), std::string::npos) << s.error();
+  EXPECT_FALSE(std::filesystem::exists(path));
+}
+
+// What lutra's reader refuses is not written: two tensors of one name pass add_tensor but the
+// read-back check refuses the file, and neither the destination nor the temporary remains.
+TEST(GgufWriter, FileTheReaderRefusesIsNotKept) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("lutra_gguf_refused_" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  const float x[4] = {1, 2, 3, 4};
+  Writer w;
+  ASSERT_TRUE(w.add_tensor("t", TensorType::F32, {4}, x, sizeof x).ok());
+  ASSERT_TRUE(w.add_tensor("t", TensorType::F32, {4}, x, sizeof x).ok());
+  Status s = w.write((dir / "out.gguf").string());
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().find("duplicate"), std::string::npos) << s.error();
+  EXPECT_TRUE(std::filesystem::is_empty(dir));
+  std::filesystem::remove_all(dir);
+}
+
 std::string models_dir() {
   if (const char* e = std::getenv("LUTRA_MODELS_DIR"); e != nullptr && *e != '\0') return e;
   // Default: ../shared/models next to the source tree.

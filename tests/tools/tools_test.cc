@@ -5,10 +5,13 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -74,13 +77,123 @@ TEST(Tools, RunPrintsTheGreedyContinuation) {
   EXPECT_EQ(r.out, want + "\n");
 }
 
-TEST(Tools, PerplexityMatchesReference) {
+// The text as both perplexity tools read a -f file: without one final newline (llama.cpp).
+std::string StoryTextAsScored() {
+  std::ifstream in(StoryText());
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  if (!text.empty() && text.back() == '\n') text.pop_back();
+  return text;
+}
+
+// "Final estimate: PPL = x +/- y", llama-perplexity's last line.
+bool FinalEstimate(const std::string& out, double* ppl, double* err) {
+  const size_t at = out.find("Final estimate: ");
+  return at != std::string::npos &&
+         std::sscanf(out.c_str() + at, "Final estimate: PPL = %lf +/- %lf", ppl, err) == 2;
+}
+
+double Nll(const std::vector<double>& l, int32_t target) {
+  double mx = -INFINITY, z = 0;
+  for (double v : l) mx = std::max(mx, v);
+  for (double v : l) z += std::exp(v - mx);
+  return mx + std::log(z) - l[size_t(target)];
+}
+
+// The default method is llama-perplexity's: the tokens in chunks of -c, the first token of
+// each chunk replaced by BOS, each chunk from an empty cache, positions c/2 .. c−2 predicting
+// the next token; a running "[i]ppl," per chunk, then the final estimate with the standard
+// error of the mean NLL. Redone here on the double-precision reference model.
+TEST(Tools, PerplexityDefaultIsLlamaPerplexityChunks) {
+  REQUIRE_STORIES();
+  const size_t c = 64;
+  const ToolRun r =
+      Exec("lutra-perplexity", "-m " + Stories() + " -f " + StoryText() + " -c 64 --kv-type f32");
+  ASSERT_EQ(r.status, 0) << r.out;
+  double ppl = 0, err = 0;
+  ASSERT_TRUE(FinalEstimate(r.out, &ppl, &err)) << r.out;
+
+  auto f = gguf::File::open(Stories());
+  ASSERT_TRUE(f.ok());
+  auto tok = load_tokenizer(*f);
+  ASSERT_TRUE(tok.ok());
+  const std::vector<int32_t> ids = (*tok)->encode(StoryTextAsScored(), {.add_bos = true});
+  const size_t n_chunks = ids.size() / c;
+  ASSERT_GE(n_chunks, 2u);
+  RefLlama ref(*f);
+  double sum = 0, sum_sq = 0;
+  size_t count = 0;
+  std::vector<double> running;
+  for (size_t k = 0; k < n_chunks; ++k) {
+    std::vector<int32_t> chunk(ids.begin() + std::ptrdiff_t(k * c),
+                               ids.begin() + std::ptrdiff_t((k + 1) * c));
+    chunk[0] = (*tok)->bos();
+    ref.Reset();
+    std::vector<std::vector<double>> logits;
+    for (int32_t t : chunk) logits.push_back(ref.Step(t));
+    for (size_t p = c / 2; p + 1 < c; ++p) {
+      const double v = Nll(logits[p], chunk[p + 1]);
+      sum += v, sum_sq += v * v, ++count;
+    }
+    running.push_back(std::exp(sum / double(count)));
+  }
+  const double want = std::exp(sum / double(count));
+  const double mean = sum / double(count), var = sum_sq / double(count) - mean * mean;
+  const double want_err = want * std::sqrt(var / double(count - 1));
+  EXPECT_EQ(count, n_chunks * (c - c / 2 - 1));
+  EXPECT_NEAR(ppl, want, 1e-3 * want) << "reference PPL " << want;
+  EXPECT_NEAR(err, want_err, 1e-2 * want_err) << "reference error " << want_err;
+  // One running figure per chunk, in order, the last one the final estimate.
+  for (size_t k = 0; k < n_chunks; ++k) {
+    const std::string tag = "[" + std::to_string(k + 1) + "]";
+    const size_t at = r.out.find(tag);
+    ASSERT_NE(at, std::string::npos) << tag << " missing:\n" << r.out;
+    EXPECT_NEAR(std::atof(r.out.c_str() + at + tag.size()), running[k], 1e-3 * running[k]) << tag;
+  }
+  EXPECT_EQ(r.out.find("[" + std::to_string(n_chunks + 1) + "]"), std::string::npos);
+
+  // --chunks 1 scores the first chunk alone.
+  const ToolRun one = Exec("lutra-perplexity", "-m " + Stories() + " -f " + StoryText() +
+                                                   " -c 64 --chunks 1 --kv-type f32");
+  ASSERT_TRUE(FinalEstimate(one.out, &ppl, &err)) << one.out;
+  EXPECT_NEAR(ppl, running[0], 1e-3 * running[0]);
+}
+
+// Each tool's --help lists each flag once and only flags the tool takes: lutra-perplexity has
+// no sampling flags, and its -c is the chunk length.
+TEST(Tools, HelpListsEachFlagOnce) {
+  for (const char* tool : {"lutra-perplexity", "lutra-run", "lutra-chat"}) {
+    const ToolRun r = Exec(tool, "--help");
+    ASSERT_EQ(r.status, 0) << tool;
+    std::vector<std::string> flags;
+    std::istringstream lines(r.out);
+    for (std::string line; std::getline(lines, line);) {
+      const size_t at = line.find_first_not_of(' ');
+      if (at != 2 || line[at] != '-') continue;  // flag lines are indented by two
+      std::istringstream words(line.substr(at));
+      for (std::string w; words >> w && w[0] == '-';) {
+        if (w.back() == ',') w.pop_back();
+        EXPECT_EQ(std::count(flags.begin(), flags.end(), w), 0)
+            << tool << " lists " << w << " twice";
+        flags.push_back(w);
+      }
+    }
+    const bool samples = std::string(tool) != "lutra-perplexity";
+    EXPECT_EQ(std::count(flags.begin(), flags.end(), "--temp"), samples ? 1 : 0) << tool;
+    EXPECT_EQ(std::count(flags.begin(), flags.end(), "-c"), 1) << tool;
+    EXPECT_EQ(std::count(flags.begin(), flags.end(), "-m"), 1) << tool;
+  }
+  const ToolRun r = Exec("lutra-perplexity", "-m x.gguf -f x.txt --temp 0", true);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.out.find("unknown flag --temp"), std::string::npos) << r.out;
+}
+
+TEST(Tools, PerplexityStrideMatchesReference) {
   REQUIRE_STORIES();
   const ToolRun r = Exec("lutra-perplexity", "-m " + Stories() + " -f " + StoryText() +
                                                  " -c 64 --stride 32 --kv-type f32");
   ASSERT_EQ(r.status, 0) << r.out;
   double ppl = 0, err = 0;
-  ASSERT_EQ(std::sscanf(r.out.c_str(), "PPL = %lf +/- %lf", &ppl, &err), 2) << r.out;
+  ASSERT_TRUE(FinalEstimate(r.out, &ppl, &err)) << r.out;
 
   // The same windows scored by the reference: 64-token windows every 32 tokens, each from an
   // empty cache, every token scored once.
@@ -88,9 +201,7 @@ TEST(Tools, PerplexityMatchesReference) {
   ASSERT_TRUE(f.ok());
   auto tok = load_tokenizer(*f);
   ASSERT_TRUE(tok.ok());
-  std::ifstream in(StoryText());
-  const std::string text((std::istreambuf_iterator<char>(in)), {});
-  const std::vector<int32_t> ids = (*tok)->encode(text, {.add_bos = true});
+  const std::vector<int32_t> ids = (*tok)->encode(StoryTextAsScored(), {.add_bos = true});
   RefLlama ref(*f);
   double nll = 0;
   size_t scored = 0, next = 1;

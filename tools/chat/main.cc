@@ -33,12 +33,23 @@ void OnSigint(int) {
   g_interrupted = 1;
 }
 
-void InstallSigint() {
+// With `restart`, calls interrupted by Ctrl-C resume (SA_RESTART): a reply being written to
+// the terminal when Ctrl-C arrives must not fail with EINTR and end the chat as an output
+// error. Without it a pending read returns EINTR, which is how Ctrl-C at the prompt is seen.
+void InstallSigint(bool restart) {
   struct sigaction sa {};
   sa.sa_handler = OnSigint;
   sigemptyset(&sa.sa_mask);
-  sa.sa_flags = 0;  // no SA_RESTART: a pending read returns EINTR
+  sa.sa_flags = restart ? SA_RESTART : 0;
   sigaction(SIGINT, &sa, nullptr);
+}
+
+// One line of input, Ctrl-C interrupting the wait (ReadResult::kInterrupted).
+ReadResult ReadLineInterruptibly(std::string* line) {
+  InstallSigint(/*restart=*/false);
+  const ReadResult r = ReadLine(line);
+  InstallSigint(/*restart=*/true);
+  return r;
 }
 
 void Help() {
@@ -50,10 +61,10 @@ void Help() {
       "                           ends its turn or the context is full)\n"
       "  --chat-template NAME     override the model's template: %s\n"
       "  --ignore-eos             do not stop replies at end-of-turn tokens\n"
-      "%s\n"
+      "%s%s%s\n"
       "In the chat: a line ending in '\\' continues on the next line; /reset clears the\n"
       "conversation; /exit or Ctrl-D quits; Ctrl-C stops a reply.\n",
-      lutra_chat_template_names(), ModelFlagsHelp());
+      lutra_chat_template_names(), ContextFlagHelp(), ModelFlagsHelp(), SamplingFlagsHelp());
 }
 
 struct Totals {
@@ -214,7 +225,7 @@ int main(int argc, char** argv) {
       template_name = args.Value(f);
     } else if (f == "--ignore-eos") {
       gen.stop_at_eos = 0;
-    } else if (!flags.Parse(f, args)) {
+    } else if (!flags.Parse(f, args) && !flags.ParseSampling(f, args)) {
       UsageError("unknown flag " + f);
     }
   }
@@ -237,7 +248,7 @@ int main(int argc, char** argv) {
   }
   lutra_session* session = nullptr;
   if (lutra_session_create(model, &session) != LUTRA_STATUS_OK) Fail(lutra_last_error());
-  InstallSigint();
+  InstallSigint(/*restart=*/true);
   std::fprintf(stderr,
                "lutra-chat: template %s; /reset clears, /exit quits, Ctrl-C stops a reply\n",
                template_name.c_str());
@@ -251,7 +262,8 @@ int main(int argc, char** argv) {
     std::string input, line;
     ReadResult r;
     bool cut = false;
-    while ((r = ReadLine(&line)) == ReadResult::kLine && !line.empty() && line.back() == '\\') {
+    while ((r = ReadLineInterruptibly(&line)) == ReadResult::kLine && !line.empty() &&
+           line.back() == '\\') {
       cut = cut || TerminalCutLine(line);
       line.pop_back();
       input += line + "\n";

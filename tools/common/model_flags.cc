@@ -37,7 +37,14 @@ bool ModelFlags::Parse(const std::string& f, Args& a) {
     model.use_mmap = 0;
   } else if (f == "--kv-type") {
     model.kv_type = ParseKvType(a.Value(f));
-  } else if (f == "--temp") {
+  } else {
+    return false;
+  }
+  return true;
+}
+
+bool ModelFlags::ParseSampling(const std::string& f, Args& a) {
+  if (f == "--temp") {
     sampler.temperature = float(a.Real(f, 0.0, 100.0));
   } else if (f == "--top-k") {
     sampler.top_k = uint32_t(a.Int(f, 0, 1 << 30));
@@ -61,12 +68,22 @@ bool ModelFlags::Parse(const std::string& f, Args& a) {
   return true;
 }
 
+const char* ContextFlagHelp() {
+  return "  -c, --ctx-size N         context length (default: the model's training context)\n";
+}
+
 const char* ModelFlagsHelp() {
   return "  -m, --model FILE         GGUF model (required)\n"
-         "  -c, --ctx-size N         context length (default: the model's training context)\n"
          "  -t, --threads N          threads (default: the performance cores)\n"
          "  -b, --batch-size N       prompt tokens per graph run (default 64)\n"
-         "  --temp T                 temperature, 0 = greedy (default 0.8)\n"
+         "  --isa LEVEL              cap the kernels' ISA (scalar, avx2, avx512, neon, ...)\n"
+         "  --no-mmap                read the model into memory instead of mapping it\n"
+         "  --kv-type f16|f32|bf16   KV cache precision (default f16; bf16: faster attention on\n"
+         "                           CPUs with AVX-512 BF16)\n";
+}
+
+const char* SamplingFlagsHelp() {
+  return "  --temp T                 temperature, 0 = greedy (default 0.8)\n"
          "  --top-k K                (default 40, 0 = off)\n"
          "  --top-p P                (default 0.95, 1 = off)\n"
          "  --min-p P                (default 0.05, 0 = off)\n"
@@ -74,11 +91,7 @@ const char* ModelFlagsHelp() {
          "  --repeat-last-n N        tokens the penalties look at (default 64)\n"
          "  --presence-penalty P     (default 0)\n"
          "  --frequency-penalty P    (default 0)\n"
-         "  -s, --seed N             sampling seed (default 0)\n"
-         "  --isa LEVEL              cap the kernels' ISA (scalar, avx2, avx512, neon, ...)\n"
-         "  --no-mmap                read the model into memory instead of mapping it\n"
-         "  --kv-type f16|f32|bf16   KV cache precision (default f16; bf16: faster attention on\n"
-         "                           CPUs with AVX-512 BF16)\n";
+         "  -s, --seed N             sampling seed (default 0)\n";
 }
 
 namespace {

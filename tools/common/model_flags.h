@@ -1,5 +1,6 @@
-// The model and sampling flags lutra-run and lutra-chat share (llama.cpp names), and model
-// loading with a progress bar.
+// The model flags lutra-run, lutra-chat and lutra-perplexity share, the sampling flags of the
+// generating tools (llama.cpp names), and model loading with a progress bar. Each tool parses
+// and lists only the groups that apply to it.
 #pragma once
 
 #include <string>
@@ -19,15 +20,21 @@ struct ModelFlags {
   bool refuse_long_context = true;
   bool context_given = false;
   ModelFlags();
-  // Consumes `flag` (and its value) if it is one of the shared flags; false otherwise.
+  // Consumes `flag` (and its value) if it is a model flag (-m, -c, -t, -b, --isa, --no-mmap,
+  // --kv-type); false otherwise.
   bool Parse(const std::string& flag, Args& args);
+  // The same for the sampling flags (--temp, --top-k, ..., -s).
+  bool ParseSampling(const std::string& flag, Args& args);
 };
 
 // --kv-type's value ("f16", "f32", "bf16"); a usage error otherwise.
 lutra_kv_type ParseKvType(const std::string& value);
 
-// The shared flags' help text, one per line.
+// Help text, one flag per line: -c as the generating tools mean it (a tool that gives -c
+// another meaning writes its own line), the other model flags, the sampling flags.
+const char* ContextFlagHelp();
 const char* ModelFlagsHelp();
+const char* SamplingFlagsHelp();
 
 // Loads flags.model_path (a usage error when unset) showing a progress bar on a terminal;
 // exits with the library's message on failure. Before loading: an --isa level the CPU lacks

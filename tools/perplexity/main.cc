@@ -1,11 +1,8 @@
-// lutra-perplexity: perplexity of a model over a text file, with sliding windows of the
-// context length moved by the stride. Every window is evaluated from an empty KV cache; the
-// first window scores all its tokens but the first, later windows only the tokens the
-// previous window did not score, so each token is scored once with at least
-// (context − stride) tokens of history. The text is tokenized once with BOS at its start.
-// Prints "PPL = X +/- E" (E: the standard error of the mean negative log-likelihood carried
-// to the perplexity, PPL·SE).
-#include <cmath>
+// lutra-perplexity: perplexity of a model over a text file. By default llama.cpp's
+// llama-perplexity method, so that the two tools give the same figure for the same file and
+// -c: independent chunks of -c tokens, the second half of each scored; --stride S scores
+// sliding windows instead (tools/perplexity/methods.h, docs/tools.md).
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -15,8 +12,8 @@
 #include "tools/common/input_file.h"
 #include "tools/common/model_flags.h"
 #include "tools/common/output.h"
-#include "tools/common/progress.h"
 #include "tools/common/tokenize.h"
+#include "tools/perplexity/methods.h"
 
 namespace {
 
@@ -24,22 +21,17 @@ using namespace lutra::tools;
 
 void Help() {
   std::printf(
-      "usage: lutra-perplexity -m MODEL -f TEXT [-c CONTEXT] [--stride S] [options]\n\n"
+      "usage: lutra-perplexity -m MODEL -f TEXT [-c N] [--chunks K | --stride S] [options]\n"
+      "Scores the text in independent chunks of N tokens, the second half of each, as\n"
+      "llama.cpp's llama-perplexity does; --stride scores sliding windows instead.\n\n"
       "  -f, --file FILE          text to score\n"
-      "  -c, --ctx-size N         window length in tokens (default 512, at most the model's)\n"
-      "  --stride S               tokens the window advances (default: half the window)\n"
-      "  --no-bos                 do not prepend BOS to the text\n"
+      "  -c, --ctx-size N         tokens per chunk (or window) (default 512)\n"
+      "  --chunks K               score only the first K chunks (default: all)\n"
+      "  --stride S               sliding windows of N tokens moved by S, every token scored\n"
+      "                           once with at least N - S tokens of history\n"
+      "  --no-bos                 no BOS at the start of the text or of the chunks\n"
       "%s",
       ModelFlagsHelp());
-}
-
-// log Σ exp(l) − l[target], in double precision.
-double NegLogLikelihood(const float* logits, size_t vocab, int32_t target) {
-  double mx = -INFINITY;
-  for (size_t v = 0; v < vocab; ++v) mx = std::max(mx, double(logits[v]));
-  double z = 0.0;
-  for (size_t v = 0; v < vocab; ++v) z += std::exp(double(logits[v]) - mx);
-  return mx + std::log(z) - double(logits[target]);
 }
 
 }  // namespace
@@ -48,7 +40,7 @@ int main(int argc, char** argv) {
   SetToolName("lutra-perplexity");
   ModelFlags flags;
   std::string file;
-  int64_t stride = 0;
+  int64_t stride = 0, chunks = 0;
   bool bos = true;
   flags.model.context_length = 512;
   Args args(argc, argv);
@@ -61,6 +53,8 @@ int main(int argc, char** argv) {
       file = args.Value(f);
     } else if (f == "--stride") {
       stride = args.Int(f, 1, 1 << 24);
+    } else if (f == "--chunks") {
+      chunks = args.Int(f, 1, 1 << 30);
     } else if (f == "--no-bos") {
       bos = false;
     } else if (!flags.Parse(f, args)) {
@@ -68,57 +62,61 @@ int main(int argc, char** argv) {
     }
   }
   if (file.empty()) UsageError("no text given (-f FILE)");
-  if (flags.model.context_length < 2) UsageError("-c must be at least 2");
-  const std::string text = ReadFileOrDie(file);
+  if (stride != 0 && chunks != 0) UsageError("--chunks applies to chunks, not to --stride");
+  std::string text = ReadFileOrDie(file);
+  // llama.cpp drops one final newline of a -f file; the last chunk's tokens must agree.
+  if (!text.empty() && text.back() == '\n') text.pop_back();
+  const size_t requested = flags.model.context_length;
+  if (requested < 4) UsageError("-c must be at least 4");
 
   lutra_model* model = LoadModelOrDie(flags);
   lutra_model_info info;
   lutra_model_info_init(&info);
   lutra_model_get_info(model, &info);
-  const size_t ctx = info.context_length;
+  const size_t ctx = info.context_length, vocab = info.n_vocab;
   if (!flags.context_given && ctx > info.train_context_length) {
     std::fprintf(stderr,
                  "lutra-perplexity: warning: the default window %zu is above the model's training "
                  "context (%s.context_length = %u); give -c %u or less\n",
                  ctx, info.arch, info.train_context_length, info.train_context_length);
   }
-  if (stride == 0) stride = int64_t(std::max<size_t>(1, ctx / 2));
-  if (size_t(stride) > ctx) UsageError("--stride " + std::to_string(stride) + " exceeds -c");
-
+  if (ctx != requested) {
+    std::fprintf(stderr, "lutra-perplexity: -c %zu is more than the model holds, using %zu\n",
+                 requested, ctx);
+  }
+  if (stride != 0 && size_t(stride) > ctx) {
+    UsageError("--stride " + std::to_string(stride) + " exceeds -c");
+  }
   const std::vector<int32_t> tokens = TokenizeOrDie(model, text, bos, false);
-  if (tokens.size() < 2) Fail(file + ": fewer than 2 tokens, nothing to score");
+  // The vocabulary's own rule decides whether the text starts with BOS (some BPE vocabularies
+  // add none); chunks then start with BOS exactly when the text does.
+  const int32_t chunk_bos =
+      bos && TokenizeOrDie(model, "", true, false).size() == 1 ? info.bos : -1;
+
   lutra_session* session = nullptr;
   if (lutra_session_create(model, &session) != LUTRA_STATUS_OK) Fail(lutra_last_error());
-
-  const size_t vocab = info.n_vocab;
-  std::vector<float> logits(ctx * vocab);
-  double sum = 0.0, sum_sq = 0.0;
-  size_t scored = 0, next_target = 1;  // tokens[next_target] is the first not yet scored
-  ProgressBar bar("perplexity");
-  for (size_t begin = 0; next_target < tokens.size(); begin += size_t(stride)) {
-    const size_t end = std::min(tokens.size(), begin + ctx);
-    if (lutra_session_reset(session) != LUTRA_STATUS_OK ||
-        lutra_session_evaluate(session, tokens.data() + begin, end - begin, logits.data(),
-                               logits.size()) != LUTRA_STATUS_OK) {
-      Fail(lutra_last_error());
+  NllSum nll;
+  bool ok = true;
+  if (stride == 0) {
+    const size_t available = tokens.size() / ctx;
+    if (available == 0) {
+      Fail(file + ": " + std::to_string(tokens.size()) + " tokens, less than one chunk of " +
+           std::to_string(ctx) + " (use a smaller -c)");
     }
-    for (size_t t = std::max(next_target, begin + 1); t < end; ++t) {
-      const double nll = NegLogLikelihood(&logits[(t - 1 - begin) * vocab], vocab, tokens[t]);
-      sum += nll;
-      sum_sq += nll * nll;
-      ++scored;
-    }
-    next_target = end;
-    bar.Update(double(next_target) / double(tokens.size()));
+    const size_t n_chunks = chunks > 0 ? std::min(available, size_t(chunks)) : available;
+    std::fprintf(stderr,
+                 "lutra-perplexity: %zu tokens, %zu chunks of %zu, scoring the last %zu tokens "
+                 "of each\n",
+                 tokens.size(), n_chunks, ctx, ctx - ctx / 2 - 1);
+    ok = ScoreChunks(session, tokens, ctx, n_chunks, chunk_bos, vocab, &nll);
+  } else {
+    if (tokens.size() < 2) Fail(file + ": fewer than 2 tokens, nothing to score");
+    ok = ScoreSliding(session, tokens, ctx, size_t(stride), vocab, &nll);
+    std::fprintf(stderr, "lutra-perplexity: %zu tokens scored, window %zu, stride %lld\n",
+                 nll.count(), ctx, static_cast<long long>(stride));
   }
-  bar.Done();
-  const double mean = sum / double(scored);
-  const double var = scored > 1 ? (sum_sq - sum * mean) / double(scored - 1) : 0.0;
-  const double ppl = std::exp(mean);
-  const double err = ppl * std::sqrt(std::max(0.0, var) / double(scored));
-  std::fprintf(stderr, "lutra-perplexity: %zu tokens scored, window %zu, stride %lld\n", scored,
-               ctx, static_cast<long long>(stride));
-  std::printf("PPL = %.6f +/- %.6f\n", ppl, err);
+  if (!ok) Fail(lutra_last_error());
+  std::printf("Final estimate: PPL = %.4f +/- %.5f\n", nll.Perplexity(), nll.Error());
   lutra_session_free(session);
   lutra_model_free(model);
   return FinishOutput();

@@ -39,8 +39,9 @@ void Help() {
       "  --no-bos                 do not prepend the BOS token\n"
       "  --special                parse control tokens written in the prompt\n"
       "  --echo                   print the prompt before the completion\n"
-      "%s",
-      lutra::tools::ModelFlagsHelp());
+      "%s%s%s",
+      lutra::tools::ContextFlagHelp(), lutra::tools::ModelFlagsHelp(),
+      lutra::tools::SamplingFlagsHelp());
 }
 
 const char* StopName(lutra_stop_reason r) {
@@ -88,7 +89,7 @@ int main(int argc, char** argv) {
       special = true;
     } else if (f == "--echo") {
       echo = true;
-    } else if (!flags.Parse(f, args)) {
+    } else if (!flags.Parse(f, args) && !flags.ParseSampling(f, args)) {
       UsageError("unknown flag " + f);
     }
   }

@@ -26,7 +26,8 @@ namespace {
 using gguf::TensorType;
 using Clock = std::chrono::steady_clock;
 
-constexpr size_t kChunkRows = 64;  // rows per task when decoding / encoding
+constexpr size_t kChunkRows = 64;          // rows per task when decoding / encoding
+constexpr uint32_t kPackedAlignment = 64;  // cache lines for the packed sections
 
 // What happens to one tensor.
 struct Plan {
@@ -336,10 +337,14 @@ Status Convert(const std::string& input, const std::string& output, const Option
     plans.push_back(*p);
   }
 
-  gguf::Writer writer(64);
+  // Packed sections want 64-byte boundaries (docs/packed-format.md); a file of ggml types only
+  // keeps GGUF's default 32 and no general.alignment key, as every GGUF tool expects.
+  const bool packed = std::any_of(plans.begin(), plans.end(), [](const Plan& p) {
+    return p.target.kind == Target::Kind::kPacked;
+  });
+  gguf::Writer writer(packed ? kPackedAlignment : gguf::Writer::kDefaultAlignment);
   if (Status s = CopyMetadata(*file, &writer); !s.ok()) return Error{input + ": " + s.error()};
-  writer.set_u32("general.alignment", 64);
-  writer.set_u32(gguf::kPackingVersionKey, gguf::kPackingVersion);
+  if (packed) writer.set_u32(gguf::kPackingVersionKey, gguf::kPackingVersion);
   writer.set_string("lutra.convert.wtype", o.wtype);
   writer.set_string("lutra.convert.method", o.method == Method::kSearch ? "search" : "rtn");
   writer.set_u32("lutra.convert.group", o.group);

@@ -8,7 +8,12 @@ namespace lutra::engine::convert {
 Status CopyMetadata(const gguf::File& in, gguf::Writer* out) {
   using gguf::ValueType;
   for (const std::string& key : in.keys()) {
-    if (key == "general.alignment" || key.rfind("lutra.packing.", 0) == 0) continue;
+    // The converter decides these anew; copying them would describe the input, not the output
+    // (and a lutra-written input would carry its lutra.convert.* set twice).
+    if (key == "general.alignment" || key.rfind("lutra.packing.", 0) == 0 ||
+        key.rfind("lutra.convert.", 0) == 0) {
+      continue;
+    }
     const gguf::Value& v = *in.find(key);
     switch (v.type) {
       case ValueType::U8:

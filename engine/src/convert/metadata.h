@@ -1,5 +1,5 @@
 // Copies a GGUF file's metadata into a writer unchanged (every value type, arrays included),
-// except the keys the converter owns (general.alignment, lutra.packing.*).
+// except the keys the converter owns (general.alignment, lutra.packing.*, lutra.convert.*).
 #pragma once
 
 #include "engine/src/gguf/reader.h"

@@ -9,6 +9,7 @@
 
 #include "engine/src/gguf/lutra_types.h"
 #include "engine/src/gguf/output_path.h"
+#include "engine/src/gguf/reader.h"
 
 namespace lutra::gguf {
 
@@ -31,20 +32,31 @@ void put_string(std::vector<uint8_t>* out, std::string_view s) {
 
 }  // namespace
 
+// Setting a key again replaces its value in place: a GGUF key appears once (readers refuse
+// duplicates), and a copied key overridden by the caller keeps its position.
+void Writer::store(std::string key, std::vector<uint8_t> value) {
+  for (size_t i = 0; i < keys_.size(); ++i) {
+    if (keys_[i] == key) {
+      values_[i] = std::move(value);
+      return;
+    }
+  }
+  keys_.push_back(std::move(key));
+  values_.push_back(std::move(value));
+}
+
 void Writer::scalar(std::string key, ValueType t, const void* p, size_t n) {
   std::vector<uint8_t> v;
   put<uint32_t>(&v, static_cast<uint32_t>(t));
   put(&v, p, n);
-  keys_.push_back(std::move(key));
-  values_.push_back(std::move(v));
+  store(std::move(key), std::move(v));
 }
 
 void Writer::set_string(std::string key, std::string_view s) {
   std::vector<uint8_t> v;
   put<uint32_t>(&v, static_cast<uint32_t>(ValueType::String));
   put_string(&v, s);
-  keys_.push_back(std::move(key));
-  values_.push_back(std::move(v));
+  store(std::move(key), std::move(v));
 }
 
 void Writer::set_array(std::string key, ValueType elem, const void* data, uint64_t count) {
@@ -53,8 +65,7 @@ void Writer::set_array(std::string key, ValueType elem, const void* data, uint64
   put<uint32_t>(&v, static_cast<uint32_t>(elem));
   put<uint64_t>(&v, count);
   put(&v, data, count * value_type_size(static_cast<uint32_t>(elem)));
-  keys_.push_back(std::move(key));
-  values_.push_back(std::move(v));
+  store(std::move(key), std::move(v));
 }
 
 void Writer::set_string_array(std::string key, const std::vector<std::string>& strs) {
@@ -63,8 +74,7 @@ void Writer::set_string_array(std::string key, const std::vector<std::string>& s
   put<uint32_t>(&v, static_cast<uint32_t>(ValueType::String));
   put<uint64_t>(&v, strs.size());
   for (const auto& s : strs) put_string(&v, s);
-  keys_.push_back(std::move(key));
-  values_.push_back(std::move(v));
+  store(std::move(key), std::move(v));
 }
 
 // Checks name/type/shape and returns the tensor's byte size in *bytes.
@@ -136,20 +146,50 @@ int CreateTemporary(const std::string& target, std::string* tmp) {
 
 }  // namespace
 
+// general.alignment must agree with the layout written: readers place the data section and
+// check every offset by it (llama.cpp's llama-quantize once copied a 64 from its input while
+// writing at 32, and its output could not be read). The default 32 needs no key; any other
+// alignment gets the key, added here unless the caller set it to the same value.
+Status Writer::alignment_key(std::vector<uint8_t>* extra) const {
+  if (alignment_ == 0 || (alignment_ & (alignment_ - 1)) != 0) {
+    return Error{"alignment " + std::to_string(alignment_) + " is not a power of two"};
+  }
+  for (size_t i = 0; i < keys_.size(); ++i) {
+    if (keys_[i] != kAlignmentKey) continue;
+    const std::vector<uint8_t>& v = values_[i];
+    uint32_t type = 0, value = 0;
+    if (v.size() == 8) std::memcpy(&type, v.data(), 4), std::memcpy(&value, v.data() + 4, 4);
+    if (type != uint32_t(ValueType::U32) || value != alignment_) {
+      return Error{"key 'general.alignment' does not hold the file's alignment (u32 " +
+                   std::to_string(alignment_) + ")"};
+    }
+    return {};
+  }
+  if (alignment_ != kDefaultAlignment) {
+    put_string(extra, kAlignmentKey);
+    put<uint32_t>(extra, uint32_t(ValueType::U32));
+    put<uint32_t>(extra, alignment_);
+  }
+  return {};
+}
+
 Status Writer::write(const std::string& path) const {
   // Before anything is produced: a directory, FIFO or device at `path` is refused here, not
   // discovered when the finished file cannot be renamed over it.
   auto target = ResolveOutputPath(path);
   if (!target.ok()) return Error{target.error()};
+  std::vector<uint8_t> alignment_kv;
+  if (Status s = alignment_key(&alignment_kv); !s) return Error{path + ": " + s.error()};
   std::vector<uint8_t> head;
   put<uint32_t>(&head, 0x46554747);
   put<uint32_t>(&head, 3);
   put<uint64_t>(&head, tensors_.size());
-  put<uint64_t>(&head, keys_.size());
+  put<uint64_t>(&head, keys_.size() + (alignment_kv.empty() ? 0 : 1));
   for (size_t i = 0; i < keys_.size(); ++i) {
     put_string(&head, keys_[i]);
     put(&head, values_[i].data(), values_[i].size());
   }
+  put(&head, alignment_kv.data(), alignment_kv.size());
   const uint64_t a = alignment_;
   uint64_t off = 0;
   for (const Tensor& t : tensors_) {
@@ -218,6 +258,14 @@ Status Writer::write(const std::string& path) const {
     ::unlink(tmp.c_str());
     if (!failure.empty()) return Error{path + ": " + failure};
     return Error{tmp + ": write failed: " + std::strerror(err)};
+  }
+  // Never leave behind a file lutra itself would refuse: the complete file is parsed again
+  // (header, keys, tensor table and data ranges; the data is not read) before it replaces
+  // the destination.
+  if (auto f = File::open(tmp); !f.ok() || f->tensors().size() != tensors_.size()) {
+    ::unlink(tmp.c_str());
+    return Error{path + ": the written file does not read back, not kept: " +
+                 (f.ok() ? std::string("tensor count differs") : f.error())};
   }
   if (std::rename(tmp.c_str(), target->c_str()) != 0) {
     const int e = errno;

@@ -1,5 +1,8 @@
 // GGUF v3 writer: metadata of every type plus aligned tensor data, written to a temporary
-// file in the destination directory and renamed over the destination only when complete.
+// file in the destination directory, parsed back with lutra's reader and renamed over the
+// destination only when complete and readable. Each key is written once (setting it again
+// replaces the value). The alignment is 32, the GGUF default, unless given: a file needing
+// more carries `general.alignment`, added by write() (a caller's value must agree).
 #pragma once
 
 #include <cstddef>
@@ -26,7 +29,7 @@ using TensorProducer = std::function<Status(ByteSink& out)>;
 
 class Writer {
  public:
-  explicit Writer(uint32_t alignment = 32) : alignment_(alignment) {}
+  explicit Writer(uint32_t alignment = kDefaultAlignment) : alignment_(alignment) {}
 
   void set_u8(std::string key, uint8_t v) { scalar(std::move(key), ValueType::U8, &v, 1); }
   void set_i8(std::string key, int8_t v) { scalar(std::move(key), ValueType::I8, &v, 1); }
@@ -62,8 +65,13 @@ class Writer {
   // or device (output_path.h).
   Status write(const std::string& path) const;
 
+  static constexpr std::string_view kAlignmentKey = "general.alignment";
+  static constexpr uint32_t kDefaultAlignment = 32;
+
  private:
   void scalar(std::string key, ValueType t, const void* p, size_t n);
+  void store(std::string key, std::vector<uint8_t> value);
+  Status alignment_key(std::vector<uint8_t>* extra) const;
 
   struct Tensor {
     std::string name;

@@ -114,15 +114,7 @@ Expected<std::unique_ptr<Tokenizer>> BpeTokenizer::create(const gguf::File& f) {
   t->pieces_ = std::move(v.pieces);
   t->kinds_ = std::move(v.kinds);
   t->bos_ = v.bos, t->eos_ = v.eos, t->unk_ = v.unk, t->pad_ = v.pad;
-  // Added (user-defined) tokens decode through the byte alphabet like the others, as the
-  // models' own decoders do; the few that stand for raw bytes (DeepSeek adds "À" for byte
-  // 0xC0) must then not be matched as text, or "À" typed by a user would come back as 0xC0.
-  for (int32_t id : v.specials) {
-    if (t->kinds_[size_t(id)] == TokenKind::Control ||
-        t->token_bytes(id) == t->pieces_[size_t(id)]) {
-      t->specials_.push_back(id);
-    }
-  }
+  t->specials_ = std::move(v.specials);
   return std::unique_ptr<Tokenizer>(std::move(t));
 }
 
@@ -207,6 +199,11 @@ std::string BpeTokenizer::token_bytes(int32_t id) const {
   switch (kinds_[size_t(id)]) {
     case TokenKind::Control:
       return {};
+    case TokenKind::UserDefined:
+      // Added tokens are matched in the text as written (SplitAtSpecials), so they print as
+      // written, not through the byte alphabet (as llama.cpp): DeepSeek's added "À" is the
+      // text "À", not the byte 0xC0.
+      return p;
     default:
       break;
   }

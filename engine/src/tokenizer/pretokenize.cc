@@ -84,9 +84,10 @@ const std::vector<Known>& KnownPreTokenizers() {
       {"llama-bpe", {kLlama3}},
       {"llama3", {kLlama3}},
       {"qwen2", {kQwen2}},
-      // Punctuation runs (Unicode P and the ASCII symbols), the GPT-2 split, digit runs, then
-      // groups of three ASCII digits.
-      {"falcon", {R"([\p{P}\$\+<=>\^~\|`]+)", kGpt2, R"(\p{N}+)", R"([0-9][0-9][0-9])"}},
+      // Punctuation runs (Unicode P and the ASCII symbols), the GPT-2 split, runs of ASCII
+      // digits, then groups of three. The digit step is Hugging Face's Digits pre-tokenizer,
+      // which takes ASCII digits only: " ½" and " ²" (No) stay one piece, as in llama.cpp.
+      {"falcon", {R"([\p{P}\$\+<=>\^~\|`]+)", kGpt2, R"([0-9]+)", R"([0-9][0-9][0-9])"}},
       // Line breaks, letter runs and punctuation runs (each with one optional leading space),
       // CJK runs, then single digits.
       {"deepseek-coder",

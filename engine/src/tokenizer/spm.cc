@@ -175,16 +175,18 @@ void SpmTokenizer::encode_fragment(std::string_view text, bool prefix_space,
 std::vector<int32_t> SpmTokenizer::encode(std::string_view text, EncodeOptions opts) const {
   std::vector<int32_t> out;
   if (opts.add_bos && bos_ >= 0) out.push_back(bos_);
-  bool first = true;
+  // The space prefix goes before the text and before the text after each special token, as
+  // SentencePiece (legacy mode) and llama.cpp do: "a</s>b" is "▁a", "</s>", "▁b".
+  bool after_special = true;
   SplitAtSpecials(
       text, opts.parse_special, pieces_, specials_,
       [&](std::string_view fragment) {
-        encode_fragment(fragment, first && add_space_prefix_, &out);
-        first = false;
+        encode_fragment(fragment, after_special && add_space_prefix_, &out);
+        after_special = false;
       },
       [&](int32_t id) {
         out.push_back(id);
-        first = false;
+        after_special = true;
       });
   return out;
 }
@@ -199,6 +201,8 @@ std::string SpmTokenizer::token_bytes(int32_t id) const {
       // create() admitted only well-formed byte tokens.
       return std::string(1, static_cast<char>(byte_token_value(p)));
     }
+    case TokenKind::UserDefined:
+      return p;  // matched as written, printed as written (as llama.cpp)
     default:
       break;
   }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "engine/src/tokenizer/tokenizer.h"
+#include "engine/src/tokenizer/vocabulary.h"
 
 namespace lutra {
 
@@ -25,7 +26,7 @@ class SpmTokenizer final : public Tokenizer {
   std::vector<float> scores_;
   std::unordered_map<std::string, int32_t> lookup_;
   std::array<int32_t, 256> byte_token_{};
-  std::vector<int32_t> specials_;  // control/user-defined ids, longest text first
+  std::vector<SpecialToken> specials_;  // longest text first (vocabulary.h)
   bool add_space_prefix_ = true;
 };
 

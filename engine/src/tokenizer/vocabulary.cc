@@ -1,7 +1,10 @@
 #include "engine/src/tokenizer/vocabulary.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
+#include <string_view>
+#include <unordered_set>
 
 namespace lutra {
 
@@ -29,19 +32,42 @@ Status ReadVocabulary(const gguf::File& f, Vocabulary* v) {
     }
   }
   v->pieces.reserve(n);
+  for (size_t i = 0; i < n; ++i) v->pieces.emplace_back((*tokens)[i]);
+  // Converters mark these markers user-defined in some models (DeepSeek's FIM tokens); llama.cpp
+  // makes them control tokens by their text, so they are neither matched in plain text nor
+  // printed.
+  static const std::unordered_set<std::string_view> kControlLooking = {
+      "<|eot_id|>",     "<|im_end|>",   "<|end|>",         "<end_of_turn>",
+      "<|endoftext|>",  "<EOT>",        "<|eom_id|>",      "<｜end▁of▁sentence｜>",
+      "<|fim_prefix|>", "<fim-prefix>", "<｜fim▁begin｜>", "<PRE>",
+      "<|fim_suffix|>", "<fim-suffix>", "<｜fim▁hole｜>",  "<SUF>",
+      "<|fim_middle|>", "<fim-middle>", "<｜fim▁end｜>",   "<MID>",
+      "<|fim_pad|>",    "<fim-pad>",    "<PAD>",           "<|fim_repo|>",
+      "<|repo_name|>",  "<fim-repo>",   "<REPO>",          "<|file_sep|>"};
+  bool phi3 = false;
+  if (auto name = f.get_string("general.name"); name.ok()) {
+    std::string lower(*name);
+    for (char& c : lower) c = char(std::tolower(static_cast<unsigned char>(c)));
+    phi3 = lower.find("phi-3") != std::string::npos || lower.find("phi3") != std::string::npos;
+  }
   for (size_t i = 0; i < n; ++i) {
-    v->pieces.emplace_back((*tokens)[i]);
-    const TokenKind k = v->kinds[i];
-    if ((k == TokenKind::Control || k == TokenKind::UserDefined) && !v->pieces.back().empty()) {
-      v->specials.push_back(int32_t(i));
+    TokenKind& k = v->kinds[i];
+    const std::string& p = v->pieces[i];
+    if (k == TokenKind::UserDefined && kControlLooking.count(p) != 0) k = TokenKind::Control;
+    if (p.empty() ||
+        (k != TokenKind::Control && k != TokenKind::UserDefined && k != TokenKind::Unknown)) {
+      continue;
     }
+    const bool keeps_space = p == "<unk>" || p == "<s>" || p == "<|endoftext|>";
+    v->specials.push_back({int32_t(i), k == TokenKind::UserDefined, phi3 && !keeps_space});
   }
   // Longest first, ties by id: a total order, so std::sort gives what a stable sort would
   // (std::stable_sort's buffer uses an API libstdc++ 12 deprecates, an error under clang).
-  std::sort(v->specials.begin(), v->specials.end(), [&](int32_t a, int32_t b) {
-    const size_t la = v->pieces[size_t(a)].size(), lb = v->pieces[size_t(b)].size();
-    return la != lb ? la > lb : a < b;
-  });
+  std::sort(v->specials.begin(), v->specials.end(),
+            [&](const SpecialToken& a, const SpecialToken& b) {
+              const size_t la = v->pieces[size_t(a.id)].size(), lb = v->pieces[size_t(b.id)].size();
+              return la != lb ? la > lb : a.id < b.id;
+            });
   auto id_key = [&](const char* key, int32_t* dst) -> Status {
     if (!f.has(key)) return {};
     auto id = f.get_count(key);
@@ -64,31 +90,43 @@ Status ReadVocabulary(const gguf::File& f, Vocabulary* v) {
 }
 
 void SplitAtSpecials(std::string_view text, bool parse_special,
-                     const std::vector<std::string>& pieces, const std::vector<int32_t>& specials,
+                     const std::vector<std::string>& pieces,
+                     const std::vector<SpecialToken>& specials,
                      const std::function<void(std::string_view)>& fragment,
                      const std::function<void(int32_t)>& special) {
-  size_t start = 0;
-  if (parse_special && !specials.empty()) {
-    for (size_t i = 0; i < text.size();) {
-      int32_t hit = -1;
-      for (int32_t id : specials) {
-        const std::string& p = pieces[size_t(id)];
-        if (text.compare(i, p.size(), p) == 0) {
-          hit = id;
-          break;
-        }
-      }
-      if (hit < 0) {
-        ++i;
+  struct Part {
+    std::string_view text;  // unclaimed text when id < 0
+    int32_t id = -1;
+  };
+  std::vector<Part> parts = {{text}}, next;
+  auto is_space = [](char c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
+  for (const SpecialToken& s : specials) {
+    if (!parse_special && !s.in_plain_text) continue;
+    const std::string& p = pieces[size_t(s.id)];
+    next.clear();
+    for (const Part& part : parts) {
+      if (part.id >= 0 || part.text.find(p) == std::string_view::npos) {
+        next.push_back(part);
         continue;
       }
-      if (i > start) fragment(text.substr(start, i - start));
-      special(hit);
-      i += pieces[size_t(hit)].size();
-      start = i;
+      std::string_view rest = part.text;
+      for (size_t at; (at = rest.find(p)) != std::string_view::npos;) {
+        if (at > 0) next.push_back({rest.substr(0, at)});
+        next.push_back({{}, s.id});
+        rest.remove_prefix(at + p.size());
+        while (s.rstrip && !rest.empty() && is_space(rest.front())) rest.remove_prefix(1);
+      }
+      if (!rest.empty()) next.push_back({rest});
+    }
+    parts.swap(next);
+  }
+  for (const Part& part : parts) {
+    if (part.id >= 0) {
+      special(part.id);
+    } else if (!part.text.empty()) {
+      fragment(part.text);
     }
   }
-  if (text.size() > start) fragment(text.substr(start));
 }
 
 }  // namespace lutra
