@@ -14,9 +14,10 @@
 // quads adds A = Σ_i 2^i Σ_{j<R} u_ij with 0 ≤ u ≤ 255, so 0 ≤ A ≤ (2^b − 1)·255·R, and every
 // partial sum of the Horner evaluation (acc ← 2·acc + plane) is bounded by the same expression
 // with fewer terms. uint16 holds it when (2^b − 1)·255·R ≤ 65535, i.e. R ≤ 257/(2^b − 1) →
-// b = 1: 257, 2: 85, 3: 36, 4: 17. Exact mode adds the lo bytes the same way and
-// h = hi − 128 ∈ [−2, 1] (XOR 0x80, sign-extended by `saddw`) into int16 (|Σ| ≤ (2^b − 1)·2·R,
-// far inside). The kernels use R = min(G/4, 32) for b ≤ 3 and min(G/4, 16) for b = 4, inside
+// b = 1: 257, 2: 85, 3: 36, 4: 17. Exact mode adds the lo bytes and the hi bytes (stored
+// h + 128 ∈ [126, 129]) the same way, both unsigned, so the same bound holds for each; the
+// offset 128·(2^b − 1)·R comes off the hi sums when widening (no per-lookup sign flip). The
+// kernels use R = min(G/4, 32) for b ≤ 3 and min(G/4, 16) for b = 4, inside
 // every bound above.
 //
 // Instruction count per 256 weight × activation products of one token (2 plane blocks of
@@ -93,7 +94,7 @@ static inline float32x4_t Fma(float32x4_t acc, float32x4_t a, float32x4_t b) {
 }
 
 // 32 rows as 4 int16x8: [0] bytes 0..7 of the low-nibble lookup, [1] bytes 8..15, [2], [3] the
-// same for the high nibbles (rows 16..31). Exact mode reinterprets [0..3] as uint16 for lo.
+// same for the high nibbles (rows 16..31), as uint16 lanes.
 struct Acc {
   int16x8_t v[4];
 };
@@ -103,12 +104,6 @@ static inline void Zero(Acc& a) {
 }
 static inline void Double(Acc& a) {
   for (auto& v : a.v) v = vaddq_s16(v, v);
-}
-static inline void AddSigned(Acc& a, int8x16_t r_lo, int8x16_t r_hi) {
-  a.v[0] = vaddw_s8(a.v[0], vget_low_s8(r_lo));
-  a.v[1] = vaddw_s8(a.v[1], vget_high_s8(r_lo));
-  a.v[2] = vaddw_s8(a.v[2], vget_low_s8(r_hi));
-  a.v[3] = vaddw_s8(a.v[3], vget_high_s8(r_hi));
 }
 static inline void AddUnsigned(Acc& a, uint8x16_t r_lo, uint8x16_t r_hi) {
   a.v[0] = vreinterpretq_s16_u16(vaddw_u8(vreinterpretq_u16_s16(a.v[0]), vget_low_u8(r_lo)));
@@ -143,8 +138,9 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, fl
   const size_t groups = packw::Groups(s);
   constexpr int kMaxCode = (1 << B) - 1;
   const float const_bias = 0.5f * float(kMaxCode) - float(w.zero_point);  // zero_point ≥ 0
-  const uint8x16_t nib = vdupq_n_u8(0x0F), flip = vdupq_n_u8(0x80);
-  // Quantized mode adds the offset-binary bytes: each run adds 128·(2^b − 1)·run per row.
+  const uint8x16_t nib = vdupq_n_u8(0x0F);
+  // Quantized mode adds the offset-binary bytes, exact mode the hi bytes (h + 128): each run
+  // adds 128·(2^b − 1)·run per row.
   const int32x4_t offset = vdupq_n_s32(int32_t(128 * kMaxCode * run));
 
   float yacc[NB][kTileRows] = {};
@@ -174,9 +170,15 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, fl
         }
         const uint8_t* wp = group_bits + (slot * quads + r * run) * 16;
         const size_t table0 = (g * quads + r * run) * 16;
+        // One prefetch per 64-byte line of the run's quads (a plane's quads start on a line),
+        // not one per 16-byte load: the other three were dropped by the core but still took
+        // an issue slot each. Issued before the loop so that its schedule stays the same.
+        static_assert(run % 4 == 0);
+        for (size_t line = 0; line < run * 16; line += 64) {
+          __builtin_prefetch(wp + line + kPrefetchDistance);
+        }
 #pragma GCC unroll 4
         for (size_t c = 0; c < run; ++c) {
-          __builtin_prefetch(wp + c * 16 + kPrefetchDistance);
           const uint8x16_t wv = vld1q_u8(wp + c * 16);
           const uint8x16_t i_lo = vandq_u8(wv, nib);
           const uint8x16_t i_hi = vshrq_n_u8(wv, 4);
@@ -185,9 +187,8 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, fl
             if constexpr (Exact) {
               const uint8x16_t tab = vld1q_u8(tp);
               AddUnsigned(acc[t], Lookup(tab, i_lo), Lookup(tab, i_hi));
-              const uint8x16_t tab_hi = veorq_u8(vld1q_u8(tp + tb.hi_offset), flip);
-              AddSigned(acc_hi[t], vreinterpretq_s8_u8(Lookup(tab_hi, i_lo)),
-                        vreinterpretq_s8_u8(Lookup(tab_hi, i_hi)));
+              const uint8x16_t tab_hi = vld1q_u8(tp + tb.hi_offset);
+              AddUnsigned(acc_hi[t], Lookup(tab_hi, i_lo), Lookup(tab_hi, i_hi));
             } else {
               const uint8x16_t tab = vld1q_u8(tp);
               AddUnsigned(acc[t], Lookup(tab, i_lo), Lookup(tab, i_hi));
@@ -200,8 +201,10 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, fl
         if constexpr (Exact) {
           int32x4_t hv[8];
           Widen<true>(acc[t], v);
-          Widen<false>(acc_hi[t], hv);
-          for (int q = 0; q < 8; ++q) v[q] = vaddq_s32(v[q], vshlq_n_s32(hv[q], 8));
+          Widen<true>(acc_hi[t], hv);
+          for (int q = 0; q < 8; ++q) {
+            v[q] = vaddq_s32(v[q], vshlq_n_s32(vsubq_s32(hv[q], offset), 8));
+          }
         } else {
           Widen<true>(acc[t], v);
           for (int q = 0; q < 8; ++q) v[q] = vsubq_s32(v[q], offset);

@@ -85,13 +85,16 @@ struct Kernels {
   uint32_t nr;
   BuildFn build;
   GemmFn gemm;
+  // Faster than the bit-plane exact lutgemm kernel of the same level (measured on x86,
+  // modelled on ARM: docs/kernels.md), so the engine repacks ternary rows for it.
+  bool preferred;
 };
 
 // Every variant, best first (scalar last).
 std::span<const Kernels> AllKernels();
 // The best variant for `features` (never null: scalar).
 const Kernels* Select(arch::IsaSet features);
-// True when `features` has a variant faster than the bit-plane kernels (the engine repacks
+// True when the variant Select picks is faster than the bit-plane kernels (the engine repacks
 // ternary rows with one scale into this layout only then).
 bool Preferred(arch::IsaSet features);
 

@@ -27,5 +27,10 @@ void build__avx512icl(size_t k, size_t n, const int8_t* xq, size_t xq_stride, ui
 void gemm__avx512icl(const Weights& w, const uint8_t* tables, const float* act, size_t n,
                      size_t tile_begin, size_t tile_end, float* y, size_t y_stride);
 #endif
+#if LUTRA_HAVE_DOTPROD
+void build__dotprod(size_t k, size_t n, const int8_t* xq, size_t xq_stride, uint8_t* tables);
+void gemm__dotprod(const Weights& w, const uint8_t* tables, const float* act, size_t n,
+                   size_t tile_begin, size_t tile_end, float* y, size_t y_stride);
+#endif
 
 }  // namespace lutra::kernels::ternary3
