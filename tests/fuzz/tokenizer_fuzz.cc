@@ -19,7 +19,18 @@ struct Vocab {
   std::unique_ptr<lutra::gguf::File> file;
   std::unique_ptr<lutra::Tokenizer> tok;
   bool all_bytes = true;  // every single byte round-trips
+  bool spm = false;       // SentencePiece: U+2581 stands for a space
 };
+
+// SentencePiece vocabularies write a space as U+2581 ("▁") and decode every U+2581 as a space,
+// so a literal U+2581 in the text comes back as a space (llama.cpp does the same).
+std::string SpacesForSpmMarks(std::string text) {
+  static const std::string mark = "\xE2\x96\x81";
+  for (size_t at = text.find(mark); at != std::string::npos; at = text.find(mark, at + 1)) {
+    text.replace(at, mark.size(), " ");
+  }
+  return text;
+}
 
 std::vector<Vocab>& Vocabs() {
   static std::vector<Vocab> v = [] {
@@ -33,6 +44,8 @@ std::vector<Vocab>& Vocabs() {
       auto t = lutra::load_tokenizer(*v.file);
       if (!t.ok()) continue;
       v.tok = std::move(*t);
+      auto model = v.file->get_string("tokenizer.ggml.model");
+      v.spm = model.ok() && *model == "llama";
       for (int b = 0; b < 256; ++b) {
         const std::string one(1, char(b));
         if (v.tok->decode(v.tok->encode(one, {})) != one) v.all_bytes = false;
@@ -59,8 +72,10 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const std::string text(reinterpret_cast<const char*>(data), size);
+  const std::string input(reinterpret_cast<const char*>(data), size);
   for (const Vocab& v : Vocabs()) {
+    const std::string& text = input;
+    const std::string expected = v.spm ? SpacesForSpmMarks(input) : input;
     for (bool special : {false, true}) {
       const std::vector<int32_t> ids =
           v.tok->encode(text, {.add_bos = true, .parse_special = special});
@@ -68,8 +83,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (id < 0 || size_t(id) >= v.tok->vocab_size()) std::abort();
       }
       const std::string back = v.tok->decode(ids);
-      // SentencePiece drops one leading space of the decoded text; BPE is exact.
-      if (!special && v.all_bytes && back != text && back != text.substr(text[0] == ' ')) {
+      // SentencePiece drops one leading space of the decoded text; BPE is exact. Added
+      // (user-defined) tokens are matched in plain text as llama.cpp does, and around them the
+      // text may change on purpose (SentencePiece's space prefix after each one, Phi-3's tokens
+      // swallowing the whitespace after them): no exact round trip is promised then.
+      bool added = false;
+      for (int32_t id : ids) added = added || v.tok->kind(id) == lutra::TokenKind::UserDefined;
+      if (!special && !added && v.all_bytes && back != expected &&
+          back != expected.substr(expected[0] == ' ')) {
         std::fprintf(stderr, "round trip failed for %s\n", v.file->path().c_str());
         std::abort();
       }
