@@ -91,9 +91,14 @@ void Wake(std::atomic<uint32_t>& word, std::atomic<uint32_t>& sleepers) {
 }  // namespace
 
 struct ThreadPool::Shared {
-  // Loop `generation` (high 32 bits) and the next unclaimed item (low 32 bits): a claim is one
-  // compare-exchange that fails once the loop has moved on, so a late worker never runs an item
-  // of a loop that has ended.
+  // Loop `generation` (high 32 bits) and the number of items not yet claimed (low 32 bits): a
+  // claim is one compare-exchange that fails once the loop has moved on, so a late worker never
+  // runs an item of a loop that has ended. The count is in the ticket itself because a worker
+  // that read the ticket of one loop can read `items` of the next (the caller starts the next
+  // loop while the worker is between the two loads): judged by the next loop's size, an
+  // exhausted loop looked unfinished, an item ran twice and `done` overshot its target, which
+  // hung the caller (seen under qemu). `items` is read only after a claim succeeds; the loop
+  // cannot end, nor the next one store its size, before the claimed item is done.
   std::atomic<uint64_t> ticket{0};
   std::atomic<uint32_t> generation{0};  // what sleeping workers wait on
   std::atomic<Body> body{nullptr};
@@ -115,12 +120,13 @@ struct ThreadPool::Shared {
     for (;;) {
       uint64_t t = ticket.load(std::memory_order_acquire);
       if (uint32_t(t >> 32) != gen) return;
+      const size_t unclaimed = size_t(t & 0xFFFFFFFFu);
+      if (unclaimed == 0) return;
+      if (!ticket.compare_exchange_weak(t, t - 1, std::memory_order_acq_rel)) continue;
+      // The loop cannot end before this item is done, so its size, body and context are
+      // still the ones stored before its ticket.
       const size_t n = items.load(std::memory_order_relaxed);
-      if ((t & 0xFFFFFFFFu) >= n) return;
-      if (!ticket.compare_exchange_weak(t, t + 1, std::memory_order_acq_rel)) continue;
-      // The loop cannot end before this item is done, so body and context are still its own.
-      body.load(std::memory_order_relaxed)(context.load(std::memory_order_relaxed),
-                                           size_t(t & 0xFFFFFFFFu));
+      body.load(std::memory_order_relaxed)(context.load(std::memory_order_relaxed), n - unclaimed);
       if (done.fetch_add(1, std::memory_order_seq_cst) + 1 == n) Wake(done, done_sleepers);
     }
   }
@@ -191,7 +197,7 @@ void ThreadPool::ParallelFor(size_t n, Body body, void* context) {
   s.context.store(context, std::memory_order_relaxed);
   s.items.store(n, std::memory_order_relaxed);
   s.done.store(0, std::memory_order_relaxed);
-  s.ticket.store(uint64_t(gen) << 32, std::memory_order_release);
+  s.ticket.store(uint64_t(gen) << 32 | n, std::memory_order_release);
   s.generation.store(gen, std::memory_order_seq_cst);
   Wake(s.generation, s.generation_sleepers);
   s.Work(gen);

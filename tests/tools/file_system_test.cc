@@ -182,8 +182,8 @@ TEST(ToolsFileSystem, FullStdoutIsAnError) {
   EXPECT_TRUE(dir.List().empty());
 }
 
-// Starts lutra-bench writing its synthetic model into `tmpdir`, waits until the model file is
-// there, sends `sig`, and returns the wait status.
+// Starts lutra-bench writing its synthetic model into `tmpdir`, waits until it says so, sends
+// `sig` `after` that, and returns the wait status.
 int InterruptBench(const std::string& tmpdir, const std::string& log, int sig,
                    std::chrono::milliseconds after) {
   const pid_t pid = ::fork();
@@ -197,9 +197,14 @@ int InterruptBench(const std::string& tmpdir, const std::string& log, int sig,
             "64", "-t", "1", "-r", "1000", "-o", "csv", static_cast<char*>(nullptr));
     ::_exit(127);
   }
+  // The tool names the model it writes once the file exists (and is registered for removal).
   const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (std::chrono::steady_clock::now() < end &&
-         std::filesystem::is_empty(std::filesystem::path(tmpdir))) {
+  auto announced = [&log] {
+    std::ifstream in(log);
+    const std::string text((std::istreambuf_iterator<char>(in)), {});
+    return text.find("lutra-bench: writing synthetic tiny") != std::string::npos;
+  };
+  while (std::chrono::steady_clock::now() < end && !announced()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
   std::this_thread::sleep_for(after);

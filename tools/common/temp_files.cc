@@ -1,5 +1,7 @@
 #include "tools/common/temp_files.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -25,6 +27,25 @@ void Register(const std::string& path) {
   std::memcpy(g_paths[i], path.c_str(), path.size() + 1);
   g_count.store(i + 1);
 }
+
+// Holds SIGINT, SIGTERM and SIGHUP back while a file is created and registered: a signal in
+// between would find the file not yet registered and leave it behind. A signal that arrives
+// meanwhile is delivered when the scope ends, and the handler then removes the file.
+class TerminationSignalsHeld {
+ public:
+  TerminationSignalsHeld() {
+    sigset_t held;
+    sigemptyset(&held);
+    for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&held, sig);
+    pthread_sigmask(SIG_BLOCK, &held, &previous_);
+  }
+  ~TerminationSignalsHeld() { pthread_sigmask(SIG_SETMASK, &previous_, nullptr); }
+  TerminationSignalsHeld(const TerminationSignalsHeld&) = delete;
+  TerminationSignalsHeld& operator=(const TerminationSignalsHeld&) = delete;
+
+ private:
+  sigset_t previous_;
+};
 
 void AtExit() {
   RemoveTempFilesNow();
@@ -54,6 +75,7 @@ void RemoveOnExit(const std::string& path) {
 
 std::string CreateTempModelFile(const std::string& dir, const std::string& prefix) {
   std::string name = dir + "/" + prefix + "-XXXXXX.gguf";
+  const TerminationSignalsHeld held;
   const int fd = ::mkstemps(name.data(), 5);
   if (fd < 0) Fail("cannot create a temporary file in " + dir + ": " + std::strerror(errno));
   ::close(fd);
