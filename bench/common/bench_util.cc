@@ -14,8 +14,8 @@
 
 #include "arch/detect.h"
 #include "arch/isa.h"
+#include "engine/src/common/threadpool.h"
 #include "engine/src/memory/huge_page_arena.h"
-#include "engine/src/threadpool.h"
 
 namespace lutra::bench {
 

@@ -17,14 +17,14 @@
 #include <string>
 #include <vector>
 
-#include "engine/src/model/model.h"
+#include "engine/src/models/model.h"
 #include "tests/model/synthetic_llama.h"
 
 namespace {
 
-using lutra::engine::model::Model;
-using lutra::engine::model::ModelOptions;
-using lutra::engine::model::Session;
+using lutra::engine::models::Model;
+using lutra::engine::models::ModelOptions;
+using lutra::engine::models::Session;
 
 std::string Env(const char* name, const char* def) {
   const char* v = std::getenv(name);

@@ -1,4 +1,4 @@
-// LUT GEMV/GEMM through the threaded driver (lut::Multiply: table build + lookups), one
+// LUT GEMV/GEMM through the threaded driver (linear::Multiply: table build + lookups), one
 // registration per lutgemm variant, and the baselines measured in the same run:
 //   lutgemm/<variant>/<weights>/<M>x<K>/n:<N>/t:<threads>/<in_cache|out_of_cache>
 //   dequant_dot/<weights>/<M>x<K>/n:<N>/t:1/in_cache   (dequantize a group to fp32, then dot)
@@ -41,10 +41,10 @@
 
 #include "bench/common/bench_util.h"
 #include "bench/common/dequant_dot.h"
-#include "engine/src/lut/lut_matrix.h"
-#include "engine/src/lut/quantize.h"
-#include "engine/src/threadpool.h"
-#include "engine/src/xnn/xnn_dense.h"
+#include "engine/src/common/threadpool.h"
+#include "engine/src/linear/lut_matrix.h"
+#include "engine/src/linear/xnn_dense.h"
+#include "engine/src/quantize/round_to_nearest.h"
 #include "kernels/lutgemm/lutgemm.h"
 #include "kernels/ternary3/ternary3.h"
 
@@ -52,10 +52,10 @@ namespace lutra::bench {
 namespace {
 
 using engine::ThreadPool;
-using engine::lut::Activations;
-using engine::lut::LutMatrix;
-using engine::lut::LutScratch;
-using engine::lut::QuantizedMatrix;
+using engine::linear::Activations;
+using engine::linear::LutMatrix;
+using engine::linear::LutScratch;
+using engine::quantize::QuantizedMatrix;
 
 struct ShapeMK {
   size_t m, k;
@@ -125,8 +125,9 @@ QuantizedMatrix Quantize(Kind kind, size_t m, size_t k) {
   const bool ternary = kind == Kind::kTernary || kind == Kind::kTernaryExact;
   const uint32_t group = KindGroup(kind);
   const bool ok =
-      ternary ? engine::lut::QuantizeTernary(w.data(), m, k, group, true, &q, &error)
-              : engine::lut::QuantizeRtn(w.data(), m, k, KindBits(kind), group, false, &q, &error);
+      ternary
+          ? engine::quantize::QuantizeTernary(w.data(), m, k, group, true, &q, &error)
+          : engine::quantize::QuantizeRtn(w.data(), m, k, KindBits(kind), group, false, &q, &error);
   if (!ok) {
     std::fprintf(stderr, "lutgemm_bench: %s\n", error.c_str());
     std::exit(1);
@@ -161,7 +162,7 @@ void Report(benchmark::State& state, size_t bytes, const LoopTimer& timer) {
   }
 }
 
-// Times lut::Multiply on `base` (in cache) or on rotating clones of it (out of cache).
+// Times linear::Multiply on `base` (in cache) or on rotating clones of it (out of cache).
 void TimeMultiply(benchmark::State& state, const LutMatrix& base, ShapeMK shape, size_t n,
                   size_t threads, bool out_of_cache) {
   engine::memory::HugePageArena arena;
@@ -175,7 +176,7 @@ void TimeMultiply(benchmark::State& state, const LutMatrix& base, ShapeMK shape,
   size_t c = 0;
   const LoopTimer timer;
   for (auto _ : state) {
-    engine::lut::Multiply(copies[c], n, x.data(), y.data(), pool, scratch);
+    engine::linear::Multiply(copies[c], n, x.data(), y.data(), pool, scratch);
     benchmark::ClobberMemory();
     c = c + 1 == count ? 0 : c + 1;
   }
@@ -306,12 +307,12 @@ void RunDequant(benchmark::State& state, Kind kind, ShapeMK shape, size_t n) {
 
 void RunXnnF32(benchmark::State& state, ShapeMK shape, size_t n, size_t threads) {
   std::string error;
-  if (!engine::XnnInitialize(&error)) {
+  if (!engine::linear::XnnInitialize(&error)) {
     state.SkipWithError(error.c_str());
     return;
   }
   const auto w = Weights(shape.m, shape.k);
-  engine::XnnFullyConnectedF32 op;
+  engine::linear::XnnFullyConnectedF32 op;
   if (!op.Create(shape.k, shape.m, w.data(), nullptr, &error)) {
     state.SkipWithError(error.c_str());
     return;
@@ -332,13 +333,13 @@ void RunXnnF32(benchmark::State& state, ShapeMK shape, size_t n, size_t threads)
 
 void RunXnnQs8(benchmark::State& state, ShapeMK shape, size_t n, size_t threads) {
   std::string error;
-  if (!engine::XnnInitialize(&error)) {
+  if (!engine::linear::XnnInitialize(&error)) {
     state.SkipWithError(error.c_str());
     return;
   }
   std::vector<int8_t> w(shape.m * shape.k);
   for (size_t i = 0; i < w.size(); ++i) w[i] = int8_t(int(i * 7 % 255) - 127);
-  engine::XnnFullyConnectedQS8 op;
+  engine::linear::XnnFullyConnectedQS8 op;
   if (!op.Create(shape.k, shape.m, w.data(), 0.05f, 0.01f, 1.0f, &error)) {
     state.SkipWithError(error.c_str());
     return;

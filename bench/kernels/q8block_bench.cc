@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "bench/common/bench_util.h"
-#include "engine/src/threadpool.h"
+#include "engine/src/common/threadpool.h"
 #include "kernels/q8block/q8block.h"
 
 namespace lutra::bench {

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "bench/common/bench_util.h"
-#include "engine/src/xnn/xnn_dense.h"
+#include "engine/src/linear/xnn_dense.h"
 #include "kernels/softmax2p/softmax2p.h"
 
 namespace lutra::bench {
@@ -62,8 +62,8 @@ void RegisterTable(std::span<const Kernel<SoftmaxFn>> table) {
 void RunXnn(benchmark::State& state) {
   const size_t n = static_cast<size_t>(state.range(0));
   std::string error;
-  engine::XnnSoftmaxF32 op;
-  if (!engine::XnnInitialize(&error) || !op.Create(n, &error)) {
+  engine::linear::XnnSoftmaxF32 op;
+  if (!engine::linear::XnnInitialize(&error) || !op.Create(n, &error)) {
     state.SkipWithError(error.c_str());
     return;
   }

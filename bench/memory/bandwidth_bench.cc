@@ -13,7 +13,7 @@
 
 #include "arch/detect.h"
 #include "bench/common/bench_util.h"
-#include "engine/src/threadpool.h"
+#include "engine/src/common/threadpool.h"
 
 namespace lutra::bench {
 namespace {

@@ -16,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-#include "engine/src/model/model.h"
+#include "engine/src/models/model.h"
 #include "lutra/lutra.h"
 #include "lutra/lutra.hpp"
 #include "tests/model/model_testing.h"
@@ -59,14 +59,14 @@ TEST(CApiBinding, LogitsMatchInternalSession) {
   lutra_session* cs = nullptr;
   ASSERT_EQ(lutra_session_create(cm, &cs), LUTRA_STATUS_OK) << lutra_last_error();
 
-  engine::model::ModelOptions mo;
+  engine::models::ModelOptions mo;
   mo.threads = 1;
   mo.kv_type = engine::attention::KvType::kF32;
   mo.context_length = 128;
   mo.batch = 8;
-  auto model = engine::model::Model::Load(StoriesPath(), mo);
+  auto model = engine::models::Model::Load(StoriesPath(), mo);
   ASSERT_TRUE(model.ok()) << model.error();
-  auto session = engine::model::Session::Create(**model);
+  auto session = engine::models::Session::Create(**model);
   ASSERT_TRUE(session.ok()) << session.error();
 
   const std::string prompt = "Lily and Tom went to the park. They saw a big";

@@ -15,7 +15,7 @@
 #include <utility>
 #include <vector>
 
-#include "engine/src/lut/lut_matrix.h"
+#include "engine/src/linear/lut_matrix.h"
 
 namespace lutra::engine::memory {
 namespace {
@@ -93,10 +93,10 @@ TEST(HugePageArena, ReportsWhetherTheKernelUsedHugePages) {
 // AlignedBytes from an arena: zeroed, sized, and movable like heap storage.
 TEST(HugePageArena, AlignedBytesFromTheArena) {
   HugePageArena arena;
-  lut::AlignedBytes huge(100, arena);
+  linear::AlignedBytes huge(100, arena);
   EXPECT_EQ(huge.size(), 100u);
   EXPECT_TRUE(AllZero(huge.data(), 100));
-  lut::AlignedBytes moved = std::move(huge);
+  linear::AlignedBytes moved = std::move(huge);
   EXPECT_EQ(moved.size(), 100u);
   EXPECT_EQ(reinterpret_cast<uintptr_t>(moved.data()) % 64, 0u);
 }

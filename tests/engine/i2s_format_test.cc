@@ -14,12 +14,17 @@
 #include <vector>
 
 #include "arch/detect.h"
-#include "engine/src/model/finite_check.h"
-#include "engine/src/model/linear.h"
-#include "engine/src/threadpool.h"
+#include "engine/src/common/threadpool.h"
+#include "engine/src/formats/finite_check.h"
+#include "engine/src/linear/linear.h"
 #include "tests/testing/rng.h"
 
-namespace lutra::engine::model {
+namespace lutra::engine::formats {
+
+using linear::DequantizeRows;
+using linear::MakeLinearScratch;
+using linear::PlanLinear;
+using linear::PlanOptions;
 namespace {
 
 using gguf::TensorType;
@@ -133,4 +138,4 @@ TEST(I2SFormat, SizeWithoutTheTailIsRefused) {
 }
 
 }  // namespace
-}  // namespace lutra::engine::model
+}  // namespace lutra::engine::formats

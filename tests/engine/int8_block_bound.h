@@ -7,7 +7,7 @@
 #include <cmath>
 #include <cstddef>
 
-namespace lutra::engine::model {
+namespace lutra::testing {
 
 inline double Int8BlockRoundingBound(const float* w, const float* x, size_t k, size_t block) {
   double bound = 0.0;
@@ -22,4 +22,4 @@ inline double Int8BlockRoundingBound(const float* w, const float* x, size_t k, s
   return bound * 1.01;
 }
 
-}  // namespace lutra::engine::model
+}  // namespace lutra::testing

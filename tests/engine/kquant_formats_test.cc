@@ -12,15 +12,20 @@
 #include <vector>
 
 #include "arch/detect.h"
+#include "engine/src/formats/finite_check.h"
+#include "engine/src/formats/kquant_formats.h"
 #include "engine/src/gguf/lutra_types.h"
-#include "engine/src/model/finite_check.h"
-#include "engine/src/model/kquant_formats.h"
-#include "engine/src/model/linear.h"
+#include "engine/src/linear/linear.h"
 #include "kernels/f16/convert.h"
 #include "tests/engine/int8_block_bound.h"
 #include "tests/testing/rng.h"
 
-namespace lutra::engine::model {
+namespace lutra::engine::formats {
+
+using linear::DequantizeRows;
+using linear::MakeLinearScratch;
+using linear::PlanLinear;
+using linear::PlanOptions;
 namespace {
 
 using gguf::TensorType;
@@ -347,8 +352,8 @@ TEST(KQuantFormats, LinearMatchesDoubleReference) {
               tol += 2.0 * e.group_scale[(r * cols) / 32 + g] * 15.0 * 8.0 * lambda;
             }
           } else {
-            tol += Int8BlockRoundingBound(e.weights.data() + r * cols, x.data() + t * cols, cols,
-                                          CodeBlock(type));
+            tol += testing::Int8BlockRoundingBound(e.weights.data() + r * cols, x.data() + t * cols,
+                                                   cols, CodeBlock(type));
           }
           ASSERT_NEAR(y[t * rows + r], ref, tol)
               << (*linear)->Describe() << " n " << n << " row " << r;
@@ -378,4 +383,4 @@ TEST(KQuantFormats, NonFiniteScaleOrMinIsNamed) {
 }
 
 }  // namespace
-}  // namespace lutra::engine::model
+}  // namespace lutra::engine::formats

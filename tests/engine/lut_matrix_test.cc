@@ -7,13 +7,17 @@
 #include <cfloat>
 #include <cmath>
 
-#include "engine/src/lut/lut_matrix.h"
-#include "engine/src/lut/quantize.h"
+#include "engine/src/linear/lut_matrix.h"
+#include "engine/src/quantize/round_to_nearest.h"
 #include "kernels/lutgemm/reference.h"
 #include "tests/testing/rng.h"
 #include "tests/testing/variant_log.h"
 
-namespace lutra::engine::lut {
+namespace lutra::engine::linear {
+
+using quantize::QuantizedMatrix;
+using quantize::QuantizeRtn;
+using quantize::QuantizeTernary;
 namespace {
 
 using testing::Rng;
@@ -363,4 +367,4 @@ TEST(LutMatrix, Ternary3CloneAndRefusals) {
 }
 
 }  // namespace
-}  // namespace lutra::engine::lut
+}  // namespace lutra::engine::linear

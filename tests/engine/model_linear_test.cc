@@ -1,5 +1,5 @@
 // Tensor formats and the kernel plan: blocks built byte by byte here from the documented ggml
-// layouts (engine/src/model/tensor_formats.h), decoded by DequantizeRows, and multiplied by
+// layouts (engine/src/formats/tensor_formats.h), decoded by DequantizeRows, and multiplied by
 // the Linear PlanLinear chooses, against double-precision references computed from the
 // weights this test encoded.
 #include <gtest/gtest.h>
@@ -10,12 +10,13 @@
 #include <vector>
 
 #include "arch/detect.h"
-#include "engine/src/model/linear.h"
+#include "engine/src/linear/linear.h"
 #include "kernels/f16/convert.h"
 #include "tests/engine/int8_block_bound.h"
 #include "tests/testing/rng.h"
 
-namespace lutra::engine::model {
+namespace lutra::engine::linear {
+
 namespace {
 
 using gguf::TensorType;
@@ -267,7 +268,7 @@ TEST(ModelLinear, RandomActivationsMatchDoubleReference) {
           } else if (LowBit(type)) {
             tol += absw * xmax / 254.0 * 1.01;
           } else if (type == TensorType::Q8_0) {
-            tol += Int8BlockRoundingBound(e.weights.data() + r * cols, xt, cols, 32);
+            tol += testing::Int8BlockRoundingBound(e.weights.data() + r * cols, xt, cols, 32);
           }
           ASSERT_NEAR(y[t * rows + r], ref, tol)
               << (*linear)->Describe() << " n " << n << " row " << r;
@@ -353,4 +354,4 @@ TEST(ModelLinear, ClearErrorsForUnsupportedOrInconsistentTensors) {
 }
 
 }  // namespace
-}  // namespace lutra::engine::model
+}  // namespace lutra::engine::linear

@@ -6,15 +6,15 @@
 #include <cmath>
 #include <vector>
 
-#include "engine/src/lut/quantize.h"
-#include "engine/src/quant/range_search.h"
-#include "engine/src/threadpool.h"
+#include "engine/src/common/threadpool.h"
+#include "engine/src/quantize/range_search.h"
+#include "engine/src/quantize/round_to_nearest.h"
 #include "tests/testing/rng.h"
 
-namespace lutra::engine::quant {
+namespace lutra::engine::quantize {
+
 namespace {
 
-using lut::QuantizedMatrix;
 using testing::Rng;
 
 // Roughly what trained LLM weights look like: a normal bulk and about 1% of weights several
@@ -73,7 +73,8 @@ TEST(QuantRangeSearch, NeverWorseThanRoundToNearestInAnyGroup) {
   for (const Case& c : Cases()) {
     QuantizedMatrix rtn, rs;
     std::string error;
-    ASSERT_TRUE(lut::QuantizeRtn(w.data(), m, k, c.bits, c.group, c.asym, &rtn, &error)) << error;
+    ASSERT_TRUE(quantize::QuantizeRtn(w.data(), m, k, c.bits, c.group, c.asym, &rtn, &error))
+        << error;
     ASSERT_TRUE(
         QuantizeRangeSearch(w.data(), m, k, c.bits, c.group, c.asym, {}, nullptr, &rs, &error))
         << error;
@@ -102,7 +103,7 @@ TEST(QuantRangeSearch, BeatsRoundToNearestAtTwoAndThreeBits) {
     for (bool asym : {false, true}) {
       QuantizedMatrix rtn, rs;
       std::string error;
-      ASSERT_TRUE(lut::QuantizeRtn(w.data(), m, k, bits, 128, asym, &rtn, &error));
+      ASSERT_TRUE(quantize::QuantizeRtn(w.data(), m, k, bits, 128, asym, &rtn, &error));
       ASSERT_TRUE(QuantizeRangeSearch(w.data(), m, k, bits, 128, asym, {}, nullptr, &rs, &error));
       const double ratio = TotalError(w, rs) / TotalError(w, rtn);
       RecordProperty("ratio", std::to_string(ratio));
@@ -201,4 +202,4 @@ TEST(QuantRangeSearch, RejectsBadInput) {
 }
 
 }  // namespace
-}  // namespace lutra::engine::quant
+}  // namespace lutra::engine::quantize

@@ -1,4 +1,4 @@
-// The fp32 -> block encoders (engine/src/model/tensor_encode.h) against their documented
+// The fp32 -> block encoders (engine/src/formats/tensor_encode.h) against their documented
 // rounding: each encoded block is decoded (by the engine's decoders, themselves tested on
 // byte-built blocks, and for Q4_0 / TQ2_0 also by the test's own decoders) and every weight
 // must lie within the stated error of its input; the fp16/bf16 conversions are checked
@@ -10,16 +10,16 @@
 #include <limits>
 #include <vector>
 
-#include "engine/src/model/tensor_encode.h"
-#include "engine/src/model/tensor_formats.h"
+#include "engine/src/formats/tensor_encode.h"
+#include "engine/src/formats/tensor_formats.h"
 #include "tests/model/quant_blocks.h"
 #include "tests/testing/rng.h"
 
 namespace lutra::testing {
 namespace {
 
-using engine::model::EncodedBytes;
-using engine::model::EncodeWeights;
+using engine::formats::EncodedBytes;
+using engine::formats::EncodeWeights;
 using gguf::TensorType;
 
 // Rows of 512 weights whose blocks exercise the corner cases: all zero, one huge weight, the
@@ -37,9 +37,9 @@ std::vector<float> Inputs(Rng& rng) {
 }
 
 std::vector<float> Decode(TensorType type, const std::vector<uint8_t>& bytes, size_t n) {
-  const auto f = engine::model::FormatOf(type);
+  const auto f = engine::formats::FormatOf(type);
   std::vector<float> out(n);
-  engine::model::DecodeBlocks(type, bytes.data(), n / f.weights, out.data());
+  engine::formats::DecodeBlocks(type, bytes.data(), n / f.weights, out.data());
   return out;
 }
 
@@ -131,7 +131,7 @@ TEST(TensorEncode, HalfRoundsToNearestEven) {
   for (uint32_t h = 0; h < 65536; ++h) {
     if ((h & 0x7c00) == 0x7c00) continue;
     const float f = HalfBitsToFloat(uint16_t(h));
-    ASSERT_EQ(engine::model::FloatToHalfBits(f), h) << "half " << h;
+    ASSERT_EQ(engine::formats::FloatToHalfBits(f), h) << "half " << h;
   }
   // Points between neighbouring halves (normal and subnormal, both signs) round to the nearer.
   Rng rng(4);
@@ -141,13 +141,13 @@ TEST(TensorEncode, HalfRoundsToNearestEven) {
     const float x = i % 7 == 0 ? float((a + b) / 2) : rng.Uniform(float(a), float(b));
     const double want = NearestEven(double(x), a, b, (lo & 1) == 0);
     const float sign = i % 2 ? -1.0f : 1.0f;
-    ASSERT_EQ(double(HalfBitsToFloat(engine::model::FloatToHalfBits(sign * x))), sign * want)
+    ASSERT_EQ(double(HalfBitsToFloat(engine::formats::FloatToHalfBits(sign * x))), sign * want)
         << "x " << x;
   }
-  EXPECT_EQ(engine::model::FloatToHalfBits(65520.0f), 0x7c00);  // rounds past the largest
-  EXPECT_EQ(engine::model::FloatToHalfBits(-1e9f), 0xfc00);
-  EXPECT_EQ(engine::model::FloatToHalfBits(1e-9f), 0);
-  const uint16_t nan = engine::model::FloatToHalfBits(std::numeric_limits<float>::quiet_NaN());
+  EXPECT_EQ(engine::formats::FloatToHalfBits(65520.0f), 0x7c00);  // rounds past the largest
+  EXPECT_EQ(engine::formats::FloatToHalfBits(-1e9f), 0xfc00);
+  EXPECT_EQ(engine::formats::FloatToHalfBits(1e-9f), 0);
+  const uint16_t nan = engine::formats::FloatToHalfBits(std::numeric_limits<float>::quiet_NaN());
   EXPECT_EQ(nan & 0x7c00, 0x7c00);
   EXPECT_NE(nan & 0x3ff, 0);
 }
@@ -164,10 +164,10 @@ TEST(TensorEncode, Bf16RoundsToNearestEven) {
     };
     const double a = widen(hi), b = widen(hi + 1);
     const float x = i % 5 == 0 ? float((a + b) / 2) : rng.Uniform(float(a), float(b));
-    const uint16_t got = engine::model::FloatToBf16Bits(x);
+    const uint16_t got = engine::formats::FloatToBf16Bits(x);
     ASSERT_EQ(widen(got), NearestEven(double(x), a, b, (hi & 1) == 0)) << "x " << x;
   }
-  const uint16_t nan = engine::model::FloatToBf16Bits(std::numeric_limits<float>::quiet_NaN());
+  const uint16_t nan = engine::formats::FloatToBf16Bits(std::numeric_limits<float>::quiet_NaN());
   EXPECT_EQ(nan & 0x7f80, 0x7f80);
   EXPECT_NE(nan & 0x7f, 0);
 }

@@ -1,6 +1,6 @@
 // The engine's thread pool: every item of every loop runs exactly once, and a loop returns
 // only when its items are done, whatever the loops' sizes and however late a worker wakes.
-#include "engine/src/threadpool.h"
+#include "engine/src/common/threadpool.h"
 
 #include <gtest/gtest.h>
 

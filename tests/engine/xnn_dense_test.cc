@@ -9,11 +9,15 @@
 #include <vector>
 
 #include "arch/detect.h"
-#include "engine/src/threadpool.h"
-#include "engine/src/xnn/xnn_dense.h"
+#include "engine/src/common/threadpool.h"
+#include "engine/src/linear/xnn_dense.h"
 #include "tests/testing/rng.h"
 
 namespace lutra::engine {
+
+using linear::XnnFullyConnectedF32;
+using linear::XnnFullyConnectedQS8;
+using linear::XnnSoftmaxF32;
 namespace {
 
 // Debian's riscv64 XNNPACK (trixie) is built with V and executes vector instructions without

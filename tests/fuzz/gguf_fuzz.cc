@@ -5,7 +5,7 @@
 #include <cstdint>
 
 #include "engine/src/gguf/reader.h"
-#include "engine/src/model/model.h"
+#include "engine/src/models/model.h"
 #include "tests/fuzz/fuzz_util.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -25,10 +25,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (t.n_bytes > 0) sink = sink + t.data[t.n_bytes - 1];
   }
   lutra::fuzz::MemoryFile file(data, size);
-  lutra::engine::model::ModelOptions o;
+  lutra::engine::models::ModelOptions o;
   o.threads = 1;
   o.context_length = 16;
-  auto model = lutra::engine::model::Model::Load(file.path(), o);
+  auto model = lutra::engine::models::Model::Load(file.path(), o);
   if (model.ok()) sink = sink + (*model)->weight_bytes();
   return 0;
 }

@@ -20,8 +20,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/src/model/finite_check.h"
-#include "engine/src/model/model.h"
+#include "engine/src/formats/finite_check.h"
+#include "engine/src/models/model.h"
 #include "lutra/lutra.h"
 #include "tests/model/model_testing.h"
 #include "tests/model/synthetic_llama.h"
@@ -38,9 +38,9 @@
 namespace lutra::testing {
 namespace {
 
-using engine::model::Model;
-using engine::model::ModelOptions;
-using engine::model::Session;
+using engine::models::Model;
+using engine::models::ModelOptions;
+using engine::models::Session;
 
 std::string ReadAll(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -214,9 +214,9 @@ TEST(BadInput, FindNonFiniteCoversEveryLoadableType) {
     t.n_elements = k.block_weights * blocks;
     t.n_bytes = bytes.size();
     t.data = bytes.data();
-    EXPECT_FALSE(engine::model::FindNonFinite(t).has_value()) << int(k.type);
+    EXPECT_FALSE(engine::formats::FindNonFinite(t).has_value()) << int(k.type);
     bytes[2100 * k.block_bytes + k.scale_at + 1] = 0x7e;  // NaN scale in block 2100
-    const auto bad = engine::model::FindNonFinite(t);
+    const auto bad = engine::formats::FindNonFinite(t);
     ASSERT_TRUE(bad.has_value()) << int(k.type);
     EXPECT_EQ(*bad, "block 2100 (weights " + std::to_string(2100 * k.block_weights) + ".." +
                         std::to_string(2101 * k.block_weights - 1) + ") has scale NaN");
@@ -237,13 +237,13 @@ TEST(BadInput, FindNonFiniteCoversEveryLoadableType) {
     t.n_elements = n;
     t.n_bytes = bytes.size();
     t.data = bytes.data();
-    EXPECT_FALSE(engine::model::FindNonFinite(t).has_value());
+    EXPECT_FALSE(engine::formats::FindNonFinite(t).has_value());
     const uint32_t neg_inf = p.inf_bits | (p.size == 4 ? 0x80000000u : 0x8000u);
     std::memcpy(bytes.data() + 4321 * p.size, &neg_inf, p.size);
-    EXPECT_EQ(engine::model::FindNonFinite(t).value_or(""), "element 4321 is -Inf");
+    EXPECT_EQ(engine::formats::FindNonFinite(t).value_or(""), "element 4321 is -Inf");
     const uint32_t nan = p.inf_bits | 1;
     std::memcpy(bytes.data() + 1234 * p.size, &nan, p.size);
-    EXPECT_EQ(engine::model::FindNonFinite(t).value_or(""), "element 1234 is NaN");
+    EXPECT_EQ(engine::formats::FindNonFinite(t).value_or(""), "element 1234 is NaN");
   }
 }
 

@@ -27,16 +27,16 @@
 
 #include "arch/detect.h"
 #include "engine/src/convert/metadata.h"
+#include "engine/src/formats/tensor_encode.h"
 #include "engine/src/gguf/lutra_types.h"
 #include "engine/src/gguf/reader.h"
 #include "engine/src/gguf/writer.h"
-#include "engine/src/lut/lut_matrix.h"
-#include "engine/src/lut/quantize.h"
-#include "engine/src/model/linear.h"
-#include "engine/src/model/model.h"
-#include "engine/src/model/synthetic.h"
-#include "engine/src/model/tensor_encode.h"
-#include "engine/src/quant/range_search.h"
+#include "engine/src/linear/linear.h"
+#include "engine/src/linear/lut_matrix.h"
+#include "engine/src/models/model.h"
+#include "engine/src/quantize/range_search.h"
+#include "engine/src/quantize/round_to_nearest.h"
+#include "engine/src/synthetic/synthetic.h"
 #include "kernels/f16/convert.h"
 #include "lutra/lutra.h"
 #include "tests/model/model_testing.h"
@@ -48,10 +48,11 @@ namespace lutra::testing {
 namespace {
 
 namespace fs = std::filesystem;
-namespace lut = engine::lut;
-using engine::model::Model;
-using engine::model::ModelOptions;
-using engine::model::Session;
+namespace linear = engine::linear;
+namespace quantize = engine::quantize;
+using engine::models::Model;
+using engine::models::ModelOptions;
+using engine::models::Session;
 
 // A fresh directory per test (removed afterwards), so "no file left behind" can be checked by
 // listing it.
@@ -95,17 +96,17 @@ lutra_status Convert(const std::string& in, const std::string& out, const char* 
 }
 
 std::string WriteTinyF32(const TempDir& dir, const std::string& preset = "small") {
-  auto cfg = engine::model::SyntheticPreset(preset);
+  auto cfg = engine::synthetic::SyntheticPreset(preset);
   EXPECT_TRUE(cfg.ok());
   const std::string path = dir / "src.gguf";
-  Status s = engine::model::WriteSyntheticLlama(*cfg, path);
+  Status s = engine::synthetic::WriteSyntheticLlama(*cfg, path);
   EXPECT_TRUE(s.ok()) << s.error();
   return path;
 }
 
 std::vector<float> TensorF32(const gguf::TensorInfo& t) {
   std::vector<float> w(t.n_elements);
-  Status s = engine::model::DequantizeRows(t, 0, t.n_elements / t.shape[0], w.data());
+  Status s = engine::linear::DequantizeRows(t, 0, t.n_elements / t.shape[0], w.data());
   EXPECT_TRUE(s.ok()) << s.error();
   return w;
 }
@@ -113,7 +114,7 @@ std::vector<float> TensorF32(const gguf::TensorInfo& t) {
 // The converter's quantization redone by the test: outliers (largest |w| per row, ties to the
 // lower column) zeroed, quantized, corrections fp16(w − ŵ).
 struct InMemory {
-  lut::QuantizedMatrix q;
+  quantize::QuantizedMatrix q;
   std::vector<std::vector<std::pair<uint32_t, float>>> corrections;  // per row, by column
 };
 
@@ -137,9 +138,9 @@ InMemory QuantizeInMemory(std::vector<float> w, size_t m, size_t k, uint32_t bit
     }
   }
   std::string error;
-  const bool ok = search ? engine::quant::QuantizeRangeSearch(w.data(), m, k, bits, group, asym, {},
-                                                              nullptr, &r.q, &error)
-                         : lut::QuantizeRtn(w.data(), m, k, bits, group, asym, &r.q, &error);
+  const bool ok = search ? engine::quantize::QuantizeRangeSearch(w.data(), m, k, bits, group, asym,
+                                                                 {}, nullptr, &r.q, &error)
+                         : quantize::QuantizeRtn(w.data(), m, k, bits, group, asym, &r.q, &error);
   EXPECT_TRUE(ok) << error;
   const size_t groups = (k + group - 1) / group;
   for (size_t row = 0; row < m; ++row) {
@@ -147,7 +148,7 @@ InMemory QuantizeInMemory(std::vector<float> w, size_t m, size_t k, uint32_t bit
       const size_t gi = row * groups + c / group;
       const double z = asym ? double(r.q.zero[gi]) : 0.5 * double((1 << bits) - 1);
       const float base = float(double(r.q.scale[gi]) * (double(r.q.q[row * k + c]) - z));
-      const float h = kernels::f16::HalfToFloat(engine::model::FloatToHalfBits(v - base));
+      const float h = kernels::f16::HalfToFloat(engine::formats::FloatToHalfBits(v - base));
       r.corrections[row].push_back({c, h});
     }
   }
@@ -169,7 +170,7 @@ TEST(Convert, RoundTripEqualsInMemoryQuantization) {
   // every group size and several k-blocks per row.
   const std::string preset = testing::SmallTestScale() ? "tiny-gqa4" : "small";
   const std::string src = WriteTinyF32(dir, preset);
-  const size_t n_layer = engine::model::SyntheticPreset(preset)->n_layer;
+  const size_t n_layer = engine::synthetic::SyntheticPreset(preset)->n_layer;
   auto in = gguf::File::open(src);
   ASSERT_TRUE(in.ok()) << in.error();
   const Variant variants[] = {{"q2", 64, false, "search", 0.0f},
@@ -179,7 +180,7 @@ TEST(Convert, RoundTripEqualsInMemoryQuantization) {
                               {"q1", 32, false, "rtn", 0.0f}};
   const arch::IsaSet features = arch::Process().features;
   engine::ThreadPool pool(2);
-  engine::model::LinearScratch scratch;
+  engine::linear::LinearScratch scratch;
   Rng rng(7);
   for (const Variant& v : variants) {
     SCOPED_TRACE(std::string(v.wtype) + " g" + std::to_string(v.group) + (v.asym ? " asym " : " ") +
@@ -215,26 +216,26 @@ TEST(Convert, RoundTripEqualsInMemoryQuantization) {
       // The host's kernels and the scalar ones (which must not read the bias a symmetric
       // mapped matrix does not store).
       for (const arch::IsaSet isa : {features, arch::IsaSet{}}) {
-        lut::LutMatrix lm;
+        linear::LutMatrix lm;
         std::string error;
-        ASSERT_TRUE(
-            lut::LutMatrix::Create(mem.q, isa, lut::Activations::kQuantizedTables, &lm, &error))
+        ASSERT_TRUE(linear::LutMatrix::Create(mem.q, isa, linear::Activations::kQuantizedTables,
+                                              &lm, &error))
             << error;
-        auto linear = engine::model::PlanLinear(t, {isa, true});
-        ASSERT_TRUE(linear.ok()) << linear.error();
-        EXPECT_EQ((*linear)->OwnedBytes(), 0u) << "a mapped packed matrix must not be copied";
+        auto op = engine::linear::PlanLinear(t, {isa, true});
+        ASSERT_TRUE(op.ok()) << op.error();
+        EXPECT_EQ((*op)->OwnedBytes(), 0u) << "a mapped packed matrix must not be copied";
         // ...but decode still streams it: at least its bits count as read (roofline figures).
-        EXPECT_GE((*linear)->StreamedBytes(), m * k * bits / 8);
+        EXPECT_GE((*op)->StreamedBytes(), m * k * bits / 8);
         for (size_t n : {size_t(1), size_t(5)}) {
           std::vector<float> x(n * k), want(n * m), got(n * m);
           for (float& e : x) e = rng.Uniform(-1.0f, 1.0f);
-          lut::Multiply(lm, n, x.data(), want.data(), pool, scratch.lut);
+          linear::Multiply(lm, n, x.data(), want.data(), pool, scratch.lut);
           for (size_t tok = 0; tok < n; ++tok) {
             for (size_t r = 0; r < m; ++r) {
               for (auto [c, val] : mem.corrections[r]) want[tok * m + r] += val * x[tok * k + c];
             }
           }
-          ASSERT_TRUE((*linear)->Forward(n, x.data(), got.data(), pool, scratch).ok());
+          ASSERT_TRUE((*op)->Forward(n, x.data(), got.data(), pool, scratch).ok());
           for (size_t i = 0; i < n * m; ++i) {
             // Same codes, scales and kernel; the corrections are added in the same order, so
             // the only freedom is floating-point contraction of the corrections: 1e-6 relative.
@@ -259,7 +260,7 @@ TEST(Convert, RoundTripEqualsInMemoryQuantization) {
 
 TEST(Convert, TernaryAndLosslessRepacks) {
   TempDir dir;
-  auto cfg = engine::model::SyntheticPreset("small");
+  auto cfg = engine::synthetic::SyntheticPreset("small");
   ASSERT_TRUE(cfg.ok());
   // TQ2_0, I2_S and Q4_0 sources: their codes and scales carry over exactly, so the packed
   // matrix dequantizes to the source's values (the reference decodes the source blocks in
@@ -278,7 +279,7 @@ TEST(Convert, TernaryAndLosslessRepacks) {
       c.wtype = type;
       ASSERT_TRUE(WriteSynthLlama(c, src).ok());
     } else {
-      ASSERT_TRUE(engine::model::WriteSyntheticLlama(*cfg, src).ok());
+      ASSERT_TRUE(engine::synthetic::WriteSyntheticLlama(*cfg, src).ok());
     }
     lutra_convert_summary sum;
     ASSERT_EQ(Convert(src, out, wtype, group, asym, "search", 0.0f, &sum), LUTRA_STATUS_OK)
@@ -314,7 +315,7 @@ TEST(Convert, TernaryAndLosslessRepacks) {
   // Ternary absmean from fp32 (BitNet b1.58): per-tensor scale, codes {0, 1, 2}.
   cfg->weight_type = gguf::TensorType::F32;
   const std::string src = dir / "src.gguf", out = dir / "out.gguf";
-  ASSERT_TRUE(engine::model::WriteSyntheticLlama(*cfg, src).ok());
+  ASSERT_TRUE(engine::synthetic::WriteSyntheticLlama(*cfg, src).ok());
   ASSERT_EQ(Convert(src, out, "tq", 64, false, "rtn", 0.0f), LUTRA_STATUS_OK) << lutra_last_error();
   auto f = gguf::File::open(out);
   ASSERT_TRUE(f.ok());

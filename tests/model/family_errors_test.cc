@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/src/model/model.h"
+#include "engine/src/models/model.h"
 #include "tests/model/model_testing.h"
 #include "tests/model/synthetic_llama.h"
 
@@ -16,9 +16,9 @@ std::string LoadError(const SynthLlama& c) {
   TempFile file("lutra-bad-family");
   Status s = WriteSynthLlama(c, file.path());
   if (!s.ok()) return "writer: " + s.error();
-  engine::model::ModelOptions o;
+  engine::models::ModelOptions o;
   o.threads = 1;
-  auto m = engine::model::Model::Load(file.path(), o);
+  auto m = engine::models::Model::Load(file.path(), o);
   if (m.ok()) return "(loaded)";
   const std::string prefix = file.path() + ": ";
   return m.error().rfind(prefix, 0) == 0 ? m.error().substr(prefix.size()) : m.error();

@@ -24,7 +24,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/src/model/model.h"
+#include "engine/src/models/model.h"
 #include "tests/model/synthetic_check.h"
 
 namespace lutra::testing {
@@ -138,13 +138,13 @@ TEST(BitnetSynthetic, ToleranceResolvesActivationRounding) {
   c.layers = 3;
   TempFile file("lutra-bitnet-noquant");
   ASSERT_TRUE(WriteSynthLlama(c, file.path()).ok());
-  engine::model::ModelOptions o;
+  engine::models::ModelOptions o;
   o.threads = 1;
   o.kv_type = KvType::kF32;
   o.context_length = 32;
-  auto m = engine::model::Model::Load(file.path(), o);
+  auto m = engine::models::Model::Load(file.path(), o);
   ASSERT_TRUE(m.ok()) << m.error();
-  auto s = engine::model::Session::Create(**m);
+  auto s = engine::models::Session::Create(**m);
   ASSERT_TRUE(s.ok()) << s.error();
   auto gf = gguf::File::open(file.path());
   ASSERT_TRUE(gf.ok());

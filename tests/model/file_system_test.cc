@@ -16,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-#include "engine/src/model/synthetic.h"
+#include "engine/src/synthetic/synthetic.h"
 #include "lutra/lutra.h"
 #include "tests/model/model_testing.h"
 #include "tests/testing/scratch_dir.h"
@@ -163,11 +163,11 @@ TEST(FileSystem, ModelPathThatIsNotARegularFile) {
 TEST(FileSystem, AbsurdContextLengthNamesTheKey) {
   ScratchDir dir;
   ASSERT_TRUE(dir.ok());
-  auto c = engine::model::SyntheticPreset("tiny");
+  auto c = engine::synthetic::SyntheticPreset("tiny");
   ASSERT_TRUE(c.ok());
   c->context = 0xFFFFFFFFu;
   const std::string path = dir / "ctx.gguf";
-  ASSERT_TRUE(engine::model::WriteSyntheticLlama(*c, path).ok());
+  ASSERT_TRUE(engine::synthetic::WriteSyntheticLlama(*c, path).ok());
   lutra_model* m = nullptr;
   EXPECT_EQ(lutra_model_load(path.c_str(), nullptr, &m), LUTRA_STATUS_INVALID_MODEL);
   EXPECT_TRUE(Contains(lutra_last_error(), "llama.context_length = 4294967295"))

@@ -25,8 +25,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/src/model/model.h"
-#include "engine/src/model/synthetic.h"
+#include "engine/src/models/model.h"
+#include "engine/src/synthetic/synthetic.h"
 #include "lutra/lutra.h"
 
 namespace lutra::testing {
@@ -306,14 +306,14 @@ void CheckLayout(const std::string& path, bool expect_packed,
 
 TEST(GgufSpecLayout, EveryTypeLutraWritesReadsByTheSpec) {
   TempDir dir;
-  auto cfg = engine::model::SyntheticPreset("tiny");
+  auto cfg = engine::synthetic::SyntheticPreset("tiny");
   ASSERT_TRUE(cfg.ok());
   cfg->n_embd = 256;  // whole 256-weight blocks for the ternary and k-quant types
   cfg->n_ff = 512;
   cfg->n_head = 4;
   cfg->n_head_kv = 2;
   const std::string src = dir / "src.gguf";
-  ASSERT_TRUE(engine::model::WriteSyntheticLlama(*cfg, src).ok());
+  ASSERT_TRUE(engine::synthetic::WriteSyntheticLlama(*cfg, src).ok());
   std::map<std::string, std::vector<float>> source, unused;
   CheckLayout(src, false, &source, &unused);
   ASSERT_FALSE(source.empty());
@@ -353,19 +353,19 @@ TEST(GgufSpecLayout, EveryTypeLutraWritesReadsByTheSpec) {
       ++compared;
     }
     EXPECT_GT(compared, 0u);
-    auto m = engine::model::Model::Load(out, {});
+    auto m = engine::models::Model::Load(out, {});
     EXPECT_TRUE(m.ok()) << m.error();
   }
 
   // The synthetic generator's own types (k-quants among them), written by lutra directly.
   for (gguf::TensorType t : {gguf::TensorType::Q4_K, gguf::TensorType::Q6_K,
                              gguf::TensorType::TQ2_0, gguf::TensorType::Q8_0}) {
-    engine::model::SyntheticLlama k = *cfg;
+    engine::synthetic::SyntheticLlama k = *cfg;
     k.weight_type = t;
     k.output_type = t;
     k.embd_type = gguf::TensorType::F16;
     const std::string path = dir / "synthetic.gguf";
-    ASSERT_TRUE(engine::model::WriteSyntheticLlama(k, path).ok());
+    ASSERT_TRUE(engine::synthetic::WriteSyntheticLlama(k, path).ok());
     CheckLayout(path, false);
   }
 }

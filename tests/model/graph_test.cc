@@ -12,11 +12,11 @@ using engine::graph::Graph;
 using engine::graph::RopeSpec;
 
 // Shape-only stand-in: the builder never calls Forward.
-class ShapeOnly : public engine::model::Linear {
+class ShapeOnly : public engine::linear::Linear {
  public:
   ShapeOnly(size_t rows, size_t cols) : Linear(rows, cols) {}
   Status Forward(size_t, const float*, float*, engine::ThreadPool&,
-                 engine::model::LinearScratch&) const override {
+                 engine::linear::LinearScratch&) const override {
     return Error{"shape-only"};
   }
   std::string Describe() const override { return "shape-only"; }

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "engine/src/gguf/reader.h"
-#include "engine/src/model/model.h"
+#include "engine/src/models/model.h"
 #include "tests/model/llama_reference.h"
 #include "tests/model/model_testing.h"
 #include "tests/model/synthetic_check.h"

@@ -6,7 +6,7 @@
 #include <algorithm>
 
 #include "engine/src/graph/memory_plan.h"
-#include "engine/src/model/model.h"
+#include "engine/src/models/model.h"
 #include "tests/model/model_testing.h"
 #include "tests/model/synthetic_llama.h"
 
@@ -25,9 +25,9 @@ size_t ArenaFor(size_t layers, MemoryPlan* out_plan, engine::graph::Graph* copy)
   name += std::to_string(layers);
   TempFile file(name);
   EXPECT_TRUE(WriteSynthLlama(c, file.path()).ok());
-  engine::model::ModelOptions o;
+  engine::models::ModelOptions o;
   o.threads = 1;
-  auto m = engine::model::Model::Load(file.path(), o);
+  auto m = engine::models::Model::Load(file.path(), o);
   EXPECT_TRUE(m.ok()) << m.error();
   if (!m.ok()) return 0;
   *copy = (*m)->graph();

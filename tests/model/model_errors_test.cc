@@ -6,16 +6,16 @@
 #include <string>
 #include <vector>
 
-#include "engine/src/model/model.h"
+#include "engine/src/models/model.h"
 #include "tests/model/model_testing.h"
 #include "tests/model/synthetic_llama.h"
 
 namespace lutra::testing {
 namespace {
 
-using engine::model::Model;
-using engine::model::ModelOptions;
-using engine::model::Session;
+using engine::models::Model;
+using engine::models::ModelOptions;
+using engine::models::Session;
 
 ModelOptions Opts(size_t context = 0, size_t batch = 64) {
   ModelOptions o;

@@ -22,8 +22,8 @@
 
 #include "engine/src/gguf/reader.h"
 #include "engine/src/gguf/writer.h"
-#include "engine/src/model/linear.h"
-#include "engine/src/model/model.h"
+#include "engine/src/linear/linear.h"
+#include "engine/src/models/model.h"
 #include "tests/model/llama_reference.h"
 #include "tests/model/model_testing.h"
 #include "tests/model/quant_blocks.h"
@@ -32,9 +32,9 @@
 namespace lutra::testing {
 namespace {
 
-using engine::model::Model;
-using engine::model::ModelOptions;
-using engine::model::Session;
+using engine::models::Model;
+using engine::models::ModelOptions;
+using engine::models::Session;
 
 const char kStory[] =
     "Once upon a time, there was a little boy named Ben. Ben liked to play with his red truck in "
@@ -129,7 +129,7 @@ TEST(Quantized, Stories260KQ4_0Perplexity) {
   EXPECT_LE(ref4, 1.25 * ref32);
   const double eng32 = Perplexity(EngineLogits(path, ids), ids);
   EXPECT_NEAR(eng32, ref32, 1e-3 * ref32);
-  if (!engine::model::IsLoadableType(gguf::TensorType::Q4_0)) {
+  if (!engine::linear::IsLoadableType(gguf::TensorType::Q4_0)) {
     GTEST_SKIP() << "the runtime cannot load Q4_0 weights yet";
   }
   const double eng4 = Perplexity(EngineLogits(q4.path(), ids), ids);
@@ -139,7 +139,7 @@ TEST(Quantized, Stories260KQ4_0Perplexity) {
 }
 
 TEST(Quantized, SyntheticTQ2_0) {
-  if (!engine::model::IsLoadableType(gguf::TensorType::TQ2_0)) {
+  if (!engine::linear::IsLoadableType(gguf::TensorType::TQ2_0)) {
     GTEST_SKIP() << "the runtime cannot load TQ2_0 weights yet";
   }
   SynthLlama c;

@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "engine/src/gguf/reader.h"
-#include "engine/src/model/model.h"
-#include "engine/src/model/synthetic.h"
+#include "engine/src/models/model.h"
+#include "engine/src/synthetic/synthetic.h"
 #include "lutra/lutra.h"
 
 namespace lutra::testing {
@@ -32,9 +32,9 @@ TEST(Reconvert, ConvertedFilesConvertAgainAndLoad) {
   const fs::path dir = fs::temp_directory_path() / ("lutra-reconvert-" + std::to_string(getpid()));
   fs::create_directories(dir);
   auto at = [&](const char* n) { return (dir / n).string(); };
-  auto cfg = engine::model::SyntheticPreset("tiny");
+  auto cfg = engine::synthetic::SyntheticPreset("tiny");
   ASSERT_TRUE(cfg.ok());
-  ASSERT_TRUE(engine::model::WriteSyntheticLlama(*cfg, at("src.gguf")).ok());
+  ASSERT_TRUE(engine::synthetic::WriteSyntheticLlama(*cfg, at("src.gguf")).ok());
 
   // f16 → f16 → q8_0 → q4_0, each from the previous lutra-written file, then packed q2 and
   // ternary from the lutra-written f16.
@@ -54,9 +54,9 @@ TEST(Reconvert, ConvertedFilesConvertAgainAndLoad) {
     size_t convert_keys = 0;
     for (const std::string& k : f->keys()) convert_keys += k.rfind("lutra.convert.", 0) == 0;
     EXPECT_EQ(convert_keys, 4u);
-    auto m = engine::model::Model::Load(at(s.to), {});
+    auto m = engine::models::Model::Load(at(s.to), {});
     ASSERT_TRUE(m.ok()) << m.error();
-    auto session = engine::model::Session::Create(**m);
+    auto session = engine::models::Session::Create(**m);
     ASSERT_TRUE(session.ok()) << session.error();
     const int32_t tokens[] = {1, 5, 9};
     auto logits = (*session)->Prefill(tokens);

@@ -13,16 +13,16 @@
 #include <vector>
 
 #include "engine/src/gguf/reader.h"
-#include "engine/src/model/model.h"
+#include "engine/src/models/model.h"
 #include "tests/model/llama_reference.h"
 #include "tests/model/model_testing.h"
 
 namespace lutra::testing {
 namespace {
 
-using engine::model::Model;
-using engine::model::ModelOptions;
-using engine::model::Session;
+using engine::models::Model;
+using engine::models::ModelOptions;
+using engine::models::Session;
 
 constexpr double kTol = 2e-4;
 constexpr size_t kGenerate = 80;
@@ -114,7 +114,7 @@ TEST(Stories260K, GenerateStreams) {
   std::string ref_text;
   for (int32_t t : ref_tokens) ref_text += tok->token_bytes(t);
 
-  engine::model::GenerateOptions g;
+  engine::models::GenerateOptions g;
   g.max_tokens = 64;
   g.sampler.temperature = 0.0f;
   std::string streamed;

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "engine/src/gguf/reader.h"
-#include "engine/src/model/model.h"
+#include "engine/src/models/model.h"
 #include "tests/model/llama_reference.h"
 #include "tests/model/model_testing.h"
 #include "tests/model/synthetic_llama.h"
@@ -22,9 +22,9 @@ namespace lutra::testing {
 
 inline double CheckAgainstReference(const SynthLlama& cfg, const std::string& name,
                                     engine::attention::KvType kv, double tol, size_t threads) {
-  using engine::model::Model;
-  using engine::model::ModelOptions;
-  using engine::model::Session;
+  using engine::models::Model;
+  using engine::models::ModelOptions;
+  using engine::models::Session;
   double worst = 0;
   auto check = [&](std::span<const float> got, const std::vector<double>& want) {
     const Diff d = Compare(got, want);

@@ -1,4 +1,4 @@
-// The library's synthetic model generator (engine/src/model/synthetic.h): the files it writes
+// The library's synthetic model generator (engine/src/synthetic/synthetic.h): the files it writes
 // load, tokenize and run, and match the double-precision reference (which reads the file with
 // its own decoders), in every weight type the generator offers; same seed, same bytes.
 //
@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "engine/src/gguf/reader.h"
-#include "engine/src/model/model.h"
-#include "engine/src/model/synthetic.h"
+#include "engine/src/models/model.h"
+#include "engine/src/synthetic/synthetic.h"
 #include "tests/model/llama_reference.h"
 #include "tests/model/model_testing.h"
 #include "tests/testing/rng.h"
@@ -25,12 +25,12 @@ namespace lutra::testing {
 namespace {
 
 using engine::attention::KvType;
-using engine::model::Model;
-using engine::model::ModelOptions;
-using engine::model::Session;
-using engine::model::SyntheticLlama;
-using engine::model::SyntheticPreset;
-using engine::model::WriteSyntheticLlama;
+using engine::models::Model;
+using engine::models::ModelOptions;
+using engine::models::Session;
+using engine::synthetic::SyntheticLlama;
+using engine::synthetic::SyntheticPreset;
+using engine::synthetic::WriteSyntheticLlama;
 using gguf::TensorType;
 
 std::string ReadAll(const std::string& path) {

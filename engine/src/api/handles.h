@@ -8,12 +8,12 @@
 #include <vector>
 
 #include "engine/src/api/error.h"
-#include "engine/src/model/model.h"
+#include "engine/src/models/model.h"
 #include "engine/src/sampler/sampler.h"
 #include "lutra/lutra.h"
 
 struct lutra_model {
-  std::unique_ptr<lutra::engine::model::Model> model;
+  std::unique_ptr<lutra::engine::models::Model> model;
   std::string arch, name, chat_template;
   bool has_chat_template = false;
   // Tokens that end a reply: EOS, tokenizer.ggml.eot_token_id, and the end-of-turn control
@@ -28,7 +28,7 @@ struct lutra_model {
 
 struct lutra_session {
   const lutra_model* model = nullptr;
-  std::unique_ptr<lutra::engine::model::Session> session;
+  std::unique_ptr<lutra::engine::models::Session> session;
   std::string last_error;
   // The generator of lutra_session_sample, created (and seeded) at the first sample after
   // create or reset.

@@ -79,7 +79,7 @@ lutra_status Load(const char* path, const lutra_model_options* o, lutra_model** 
   if (o->batch == 0) {
     return Fail(LUTRA_STATUS_INVALID_ARGUMENT, "lutra_model_load: batch must be at least 1");
   }
-  lutra::engine::model::ModelOptions mo;
+  lutra::engine::models::ModelOptions mo;
   mo.threads = o->threads;
   mo.isa_cap = o->isa != nullptr ? o->isa : "";
   mo.context_length = o->context_length;
@@ -95,7 +95,7 @@ lutra_status Load(const char* path, const lutra_model_options* o, lutra_model** 
     void* user = o->progress_user_data;
     mo.progress = [fn, user](double f) { fn(float(f), user); };
   }
-  auto model = lutra::engine::model::Model::Load(path, mo);
+  auto model = lutra::engine::models::Model::Load(path, mo);
   if (!model.ok()) return Fail(StatusOfLoadError(model.error()), model.error());
 
   auto m = std::make_unique<lutra_model>();

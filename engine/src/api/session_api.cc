@@ -99,7 +99,7 @@ lutra_status lutra_session_create(const lutra_model* model, lutra_session** out)
     if (model == nullptr) {
       return Fail(LUTRA_STATUS_INVALID_ARGUMENT, "lutra_session_create: model is NULL");
     }
-    auto session = lutra::engine::model::Session::Create(*model->model);
+    auto session = lutra::engine::models::Session::Create(*model->model);
     if (!session.ok()) {
       const bool vocab = model->model->vocab_only();
       return Fail(vocab ? LUTRA_STATUS_UNSUPPORTED : LUTRA_STATUS_OUT_OF_MEMORY, session.error());

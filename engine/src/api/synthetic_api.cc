@@ -4,7 +4,7 @@
 
 #include "engine/src/api/error.h"
 #include "engine/src/gguf/types.h"
-#include "engine/src/model/synthetic.h"
+#include "engine/src/synthetic/synthetic.h"
 #include "lutra/lutra.h"
 
 namespace {
@@ -49,7 +49,7 @@ lutra_status WriteSynthetic(const char* path, const lutra_synthetic_options* o) 
                     std::to_string(sizeof(lutra_synthetic_options)) +
                     " (call lutra_synthetic_options_init)");
   }
-  auto config = lutra::engine::model::SyntheticPreset(o->preset ? o->preset : "tiny");
+  auto config = lutra::engine::synthetic::SyntheticPreset(o->preset ? o->preset : "tiny");
   if (!config) return Fail(LUTRA_STATUS_INVALID_ARGUMENT, config.error());
   const std::string weight = o->weight_type ? o->weight_type : "f32";
   if (!ParseType(weight, &config->weight_type)) {
@@ -72,7 +72,7 @@ lutra_status WriteSynthetic(const char* path, const lutra_synthetic_options* o) 
                 "unknown output type '" + std::string(o->output_type) + "'");
   }
   config->seed = o->seed;
-  if (auto s = lutra::engine::model::WriteSyntheticLlama(*config, path); !s) {
+  if (auto s = lutra::engine::synthetic::WriteSyntheticLlama(*config, path); !s) {
     // Validation errors name a tensor ("synthetic ..."); the rest are I/O failures.
     const bool invalid = s.error().rfind("synthetic", 0) == 0;
     return Fail(invalid ? LUTRA_STATUS_INVALID_ARGUMENT : LUTRA_STATUS_IO_ERROR, s.error());
@@ -97,7 +97,7 @@ void lutra_synthetic_options_init(lutra_synthetic_options* options) {
 const char* lutra_synthetic_preset_names(void) {
   static const std::string names = [] {
     std::string s;
-    for (const std::string& n : lutra::engine::model::SyntheticPresetNames()) {
+    for (const std::string& n : lutra::engine::synthetic::SyntheticPresetNames()) {
       s += (s.empty() ? "" : ",") + n;
     }
     return s;

@@ -15,7 +15,7 @@
 
 #include "arch/isa.h"
 #include "engine/src/attention/kv_cache.h"
-#include "engine/src/threadpool.h"
+#include "engine/src/common/threadpool.h"
 #include "kernels/attn/attn.h"
 #include "kernels/f16/f16.h"
 #include "kernels/softmax2p/softmax2p.h"

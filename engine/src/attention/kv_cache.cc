@@ -4,8 +4,8 @@
 #include <cstring>
 #include <limits>
 
+#include "engine/src/formats/tensor_encode.h"
 #include "engine/src/memory/huge_page_arena.h"
-#include "engine/src/model/tensor_encode.h"
 
 namespace lutra::engine::attention {
 namespace {
@@ -87,7 +87,7 @@ bool KvCache::Write(size_t layer, size_t n, const float* k, const float* v, std:
         if (shape_.type == KvType::kF16) {
           to_f16_(d, x, row_16_.get());
         } else {
-          for (size_t t = 0; t < d; ++t) row_16_[t] = model::FloatToBf16Bits(x[t]);
+          for (size_t t = 0; t < d; ++t) row_16_[t] = formats::FloatToBf16Bits(x[t]);
         }
         uint16_t* out = reinterpret_cast<uint16_t*>(dst);
         for (size_t t = 0; t < d; ++t) {

@@ -9,16 +9,16 @@
 #include <cmath>
 #include <cstring>
 
+#include "engine/src/common/threadpool.h"
 #include "engine/src/convert/metadata.h"
 #include "engine/src/convert/quantize_matrix.h"
+#include "engine/src/formats/tensor_encode.h"
+#include "engine/src/formats/tensor_formats.h"
 #include "engine/src/gguf/lutra_types.h"
 #include "engine/src/gguf/output_path.h"
 #include "engine/src/gguf/reader.h"
 #include "engine/src/gguf/writer.h"
-#include "engine/src/model/linear.h"
-#include "engine/src/model/tensor_encode.h"
-#include "engine/src/model/tensor_formats.h"
-#include "engine/src/threadpool.h"
+#include "engine/src/linear/linear.h"
 
 namespace lutra::engine::convert {
 namespace {
@@ -65,7 +65,7 @@ Expected<Plan> MakePlan(const gguf::TensorInfo& t, const std::vector<Rule>& rule
   p.target = ChooseTarget(t, rules, wtype);
   p.out_type = uint32_t(t.type);
   const std::string who = "tensor '" + t.name + "' (" + TypeName(t.type) + ")";
-  const bool readable = model::FormatOf(t.type).weights != 0;
+  const bool readable = formats::FormatOf(t.type).weights != 0;
   switch (p.target.kind) {
     case Target::Kind::kCopy:
       return p;
@@ -76,9 +76,9 @@ Expected<Plan> MakePlan(const gguf::TensorInfo& t, const std::vector<Rule>& rule
       }
       if (!readable) {
         return Error{who + ": lutra-convert cannot read this type (readable: " +
-                     model::kReadableTypes + ")"};
+                     formats::kReadableTypes + ")"};
       }
-      if (model::EncodedBytes(p.target.ggml, size_t(t.shape[0])) == 0) {
+      if (formats::EncodedBytes(p.target.ggml, size_t(t.shape[0])) == 0) {
         return Error{who + ": rows of " + std::to_string(t.shape[0]) + " weights are not whole " +
                      TypeName(p.target.ggml) + " blocks"};
       }
@@ -96,8 +96,8 @@ Expected<Plan> MakePlan(const gguf::TensorInfo& t, const std::vector<Rule>& rule
                  "token_embd.weight=f16)"};
   }
   if (!readable) {
-    return Error{who + ": lutra-convert cannot read this type (readable: " + model::kReadableTypes +
-                 ")"};
+    return Error{
+        who + ": lutra-convert cannot read this type (readable: " + formats::kReadableTypes + ")"};
   }
   const size_t k = size_t(t.shape[0]);
   gguf::PackedType& pt = p.packed;
@@ -131,7 +131,7 @@ void Decode(const gguf::TensorInfo& t, ThreadPool& pool, float* out) {
   const size_t k = size_t(t.shape[0]), m = size_t(t.n_elements / k);
   pool.ParallelFor((m + kChunkRows - 1) / kChunkRows, [&](size_t c) {
     const size_t r0 = c * kChunkRows, n = std::min(m, r0 + kChunkRows) - r0;
-    (void)model::DequantizeRows(t, r0, n, out + r0 * k);  // checked by MakePlan
+    (void)linear::DequantizeRows(t, r0, n, out + r0 * k);  // checked by MakePlan
   });
 }
 
@@ -198,17 +198,17 @@ class Converter {
     const size_t k = size_t(t.shape[0]), m = size_t(t.n_elements / k);
     std::vector<float> w(t.n_elements);
     Decode(t, pool_, w.data());
-    const size_t row_bytes = model::EncodedBytes(p.target.ggml, k);
+    const size_t row_bytes = formats::EncodedBytes(p.target.ggml, k);
     std::vector<uint8_t> out(m * row_bytes);
     const size_t chunks = (m + kChunkRows - 1) / kChunkRows;
     std::vector<double> err(chunks), norm(chunks);
-    const model::BlockFormat f = model::FormatOf(p.target.ggml);
+    const formats::BlockFormat f = formats::FormatOf(p.target.ggml);
     pool_.ParallelFor(chunks, [&](size_t c) {
       const size_t r0 = c * kChunkRows, n = std::min(m, r0 + kChunkRows) - r0;
-      model::EncodeWeights(p.target.ggml, w.data() + r0 * k, n * k, out.data() + r0 * row_bytes);
+      formats::EncodeWeights(p.target.ggml, w.data() + r0 * k, n * k, out.data() + r0 * row_bytes);
       std::vector<float> back(n * k);
-      model::DecodeBlocks(p.target.ggml, out.data() + r0 * row_bytes, n * k / f.weights,
-                          back.data());
+      formats::DecodeBlocks(p.target.ggml, out.data() + r0 * row_bytes, n * k / f.weights,
+                            back.data());
       double e = 0.0, s = 0.0;
       for (size_t i = 0; i < n * k; ++i) {
         const double x = w[r0 * k + i], d = x - double(back[i]);
@@ -227,7 +227,7 @@ class Converter {
               gguf::ByteSink& sink) {
     const gguf::TensorInfo& t = *p.in;
     const size_t k = size_t(t.shape[0]), m = size_t(t.shape[1]);
-    lut::AlignedBytes out;
+    linear::AlignedBytes out;
     if (p.lossless) {
       if (Status s = Repack(p, &out); !s.ok()) return s;
       *lossless = true;
@@ -252,23 +252,23 @@ class Converter {
 
   // Q4_0 → 4-bit asymmetric G32 (z = 8), TQ1_0/TQ2_0 → ternary G128: the file's codes and
   // scales, bit for bit.
-  Status Repack(const Plan& p, lut::AlignedBytes* out) {
+  Status Repack(const Plan& p, linear::AlignedBytes* out) {
     const gguf::TensorInfo& t = *p.in;
     const size_t k = size_t(t.shape[0]), m = size_t(t.shape[1]);
-    const model::BlockFormat f = model::FormatOf(t.type);
+    const formats::BlockFormat f = formats::FormatOf(t.type);
     const size_t blocks = m * k / f.weights;
-    lut::QuantizedMatrix q;
+    quantize::QuantizedMatrix q;
     q.q.resize(m * k);
     std::vector<float> block_scale(blocks);
     if (t.type == TensorType::Q4_0) {
       q.shape = {m, k, 4, 32, true};
-      model::Q4_0Codes(t.data, blocks, q.q.data(), block_scale.data());
+      formats::Q4_0Codes(t.data, blocks, q.q.data(), block_scale.data());
       q.scale = std::move(block_scale);
       q.zero.assign(blocks, 8);
     } else {
       q.shape = {m, k, 2, 128, true};
       q.ternary = true;
-      model::TernaryCodes(t.type, t.data, blocks, q.q.data(), block_scale.data());
+      formats::TernaryCodes(t.type, t.data, blocks, q.q.data(), block_scale.data());
       if (*std::max_element(q.q.begin(), q.q.end()) > 2) {
         return Error{"tensor '" + t.name + "': invalid ternary code in the source"};
       }

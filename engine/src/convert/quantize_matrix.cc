@@ -9,8 +9,8 @@
 #include <thread>
 
 #include "arch/detect.h"
-#include "engine/src/model/tensor_encode.h"
-#include "engine/src/quant/range_search.h"
+#include "engine/src/formats/tensor_encode.h"
+#include "engine/src/quantize/range_search.h"
 #include "kernels/f16/convert.h"
 #include "kernels/packw/packw.h"
 
@@ -27,7 +27,7 @@ size_t Chunks(size_t m) {
 
 // Writes q's tiles into `out` (the layout of `type` for q's shape), a tile chunk per task: the
 // layout is tile-major, so rows [32a, 32b) pack exactly into tiles a..b−1.
-void Pack(const lut::QuantizedMatrix& q, const gguf::PackedLayout& layout, ThreadPool& pool,
+void Pack(const quantize::QuantizedMatrix& q, const gguf::PackedLayout& layout, ThreadPool& pool,
           uint8_t* out) {
   const kernels::packw::Shape& s = q.shape;
   const size_t groups = kernels::packw::Groups(s);
@@ -52,7 +52,7 @@ void Pack(const lut::QuantizedMatrix& q, const gguf::PackedLayout& layout, Threa
 }
 
 // ŵ of code c in group gi of q.
-inline float Dequant(const lut::QuantizedMatrix& q, size_t gi, uint8_t c) {
+inline float Dequant(const quantize::QuantizedMatrix& q, size_t gi, uint8_t c) {
   const float z = q.shape.asymmetric ? float(q.zero[gi]) : 0.5f * float((1 << q.shape.bits) - 1);
   return q.scale[gi] * (float(c) - z);
 }
@@ -60,8 +60,8 @@ inline float Dequant(const lut::QuantizedMatrix& q, size_t gi, uint8_t c) {
 }  // namespace
 
 Status QuantizeToPacked(float* w, size_t m, size_t k, const gguf::PackedType& type, Method method,
-                        ThreadPool& pool, const std::function<bool()>& stop, lut::AlignedBytes* out,
-                        MatrixStats* stats) {
+                        ThreadPool& pool, const std::function<bool()>& stop,
+                        linear::AlignedBytes* out, MatrixStats* stats) {
   gguf::PackedLayout layout;
   std::string error;
   if (!gguf::PackedTensorLayout(type, {k, m}, &layout, &error)) return Error{error};
@@ -110,12 +110,12 @@ Status QuantizeToPacked(float* w, size_t m, size_t k, const gguf::PackedType& ty
     });
   }
 
-  lut::QuantizedMatrix q;
+  quantize::QuantizedMatrix q;
   if (type.ternary && type.uniform_scale) {
-    if (!lut::QuantizeTernary(w, m, k, type.group, true, &q, &error)) return Error{error};
+    if (!quantize::QuantizeTernary(w, m, k, type.group, true, &q, &error)) return Error{error};
   } else if (method == Method::kSearch && !type.ternary) {
-    if (!quant::QuantizeRangeSearch(w, m, k, type.bits, type.group, type.asymmetric, {}, &pool, &q,
-                                    &error)) {
+    if (!quantize::QuantizeRangeSearch(w, m, k, type.bits, type.group, type.asymmetric, {}, &pool,
+                                       &q, &error)) {
       return Error{error};
     }
     poll();
@@ -130,11 +130,12 @@ Status QuantizeToPacked(float* w, size_t m, size_t k, const gguf::PackedType& ty
     pool.ParallelFor(Chunks(m), [&](size_t c) {
       if (poll()) return;
       const size_t r0 = c * kChunkRows, rows = std::min(m, r0 + kChunkRows) - r0;
-      lut::QuantizedMatrix part;
-      const bool ok = type.ternary ? lut::QuantizeTernary(w + r0 * k, rows, k, type.group, false,
-                                                          &part, &errors[c])
-                                   : lut::QuantizeRtn(w + r0 * k, rows, k, type.bits, type.group,
-                                                      type.asymmetric, &part, &errors[c]);
+      quantize::QuantizedMatrix part;
+      const bool ok =
+          type.ternary
+              ? quantize::QuantizeTernary(w + r0 * k, rows, k, type.group, false, &part, &errors[c])
+              : quantize::QuantizeRtn(w + r0 * k, rows, k, type.bits, type.group, type.asymmetric,
+                                      &part, &errors[c]);
       if (!ok) return;
       std::memcpy(q.q.data() + r0 * k, part.q.data(), rows * k);
       std::memcpy(q.scale.data() + r0 * groups, part.scale.data(), rows * groups * 4);
@@ -148,7 +149,7 @@ Status QuantizeToPacked(float* w, size_t m, size_t k, const gguf::PackedType& ty
   if (poll()) return Error{"stopped"};
   q.uniform_scale = type.uniform_scale;
 
-  *out = lut::AlignedBytes(layout.total);
+  *out = linear::AlignedBytes(layout.total);
   uint8_t* base = out->data();
   Pack(q, layout, pool, base);
 
@@ -164,7 +165,7 @@ Status QuantizeToPacked(float* w, size_t m, size_t k, const gguf::PackedType& ty
         const uint32_t col = cols[r * n_out + j];
         const float orig = saved[r * n_out + j];
         const float base_value = Dequant(q, r * groups + col / type.group, code[col]);
-        const uint16_t h = model::FloatToHalfBits(orig - base_value);
+        const uint16_t h = formats::FloatToHalfBits(orig - base_value);
         entries[r * n_out + j] = col | (uint32_t(h) << 16);
         row[col] = orig;
       }
@@ -189,14 +190,14 @@ Status QuantizeToPacked(float* w, size_t m, size_t k, const gguf::PackedType& ty
   return Status::Ok();
 }
 
-Status PackQuantized(const lut::QuantizedMatrix& q, const gguf::PackedType& type, ThreadPool& pool,
-                     lut::AlignedBytes* out) {
+Status PackQuantized(const quantize::QuantizedMatrix& q, const gguf::PackedType& type,
+                     ThreadPool& pool, linear::AlignedBytes* out) {
   gguf::PackedLayout layout;
   std::string error;
   if (type.outliers != 0 ||
       !gguf::PackedTensorLayout(type, {q.shape.k, q.shape.m}, &layout, &error))
     return Error{error.empty() ? "a repack carries no outliers" : error};
-  *out = lut::AlignedBytes(layout.total);
+  *out = linear::AlignedBytes(layout.total);
   Pack(q, layout, pool, out->data());
   return Status::Ok();
 }

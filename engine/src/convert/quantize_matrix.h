@@ -9,12 +9,12 @@
 #include <functional>
 #include <vector>
 
+#include "engine/src/common/threadpool.h"
 #include "engine/src/convert/target.h"
 #include "engine/src/gguf/lutra_types.h"
 #include "engine/src/gguf/status.h"
-#include "engine/src/lut/lut_matrix.h"
-#include "engine/src/lut/quantize.h"
-#include "engine/src/threadpool.h"
+#include "engine/src/linear/lut_matrix.h"
+#include "engine/src/quantize/round_to_nearest.h"
 
 namespace lutra::engine::convert {
 
@@ -28,11 +28,11 @@ struct MatrixStats {
 // is polled between row chunks, on the calling thread only (the workers see its answer); when
 // it returns true the result is an error.
 Status QuantizeToPacked(float* w, size_t m, size_t k, const gguf::PackedType& type, Method method,
-                        ThreadPool& pool, const std::function<bool()>& stop, lut::AlignedBytes* out,
-                        MatrixStats* stats);
+                        ThreadPool& pool, const std::function<bool()>& stop,
+                        linear::AlignedBytes* out, MatrixStats* stats);
 
 // Packs an already quantized matrix (lossless repacks: Q4_0, TQ1_0, TQ2_0) with no outliers.
-Status PackQuantized(const lut::QuantizedMatrix& q, const gguf::PackedType& type, ThreadPool& pool,
-                     lut::AlignedBytes* out);
+Status PackQuantized(const quantize::QuantizedMatrix& q, const gguf::PackedType& type,
+                     ThreadPool& pool, linear::AlignedBytes* out);
 
 }  // namespace lutra::engine::convert

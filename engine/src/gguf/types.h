@@ -42,7 +42,7 @@ enum class TensorType : uint32_t {
   TQ2_0 = 35,
   // bitnet.cpp's ternary format (its ggml fork numbers it 36; upstream ggml never wrote 36 to
   // a file): 2-bit codes in 128-weight blocks of 32 bytes and one fp32 scale per tensor in a
-  // 32-byte tail after the last block (layout in engine/src/model/tensor_formats.h).
+  // 32-byte tail after the last block (layout in engine/src/formats/tensor_formats.h).
   I2_S = 36,
 };
 

@@ -22,7 +22,7 @@ Expected<std::unique_ptr<Executor>> Executor::Create(const Graph& graph,
   e->plan_ = PlanMemory(graph, max_tokens, max_tokens);
   // Not value-initialised: pages of rows a run never reaches stay untouched (not resident).
   e->arena_ = std::make_unique_for_overwrite<uint8_t[]>(std::max<size_t>(e->plan_.arena_bytes, 64));
-  e->scratch_ = model::MakeLinearScratch();
+  e->scratch_ = linear::MakeLinearScratch();
 
   const AttentionDims& a = graph.attention();
   std::string err;
@@ -90,7 +90,7 @@ Status Executor::RunNode(const Node& node, std::span<const int32_t> tokens, size
   switch (node.op) {
     case Op::kEmbed:
       for (size_t t = 0; t < n; ++t) {
-        Status s = model::DequantizeRows(*node.embed, size_t(tokens[t]), 1, out + t * width);
+        Status s = linear::DequantizeRows(*node.embed, size_t(tokens[t]), 1, out + t * width);
         if (!s.ok()) return Error{node.label + ": " + s.error()};
         if (node.scale != 1.0f) vec_.scale->fn(width, node.scale, out + t * width, out + t * width);
       }

@@ -14,11 +14,11 @@
 #include "arch/isa.h"
 #include "engine/src/attention/attention.h"
 #include "engine/src/attention/kv_cache.h"
+#include "engine/src/common/threadpool.h"
 #include "engine/src/graph/graph.h"
 #include "engine/src/graph/memory_plan.h"
 #include "engine/src/graph/rope.h"
-#include "engine/src/model/linear.h"
-#include "engine/src/threadpool.h"
+#include "engine/src/linear/linear.h"
 #include "kernels/rmsnorm/rmsnorm.h"
 #include "kernels/vec/vec.h"
 
@@ -62,7 +62,7 @@ class Executor {
   ExecutorOptions options_;
   MemoryPlan plan_;
   std::unique_ptr<uint8_t[]> arena_;
-  std::unique_ptr<model::LinearScratch> scratch_;
+  std::unique_ptr<linear::LinearScratch> scratch_;
   attention::KvCache cache_;
   attention::Attention attention_;
   std::vector<RopeTable> ropes_;

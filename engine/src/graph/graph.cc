@@ -43,7 +43,7 @@ int Graph::RmsNorm(int x, const float* weight, size_t group, float eps, std::str
   return Emit(std::move(n), width, values_[x].per_output);
 }
 
-int Graph::Linear(int x, const model::Linear* w, const float* bias, std::string label,
+int Graph::Linear(int x, const linear::Linear* w, const float* bias, std::string label,
                   float scale) {
   if (!Check(Valid(x) && w != nullptr, label, "bad input or missing weight")) return -1;
   if (!Check(w->cols() == values_[x].width, label,

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "engine/src/gguf/reader.h"
-#include "engine/src/model/linear.h"
+#include "engine/src/linear/linear.h"
 
 namespace lutra::engine::graph {
 
@@ -48,7 +48,7 @@ struct Node {
   Op op = Op::kAdd;
   int out = -1;
   int in[3] = {-1, -1, -1};
-  const model::Linear* linear = nullptr;
+  const linear::Linear* linear = nullptr;
   const gguf::TensorInfo* embed = nullptr;
   const float* weight = nullptr;  // norm weight (group floats) or linear bias (rows floats)
   size_t group = 0;               // rmsnorm group size; rope/attention head_dim
@@ -77,7 +77,7 @@ class Graph {
   int Embed(const gguf::TensorInfo* table, size_t width, float scale, std::string label);
   int RmsNorm(int x, const float* weight, size_t group, float eps, std::string label);
   // `scale` multiplies the product before the bias (BitNet's per-tensor weight scales).
-  int Linear(int x, const model::Linear* w, const float* bias, std::string label,
+  int Linear(int x, const linear::Linear* w, const float* bias, std::string label,
              float scale = 1.0f);
   int Rope(int x, size_t head_dim, size_t rope, std::string label);
   int Attention(int q, int k, int v, size_t layer, std::string label);

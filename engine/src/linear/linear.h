@@ -1,0 +1,90 @@
+// The kernel plan's unit: one weight matrix of a GGUF file, prepared once for this CPU.
+// PlanLinear() looks at the tensor's type and the feature set and picks the layout and kernel:
+// low-bit types repack losslessly into LUT-packed weights (Q4_0 -> 4-bit asymmetric G=32,
+// Q4_1/Q4_K -> 4-bit G=32 with a per-group min, TQ1_0/TQ2_0/I2_S -> ternary), lutra-packed tensors
+// are used straight from the mapping, the other block formats (Q8_0, Q5_0, Q5_1, Q2_K, Q3_K,
+// Q5_K, Q6_K: codes the 1-4-bit lookup kernels cannot take as they are, or 16-weight groups
+// they do not have) to int8 codes with per-block scales (q8block), and F32/F16/BF16 to a
+// dense fp32 path. Graph builders only see this
+// interface, so adding a format never touches an architecture.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "arch/isa.h"
+#include "engine/src/common/threadpool.h"
+#include "engine/src/gguf/reader.h"
+#include "engine/src/gguf/status.h"
+#include "engine/src/linear/lut_matrix.h"
+
+namespace lutra::engine::linear {
+
+struct PlanOptions {
+  arch::IsaSet features{};  // the capped feature set of the process (arch::Process())
+  // Ternary weights multiply int8 per-token activations exactly (W1.58·A8, as BitNet b1.58 is
+  // trained) when true; otherwise through quantized activation tables like the other widths.
+  bool ternary_int8_activations = true;
+  // Where repacked matrices live (null: the heap). The model's weights go into huge pages.
+  memory::HugePageArena* arena = nullptr;
+};
+
+// Working memory shared by every Linear of a graph (sized on first use, reused afterwards).
+// One per executor; never used by two Forward calls at once.
+// int8 activations of the q8block matrices (layout in kernels/q8block/q8block.h).
+struct Q8Activations {
+  std::vector<int8_t> q;
+  std::vector<float> scale, sum;
+  std::vector<int32_t> qsum;
+};
+
+class LinearScratch {
+ public:
+  linear::LutScratch lut;  // activation tables of the LUT matrices
+  Q8Activations q8;
+};
+std::unique_ptr<LinearScratch> MakeLinearScratch();
+
+class Linear {
+ public:
+  virtual ~Linear() = default;
+  size_t rows() const { return rows_; }  // output features: ggml shape[1]
+  size_t cols() const { return cols_; }  // input features: ggml shape[0], the contiguous one
+
+  // y[t·rows + r] = Σ_c W[r, c]·x[t·cols + c] for t < n, split across `pool`.
+  virtual Status Forward(size_t n, const float* x, float* y, ThreadPool& pool,
+                         LinearScratch& scratch) const = 0;
+  // One line for the plan log: source type, packed form, kernel variant(s), bytes.
+  virtual std::string Describe() const = 0;
+  // Bytes this object owns beyond the file mapping (repacked weights, dense copies).
+  virtual size_t OwnedBytes() const = 0;
+  // Bytes one Forward reads from the weights (owned or mapped): what decode streams.
+  virtual size_t StreamedBytes() const { return OwnedBytes(); }
+  // True when Forward rounds each token's activations to the int8 absmax grid itself
+  // (the ternary int8-exact LUT path), as a BitNet BitLinear does.
+  virtual bool Int8Activations() const { return false; }
+
+ protected:
+  Linear(size_t rows, size_t cols) : rows_(rows), cols_(cols) {}
+
+ private:
+  size_t rows_;
+  size_t cols_;
+};
+
+// Plans a 2-D weight tensor. Errors name the tensor, its type and shape when the type is not
+// supported or the data does not fit the shape. The tensor's bytes must outlive the result
+// (they stay in the caller's gguf::File mapping).
+Expected<std::unique_ptr<Linear>> PlanLinear(const gguf::TensorInfo& tensor,
+                                             const PlanOptions& options);
+
+// True for the tensor types the runtime can load (as weights or through DequantizeRows).
+bool IsLoadableType(gguf::TensorType type);
+
+// Dequantizes rows [first, first + count) of a tensor of any loadable type to fp32 (embedding
+// lookup, norm weights, biases: a 1-D tensor is one row). `out` holds count·shape[0] floats.
+Status DequantizeRows(const gguf::TensorInfo& tensor, size_t first, size_t count, float* out);
+
+}  // namespace lutra::engine::linear

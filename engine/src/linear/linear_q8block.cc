@@ -1,0 +1,112 @@
+#include "engine/src/linear/linear_q8block.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "engine/src/formats/kquant_formats.h"
+#include "engine/src/formats/tensor_formats.h"
+#include "kernels/q8block/q8block.h"
+
+namespace lutra::engine::linear {
+
+using formats::CodeBlock;
+using formats::CodesHaveMin;
+using formats::DecodeKQuantCodes;
+using formats::FormatOf;
+namespace {
+
+namespace q8 = kernels::q8block;
+
+// Rows per pool task: a multiple of every variant's row group, small enough that two
+// threads get tens of tasks on the smallest matrices (256 rows for GQA's K and V).
+constexpr size_t kRowsPerTask = 16;
+// Below this many multiply-adds the caller runs alone: handing over costs more.
+constexpr size_t kMinParallelMacs = size_t(1) << 16;
+
+class Q8BlockLinear : public Linear {
+ public:
+  Q8BlockLinear(size_t rows, size_t cols, gguf::TensorType source, size_t block, bool with_min,
+                const q8::Kernels* kernel, memory::HugePageArena* arena)
+      : Linear(rows, cols), source_(source), block_(block), kernel_(kernel) {
+    const size_t blocks = rows * cols / block;
+    const size_t bytes = Align(rows * cols) + blocks * sizeof(float) * (with_min ? 2 : 1);
+    storage_ = arena != nullptr ? linear::AlignedBytes(bytes, *arena) : linear::AlignedBytes(bytes);
+    codes_ = reinterpret_cast<int8_t*>(storage_.data());
+    scales_ = reinterpret_cast<float*>(storage_.data() + Align(rows * cols));
+    mins_ = with_min ? scales_ + blocks : nullptr;
+  }
+
+  int8_t* codes() { return codes_; }
+  float* scales() { return scales_; }
+  float* mins() { return mins_; }
+
+  Status Forward(size_t n, const float* x, float* y, ThreadPool& pool,
+                 LinearScratch& scratch) const override {
+    const size_t k = cols(), blocks = k / block_;
+    Q8Activations& s = scratch.q8;
+    s.q.resize(n * k);
+    s.scale.resize(n * blocks);
+    s.sum.resize(n * blocks);
+    s.qsum.resize(n * blocks);
+    for (size_t t = 0; t < n; ++t) {
+      q8::Quantize(k, block_, x + t * k, s.q.data() + t * k, s.scale.data() + t * blocks,
+                   s.sum.data() + t * blocks, s.qsum.data() + t * blocks);
+    }
+    const q8::Weights w{rows(), k, block_, codes_, scales_, mins_};
+    const q8::Activations a{k, block_, n, s.q.data(), s.scale.data(), s.sum.data(), s.qsum.data()};
+    const size_t tasks = (rows() + kRowsPerTask - 1) / kRowsPerTask;
+    auto task = [&](size_t i) {
+      const size_t r1 = std::min(rows(), (i + 1) * kRowsPerTask);
+      kernel_->gemm(w, a, i * kRowsPerTask, r1, y, rows());
+    };
+    if (n * rows() * k < kMinParallelMacs) {
+      for (size_t i = 0; i < tasks; ++i) task(i);
+    } else {
+      pool.ParallelFor(tasks, task);
+    }
+    return Status::Ok();
+  }
+
+  std::string Describe() const override {
+    return std::string(gguf::type_traits(uint32_t(source_))->name) + " -> int8 codes, scale" +
+           (mins_ != nullptr ? " and min" : "") + " per " + std::to_string(block_) + " (" +
+           kernel_->name + "), " + std::to_string(OwnedBytes()) + " bytes";
+  }
+  size_t OwnedBytes() const override { return storage_.size(); }
+
+ private:
+  static size_t Align(size_t bytes) { return (bytes + 63) / 64 * 64; }
+
+  gguf::TensorType source_;
+  size_t block_;
+  const q8::Kernels* kernel_;
+  linear::AlignedBytes storage_;
+  int8_t* codes_ = nullptr;
+  float* scales_ = nullptr;
+  float* mins_ = nullptr;
+};
+
+}  // namespace
+
+Expected<std::unique_ptr<Linear>> PlanQ8BlockLinear(const gguf::TensorInfo& t,
+                                                    const PlanOptions& options) {
+  const size_t rows = t.shape[1], cols = t.shape[0];
+  const size_t block = CodeBlock(t.type);
+  const size_t format_weights = FormatOf(t.type).weights;
+  if (block == 0 || format_weights == 0 || cols % format_weights != 0) {
+    return Error{"tensor '" + t.name + "': not a q8block format"};  // PlanLinear checked
+  }
+  auto linear = std::make_unique<Q8BlockLinear>(rows, cols, t.type, block, CodesHaveMin(t.type),
+                                                q8::Select(options.features), options.arena);
+  std::vector<float> discarded_mins;
+  float* mins = linear->mins();
+  if (mins == nullptr) {
+    discarded_mins.resize(rows * cols / block);
+    mins = discarded_mins.data();
+  }
+  DecodeKQuantCodes(t.type, t.data, rows * cols / format_weights, linear->codes(), linear->scales(),
+                    mins);
+  return std::unique_ptr<Linear>(std::move(linear));
+}
+
+}  // namespace lutra::engine::linear

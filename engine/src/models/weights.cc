@@ -1,0 +1,139 @@
+#include "engine/src/models/weights.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstdint>
+
+#include "engine/src/formats/finite_check.h"
+#include "engine/src/gguf/lutra_types.h"
+#include "engine/src/linear/linear_packed.h"
+
+namespace lutra::engine::models {
+
+using formats::FindNonFinite;
+using linear::CheckPackingVersion;
+using linear::DequantizeRows;
+using linear::IsLoadableType;
+using linear::Linear;
+using linear::PlanLinear;
+using linear::PlanOptions;
+namespace {
+
+std::string ShapeString(const std::vector<uint64_t>& s) {
+  std::string out = "[";
+  for (size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
+  return out + "]";
+}
+
+}  // namespace
+
+WeightStore::WeightStore(const gguf::File& file, PlanOptions options,
+                         std::function<void(double)> progress)
+    : file_(file), options_(options), progress_(std::move(progress)) {
+  options_.arena = &arena_;
+  for (const gguf::TensorInfo& t : file_.tensors()) total_bytes_ += t.n_bytes;
+}
+
+Expected<const gguf::TensorInfo*> WeightStore::Find(const std::string& name,
+                                                    std::vector<uint64_t> shape) {
+  const gguf::TensorInfo* t = file_.tensor(name);
+  if (t == nullptr) return Error{"model: missing tensor " + name};
+  if (t->shape != shape) {
+    return Error{"model: tensor " + name + " has shape " + ShapeString(t->shape) + ", expected " +
+                 ShapeString(shape) + " from the hyperparameters"};
+  }
+  if (!IsLoadableType(t->type)) {
+    return Error{"model: tensor " + name + " has type " +
+                 gguf::TensorTypeName(static_cast<uint32_t>(t->type)) +
+                 ", which the runtime cannot load"};
+  }
+  if (gguf::IsPackedTypeId(uint32_t(t->type)) && !packing_checked_) {
+    if (Status s = CheckPackingVersion(file_); !s.ok()) return Error{s.error()};
+    packing_checked_ = true;
+  }
+  if (auto bad = FindNonFinite(*t)) {
+    return Error{"model: tensor " + name + " has a non-finite value: " + *bad +
+                 " (files with NaN or Inf weights are refused)"};
+  }
+  used_.insert(name);
+  return t;
+}
+
+Expected<const Linear*> WeightStore::Matrix(const std::string& name, size_t cols, size_t rows) {
+  for (const auto& [n, l] : linears_) {
+    if (n == name) return l.get();  // shared (tied embeddings reuse token_embd)
+  }
+  auto t = Find(name, {cols, rows});
+  if (!t.ok()) return Error{t.error()};
+  auto l = PlanLinear(**t, options_);
+  if (!l.ok()) return Error{l.error()};
+  // A matrix that owns bytes has its own copy; one that owns none reads the mapping.
+  if ((*l)->OwnedBytes() > 0) ReleasePages(**t);
+  linears_.emplace_back(name, std::move(*l));
+  planned_bytes_ += (*t)->n_bytes;
+  if (progress_ && total_bytes_ > 0) progress_(double(planned_bytes_) / double(total_bytes_));
+  return linears_.back().second.get();
+}
+
+Expected<const float*> WeightStore::Vector(const std::string& name, size_t n) {
+  auto t = Find(name, {n});
+  if (!t.ok()) return Error{t.error()};
+  std::vector<float>& v = vectors_.emplace_back(n);
+  Status s = DequantizeRows(**t, 0, 1, v.data());
+  if (!s.ok()) return Error{"model: " + name + ": " + s.error()};
+  return static_cast<const float*>(v.data());
+}
+
+Expected<const gguf::TensorInfo*> WeightStore::Table(const std::string& name, size_t cols,
+                                                     size_t rows) {
+  auto t = Find(name, {cols, rows});
+  // Only a few rows of a table are read per token: the finiteness check must not leave all
+  // of its pages resident (they fault back in from the file when a row is needed).
+  if (t.ok()) ReleasePages(**t);
+  return t;
+}
+
+void WeightStore::ReleasePages(const gguf::TensorInfo& t) const {
+  if (!file_.mapped()) return;  // read into memory: dropped pages would read back as zeros
+  const size_t page = size_t(sysconf(_SC_PAGESIZE));
+  // Only whole pages inside the tensor: neighbours may still be needed.
+  const uintptr_t begin = (reinterpret_cast<uintptr_t>(t.data) + page - 1) / page * page;
+  const uintptr_t end = (reinterpret_cast<uintptr_t>(t.data) + t.n_bytes) / page * page;
+  if (end > begin) {
+    // Advice only: a failure leaves the pages resident, which is harmless.
+    (void)madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+  }
+}
+
+Status WeightStore::CheckAllUsed() const {
+  for (const gguf::TensorInfo& t : file_.tensors()) {
+    if (!used_.count(t.name)) {
+      return Error{"model: tensor " + t.name + " is not used by the " +
+                   "architecture's graph (unsupported variant of the model?)"};
+    }
+  }
+  return Status::Ok();
+}
+
+size_t WeightStore::OwnedBytes() const {
+  size_t b = 0;
+  for (const auto& [n, l] : linears_) b += l->OwnedBytes();
+  for (const auto& v : vectors_) b += v.size() * sizeof(float);
+  return b;
+}
+
+size_t WeightStore::StreamedBytes() const {
+  size_t b = 0;
+  for (const auto& [n, l] : linears_) b += l->StreamedBytes();
+  for (const auto& v : vectors_) b += v.size() * sizeof(float);
+  return b;
+}
+
+std::vector<std::string> WeightStore::Describe() const {
+  std::vector<std::string> out;
+  for (const auto& [n, l] : linears_) out.push_back(n + ": " + l->Describe());
+  return out;
+}
+
+}  // namespace lutra::engine::models

@@ -1,0 +1,65 @@
+// The weights a builder asks for, by GGUF tensor name and expected shape: matrices are planned
+// once through PlanLinear, vectors (norm weights, biases) dequantized once to fp32. Every
+// request checks the tensor's shape and names it in errors; CheckAllUsed() then refuses files
+// with tensors no builder consumed (they would change the model's meaning silently).
+#pragma once
+
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "engine/src/gguf/reader.h"
+#include "engine/src/gguf/status.h"
+#include "engine/src/linear/linear.h"
+#include "engine/src/memory/huge_page_arena.h"
+
+namespace lutra::engine::models {
+
+class WeightStore {
+ public:
+  // `progress` (may be empty) receives the fraction of the file's tensor bytes planned so far
+  // after each matrix.
+  WeightStore(const gguf::File& file, linear::PlanOptions options,
+              std::function<void(double)> progress = {});
+
+  bool Has(const std::string& name) const { return file_.tensor(name) != nullptr; }
+  // A weight matrix y = W·x with `cols` inputs and `rows` outputs (ggml shape [cols, rows]).
+  Expected<const linear::Linear*> Matrix(const std::string& name, size_t cols, size_t rows);
+  // A 1-D tensor of n elements as fp32.
+  Expected<const float*> Vector(const std::string& name, size_t n);
+  // A table read one row at a time (embeddings): ggml shape [cols, rows].
+  Expected<const gguf::TensorInfo*> Table(const std::string& name, size_t cols, size_t rows);
+  Status CheckAllUsed() const;
+
+  // Bytes owned beyond the mapping (repacked matrices, fp32 vectors): what every decode step
+  // streams, besides one embedding row and the KV cache.
+  size_t OwnedBytes() const;
+  // Bytes one decode step reads from the linears (owned or mapped) and the vectors.
+  size_t StreamedBytes() const;
+  // With a mapped file, the pages of a tensor that planning copied or repacked are dropped
+  // right after (a later read, e.g. of a tied embedding table, re-reads them from the file),
+  // so the load's peak resident memory stays near the planned weights instead of file +
+  // planned weights.
+  // One line per planned matrix (the plan log).
+  std::vector<std::string> Describe() const;
+
+ private:
+  Expected<const gguf::TensorInfo*> Find(const std::string& name, std::vector<uint64_t> shape);
+
+  const gguf::File& file_;
+  memory::HugePageArena arena_;  // the repacked matrices (they keep their chunks alive)
+  linear::PlanOptions options_;
+  std::vector<std::pair<std::string, std::unique_ptr<linear::Linear>>> linears_;
+  std::deque<std::vector<float>> vectors_;
+  std::set<std::string> used_;
+  void ReleasePages(const gguf::TensorInfo& t) const;
+  std::function<void(double)> progress_;
+  uint64_t total_bytes_ = 0, planned_bytes_ = 0;
+  bool packing_checked_ = false;  // lutra.packing.version accepted (packed files only)
+};
+
+}  // namespace lutra::engine::models

@@ -1,0 +1,286 @@
+#include "engine/src/synthetic/synthetic.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <functional>
+
+#include "engine/src/formats/tensor_encode.h"
+#include "engine/src/gguf/writer.h"
+
+namespace lutra::engine::synthetic {
+
+using formats::EncodedBytes;
+using formats::EncodeWeights;
+
+namespace {
+
+using gguf::TensorType;
+
+uint64_t SplitMix(uint64_t* s) {
+  uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+// Approximately standard normal: Irwin–Hall sum of four 16-bit uniforms from one draw (var
+// 4/12, rescaled to 1). One hash per weight keeps a 1.1B model's generation to seconds; the
+// tails stop at ±2√3, which is irrelevant for weights that get quantized anyway.
+float Normalish(uint64_t* s) {
+  const uint64_t r = SplitMix(s);
+  const float sum = float((r & 0xffff) + ((r >> 16) & 0xffff) + ((r >> 32) & 0xffff) + (r >> 48));
+  return (sum * (1.0f / 65536.0f) - 2.0f) * 1.7320508f;
+}
+
+struct TensorSpec {
+  std::string name;
+  TensorType type;
+  uint64_t cols;  // ggml shape[0], contiguous
+  uint64_t rows;  // shape[1]; 1 for vectors
+  bool norm;      // ≈ 1 + small noise instead of N(0, 1/√cols)
+};
+
+uint32_t HeadDim(const SyntheticLlama& c) {
+  return c.head_dim ? c.head_dim : c.n_embd / c.n_head;
+}
+
+std::vector<TensorSpec> Tensors(const SyntheticLlama& c) {
+  const uint64_t hd = HeadDim(c), q = hd * c.n_head, kv = hd * c.n_head_kv;
+  std::vector<TensorSpec> t;
+  t.push_back({"token_embd.weight", c.embd_type, c.n_embd, c.vocab, false});
+  for (uint32_t l = 0; l < c.n_layer; ++l) {
+    const std::string p = "blk." + std::to_string(l) + ".";
+    t.push_back({p + "attn_norm.weight", TensorType::F32, c.n_embd, 1, true});
+    t.push_back({p + "attn_q.weight", c.weight_type, c.n_embd, q, false});
+    t.push_back({p + "attn_k.weight", c.weight_type, c.n_embd, kv, false});
+    t.push_back({p + "attn_v.weight", c.weight_type, c.n_embd, kv, false});
+    if (c.arch == "qwen2") {
+      t.push_back({p + "attn_q.bias", TensorType::F32, q, 1, false});
+      t.push_back({p + "attn_k.bias", TensorType::F32, kv, 1, false});
+      t.push_back({p + "attn_v.bias", TensorType::F32, kv, 1, false});
+    }
+    if (c.arch == "qwen3") {
+      t.push_back({p + "attn_q_norm.weight", TensorType::F32, hd, 1, true});
+      t.push_back({p + "attn_k_norm.weight", TensorType::F32, hd, 1, true});
+    }
+    t.push_back({p + "attn_output.weight", c.weight_type, q, c.n_embd, false});
+    t.push_back({p + "ffn_norm.weight", TensorType::F32, c.n_embd, 1, true});
+    t.push_back({p + "ffn_gate.weight", c.weight_type, c.n_embd, c.n_ff, false});
+    t.push_back({p + "ffn_up.weight", c.weight_type, c.n_embd, c.n_ff, false});
+    t.push_back({p + "ffn_down.weight", c.weight_type, c.n_ff, c.n_embd, false});
+  }
+  t.push_back({"output_norm.weight", TensorType::F32, c.n_embd, 1, true});
+  if (!c.tied_output) t.push_back({"output.weight", c.output_type, c.n_embd, c.vocab, false});
+  return t;
+}
+
+Status Validate(const SyntheticLlama& c) {
+  if (c.n_embd == 0 || c.n_layer == 0 || c.n_head == 0 || c.n_head_kv == 0 || c.n_ff == 0 ||
+      c.context == 0) {
+    return Error{"synthetic llama: every dimension must be positive"};
+  }
+  if (c.arch != "llama" && c.arch != "qwen2" && c.arch != "qwen3") {
+    return Error{"synthetic model: unknown architecture '" + c.arch +
+                 "' (known: llama, qwen2, qwen3)"};
+  }
+  if (c.head_dim == 0 ? c.n_embd % c.n_head != 0 || (c.n_embd / c.n_head) % 2 != 0
+                      : c.head_dim % 2 != 0) {
+    return Error{"synthetic llama: n_embd " + std::to_string(c.n_embd) +
+                 " is not n_head × an even head size"};
+  }
+  if (c.n_head % c.n_head_kv != 0) {
+    return Error{"synthetic llama: n_head " + std::to_string(c.n_head) +
+                 " is not a multiple of n_head_kv " + std::to_string(c.n_head_kv)};
+  }
+  if (c.vocab < 259) {
+    return Error{"synthetic llama: vocab " + std::to_string(c.vocab) +
+                 " < 259 (3 specials + 256 byte tokens)"};
+  }
+  if (!(c.rope_theta > 0) || !(c.rms_eps > 0)) {
+    return Error{"synthetic llama: rope theta and rms eps must be positive"};
+  }
+  for (const TensorSpec& t : Tensors(c)) {
+    if (EncodedBytes(t.type, t.cols) == 0) {
+      return Error{"synthetic llama: " + t.name + " rows of " + std::to_string(t.cols) +
+                   " weights cannot be stored as " +
+                   std::string(gguf::type_traits(uint32_t(t.type))
+                                   ? gguf::type_traits(uint32_t(t.type))->name
+                                   : "this type") +
+                   " (unsupported type or not a whole number of blocks)"};
+    }
+  }
+  return {};
+}
+
+// SentencePiece-style vocabulary: <unk>, <s>, </s>, the 256 byte-fallback tokens, then
+// printable pieces (with and without the ▁ word marker) of growing length, scored so that
+// earlier pieces merge first.
+void AddVocabulary(const SyntheticLlama& c, gguf::Writer* w) {
+  std::vector<std::string> tokens = {"<unk>", "<s>", "</s>"};
+  std::vector<float> scores = {0, 0, 0};
+  std::vector<int32_t> types = {2, 3, 3};
+  char hex[8];
+  for (int b = 0; b < 256; ++b) {
+    std::snprintf(hex, sizeof hex, "<0x%02X>", b);
+    tokens.emplace_back(hex);
+    scores.push_back(0);
+    types.push_back(6);
+  }
+  const std::string marker = "\xe2\x96\x81";
+  std::vector<std::string> pieces = {marker};
+  for (char ch = 33; ch < 127; ++ch) pieces.emplace_back(1, ch);
+  for (char ch = 33; ch < 127; ++ch) pieces.push_back(marker + std::string(1, ch));
+  std::vector<std::string> level = {""};
+  while (tokens.size() + pieces.size() < c.vocab) {
+    std::vector<std::string> next;
+    for (const std::string& s : level) {
+      for (char ch = 'a'; ch <= 'z'; ++ch) next.push_back(s + ch);
+    }
+    for (const std::string& s : next) {
+      if (s.size() < 2) continue;
+      pieces.push_back(s);
+      pieces.push_back(marker + s);
+    }
+    level = std::move(next);
+  }
+  for (size_t i = 0; tokens.size() < c.vocab; ++i) {
+    tokens.push_back(pieces[i]);
+    scores.push_back(-float(i));
+    types.push_back(1);
+  }
+  w->set_string("tokenizer.ggml.model", "llama");
+  w->set_string_array("tokenizer.ggml.tokens", tokens);
+  w->set_array("tokenizer.ggml.scores", gguf::ValueType::F32, scores.data(), scores.size());
+  w->set_array("tokenizer.ggml.token_type", gguf::ValueType::I32, types.data(), types.size());
+  w->set_u32("tokenizer.ggml.unknown_token_id", 0);
+  w->set_u32("tokenizer.ggml.bos_token_id", 1);
+  w->set_u32("tokenizer.ggml.eos_token_id", 2);
+  w->set_bool("tokenizer.ggml.add_bos_token", true);
+  w->set_bool("tokenizer.ggml.add_eos_token", false);
+}
+
+gguf::TensorProducer Producer(const TensorSpec& t, uint64_t seed) {
+  return [t, seed](gguf::ByteSink& out) -> Status {
+    uint64_t state = seed;
+    const size_t row_bytes = EncodedBytes(t.type, t.cols);
+    // ~1 MiB of fp32 per chunk: few sink calls, small footprint.
+    const uint64_t chunk = std::max<uint64_t>(1, (uint64_t(1) << 18) / t.cols);
+    std::vector<float> x(std::min(chunk, t.rows) * t.cols);
+    std::vector<uint8_t> bytes(std::min(chunk, t.rows) * row_bytes);
+    const float scale = 1.0f / std::sqrt(float(t.cols));
+    // Ternary types hold what ternary-trained models (BitNet b1.58) hold: γ·{−1, 0, +1} with one
+    // γ per tensor, the absmean E|x| = σ·√(2/π) of the N(0, σ²) weights, so every block stores
+    // the same scale as in real TQ1_0/TQ2_0 files, not a per-block maximum of noise.
+    const bool ternary = t.type == TensorType::TQ1_0 || t.type == TensorType::TQ2_0;
+    const float gamma = scale * 0.7978846f;
+    for (uint64_t r = 0; r < t.rows; r += chunk) {
+      const uint64_t n = std::min(chunk, t.rows - r);
+      for (uint64_t i = 0; i < n * t.cols; ++i) {
+        x[i] = t.norm ? 1.0f + 0.05f * Normalish(&state) : scale * Normalish(&state);
+        if (ternary && !t.norm) {
+          // γ·clamp(round-half-even(x/γ), −1, 1) by comparisons, branch-free (the signs are
+          // random); std::nearbyint was a libm call per weight.
+          const float v = x[i] / gamma;
+          x[i] = gamma * float(int(v > 0.5f) - int(v < -0.5f));
+        }
+      }
+      for (uint64_t i = 0; i < n; ++i) {
+        EncodeWeights(t.type, x.data() + i * t.cols, t.cols, bytes.data() + i * row_bytes);
+      }
+      if (!out.put(bytes.data(), n * row_bytes)) return Error{"write failed"};
+    }
+    return {};
+  };
+}
+
+}  // namespace
+
+std::vector<std::string> SyntheticPresetNames() {
+  return {"tinyllama-1.1b", "llama2-7b", "llama3-8b", "qwen2.5-0.5b", "qwen3-0.6b",
+          "tiny",           "tiny-gqa4", "tiny-tied", "small"};
+}
+
+Expected<SyntheticLlama> SyntheticPreset(const std::string& name) {
+  SyntheticLlama c;
+  c.name = name;
+  if (name == "tinyllama-1.1b") {
+    c.n_embd = 2048, c.n_layer = 22, c.n_head = 32, c.n_head_kv = 4, c.n_ff = 5632;
+    c.vocab = 32000, c.context = 2048, c.rope_theta = 10000.0f, c.rms_eps = 1e-5f;
+    return c;
+  }
+  if (name == "llama2-7b") {
+    c.n_embd = 4096, c.n_layer = 32, c.n_head = 32, c.n_head_kv = 32, c.n_ff = 11008;
+    c.vocab = 32000, c.context = 4096;
+    return c;
+  }
+  if (name == "llama3-8b") {
+    c.n_embd = 4096, c.n_layer = 32, c.n_head = 32, c.n_head_kv = 8, c.n_ff = 14336;
+    c.vocab = 128256, c.context = 8192, c.rope_theta = 500000.0f;
+    return c;
+  }
+  if (name == "qwen2.5-0.5b") {
+    c.arch = "qwen2", c.n_embd = 896, c.n_layer = 24, c.n_head = 14, c.n_head_kv = 2;
+    c.n_ff = 4864, c.vocab = 151936, c.context = 32768, c.rope_theta = 1000000.0f;
+    c.rms_eps = 1e-6f, c.tied_output = true;
+    return c;
+  }
+  if (name == "qwen3-0.6b") {
+    c.arch = "qwen3", c.n_embd = 1024, c.n_layer = 28, c.n_head = 16, c.n_head_kv = 8;
+    c.head_dim = 128, c.n_ff = 3072, c.vocab = 151936, c.context = 40960;
+    c.rope_theta = 1000000.0f, c.rms_eps = 1e-6f, c.tied_output = true;
+    return c;
+  }
+  if (name == "tiny") return c;  // the struct defaults: 64 dim, 2 layers, 4/2 heads
+  if (name == "tiny-gqa4") {
+    c.n_embd = 128, c.n_head = 8, c.n_head_kv = 2, c.n_ff = 256;
+    return c;
+  }
+  if (name == "tiny-tied") {
+    c.tied_output = true, c.n_head_kv = 4;
+    return c;
+  }
+  if (name == "small") {
+    c.n_embd = 256, c.n_layer = 4, c.n_head = 8, c.n_head_kv = 4, c.n_ff = 768;
+    c.vocab = 1024, c.context = 512, c.rope_theta = 500000.0f;
+    return c;
+  }
+  std::string known;
+  for (const std::string& n : SyntheticPresetNames()) known += (known.empty() ? "" : ", ") + n;
+  return Error{"unknown synthetic preset '" + name + "' (known: " + known + ")"};
+}
+
+Status WriteSyntheticLlama(const SyntheticLlama& c, const std::string& path) {
+  if (Status s = Validate(c); !s) return s;
+  gguf::Writer w;
+  const std::string& a = c.arch;
+  w.set_string("general.architecture", a);
+  w.set_string("general.name", c.name);
+  w.set_u32(a + ".context_length", c.context);
+  w.set_u32(a + ".embedding_length", c.n_embd);
+  w.set_u32(a + ".block_count", c.n_layer);
+  w.set_u32(a + ".feed_forward_length", c.n_ff);
+  w.set_u32(a + ".attention.head_count", c.n_head);
+  w.set_u32(a + ".attention.head_count_kv", c.n_head_kv);
+  w.set_f32(a + ".rope.freq_base", c.rope_theta);
+  w.set_f32(a + ".attention.layer_norm_rms_epsilon", c.rms_eps);
+  w.set_u32(a + ".rope.dimension_count", HeadDim(c));
+  if (c.head_dim != 0) {
+    w.set_u32(a + ".attention.key_length", c.head_dim);
+    w.set_u32(a + ".attention.value_length", c.head_dim);
+  }
+  w.set_u32(a + ".vocab_size", c.vocab);
+  AddVocabulary(c, &w);
+  const std::vector<TensorSpec> tensors = Tensors(c);
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const TensorSpec& t = tensors[i];
+    uint64_t seed = c.seed * 0x100000001b3ull + i;
+    SplitMix(&seed);
+    std::vector<uint64_t> shape = {t.cols};
+    if (t.rows > 1) shape.push_back(t.rows);
+    if (Status s = w.add_tensor_stream(t.name, t.type, shape, Producer(t, seed)); !s) return s;
+  }
+  return w.write(path);
+}
+
+}  // namespace lutra::engine::synthetic

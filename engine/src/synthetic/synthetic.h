@@ -1,0 +1,51 @@
+// Synthetic GGUF models (llama, qwen2, qwen3 architectures) with seeded random weights, for tests
+// and benchmarks that need realistic shapes without downloads. Tensors are generated and encoded
+// while the file is written (gguf::Writer::add_tensor_stream), a few rows at a time, so a
+// 1.1B-parameter model needs only a few MiB of memory.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/src/gguf/status.h"
+#include "engine/src/gguf/types.h"
+
+namespace lutra::engine::synthetic {
+
+struct SyntheticLlama {
+  // "llama", "qwen2" (adds Q/K/V biases) or "qwen3" (adds per-head Q/K RMSNorm weights); the
+  // metadata keys use the architecture's prefix.
+  std::string arch = "llama";
+  uint32_t n_embd = 64;
+  uint32_t n_layer = 2;
+  uint32_t n_head = 4;
+  uint32_t n_head_kv = 2;
+  uint32_t n_ff = 128;
+  uint32_t head_dim = 0;  // 0: n_embd / n_head (qwen3 decouples it)
+  uint32_t vocab = 320;   // ≥ 259: <unk>, <s>, </s> and the 256 byte tokens come first
+  uint32_t context = 256;
+  float rope_theta = 10000.0f;
+  float rms_eps = 1e-5f;
+  bool tied_output = false;  // no output.weight: the output reuses token_embd
+  gguf::TensorType weight_type = gguf::TensorType::F32;  // attention and FFN matrices
+  gguf::TensorType embd_type = gguf::TensorType::F32;    // token_embd.weight
+  gguf::TensorType output_type = gguf::TensorType::F32;  // output.weight (untied)
+  uint64_t seed = 1;
+  std::string name = "synthetic-llama";
+};
+
+// Named shapes of public models (weights random): "tinyllama-1.1b" (2048 dim, 22 layers,
+// 32/4 heads, ffn 5632, vocab 32000), "llama2-7b" (4096, 32 layers, 32/32 heads, ffn 11008),
+// "llama3-8b" (4096, 32 layers, 32/8, ffn 14336, vocab 128256), "qwen2.5-0.5b" (896, 24
+// layers, 14/2, ffn 4864, vocab 151936, tied), "qwen3-0.6b" (1024, 28 layers, 16/8 heads of
+// 128, ffn 3072, tied); and small test shapes "tiny" (64 dim), "tiny-gqa4" (4:1 GQA),
+// "tiny-tied", "small" (256 dim, 4 layers). An unknown name gives an error listing these.
+Expected<SyntheticLlama> SyntheticPreset(const std::string& name);
+std::vector<std::string> SyntheticPresetNames();
+
+// Checks shapes against the chosen types (every matrix row must be a whole number of blocks)
+// and writes the model to `path` (temporary file + rename).
+Status WriteSyntheticLlama(const SyntheticLlama& config, const std::string& path);
+
+}  // namespace lutra::engine::synthetic
