@@ -4,10 +4,10 @@
 //
 // Why: decode reads every weight once per token, far more than the TLB covers with 4 KiB
 // pages (a 400 MB model is 100k pages per token, and the hardware prefetchers stop at each
-// 4 KiB boundary). On the Zen 4 machine we measure, one thread reads 29 GB/s from huge pages
-// and 24 GB/s from 4 KiB pages (lutra-kernel-bench memory/read_sum against memory/
-// read_sum_4k). One matrix per allocation would round each up to 2 MiB; packing many into
-// shared chunks wastes at most the unused part of one huge page per chunk.
+// 4 KiB boundary): a single thread reads faster from huge pages than from 4 KiB pages
+// (lutra-kernel-bench memory/read_sum against memory/read_sum_4k; figures with the machine named
+// in docs/measurements.md). One matrix per allocation would round each up to 2 MiB; packing many
+// into shared chunks wastes at most the unused part of one huge page per chunk.
 //
 // Where the kernel has no transparent huge pages (disabled, or not Linux) the advice is
 // ignored and the chunks are ordinary anonymous memory.
