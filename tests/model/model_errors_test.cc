@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/src/model/generate.h"
 #include "engine/src/model/model.h"
 #include "tests/model/model_testing.h"
 #include "tests/model/synthetic_llama.h"
@@ -130,10 +131,17 @@ TEST(ModelErrors, SessionInputs) {
   ASSERT_TRUE((*s)->Prefill(eight).ok());
   auto full = (*s)->Decode(1);
   ASSERT_FALSE(full.ok());
-  EXPECT_NE(full.error().find("context full"), std::string::npos) << full.error();
+  EXPECT_NE(full.error().find("1 tokens do not fit"), std::string::npos) << full.error();
   EXPECT_EQ((*s)->position(), 8u);
-  auto gen = (*s)->Generate(eight, {}, nullptr);  // no tokenizer in the synthetic file
+  (*s)->Reset();
+  engine::model::GenerateResult r;
+  engine::model::SessionError why;
+  // No tokenizer in the synthetic file.
+  Status gen = engine::model::Generate(**s, eight, {}, nullptr, &r, &why);
   EXPECT_FALSE(gen.ok());
+  EXPECT_EQ(why, engine::model::SessionError::kUnsupported);
+  EXPECT_FALSE(r.started);
+  EXPECT_EQ((*s)->position(), 0u);
 }
 
 }  // namespace
