@@ -118,7 +118,7 @@ typedef struct lutra_model_options {
   int use_mmap;            /* 1 (default): map the file; 0: read it into memory (huge
                             * pages: faster decode of lutra-packed files, slower load) */
   uint32_t context_length; /* KV positions per session; 0 (default): the training context */
-  lutra_kv_type kv_type;   /* default LUTRA_KV_F16 */
+  lutra_kv_type kv_type;   /* default LUTRA_KV_F16 (LUTRA_KV_DEFAULT is refused here) */
   uint32_t batch;          /* prefill chunk in tokens; default 64 */
   int vocab_only;          /* 1: load only the tokenizer (vocabulary files); default 0 */
   /* Called during loading with the fraction of the weights prepared (0..1), from the
