@@ -283,6 +283,110 @@ static void test_bf16_cache(const char* path) {
   free(last[1]);
 }
 
+/* Greedy generation of `max` tokens (stop tokens off) from a fixed prompt into `out`; returns
+ * the session's position afterwards, 0 on failure. */
+static size_t generate_greedy(lutra_session* s, uint32_t max, collector* out) {
+  const int32_t prompt[] = {1, 17, 42, 99, 7};
+  lutra_generate_options g;
+  lutra_generate_options_init(&g);
+  g.sampler.temperature = 0.0f;
+  g.max_tokens = max;
+  g.stop_at_eos = 0;
+  memset(out, 0, sizeof *out);
+  if (lutra_generate(s, prompt, 5, &g, collect, out, NULL) != LUTRA_STATUS_OK) return 0;
+  return lutra_session_position(s);
+}
+
+/* Sessions with their own options over one model generate what models loaded with those
+ * options do; invalid options are refused with INVALID_ARGUMENT naming the field. */
+static void test_session_options(const char* path) {
+  lutra_session_options so;
+  lutra_session_options_init(&so);
+  CHECK(so.struct_size == sizeof so && so.threads == 0 && so.context_length == 0);
+  CHECK(so.kv_type == LUTRA_KV_DEFAULT && so.batch == 0);
+
+  lutra_model_options o;
+  lutra_model_options_init(&o);
+  o.threads = 1;
+  lutra_model* shared = NULL;
+  CHECK_STATUS(lutra_model_load(path, &o, &shared), LUTRA_STATUS_OK);
+  if (shared == NULL) return;
+
+  /* {threads, context, kv type, batch} per session; 0 / LUTRA_KV_DEFAULT: the model's. */
+  const uint32_t threads[3] = {2, 1, 0};
+  const uint32_t context[3] = {16, 40, 0};
+  const lutra_kv_type kv[3] = {LUTRA_KV_F32, LUTRA_KV_BF16, LUTRA_KV_DEFAULT};
+  const uint32_t batch[3] = {3, 0, 2};
+  lutra_session* sessions[3] = {NULL, NULL, NULL};
+  for (int i = 0; i < 3; ++i) {
+    lutra_session_options_init(&so);
+    so.threads = threads[i];
+    so.context_length = context[i];
+    so.kv_type = kv[i];
+    so.batch = batch[i];
+    CHECK_STATUS(lutra_session_create_with_options(shared, &so, &sessions[i]), LUTRA_STATUS_OK);
+  }
+  for (int i = 0; i < 3; ++i) {
+    if (sessions[i] == NULL) continue;
+    collector with_options, alone;
+    const size_t pos = generate_greedy(sessions[i], 30, &with_options);
+    /* The same settings as model options, through lutra_session_create. */
+    lutra_model_options_init(&o);
+    o.threads = threads[i] != 0 ? threads[i] : 1;
+    o.context_length = context[i];
+    o.kv_type = kv[i] != LUTRA_KV_DEFAULT ? kv[i] : LUTRA_KV_F16;
+    o.batch = batch[i] != 0 ? batch[i] : 64;
+    lutra_model* model = NULL;
+    lutra_session* s = NULL;
+    CHECK_STATUS(lutra_model_load(path, &o, &model), LUTRA_STATUS_OK);
+    if (model != NULL) CHECK_STATUS(lutra_session_create(model, &s), LUTRA_STATUS_OK);
+    if (s != NULL) {
+      CHECK(generate_greedy(s, 30, &alone) == pos);
+      CHECK(with_options.length == alone.length &&
+            memcmp(with_options.text, alone.text, alone.length) == 0);
+    }
+    CHECK(pos == (i == 0 ? 16u : 35u)); /* the 16-position session fills up */
+    lutra_session_free(s);
+    lutra_model_free(model);
+  }
+  for (int i = 0; i < 3; ++i) lutra_session_free(sessions[i]);
+
+  /* NULL options: the model's settings, as lutra_session_create. */
+  lutra_session* s = NULL;
+  CHECK_STATUS(lutra_session_create_with_options(shared, NULL, &s), LUTRA_STATUS_OK);
+  lutra_session_free(s);
+  s = (lutra_session*)1;
+  lutra_session_options_init(&so);
+  so.context_length = 257; /* the training context is 256 */
+  CHECK_STATUS(lutra_session_create_with_options(shared, &so, &s), LUTRA_STATUS_INVALID_ARGUMENT);
+  CHECK(s == NULL);
+  CHECK(contains(lutra_last_error(), "lutra_session_create_with_options: context_length 257"));
+  CHECK(contains(lutra_model_last_error(shared), "context_length 257"));
+  lutra_session_options_init(&so);
+  so.threads = 1025;
+  CHECK_STATUS(lutra_session_create_with_options(shared, &so, &s), LUTRA_STATUS_INVALID_ARGUMENT);
+  CHECK(contains(lutra_last_error(), "threads 1025"));
+  lutra_session_options_init(&so);
+  so.kv_type = (lutra_kv_type)7;
+  CHECK_STATUS(lutra_session_create_with_options(shared, &so, &s), LUTRA_STATUS_INVALID_ARGUMENT);
+  CHECK(contains(lutra_last_error(), "unknown kv_type 7"));
+  lutra_session_options_init(&so);
+  so.struct_size = sizeof so - 4; /* an older header */
+  CHECK_STATUS(lutra_session_create_with_options(shared, &so, &s), LUTRA_STATUS_INVALID_ARGUMENT);
+  CHECK(contains(lutra_last_error(), "options.struct_size"));
+  so.struct_size = sizeof so + 8; /* a newer one */
+  CHECK_STATUS(lutra_session_create_with_options(shared, &so, &s), LUTRA_STATUS_INVALID_ARGUMENT);
+  CHECK(contains(lutra_last_error(), "options.struct_size"));
+  lutra_session_options_init(&so);
+  CHECK_STATUS(lutra_session_create_with_options(shared, &so, NULL), LUTRA_STATUS_INVALID_ARGUMENT);
+  CHECK_STATUS(lutra_session_create_with_options(NULL, &so, &s), LUTRA_STATUS_INVALID_ARGUMENT);
+  /* threads 0 means the model's, not an error. */
+  so.threads = 0;
+  CHECK_STATUS(lutra_session_create_with_options(shared, &so, &s), LUTRA_STATUS_OK);
+  lutra_session_free(s);
+  lutra_model_free(shared);
+}
+
 static void test_real_files(void) {
   char path[1200];
   if (model_path("vocab-gpt-2.gguf", path, sizeof path) == NULL ||
@@ -348,6 +452,7 @@ int main(void) {
   CHECK_STATUS(lutra_write_synthetic_model(path, &so), LUTRA_STATUS_OK);
   test_synthetic_model(path);
   test_bf16_cache(path);
+  test_session_options(path);
   remove(path);
 
   test_real_files();

@@ -312,5 +312,74 @@ TEST(CppWrapper, TokenizeGenerateAndStop) {
   EXPECT_TRUE(std::equal(l.begin(), l.end(), all.end() - info.n_vocab));
 }
 
+// Sessions with their own options over one model, through the wrapper: each generates what a
+// model loaded with those options does; bad options throw with INVALID_ARGUMENT.
+TEST(CppWrapper, SessionOptions) {
+  TempFile file("lutra-wrapper-session-options");
+  lutra_synthetic_options syn;
+  lutra_synthetic_options_init(&syn);
+  Check(lutra_write_synthetic_model(file.path().c_str(), &syn));
+  lutra_model_options mo = DefaultModelOptions();
+  mo.threads = 1;
+  Model shared = Model::Load(file.path(), mo);
+  const std::vector<int32_t> prompt = {1, 17, 42, 99, 7, 250};
+  lutra_generate_options go = DefaultGenerateOptions();
+  go.max_tokens = 40;
+  go.stop_at_eos = 0;
+  go.sampler.temperature = 0.0f;
+  auto generate = [&](Session& s, std::string* text) {
+    return s.Generate(prompt, go, [&](std::string_view piece) {
+      *text += piece;
+      return true;
+    });
+  };
+  struct Case {
+    uint32_t threads, context;
+    lutra_kv_type kv;
+    uint32_t batch;
+  };
+  for (const Case& c : {Case{2, 20, LUTRA_KV_F32, 4}, Case{1, 100, LUTRA_KV_BF16, 0},
+                        Case{0, 0, LUTRA_KV_DEFAULT, 1}}) {
+    SCOPED_TRACE(c.context);
+    lutra_session_options so = DefaultSessionOptions();
+    so.threads = c.threads;
+    so.context_length = c.context;
+    so.kv_type = c.kv;
+    so.batch = c.batch;
+    Session a = Session::Create(shared, so);
+    Session other = Session::Create(shared);  // the model's own settings, alongside
+    std::string text_a, text_other, text_alone;
+    const lutra_generate_stats ra = generate(a, &text_a);
+    generate(other, &text_other);
+    lutra_model_options o = mo;
+    o.threads = c.threads != 0 ? c.threads : mo.threads;
+    o.context_length = c.context;
+    o.kv_type = c.kv != LUTRA_KV_DEFAULT ? c.kv : mo.kv_type;
+    o.batch = c.batch != 0 ? c.batch : mo.batch;
+    Model alone = Model::Load(file.path(), o);
+    Session s = Session::Create(alone);
+    const lutra_generate_stats r = generate(s, &text_alone);
+    EXPECT_EQ(text_a, text_alone);
+    EXPECT_EQ(ra.generated_tokens, r.generated_tokens);
+    EXPECT_EQ(ra.stop_reason, r.stop_reason);
+    EXPECT_EQ(a.Position(), s.Position());
+    EXPECT_EQ(ra.stop_reason, c.context == 20 ? LUTRA_STOP_CONTEXT_FULL : LUTRA_STOP_MAX_TOKENS);
+  }
+  lutra_session_options so = DefaultSessionOptions();
+  so.context_length = 1u << 20;
+  try {
+    Session::Create(shared, so);
+    FAIL() << "no exception";
+  } catch (const lutra::Exception& e) {
+    EXPECT_EQ(e.status(), LUTRA_STATUS_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(e.what()).find("context_length 1048576 is above the model's limit"),
+              std::string::npos)
+        << e.what();
+  }
+  so = DefaultSessionOptions();
+  so.struct_size = 8;
+  EXPECT_THROW(Session::Create(shared, so), lutra::Exception);
+}
+
 }  // namespace
 }  // namespace lutra::testing

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/src/models/generate.h"
 #include "engine/src/models/model.h"
 #include "tests/model/model_testing.h"
 #include "tests/model/synthetic_llama.h"
@@ -130,10 +131,17 @@ TEST(ModelErrors, SessionInputs) {
   ASSERT_TRUE((*s)->Prefill(eight).ok());
   auto full = (*s)->Decode(1);
   ASSERT_FALSE(full.ok());
-  EXPECT_NE(full.error().find("context full"), std::string::npos) << full.error();
+  EXPECT_NE(full.error().find("1 tokens do not fit"), std::string::npos) << full.error();
   EXPECT_EQ((*s)->position(), 8u);
-  auto gen = (*s)->Generate(eight, {}, nullptr);  // no tokenizer in the synthetic file
+  (*s)->Reset();
+  engine::models::GenerateResult r;
+  engine::models::SessionError why;
+  // No tokenizer in the synthetic file.
+  Status gen = engine::models::Generate(**s, eight, {}, nullptr, &r, &why);
   EXPECT_FALSE(gen.ok());
+  EXPECT_EQ(why, engine::models::SessionError::kUnsupported);
+  EXPECT_FALSE(r.started);
+  EXPECT_EQ((*s)->position(), 0u);
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "engine/src/gguf/reader.h"
+#include "engine/src/models/generate.h"
 #include "engine/src/models/model.h"
 #include "tests/model/llama_reference.h"
 #include "tests/model/model_testing.h"
@@ -118,19 +119,27 @@ TEST(Stories260K, GenerateStreams) {
   g.max_tokens = 64;
   g.sampler.temperature = 0.0f;
   std::string streamed;
-  auto r = (*session)->Generate(ids, g, [&](std::string_view piece) {
-    streamed += piece;
-    return true;
-  });
-  ASSERT_TRUE(r.ok()) << r.error();
-  EXPECT_EQ(r->tokens, ref_tokens);
+  engine::models::GenerateResult r;
+  Status st = engine::models::Generate(
+      **session, ids, g,
+      [&](std::string_view piece) {
+        streamed += piece;
+        return false;
+      },
+      &r);
+  ASSERT_TRUE(st.ok()) << st.error();
+  const std::vector<int32_t>& history = (*session)->history();
+  EXPECT_EQ(std::vector<int32_t>(history.begin() + std::ptrdiff_t(ids.size()), history.end()),
+            ref_tokens);
+  EXPECT_EQ(r.generated_tokens, ref_tokens.size());
   EXPECT_EQ(streamed, ref_text);
 
   (*session)->Reset();
   size_t pieces = 0;
-  auto stopped = (*session)->Generate(ids, g, [&](std::string_view) { return ++pieces < 3; });
-  ASSERT_TRUE(stopped.ok()) << stopped.error();
-  EXPECT_TRUE(stopped->stopped_by_callback);
+  st = engine::models::Generate(
+      **session, ids, g, [&](std::string_view) { return ++pieces >= 3; }, &r);
+  ASSERT_TRUE(st.ok()) << st.error();
+  EXPECT_EQ(r.stop_reason, engine::models::StopReason::kCallback);
   EXPECT_EQ(pieces, 3u);
 }
 

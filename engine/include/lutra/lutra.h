@@ -101,8 +101,15 @@ typedef struct lutra_session lutra_session;
  * with bf16 dot products (AVX-512 BF16: Zen 4, Sapphire Rapids) its attention runs at twice the
  * fp32 multiply-add rate, rounding queries and attention weights to bf16 as well. It needs an
  * even head dimension. */
-typedef enum lutra_kv_type { LUTRA_KV_F16 = 0, LUTRA_KV_F32 = 1, LUTRA_KV_BF16 = 2 } lutra_kv_type;
+typedef enum lutra_kv_type {
+  LUTRA_KV_DEFAULT = -1, /* lutra_session_options only: the model's kv_type */
+  LUTRA_KV_F16 = 0,
+  LUTRA_KV_F32 = 1,
+  LUTRA_KV_BF16 = 2
+} lutra_kv_type;
 
+/* Model options: how the file is loaded, and the settings of its sessions (threads,
+ * context_length, kv_type, batch), which lutra_session_options may change per session. */
 typedef struct lutra_model_options {
   size_t struct_size;      /* sizeof(lutra_model_options), set by _init */
   uint32_t threads;        /* threads per session; 0 (default): the performance cores */
@@ -111,7 +118,7 @@ typedef struct lutra_model_options {
   int use_mmap;            /* 1 (default): map the file; 0: read it into memory (huge
                             * pages: faster decode of lutra-packed files, slower load) */
   uint32_t context_length; /* KV positions per session; 0 (default): the training context */
-  lutra_kv_type kv_type;   /* default LUTRA_KV_F16 */
+  lutra_kv_type kv_type;   /* default LUTRA_KV_F16 (LUTRA_KV_DEFAULT is refused here) */
   uint32_t batch;          /* prefill chunk in tokens; default 64 */
   int vocab_only;          /* 1: load only the tokenizer (vocabulary files); default 0 */
   /* Called during loading with the fraction of the weights prepared (0..1), from the
@@ -154,10 +161,11 @@ typedef struct lutra_model_info {
   uint32_t head_dim;
   uint32_t n_layer, n_embd, n_head, n_head_kv, n_ff;
   uint32_t n_vocab;
-  uint32_t context_length; /* per session (the option, or the training context) */
+  uint32_t context_length; /* of a session with default options (the model option, or the
+                            * training context) */
   uint32_t train_context_length;
   int32_t bos, eos; /* token ids, -1 when the vocabulary has none */
-  uint32_t threads; /* threads each session uses */
+  uint32_t threads; /* threads of a session with default options */
   int vocab_only;
 } lutra_model_info;
 
@@ -200,8 +208,38 @@ LUTRA_API lutra_status lutra_detokenize(const lutra_model* model, const int32_t*
 /* ---- Sessions ------------------------------------------------------------------------------ */
 
 /* Creates a session over `model` (KV cache and buffers are allocated here) into *session,
- * which the caller owns (lutra_session_free); the model must outlive it. Thread-safe. */
+ * which the caller owns (lutra_session_free); the model must outlive it. The session takes
+ * the settings of the model's options (as lutra_session_create_with_options with defaults).
+ * Errors: UNSUPPORTED (a vocabulary-only model), OUT_OF_MEMORY. Thread-safe. */
 LUTRA_API lutra_status lutra_session_create(const lutra_model* model, lutra_session** session);
+
+/* Settings of one session. A zero field (LUTRA_KV_DEFAULT for kv_type) takes the model's
+ * (lutra_model_options), so lutra_session_options_init's defaults give lutra_session_create's
+ * session. */
+typedef struct lutra_session_options {
+  size_t struct_size;      /* sizeof(lutra_session_options), set by _init */
+  uint32_t threads;        /* 1..1024; 0 (default): the model's threads */
+  uint32_t context_length; /* KV positions; 0 (default): the model's context_length. At most the
+                            * model's limit: its training context, or the context_length it was
+                            * loaded with when that is larger */
+  lutra_kv_type kv_type;   /* LUTRA_KV_DEFAULT (default): the model's kv_type */
+  uint32_t batch;          /* prefill chunk in tokens; 0 (default): the model's batch */
+} lutra_session_options;
+
+/* Fills defaults. Thread-safe. */
+LUTRA_API void lutra_session_options_init(lutra_session_options* options);
+
+/* lutra_session_create with per-session settings (options NULL: defaults). Sessions of one
+ * model with different contexts, thread counts, KV types or batch sizes share its weights;
+ * each has its own KV cache, activations and thread pool, and gives the tokens a model loaded
+ * with those settings would. Errors: INVALID_ARGUMENT (options->struct_size other than this
+ * header's sizeof(lutra_session_options): a caller built against another version; threads
+ * above 1024; an unknown kv_type; bf16 with an odd head dimension; context_length above the
+ * model's limit; the message names the field), UNSUPPORTED (a vocabulary-only model),
+ * OUT_OF_MEMORY. Thread-safe. */
+LUTRA_API lutra_status lutra_session_create_with_options(const lutra_model* model,
+                                                         const lutra_session_options* options,
+                                                         lutra_session** session);
 
 /* Frees a session (NULL is ignored); not while another call uses it. */
 LUTRA_API void lutra_session_free(lutra_session* session);

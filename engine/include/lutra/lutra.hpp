@@ -44,6 +44,12 @@ inline lutra_model_options DefaultModelOptions() {
   return o;
 }
 
+inline lutra_session_options DefaultSessionOptions() {
+  lutra_session_options o;
+  lutra_session_options_init(&o);
+  return o;
+}
+
 inline lutra_sampler_options DefaultSamplerOptions() {
   lutra_sampler_options o;
   lutra_sampler_options_init(&o);
@@ -202,6 +208,12 @@ class Session {
   static Session Create(const Model& model) {
     lutra_session* s = nullptr;
     Check(lutra_session_create(model.get(), &s));
+    return Session(s);
+  }
+  // A session with its own settings (zero fields: the model's).
+  static Session Create(const Model& model, const lutra_session_options& options) {
+    lutra_session* s = nullptr;
+    Check(lutra_session_create_with_options(model.get(), &options, &s));
     return Session(s);
   }
 

@@ -1,21 +1,30 @@
-// lutra_generate: prefill, then sample / append / stream until a stop condition.
-#include <algorithm>
-#include <chrono>
+// lutra_generate: options and statuses around the engine's generation loop (model/generate.h).
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "engine/src/api/handles.h"
 #include "engine/src/api/session_checks.h"
-#include "engine/src/tokenizer/utf8_stream.h"
+#include "engine/src/models/generate.h"
 
 namespace {
 
 using lutra::api::Fail;
 using lutra::api::FailSession;
-using Clock = std::chrono::steady_clock;
 
-double Since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
+lutra_stop_reason ToC(lutra::engine::models::StopReason r) {
+  using lutra::engine::models::StopReason;
+  switch (r) {
+    case StopReason::kEndOfGeneration:
+      return LUTRA_STOP_EOS;
+    case StopReason::kCallback:
+      return LUTRA_STOP_CALLBACK;
+    case StopReason::kContextFull:
+      return LUTRA_STOP_CONTEXT_FULL;
+    case StopReason::kMaxTokens:
+      break;
+  }
+  return LUTRA_STOP_MAX_TOKENS;
 }
 
 lutra_status Generate(lutra_session* s, const int32_t* prompt, size_t prompt_count,
@@ -30,83 +39,37 @@ lutra_status Generate(lutra_session* s, const int32_t* prompt, size_t prompt_cou
     s->last_error = lutra_last_error();
     return LUTRA_STATUS_INVALID_ARGUMENT;
   }
-  const lutra::Tokenizer* tok = s->model->model->tokenizer();
-  if (tok == nullptr) {
-    return FailSession(s, LUTRA_STATUS_UNSUPPORTED,
-                       "lutra_generate: the model has no usable "
-                       "tokenizer: " +
-                           s->model->model->tokenizer_error());
+  if (prompt == nullptr && prompt_count > 0) {
+    return FailSession(s, LUTRA_STATUS_INVALID_ARGUMENT, "lutra_generate: tokens is NULL");
   }
-  if (prompt_count == 0 && !s->has_logits) {
-    return FailSession(s, LUTRA_STATUS_INVALID_ARGUMENT,
-                       "lutra_generate: empty prompt and nothing to continue from");
+  lutra::engine::models::GenerateOptions go;
+  go.max_tokens = o->max_tokens;
+  go.stop_at_eos = o->stop_at_eos != 0;
+  go.sampler = lutra::api::ToSamplerParams(o->sampler);
+  lutra::engine::models::TextCallback on_text;
+  if (callback != nullptr) {
+    on_text = [&](std::string_view text) {
+      return callback(text.data(), text.size(), user_data) != 0;
+    };
   }
-  if (lutra_status st = lutra::api::CheckTokens(s, prompt, prompt_count, "lutra_generate");
-      st != LUTRA_STATUS_OK) {
-    return st;
+  lutra::engine::models::GenerateResult r;
+  lutra::engine::models::SessionError why = lutra::engine::models::SessionError::kNone;
+  const lutra::Status st = lutra::engine::models::Generate(
+      *s->session, std::span<const int32_t>(prompt, prompt_count), go, on_text, &r, &why);
+  // Stats are written once the loop has started (as far as it got), not for a refused call.
+  if (stats != nullptr && r.started) {
+    lutra_generate_stats out{};
+    out.struct_size = sizeof out;
+    out.prompt_tokens = uint32_t(r.prompt_tokens);
+    out.generated_tokens = uint32_t(r.generated_tokens);
+    out.prefill_seconds = r.prefill_seconds;
+    out.decode_seconds = r.decode_seconds;
+    out.stop_reason = ToC(r.stop_reason);
+    *stats = out;
   }
-  const size_t vocab = s->model->model->hparams().n_vocab;
-  lutra::engine::sampler::Sampler sampler;
-  std::string err;
-  if (!lutra::engine::sampler::Sampler::Create(lutra::api::ToSamplerParams(o->sampler), vocab,
-                                               s->model->model->features(), &sampler, &err)) {
-    return FailSession(s, LUTRA_STATUS_INVALID_ARGUMENT, "lutra_generate: " + err);
+  if (!st.ok()) {
+    return FailSession(s, lutra::api::StatusOf(why), "lutra_generate: " + st.error());
   }
-  lutra_generate_stats st{};
-  st.struct_size = sizeof st;
-  st.prompt_tokens = uint32_t(prompt_count);
-  st.stop_reason = LUTRA_STOP_MAX_TOKENS;
-  auto publish = [&] {
-    if (stats != nullptr) *stats = st;
-  };
-
-  auto t0 = Clock::now();
-  if (prompt_count > 0) {
-    auto out = s->session->Prefill(std::span<const int32_t>(prompt, prompt_count));
-    if (!out.ok()) return FailSession(s, LUTRA_STATUS_INTERNAL, out.error());
-    s->has_logits = true;
-  }
-  st.prefill_seconds = Since(t0);
-
-  const size_t context = s->model->model->context_length();
-  lutra::Utf8Stream stream;
-  bool stopped_by_callback = false;
-  t0 = Clock::now();
-  while (st.generated_tokens < o->max_tokens) {
-    s->work.assign(s->session->logits().begin(), s->session->logits().end());
-    int32_t next = 0;
-    if (!sampler.Sample(s->work, s->session->history(), &next, &err)) {
-      publish();
-      return FailSession(s, LUTRA_STATUS_INTERNAL, "lutra_generate: " + err);
-    }
-    const auto& stops = s->model->stop_tokens;
-    if (o->stop_at_eos && std::find(stops.begin(), stops.end(), next) != stops.end()) {
-      st.stop_reason = LUTRA_STOP_EOS;
-      break;
-    }
-    if (s->session->position() >= context) {
-      st.stop_reason = LUTRA_STOP_CONTEXT_FULL;
-      break;
-    }
-    auto out = s->session->Decode(next);
-    if (!out.ok()) {
-      publish();
-      return FailSession(s, LUTRA_STATUS_INTERNAL, out.error());
-    }
-    ++st.generated_tokens;
-    const std::string text = stream.push(tok->token_bytes(next));
-    if (!text.empty() && callback != nullptr && callback(text.data(), text.size(), user_data)) {
-      st.stop_reason = LUTRA_STOP_CALLBACK;
-      stopped_by_callback = true;
-      break;
-    }
-  }
-  const std::string rest = stream.flush();
-  if (!rest.empty() && callback != nullptr && !stopped_by_callback) {
-    if (callback(rest.data(), rest.size(), user_data)) st.stop_reason = LUTRA_STOP_CALLBACK;
-  }
-  st.decode_seconds = Since(t0);
-  publish();
   lutra::api::ClearError();
   return LUTRA_STATUS_OK;
 }

@@ -16,9 +16,6 @@ struct lutra_model {
   std::unique_ptr<lutra::engine::models::Model> model;
   std::string arch, name, chat_template;
   bool has_chat_template = false;
-  // Tokens that end a reply: EOS, tokenizer.ggml.eot_token_id, and the end-of-turn control
-  // tokens of the common chat formats.
-  std::vector<int32_t> stop_tokens;
   uint64_t n_params = 0, file_bytes = 0;
   // lutra_model_last_error: set by failing calls that take the model, which may run on
   // several threads at once (the model is otherwise immutable).
@@ -35,7 +32,6 @@ struct lutra_session {
   std::unique_ptr<lutra::engine::sampler::Sampler> sampler;
   lutra::engine::sampler::SamplerParams sampler_params;
   std::vector<float> work;  // logits copy the sampler edits in place
-  bool has_logits = false;
 };
 
 namespace lutra::api {

@@ -25,31 +25,6 @@ lutra_status StatusOfLoadError(const std::string& m) {
   return LUTRA_STATUS_INVALID_MODEL;
 }
 
-void FindStopTokens(lutra_model* m) {
-  const lutra::Tokenizer* tok = m->model->tokenizer();
-  if (tok == nullptr) return;
-  auto add = [&](int32_t id) {
-    if (id < 0 || size_t(id) >= tok->vocab_size()) return;
-    for (int32_t s : m->stop_tokens) {
-      if (s == id) return;
-    }
-    m->stop_tokens.push_back(id);
-  };
-  add(tok->eos());
-  if (auto eot = m->model->file().get_count("tokenizer.ggml.eot_token_id"); eot.ok()) {
-    add(int32_t(*eot));
-  }
-  static const char* const kEndOfTurn[] = {"<|eot_id|>",    "<|im_end|>",    "<|end|>",
-                                           "<end_of_turn>", "<|endoftext|>", "<|end_of_text|>"};
-  for (size_t id = 0; id < tok->vocab_size(); ++id) {
-    const lutra::TokenKind kind = tok->kind(int32_t(id));
-    if (kind != lutra::TokenKind::Control && kind != lutra::TokenKind::UserDefined) continue;
-    for (const char* marker : kEndOfTurn) {
-      if (tok->piece(int32_t(id)) == marker) add(int32_t(id));
-    }
-  }
-}
-
 lutra_status Load(const char* path, const lutra_model_options* o, lutra_model** out) {
   if (out == nullptr) return Fail(LUTRA_STATUS_INVALID_ARGUMENT, "lutra_model_load: model is NULL");
   *out = nullptr;
@@ -110,7 +85,6 @@ lutra_status Load(const char* path, const lutra_model_options* o, lutra_model** 
   for (const lutra::gguf::TensorInfo& t : f.tensors()) m->n_params += t.n_elements;
   struct stat st {};
   if (::stat(path, &st) == 0) m->file_bytes = uint64_t(st.st_size);
-  FindStopTokens(m.get());
   if (o->progress != nullptr) o->progress(1.0f, o->progress_user_data);
   *out = m.release();
   lutra::api::ClearError();

@@ -37,32 +37,6 @@ lutra::engine::sampler::SamplerParams ToSamplerParams(const lutra_sampler_option
   return p;
 }
 
-lutra_status CheckTokens(lutra_session* s, const int32_t* tokens, size_t count,
-                         const char* function) {
-  if (tokens == nullptr && count > 0) {
-    return FailSession(s, LUTRA_STATUS_INVALID_ARGUMENT,
-                       std::string(function) + ": tokens is NULL");
-  }
-  const size_t vocab = s->model->model->hparams().n_vocab;
-  for (size_t i = 0; i < count; ++i) {
-    if (tokens[i] < 0 || size_t(tokens[i]) >= vocab) {
-      return FailSession(s, LUTRA_STATUS_INVALID_ARGUMENT,
-                         std::string(function) + ": token " + std::to_string(tokens[i]) +
-                             " at index " + std::to_string(i) + " is outside the vocabulary (0.." +
-                             std::to_string(vocab - 1) + ")");
-    }
-  }
-  const size_t pos = s->session->position(), ctx = s->model->model->context_length();
-  if (count > ctx - pos) {
-    return FailSession(s, LUTRA_STATUS_CONTEXT_FULL,
-                       std::string(function) + ": " + std::to_string(count) +
-                           " tokens do not fit: the context holds " + std::to_string(pos) + " of " +
-                           std::to_string(ctx) + " positions (reset the session, or " +
-                           "load with a larger context_length)");
-  }
-  return LUTRA_STATUS_OK;
-}
-
 // Prefill and decode share this; `function` names the entry the caller actually called, so a
 // decode error does not read "lutra_session_prefill: ...".
 static lutra_status Append(lutra_session* s, const int32_t* tokens, size_t count,
@@ -72,13 +46,15 @@ static lutra_status Append(lutra_session* s, const int32_t* tokens, size_t count
     if (count == 0) {
       return FailSession(s, LUTRA_STATUS_INVALID_ARGUMENT, std::string(function) + ": no tokens");
     }
-    if (lutra_status st = lutra::api::CheckTokens(s, tokens, count, function);
-        st != LUTRA_STATUS_OK) {
-      return st;
+    if (tokens == nullptr) {
+      return FailSession(s, LUTRA_STATUS_INVALID_ARGUMENT,
+                         std::string(function) + ": tokens is NULL");
     }
-    auto out = s->session->Prefill(std::span<const int32_t>(tokens, count));
-    if (!out.ok()) return FailSession(s, LUTRA_STATUS_INTERNAL, out.error());
-    s->has_logits = true;
+    lutra::engine::models::SessionError why;
+    auto out = s->session->Prefill(std::span<const int32_t>(tokens, count), &why);
+    if (!out.ok()) {
+      return FailSession(s, StatusOf(why), std::string(function) + ": " + out.error());
+    }
     if (logits != nullptr) *logits = out->data();
     if (n_vocab != nullptr) *n_vocab = out->size();
     lutra::api::ClearError();
@@ -86,30 +62,82 @@ static lutra_status Append(lutra_session* s, const int32_t* tokens, size_t count
   });
 }
 
+static lutra_status CreateSession(const lutra_model* model, const lutra_session_options* o,
+                                  lutra_session** out, const char* function) {
+  const std::string fn = function;
+  if (out == nullptr) return Fail(LUTRA_STATUS_INVALID_ARGUMENT, fn + ": session is NULL");
+  *out = nullptr;
+  if (model == nullptr) return Fail(LUTRA_STATUS_INVALID_ARGUMENT, fn + ": model is NULL");
+  lutra::engine::models::SessionOptions so;
+  if (o != nullptr) {
+    if (!CheckStructSize(o, "options", function)) return LUTRA_STATUS_INVALID_ARGUMENT;
+    // Read as an integer: an out-of-range value in the C++ enum type is undefined behaviour.
+    static_assert(sizeof(lutra_kv_type) == sizeof(int), "C enums are int-sized on our targets");
+    int kv_type;
+    std::memcpy(&kv_type, &o->kv_type, sizeof kv_type);
+    using lutra::engine::attention::KvType;
+    switch (kv_type) {
+      case LUTRA_KV_DEFAULT:
+        break;
+      case LUTRA_KV_F16:
+        so.kv_type = KvType::kF16;
+        break;
+      case LUTRA_KV_F32:
+        so.kv_type = KvType::kF32;
+        break;
+      case LUTRA_KV_BF16:
+        so.kv_type = KvType::kBf16;
+        break;
+      default:
+        return Fail(LUTRA_STATUS_INVALID_ARGUMENT, fn + ": unknown kv_type " +
+                                                       std::to_string(kv_type) +
+                                                       " (LUTRA_KV_DEFAULT, _F16, _F32 or _BF16)");
+    }
+    so.threads = o->threads;
+    so.context_length = o->context_length;
+    so.batch = o->batch;
+  }
+  lutra::engine::models::SessionError why;
+  auto session = lutra::engine::models::Session::Create(*model->model, so, &why);
+  if (!session.ok()) {
+    // What remains after the checks of the options is memory for the KV cache and buffers.
+    const lutra_status status = why == lutra::engine::models::SessionError::kInternal
+                                    ? LUTRA_STATUS_OUT_OF_MEMORY
+                                    : StatusOf(why);
+    // lutra_session_create's messages are the engine's own, as they always were.
+    const bool plain = fn == "lutra_session_create";
+    return Fail(status, plain ? session.error() : fn + ": " + session.error());
+  }
+  auto s = std::make_unique<lutra_session>();
+  s->model = model;
+  s->session = std::move(*session);
+  *out = s.release();
+  ClearError();
+  return LUTRA_STATUS_OK;
+}
+
 }  // namespace lutra::api
 
 extern "C" {
 
+void lutra_session_options_init(lutra_session_options* o) {
+  if (o == nullptr) return;
+  *o = lutra_session_options{};
+  o->struct_size = sizeof *o;
+  o->kv_type = LUTRA_KV_DEFAULT;
+}
+
+lutra_status lutra_session_create_with_options(const lutra_model* model,
+                                               const lutra_session_options* options,
+                                               lutra_session** out) {
+  return lutra::api::GuardModel(model, "lutra_session_create_with_options", [&] {
+    return lutra::api::CreateSession(model, options, out, "lutra_session_create_with_options");
+  });
+}
+
 lutra_status lutra_session_create(const lutra_model* model, lutra_session** out) {
   return lutra::api::GuardModel(model, "lutra_session_create", [&] {
-    if (out == nullptr) {
-      return Fail(LUTRA_STATUS_INVALID_ARGUMENT, "lutra_session_create: session is NULL");
-    }
-    *out = nullptr;
-    if (model == nullptr) {
-      return Fail(LUTRA_STATUS_INVALID_ARGUMENT, "lutra_session_create: model is NULL");
-    }
-    auto session = lutra::engine::models::Session::Create(*model->model);
-    if (!session.ok()) {
-      const bool vocab = model->model->vocab_only();
-      return Fail(vocab ? LUTRA_STATUS_UNSUPPORTED : LUTRA_STATUS_OUT_OF_MEMORY, session.error());
-    }
-    auto s = std::make_unique<lutra_session>();
-    s->model = model;
-    s->session = std::move(*session);
-    *out = s.release();
-    lutra::api::ClearError();
-    return LUTRA_STATUS_OK;
+    return lutra::api::CreateSession(model, nullptr, out, "lutra_session_create");
   });
 }
 
@@ -122,7 +150,6 @@ lutra_status lutra_session_reset(lutra_session* s) {
   return lutra::api::GuardSession(s, "lutra_session_reset", [&] {
     s->session->Reset();
     s->sampler.reset();
-    s->has_logits = false;
     s->last_error.clear();
     lutra::api::ClearError();
     return LUTRA_STATUS_OK;
@@ -151,9 +178,9 @@ lutra_status lutra_session_evaluate(lutra_session* s, const int32_t* tokens, siz
                                     float* logits, size_t capacity) {
   if (s == nullptr) return Fail(LUTRA_STATUS_INVALID_ARGUMENT, "lutra_session_evaluate: NULL");
   return lutra::api::GuardSession(s, "lutra_session_evaluate", [&] {
-    if (lutra_status st = lutra::api::CheckTokens(s, tokens, count, "lutra_session_evaluate");
-        st != LUTRA_STATUS_OK) {
-      return st;
+    if (tokens == nullptr && count > 0) {
+      return FailSession(s, LUTRA_STATUS_INVALID_ARGUMENT,
+                         "lutra_session_evaluate: tokens is NULL");
     }
     const size_t vocab = s->model->model->hparams().n_vocab;
     if (logits == nullptr || capacity / vocab < count) {
@@ -162,10 +189,11 @@ lutra_status lutra_session_evaluate(lutra_session* s, const int32_t* tokens, siz
                              " x " + std::to_string(vocab) + " floats");
     }
     if (count == 0) return LUTRA_STATUS_OK;
+    lutra::engine::models::SessionError why;
     auto st = s->session->Evaluate(std::span<const int32_t>(tokens, count),
-                                   std::span<float>(logits, count * vocab));
-    if (!st.ok()) return FailSession(s, LUTRA_STATUS_INTERNAL, st.error());
-    s->has_logits = false;  // the session's own logits buffer was not updated
+                                   std::span<float>(logits, count * vocab), &why);
+    if (!st.ok())
+      return FailSession(s, lutra::api::StatusOf(why), "lutra_session_evaluate: " + st.error());
     lutra::api::ClearError();
     return LUTRA_STATUS_OK;
   });
@@ -199,7 +227,7 @@ lutra_status lutra_session_sample(lutra_session* s, const lutra_sampler_options*
       s->last_error = lutra_last_error();
       return LUTRA_STATUS_INVALID_ARGUMENT;
     }
-    if (!s->has_logits) {
+    if (!s->session->has_logits()) {
       return FailSession(s, LUTRA_STATUS_INVALID_ARGUMENT,
                          "lutra_session_sample: no logits yet (prefill or decode first)");
     }

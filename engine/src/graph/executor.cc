@@ -53,17 +53,6 @@ Expected<std::span<const float>> Executor::Run(std::span<const int32_t> tokens, 
     return Error{"executor: batch of " + std::to_string(n) + " tokens, expected 1.." +
                  std::to_string(options_.max_tokens)};
   }
-  if (n > options_.max_seq - p0) {
-    return Error{"executor: context full: " + std::to_string(p0) + " + " + std::to_string(n) +
-                 " positions exceed the context length " + std::to_string(options_.max_seq)};
-  }
-  for (size_t t = 0; t < n; ++t) {
-    if (tokens[t] < 0 || static_cast<size_t>(tokens[t]) >= options_.vocab) {
-      return Error{"executor: token id " + std::to_string(tokens[t]) + " at index " +
-                   std::to_string(t) + " is outside the vocabulary of " +
-                   std::to_string(options_.vocab)};
-    }
-  }
   for (const Node& node : graph_->nodes()) {
     Status s = RunNode(node, tokens, p0, all_outputs, pool);
     if (!s.ok()) {

@@ -29,7 +29,7 @@ struct ExecutorOptions {
   size_t max_seq = 0;      // context length: KV cache positions
   attention::KvType kv_type = attention::KvType::kF16;
   arch::IsaSet features = 0;
-  size_t vocab = 0;  // token ids are checked against it
+  size_t vocab = 0;  // vocabulary size (token ids are checked by models::Session::CheckTokens)
 };
 
 class Executor {
@@ -40,6 +40,8 @@ class Executor {
 
   // Runs tokens at positions [position(), position() + n), stores their K/V and advances.
   // Returns the output rows: the last token's, or every token's when all_outputs (n rows).
+  // The tokens must have passed models::Session::CheckTokens (ids inside the vocabulary,
+  // fitting the context): it is the one place they are checked.
   Expected<std::span<const float>> Run(std::span<const int32_t> tokens, bool all_outputs,
                                        ThreadPool& pool);
 

@@ -1,12 +1,10 @@
 #include "engine/src/models/model.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cstring>
 
 #include "arch/detect.h"
 #include "engine/src/models/registry.h"
-#include "engine/src/tokenizer/utf8_stream.h"
 
 namespace lutra::engine::models {
 
@@ -94,24 +92,55 @@ size_t Model::weight_bytes() const {
   return b + weights_->OwnedBytes();
 }
 
-Expected<std::unique_ptr<Session>> Session::Create(const Model& model) {
+size_t Session::MaxContext(const Model& model) {
+  return std::max(model.hparams().n_ctx_train, model.context_length());
+}
+
+Expected<std::unique_ptr<Session>> Session::Create(const Model& model, const SessionOptions& o,
+                                                   SessionError* why) {
+  auto fail = [&](SessionError kind, std::string message) -> Expected<std::unique_ptr<Session>> {
+    if (why != nullptr) *why = kind;
+    return Error{std::move(message)};
+  };
   if (model.vocab_only()) {
-    return Error{model.file().path() +
-                 ": loaded as a vocabulary only (no weights): sessions need a model with weights"};
+    return fail(SessionError::kUnsupported,
+                model.file().path() +
+                    ": loaded as a vocabulary only (no weights): sessions need a model with "
+                    "weights");
+  }
+  constexpr size_t kMaxThreads = 1024;
+  if (o.threads > kMaxThreads) {
+    return fail(SessionError::kInvalidArgument, "threads " + std::to_string(o.threads) +
+                                                    " is out of range (0 = the model's, 1..1024)");
+  }
+  const size_t context = o.context_length != 0 ? o.context_length : model.context_length();
+  if (context > MaxContext(model)) {
+    return fail(SessionError::kInvalidArgument,
+                "context_length " + std::to_string(context) + " is above the model's limit of " +
+                    std::to_string(MaxContext(model)) +
+                    " (its training context, or the context_length it was loaded with)");
+  }
+  const attention::KvType kv_type = o.kv_type.value_or(model.options().kv_type);
+  const graph::AttentionDims& dims = model.graph().attention();
+  if (kv_type == attention::KvType::kBf16 && dims.n_layer > 0 && dims.head_dim % 2 != 0) {
+    return fail(SessionError::kInvalidArgument,
+                "kv_type bf16 needs an even head dimension (the model's is " +
+                    std::to_string(dims.head_dim) + ")");
   }
   std::unique_ptr<Session> s(new Session());
   s->model_ = &model;
-  s->pool_ = std::make_unique<ThreadPool>(model.options().threads);
+  s->pool_ = std::make_unique<ThreadPool>(o.threads != 0 ? o.threads : model.options().threads);
   graph::ExecutorOptions eo;
-  eo.max_tokens = model.options().batch;
-  eo.max_seq = model.context_length();
-  eo.kv_type = model.options().kv_type;
+  eo.max_tokens = o.batch != 0 ? o.batch : model.options().batch;
+  eo.max_seq = context;
+  eo.kv_type = kv_type;
   eo.features = model.features();
   eo.vocab = model.hparams().n_vocab;
   auto exec = graph::Executor::Create(model.graph(), eo, s->pool_->threads());
-  if (!exec.ok()) return Error{exec.error()};
+  if (!exec.ok()) return fail(SessionError::kInternal, exec.error());
   s->exec_ = std::move(*exec);
   s->logits_.resize(model.hparams().n_vocab);
+  if (why != nullptr) *why = SessionError::kNone;
   return s;
 }
 
@@ -127,95 +156,84 @@ std::string Session::MemoryReport() const {
 void Session::Reset() {
   (void)exec_->Rewind(0);
   history_.clear();
+  has_logits_ = false;
 }
 
+Status Session::CheckTokens(std::span<const int32_t> tokens, SessionError* why) const {
+  const size_t vocab = logits_.size();
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    if (tokens[i] < 0 || size_t(tokens[i]) >= vocab) {
+      if (why != nullptr) *why = SessionError::kInvalidArgument;
+      return Error{"token " + std::to_string(tokens[i]) + " at index " + std::to_string(i) +
+                   " is outside the vocabulary (0.." + std::to_string(vocab - 1) + ")"};
+    }
+  }
+  const size_t pos = position(), ctx = context_length();
+  if (tokens.size() > ctx - pos) {
+    if (why != nullptr) *why = SessionError::kContextFull;
+    return Error{std::to_string(tokens.size()) + " tokens do not fit: the context holds " +
+                 std::to_string(pos) + " of " + std::to_string(ctx) +
+                 " positions (reset the session, or load with a larger context_length)"};
+  }
+  if (why != nullptr) *why = SessionError::kNone;
+  return Status::Ok();
+}
+
+// Runs checked tokens (at most one batch).
 Expected<std::span<const float>> Session::Run(std::span<const int32_t> tokens) {
   auto out = exec_->Run(tokens, false, *pool_);
   if (!out.ok()) return Error{out.error()};
   history_.insert(history_.end(), tokens.begin(), tokens.end());
   std::memcpy(logits_.data(), out->data(), logits_.size() * sizeof(float));
+  has_logits_ = true;
   return std::span<const float>(logits_);
 }
 
-Expected<std::span<const float>> Session::Prefill(std::span<const int32_t> tokens) {
-  if (tokens.empty()) return Error{"session: prefill of zero tokens"};
+Expected<std::span<const float>> Session::Prefill(std::span<const int32_t> tokens,
+                                                  SessionError* why) {
+  if (tokens.empty()) {
+    if (why != nullptr) *why = SessionError::kInvalidArgument;
+    return Error{"no tokens"};
+  }
+  if (Status st = CheckTokens(tokens, why); !st.ok()) return Error{st.error()};
   const size_t batch = exec_->options().max_tokens;
   Expected<std::span<const float>> last = Error{""};
   for (size_t i = 0; i < tokens.size(); i += batch) {
     last = Run(tokens.subspan(i, std::min(batch, tokens.size() - i)));
-    if (!last.ok()) return last;
+    if (!last.ok()) {
+      if (why != nullptr) *why = SessionError::kInternal;
+      return last;
+    }
   }
   return last;
 }
 
-Expected<std::span<const float>> Session::Decode(int32_t token) {
-  return Run(std::span<const int32_t>(&token, 1));
+Expected<std::span<const float>> Session::Decode(int32_t token, SessionError* why) {
+  return Prefill(std::span<const int32_t>(&token, 1), why);
 }
 
-Status Session::Evaluate(std::span<const int32_t> tokens, std::span<float> logits) {
+Status Session::Evaluate(std::span<const int32_t> tokens, std::span<float> logits,
+                         SessionError* why) {
+  if (why != nullptr) *why = SessionError::kInvalidArgument;
   const size_t vocab = logits_.size();
   if (logits.size() != tokens.size() * vocab) {
     return Error{"session: evaluate needs " + std::to_string(tokens.size()) + " × " +
                  std::to_string(vocab) + " logits"};
   }
+  if (Status st = CheckTokens(tokens, why); !st.ok()) return st;
+  has_logits_ = false;  // the session's own logits buffer is not updated
   const size_t batch = exec_->options().max_tokens;
   for (size_t i = 0; i < tokens.size(); i += batch) {
     const auto chunk = tokens.subspan(i, std::min(batch, tokens.size() - i));
     auto out = exec_->Run(chunk, true, *pool_);
-    if (!out.ok()) return Error{out.error()};
+    if (!out.ok()) {
+      if (why != nullptr) *why = SessionError::kInternal;
+      return Error{out.error()};
+    }
     std::memcpy(logits.data() + i * vocab, out->data(), out->size() * sizeof(float));
     history_.insert(history_.end(), chunk.begin(), chunk.end());
   }
   return Status::Ok();
-}
-
-Expected<GenerateResult> Session::Generate(std::span<const int32_t> prompt,
-                                           const GenerateOptions& o,
-                                           const std::function<bool(std::string_view)>& on_text) {
-  const Tokenizer* tok = model_->tokenizer();
-  if (tok == nullptr) {
-    return Error{"session: the model has no tokenizer: " + model_->tokenizer_error()};
-  }
-  sampler::Sampler sampler;
-  std::string err;
-  if (!sampler::Sampler::Create(o.sampler, logits_.size(), model_->features(), &sampler, &err)) {
-    return Error{err};
-  }
-  using Clock = std::chrono::steady_clock;
-  GenerateResult r;
-  r.prompt_tokens = prompt.size();
-  auto t0 = Clock::now();
-  auto logits = Prefill(prompt);
-  if (!logits.ok()) return Error{logits.error()};
-  r.prefill_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-
-  Utf8Stream stream;
-  std::vector<float> work(logits_.size());
-  t0 = Clock::now();
-  while (r.tokens.size() < o.max_tokens) {
-    std::copy(logits_.begin(), logits_.end(), work.begin());  // the sampler edits in place
-    int32_t next = 0;
-    if (!sampler.Sample(work, history_, &next, &err)) return Error{err};
-    if (o.stop_at_eos && next == tok->eos()) {
-      r.hit_eos = true;
-      break;
-    }
-    r.tokens.push_back(next);
-    // Pieces go out as the token's own bytes: a continuation keeps its leading space (the
-    // space-prefix rule of whole-text decoding applies to the start of a text, not here).
-    const std::string text = stream.push(tok->token_bytes(next));
-    if (!text.empty() && on_text && !on_text(text)) {
-      r.stopped_by_callback = true;
-      break;
-    }
-    if (r.tokens.size() == o.max_tokens) break;
-    auto step = Decode(next);
-    if (!step.ok()) return Error{step.error()};
-  }
-  const std::string rest = stream.flush();
-  if (!rest.empty() && on_text && !r.stopped_by_callback) on_text(rest);
-  r.decode_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-  return r;
 }
 
 }  // namespace lutra::engine::models

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -77,42 +78,55 @@ class Model {
   std::string tokenizer_error_;
 };
 
-struct GenerateOptions {
-  size_t max_tokens = 128;
-  sampler::SamplerParams sampler;
-  bool stop_at_eos = true;
+// Per-session settings; zero (unset) fields take the model's (ModelOptions).
+struct SessionOptions {
+  size_t threads = 0;                        // 0: the model's threads
+  size_t context_length = 0;                 // 0: the model's context length
+  std::optional<attention::KvType> kv_type;  // unset: the model's
+  size_t batch = 0;                          // 0: the model's prefill chunk
 };
 
-struct GenerateResult {
-  std::vector<int32_t> tokens;  // generated ids (the stop token excluded)
-  size_t prompt_tokens = 0;
-  double prefill_seconds = 0.0;
-  double decode_seconds = 0.0;
-  bool stopped_by_callback = false;
-  bool hit_eos = false;
-};
+// The kind of a session failure, from which the C API takes its status.
+enum class SessionError { kNone, kInvalidArgument, kContextFull, kUnsupported, kInternal };
 
 class Session {
  public:
-  static Expected<std::unique_ptr<Session>> Create(const Model& model);
+  // A session with the model's settings, or with `o`'s where set. Options out of range (a
+  // context above the model's limit, threads above 1024, batch 0 after defaults): *why is
+  // kInvalidArgument; a model loaded as a vocabulary only: kUnsupported; anything else
+  // (memory for the KV cache and activations): kInternal.
+  static Expected<std::unique_ptr<Session>> Create(const Model& model, const SessionOptions& o = {},
+                                                   SessionError* why = nullptr);
+  // The largest context a session of `model` may ask for: the training context, or the
+  // model's own context length when that is larger.
+  static size_t MaxContext(const Model& model);
 
   // Empties the KV cache and the history.
   void Reset();
-  // Appends tokens (in chunks of the batch size) and returns the last token's logits.
-  Expected<std::span<const float>> Prefill(std::span<const int32_t> tokens);
+  // The one check of tokens before they are appended (Prefill, Decode, Evaluate and the
+  // generation loop run it; nothing else checks): every id inside the vocabulary
+  // (kInvalidArgument), and all of them fitting the context (kContextFull). The message does
+  // not name a caller.
+  Status CheckTokens(std::span<const int32_t> tokens, SessionError* why = nullptr) const;
+  // Appends tokens (in chunks of the batch size) and returns the last token's logits. On
+  // failure nothing is appended when CheckTokens fails, and *why tells the kind.
+  Expected<std::span<const float>> Prefill(std::span<const int32_t> tokens,
+                                           SessionError* why = nullptr);
   // Appends one token and returns its logits.
-  Expected<std::span<const float>> Decode(int32_t token);
+  Expected<std::span<const float>> Decode(int32_t token, SessionError* why = nullptr);
   // Appends tokens and writes every token's logits (n × vocab floats) to `logits`
-  // (perplexity). Any length; runs in batch-size chunks.
-  Status Evaluate(std::span<const int32_t> tokens, std::span<float> logits);
-  // Prefills `prompt`, then samples up to max_tokens tokens, streaming their text through
-  // `on_text` in pieces that never split a UTF-8 character; on_text returning false stops.
-  // The last generated token is returned but not yet run through the model (its logits are
-  // not needed): a follow-up turn passes it at the start of its own tokens.
-  Expected<GenerateResult> Generate(std::span<const int32_t> prompt, const GenerateOptions& o,
-                                    const std::function<bool(std::string_view)>& on_text);
+  // (perplexity). Any length; runs in batch-size chunks. The session's own logits are not
+  // updated (has_logits() is false afterwards).
+  Status Evaluate(std::span<const int32_t> tokens, std::span<float> logits,
+                  SessionError* why = nullptr);
 
+  const Model& model() const { return *model_; }
   size_t position() const { return exec_->position(); }
+  size_t context_length() const { return exec_->options().max_seq; }
+  size_t batch() const { return exec_->options().max_tokens; }
+  attention::KvType kv_type() const { return exec_->options().kv_type; }
+  // True after a Prefill or Decode: logits() belongs to the last token of the history.
+  bool has_logits() const { return has_logits_; }
   const std::vector<int32_t>& history() const { return history_; }
   // The logits of the last Prefill or Decode (vocab floats).
   std::span<const float> logits() const { return logits_; }
@@ -130,6 +144,7 @@ class Session {
   std::unique_ptr<graph::Executor> exec_;
   std::vector<int32_t> history_;
   std::vector<float> logits_;
+  bool has_logits_ = false;
 };
 
 }  // namespace lutra::engine::models

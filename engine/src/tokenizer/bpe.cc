@@ -114,6 +114,7 @@ Expected<std::unique_ptr<Tokenizer>> BpeTokenizer::create(const gguf::File& f) {
   t->pieces_ = std::move(v.pieces);
   t->kinds_ = std::move(v.kinds);
   t->bos_ = v.bos, t->eos_ = v.eos, t->unk_ = v.unk, t->pad_ = v.pad;
+  t->end_of_generation_ = std::move(v.end_of_generation);
   t->specials_ = std::move(v.specials);
   return std::unique_ptr<Tokenizer>(std::move(t));
 }

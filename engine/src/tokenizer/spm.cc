@@ -88,6 +88,7 @@ Expected<std::unique_ptr<Tokenizer>> SpmTokenizer::create(const gguf::File& f) {
   t->kinds_ = std::move(v.kinds);
   t->specials_ = std::move(v.specials);
   t->bos_ = v.bos, t->eos_ = v.eos, t->unk_ = v.unk, t->pad_ = v.pad;
+  t->end_of_generation_ = std::move(v.end_of_generation);
   t->byte_token_.fill(-1);
   for (size_t i = 0; i < n; ++i) {
     const auto id = static_cast<int32_t>(i);

@@ -49,11 +49,21 @@ class Tokenizer {
   int32_t eos() const { return eos_; }
   int32_t unk() const { return unk_; }
   int32_t pad() const { return pad_; }  // -1 when absent
+  // Tokens that end a generation: EOS, tokenizer.ggml.eot_token_id and the end-of-turn
+  // control tokens of the common chat formats ("<|eot_id|>", "<|im_end|>", "<|end|>", ...).
+  const std::vector<int32_t>& end_of_generation() const { return end_of_generation_; }
+  bool is_end_of_generation(int32_t id) const {
+    for (int32_t e : end_of_generation_) {
+      if (e == id) return true;
+    }
+    return false;
+  }
 
  protected:
   std::vector<std::string> pieces_;
   std::vector<TokenKind> kinds_;
   int32_t bos_ = -1, eos_ = -1, unk_ = -1, pad_ = -1;
+  std::vector<int32_t> end_of_generation_;
 };
 
 // Chooses the implementation from tokenizer.ggml.model.

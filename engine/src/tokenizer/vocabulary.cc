@@ -8,6 +8,37 @@
 
 namespace lutra {
 
+namespace {
+
+// EOS, the end-of-turn id of the file (ignored when unreadable or outside the vocabulary, as
+// converters write -1 for none), and the end-of-turn markers among the control and
+// user-defined tokens.
+void FindEndOfGeneration(const gguf::File& f, Vocabulary* v) {
+  auto add = [&](int32_t id) {
+    if (id < 0 || size_t(id) >= v->pieces.size()) return;
+    if (std::find(v->end_of_generation.begin(), v->end_of_generation.end(), id) !=
+        v->end_of_generation.end()) {
+      return;
+    }
+    v->end_of_generation.push_back(id);
+  };
+  add(v->eos);
+  if (auto eot = f.get_count("tokenizer.ggml.eot_token_id"); eot.ok() && *eot < v->pieces.size()) {
+    add(int32_t(*eot));
+  }
+  static const char* const kEndOfTurn[] = {"<|eot_id|>",    "<|im_end|>",    "<|end|>",
+                                           "<end_of_turn>", "<|endoftext|>", "<|end_of_text|>"};
+  for (size_t id = 0; id < v->pieces.size(); ++id) {
+    const TokenKind kind = v->kinds[id];
+    if (kind != TokenKind::Control && kind != TokenKind::UserDefined) continue;
+    for (const char* marker : kEndOfTurn) {
+      if (v->pieces[id] == marker) add(int32_t(id));
+    }
+  }
+}
+
+}  // namespace
+
 Status ReadVocabulary(const gguf::File& f, Vocabulary* v) {
   auto tokens = f.get_string_array("tokenizer.ggml.tokens");
   if (!tokens) return Error{tokens.error()};
@@ -86,6 +117,7 @@ Status ReadVocabulary(const gguf::File& f, Vocabulary* v) {
                           std::pair{"tokenizer.ggml.padding_token_id", &v->pad}}) {
     if (Status s = id_key(key, dst); !s) return s;
   }
+  FindEndOfGeneration(f, v);
   return {};
 }
 

@@ -28,6 +28,10 @@ struct Vocabulary {
   std::vector<std::string> pieces;
   std::vector<TokenKind> kinds;
   int32_t bos = -1, eos = -1, unk = -1, pad = -1;
+  // Tokens that end a generation: EOS, tokenizer.ggml.eot_token_id, and the control or
+  // user-defined end-of-turn markers of the common chat formats ("<|eot_id|>", "<|im_end|>",
+  // ...), each once, in that order.
+  std::vector<int32_t> end_of_generation;
   // Control, unknown and user-defined tokens with non-empty text, longest text first (ties by
   // id).
   std::vector<SpecialToken> specials;
@@ -39,7 +43,7 @@ struct Vocabulary {
 // fill-in-the-middle marker ("<|end|>", "<｜fim▁begin｜>", ..., listed in vocabulary.cc) are
 // control tokens, and in Phi-3 vocabularies (general.name) the special tokens but <unk>, <s> and
 // <|endoftext|> swallow the whitespace after them (Phi-3's tokenizer.json says rstrip; GGUF
-// has no field for it).
+// has no field for it). Finds the end-of-generation tokens.
 Status ReadVocabulary(const gguf::File& f, Vocabulary* v);
 
 // Cuts `text` at the special tokens (those `in_plain_text`, all of them with parse_special)
