@@ -305,15 +305,14 @@ void RunDequant(benchmark::State& state, Kind kind, ShapeMK shape, size_t n) {
 }
 
 void RunXnnF32(benchmark::State& state, ShapeMK shape, size_t n, size_t threads) {
-  std::string error;
-  if (!engine::XnnInitialize(&error)) {
-    state.SkipWithError(error.c_str());
+  if (Status st = engine::XnnInitialize(); !st.ok()) {
+    state.SkipWithError(st.error().c_str());
     return;
   }
   const auto w = Weights(shape.m, shape.k);
   engine::XnnFullyConnectedF32 op;
-  if (!op.Create(shape.k, shape.m, w.data(), nullptr, &error)) {
-    state.SkipWithError(error.c_str());
+  if (Status st = op.Create(shape.k, shape.m, w.data(), nullptr); !st.ok()) {
+    state.SkipWithError(st.error().c_str());
     return;
   }
   const auto x = Inputs(n, shape.k);
@@ -321,8 +320,8 @@ void RunXnnF32(benchmark::State& state, ShapeMK shape, size_t n, size_t threads)
   ThreadPool pool(threads);
   const LoopTimer timer;
   for (auto _ : state) {
-    if (!op.Run(n, x.data(), y.data(), pool.handle(), &error)) {
-      state.SkipWithError(error.c_str());
+    if (Status st = op.Run(n, x.data(), y.data(), pool.handle()); !st.ok()) {
+      state.SkipWithError(st.error().c_str());
       return;
     }
     benchmark::ClobberMemory();
@@ -331,16 +330,15 @@ void RunXnnF32(benchmark::State& state, ShapeMK shape, size_t n, size_t threads)
 }
 
 void RunXnnQs8(benchmark::State& state, ShapeMK shape, size_t n, size_t threads) {
-  std::string error;
-  if (!engine::XnnInitialize(&error)) {
-    state.SkipWithError(error.c_str());
+  if (Status st = engine::XnnInitialize(); !st.ok()) {
+    state.SkipWithError(st.error().c_str());
     return;
   }
   std::vector<int8_t> w(shape.m * shape.k);
   for (size_t i = 0; i < w.size(); ++i) w[i] = int8_t(int(i * 7 % 255) - 127);
   engine::XnnFullyConnectedQS8 op;
-  if (!op.Create(shape.k, shape.m, w.data(), 0.05f, 0.01f, 1.0f, &error)) {
-    state.SkipWithError(error.c_str());
+  if (Status st = op.Create(shape.k, shape.m, w.data(), 0.05f, 0.01f, 1.0f); !st.ok()) {
+    state.SkipWithError(st.error().c_str());
     return;
   }
   std::vector<int8_t> x(n * shape.k), y(n * shape.m);
@@ -348,8 +346,8 @@ void RunXnnQs8(benchmark::State& state, ShapeMK shape, size_t n, size_t threads)
   ThreadPool pool(threads);
   const LoopTimer timer;
   for (auto _ : state) {
-    if (!op.Run(n, x.data(), y.data(), pool.handle(), &error)) {
-      state.SkipWithError(error.c_str());
+    if (Status st = op.Run(n, x.data(), y.data(), pool.handle()); !st.ok()) {
+      state.SkipWithError(st.error().c_str());
       return;
     }
     benchmark::ClobberMemory();

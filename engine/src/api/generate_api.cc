@@ -47,10 +47,10 @@ lutra_status Generate(lutra_session* s, const int32_t* prompt, size_t prompt_cou
   }
   const size_t vocab = s->model->model->hparams().n_vocab;
   lutra::engine::sampler::Sampler sampler;
-  std::string err;
-  if (!lutra::engine::sampler::Sampler::Create(lutra::api::ToSamplerParams(o->sampler), vocab,
-                                               s->model->model->features(), &sampler, &err)) {
-    return FailSession(s, LUTRA_STATUS_INVALID_ARGUMENT, "lutra_generate: " + err);
+  if (lutra::Status e = lutra::engine::sampler::Sampler::Create(
+          lutra::api::ToSamplerParams(o->sampler), vocab, s->model->model->features(), &sampler);
+      !e.ok()) {
+    return FailSession(s, lutra::api::StatusOf(e.code()), "lutra_generate: " + e.error());
   }
   lutra_generate_stats st{};
   st.struct_size = sizeof st;
@@ -75,9 +75,9 @@ lutra_status Generate(lutra_session* s, const int32_t* prompt, size_t prompt_cou
   while (st.generated_tokens < o->max_tokens) {
     s->work.assign(s->session->logits().begin(), s->session->logits().end());
     int32_t next = 0;
-    if (!sampler.Sample(s->work, s->session->history(), &next, &err)) {
+    if (lutra::Status e = sampler.Sample(s->work, s->session->history(), &next); !e.ok()) {
       publish();
-      return FailSession(s, LUTRA_STATUS_INTERNAL, "lutra_generate: " + err);
+      return FailSession(s, lutra::api::StatusOf(e.code()), "lutra_generate: " + e.error());
     }
     const auto& stops = s->model->stop_tokens;
     if (o->stop_at_eos && std::find(stops.begin(), stops.end(), next) != stops.end()) {

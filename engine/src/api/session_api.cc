@@ -207,18 +207,17 @@ lutra_status lutra_session_sample(lutra_session* s, const lutra_sampler_options*
     const size_t vocab = s->model->model->hparams().n_vocab;
     if (!s->sampler || !SameParams(params, s->sampler_params)) {
       auto sampler = std::make_unique<lutra::engine::sampler::Sampler>();
-      std::string err;
-      if (!lutra::engine::sampler::Sampler::Create(params, vocab, s->model->model->features(),
-                                                   sampler.get(), &err)) {
-        return FailSession(s, LUTRA_STATUS_INVALID_ARGUMENT, "lutra_session_sample: " + err);
+      if (lutra::Status e = lutra::engine::sampler::Sampler::Create(
+              params, vocab, s->model->model->features(), sampler.get());
+          !e.ok()) {
+        return FailSession(s, lutra::api::StatusOf(e.code()), "lutra_session_sample: " + e.error());
       }
       s->sampler = std::move(sampler);
       s->sampler_params = params;
     }
     s->work.assign(s->session->logits().begin(), s->session->logits().end());
-    std::string err;
-    if (!s->sampler->Sample(s->work, s->session->history(), token, &err)) {
-      return FailSession(s, LUTRA_STATUS_INTERNAL, "lutra_session_sample: " + err);
+    if (lutra::Status e = s->sampler->Sample(s->work, s->session->history(), token); !e.ok()) {
+      return FailSession(s, lutra::api::StatusOf(e.code()), "lutra_session_sample: " + e.error());
     }
     lutra::api::ClearError();
     return LUTRA_STATUS_OK;

@@ -9,9 +9,9 @@ Expected<model::HParams> Build(const gguf::File& file, const char* arch,
                                const arch_llama::DecoderOptions& o, model::WeightStore& weights,
                                graph::Graph* graph) {
   auto hp = model::ReadHParams(file, arch);
-  if (!hp.ok()) return Error{hp.error()};
+  if (!hp.ok()) return hp.failure();
   Status s = arch_llama::BuildDecoder(file, o, &*hp, weights, graph);
-  if (!s.ok()) return Error{s.error()};
+  if (!s.ok()) return s.failure();
   return hp;
 }
 

@@ -64,11 +64,11 @@ Status QuantizeToPacked(float* w, size_t m, size_t k, const gguf::PackedType& ty
                         MatrixStats* stats) {
   gguf::PackedLayout layout;
   std::string error;
-  if (!gguf::PackedTensorLayout(type, {k, m}, &layout, &error)) return Error{error};
+  if (!gguf::PackedTensorLayout(type, {k, m}, &layout, &error)) return InvalidArgument(error);
   for (size_t i = 0; i < m * k; ++i) {
     if (!std::isfinite(w[i])) {
-      return Error{"weight " + std::to_string(i) + " (row " + std::to_string(i / k) +
-                   ") is not finite"};
+      return InvalidArgument("weight " + std::to_string(i) + " (row " + std::to_string(i / k) +
+                             ") is not finite");
     }
   }
   const size_t n_out = type.outliers;
@@ -112,11 +112,11 @@ Status QuantizeToPacked(float* w, size_t m, size_t k, const gguf::PackedType& ty
 
   lut::QuantizedMatrix q;
   if (type.ternary && type.uniform_scale) {
-    if (!lut::QuantizeTernary(w, m, k, type.group, true, &q, &error)) return Error{error};
+    if (!lut::QuantizeTernary(w, m, k, type.group, true, &q, &error)) return InvalidArgument(error);
   } else if (method == Method::kSearch && !type.ternary) {
     if (!quant::QuantizeRangeSearch(w, m, k, type.bits, type.group, type.asymmetric, {}, &pool, &q,
                                     &error)) {
-      return Error{error};
+      return InvalidArgument(error);
     }
     poll();
   } else {
@@ -142,10 +142,10 @@ Status QuantizeToPacked(float* w, size_t m, size_t k, const gguf::PackedType& ty
         std::memcpy(q.zero.data() + r0 * groups, part.zero.data(), rows * groups);
     });
     for (const std::string& e : errors) {
-      if (!e.empty()) return Error{e};
+      if (!e.empty()) return InvalidArgument(e);
     }
   }
-  if (poll()) return Error{"stopped"};
+  if (poll()) return IoError("stopped");
   q.uniform_scale = type.uniform_scale;
 
   *out = lut::AlignedBytes(layout.total);
@@ -195,7 +195,7 @@ Status PackQuantized(const lut::QuantizedMatrix& q, const gguf::PackedType& type
   std::string error;
   if (type.outliers != 0 ||
       !gguf::PackedTensorLayout(type, {q.shape.k, q.shape.m}, &layout, &error))
-    return Error{error.empty() ? "a repack carries no outliers" : error};
+    return InvalidArgument(error.empty() ? "a repack carries no outliers" : error);
   *out = lut::AlignedBytes(layout.total);
   Pack(q, layout, pool, out->data());
   return Status::Ok();
