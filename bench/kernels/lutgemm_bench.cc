@@ -185,9 +185,9 @@ void TimeMultiply(benchmark::State& state, const LutMatrix& base, ShapeMK shape,
 void RunLut(benchmark::State& state, const kernels::lutgemm::GemmKernel* k, Kind kind,
             ShapeMK shape, size_t n, size_t threads, bool out_of_cache) {
   LutMatrix base;
-  std::string error;
-  if (!LutMatrix::CreateWith(Quantize(kind, shape.m, shape.k), Features(), k, &base, &error)) {
-    state.SkipWithError(error.c_str());
+  if (Status s = LutMatrix::CreateWith(Quantize(kind, shape.m, shape.k), Features(), k, &base);
+      !s.ok()) {
+    state.SkipWithError(s.error().c_str());
     return;
   }
   TimeMultiply(state, base, shape, n, threads, out_of_cache);
@@ -197,10 +197,10 @@ void RunLut(benchmark::State& state, const kernels::lutgemm::GemmKernel* k, Kind
 void RunTernary3(benchmark::State& state, const kernels::ternary3::Kernels* v, ShapeMK shape,
                  size_t n, size_t threads, bool out_of_cache) {
   LutMatrix base;
-  std::string error;
-  if (!LutMatrix::CreateTernary3(Quantize(Kind::kTernaryExact, shape.m, shape.k), Features(), v,
-                                 &base, &error)) {
-    state.SkipWithError(error.c_str());
+  if (Status s = LutMatrix::CreateTernary3(Quantize(Kind::kTernaryExact, shape.m, shape.k),
+                                           Features(), v, &base);
+      !s.ok()) {
+    state.SkipWithError(s.error().c_str());
     return;
   }
   TimeMultiply(state, base, shape, n, threads, out_of_cache);

@@ -42,6 +42,7 @@
 #include "tests/model/model_testing.h"
 #include "tests/model/synthetic_llama.h"
 #include "tests/testing/rng.h"
+#include "tests/testing/status_testing.h"
 #include "tests/testing/test_scale.h"
 
 namespace lutra::testing {
@@ -218,7 +219,7 @@ TEST(Convert, RoundTripEqualsInMemoryQuantization) {
         lut::LutMatrix lm;
         std::string error;
         ASSERT_TRUE(
-            lut::LutMatrix::Create(mem.q, isa, lut::Activations::kQuantizedTables, &lm, &error))
+            Ok(lut::LutMatrix::Create(mem.q, isa, lut::Activations::kQuantizedTables, &lm), &error))
             << error;
         auto linear = engine::model::PlanLinear(t, {isa, true});
         ASSERT_TRUE(linear.ok()) << linear.error();

@@ -131,9 +131,8 @@ Expected<std::unique_ptr<Linear>> PlanLutLinear(const gguf::TensorInfo& t,
   }
   if (q.ternary) q.uniform_scale = UniformRowScales(rows, cols / q.shape.group, q.scale, q.q);
   lut::LutMatrix m;
-  std::string error;
-  if (!lut::LutMatrix::Create(q, options.features, mode, &m, &error, options.arena)) {
-    return InvalidModel("tensor '" + t.name + "': " + error);
+  if (Status s = lut::LutMatrix::Create(q, options.features, mode, &m, options.arena); !s.ok()) {
+    return s.failure("tensor '" + t.name + "': ");
   }
   return std::unique_ptr<Linear>(new LutLinear(rows, cols, t.type, std::move(m)));
 }

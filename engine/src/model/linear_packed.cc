@@ -104,9 +104,10 @@ Expected<std::unique_ptr<Linear>> PlanPackedLinear(const gguf::TensorInfo& t,
                                     ? lut::Activations::kInt8Exact
                                     : lut::Activations::kQuantizedTables;
   lut::LutMatrix m;
-  if (!lut::LutMatrix::CreateView(shape, data, type->uniform_scale, options.features, mode, &m,
-                                  &error)) {
-    return InvalidModel("tensor '" + t.name + "': " + error);
+  if (Status s =
+          lut::LutMatrix::CreateView(shape, data, type->uniform_scale, options.features, mode, &m);
+      !s.ok()) {
+    return s.failure("tensor '" + t.name + "': ");
   }
   if (type->outliers > 0) m.SetOutliers(outliers, type->outliers);
   return std::unique_ptr<Linear>(
