@@ -39,22 +39,22 @@ void BM_Attention(benchmark::State& state, KvType type, size_t threads, size_t n
   const size_t layers = in_cache ? 1 : RotationCopies(layer_bytes);
   KvCache cache;
   Attention att;
-  std::string err;
-  if (!KvCache::Create({layers, kKvHeads, kSeq, kDim, type}, Features(), &cache, &err) ||
-      !Attention::Create({kHeads, kKvHeads, kDim, kSeq, n}, Features(), threads, &att, &err)) {
-    state.SkipWithError(err.c_str());
+  Status st = KvCache::Create({layers, kKvHeads, kSeq, kDim, type}, Features(), &cache);
+  if (st.ok()) st = Attention::Create({kHeads, kKvHeads, kDim, kSeq, n}, Features(), threads, &att);
+  if (!st.ok()) {
+    state.SkipWithError(st.error().c_str());
     return;
   }
   std::vector<float> kv(kSeq * kKvHeads * kDim);
   for (size_t i = 0; i < kv.size(); ++i) kv[i] = float(int(i % 61) - 30) * 0.03f;
-  for (size_t l = 0; l < layers; ++l) cache.Write(l, kSeq, kv.data(), kv.data(), &err);
-  cache.Advance(kSeq, &err);
+  for (size_t l = 0; l < layers; ++l) (void)cache.Write(l, kSeq, kv.data(), kv.data());
+  (void)cache.Advance(kSeq);
   std::vector<float> q(n * kHeads * kDim, 0.01f), out(q.size());
   const double read_bw = ReadBytesPerSecond(threads);
   engine::ThreadPool pool(threads);
   size_t layer = 0;
   for (auto _ : state) {
-    att.Run(cache, layer, kSeq - n, n, q.data(), out.data(), pool, &err);
+    (void)att.Run(cache, layer, kSeq - n, n, q.data(), out.data(), pool);
     benchmark::DoNotOptimize(out.data());
     layer = layer + 1 == layers ? 0 : layer + 1;
   }

@@ -186,9 +186,9 @@ void TimeMultiply(benchmark::State& state, const LutMatrix& base, ShapeMK shape,
 void RunLut(benchmark::State& state, const kernels::lutgemm::GemmKernel* k, Kind kind,
             ShapeMK shape, size_t n, size_t threads, bool out_of_cache) {
   LutMatrix base;
-  std::string error;
-  if (!LutMatrix::CreateWith(Quantize(kind, shape.m, shape.k), Features(), k, &base, &error)) {
-    state.SkipWithError(error.c_str());
+  if (Status s = LutMatrix::CreateWith(Quantize(kind, shape.m, shape.k), Features(), k, &base);
+      !s.ok()) {
+    state.SkipWithError(s.error().c_str());
     return;
   }
   TimeMultiply(state, base, shape, n, threads, out_of_cache);
@@ -198,10 +198,10 @@ void RunLut(benchmark::State& state, const kernels::lutgemm::GemmKernel* k, Kind
 void RunTernary3(benchmark::State& state, const kernels::ternary3::Kernels* v, ShapeMK shape,
                  size_t n, size_t threads, bool out_of_cache) {
   LutMatrix base;
-  std::string error;
-  if (!LutMatrix::CreateTernary3(Quantize(Kind::kTernaryExact, shape.m, shape.k), Features(), v,
-                                 &base, &error)) {
-    state.SkipWithError(error.c_str());
+  if (Status s = LutMatrix::CreateTernary3(Quantize(Kind::kTernaryExact, shape.m, shape.k),
+                                           Features(), v, &base);
+      !s.ok()) {
+    state.SkipWithError(s.error().c_str());
     return;
   }
   TimeMultiply(state, base, shape, n, threads, out_of_cache);
@@ -306,15 +306,14 @@ void RunDequant(benchmark::State& state, Kind kind, ShapeMK shape, size_t n) {
 }
 
 void RunXnnF32(benchmark::State& state, ShapeMK shape, size_t n, size_t threads) {
-  std::string error;
-  if (!engine::linear::XnnInitialize(&error)) {
-    state.SkipWithError(error.c_str());
+  if (Status st = engine::linear::XnnInitialize(); !st.ok()) {
+    state.SkipWithError(st.error().c_str());
     return;
   }
   const auto w = Weights(shape.m, shape.k);
   engine::linear::XnnFullyConnectedF32 op;
-  if (!op.Create(shape.k, shape.m, w.data(), nullptr, &error)) {
-    state.SkipWithError(error.c_str());
+  if (Status st = op.Create(shape.k, shape.m, w.data(), nullptr); !st.ok()) {
+    state.SkipWithError(st.error().c_str());
     return;
   }
   const auto x = Inputs(n, shape.k);
@@ -322,8 +321,8 @@ void RunXnnF32(benchmark::State& state, ShapeMK shape, size_t n, size_t threads)
   ThreadPool pool(threads);
   const LoopTimer timer;
   for (auto _ : state) {
-    if (!op.Run(n, x.data(), y.data(), pool.handle(), &error)) {
-      state.SkipWithError(error.c_str());
+    if (Status st = op.Run(n, x.data(), y.data(), pool.handle()); !st.ok()) {
+      state.SkipWithError(st.error().c_str());
       return;
     }
     benchmark::ClobberMemory();
@@ -332,16 +331,15 @@ void RunXnnF32(benchmark::State& state, ShapeMK shape, size_t n, size_t threads)
 }
 
 void RunXnnQs8(benchmark::State& state, ShapeMK shape, size_t n, size_t threads) {
-  std::string error;
-  if (!engine::linear::XnnInitialize(&error)) {
-    state.SkipWithError(error.c_str());
+  if (Status st = engine::linear::XnnInitialize(); !st.ok()) {
+    state.SkipWithError(st.error().c_str());
     return;
   }
   std::vector<int8_t> w(shape.m * shape.k);
   for (size_t i = 0; i < w.size(); ++i) w[i] = int8_t(int(i * 7 % 255) - 127);
   engine::linear::XnnFullyConnectedQS8 op;
-  if (!op.Create(shape.k, shape.m, w.data(), 0.05f, 0.01f, 1.0f, &error)) {
-    state.SkipWithError(error.c_str());
+  if (Status st = op.Create(shape.k, shape.m, w.data(), 0.05f, 0.01f, 1.0f); !st.ok()) {
+    state.SkipWithError(st.error().c_str());
     return;
   }
   std::vector<int8_t> x(n * shape.k), y(n * shape.m);
@@ -349,8 +347,8 @@ void RunXnnQs8(benchmark::State& state, ShapeMK shape, size_t n, size_t threads)
   ThreadPool pool(threads);
   const LoopTimer timer;
   for (auto _ : state) {
-    if (!op.Run(n, x.data(), y.data(), pool.handle(), &error)) {
-      state.SkipWithError(error.c_str());
+    if (Status st = op.Run(n, x.data(), y.data(), pool.handle()); !st.ok()) {
+      state.SkipWithError(st.error().c_str());
       return;
     }
     benchmark::ClobberMemory();

@@ -61,18 +61,19 @@ void RegisterTable(std::span<const Kernel<SoftmaxFn>> table) {
 
 void RunXnn(benchmark::State& state) {
   const size_t n = static_cast<size_t>(state.range(0));
-  std::string error;
   engine::linear::XnnSoftmaxF32 op;
-  if (!engine::linear::XnnInitialize(&error) || !op.Create(n, &error)) {
-    state.SkipWithError(error.c_str());
+  Status st = engine::linear::XnnInitialize();
+  if (st.ok()) st = op.Create(n);
+  if (!st.ok()) {
+    state.SkipWithError(st.error().c_str());
     return;
   }
   Rows r(n, state.range(1) != 0);
   size_t c = 0;
   for (auto _ : state) {
     // XNNPACK has no fused scale; the row is fed as is (our kernels do the extra multiply).
-    if (!op.Run(1, r.x.data() + c * n, r.y.data() + c * n, nullptr, &error)) {
-      state.SkipWithError(error.c_str());
+    if (Status s = op.Run(1, r.x.data() + c * n, r.y.data() + c * n, nullptr); !s.ok()) {
+      state.SkipWithError(s.error().c_str());
       return;
     }
     benchmark::ClobberMemory();

@@ -20,6 +20,7 @@
 #include "lutra/lutra.h"
 #include "lutra/lutra.hpp"
 #include "tests/model/model_testing.h"
+#include "tests/testing/status_testing.h"
 
 namespace lutra::testing {
 namespace {
@@ -109,13 +110,14 @@ TEST(CApiBinding, LogitsMatchInternalSession) {
   sp.seed = 1234;
   engine::sampler::Sampler sampler;
   std::string err;
-  ASSERT_TRUE(engine::sampler::Sampler::Create(sp, l->size(), (*model)->features(), &sampler, &err))
+  ASSERT_TRUE(
+      Ok(engine::sampler::Sampler::Create(sp, l->size(), (*model)->features(), &sampler), &err))
       << err;
   for (int step = 0; step < 20; ++step) {
     int32_t ct = -1, it = -1;
     ASSERT_EQ(lutra_session_sample(cs, &so, &ct), LUTRA_STATUS_OK);
     std::vector<float> work(l->begin(), l->end());
-    ASSERT_TRUE(sampler.Sample(work, (*session)->history(), &it, &err)) << err;
+    ASSERT_TRUE(Ok(sampler.Sample(work, (*session)->history(), &it), &err)) << err;
     ASSERT_EQ(ct, it) << "step " << step;
     ASSERT_EQ(lutra_session_decode(cs, ct, &cl, &cn), LUTRA_STATUS_OK);
     l = (*session)->Decode(it);

@@ -16,6 +16,7 @@
 #include "engine/src/attention/attention.h"
 #include "tests/testing/float16_values.h"
 #include "tests/testing/rng.h"
+#include "tests/testing/status_testing.h"
 #include "tests/testing/variant_log.h"
 
 namespace lutra::engine::attention {
@@ -56,13 +57,13 @@ TEST_P(AttentionTest, MatchesDoubleReference) {
   testing::Rng rng(uint64_t(d * 7919 + ratio * 131 + len + size_t(type)));
   KvCache cache;
   std::string err;
-  ASSERT_TRUE(KvCache::Create({1, n_kv, len, d, type}, testing::TestFeatures(), &cache, &err))
+  ASSERT_TRUE(Ok(KvCache::Create({1, n_kv, len, d, type}, testing::TestFeatures(), &cache), &err))
       << err;
   std::vector<float> k(len * n_kv * d), v(k.size());
   rng.Fill(k, -1.0f, 1.0f);
   rng.Fill(v, -1.0f, 1.0f);
-  ASSERT_TRUE(cache.Write(0, len, k.data(), v.data(), &err)) << err;
-  ASSERT_TRUE(cache.Advance(len, &err)) << err;
+  ASSERT_TRUE(Ok(cache.Write(0, len, k.data(), v.data()), &err)) << err;
+  ASSERT_TRUE(Ok(cache.Advance(len), &err)) << err;
   // The cache as stored (after f16/bf16 rounding), decoded once: the reference's inner loops
   // then read plain doubles (under qemu the per-element decode dominated the test's time).
   std::vector<double> kd(n_kv * len * d), vd(kd.size());
@@ -85,12 +86,13 @@ TEST_P(AttentionTest, MatchesDoubleReference) {
     for (size_t n : blocks) {
       const size_t p0 = len - n;
       Attention att;
-      ASSERT_TRUE(Attention::Create({n_head, n_kv, d, len, n}, testing::TestFeatures(), threads,
-                                    &att, &err))
+      ASSERT_TRUE(
+          Ok(Attention::Create({n_head, n_kv, d, len, n}, testing::TestFeatures(), threads, &att),
+             &err))
           << err;
       std::vector<float> q(n * n_head * d), out(q.size(), NAN);
       rng.Fill(q, -1.0f, 1.0f);
-      ASSERT_TRUE(att.Run(cache, 0, p0, n, q.data(), out.data(), pool, &err)) << err;
+      ASSERT_TRUE(Ok(att.Run(cache, 0, p0, n, q.data(), out.data(), pool), &err)) << err;
 
       const double scale = 1.0 / std::sqrt(double(d));
       std::vector<double> s(len);
@@ -166,16 +168,16 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(Attention, ErrorsNameTheProblem) {
   Attention att;
   std::string err;
-  EXPECT_FALSE(Attention::Create({6, 4, 64, 16, 1}, 0, 1, &att, &err));
+  EXPECT_FALSE(Ok(Attention::Create({6, 4, 64, 16, 1}, 0, 1, &att), &err));
   EXPECT_NE(err.find("multiple of n_head_kv"), std::string::npos) << err;
-  ASSERT_TRUE(Attention::Create({8, 2, 64, 16, 4}, 0, 1, &att, &err)) << err;
+  ASSERT_TRUE(Ok(Attention::Create({8, 2, 64, 16, 4}, 0, 1, &att), &err)) << err;
   KvCache cache;
-  ASSERT_TRUE(KvCache::Create({1, 2, 16, 64, KvType::kF32}, 0, &cache, &err)) << err;
+  ASSERT_TRUE(Ok(KvCache::Create({1, 2, 16, 64, KvType::kF32}, 0, &cache), &err)) << err;
   ThreadPool pool(1);
   std::vector<float> q(4 * 8 * 64, 0.0f), out(q.size());
-  EXPECT_FALSE(att.Run(cache, 0, 0, 1, q.data(), out.data(), pool, &err));  // cache empty
+  EXPECT_FALSE(Ok(att.Run(cache, 0, 0, 1, q.data(), out.data(), pool), &err));  // cache empty
   EXPECT_NE(err.find("cache holds 0"), std::string::npos) << err;
-  EXPECT_FALSE(att.Run(cache, 0, 0, 5, q.data(), out.data(), pool, &err));
+  EXPECT_FALSE(Ok(att.Run(cache, 0, 0, 5, q.data(), out.data(), pool), &err));
   EXPECT_NE(err.find("expected 1..4"), std::string::npos) << err;
 }
 

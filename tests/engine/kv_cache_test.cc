@@ -11,6 +11,7 @@
 #include "engine/src/attention/kv_cache.h"
 #include "tests/testing/float16_values.h"
 #include "tests/testing/rng.h"
+#include "tests/testing/status_testing.h"
 #include "tests/testing/variant_log.h"
 
 namespace lutra::engine::attention {
@@ -25,7 +26,7 @@ TEST(KvCache, StoresEveryLayerHeadAndPosition) {
     const KvShape s{3, 2, 10, d, type};
     KvCache c;
     std::string err;
-    ASSERT_TRUE(KvCache::Create(s, testing::TestFeatures(), &c, &err)) << err;
+    ASSERT_TRUE(Ok(KvCache::Create(s, testing::TestFeatures(), &c), &err)) << err;
     testing::Rng rng(5);
     std::vector<float> k(10 * 2 * d), v(k.size());
     rng.Fill(k, -3.0f, 3.0f);
@@ -34,9 +35,10 @@ TEST(KvCache, StoresEveryLayerHeadAndPosition) {
     for (size_t first : {size_t{0}, size_t{4}}) {
       const size_t n = first == 0 ? 4 : 6;
       for (size_t l = 0; l < 3; ++l) {
-        ASSERT_TRUE(c.Write(l, n, k.data() + first * 2 * d, v.data() + first * 2 * d, &err)) << err;
+        ASSERT_TRUE(Ok(c.Write(l, n, k.data() + first * 2 * d, v.data() + first * 2 * d), &err))
+            << err;
       }
-      ASSERT_TRUE(c.Advance(n, &err)) << err;
+      ASSERT_TRUE(Ok(c.Advance(n), &err)) << err;
     }
     EXPECT_EQ(c.length(), 10u);
     for (size_t l = 0; l < 3; ++l) {
@@ -69,25 +71,25 @@ TEST(KvCache, StoresEveryLayerHeadAndPosition) {
 TEST(KvCache, ErrorsNameTheProblem) {
   KvCache c;
   std::string err;
-  EXPECT_FALSE(KvCache::Create({1, 0, 8, 64, KvType::kF32}, 0, &c, &err));
+  EXPECT_FALSE(Ok(KvCache::Create({1, 0, 8, 64, KvType::kF32}, 0, &c), &err));
   EXPECT_NE(err.find("n_head_kv"), std::string::npos) << err;
   EXPECT_FALSE(
-      KvCache::Create({1u << 20, 1u << 20, 1u << 20, 1u << 20, KvType::kF32}, 0, &c, &err));
+      Ok(KvCache::Create({1u << 20, 1u << 20, 1u << 20, 1u << 20, KvType::kF32}, 0, &c), &err));
   EXPECT_NE(err.find("overflow"), std::string::npos) << err;
-  EXPECT_FALSE(KvCache::Create({1, 1, 8, 65, KvType::kBf16}, 0, &c, &err));
+  EXPECT_FALSE(Ok(KvCache::Create({1, 1, 8, 65, KvType::kBf16}, 0, &c), &err));
   EXPECT_NE(err.find("even head_dim (got 65)"), std::string::npos) << err;
-  ASSERT_TRUE(KvCache::Create({2, 1, 4, 8, KvType::kF16}, 0, &c, &err)) << err;
+  ASSERT_TRUE(Ok(KvCache::Create({2, 1, 4, 8, KvType::kF16}, 0, &c), &err)) << err;
   std::vector<float> x(5 * 8, 1.0f);
-  EXPECT_FALSE(c.Write(0, 5, x.data(), x.data(), &err));
+  EXPECT_FALSE(Ok(c.Write(0, 5, x.data(), x.data()), &err));
   EXPECT_NE(err.find("max_seq 4"), std::string::npos) << err;
-  EXPECT_FALSE(c.Write(2, 1, x.data(), x.data(), &err));
+  EXPECT_FALSE(Ok(c.Write(2, 1, x.data(), x.data()), &err));
   EXPECT_NE(err.find("layer 2"), std::string::npos) << err;
-  ASSERT_TRUE(c.Write(0, 4, x.data(), x.data(), &err)) << err;
-  ASSERT_TRUE(c.Advance(4, &err)) << err;
-  EXPECT_FALSE(c.Advance(1, &err));
+  ASSERT_TRUE(Ok(c.Write(0, 4, x.data(), x.data()), &err)) << err;
+  ASSERT_TRUE(Ok(c.Advance(4), &err)) << err;
+  EXPECT_FALSE(Ok(c.Advance(1), &err));
   EXPECT_NE(err.find("max_seq"), std::string::npos) << err;
-  EXPECT_FALSE(c.Truncate(5, &err));
-  ASSERT_TRUE(c.Truncate(1, &err)) << err;
+  EXPECT_FALSE(Ok(c.Truncate(5), &err));
+  ASSERT_TRUE(Ok(c.Truncate(1), &err)) << err;
   EXPECT_EQ(c.length(), 1u);
 }
 

@@ -12,6 +12,7 @@
 
 #include "engine/src/sampler/sampler.h"
 #include "tests/testing/rng.h"
+#include "tests/testing/status_testing.h"
 #include "tests/testing/variant_log.h"
 
 namespace lutra::engine::sampler {
@@ -47,10 +48,10 @@ std::set<int32_t> Reachable(SamplerParams p, const std::vector<float>& logits, i
   std::string err;
   for (int i = 0; i < draws; ++i) {
     p.seed = uint64_t(i) * 7919 + 1;
-    EXPECT_TRUE(Sampler::Create(p, logits.size(), testing::TestFeatures(), &s, &err)) << err;
+    EXPECT_TRUE(Ok(Sampler::Create(p, logits.size(), testing::TestFeatures(), &s), &err)) << err;
     std::vector<float> l = logits;
     int32_t t = -1;
-    EXPECT_TRUE(s.Sample(l, {}, &t, &err)) << err;
+    EXPECT_TRUE(Ok(s.Sample(l, {}, &t), &err)) << err;
     seen.insert(t);
   }
   return seen;
@@ -72,10 +73,10 @@ TEST(Sampler, GreedyIsArgmax) {
     p.temperature = 0.0f;
     Sampler s;
     std::string err;
-    ASSERT_TRUE(Sampler::Create(p, logits.size(), 0, &s, &err)) << err;
+    ASSERT_TRUE(Ok(Sampler::Create(p, logits.size(), 0, &s), &err)) << err;
     std::vector<float> l = logits;
     int32_t t = -1;
-    ASSERT_TRUE(s.Sample(l, {}, &t, &err)) << err;
+    ASSERT_TRUE(Ok(s.Sample(l, {}, &t), &err)) << err;
     EXPECT_EQ(t, Order(logits)[0]);
   }
 }
@@ -151,12 +152,12 @@ TEST(Sampler, SameSeedSameSequenceAndFrequenciesFollowProbabilities) {
     p.seed = seed;
     Sampler s;
     std::string err;
-    EXPECT_TRUE(Sampler::Create(p, logits.size(), testing::TestFeatures(), &s, &err)) << err;
+    EXPECT_TRUE(Ok(Sampler::Create(p, logits.size(), testing::TestFeatures(), &s), &err)) << err;
     std::vector<int32_t> seq;
     for (int i = 0; i < 20000; ++i) {
       std::vector<float> l = logits;
       int32_t t = -1;
-      EXPECT_TRUE(s.Sample(l, {}, &t, &err)) << err;
+      EXPECT_TRUE(Ok(s.Sample(l, {}, &t), &err)) << err;
       seq.push_back(t);
     }
     return seq;
@@ -184,10 +185,10 @@ TEST(Sampler, PenaltiesChangeExactlyTheWindowTokens) {
   const std::vector<int32_t> recent = {1, 1, 3, 5, 3, 7, 5, 3};
   Sampler s;
   std::string err;
-  ASSERT_TRUE(Sampler::Create(p, logits.size(), 0, &s, &err)) << err;
+  ASSERT_TRUE(Ok(Sampler::Create(p, logits.size(), 0, &s), &err)) << err;
   std::vector<float> l = logits;
   int32_t t = -1;
-  ASSERT_TRUE(s.Sample(l, recent, &t, &err)) << err;
+  ASSERT_TRUE(Ok(s.Sample(l, recent, &t), &err)) << err;
   for (size_t i = 0; i < logits.size(); ++i) {
     const double count = (i == 3) ? 3 : (i == 5) ? 2 : (i == 7) ? 1 : 0;
     double ref = logits[i];
@@ -204,35 +205,35 @@ TEST(Sampler, InvalidParametersAreNamed) {
   std::string err;
   SamplerParams p;
   p.temperature = -1.0f;
-  EXPECT_FALSE(Sampler::Create(p, 10, 0, &s, &err));
+  EXPECT_FALSE(Ok(Sampler::Create(p, 10, 0, &s), &err));
   EXPECT_NE(err.find("temperature"), std::string::npos) << err;
   p = SamplerParams{};
   p.top_p = 0.0f;
-  EXPECT_FALSE(Sampler::Create(p, 10, 0, &s, &err));
+  EXPECT_FALSE(Ok(Sampler::Create(p, 10, 0, &s), &err));
   EXPECT_NE(err.find("top_p"), std::string::npos) << err;
   p.top_p = 1.5f;
-  EXPECT_FALSE(Sampler::Create(p, 10, 0, &s, &err));
+  EXPECT_FALSE(Ok(Sampler::Create(p, 10, 0, &s), &err));
   p = SamplerParams{};
   p.min_p = -0.1f;
-  EXPECT_FALSE(Sampler::Create(p, 10, 0, &s, &err));
+  EXPECT_FALSE(Ok(Sampler::Create(p, 10, 0, &s), &err));
   EXPECT_NE(err.find("min_p"), std::string::npos) << err;
   p = SamplerParams{};
   p.repetition_penalty = 0.0f;
-  EXPECT_FALSE(Sampler::Create(p, 10, 0, &s, &err));
+  EXPECT_FALSE(Ok(Sampler::Create(p, 10, 0, &s), &err));
   EXPECT_NE(err.find("repetition_penalty"), std::string::npos) << err;
   p = SamplerParams{};
-  EXPECT_FALSE(Sampler::Create(p, 0, 0, &s, &err));
-  ASSERT_TRUE(Sampler::Create(p, 10, 0, &s, &err)) << err;
+  EXPECT_FALSE(Ok(Sampler::Create(p, 0, 0, &s), &err));
+  ASSERT_TRUE(Ok(Sampler::Create(p, 10, 0, &s), &err)) << err;
   std::vector<float> l(9, 0.0f);
   int32_t t;
-  EXPECT_FALSE(s.Sample(l, {}, &t, &err));
+  EXPECT_FALSE(Ok(s.Sample(l, {}, &t), &err));
   EXPECT_NE(err.find("9 logits"), std::string::npos) << err;
   l.assign(10, 0.0f);
   const std::vector<int32_t> bad = {12};
-  EXPECT_FALSE(s.Sample(l, bad, &t, &err));
+  EXPECT_FALSE(Ok(s.Sample(l, bad, &t), &err));
   EXPECT_NE(err.find("history token 12"), std::string::npos) << err;
   l.assign(10, -INFINITY);
-  EXPECT_FALSE(s.Sample(l, {}, &t, &err));
+  EXPECT_FALSE(Ok(s.Sample(l, {}, &t), &err));
   EXPECT_NE(err.find("no finite logit"), std::string::npos) << err;
 }
 

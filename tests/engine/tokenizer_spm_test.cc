@@ -156,7 +156,7 @@ Expected<std::unique_ptr<Tokenizer>> load_with_byte_pieces(const std::vector<std
   EXPECT_TRUE(w.write(path).ok());
   auto f = gguf::File::open(path);
   std::filesystem::remove(path);
-  if (!f.ok()) return Error{f.error()};
+  if (!f.ok()) return f.failure();
   return load_tokenizer(*f);
 }
 

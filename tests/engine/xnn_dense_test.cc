@@ -12,6 +12,7 @@
 #include "engine/src/common/threadpool.h"
 #include "engine/src/linear/xnn_dense.h"
 #include "tests/testing/rng.h"
+#include "tests/testing/status_testing.h"
 
 namespace lutra::engine {
 
@@ -49,9 +50,9 @@ void RunFullyConnected(size_t threads) {
   rng.Fill(x, -1.0f, 1.0f);
   std::string error;
   XnnFullyConnectedF32 fc;
-  ASSERT_TRUE(fc.Create(in, out, w.data(), b.data(), &error)) << error;
+  ASSERT_TRUE(Ok(fc.Create(in, out, w.data(), b.data()), &error)) << error;
   ThreadPool pool(threads);
-  ASSERT_TRUE(fc.Run(batch, x.data(), y.data(), pool.handle(), &error)) << error;
+  ASSERT_TRUE(Ok(fc.Run(batch, x.data(), y.data(), pool.handle()), &error)) << error;
   for (size_t n = 0; n < batch; ++n) {
     for (size_t o = 0; o < out; ++o) {
       double ref = b[o];
@@ -81,9 +82,9 @@ TEST(XnnFullyConnectedQS8, MatchesReferenceWithinOneStep) {
   for (auto& v : x) v = static_cast<int8_t>(rng.Int(-127, 127));
   std::string error;
   XnnFullyConnectedQS8 fc;
-  ASSERT_TRUE(fc.Create(in, out, w.data(), sx, sw, sy, &error)) << error;
+  ASSERT_TRUE(Ok(fc.Create(in, out, w.data(), sx, sw, sy), &error)) << error;
   ThreadPool pool(2);
-  ASSERT_TRUE(fc.Run(batch, x.data(), y.data(), pool.handle(), &error)) << error;
+  ASSERT_TRUE(Ok(fc.Run(batch, x.data(), y.data(), pool.handle()), &error)) << error;
   for (size_t n = 0; n < batch; ++n) {
     for (size_t o = 0; o < out; ++o) {
       int64_t acc = 0;
@@ -102,9 +103,9 @@ TEST(XnnSoftmaxF32, RowsSumToOne) {
   rng.Fill(x, -5.0f, 5.0f);
   std::string error;
   XnnSoftmaxF32 softmax;
-  ASSERT_TRUE(softmax.Create(channels, &error)) << error;
+  ASSERT_TRUE(Ok(softmax.Create(channels), &error)) << error;
   ThreadPool pool(2);
-  ASSERT_TRUE(softmax.Run(rows, x.data(), y.data(), pool.handle(), &error)) << error;
+  ASSERT_TRUE(Ok(softmax.Run(rows, x.data(), y.data(), pool.handle()), &error)) << error;
   for (size_t r = 0; r < rows; ++r) {
     double sum = 0.0, max = -1e30;
     for (size_t c = 0; c < channels; ++c) max = std::max(max, double(x[r * channels + c]));

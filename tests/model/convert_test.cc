@@ -42,6 +42,7 @@
 #include "tests/model/model_testing.h"
 #include "tests/model/synthetic_llama.h"
 #include "tests/testing/rng.h"
+#include "tests/testing/status_testing.h"
 #include "tests/testing/test_scale.h"
 
 namespace lutra::testing {
@@ -218,8 +219,9 @@ TEST(Convert, RoundTripEqualsInMemoryQuantization) {
       for (const arch::IsaSet isa : {features, arch::IsaSet{}}) {
         linear::LutMatrix lm;
         std::string error;
-        ASSERT_TRUE(linear::LutMatrix::Create(mem.q, isa, linear::Activations::kQuantizedTables,
-                                              &lm, &error))
+        ASSERT_TRUE(
+            Ok(linear::LutMatrix::Create(mem.q, isa, linear::Activations::kQuantizedTables, &lm),
+               &error))
             << error;
         auto op = engine::linear::PlanLinear(t, {isa, true});
         ASSERT_TRUE(op.ok()) << op.error();

@@ -23,7 +23,6 @@ using engine::models::GenerateResult;
 using engine::models::Model;
 using engine::models::ModelOptions;
 using engine::models::Session;
-using engine::models::SessionError;
 using engine::models::SessionOptions;
 using engine::models::StopReason;
 
@@ -189,31 +188,30 @@ TEST(GenerateLoop, Errors) {
   auto s = Session::Create(**m);
   ASSERT_TRUE(s.ok()) << s.error();
   GenerateResult r;
-  SessionError why = SessionError::kNone;
   // Nothing to continue from.
-  EXPECT_FALSE(engine::models::Generate(**s, {}, Greedy(4), nullptr, &r, &why).ok());
-  EXPECT_EQ(why, SessionError::kInvalidArgument);
+  EXPECT_EQ(engine::models::Generate(**s, {}, Greedy(4), nullptr, &r).code(),
+            ErrorCode::kInvalidArgument);
   // A prompt that does not fit, or with an id outside the vocabulary: nothing appended.
   const std::vector<int32_t> nine(9, 5);
-  Status st = engine::models::Generate(**s, nine, Greedy(4), nullptr, &r, &why);
+  Status st = engine::models::Generate(**s, nine, Greedy(4), nullptr, &r);
   EXPECT_FALSE(st.ok());
-  EXPECT_EQ(why, SessionError::kContextFull);
+  EXPECT_EQ(st.code(), ErrorCode::kContextFull);
   EXPECT_NE(st.error().find("9 tokens do not fit"), std::string::npos) << st.error();
   const std::vector<int32_t> bad = {1, int32_t(kVocab)};
-  st = engine::models::Generate(**s, bad, Greedy(4), nullptr, &r, &why);
-  EXPECT_EQ(why, SessionError::kInvalidArgument);
+  st = engine::models::Generate(**s, bad, Greedy(4), nullptr, &r);
+  EXPECT_EQ(st.code(), ErrorCode::kInvalidArgument);
   EXPECT_NE(st.error().find("outside the vocabulary"), std::string::npos) << st.error();
   EXPECT_FALSE(r.started);
   EXPECT_EQ((*s)->position(), 0u);
   // Bad sampler parameters.
   GenerateOptions g = Greedy(4);
   g.sampler.top_p = 2.0f;
-  EXPECT_FALSE(engine::models::Generate(**s, kPrompt, g, nullptr, &r, &why).ok());
-  EXPECT_EQ(why, SessionError::kInvalidArgument);
+  EXPECT_EQ(engine::models::Generate(**s, kPrompt, g, nullptr, &r).code(),
+            ErrorCode::kInvalidArgument);
   EXPECT_EQ((*s)->position(), 0u);
   // A continuation: an empty prompt after a generation goes on from its last token.
-  ASSERT_TRUE(engine::models::Generate(**s, kPrompt, Greedy(2), nullptr, &r, &why).ok());
-  ASSERT_TRUE(engine::models::Generate(**s, {}, Greedy(1), nullptr, &r, &why).ok());
+  ASSERT_TRUE(engine::models::Generate(**s, kPrompt, Greedy(2), nullptr, &r).ok());
+  ASSERT_TRUE(engine::models::Generate(**s, {}, Greedy(1), nullptr, &r).ok());
   EXPECT_EQ(r.prompt_tokens, 0u);
   EXPECT_EQ((*s)->position(), kPrompt.size() + 3);
 }
@@ -287,20 +285,19 @@ TEST(SessionOptions, Invalid) {
   ASSERT_TRUE(WriteModel(file.path(), {}).ok());
   auto m = Model::Load(file.path(), Opts());
   ASSERT_TRUE(m.ok()) << m.error();
-  SessionError why = SessionError::kNone;
   SessionOptions o;
   o.context_length = 257;  // the training context is 256
-  auto s = Session::Create(**m, o, &why);
+  auto s = Session::Create(**m, o);
   ASSERT_FALSE(s.ok());
-  EXPECT_EQ(why, SessionError::kInvalidArgument);
+  EXPECT_EQ(s.code(), ErrorCode::kInvalidArgument);
   EXPECT_NE(s.error().find("context_length 257 is above the model's limit of 256"),
             std::string::npos)
       << s.error();
   o = {};
   o.threads = 1025;
-  s = Session::Create(**m, o, &why);
+  s = Session::Create(**m, o);
   ASSERT_FALSE(s.ok());
-  EXPECT_EQ(why, SessionError::kInvalidArgument);
+  EXPECT_EQ(s.code(), ErrorCode::kInvalidArgument);
   EXPECT_NE(s.error().find("threads 1025"), std::string::npos) << s.error();
   // A model loaded with a context beyond its training context lifts the limit to that.
   auto big = Model::Load(file.path(), Opts(300));

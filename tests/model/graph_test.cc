@@ -17,7 +17,7 @@ class ShapeOnly : public engine::linear::Linear {
   ShapeOnly(size_t rows, size_t cols) : Linear(rows, cols) {}
   Status Forward(size_t, const float*, float*, engine::ThreadPool&,
                  engine::linear::LinearScratch&) const override {
-    return Error{"shape-only"};
+    return Internal("shape-only");
   }
   std::string Describe() const override { return "shape-only"; }
   size_t OwnedBytes() const override { return 0; }

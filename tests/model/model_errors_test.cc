@@ -135,11 +135,10 @@ TEST(ModelErrors, SessionInputs) {
   EXPECT_EQ((*s)->position(), 8u);
   (*s)->Reset();
   engine::models::GenerateResult r;
-  engine::models::SessionError why;
   // No tokenizer in the synthetic file.
-  Status gen = engine::models::Generate(**s, eight, {}, nullptr, &r, &why);
+  Status gen = engine::models::Generate(**s, eight, {}, nullptr, &r);
   EXPECT_FALSE(gen.ok());
-  EXPECT_EQ(why, engine::models::SessionError::kUnsupported);
+  EXPECT_EQ(gen.code(), ErrorCode::kUnsupported);
   EXPECT_FALSE(r.started);
   EXPECT_EQ((*s)->position(), 0u);
 }

@@ -60,15 +60,13 @@ lutra_status Check(const char* output, const lutra_convert_options* o) {
   if (o == nullptr) o = &defaults;
   convert::Options opt;
   if (lutra_status s = Translate(o, "lutra_convert_check", &opt); s != LUTRA_STATUS_OK) return s;
-  if (lutra::Status s = convert::CheckOptions(opt); !s.ok()) {
-    return Fail(LUTRA_STATUS_INVALID_ARGUMENT, s.error());
-  }
+  if (lutra::Status s = convert::CheckOptions(opt); !s.ok()) return Fail(s.failure());
   if (output != nullptr) {
     if (*output == '\0') {
       return Fail(LUTRA_STATUS_INVALID_ARGUMENT, "lutra_convert_check: output path is empty");
     }
     if (auto target = lutra::gguf::ResolveOutputPath(output); !target.ok()) {
-      return Fail(LUTRA_STATUS_IO_ERROR, target.error());
+      return Fail(target.failure());
     }
   }
   lutra::api::ClearError();
@@ -123,23 +121,9 @@ lutra_status Run(const char* input, const char* output, const lutra_convert_opti
         s.quantized_elements ? double(s.quantized_bytes) * 8.0 / double(s.quantized_elements) : 0.0;
     summary->relative_error = s.squared_norm > 0.0 ? s.squared_error / s.squared_norm : 0.0;
     summary->seconds = s.seconds;
-    summary->stopped = (!st.ok() && st.error().rfind("stopped", 0) == 0) ? 1 : 0;
+    summary->stopped = s.stopped ? 1 : 0;
   }
-  if (!st.ok()) {
-    const std::string& e = st.error();
-    lutra_status code = LUTRA_STATUS_INVALID_ARGUMENT;
-    if (e.rfind("stopped", 0) == 0 || e.find("write failed") != std::string::npos ||
-        e.find("cannot create") != std::string::npos ||
-        e.find("refusing to write") != std::string::npos ||
-        e.find("cannot write") != std::string::npos ||
-        e.find("symbolic link") != std::string::npos ||
-        e.find("cannot rename") != std::string::npos) {
-      code = LUTRA_STATUS_IO_ERROR;
-    } else if (e.find("cannot read this type") != std::string::npos || e.find(input) == 0) {
-      code = LUTRA_STATUS_INVALID_MODEL;
-    }
-    return Fail(code, e);
-  }
+  if (!st.ok()) return Fail(st.failure());
   lutra::api::ClearError();
   return LUTRA_STATUS_OK;
 }

@@ -1,9 +1,24 @@
 #include "engine/src/api/error.h"
 
 #include <cstring>
+#include <iterator>
 #include <utility>
 
 namespace lutra::api {
+
+// ErrorCode's members carry lutra_status's failure numbers, so StatusOf is a cast.
+static_assert(StatusOf(ErrorCode::kInvalidArgument) == LUTRA_STATUS_INVALID_ARGUMENT);
+static_assert(StatusOf(ErrorCode::kIsaUnavailable) == LUTRA_STATUS_ISA_UNAVAILABLE);
+static_assert(StatusOf(ErrorCode::kUnsupported) == LUTRA_STATUS_UNSUPPORTED);
+static_assert(StatusOf(ErrorCode::kIoError) == LUTRA_STATUS_IO_ERROR);
+static_assert(StatusOf(ErrorCode::kInvalidModel) == LUTRA_STATUS_INVALID_MODEL);
+static_assert(StatusOf(ErrorCode::kOutOfMemory) == LUTRA_STATUS_OUT_OF_MEMORY);
+static_assert(StatusOf(ErrorCode::kInternal) == LUTRA_STATUS_INTERNAL);
+static_assert(StatusOf(ErrorCode::kBufferTooSmall) == LUTRA_STATUS_BUFFER_TOO_SMALL);
+static_assert(StatusOf(ErrorCode::kContextFull) == LUTRA_STATUS_CONTEXT_FULL);
+static_assert(std::size(kAllErrorCodes) == LUTRA_STATUS_CONTEXT_FULL,
+              "one ErrorCode per failure value of lutra_status");
+
 namespace {
 thread_local std::string g_last_error;
 }  // namespace
@@ -20,6 +35,10 @@ lutra_status Fail(lutra_status status, const char* message) noexcept {
     g_last_error.clear();
   }
   return status;
+}
+
+lutra_status Fail(const Error& error) {
+  return Fail(StatusOf(error.code), error.message);
 }
 
 void ClearError() {

@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "engine/src/gguf/status.h"
 #include "lutra/lutra.h"
 
 namespace lutra::api {
@@ -14,6 +15,14 @@ lutra_status Fail(lutra_status status, std::string message);
 // exception guard, and the guard's own handlers must not throw): if even copying the message
 // fails, the thread's message is left empty.
 lutra_status Fail(lutra_status status, const char* message) noexcept;
+
+// The status a C caller gets for an engine error: the one mapping from codes to statuses (the
+// message is never read to classify an error).
+constexpr lutra_status StatusOf(ErrorCode code) {
+  return static_cast<lutra_status>(static_cast<int>(code));
+}
+// Records the error's message and returns its status.
+lutra_status Fail(const Error& error);
 
 // Clears the message at the start of a successful call.
 void ClearError();

@@ -53,9 +53,8 @@ lutra_status Generate(lutra_session* s, const int32_t* prompt, size_t prompt_cou
     };
   }
   lutra::engine::models::GenerateResult r;
-  lutra::engine::models::SessionError why = lutra::engine::models::SessionError::kNone;
   const lutra::Status st = lutra::engine::models::Generate(
-      *s->session, std::span<const int32_t>(prompt, prompt_count), go, on_text, &r, &why);
+      *s->session, std::span<const int32_t>(prompt, prompt_count), go, on_text, &r);
   // Stats are written once the loop has started (as far as it got), not for a refused call.
   if (stats != nullptr && r.started) {
     lutra_generate_stats out{};
@@ -68,7 +67,7 @@ lutra_status Generate(lutra_session* s, const int32_t* prompt, size_t prompt_cou
     *stats = out;
   }
   if (!st.ok()) {
-    return FailSession(s, lutra::api::StatusOf(why), "lutra_generate: " + st.error());
+    return FailSession(s, lutra::api::StatusOf(st.code()), "lutra_generate: " + st.error());
   }
   lutra::api::ClearError();
   return LUTRA_STATUS_OK;

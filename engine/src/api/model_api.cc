@@ -11,20 +11,6 @@ namespace {
 
 using lutra::api::Fail;
 
-// The loader reports failures as text; its wording tells I/O failures (the file could not be
-// read at all) and ISA caps apart from everything else, which is a problem with the file.
-lutra_status StatusOfLoadError(const std::string& m) {
-  for (const char* io : {": cannot open:", ": cannot stat:", ", not a model file (a regular file)",
-                         ": mmap failed:", ": read failed", ": cannot allocate"}) {
-    if (m.find(io) != std::string::npos) {
-      return m.find(": cannot allocate") != std::string::npos ? LUTRA_STATUS_OUT_OF_MEMORY
-                                                              : LUTRA_STATUS_IO_ERROR;
-    }
-  }
-  if (m.find("ISA cap") != std::string::npos) return LUTRA_STATUS_ISA_UNAVAILABLE;
-  return LUTRA_STATUS_INVALID_MODEL;
-}
-
 lutra_status Load(const char* path, const lutra_model_options* o, lutra_model** out) {
   if (out == nullptr) return Fail(LUTRA_STATUS_INVALID_ARGUMENT, "lutra_model_load: model is NULL");
   *out = nullptr;
@@ -71,7 +57,7 @@ lutra_status Load(const char* path, const lutra_model_options* o, lutra_model** 
     mo.progress = [fn, user](double f) { fn(float(f), user); };
   }
   auto model = lutra::engine::models::Model::Load(path, mo);
-  if (!model.ok()) return Fail(StatusOfLoadError(model.error()), model.error());
+  if (!model.ok()) return Fail(model.failure());
 
   auto m = std::make_unique<lutra_model>();
   m->model = std::move(*model);

@@ -50,10 +50,9 @@ static lutra_status Append(lutra_session* s, const int32_t* tokens, size_t count
       return FailSession(s, LUTRA_STATUS_INVALID_ARGUMENT,
                          std::string(function) + ": tokens is NULL");
     }
-    lutra::engine::models::SessionError why;
-    auto out = s->session->Prefill(std::span<const int32_t>(tokens, count), &why);
+    auto out = s->session->Prefill(std::span<const int32_t>(tokens, count));
     if (!out.ok()) {
-      return FailSession(s, StatusOf(why), std::string(function) + ": " + out.error());
+      return FailSession(s, StatusOf(out.code()), std::string(function) + ": " + out.error());
     }
     if (logits != nullptr) *logits = out->data();
     if (n_vocab != nullptr) *n_vocab = out->size();
@@ -97,13 +96,9 @@ static lutra_status CreateSession(const lutra_model* model, const lutra_session_
     so.context_length = o->context_length;
     so.batch = o->batch;
   }
-  lutra::engine::models::SessionError why;
-  auto session = lutra::engine::models::Session::Create(*model->model, so, &why);
+  auto session = lutra::engine::models::Session::Create(*model->model, so);
   if (!session.ok()) {
-    // What remains after the checks of the options is memory for the KV cache and buffers.
-    const lutra_status status = why == lutra::engine::models::SessionError::kInternal
-                                    ? LUTRA_STATUS_OUT_OF_MEMORY
-                                    : StatusOf(why);
+    const lutra_status status = StatusOf(session.code());
     // lutra_session_create's messages are the engine's own, as they always were.
     const bool plain = fn == "lutra_session_create";
     return Fail(status, plain ? session.error() : fn + ": " + session.error());
@@ -189,11 +184,11 @@ lutra_status lutra_session_evaluate(lutra_session* s, const int32_t* tokens, siz
                              " x " + std::to_string(vocab) + " floats");
     }
     if (count == 0) return LUTRA_STATUS_OK;
-    lutra::engine::models::SessionError why;
     auto st = s->session->Evaluate(std::span<const int32_t>(tokens, count),
-                                   std::span<float>(logits, count * vocab), &why);
+                                   std::span<float>(logits, count * vocab));
     if (!st.ok())
-      return FailSession(s, lutra::api::StatusOf(why), "lutra_session_evaluate: " + st.error());
+      return FailSession(s, lutra::api::StatusOf(st.code()),
+                         "lutra_session_evaluate: " + st.error());
     lutra::api::ClearError();
     return LUTRA_STATUS_OK;
   });
@@ -235,18 +230,17 @@ lutra_status lutra_session_sample(lutra_session* s, const lutra_sampler_options*
     const size_t vocab = s->model->model->hparams().n_vocab;
     if (!s->sampler || !SameParams(params, s->sampler_params)) {
       auto sampler = std::make_unique<lutra::engine::sampler::Sampler>();
-      std::string err;
-      if (!lutra::engine::sampler::Sampler::Create(params, vocab, s->model->model->features(),
-                                                   sampler.get(), &err)) {
-        return FailSession(s, LUTRA_STATUS_INVALID_ARGUMENT, "lutra_session_sample: " + err);
+      if (lutra::Status e = lutra::engine::sampler::Sampler::Create(
+              params, vocab, s->model->model->features(), sampler.get());
+          !e.ok()) {
+        return FailSession(s, lutra::api::StatusOf(e.code()), "lutra_session_sample: " + e.error());
       }
       s->sampler = std::move(sampler);
       s->sampler_params = params;
     }
     s->work.assign(s->session->logits().begin(), s->session->logits().end());
-    std::string err;
-    if (!s->sampler->Sample(s->work, s->session->history(), token, &err)) {
-      return FailSession(s, LUTRA_STATUS_INTERNAL, "lutra_session_sample: " + err);
+    if (lutra::Status e = s->sampler->Sample(s->work, s->session->history(), token); !e.ok()) {
+      return FailSession(s, lutra::api::StatusOf(e.code()), "lutra_session_sample: " + e.error());
     }
     lutra::api::ClearError();
     return LUTRA_STATUS_OK;

@@ -50,7 +50,7 @@ lutra_status WriteSynthetic(const char* path, const lutra_synthetic_options* o) 
                     " (call lutra_synthetic_options_init)");
   }
   auto config = lutra::engine::synthetic::SyntheticPreset(o->preset ? o->preset : "tiny");
-  if (!config) return Fail(LUTRA_STATUS_INVALID_ARGUMENT, config.error());
+  if (!config) return Fail(config.failure());
   const std::string weight = o->weight_type ? o->weight_type : "f32";
   if (!ParseType(weight, &config->weight_type)) {
     return Fail(LUTRA_STATUS_INVALID_ARGUMENT,
@@ -73,9 +73,7 @@ lutra_status WriteSynthetic(const char* path, const lutra_synthetic_options* o) 
   }
   config->seed = o->seed;
   if (auto s = lutra::engine::synthetic::WriteSyntheticLlama(*config, path); !s) {
-    // Validation errors name a tensor ("synthetic ..."); the rest are I/O failures.
-    const bool invalid = s.error().rfind("synthetic", 0) == 0;
-    return Fail(invalid ? LUTRA_STATUS_INVALID_ARGUMENT : LUTRA_STATUS_IO_ERROR, s.error());
+    return Fail(s.failure());
   }
   lutra::api::ClearError();
   return LUTRA_STATUS_OK;

@@ -6,16 +6,15 @@
 
 namespace lutra::engine::attention {
 
-bool Attention::Create(const AttentionShape& s, arch::IsaSet features, size_t threads,
-                       Attention* out, std::string* error) {
+Status Attention::Create(const AttentionShape& s, arch::IsaSet features, size_t threads,
+                         Attention* out) {
   if (s.n_head == 0 || s.n_head_kv == 0 || s.head_dim == 0 || s.max_seq == 0 || s.max_tokens == 0) {
-    *error = "attention: n_head, n_head_kv, head_dim, max_seq and max_tokens must be ≥ 1";
-    return false;
+    return InvalidArgument(
+        "attention: n_head, n_head_kv, head_dim, max_seq and max_tokens must be ≥ 1");
   }
   if (s.n_head % s.n_head_kv != 0) {
-    *error = "attention: n_head " + std::to_string(s.n_head) + " is not a multiple of n_head_kv " +
-             std::to_string(s.n_head_kv);
-    return false;
+    return InvalidArgument("attention: n_head " + std::to_string(s.n_head) +
+                           " is not a multiple of n_head_kv " + std::to_string(s.n_head_kv));
   }
   Attention a;
   a.shape_ = s;
@@ -27,32 +26,30 @@ bool Attention::Create(const AttentionShape& s, arch::IsaSet features, size_t th
   a.scratch_.assign(a.workers_ * a.rows_per_unit_ * s.max_seq, 0.0f);
   a.rows_.assign(a.workers_ * 2 * a.rows_per_unit_ * s.head_dim, 0.0f);
   *out = std::move(a);
-  return true;
+  return Status::Ok();
 }
 
-bool Attention::Run(const KvCache& cache, size_t layer, size_t p0, size_t n, const float* q,
-                    float* out, ThreadPool& pool, std::string* error) {
+Status Attention::Run(const KvCache& cache, size_t layer, size_t p0, size_t n, const float* q,
+                      float* out, ThreadPool& pool) {
   const KvShape& ks = cache.shape();
   if (ks.n_head_kv != shape_.n_head_kv || ks.head_dim != shape_.head_dim) {
-    *error = "attention: KV cache has " + std::to_string(ks.n_head_kv) + " heads of dim " +
-             std::to_string(ks.head_dim) + ", attention expects " +
-             std::to_string(shape_.n_head_kv) + " of dim " + std::to_string(shape_.head_dim);
-    return false;
+    return InvalidArgument("attention: KV cache has " + std::to_string(ks.n_head_kv) +
+                           " heads of dim " + std::to_string(ks.head_dim) + ", attention expects " +
+                           std::to_string(shape_.n_head_kv) + " of dim " +
+                           std::to_string(shape_.head_dim));
   }
   if (layer >= ks.n_layer) {
-    *error = "attention: layer " + std::to_string(layer) + " out of range";
-    return false;
+    return InvalidArgument("attention: layer " + std::to_string(layer) + " out of range");
   }
   if (n == 0 || n > shape_.max_tokens) {
-    *error = "attention: " + std::to_string(n) + " query positions, expected 1.." +
-             std::to_string(shape_.max_tokens);
-    return false;
+    return InvalidArgument("attention: " + std::to_string(n) + " query positions, expected 1.." +
+                           std::to_string(shape_.max_tokens));
   }
   if (p0 > cache.length() || n > cache.length() - p0 || p0 + n > shape_.max_seq) {
-    *error = "attention: positions [" + std::to_string(p0) + ", " + std::to_string(p0 + n) +
-             ") need that many cached positions (cache holds " + std::to_string(cache.length()) +
-             ", scratch sized for " + std::to_string(shape_.max_seq) + ")";
-    return false;
+    return InvalidArgument(
+        "attention: positions [" + std::to_string(p0) + ", " + std::to_string(p0 + n) +
+        ") need that many cached positions (cache holds " + std::to_string(cache.length()) +
+        ", scratch sized for " + std::to_string(shape_.max_seq) + ")");
   }
   const size_t blocks = (n + kQueryBlock - 1) / kQueryBlock;
   const size_t units = shape_.n_head_kv * blocks;
@@ -66,7 +63,7 @@ bool Attention::Run(const KvCache& cache, size_t layer, size_t p0, size_t n, con
       RunUnit(cache, layer, p0, n, q, out, u, scores, rows);
     }
   });
-  return true;
+  return Status::Ok();
 }
 
 void Attention::RunUnit(const KvCache& cache, size_t layer, size_t p0, size_t n, const float* q,

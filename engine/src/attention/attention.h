@@ -35,13 +35,13 @@ class Attention {
  public:
   // Validates the shape (n_head a multiple of n_head_kv, sizes ≥ 1), selects the kernels for
   // `features` and sizes the scratch once for `threads` workers (no allocation in Run).
-  static bool Create(const AttentionShape& shape, arch::IsaSet features, size_t threads,
-                     Attention* out, std::string* error);
+  static Status Create(const AttentionShape& shape, arch::IsaSet features, size_t threads,
+                       Attention* out);
 
   // q and out: n rows of n_head × head_dim floats, for positions [p0, p0 + n). The cache must
   // hold at least p0 + n positions of `layer` (the new tokens' K/V written first).
-  bool Run(const KvCache& cache, size_t layer, size_t p0, size_t n, const float* q, float* out,
-           ThreadPool& pool, std::string* error);
+  Status Run(const KvCache& cache, size_t layer, size_t p0, size_t n, const float* q, float* out,
+             ThreadPool& pool);
 
   static constexpr size_t kQueryBlock = 4;
 

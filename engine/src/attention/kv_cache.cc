@@ -18,25 +18,24 @@ size_t BlockedPositions(size_t max_seq) {
 
 }  // namespace
 
-bool KvCache::Create(const KvShape& s, arch::IsaSet features, KvCache* out, std::string* error) {
+Status KvCache::Create(const KvShape& s, arch::IsaSet features, KvCache* out) {
   if (s.n_layer == 0 || s.n_head_kv == 0 || s.max_seq == 0 || s.head_dim == 0) {
-    *error = "KV cache: n_layer, n_head_kv, max_seq and head_dim must all be ≥ 1 (got " +
-             std::to_string(s.n_layer) + ", " + std::to_string(s.n_head_kv) + ", " +
-             std::to_string(s.max_seq) + ", " + std::to_string(s.head_dim) + ")";
-    return false;
+    return InvalidArgument(
+        "KV cache: n_layer, n_head_kv, max_seq and head_dim must all be ≥ 1 (got " +
+        std::to_string(s.n_layer) + ", " + std::to_string(s.n_head_kv) + ", " +
+        std::to_string(s.max_seq) + ", " + std::to_string(s.head_dim) + ")");
   }
   if (s.type == KvType::kBf16 && s.head_dim % 2 != 0) {
-    *error = "KV cache: a bf16 cache pairs adjacent dimensions and needs an even head_dim (got " +
-             std::to_string(s.head_dim) + "); use an f16 or f32 cache";
-    return false;
+    return InvalidArgument(
+        "KV cache: a bf16 cache pairs adjacent dimensions and needs an even head_dim (got " +
+        std::to_string(s.head_dim) + "); use an f16 or f32 cache");
   }
   const size_t elem = s.type == KvType::kF32 ? 4 : 2;
   // Overflow-checked product n_layer · 2 · n_head_kv · max_seq · head_dim · elem.
   size_t total = elem;
   for (size_t f : {s.n_layer, size_t{2}, s.n_head_kv, BlockedPositions(s.max_seq), s.head_dim}) {
     if (total > std::numeric_limits<size_t>::max() / f) {
-      *error = "KV cache: size overflows (n_layer·n_head_kv·max_seq·head_dim too large)";
-      return false;
+      return OutOfMemory("KV cache: size overflows (n_layer·n_head_kv·max_seq·head_dim too large)");
     }
     total *= f;
   }
@@ -44,8 +43,7 @@ bool KvCache::Create(const KvShape& s, arch::IsaSet features, KvCache* out, std:
   // growing while generating.
   std::shared_ptr<uint8_t> p = memory::AllocateHugePageBacked(total);
   if (p == nullptr) {
-    *error = "KV cache: cannot allocate " + std::to_string(total) + " bytes";
-    return false;
+    return OutOfMemory("KV cache: cannot allocate " + std::to_string(total) + " bytes");
   }
   std::memset(p.get(), 0, total);
   KvCache c;
@@ -56,19 +54,17 @@ bool KvCache::Create(const KvShape& s, arch::IsaSet features, KvCache* out, std:
   c.storage_ = std::move(p);
   c.row_16_ = std::make_unique<uint16_t[]>(s.head_dim);
   *out = std::move(c);
-  return true;
+  return Status::Ok();
 }
 
-bool KvCache::Write(size_t layer, size_t n, const float* k, const float* v, std::string* error) {
+Status KvCache::Write(size_t layer, size_t n, const float* k, const float* v) {
   if (layer >= shape_.n_layer) {
-    *error = "KV cache: layer " + std::to_string(layer) + " out of range (n_layer " +
-             std::to_string(shape_.n_layer) + ")";
-    return false;
+    return InvalidArgument("KV cache: layer " + std::to_string(layer) + " out of range (n_layer " +
+                           std::to_string(shape_.n_layer) + ")");
   }
   if (n > shape_.max_seq - length_) {
-    *error = "KV cache: " + std::to_string(length_) + " + " + std::to_string(n) +
-             " positions exceed max_seq " + std::to_string(shape_.max_seq);
-    return false;
+    return ContextFull("KV cache: " + std::to_string(length_) + " + " + std::to_string(n) +
+                       " positions exceed max_seq " + std::to_string(shape_.max_seq));
   }
   const size_t d = shape_.head_dim, row_floats = shape_.n_head_kv * d;
   for (size_t kv = 0; kv < 2; ++kv) {
@@ -96,27 +92,25 @@ bool KvCache::Write(size_t layer, size_t n, const float* k, const float* v, std:
       }
     }
   }
-  return true;
+  return Status::Ok();
 }
 
-bool KvCache::Advance(size_t n, std::string* error) {
+Status KvCache::Advance(size_t n) {
   if (n > shape_.max_seq - length_) {
-    *error = "KV cache: advancing " + std::to_string(length_) + " by " + std::to_string(n) +
-             " exceeds max_seq " + std::to_string(shape_.max_seq);
-    return false;
+    return ContextFull("KV cache: advancing " + std::to_string(length_) + " by " +
+                       std::to_string(n) + " exceeds max_seq " + std::to_string(shape_.max_seq));
   }
   length_ += n;
-  return true;
+  return Status::Ok();
 }
 
-bool KvCache::Truncate(size_t length, std::string* error) {
+Status KvCache::Truncate(size_t length) {
   if (length > length_) {
-    *error = "KV cache: cannot truncate to " + std::to_string(length) + ", only " +
-             std::to_string(length_) + " positions are stored";
-    return false;
+    return InvalidArgument("KV cache: cannot truncate to " + std::to_string(length) + ", only " +
+                           std::to_string(length_) + " positions are stored");
   }
   length_ = length;
-  return true;
+  return Status::Ok();
 }
 
 }  // namespace lutra::engine::attention

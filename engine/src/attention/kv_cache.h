@@ -13,6 +13,7 @@
 #include <string>
 
 #include "arch/isa.h"
+#include "engine/src/gguf/status.h"
 #include "kernels/attn/attn.h"
 #include "kernels/f16/f16.h"
 
@@ -32,7 +33,7 @@ class KvCache {
  public:
   // Validates the shape (all sizes ≥ 1, total size representable, even head_dim for bf16) and
   // allocates the storage.
-  static bool Create(const KvShape& shape, arch::IsaSet features, KvCache* out, std::string* error);
+  static Status Create(const KvShape& shape, arch::IsaSet features, KvCache* out);
 
   const KvShape& shape() const { return shape_; }
   size_t length() const { return length_; }  // positions valid in every layer
@@ -42,10 +43,10 @@ class KvCache {
   // Stores n new positions [length(), length() + n) of `layer`; k and v are n rows of
   // n_head_kv × head_dim floats (the projection's output layout). Call for every layer, then
   // Advance(n). Fails (naming the limit) when length() + n exceeds max_seq.
-  bool Write(size_t layer, size_t n, const float* k, const float* v, std::string* error);
-  bool Advance(size_t n, std::string* error);
+  Status Write(size_t layer, size_t n, const float* k, const float* v);
+  Status Advance(size_t n);
   // Forgets positions from `length` on (rewind for a new prompt or a rejected draft).
-  bool Truncate(size_t length, std::string* error);
+  Status Truncate(size_t length);
 
   // One head's keys / values (float, or uint16_t fp16 / bf16 bits by shape().type), in the
   // layouts of kernels/attn/attn.h: element (t, pos) at KeyIndex(t, pos) / ValueIndex(t, pos).

@@ -75,12 +75,12 @@ Expected<Plan> MakePlan(const gguf::TensorInfo& t, const std::vector<Rule>& rule
         return p;
       }
       if (!readable) {
-        return Error{who + ": lutra-convert cannot read this type (readable: " +
-                     formats::kReadableTypes + ")"};
+        return InvalidModel(who + ": lutra-convert cannot read this type (readable: " +
+                            formats::kReadableTypes + ")");
       }
       if (formats::EncodedBytes(p.target.ggml, size_t(t.shape[0])) == 0) {
-        return Error{who + ": rows of " + std::to_string(t.shape[0]) + " weights are not whole " +
-                     TypeName(p.target.ggml) + " blocks"};
+        return InvalidArgument(who + ": rows of " + std::to_string(t.shape[0]) +
+                               " weights are not whole " + TypeName(p.target.ggml) + " blocks");
       }
       p.out_type = uint32_t(p.target.ggml);
       return p;
@@ -88,16 +88,16 @@ Expected<Plan> MakePlan(const gguf::TensorInfo& t, const std::vector<Rule>& rule
     case Target::Kind::kPacked:
       break;
   }
-  if (t.shape.size() != 2) return Error{who + ": packed types hold 2-D matrices only"};
+  if (t.shape.size() != 2) return InvalidArgument(who + ": packed types hold 2-D matrices only");
   if (t.name == "token_embd.weight") {
-    return Error{who +
-                 ": the token embedding is read one row at a time and cannot be packed; "
-                 "keep it in f32, f16, bf16, q8_0 or q4_0 (e.g. --keep "
-                 "token_embd.weight=f16)"};
+    return InvalidArgument(who +
+                           ": the token embedding is read one row at a time and cannot be packed; "
+                           "keep it in f32, f16, bf16, q8_0 or q4_0 (e.g. --keep "
+                           "token_embd.weight=f16)");
   }
   if (!readable) {
-    return Error{
-        who + ": lutra-convert cannot read this type (readable: " + formats::kReadableTypes + ")"};
+    return InvalidModel(
+        who + ": lutra-convert cannot read this type (readable: " + formats::kReadableTypes + ")");
   }
   const size_t k = size_t(t.shape[0]);
   gguf::PackedType& pt = p.packed;
@@ -121,7 +121,8 @@ Expected<Plan> MakePlan(const gguf::TensorInfo& t, const std::vector<Rule>& rule
   }
   gguf::PackedLayout layout;
   std::string error;
-  if (!gguf::PackedTensorLayout(pt, t.shape, &layout, &error)) return Error{who + ": " + error};
+  if (!gguf::PackedTensorLayout(pt, t.shape, &layout, &error))
+    return InvalidArgument(who + ": " + error);
   p.out_type = gguf::EncodePackedType(pt);
   return p;
 }
@@ -147,7 +148,7 @@ class Converter {
   Status Produce(const Plan& p, size_t index, gguf::ByteSink& sink) {
     if (cb_.should_stop && cb_.should_stop()) {
       stopped_ = true;
-      return Error{"stopped"};
+      return IoError("stopped");
     }
     const auto t0 = Clock::now();
     const gguf::TensorInfo& t = *p.in;
@@ -160,7 +161,7 @@ class Converter {
     r.elements = t.n_elements;
     double sq_err = 0.0, sq_norm = 0.0;
     if (p.target.kind == Target::Kind::kCopy) {
-      if (!sink.put(t.data, t.n_bytes)) return Error{"write failed"};
+      if (!sink.put(t.data, t.n_bytes)) return IoError("write failed");
       r.bytes = t.n_bytes;
     } else if (p.target.kind == Target::Kind::kGgml) {
       if (Status s = Encode(p, &r.bytes, &sq_err, &sq_norm, sink); !s.ok()) return s;
@@ -217,8 +218,8 @@ class Converter {
       err[c] = e, norm[c] = s;
     });
     for (size_t c = 0; c < chunks; ++c) *sq_err += err[c], *sq_norm += norm[c];
-    if (Stop()) return Error{"stopped"};
-    if (!sink.put(out.data(), out.size())) return Error{"write failed"};
+    if (Stop()) return IoError("stopped");
+    if (!sink.put(out.data(), out.size())) return IoError("write failed");
     *bytes = out.size();
     return Status::Ok();
   }
@@ -238,14 +239,14 @@ class Converter {
       Status s = QuantizeToPacked(
           w.data(), m, k, p.packed, o_.method, pool_, [this] { return Stop(); }, &out, &stats);
       if (!s.ok()) {
-        if (stopped_) return Error{"stopped"};
+        if (stopped_) return IoError("stopped");
         return s;
       }
       *sq_err = stats.squared_error;
       *sq_norm = stats.squared_norm;
     }
-    if (Stop()) return Error{"stopped"};
-    if (!sink.put(out.data(), out.size())) return Error{"write failed"};
+    if (Stop()) return IoError("stopped");
+    if (!sink.put(out.data(), out.size())) return IoError("write failed");
     *bytes = out.size();
     return Status::Ok();
   }
@@ -270,7 +271,7 @@ class Converter {
       q.ternary = true;
       formats::TernaryCodes(t.type, t.data, blocks, q.q.data(), block_scale.data());
       if (*std::max_element(q.q.begin(), q.q.end()) > 2) {
-        return Error{"tensor '" + t.name + "': invalid ternary code in the source"};
+        return InvalidArgument("tensor '" + t.name + "': invalid ternary code in the source");
       }
       const size_t per_block = f.weights / 128;
       q.scale.resize(per_block * blocks);
@@ -293,17 +294,18 @@ class Converter {
 
 Status CheckOptions(const Options& o) {
   if (o.group != 32 && o.group != 64 && o.group != 128) {
-    return Error{"group size must be 32, 64 or 128 (got " + std::to_string(o.group) + ")"};
+    return InvalidArgument("group size must be 32, 64 or 128 (got " + std::to_string(o.group) +
+                           ")");
   }
   if (!(o.outlier_fraction >= 0.0 && o.outlier_fraction <= 0.1)) {
-    return Error{"outlier fraction must be in [0, 0.1]"};
+    return InvalidArgument("outlier fraction must be in [0, 0.1]");
   }
-  if (o.threads == 0) return Error{"threads must be at least 1"};
+  if (o.threads == 0) return InvalidArgument("threads must be at least 1");
   auto wtype = ParseTarget(o.wtype);
-  if (!wtype.ok()) return Error{"--wtype: " + wtype.error()};
+  if (!wtype.ok()) return wtype.failure("--wtype: ");
   for (const std::string& k : o.keep) {
     auto r = ParseRule(k);
-    if (!r.ok()) return Error{r.error()};
+    if (!r.ok()) return r.failure();
   }
   return Status::Ok();
 }
@@ -318,22 +320,23 @@ Status Convert(const std::string& input, const std::string& output, const Option
   for (const std::string& k : o.keep) rules.push_back(*ParseRule(k));
   // Before any work: an output path that is a directory, FIFO or device is refused now, not
   // after the whole conversion (the writer checks again right before writing).
-  if (auto target = gguf::ResolveOutputPath(output); !target.ok()) return Error{target.error()};
+  if (auto target = gguf::ResolveOutputPath(output); !target.ok()) return target.failure();
   if (input == output || SameFile(input, output)) {
-    return Error{"the output '" + output + "' is the input file: refusing to overwrite it"};
+    return InvalidArgument("the output '" + output +
+                           "' is the input file: refusing to overwrite it");
   }
   auto file = gguf::File::open(input);
-  if (!file.ok()) return Error{file.error()};
+  if (!file.ok()) return InvalidModel(file.error());
   if (Status s = file->require_tensors(); !s.ok()) return s;
 
   std::vector<Plan> plans;
   for (const gguf::TensorInfo& t : file->tensors()) {
     if (gguf::IsPackedTypeId(uint32_t(t.type))) {
-      return Error{input + ": tensor '" + t.name +
-                   "' is already lutra-packed: convert from the original model"};
+      return InvalidModel(input + ": tensor '" + t.name +
+                          "' is already lutra-packed: convert from the original model");
     }
     auto p = MakePlan(t, rules, *wtype, o);
-    if (!p.ok()) return Error{p.error()};
+    if (!p.ok()) return p.failure();
     plans.push_back(*p);
   }
 
@@ -343,7 +346,7 @@ Status Convert(const std::string& input, const std::string& output, const Option
     return p.target.kind == Target::Kind::kPacked;
   });
   gguf::Writer writer(packed ? kPackedAlignment : gguf::Writer::kDefaultAlignment);
-  if (Status s = CopyMetadata(*file, &writer); !s.ok()) return Error{input + ": " + s.error()};
+  if (Status s = CopyMetadata(*file, &writer); !s.ok()) return s.failure(input + ": ");
   if (packed) writer.set_u32(gguf::kPackingVersionKey, gguf::kPackingVersion);
   writer.set_string("lutra.convert.wtype", o.wtype);
   writer.set_string("lutra.convert.method", o.method == Method::kSearch ? "search" : "rtn");
@@ -359,7 +362,8 @@ Status Convert(const std::string& input, const std::string& output, const Option
     if (!s.ok()) return s;
   }
   Status s = writer.write(output);
-  if (conv.stopped()) return Error{"stopped: conversion interrupted, nothing written"};
+  summary->stopped = conv.stopped();
+  if (conv.stopped()) return IoError("stopped: conversion interrupted, nothing written");
   if (!s.ok()) return s;
   summary->seconds = std::chrono::duration<double>(Clock::now() - start).count();
   return Status::Ok();

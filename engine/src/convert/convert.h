@@ -44,6 +44,7 @@ struct Summary {
   uint64_t quantized_elements = 0, quantized_bytes = 0;  // packed matrices only
   double squared_error = 0.0, squared_norm = 0.0;        // over the packed matrices
   double seconds = 0.0;
+  bool stopped = false;  // should_stop asked to stop; the error says "stopped"
 };
 
 struct Callbacks {

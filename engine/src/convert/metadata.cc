@@ -58,11 +58,11 @@ Status CopyMetadata(const gguf::File& in, gguf::Writer* out) {
         } else if (gguf::value_type_size(uint32_t(v.elem_type)) != 0) {
           out->set_array(key, v.elem_type, v.raw, v.count);
         } else {
-          return Error{"key '" + key + "': arrays of arrays are not supported"};
+          return InvalidModel("key '" + key + "': arrays of arrays are not supported");
         }
         break;
       default:
-        return Error{"key '" + key + "': unknown value type"};
+        return InvalidModel("key '" + key + "': unknown value type");
     }
   }
   return Status::Ok();

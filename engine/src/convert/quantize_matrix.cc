@@ -64,11 +64,11 @@ Status QuantizeToPacked(float* w, size_t m, size_t k, const gguf::PackedType& ty
                         linear::AlignedBytes* out, MatrixStats* stats) {
   gguf::PackedLayout layout;
   std::string error;
-  if (!gguf::PackedTensorLayout(type, {k, m}, &layout, &error)) return Error{error};
+  if (!gguf::PackedTensorLayout(type, {k, m}, &layout, &error)) return InvalidArgument(error);
   for (size_t i = 0; i < m * k; ++i) {
     if (!std::isfinite(w[i])) {
-      return Error{"weight " + std::to_string(i) + " (row " + std::to_string(i / k) +
-                   ") is not finite"};
+      return InvalidArgument("weight " + std::to_string(i) + " (row " + std::to_string(i / k) +
+                             ") is not finite");
     }
   }
   const size_t n_out = type.outliers;
@@ -112,11 +112,12 @@ Status QuantizeToPacked(float* w, size_t m, size_t k, const gguf::PackedType& ty
 
   quantize::QuantizedMatrix q;
   if (type.ternary && type.uniform_scale) {
-    if (!quantize::QuantizeTernary(w, m, k, type.group, true, &q, &error)) return Error{error};
+    if (!quantize::QuantizeTernary(w, m, k, type.group, true, &q, &error))
+      return InvalidArgument(error);
   } else if (method == Method::kSearch && !type.ternary) {
     if (!quantize::QuantizeRangeSearch(w, m, k, type.bits, type.group, type.asymmetric, {}, &pool,
                                        &q, &error)) {
-      return Error{error};
+      return InvalidArgument(error);
     }
     poll();
   } else {
@@ -143,10 +144,10 @@ Status QuantizeToPacked(float* w, size_t m, size_t k, const gguf::PackedType& ty
         std::memcpy(q.zero.data() + r0 * groups, part.zero.data(), rows * groups);
     });
     for (const std::string& e : errors) {
-      if (!e.empty()) return Error{e};
+      if (!e.empty()) return InvalidArgument(e);
     }
   }
-  if (poll()) return Error{"stopped"};
+  if (poll()) return IoError("stopped");
   q.uniform_scale = type.uniform_scale;
 
   *out = linear::AlignedBytes(layout.total);
@@ -196,7 +197,7 @@ Status PackQuantized(const quantize::QuantizedMatrix& q, const gguf::PackedType&
   std::string error;
   if (type.outliers != 0 ||
       !gguf::PackedTensorLayout(type, {q.shape.k, q.shape.m}, &layout, &error))
-    return Error{error.empty() ? "a repack carries no outliers" : error};
+    return InvalidArgument(error.empty() ? "a repack carries no outliers" : error);
   *out = linear::AlignedBytes(layout.total);
   Pack(q, layout, pool, out->data());
   return Status::Ok();

@@ -39,18 +39,20 @@ Expected<Target> ParseTarget(const std::string& name) {
       return t;
     }
   }
-  return Error{"unknown type '" + name +
-               "' (packed: q1, q2, q3, q4, tq; ggml: f32, f16, bf16, q8_0, q4_0, tq1_0, tq2_0; "
-               "source: unchanged)"};
+  return InvalidArgument(
+      "unknown type '" + name +
+      "' (packed: q1, q2, q3, q4, tq; ggml: f32, f16, bf16, q8_0, q4_0, tq1_0, tq2_0; "
+      "source: unchanged)");
 }
 
 Expected<Rule> ParseRule(const std::string& text) {
   const size_t eq = text.rfind('=');
   if (eq == std::string::npos || eq == 0 || eq + 1 == text.size()) {
-    return Error{"--keep '" + text + "': expected PATTERN=TYPE, e.g. 'output.weight=q8_0'"};
+    return InvalidArgument("--keep '" + text +
+                           "': expected PATTERN=TYPE, e.g. 'output.weight=q8_0'");
   }
   auto target = ParseTarget(text.substr(eq + 1));
-  if (!target.ok()) return Error{"--keep '" + text + "': " + target.error()};
+  if (!target.ok()) return target.failure("--keep '" + text + "': ");
   return Rule{text.substr(0, eq), *target, text};
 }
 

@@ -55,21 +55,21 @@ Expected<MappedFile> MappedFile::open(const std::string& path, Mode mode) {
     struct stat st {};
     // A socket cannot be opened at all (ENXIO): say what it is rather than "no such device".
     if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
-      return Error{path + ": is " + std::string(FileKindName(st.st_mode)) +
-                   ", not a model file (a regular file)"};
+      return IoError(path + ": is " + std::string(FileKindName(st.st_mode)) +
+                     ", not a model file (a regular file)");
     }
-    return Error{path + ": cannot open: " + std::strerror(e)};
+    return IoError(path + ": cannot open: " + std::strerror(e));
   }
   struct stat st {};
   if (fstat(fd, &st) != 0) {
     const int e = errno;
     ::close(fd);
-    return Error{path + ": cannot stat: " + std::strerror(e)};
+    return IoError(path + ": cannot stat: " + std::strerror(e));
   }
   if (!S_ISREG(st.st_mode)) {
     ::close(fd);
-    return Error{path + ": is " + std::string(FileKindName(st.st_mode)) +
-                 ", not a model file (a regular file)"};
+    return IoError(path + ": is " + std::string(FileKindName(st.st_mode)) +
+                   ", not a model file (a regular file)");
   }
   MappedFile f;
   f.size_ = static_cast<size_t>(st.st_size);
@@ -82,8 +82,8 @@ Expected<MappedFile> MappedFile::open(const std::string& path, Mode mode) {
     if (f.size_ > 0 && p == nullptr) {
       ::close(fd);
       f.size_ = 0;
-      return Error{path + ": cannot allocate " + std::to_string(st.st_size) +
-                   " bytes to read the file into memory"};
+      return OutOfMemory(path + ": cannot allocate " + std::to_string(st.st_size) +
+                         " bytes to read the file into memory");
     }
     f.data_ = static_cast<const uint8_t*>(p);
     size_t done = 0;
@@ -93,8 +93,8 @@ Expected<MappedFile> MappedFile::open(const std::string& path, Mode mode) {
       if (got <= 0) {
         const int e = got < 0 ? errno : 0;
         ::close(fd);
-        return Error{path + ": read failed at offset " + std::to_string(done) + ": " +
-                     (got < 0 ? std::strerror(e) : "file shrank while reading")};
+        return IoError(path + ": read failed at offset " + std::to_string(done) + ": " +
+                       (got < 0 ? std::strerror(e) : "file shrank while reading"));
       }
       done += size_t(got);
     }
@@ -109,10 +109,10 @@ Expected<MappedFile> MappedFile::open(const std::string& path, Mode mode) {
       f.size_ = 0;
       // Out of address space (e.g. RLIMIT_AS) is a memory limit, not a broken file.
       if (e == ENOMEM) {
-        return Error{path + ": cannot allocate address space to map " + std::to_string(st.st_size) +
-                     " bytes: " + std::strerror(e)};
+        return OutOfMemory(path + ": cannot allocate address space to map " +
+                           std::to_string(st.st_size) + " bytes: " + std::strerror(e));
       }
-      return Error{path + ": mmap failed: " + std::strerror(e)};
+      return IoError(path + ": mmap failed: " + std::strerror(e));
     }
     f.data_ = static_cast<const uint8_t*>(p);
   }

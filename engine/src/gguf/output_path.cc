@@ -21,8 +21,8 @@ std::string DirectoryOf(const std::string& path) {
 Expected<std::string> ReadLink(const std::string& link) {
   std::string target(4096, '\0');
   const ssize_t n = ::readlink(link.c_str(), target.data(), target.size());
-  if (n < 0) return Error{link + ": cannot read the symbolic link: " + std::strerror(errno)};
-  if (size_t(n) >= target.size()) return Error{link + ": symbolic link target too long"};
+  if (n < 0) return IoError(link + ": cannot read the symbolic link: " + std::strerror(errno));
+  if (size_t(n) >= target.size()) return IoError(link + ": symbolic link target too long");
   target.resize(size_t(n));
   if (target.empty() || target[0] == '/') return target;
   return DirectoryOf(link) + "/" + target;
@@ -37,21 +37,21 @@ Expected<std::string> ResolveOutputPath(const std::string& path) {
   for (int hops = 0;; ++hops) {
     struct stat st {};
     if (::lstat(at.c_str(), &st) != 0) {
-      if (errno != ENOENT) return Error{at + ": cannot stat: " + std::strerror(errno)};
+      if (errno != ENOENT) return IoError(at + ": cannot stat: " + std::strerror(errno));
       const std::string dir = DirectoryOf(at);
       struct stat ds {};
       if (::stat(dir.c_str(), &ds) != 0 || !S_ISDIR(ds.st_mode)) {
-        return Error{at + ": cannot write: the directory " + dir + " does not exist"};
+        return IoError(at + ": cannot write: the directory " + dir + " does not exist");
       }
       return at;  // absent: created there
     }
     if (S_ISREG(st.st_mode)) return at;
     if (!S_ISLNK(st.st_mode)) {
       std::string what = at == path ? at : path + " (a link to " + at + ")";
-      return Error{what + " is " + FileKindName(st.st_mode) +
-                   ": refusing to write a model over it (give the path of a regular file)"};
+      return IoError(what + " is " + FileKindName(st.st_mode) +
+                     ": refusing to write a model over it (give the path of a regular file)");
     }
-    if (hops == 40) return Error{path + ": too many levels of symbolic links"};
+    if (hops == 40) return IoError(path + ": too many levels of symbolic links");
     auto next = ReadLink(at);
     if (!next.ok()) return next;
     at = *next;

@@ -28,7 +28,7 @@ class Parser {
   Parser(const uint8_t* p, size_t n, std::string name) : p_(p), n_(n), name_(std::move(name)) {}
 
   Error fail(uint64_t at, const std::string& what) const {
-    return Error{name_ + ": offset " + std::to_string(at) + ": " + what};
+    return InvalidModel(name_ + ": offset " + std::to_string(at) + ": " + what);
   }
 
   bool need(uint64_t bytes) const { return bytes <= n_ - pos_; }
@@ -123,7 +123,7 @@ class Parser {
     }
     if (v->type == ValueType::String) {
       auto s = read_string("string value of key '" + key + "'");
-      if (!s) return Error{s.error()};
+      if (!s) return s.failure();
       v->str = *s;
       return {};
     }
@@ -170,7 +170,7 @@ class Parser {
     v->strings.reserve(count);
     for (uint64_t i = 0; i < count; ++i) {
       auto s = read_string("element " + std::to_string(i) + " of key '" + key + "'");
-      if (!s) return Error{s.error()};
+      if (!s) return s.failure();
       v->strings.push_back(*s);
     }
     return {};
@@ -200,7 +200,7 @@ class Parser {
     for (uint64_t i = 0; i < n_kv; ++i) {
       const uint64_t at = pos_;
       auto key = read_string("key " + std::to_string(i));
-      if (!key) return Error{key.error()};
+      if (!key) return key.failure();
       std::string k(*key);
       uint32_t type = 0;
       if (!read(&type)) return fail(pos_, "truncated file: type of key '" + k + "' missing");
@@ -243,7 +243,7 @@ class Parser {
   Status read_tensor_info(File* f, uint64_t i) {
     const uint64_t at = pos_;
     auto name = read_string("name of tensor " + std::to_string(i));
-    if (!name) return Error{name.error()};
+    if (!name) return name.failure();
     TensorInfo t;
     t.name = std::string(*name);
     const std::string who = "tensor '" + t.name + "'";
@@ -349,13 +349,13 @@ Expected<File> File::parse(const uint8_t* bytes, size_t size, std::string name) 
   File f;
   f.path_ = name;
   Parser p(bytes, size, std::move(name));
-  if (Status s = p.run(&f); !s) return Error{s.error()};
+  if (Status s = p.run(&f); !s) return s.failure();
   return f;
 }
 
 Expected<File> File::open(const std::string& path, MappedFile::Mode mode) {
   auto m = MappedFile::open(path, mode);
-  if (!m) return Error{m.error()};
+  if (!m) return m.failure();
   auto map = std::make_shared<MappedFile>(std::move(*m));
   auto f = parse(map->data(), map->size(), path);
   if (!f) return f;

@@ -64,11 +64,11 @@ const Value* File::find(std::string_view key) const {
 
 Expected<const Value*> File::typed(std::string_view key, ValueType t) const {
   const Value* v = find(key);
-  if (v == nullptr) return Error{path_ + ": key '" + std::string(key) + "' not found"};
+  if (v == nullptr) return InvalidModel(path_ + ": key '" + std::string(key) + "' not found");
   if (v->type != t) {
-    return Error{path_ + ": key '" + std::string(key) + "' has type " +
-                 std::string(value_type_name(v->type)) + ", expected " +
-                 std::string(value_type_name(t))};
+    return InvalidModel(path_ + ": key '" + std::string(key) + "' has type " +
+                        std::string(value_type_name(v->type)) + ", expected " +
+                        std::string(value_type_name(t)));
   }
   return v;
 }
@@ -80,7 +80,7 @@ Expected<const Value*> File::array_of(std::string_view key) const {
 #define LUTRA_GGUF_GETTER(fn, T, VT)                 \
   Expected<T> File::fn(std::string_view key) const { \
     auto v = typed(key, ValueType::VT);              \
-    if (!v) return Error{v.error()};                 \
+    if (!v) return v.failure();                      \
     return static_cast<T>((*v)->bits);               \
   }
 LUTRA_GGUF_GETTER(get_u8, uint8_t, U8)
@@ -96,32 +96,32 @@ LUTRA_GGUF_GETTER(get_bool, bool, Bool)
 
 Expected<float> File::get_f32(std::string_view key) const {
   auto v = typed(key, ValueType::F32);
-  if (!v) return Error{v.error()};
+  if (!v) return v.failure();
   return static_cast<float>((*v)->real);
 }
 
 Expected<double> File::get_f64(std::string_view key) const {
   auto v = typed(key, ValueType::F64);
-  if (!v) return Error{v.error()};
+  if (!v) return v.failure();
   return (*v)->real;
 }
 
 Expected<std::string_view> File::get_string(std::string_view key) const {
   auto v = typed(key, ValueType::String);
-  if (!v) return Error{v.error()};
+  if (!v) return v.failure();
   return (*v)->str;
 }
 
 Expected<uint64_t> File::get_count(std::string_view key) const {
   const Value* v = find(key);
-  if (v == nullptr) return Error{path_ + ": key '" + std::string(key) + "' not found"};
+  if (v == nullptr) return InvalidModel(path_ + ": key '" + std::string(key) + "' not found");
   if (!is_integer(v->type)) {
-    return Error{path_ + ": key '" + std::string(key) + "' has type " +
-                 std::string(value_type_name(v->type)) + ", expected an integer"};
+    return InvalidModel(path_ + ": key '" + std::string(key) + "' has type " +
+                        std::string(value_type_name(v->type)) + ", expected an integer");
   }
   if (is_signed(v->type) && static_cast<int64_t>(v->bits) < 0) {
-    return Error{path_ + ": key '" + std::string(key) + "' is negative (" +
-                 std::to_string(static_cast<int64_t>(v->bits)) + ")"};
+    return InvalidModel(path_ + ": key '" + std::string(key) + "' is negative (" +
+                        std::to_string(static_cast<int64_t>(v->bits)) + ")");
   }
   return v->bits;
 }
@@ -129,14 +129,14 @@ Expected<uint64_t> File::get_count(std::string_view key) const {
 namespace {
 Error elem_mismatch(const std::string& path, std::string_view key, ValueType got,
                     const char* want) {
-  return Error{path + ": key '" + std::string(key) + "' is an array of " +
-               std::string(value_type_name(got)) + ", expected an array of " + want};
+  return InvalidModel(path + ": key '" + std::string(key) + "' is an array of " +
+                      std::string(value_type_name(got)) + ", expected an array of " + want);
 }
 }  // namespace
 
 Expected<std::vector<std::string_view>> File::get_string_array(std::string_view key) const {
   auto v = array_of(key);
-  if (!v) return Error{v.error()};
+  if (!v) return v.failure();
   if ((*v)->elem_type != ValueType::String)
     return elem_mismatch(path_, key, (*v)->elem_type, "string");
   return (*v)->strings;
@@ -144,7 +144,7 @@ Expected<std::vector<std::string_view>> File::get_string_array(std::string_view 
 
 Expected<std::vector<float>> File::get_f32_array(std::string_view key) const {
   auto v = array_of(key);
-  if (!v) return Error{v.error()};
+  if (!v) return v.failure();
   if ((*v)->elem_type != ValueType::F32) return elem_mismatch(path_, key, (*v)->elem_type, "f32");
   std::vector<float> out((*v)->count);
   if (!out.empty()) std::memcpy(out.data(), (*v)->raw, out.size() * sizeof(float));
@@ -153,7 +153,7 @@ Expected<std::vector<float>> File::get_f32_array(std::string_view key) const {
 
 Expected<std::vector<double>> File::get_f64_array(std::string_view key) const {
   auto v = array_of(key);
-  if (!v) return Error{v.error()};
+  if (!v) return v.failure();
   if ((*v)->elem_type != ValueType::F64) return elem_mismatch(path_, key, (*v)->elem_type, "f64");
   std::vector<double> out((*v)->count);
   if (!out.empty()) std::memcpy(out.data(), (*v)->raw, out.size() * sizeof(double));
@@ -162,7 +162,7 @@ Expected<std::vector<double>> File::get_f64_array(std::string_view key) const {
 
 Expected<std::vector<int64_t>> File::get_int_array(std::string_view key) const {
   auto v = array_of(key);
-  if (!v) return Error{v.error()};
+  if (!v) return v.failure();
   if (!is_integer((*v)->elem_type)) return elem_mismatch(path_, key, (*v)->elem_type, "integers");
   std::vector<int64_t> out((*v)->count);
   for (uint64_t i = 0; i < out.size(); ++i) out[i] = int_element((*v)->raw, (*v)->elem_type, i);
@@ -171,7 +171,7 @@ Expected<std::vector<int64_t>> File::get_int_array(std::string_view key) const {
 
 Expected<std::vector<bool>> File::get_bool_array(std::string_view key) const {
   auto v = array_of(key);
-  if (!v) return Error{v.error()};
+  if (!v) return v.failure();
   if ((*v)->elem_type != ValueType::Bool) return elem_mismatch(path_, key, (*v)->elem_type, "bool");
   std::vector<bool> out((*v)->count);
   for (uint64_t i = 0; i < out.size(); ++i) out[i] = (*v)->raw[i] != 0;
@@ -185,7 +185,7 @@ const TensorInfo* File::tensor(std::string_view name) const {
 
 Status File::require_tensors() const {
   if (tensors_.empty()) {
-    return Error{path_ + " has no tensors: vocabulary-only file, cannot run inference"};
+    return InvalidModel(path_ + " has no tensors: vocabulary-only file, cannot run inference");
   }
   return {};
 }

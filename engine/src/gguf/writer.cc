@@ -85,22 +85,25 @@ Status TensorBytes(const std::string& name, TensorType type, const std::vector<u
     PackedLayout layout;
     std::string why = "unknown lutra packed type";
     if (!packed || !PackedTensorLayout(*packed, shape, &layout, &why)) {
-      return Error{"tensor '" + name + "': " + why};
+      return InvalidArgument("tensor '" + name + "': " + why);
     }
     *bytes = layout.total;
     return {};
   }
   const auto traits = type_traits(static_cast<uint32_t>(type));
-  if (!traits) return Error{"tensor '" + name + "': unknown type"};
-  if (shape.empty() || shape.size() > 4) return Error{"tensor '" + name + "': need 1..4 dims"};
+  if (!traits) return InvalidArgument("tensor '" + name + "': unknown type");
+  if (shape.empty() || shape.size() > 4)
+    return InvalidArgument("tensor '" + name + "': need 1..4 dims");
   uint64_t elems = 1;
   for (uint64_t d : shape) {
-    if (d == 0 || d > UINT64_MAX / elems) return Error{"tensor '" + name + "': bad shape"};
+    if (d == 0 || d > UINT64_MAX / elems)
+      return InvalidArgument("tensor '" + name + "': bad shape");
     elems *= d;
   }
   if (shape[0] % traits->block_elems != 0 ||
       elems / traits->block_elems > (UINT64_MAX - traits->tail_bytes) / traits->block_bytes) {
-    return Error{"tensor '" + name + "': shape does not fit type " + std::string(traits->name)};
+    return InvalidArgument("tensor '" + name + "': shape does not fit type " +
+                           std::string(traits->name));
   }
   *bytes = elems / traits->block_elems * traits->block_bytes + traits->tail_bytes;
   return {};
@@ -111,8 +114,9 @@ Status Writer::add_tensor(std::string name, TensorType type, std::vector<uint64_
   uint64_t want = 0;
   if (Status s = TensorBytes(name, type, shape, &want); !s) return s;
   if (want != n_bytes) {
-    return Error{"tensor '" + name + "': " + std::to_string(n_bytes) +
-                 " bytes do not match its shape and type (" + std::to_string(want) + " bytes)"};
+    return InvalidArgument("tensor '" + name + "': " + std::to_string(n_bytes) +
+                           " bytes do not match its shape and type (" + std::to_string(want) +
+                           " bytes)");
   }
   std::vector<uint8_t> bytes;
   put(&bytes, data, n_bytes);
@@ -124,7 +128,7 @@ Status Writer::add_tensor_stream(std::string name, TensorType type, std::vector<
                                  TensorProducer produce) {
   uint64_t size = 0;
   if (Status s = TensorBytes(name, type, shape, &size); !s) return s;
-  if (!produce) return Error{"tensor '" + name + "': no producer"};
+  if (!produce) return InvalidArgument("tensor '" + name + "': no producer");
   tensors_.push_back({std::move(name), type, std::move(shape), {}, size, std::move(produce)});
   return {};
 }
@@ -152,7 +156,7 @@ int CreateTemporary(const std::string& target, std::string* tmp) {
 // alignment gets the key, added here unless the caller set it to the same value.
 Status Writer::alignment_key(std::vector<uint8_t>* extra) const {
   if (alignment_ == 0 || (alignment_ & (alignment_ - 1)) != 0) {
-    return Error{"alignment " + std::to_string(alignment_) + " is not a power of two"};
+    return InvalidArgument("alignment " + std::to_string(alignment_) + " is not a power of two");
   }
   for (size_t i = 0; i < keys_.size(); ++i) {
     if (keys_[i] != kAlignmentKey) continue;
@@ -160,8 +164,8 @@ Status Writer::alignment_key(std::vector<uint8_t>* extra) const {
     uint32_t type = 0, value = 0;
     if (v.size() == 8) std::memcpy(&type, v.data(), 4), std::memcpy(&value, v.data() + 4, 4);
     if (type != uint32_t(ValueType::U32) || value != alignment_) {
-      return Error{"key 'general.alignment' does not hold the file's alignment (u32 " +
-                   std::to_string(alignment_) + ")"};
+      return InvalidArgument("key 'general.alignment' does not hold the file's alignment (u32 " +
+                             std::to_string(alignment_) + ")");
     }
     return {};
   }
@@ -177,9 +181,9 @@ Status Writer::write(const std::string& path) const {
   // Before anything is produced: a directory, FIFO or device at `path` is refused here, not
   // discovered when the finished file cannot be renamed over it.
   auto target = ResolveOutputPath(path);
-  if (!target.ok()) return Error{target.error()};
+  if (!target.ok()) return target.failure();
   std::vector<uint8_t> alignment_kv;
-  if (Status s = alignment_key(&alignment_kv); !s) return Error{path + ": " + s.error()};
+  if (Status s = alignment_key(&alignment_kv); !s) return s.failure(path + ": ");
   std::vector<uint8_t> head;
   put<uint32_t>(&head, 0x46554747);
   put<uint32_t>(&head, 3);
@@ -204,7 +208,7 @@ Status Writer::write(const std::string& path) const {
 
   std::string tmp;
   const int fd = CreateTemporary(*target, &tmp);
-  if (fd < 0) return Error{tmp + ": cannot create: " + std::strerror(errno)};
+  if (fd < 0) return IoError(tmp + ": cannot create: " + std::strerror(errno));
   auto write_all = [fd](const uint8_t* p, size_t n) {
     while (n > 0) {
       const ssize_t w = ::write(fd, p, n);
@@ -229,7 +233,7 @@ Status Writer::write(const std::string& path) const {
   };
   bool ok = write_all(head.data(), head.size());
   int err = errno;
-  std::string failure;  // a producer's error or a size mismatch
+  Status failure;  // a producer's error or a size mismatch
   const std::vector<uint8_t> zeros(a, 0);
   for (size_t i = 0; ok && i < tensors_.size(); ++i) {
     const Tensor& t = tensors_[i];
@@ -239,38 +243,38 @@ Status Writer::write(const std::string& path) const {
       Status s = t.produce(sink);
       ok = sink.ok;
       err = errno;
-      if (ok && !s) failure = "tensor '" + t.name + "': " + s.error();
+      if (ok && !s) failure = s.failure("tensor '" + t.name + "': ");
       if (ok && s && sink.count != t.size) {
-        failure = "tensor '" + t.name + "': producer wrote " + std::to_string(sink.count) +
-                  " bytes, expected " + std::to_string(t.size);
+        failure = Internal("tensor '" + t.name + "': producer wrote " + std::to_string(sink.count) +
+                           " bytes, expected " + std::to_string(t.size));
       }
-      if (!failure.empty()) ok = false;
+      if (!failure.ok()) ok = false;
     } else {
       ok = write_all(t.data.data(), t.data.size());
     }
     const size_t pad = (a - t.size % a) % a;
     if (ok && pad > 0 && i + 1 < tensors_.size()) ok = write_all(zeros.data(), pad);
-    if (!ok && failure.empty()) err = errno;
+    if (!ok && failure.ok()) err = errno;
   }
   if (ok) err = errno;
   if (::close(fd) != 0 && ok) ok = false, err = errno;
   if (!ok) {
     ::unlink(tmp.c_str());
-    if (!failure.empty()) return Error{path + ": " + failure};
-    return Error{tmp + ": write failed: " + std::strerror(err)};
+    if (!failure.ok()) return failure.failure(path + ": ");
+    return IoError(tmp + ": write failed: " + std::strerror(err));
   }
   // Never leave behind a file lutra itself would refuse: the complete file is parsed again
   // (header, keys, tensor table and data ranges; the data is not read) before it replaces
   // the destination.
   if (auto f = File::open(tmp); !f.ok() || f->tensors().size() != tensors_.size()) {
     ::unlink(tmp.c_str());
-    return Error{path + ": the written file does not read back, not kept: " +
-                 (f.ok() ? std::string("tensor count differs") : f.error())};
+    return IoError(path + ": the written file does not read back, not kept: " +
+                   (f.ok() ? std::string("tensor count differs") : f.error()));
   }
   if (std::rename(tmp.c_str(), target->c_str()) != 0) {
     const int e = errno;
     ::unlink(tmp.c_str());
-    return Error{path + ": cannot rename temporary file into place: " + std::strerror(e)};
+    return IoError(path + ": cannot rename temporary file into place: " + std::strerror(e));
   }
   return {};
 }

@@ -9,10 +9,10 @@ namespace lutra::engine::graph {
 Expected<std::unique_ptr<Executor>> Executor::Create(const Graph& graph,
                                                      const ExecutorOptions& options,
                                                      size_t threads) {
-  if (!graph.status().ok()) return Error{graph.status().error()};
-  if (graph.output() < 0) return Error{"executor: the graph has no output"};
+  if (!graph.status().ok()) return graph.status().failure();
+  if (graph.output() < 0) return Internal("executor: the graph has no output");
   if (options.max_tokens == 0 || options.max_seq == 0) {
-    return Error{"executor: max_tokens and context length must be ≥ 1"};
+    return InvalidArgument("executor: max_tokens and context length must be ≥ 1");
   }
   std::unique_ptr<Executor> e(new Executor());
   e->graph_ = &graph;
@@ -25,13 +25,14 @@ Expected<std::unique_ptr<Executor>> Executor::Create(const Graph& graph,
   e->scratch_ = linear::MakeLinearScratch();
 
   const AttentionDims& a = graph.attention();
-  std::string err;
   if (a.n_layer > 0) {
     attention::KvShape ks{a.n_layer, a.n_head_kv, options.max_seq, a.head_dim, options.kv_type};
-    if (!attention::KvCache::Create(ks, options.features, &e->cache_, &err)) return Error{err};
+    if (Status s = attention::KvCache::Create(ks, options.features, &e->cache_); !s.ok())
+      return s.failure();
     attention::AttentionShape as{a.n_head, a.n_head_kv, a.head_dim, options.max_seq, max_tokens};
-    if (!attention::Attention::Create(as, options.features, threads, &e->attention_, &err)) {
-      return Error{err};
+    if (Status s = attention::Attention::Create(as, options.features, threads, &e->attention_);
+        !s.ok()) {
+      return s.failure();
     }
   }
   for (const RopeSpec& spec : graph.ropes()) e->ropes_.emplace_back(spec, options.max_seq);
@@ -41,8 +42,7 @@ Expected<std::unique_ptr<Executor>> Executor::Create(const Graph& graph,
 }
 
 Status Executor::Rewind(size_t length) {
-  std::string err;
-  if (graph_->attention().n_layer > 0 && !cache_.Truncate(length, &err)) return Error{err};
+  if (graph_->attention().n_layer > 0) return cache_.Truncate(length);
   return Status::Ok();
 }
 
@@ -50,18 +50,19 @@ Expected<std::span<const float>> Executor::Run(std::span<const int32_t> tokens, 
                                                ThreadPool& pool) {
   const size_t n = tokens.size(), p0 = position();
   if (n == 0 || n > options_.max_tokens) {
-    return Error{"executor: batch of " + std::to_string(n) + " tokens, expected 1.." +
-                 std::to_string(options_.max_tokens)};
+    return InvalidArgument("executor: batch of " + std::to_string(n) + " tokens, expected 1.." +
+                           std::to_string(options_.max_tokens));
   }
   for (const Node& node : graph_->nodes()) {
     Status s = RunNode(node, tokens, p0, all_outputs, pool);
     if (!s.ok()) {
       (void)Rewind(p0);  // leave the cache as it was before the failed batch
-      return Error{s.error()};
+      return s.failure();
     }
   }
-  std::string err;
-  if (graph_->attention().n_layer > 0 && !cache_.Advance(n, &err)) return Error{err};
+  if (graph_->attention().n_layer > 0) {
+    if (Status s = cache_.Advance(n); !s.ok()) return s.failure();
+  }
   const int out = graph_->output();
   return std::span<const float>(Value(out), (all_outputs ? n : 1) * graph_->values()[out].width);
 }
@@ -75,12 +76,11 @@ Status Executor::RunNode(const Node& node, std::span<const int32_t> tokens, size
   float* out = Value(node.out);
   const float* in0 = node.in[0] >= 0 ? Value(node.in[0]) : nullptr;
   const float* in1 = node.in[1] >= 0 ? Value(node.in[1]) : nullptr;
-  std::string err;
   switch (node.op) {
     case Op::kEmbed:
       for (size_t t = 0; t < n; ++t) {
         Status s = linear::DequantizeRows(*node.embed, size_t(tokens[t]), 1, out + t * width);
-        if (!s.ok()) return Error{node.label + ": " + s.error()};
+        if (!s.ok()) return s.failure(node.label + ": ");
         if (node.scale != 1.0f) vec_.scale->fn(width, node.scale, out + t * width, out + t * width);
       }
       return Status::Ok();
@@ -91,7 +91,7 @@ Status Executor::RunNode(const Node& node, std::span<const int32_t> tokens, size
       return Status::Ok();
     case Op::kLinear: {
       Status s = node.linear->Forward(rows, in0, out, pool, *scratch_);
-      if (!s.ok()) return Error{node.label + ": " + s.error()};
+      if (!s.ok()) return s.failure(node.label + ": ");
       if (node.scale != 1.0f) vec_.scale->fn(rows * width, node.scale, out, out);
       if (node.weight != nullptr) {
         for (size_t t = 0; t < rows; ++t)
@@ -113,13 +113,12 @@ Status Executor::RunNode(const Node& node, std::span<const int32_t> tokens, size
       // and rewind, and advance for good once the last layer has run.
       const float* k = Value(node.in[1]);
       const float* v = Value(node.in[2]);
-      if (!cache_.Write(node.layer, n, k, v, &err) || !cache_.Advance(n, &err)) {
-        return Error{node.label + ": " + err};
-      }
-      const bool ok = attention_.Run(cache_, node.layer, p0, n, in0, out, pool, &err);
-      std::string err2;
-      if (!cache_.Truncate(p0, &err2)) return Error{node.label + ": " + err2};
-      if (!ok) return Error{node.label + ": " + err};
+      Status s = cache_.Write(node.layer, n, k, v);
+      if (s.ok()) s = cache_.Advance(n);
+      if (!s.ok()) return s.failure(node.label + ": ");
+      const Status run = attention_.Run(cache_, node.layer, p0, n, in0, out, pool);
+      if (Status t = cache_.Truncate(p0); !t.ok()) return t.failure(node.label + ": ");
+      if (!run.ok()) return run.failure(node.label + ": ");
       return Status::Ok();
     }
     case Op::kGatedAct:
@@ -154,7 +153,7 @@ Status Executor::RunNode(const Node& node, std::span<const int32_t> tokens, size
       return Status::Ok();
     }
   }
-  return Error{node.label + ": unknown op"};
+  return Internal(node.label + ": unknown op");
 }
 
 }  // namespace lutra::engine::graph

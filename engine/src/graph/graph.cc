@@ -5,7 +5,7 @@
 namespace lutra::engine::graph {
 
 bool Graph::Check(bool ok, const std::string& label, const std::string& what) {
-  if (!ok && status_.ok()) status_ = Error{"graph: node '" + label + "': " + what};
+  if (!ok && status_.ok()) status_ = InvalidModel("graph: node '" + label + "': " + what);
   return ok;
 }
 

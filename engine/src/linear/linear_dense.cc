@@ -22,22 +22,16 @@ class DenseLinear : public Linear {
   DenseLinear(size_t rows, size_t cols, gguf::TensorType source)
       : Linear(rows, cols), source_(source) {}
 
-  Status Init(const float* weights) {
-    std::string error;
-    if (!op_.Create(cols(), rows(), weights, nullptr, &error)) return Error{error};
-    return Status::Ok();
-  }
+  Status Init(const float* weights) { return op_.Create(cols(), rows(), weights, nullptr); }
 
   Status Forward(size_t n, const float* x, float* y, ThreadPool& pool,
                  LinearScratch&) const override {
-    std::string error;
     // Sessions on several threads share the model; the operator's setup is per call state.
     std::lock_guard<std::mutex> lock(mu_);
     // Small products run on the caller: below ~256K multiply-adds a thread hand-over costs
     // more than it saves, and the XNNPACK pool is not started at all for tiny models.
     pthreadpool* threads = n * rows() * cols() >= kMinParallelMacs ? pool.handle() : nullptr;
-    if (!op_.Run(n, x, y, threads, &error)) return Error{error};
-    return Status::Ok();
+    return op_.Run(n, x, y, threads);
   }
 
   std::string Describe() const override {
@@ -113,7 +107,7 @@ Expected<std::unique_ptr<Linear>> PlanDenseLinear(const gguf::TensorInfo& t,
   }
   auto linear = std::make_unique<DenseLinear>(rows, cols, t.type);
   if (Status s = linear->Init(w.data()); !s.ok()) {
-    return Error{"tensor '" + t.name + "': " + s.error()};
+    return s.failure("tensor '" + t.name + "': ");
   }
   return std::unique_ptr<Linear>(std::move(linear));
 }

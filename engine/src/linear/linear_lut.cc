@@ -131,15 +131,14 @@ Expected<std::unique_ptr<Linear>> PlanLutLinear(const gguf::TensorInfo& t,
     const size_t i =
         size_t(std::find_if(q.q.begin(), q.q.end(), [&](uint8_t v) { return v > max_code; }) -
                q.q.begin());
-    return Error{"tensor '" + t.name + "': invalid ternary code " + std::to_string(q.q[i]) +
-                 " at weight " + std::to_string(i) + " (offset " + std::to_string(t.offset) +
-                 " in the data section)"};
+    return InvalidModel("tensor '" + t.name + "': invalid ternary code " + std::to_string(q.q[i]) +
+                        " at weight " + std::to_string(i) + " (offset " + std::to_string(t.offset) +
+                        " in the data section)");
   }
   if (q.ternary) q.uniform_scale = UniformRowScales(rows, cols / q.shape.group, q.scale, q.q);
   linear::LutMatrix m;
-  std::string error;
-  if (!linear::LutMatrix::Create(q, options.features, mode, &m, &error, options.arena)) {
-    return Error{"tensor '" + t.name + "': " + error};
+  if (Status s = linear::LutMatrix::Create(q, options.features, mode, &m, options.arena); !s.ok()) {
+    return s.failure("tensor '" + t.name + "': ");
   }
   return std::unique_ptr<Linear>(new LutLinear(rows, cols, t.type, std::move(m)));
 }

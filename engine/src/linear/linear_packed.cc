@@ -50,15 +50,16 @@ Status CheckPackingVersion(const gguf::File& file) {
   }
   if (!packed) return Status::Ok();
   if (!file.has(gguf::kPackingVersionKey)) {
-    return Error{"model: the file has lutra-packed tensors but no " +
-                 std::string(gguf::kPackingVersionKey) + " key"};
+    return InvalidModel("model: the file has lutra-packed tensors but no " +
+                        std::string(gguf::kPackingVersionKey) + " key");
   }
   auto v = file.get_count(gguf::kPackingVersionKey);
-  if (!v.ok()) return Error{"model: " + std::string(gguf::kPackingVersionKey) + ": " + v.error()};
+  if (!v.ok()) return v.failure("model: " + std::string(gguf::kPackingVersionKey) + ": ");
   if (*v != gguf::kPackingVersion) {
-    return Error{"model: the file's tensors use lutra packing version " + std::to_string(*v) +
-                 ", this build reads version " + std::to_string(gguf::kPackingVersion) +
-                 " only: convert the original model again with this build's lutra-convert"};
+    return InvalidModel("model: the file's tensors use lutra packing version " +
+                        std::to_string(*v) + ", this build reads version " +
+                        std::to_string(gguf::kPackingVersion) +
+                        " only: convert the original model again with this build's lutra-convert");
   }
   return Status::Ok();
 }
@@ -69,11 +70,11 @@ Expected<std::unique_ptr<Linear>> PlanPackedLinear(const gguf::TensorInfo& t,
   gguf::PackedLayout layout;
   std::string error = "unknown lutra packed type";
   if (!type || !gguf::PackedTensorLayout(*type, t.shape, &layout, &error)) {
-    return Error{"tensor '" + t.name + "': " + error};
+    return InvalidModel("tensor '" + t.name + "': " + error);
   }
   if (t.n_bytes != layout.total || t.data == nullptr) {
-    return Error{"tensor '" + t.name + "': holds " + std::to_string(t.n_bytes) +
-                 " bytes, its packed type needs " + std::to_string(layout.total)};
+    return InvalidModel("tensor '" + t.name + "': holds " + std::to_string(t.n_bytes) +
+                        " bytes, its packed type needs " + std::to_string(layout.total));
   }
   const size_t rows = t.shape[1], cols = t.shape[0];
   const kernels::packw::Shape shape{rows, cols, type->bits, type->group, type->asymmetric};
@@ -94,18 +95,19 @@ Expected<std::unique_ptr<Linear>> PlanPackedLinear(const gguf::TensorInfo& t,
   // A column past the row would read past the activations: refuse it (m·o entries, cheap).
   for (size_t i = 0; i < rows * type->outliers; ++i) {
     if ((outliers[i] & 0xFFFF) >= cols) {
-      return Error{"tensor '" + t.name + "': outlier " + std::to_string(i) + " names column " +
-                   std::to_string(outliers[i] & 0xFFFF) + " of a " + std::to_string(cols) +
-                   "-column row"};
+      return InvalidModel("tensor '" + t.name + "': outlier " + std::to_string(i) +
+                          " names column " + std::to_string(outliers[i] & 0xFFFF) + " of a " +
+                          std::to_string(cols) + "-column row");
     }
   }
   const linear::Activations mode = type->ternary && options.ternary_int8_activations
                                        ? linear::Activations::kInt8Exact
                                        : linear::Activations::kQuantizedTables;
   linear::LutMatrix m;
-  if (!linear::LutMatrix::CreateView(shape, data, type->uniform_scale, options.features, mode, &m,
-                                     &error)) {
-    return Error{"tensor '" + t.name + "': " + error};
+  if (Status s = linear::LutMatrix::CreateView(shape, data, type->uniform_scale, options.features,
+                                               mode, &m);
+      !s.ok()) {
+    return s.failure("tensor '" + t.name + "': ");
   }
   if (type->outliers > 0) m.SetOutliers(outliers, type->outliers);
   return std::unique_ptr<Linear>(

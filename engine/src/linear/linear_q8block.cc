@@ -94,7 +94,7 @@ Expected<std::unique_ptr<Linear>> PlanQ8BlockLinear(const gguf::TensorInfo& t,
   const size_t block = CodeBlock(t.type);
   const size_t format_weights = FormatOf(t.type).weights;
   if (block == 0 || format_weights == 0 || cols % format_weights != 0) {
-    return Error{"tensor '" + t.name + "': not a q8block format"};  // PlanLinear checked
+    return InvalidModel("tensor '" + t.name + "': not a q8block format");  // PlanLinear checked
   }
   auto linear = std::make_unique<Q8BlockLinear>(rows, cols, t.type, block, CodesHaveMin(t.type),
                                                 q8::Select(options.features), options.arena);

@@ -47,70 +47,64 @@ AlignedBytes Allocate(size_t bytes, memory::HugePageArena* arena) {
 
 }  // namespace
 
-bool LutMatrix::Create(const QuantizedMatrix& q, arch::IsaSet features, Activations mode,
-                       LutMatrix* out, std::string* error, memory::HugePageArena* arena) {
+Status LutMatrix::Create(const QuantizedMatrix& q, arch::IsaSet features, Activations mode,
+                         LutMatrix* out, memory::HugePageArena* arena) {
   const bool exact = mode == Activations::kInt8Exact;
   // Per-group float mins live only in the bias array, which the dot-product kernels do not read.
   const bool lookup_only = !q.min.empty();
   if (lookup_only && exact) {
-    *error = "lut: per-group float mins have no exact int8 mode";
-    return false;
+    return InvalidModel("lut: per-group float mins have no exact int8 mode");
   }
   const auto* gemm = lookup_only ? kernels::lutgemm::SelectLookup(features, q.shape.bits, 1)
                                  : kernels::lutgemm::Select(features, q.shape.bits, exact);
   if (gemm == nullptr) {
-    *error = "lut: no lookup kernel for " + std::to_string(q.shape.bits) + "-bit weights";
-    return false;
+    return InvalidModel("lut: no lookup kernel for " + std::to_string(q.shape.bits) +
+                        "-bit weights");
   }
   // Exact ternary rows with one scale: the 1.67-bit layout where its kernel is the faster one.
   if (exact && q.ternary && q.uniform_scale && q.shape.asymmetric &&
       kernels::ternary3::Preferred(features) &&
       std::all_of(q.zero.begin(), q.zero.end(), [](uint8_t z) { return z == 1; })) {
-    return CreateTernary3(q, features, kernels::ternary3::Select(features), out, error, arena);
+    return CreateTernary3(q, features, kernels::ternary3::Select(features), out, arena);
   }
-  if (!CreateWith(q, features, gemm, out, error, arena)) return false;
+  if (Status s = CreateWith(q, features, gemm, out, arena); !s.ok()) return s;
   out->gemm_many_ =
       lookup_only ? kernels::lutgemm::SelectLookup(features, q.shape.bits, SIZE_MAX, gemm->order)
                   : kernels::lutgemm::Select(features, q.shape.bits, exact, SIZE_MAX, gemm->order);
-  return true;
+  return Status::Ok();
 }
 
-bool LutMatrix::CreateTernary3(const QuantizedMatrix& q, arch::IsaSet features,
-                               const kernels::ternary3::Kernels* variant, LutMatrix* out,
-                               std::string* error, memory::HugePageArena* arena) {
+Status LutMatrix::CreateTernary3(const QuantizedMatrix& q, arch::IsaSet features,
+                                 const kernels::ternary3::Kernels* variant, LutMatrix* out,
+                                 memory::HugePageArena* arena) {
   namespace t3 = kernels::ternary3;
   const kernels::packw::Shape& s = q.shape;
   if (const char* msg = kernels::packw::Validate(s)) {
-    *error = std::string("lut: ") + msg;
-    return false;
+    return InvalidModel(std::string("lut: ") + msg);
   }
   if (!q.ternary || !q.uniform_scale || !s.asymmetric ||
       !std::all_of(q.zero.begin(), q.zero.end(), [](uint8_t z) { return z == 1; })) {
-    *error = "lut: the ternary3 layout needs ternary rows with one scale each";
-    return false;
+    return InvalidModel("lut: the ternary3 layout needs ternary rows with one scale each");
   }
   if ((variant->isa & features) != variant->isa) {
-    *error = std::string("lut: ") + variant->name + " needs " +
-             arch::FeatureNames(variant->isa & ~features) + ", which this CPU lacks";
-    return false;
+    return IsaUnavailable(std::string("lut: ") + variant->name + " needs " +
+                          arch::FeatureNames(variant->isa & ~features) + ", which this CPU lacks");
   }
   // gemm() still names the bit-plane exact kernel's contract (exact(), Describe); the
   // multiplication itself goes through `variant`.
   const auto* gemm = kernels::lutgemm::Select(features, s.bits, true);
   if (gemm == nullptr) {
-    *error = "lut: no exact lookup kernel for ternary weights";
-    return false;
+    return InvalidModel("lut: no exact lookup kernel for ternary weights");
   }
   const size_t groups = Groups(s);
   if (q.q.size() != s.m * s.k || q.scale.size() != s.m * groups || q.zero.size() != s.m * groups) {
-    *error = "lut: quantized matrix arrays do not match its shape";
-    return false;
+    return InvalidModel("lut: quantized matrix arrays do not match its shape");
   }
   for (size_t r = 0; r < s.m; ++r) {
     for (size_t g = 1; g < groups; ++g) {
       if (q.scale[r * groups + g] != q.scale[r * groups]) {
-        *error = "lut: uniform_scale set but row " + std::to_string(r) + " has several scales";
-        return false;
+        return InvalidModel("lut: uniform_scale set but row " + std::to_string(r) +
+                            " has several scales");
       }
     }
   }
@@ -121,8 +115,7 @@ bool LutMatrix::CreateTernary3(const QuantizedMatrix& q, arch::IsaSet features,
   m.scale_ = Allocate(padded_rows * sizeof(float), arena);
   if (!t3::Pack(s.m, s.k, q.q.data(), m.t3_data_.data(),
                 reinterpret_cast<int32_t*>(m.t3_sign_sum_.data()))) {
-    *error = "lut: a ternary code is not 0, 1 or 2";
-    return false;
+    return InvalidModel("lut: a ternary code is not 0, 1 or 2");
   }
   float* scale = reinterpret_cast<float*>(m.scale_.data());
   for (size_t r = 0; r < s.m; ++r) scale[r] = q.scale[r * groups];
@@ -135,58 +128,53 @@ bool LutMatrix::CreateTernary3(const QuantizedMatrix& q, arch::IsaSet features,
   m.gemm_ = m.gemm_many_ = gemm;
   m.SelectBuilders(features);
   *out = std::move(m);
-  return true;
+  return Status::Ok();
 }
 
-bool LutMatrix::CreateWith(const QuantizedMatrix& q, arch::IsaSet features,
-                           const kernels::lutgemm::GemmKernel* gemm, LutMatrix* out,
-                           std::string* error, memory::HugePageArena* arena) {
+Status LutMatrix::CreateWith(const QuantizedMatrix& q, arch::IsaSet features,
+                             const kernels::lutgemm::GemmKernel* gemm, LutMatrix* out,
+                             memory::HugePageArena* arena) {
   const kernels::packw::Shape& s = q.shape;
   if (const char* msg = kernels::packw::Validate(s)) {
-    *error = std::string("lut: ") + msg;
-    return false;
+    return InvalidModel(std::string("lut: ") + msg);
   }
   const size_t groups = Groups(s);
   if (q.q.size() != s.m * s.k || q.scale.size() != s.m * groups ||
       (s.asymmetric && q.zero.size() != s.m * groups)) {
-    *error = "lut: quantized matrix arrays do not match its shape";
-    return false;
+    return InvalidModel("lut: quantized matrix arrays do not match its shape");
   }
   if (gemm == nullptr || gemm->bits != s.bits || !arch::Supports(features, gemm->isa)) {
-    *error = "lut: the GEMM variant does not match the matrix bit width or this CPU";
-    return false;
+    return InvalidArgument("lut: the GEMM variant does not match the matrix bit width or this CPU");
   }
   const int max_code = (1 << s.bits) - 1;
   // A branch-free maximum first (vectorized: the load of a 1B-weight model checks every code).
   if (!q.q.empty() && *std::max_element(q.q.begin(), q.q.end()) > max_code) {
     const auto bad = std::find_if(q.q.begin(), q.q.end(), [&](uint8_t v) { return v > max_code; });
-    *error = "lut: code " + std::to_string(*bad) + " at weight " +
-             std::to_string(bad - q.q.begin()) + " does not fit " + std::to_string(s.bits) +
-             " bits";
-    return false;
+    return InvalidModel("lut: code " + std::to_string(*bad) + " at weight " +
+                        std::to_string(bad - q.q.begin()) + " does not fit " +
+                        std::to_string(s.bits) + " bits");
   }
   const bool float_min = !q.min.empty();
   if (float_min && (!s.asymmetric || q.min.size() != s.m * groups ||
                     std::any_of(q.zero.begin(), q.zero.end(), [](uint8_t z) { return z != 0; }))) {
-    *error = "lut: per-group mins need an asymmetric shape, one min per group and zero points 0";
-    return false;
+    return InvalidModel(
+        "lut: per-group mins need an asymmetric shape, one min per group and zero points 0");
   }
   if (float_min && gemm->input != kernels::lutgemm::Input::kTables) {
-    *error = std::string("lut: ") + gemm->name + " does not read the bias that holds the mins";
-    return false;
+    return InvalidArgument(std::string("lut: ") + gemm->name +
+                           " does not read the bias that holds the mins");
   }
   for (uint8_t z : q.zero) {
     if (z > max_code) {
-      *error = "lut: zero point " + std::to_string(z) + " out of range";
-      return false;
+      return InvalidModel("lut: zero point " + std::to_string(z) + " out of range");
     }
   }
   if (gemm->exact && q.uniform_scale) {
     for (size_t r = 0; r < s.m; ++r) {
       for (size_t g = 1; g < groups; ++g) {
         if (q.scale[r * groups + g] != q.scale[r * groups]) {
-          *error = "lut: uniform_scale set but row " + std::to_string(r) + " has several scales";
-          return false;
+          return InvalidModel("lut: uniform_scale set but row " + std::to_string(r) +
+                              " has several scales");
         }
       }
     }
@@ -239,37 +227,33 @@ bool LutMatrix::CreateWith(const QuantizedMatrix& q, arch::IsaSet features,
   m.gemm_many_ = gemm;
   m.SelectBuilders(features);
   *out = std::move(m);
-  return true;
+  return Status::Ok();
 }
 
-bool LutMatrix::CreateView(const kernels::packw::Shape& s, const kernels::packw::Packed& data,
-                           bool uniform_scale, arch::IsaSet features, Activations mode,
-                           LutMatrix* out, std::string* error) {
+Status LutMatrix::CreateView(const kernels::packw::Shape& s, const kernels::packw::Packed& data,
+                             bool uniform_scale, arch::IsaSet features, Activations mode,
+                             LutMatrix* out) {
   if (const char* msg = kernels::packw::Validate(s)) {
-    *error = std::string("lut: ") + msg;
-    return false;
+    return InvalidModel(std::string("lut: ") + msg);
   }
   if (data.bits == nullptr || data.scale == nullptr ||
       (s.asymmetric && (data.bias == nullptr || data.zero == nullptr))) {
-    *error = "lut: packed view misses an array its shape needs";
-    return false;
+    return InvalidModel("lut: packed view misses an array its shape needs");
   }
   const bool exact = mode == Activations::kInt8Exact;
   // Mapped bits stay in the file's canonical order (no copy): kernels that read it.
   constexpr auto kCanonical = kernels::packw::PlaneOrder::kCanonical;
   const auto* gemm = kernels::lutgemm::Select(features, s.bits, exact, 1, kCanonical);
   if (gemm == nullptr) {
-    *error = "lut: no lookup kernel for " + std::to_string(s.bits) + "-bit weights";
-    return false;
+    return InvalidModel("lut: no lookup kernel for " + std::to_string(s.bits) + "-bit weights");
   }
   const size_t count = kernels::packw::ScaleCount(s);
   if (s.asymmetric) {
     const int max_code = (1 << s.bits) - 1;
     const uint8_t zmax = *std::max_element(data.zero, data.zero + count);
     if (zmax > max_code) {
-      *error = "lut: zero point " + std::to_string(zmax) + " out of range for " +
-               std::to_string(s.bits) + "-bit codes";
-      return false;
+      return InvalidModel("lut: zero point " + std::to_string(zmax) + " out of range for " +
+                          std::to_string(s.bits) + "-bit codes");
     }
   }
   LutMatrix m;
@@ -285,7 +269,7 @@ bool LutMatrix::CreateView(const kernels::packw::Shape& s, const kernels::packw:
   m.gemm_many_ = kernels::lutgemm::Select(features, s.bits, exact, SIZE_MAX, kCanonical);
   m.SelectBuilders(features);
   *out = std::move(m);
-  return true;
+  return Status::Ok();
 }
 
 LutMatrix LutMatrix::Clone(memory::HugePageArena* arena) const {

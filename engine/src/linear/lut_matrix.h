@@ -11,6 +11,7 @@
 
 #include "arch/isa.h"
 #include "engine/src/common/threadpool.h"
+#include "engine/src/gguf/status.h"
 #include "engine/src/memory/huge_page_arena.h"
 #include "engine/src/quantize/round_to_nearest.h"
 #include "kernels/lutbuild/lutbuild.h"
@@ -51,30 +52,30 @@ enum class Activations {
 
 class LutMatrix {
  public:
-  // Packs `q` and selects the kernels for `features`. False (with a message) on a bad shape.
+  // Packs `q` and selects the kernels for `features`. An error on a bad shape.
   // The packed buffers come from `arena` when given (a model's weights: huge pages), else
   // from the heap.
-  static bool Create(const quantize::QuantizedMatrix& q, arch::IsaSet features, Activations mode,
-                     LutMatrix* out, std::string* error, memory::HugePageArena* arena = nullptr);
+  static Status Create(const quantize::QuantizedMatrix& q, arch::IsaSet features, Activations mode,
+                       LutMatrix* out, memory::HugePageArena* arena = nullptr);
   // Like Create, with a given GEMM variant (benchmarks and tests of one variant).
-  static bool CreateWith(const quantize::QuantizedMatrix& q, arch::IsaSet features,
-                         const kernels::lutgemm::GemmKernel* gemm, LutMatrix* out,
-                         std::string* error, memory::HugePageArena* arena = nullptr);
+  static Status CreateWith(const quantize::QuantizedMatrix& q, arch::IsaSet features,
+                           const kernels::lutgemm::GemmKernel* gemm, LutMatrix* out,
+                           memory::HugePageArena* arena = nullptr);
 
   // Ternary rows with one scale (q.ternary, q.uniform_scale, zero point 1) in the 1.67-bit
   // layout with a given ternary3 variant, int8-exact activations. Create takes this path by
   // itself where kernels::ternary3::Preferred(features); benchmarks and tests call it directly.
-  static bool CreateTernary3(const quantize::QuantizedMatrix& q, arch::IsaSet features,
-                             const kernels::ternary3::Kernels* variant, LutMatrix* out,
-                             std::string* error, memory::HugePageArena* arena = nullptr);
+  static Status CreateTernary3(const quantize::QuantizedMatrix& q, arch::IsaSet features,
+                               const kernels::ternary3::Kernels* variant, LutMatrix* out,
+                               memory::HugePageArena* arena = nullptr);
 
   // Wraps packed buffers that live elsewhere (a file mapping) without copying them: they must
   // stay valid and unchanged while the matrix is used. `data.bias` and `data.zero` may be null
   // for symmetric shapes (no kernel reads them then). Zero points are range-checked (exact
   // kernels compute with them); bit-planes cannot hold an out-of-range code.
-  static bool CreateView(const kernels::packw::Shape& s, const kernels::packw::Packed& data,
-                         bool uniform_scale, arch::IsaSet features, Activations mode,
-                         LutMatrix* out, std::string* error);
+  static Status CreateView(const kernels::packw::Shape& s, const kernels::packw::Packed& data,
+                           bool uniform_scale, arch::IsaSet features, Activations mode,
+                           LutMatrix* out);
   // Sparse corrections added after the lookup: y[t, r] += Σ_j v_j·x[t, c_j] over `per_row`
   // entries per row (row r's at entries[r·per_row...], each uint32 little-endian: column in
   // the low 16 bits, fp16 value v in the high 16; columns < k). `entries` must outlive the

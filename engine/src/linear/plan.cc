@@ -37,20 +37,20 @@ std::string Describe(const gguf::TensorInfo& t) {
 Status CheckTensor(const gguf::TensorInfo& t) {
   const BlockFormat f = FormatOf(t.type);
   if (gguf::IsPackedTypeId(uint32_t(t.type))) {
-    return Error{Describe(t) + ": a lutra-packed matrix cannot be read row by row (keep " +
-                 "embedding tables and vectors in F32, F16, BF16, Q8_0 or Q4_0)"};
+    return InvalidModel(Describe(t) + ": a lutra-packed matrix cannot be read row by row (keep " +
+                        "embedding tables and vectors in F32, F16, BF16, Q8_0 or Q4_0)");
   }
   if (f.weights == 0) {
-    return Error{Describe(t) + ": type not supported (loadable: " + kReadableTypes + ")"};
+    return InvalidModel(Describe(t) + ": type not supported (loadable: " + kReadableTypes + ")");
   }
   if (t.shape.empty() || t.shape[0] == 0 || t.shape[0] % f.weights != 0) {
-    return Error{Describe(t) + ": row length must be a positive multiple of " +
-                 std::to_string(f.weights)};
+    return InvalidModel(Describe(t) + ": row length must be a positive multiple of " +
+                        std::to_string(f.weights));
   }
   const uint64_t need = t.n_elements / f.weights * f.bytes + f.tail;
   if (t.n_bytes != need || t.data == nullptr) {
-    return Error{Describe(t) + ": holds " + std::to_string(t.n_bytes) + " bytes, the type needs " +
-                 std::to_string(need)};
+    return InvalidModel(Describe(t) + ": holds " + std::to_string(t.n_bytes) +
+                        " bytes, the type needs " + std::to_string(need));
   }
   return Status::Ok();
 }
@@ -69,9 +69,9 @@ Status DequantizeRows(const gguf::TensorInfo& t, size_t first, size_t count, flo
   if (Status s = CheckTensor(t); !s.ok()) return s;
   const size_t cols = t.shape[0], rows = t.n_elements / cols;
   if (first > rows || count > rows - first) {
-    return Error{Describe(t) + ": rows [" + std::to_string(first) + ", " +
-                 std::to_string(first + count) + ") out of range (" + std::to_string(rows) +
-                 " rows)"};
+    return InvalidModel(Describe(t) + ": rows [" + std::to_string(first) + ", " +
+                        std::to_string(first + count) + ") out of range (" + std::to_string(rows) +
+                        " rows)");
   }
   const BlockFormat f = FormatOf(t.type);
   const size_t row_bytes = cols / f.weights * f.bytes;
@@ -89,9 +89,9 @@ Status DequantizeRows(const gguf::TensorInfo& t, size_t first, size_t count, flo
 Expected<std::unique_ptr<Linear>> PlanLinear(const gguf::TensorInfo& t,
                                              const PlanOptions& options) {
   if (gguf::IsPackedTypeId(uint32_t(t.type))) return PlanPackedLinear(t, options);
-  if (Status s = CheckTensor(t); !s.ok()) return Error{s.error()};
+  if (Status s = CheckTensor(t); !s.ok()) return s.failure();
   if (t.shape.size() != 2 || t.shape[1] == 0)
-    return Error{Describe(t) + ": a weight matrix must be 2-D"};
+    return InvalidModel(Describe(t) + ": a weight matrix must be 2-D");
   switch (t.type) {
     case TensorType::Q4_0:
     case TensorType::Q4_1:

@@ -9,16 +9,13 @@
 namespace lutra::engine::linear {
 namespace {
 
-bool Check(xnn_status status, const char* what, std::string* error) {
-  if (status == xnn_status_success) return true;
-  // Worded like the other allocation failures so that callers report OUT_OF_MEMORY.
+Status Check(xnn_status status, const char* what) {
+  if (status == xnn_status_success) return Status::Ok();
   if (status == xnn_status_out_of_memory) {
-    *error = std::string("XNNPACK ") + what + ": cannot allocate memory (out of memory)";
-    return false;
+    return OutOfMemory(std::string("XNNPACK ") + what + ": cannot allocate memory (out of memory)");
   }
-  *error = std::string("XNNPACK ") + what + " failed with status " +
-           std::to_string(static_cast<int>(status));
-  return false;
+  return Internal(std::string("XNNPACK ") + what + " failed with status " +
+                  std::to_string(static_cast<int>(status)));
 }
 
 void Delete(xnn_operator*& op) {
@@ -39,104 +36,104 @@ void Delete(xnn_operator*& op) {
 
 }  // namespace
 
-bool XnnInitialize(std::string* error) {
+Status XnnInitialize() {
   static xnn_status status = xnn_initialize(/*allocator=*/nullptr);
-  return Check(status, "initialisation (is this CPU supported?)", error);
+  return Check(status, "initialisation (is this CPU supported?)");
 }
 
 XnnFullyConnectedF32::~XnnFullyConnectedF32() {
   Delete(op_);
 }
 
-bool XnnFullyConnectedF32::Create(size_t in, size_t out, const float* weights, const float* bias,
-                                  std::string* error) {
-  if (!XnnInitialize(error)) return false;
+Status XnnFullyConnectedF32::Create(size_t in, size_t out, const float* weights,
+                                    const float* bias) {
+  if (Status s = XnnInitialize(); !s.ok()) return s;
   Delete(op_);
   return Check(xnn_create_fully_connected_nc_f32(
                    in, out, in, out, weights, bias, -std::numeric_limits<float>::infinity(),
                    std::numeric_limits<float>::infinity(), 0, LUTRA_XNN_OUT(op_)),
-               "create_fully_connected_nc_f32", error);
+               "create_fully_connected_nc_f32");
 }
 
-bool XnnFullyConnectedF32::Run(size_t batch, const float* x, float* y, pthreadpool* pool,
-                               std::string* error) {
+Status XnnFullyConnectedF32::Run(size_t batch, const float* x, float* y, pthreadpool* pool) {
+  Status s;
 #if LUTRA_XNN_HAS_RESHAPE
-  if (!Check(xnn_reshape_fully_connected_nc_f32(op_, batch, pool), "reshape_fully_connected_nc_f32",
-             error) ||
-      !Check(xnn_setup_fully_connected_nc_f32(op_, x, y), "setup_fully_connected_nc_f32", error)) {
-    return false;
+  if (!(s = Check(xnn_reshape_fully_connected_nc_f32(op_, batch, pool),
+                  "reshape_fully_connected_nc_f32")) ||
+      !(s = Check(xnn_setup_fully_connected_nc_f32(op_, x, y), "setup_fully_connected_nc_f32"))) {
+    return s;
   }
 #else
-  if (!Check(xnn_setup_fully_connected_nc_f32(op_, batch, x, y, pool),
-             "setup_fully_connected_nc_f32", error)) {
-    return false;
+  if (!(s = Check(xnn_setup_fully_connected_nc_f32(op_, batch, x, y, pool),
+                  "setup_fully_connected_nc_f32"))) {
+    return s;
   }
 #endif
-  return Check(xnn_run_operator(op_, pool), "run_operator", error);
+  return Check(xnn_run_operator(op_, pool), "run_operator");
 }
 
 XnnFullyConnectedQS8::~XnnFullyConnectedQS8() {
   Delete(op_);
 }
 
-bool XnnFullyConnectedQS8::Create(size_t in, size_t out, const int8_t* weights, float input_scale,
-                                  float weight_scale, float output_scale, std::string* error) {
-  if (!XnnInitialize(error)) return false;
+Status XnnFullyConnectedQS8::Create(size_t in, size_t out, const int8_t* weights, float input_scale,
+                                    float weight_scale, float output_scale) {
+  if (Status s = XnnInitialize(); !s.ok()) return s;
   Delete(op_);
   return Check(xnn_create_fully_connected_nc_qs8(in, out, in, out, /*input_zero_point=*/0,
                                                  input_scale, weight_scale, weights,
                                                  /*bias=*/nullptr, /*output_zero_point=*/0,
                                                  output_scale, -128, 127, 0, LUTRA_XNN_OUT(op_)),
-               "create_fully_connected_nc_qs8", error);
+               "create_fully_connected_nc_qs8");
 }
 
-bool XnnFullyConnectedQS8::Run(size_t batch, const int8_t* x, int8_t* y, pthreadpool* pool,
-                               std::string* error) {
+Status XnnFullyConnectedQS8::Run(size_t batch, const int8_t* x, int8_t* y, pthreadpool* pool) {
+  Status s;
 #if LUTRA_XNN_HAS_RESHAPE
-  if (!Check(xnn_reshape_fully_connected_nc_qs8(op_, batch, pool), "reshape_fully_connected_nc_qs8",
-             error) ||
-      !Check(xnn_setup_fully_connected_nc_qs8(op_, x, y), "setup_fully_connected_nc_qs8", error)) {
-    return false;
+  if (!(s = Check(xnn_reshape_fully_connected_nc_qs8(op_, batch, pool),
+                  "reshape_fully_connected_nc_qs8")) ||
+      !(s = Check(xnn_setup_fully_connected_nc_qs8(op_, x, y), "setup_fully_connected_nc_qs8"))) {
+    return s;
   }
 #else
-  if (!Check(xnn_setup_fully_connected_nc_qs8(op_, batch, x, y, pool),
-             "setup_fully_connected_nc_qs8", error)) {
-    return false;
+  if (!(s = Check(xnn_setup_fully_connected_nc_qs8(op_, batch, x, y, pool),
+                  "setup_fully_connected_nc_qs8"))) {
+    return s;
   }
 #endif
-  return Check(xnn_run_operator(op_, pool), "run_operator", error);
+  return Check(xnn_run_operator(op_, pool), "run_operator");
 }
 
 XnnSoftmaxF32::~XnnSoftmaxF32() {
   Delete(op_);
 }
 
-bool XnnSoftmaxF32::Create(size_t channels, std::string* error) {
-  if (!XnnInitialize(error)) return false;
+Status XnnSoftmaxF32::Create(size_t channels) {
+  if (Status s = XnnInitialize(); !s.ok()) return s;
   Delete(op_);
   channels_ = channels;
 #if LUTRA_XNN_HAS_RESHAPE
-  return Check(xnn_create_softmax_nc_f32(0, &op_), "create_softmax_nc_f32", error);
+  return Check(xnn_create_softmax_nc_f32(0, &op_), "create_softmax_nc_f32");
 #else
   return Check(xnn_create_softmax_nc_f32(channels, channels, channels, 0, &op_),
-               "create_softmax_nc_f32", error);
+               "create_softmax_nc_f32");
 #endif
 }
 
-bool XnnSoftmaxF32::Run(size_t rows, const float* x, float* y, pthreadpool* pool,
-                        std::string* error) {
+Status XnnSoftmaxF32::Run(size_t rows, const float* x, float* y, pthreadpool* pool) {
+  Status s;
 #if LUTRA_XNN_HAS_RESHAPE
-  if (!Check(xnn_reshape_softmax_nc_f32(op_, channels_, channels_, channels_, rows, pool),
-             "reshape_softmax_nc_f32", error) ||
-      !Check(xnn_setup_softmax_nc_f32(op_, x, y), "setup_softmax_nc_f32", error)) {
-    return false;
+  if (!(s = Check(xnn_reshape_softmax_nc_f32(op_, channels_, channels_, channels_, rows, pool),
+                  "reshape_softmax_nc_f32")) ||
+      !(s = Check(xnn_setup_softmax_nc_f32(op_, x, y), "setup_softmax_nc_f32"))) {
+    return s;
   }
 #else
-  if (!Check(xnn_setup_softmax_nc_f32(op_, rows, x, y, pool), "setup_softmax_nc_f32", error)) {
-    return false;
+  if (!(s = Check(xnn_setup_softmax_nc_f32(op_, rows, x, y, pool), "setup_softmax_nc_f32"))) {
+    return s;
   }
 #endif
-  return Check(xnn_run_operator(op_, pool), "run_operator", error);
+  return Check(xnn_run_operator(op_, pool), "run_operator");
 }
 
 }  // namespace lutra::engine::linear

@@ -7,13 +7,15 @@
 #include <cstdint>
 #include <string>
 
+#include "engine/src/gguf/status.h"
+
 struct xnn_operator;
 struct pthreadpool;
 
 namespace lutra::engine::linear {
 
-// Initialises XNNPACK once per process; false (with a message) when this CPU is unsupported.
-bool XnnInitialize(std::string* error);
+// Initialises XNNPACK once per process; an error when this CPU is unsupported.
+Status XnnInitialize();
 
 // y[n, out] = x[n, in] · W[out, in]ᵀ (+ bias), fp32.
 class XnnFullyConnectedF32 {
@@ -24,8 +26,8 @@ class XnnFullyConnectedF32 {
   XnnFullyConnectedF32& operator=(const XnnFullyConnectedF32&) = delete;
 
   // XNNPACK packs `weights` (row-major [out, in]) at creation; the caller may free them after.
-  bool Create(size_t in, size_t out, const float* weights, const float* bias, std::string* error);
-  bool Run(size_t batch, const float* x, float* y, pthreadpool* pool, std::string* error);
+  Status Create(size_t in, size_t out, const float* weights, const float* bias);
+  Status Run(size_t batch, const float* x, float* y, pthreadpool* pool);
 
  private:
   xnn_operator* op_ = nullptr;
@@ -39,9 +41,9 @@ class XnnFullyConnectedQS8 {
   XnnFullyConnectedQS8(const XnnFullyConnectedQS8&) = delete;
   XnnFullyConnectedQS8& operator=(const XnnFullyConnectedQS8&) = delete;
 
-  bool Create(size_t in, size_t out, const int8_t* weights, float input_scale, float weight_scale,
-              float output_scale, std::string* error);
-  bool Run(size_t batch, const int8_t* x, int8_t* y, pthreadpool* pool, std::string* error);
+  Status Create(size_t in, size_t out, const int8_t* weights, float input_scale, float weight_scale,
+                float output_scale);
+  Status Run(size_t batch, const int8_t* x, int8_t* y, pthreadpool* pool);
 
  private:
   xnn_operator* op_ = nullptr;
@@ -55,8 +57,8 @@ class XnnSoftmaxF32 {
   XnnSoftmaxF32(const XnnSoftmaxF32&) = delete;
   XnnSoftmaxF32& operator=(const XnnSoftmaxF32&) = delete;
 
-  bool Create(size_t channels, std::string* error);
-  bool Run(size_t rows, const float* x, float* y, pthreadpool* pool, std::string* error);
+  Status Create(size_t channels);
+  Status Run(size_t rows, const float* x, float* y, pthreadpool* pool);
 
  private:
   xnn_operator* op_ = nullptr;

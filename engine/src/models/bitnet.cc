@@ -8,14 +8,14 @@ namespace {
 Expected<models::HParams> Build(const gguf::File& file, const char* arch, graph::Activation act,
                                 models::WeightStore& weights, graph::Graph* graph) {
   auto hp = models::ReadHParams(file, arch);
-  if (!hp.ok()) return Error{hp.error()};
+  if (!hp.ok()) return hp.failure();
   models::DecoderOptions o;
   o.rope_neox = true;
   o.sub_norms = true;
   o.bitlinear = true;
   o.act = act;
   Status s = models::BuildDecoder(file, o, &*hp, weights, graph);
-  if (!s.ok()) return Error{s.error()};
+  if (!s.ok()) return s.failure();
   return hp;
 }
 

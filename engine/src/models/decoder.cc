@@ -9,7 +9,7 @@ namespace {
 template <typename T>
 bool Take(Expected<T> e, T* out, Status* status) {
   if (!e.ok()) {
-    *status = Error{e.error()};
+    *status = e.failure();
     return false;
   }
   *out = *e;
@@ -22,18 +22,18 @@ Status BuildDecoder(const gguf::File& file, const DecoderOptions& o, models::HPa
                     models::WeightStore& w, graph::Graph* g) {
   Status st;
   const gguf::TensorInfo* embd = file.tensor("token_embd.weight");
-  if (embd == nullptr) return Error{"model: missing tensor token_embd.weight"};
+  if (embd == nullptr) return InvalidModel("model: missing tensor token_embd.weight");
   if (embd->shape.size() != 2 || embd->shape[0] != hp->n_embd) {
-    return Error{"model: tensor token_embd.weight must have shape [" + std::to_string(hp->n_embd) +
-                 ", n_vocab]"};
+    return InvalidModel("model: tensor token_embd.weight must have shape [" +
+                        std::to_string(hp->n_embd) + ", n_vocab]");
   }
   hp->n_vocab = size_t(embd->shape[1]);
   const std::string vocab_key = hp->arch + ".vocab_size";
   if (file.has(vocab_key)) {
     auto v = file.get_count(vocab_key);
     if (!v.ok() || *v != hp->n_vocab) {
-      return Error{"model: " + vocab_key + " does not match token_embd.weight's " +
-                   std::to_string(hp->n_vocab) + " rows"};
+      return InvalidModel("model: " + vocab_key + " does not match token_embd.weight's " +
+                          std::to_string(hp->n_vocab) + " rows");
     }
   }
   hp->tied_embeddings = !w.Has("output.weight");
@@ -53,7 +53,7 @@ Status BuildDecoder(const gguf::File& file, const DecoderOptions& o, models::HPa
     rope.freq_factors.assign(f, f + hp->n_rot / 2);
     for (float v : rope.freq_factors) {
       if (!(v > 0.0f) || !std::isfinite(v)) {
-        return Error{"model: rope_freqs.weight holds a non-positive or non-finite factor"};
+        return InvalidModel("model: rope_freqs.weight holds a non-positive or non-finite factor");
       }
     }
   }
@@ -85,7 +85,7 @@ Status BuildDecoder(const gguf::File& file, const DecoderOptions& o, models::HPa
     const float* v = nullptr;
     if (!Take(w.Vector(name, 1), &v, &st)) return false;
     if (!(std::isfinite(v[0]) && v[0] != 0.0f)) {
-      st = Error{"model: " + name + " must be finite and non-zero"};
+      st = InvalidModel("model: " + name + " must be finite and non-zero");
       return false;
     }
     *out = v[0];

@@ -20,13 +20,7 @@ double Since(Clock::time_point t) {
 }  // namespace
 
 Status Generate(Session& session, std::span<const int32_t> prompt, const GenerateOptions& o,
-                const TextCallback& on_text, GenerateResult* result, SessionError* why) {
-  SessionError ignored;
-  if (why == nullptr) why = &ignored;
-  auto fail = [&](SessionError kind, std::string message) -> Status {
-    *why = kind;
-    return Error{std::move(message)};
-  };
+                const TextCallback& on_text, GenerateResult* result) {
   GenerateResult r;
   r.prompt_tokens = prompt.size();
   auto publish = [&] {
@@ -36,23 +30,22 @@ Status Generate(Session& session, std::span<const int32_t> prompt, const Generat
   const Model& model = session.model();
   const Tokenizer* tok = model.tokenizer();
   if (tok == nullptr) {
-    return fail(SessionError::kUnsupported,
-                "the model has no usable tokenizer: " + model.tokenizer_error());
+    return Unsupported("the model has no usable tokenizer: " + model.tokenizer_error());
   }
   if (prompt.empty() && !session.has_logits()) {
-    return fail(SessionError::kInvalidArgument, "empty prompt and nothing to continue from");
+    return InvalidArgument("empty prompt and nothing to continue from");
   }
   sampler::Sampler sampler;
-  std::string err;
-  if (!sampler::Sampler::Create(o.sampler, session.logits().size(), model.features(), &sampler,
-                                &err)) {
-    return fail(SessionError::kInvalidArgument, err);
+  if (Status st =
+          sampler::Sampler::Create(o.sampler, session.logits().size(), model.features(), &sampler);
+      !st.ok()) {
+    return st;
   }
 
   auto t0 = Clock::now();
   if (!prompt.empty()) {
-    auto out = session.Prefill(prompt, why);  // checks the prompt (CheckTokens)
-    if (!out.ok()) return Error{out.error()};
+    auto out = session.Prefill(prompt);  // checks the prompt (CheckTokens)
+    if (!out.ok()) return out.failure();
   }
   r.prefill_seconds = Since(t0);
   r.started = true;
@@ -64,24 +57,23 @@ Status Generate(Session& session, std::span<const int32_t> prompt, const Generat
   while (r.generated_tokens < o.max_tokens) {
     work.assign(session.logits().begin(), session.logits().end());  // the sampler edits it
     int32_t next = 0;
-    if (!sampler.Sample(work, session.history(), &next, &err)) {
+    if (Status st = sampler.Sample(work, session.history(), &next); !st.ok()) {
       publish();
-      return fail(SessionError::kInternal, err);
+      return st;
     }
     if (o.stop_at_eos && tok->is_end_of_generation(next)) {
       r.stop_reason = StopReason::kEndOfGeneration;
       break;
     }
     // The sampled id is inside the vocabulary; whether it fits is the session's one check.
-    SessionError decode_why = SessionError::kNone;
-    auto out = session.Decode(next, &decode_why);
+    auto out = session.Decode(next);
     if (!out.ok()) {
-      if (decode_why == SessionError::kContextFull) {
+      if (out.code() == ErrorCode::kContextFull) {
         r.stop_reason = StopReason::kContextFull;
         break;
       }
       publish();
-      return fail(decode_why, out.error());
+      return out.failure();
     }
     ++r.generated_tokens;
     // Pieces go out as the token's own bytes: a continuation keeps its leading space (the
@@ -99,7 +91,6 @@ Status Generate(Session& session, std::span<const int32_t> prompt, const Generat
   }
   r.decode_seconds = Since(t0);
   publish();
-  *why = SessionError::kNone;
   return Status::Ok();
 }
 

@@ -44,10 +44,10 @@ using TextCallback = std::function<bool(std::string_view)>;
 // the callback stopped; if that last call returns true the reason becomes kCallback. Every
 // generated token is in the session's history and KV cache, so a follow-up call continues.
 //
-// Errors: no tokenizer (kUnsupported), an empty prompt with nothing to continue from or bad
-// sampler parameters (kInvalidArgument), the prompt's ids or size (CheckTokens: nothing
-// appended), a failed run (kInternal). *result tells how far the call got.
+// Error codes: no tokenizer kUnsupported; an empty prompt with nothing to continue from or bad
+// sampler parameters kInvalidArgument; the prompt's ids or size as CheckTokens says (nothing
+// appended); a failed run or sampling kInternal. *result tells how far the call got.
 Status Generate(Session& session, std::span<const int32_t> prompt, const GenerateOptions& o,
-                const TextCallback& on_text, GenerateResult* result, SessionError* why = nullptr);
+                const TextCallback& on_text, GenerateResult* result);
 
 }  // namespace lutra::engine::models

@@ -8,11 +8,11 @@ namespace {
 
 Expected<double> GetReal(const gguf::File& f, const std::string& key) {
   const gguf::Value* v = f.find(key);
-  if (v == nullptr) return Error{"missing metadata key " + key};
+  if (v == nullptr) return InvalidModel("missing metadata key " + key);
   if (v->type == gguf::ValueType::F32 || v->type == gguf::ValueType::F64) return v->real;
   auto c = f.get_count(key);
   if (c.ok()) return double(*c);
-  return Error{"metadata key " + key + " is not a number"};
+  return InvalidModel("metadata key " + key + " is not a number");
 }
 
 }  // namespace
@@ -24,13 +24,13 @@ Expected<HParams> ReadHParams(const gguf::File& f, const std::string& arch) {
   auto count = [&](const char* key, size_t* out, bool required) -> Status {
     const std::string k = p + key;
     if (!f.has(k)) {
-      if (required) return Error{"model: missing metadata key " + k};
+      if (required) return InvalidModel("model: missing metadata key " + k);
       return Status::Ok();
     }
     auto v = f.get_count(k);
-    if (!v.ok()) return Error{"model: " + k + ": " + v.error()};
+    if (!v.ok()) return v.failure("model: " + k + ": ");
     if (*v == 0 || *v > UINT32_MAX) {
-      return Error{"model: " + k + " = " + std::to_string(*v) + " is out of range"};
+      return InvalidModel("model: " + k + " = " + std::to_string(*v) + " is out of range");
     }
     *out = size_t(*v);
     return Status::Ok();
@@ -39,7 +39,7 @@ Expected<HParams> ReadHParams(const gguf::File& f, const std::string& arch) {
     if (f.has(p + key)) {
       auto v = f.get_count(p + key);
       if (!v.ok() || *v != 0) {
-        return Error{"model: " + p + key + ": mixture-of-experts models are not supported"};
+        return InvalidModel("model: " + p + key + ": mixture-of-experts models are not supported");
       }
     }
   }
@@ -52,12 +52,12 @@ Expected<HParams> ReadHParams(const gguf::File& f, const std::string& arch) {
         "attention.max_alibi_bias", "use_parallel_residual", "rope.dimension_sections",
         "attention.sliding_window_pattern"}) {
     if (f.has(p + key)) {
-      return Error{"model: " + p + key + " changes the computation and is not supported"};
+      return InvalidModel("model: " + p + key + " changes the computation and is not supported");
     }
   }
   if (f.has(p + "attention.layer_norm_epsilon")) {
-    return Error{"model: " + p +
-                 "attention.layer_norm_epsilon: LayerNorm models are not supported"};
+    return InvalidModel("model: " + p +
+                        "attention.layer_norm_epsilon: LayerNorm models are not supported");
   }
   Status s;
   if (!(s = count("context_length", &h.n_ctx_train, true)).ok() ||
@@ -65,72 +65,72 @@ Expected<HParams> ReadHParams(const gguf::File& f, const std::string& arch) {
       !(s = count("block_count", &h.n_layer, true)).ok() ||
       !(s = count("feed_forward_length", &h.n_ff, true)).ok() ||
       !(s = count("attention.head_count", &h.n_head, true)).ok()) {
-    return Error{s.error()};
+    return s.failure();
   }
   h.n_head_kv = h.n_head;
-  if (!(s = count("attention.head_count_kv", &h.n_head_kv, false)).ok()) return Error{s.error()};
+  if (!(s = count("attention.head_count_kv", &h.n_head_kv, false)).ok()) return s.failure();
   if (h.n_head % h.n_head_kv != 0) {
-    return Error{"model: " + p + "attention.head_count " + std::to_string(h.n_head) +
-                 " is not a multiple of " + p + "attention.head_count_kv " +
-                 std::to_string(h.n_head_kv)};
+    return InvalidModel("model: " + p + "attention.head_count " + std::to_string(h.n_head) +
+                        " is not a multiple of " + p + "attention.head_count_kv " +
+                        std::to_string(h.n_head_kv));
   }
   if (h.n_embd % h.n_head != 0 && !f.has(p + "attention.key_length")) {
-    return Error{"model: " + p + "embedding_length " + std::to_string(h.n_embd) +
-                 " is not a multiple of the head count and attention.key_length is absent"};
+    return InvalidModel("model: " + p + "embedding_length " + std::to_string(h.n_embd) +
+                        " is not a multiple of the head count and attention.key_length is absent");
   }
   h.head_dim = h.n_embd / h.n_head;
   size_t key_len = h.head_dim, value_len = h.head_dim;
   if (!(s = count("attention.key_length", &key_len, false)).ok() ||
       !(s = count("attention.value_length", &value_len, false)).ok()) {
-    return Error{s.error()};
+    return s.failure();
   }
   if (key_len != value_len) {
-    return Error{"model: " + p + "attention.key_length " + std::to_string(key_len) +
-                 " differs from attention.value_length " + std::to_string(value_len) +
-                 " (not supported)"};
+    return InvalidModel("model: " + p + "attention.key_length " + std::to_string(key_len) +
+                        " differs from attention.value_length " + std::to_string(value_len) +
+                        " (not supported)");
   }
   h.head_dim = key_len;
 
   auto eps = GetReal(f, p + "attention.layer_norm_rms_epsilon");
-  if (!eps.ok()) return Error{"model: " + eps.error()};
+  if (!eps.ok()) return eps.failure("model: ");
   if (!(*eps >= 0.0) || *eps > 1.0) {
-    return Error{"model: " + p + "attention.layer_norm_rms_epsilon out of range"};
+    return InvalidModel("model: " + p + "attention.layer_norm_rms_epsilon out of range");
   }
   h.rms_eps = float(*eps);
 
   h.n_rot = h.head_dim;
-  if (!(s = count("rope.dimension_count", &h.n_rot, false)).ok()) return Error{s.error()};
+  if (!(s = count("rope.dimension_count", &h.n_rot, false)).ok()) return s.failure();
   if (h.n_rot > h.head_dim || h.n_rot % 2 != 0) {
-    return Error{"model: " + p + "rope.dimension_count " + std::to_string(h.n_rot) +
-                 " must be even and at most the head size " + std::to_string(h.head_dim)};
+    return InvalidModel("model: " + p + "rope.dimension_count " + std::to_string(h.n_rot) +
+                        " must be even and at most the head size " + std::to_string(h.head_dim));
   }
   if (f.has(p + "rope.freq_base")) {
     auto base = GetReal(f, p + "rope.freq_base");
     if (!base.ok() || !(*base > 1.0) || !std::isfinite(*base)) {
-      return Error{"model: " + p + "rope.freq_base must be a number > 1"};
+      return InvalidModel("model: " + p + "rope.freq_base must be a number > 1");
     }
     h.rope_base = *base;
   }
   std::string scaling = "none";
   if (f.has(p + "rope.scaling.type")) {
     auto t = f.get_string(p + "rope.scaling.type");
-    if (!t.ok()) return Error{"model: " + p + "rope.scaling.type: " + t.error()};
+    if (!t.ok()) return t.failure("model: " + p + "rope.scaling.type: ");
     scaling = std::string(*t);
   }
   if (scaling == "linear") {
     auto factor = GetReal(f, p + "rope.scaling.factor");
     if (!factor.ok() || !(*factor > 0.0) || !std::isfinite(*factor)) {
-      return Error{"model: " + p +
-                   "rope.scaling.factor must be a positive number for linear scaling"};
+      return InvalidModel("model: " + p +
+                          "rope.scaling.factor must be a positive number for linear scaling");
     }
     h.rope_position_scale = 1.0 / *factor;
   } else if (scaling != "none") {
-    return Error{"model: " + p + "rope.scaling.type '" + scaling +
-                 "' is not supported (supported: none, linear)"};
+    return InvalidModel("model: " + p + "rope.scaling.type '" + scaling +
+                        "' is not supported (supported: none, linear)");
   }
   if (f.has(p + "attention.sliding_window")) {
-    return Error{"model: " + p +
-                 "attention.sliding_window: sliding-window attention is not supported"};
+    return InvalidModel("model: " + p +
+                        "attention.sliding_window: sliding-window attention is not supported");
   }
   return h;
 }

@@ -7,9 +7,9 @@ namespace lutra::engine::models {
 Expected<models::HParams> BuildLlama(const gguf::File& file, models::WeightStore& weights,
                                      graph::Graph* graph) {
   auto hp = models::ReadHParams(file, "llama");
-  if (!hp.ok()) return Error{hp.error()};
+  if (!hp.ok()) return hp.failure();
   Status s = BuildDecoder(file, DecoderOptions{}, &*hp, weights, graph);
-  if (!s.ok()) return Error{s.error()};
+  if (!s.ok()) return s.failure();
   return hp;
 }
 

@@ -86,17 +86,14 @@ struct SessionOptions {
   size_t batch = 0;                          // 0: the model's prefill chunk
 };
 
-// The kind of a session failure, from which the C API takes its status.
-enum class SessionError { kNone, kInvalidArgument, kContextFull, kUnsupported, kInternal };
-
 class Session {
  public:
-  // A session with the model's settings, or with `o`'s where set. Options out of range (a
-  // context above the model's limit, threads above 1024, batch 0 after defaults): *why is
-  // kInvalidArgument; a model loaded as a vocabulary only: kUnsupported; anything else
-  // (memory for the KV cache and activations): kInternal.
-  static Expected<std::unique_ptr<Session>> Create(const Model& model, const SessionOptions& o = {},
-                                                   SessionError* why = nullptr);
+  // A session with the model's settings, or with `o`'s where set. Error codes: options out of
+  // range (a context above the model's limit, threads above 1024, batch 0 after defaults)
+  // kInvalidArgument; a model loaded as a vocabulary only kUnsupported; memory for the KV cache
+  // and activations kOutOfMemory.
+  static Expected<std::unique_ptr<Session>> Create(const Model& model,
+                                                   const SessionOptions& o = {});
   // The largest context a session of `model` may ask for: the training context, or the
   // model's own context length when that is larger.
   static size_t MaxContext(const Model& model);
@@ -107,18 +104,16 @@ class Session {
   // generation loop run it; nothing else checks): every id inside the vocabulary
   // (kInvalidArgument), and all of them fitting the context (kContextFull). The message does
   // not name a caller.
-  Status CheckTokens(std::span<const int32_t> tokens, SessionError* why = nullptr) const;
-  // Appends tokens (in chunks of the batch size) and returns the last token's logits. On
-  // failure nothing is appended when CheckTokens fails, and *why tells the kind.
-  Expected<std::span<const float>> Prefill(std::span<const int32_t> tokens,
-                                           SessionError* why = nullptr);
+  Status CheckTokens(std::span<const int32_t> tokens) const;
+  // Appends tokens (in chunks of the batch size) and returns the last token's logits. When
+  // CheckTokens fails nothing is appended (its code is returned); a failed run is kInternal.
+  Expected<std::span<const float>> Prefill(std::span<const int32_t> tokens);
   // Appends one token and returns its logits.
-  Expected<std::span<const float>> Decode(int32_t token, SessionError* why = nullptr);
+  Expected<std::span<const float>> Decode(int32_t token);
   // Appends tokens and writes every token's logits (n × vocab floats) to `logits`
   // (perplexity). Any length; runs in batch-size chunks. The session's own logits are not
   // updated (has_logits() is false afterwards).
-  Status Evaluate(std::span<const int32_t> tokens, std::span<float> logits,
-                  SessionError* why = nullptr);
+  Status Evaluate(std::span<const int32_t> tokens, std::span<float> logits);
 
   const Model& model() const { return *model_; }
   size_t position() const { return exec_->position(); }

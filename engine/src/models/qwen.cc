@@ -9,9 +9,9 @@ Expected<models::HParams> Build(const gguf::File& file, const char* arch,
                                 const models::DecoderOptions& o, models::WeightStore& weights,
                                 graph::Graph* graph) {
   auto hp = models::ReadHParams(file, arch);
-  if (!hp.ok()) return Error{hp.error()};
+  if (!hp.ok()) return hp.failure();
   Status s = models::BuildDecoder(file, o, &*hp, weights, graph);
-  if (!s.ok()) return Error{s.error()};
+  if (!s.ok()) return s.failure();
   return hp;
 }
 

@@ -31,8 +31,8 @@ Expected<ArchBuilder> FindArchBuilder(std::string_view arch) {
     if (e.name == arch) return e.build;
     names += (names.empty() ? "" : ", ") + std::string(e.name);
   }
-  return Error{"model: architecture '" + std::string(arch) +
-               "' is not supported (supported: " + names + ")"};
+  return InvalidModel("model: architecture '" + std::string(arch) +
+                      "' is not supported (supported: " + names + ")");
 }
 
 }  // namespace lutra::engine::models

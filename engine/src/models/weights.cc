@@ -38,23 +38,23 @@ WeightStore::WeightStore(const gguf::File& file, PlanOptions options,
 Expected<const gguf::TensorInfo*> WeightStore::Find(const std::string& name,
                                                     std::vector<uint64_t> shape) {
   const gguf::TensorInfo* t = file_.tensor(name);
-  if (t == nullptr) return Error{"model: missing tensor " + name};
+  if (t == nullptr) return InvalidModel("model: missing tensor " + name);
   if (t->shape != shape) {
-    return Error{"model: tensor " + name + " has shape " + ShapeString(t->shape) + ", expected " +
-                 ShapeString(shape) + " from the hyperparameters"};
+    return InvalidModel("model: tensor " + name + " has shape " + ShapeString(t->shape) +
+                        ", expected " + ShapeString(shape) + " from the hyperparameters");
   }
   if (!IsLoadableType(t->type)) {
-    return Error{"model: tensor " + name + " has type " +
-                 gguf::TensorTypeName(static_cast<uint32_t>(t->type)) +
-                 ", which the runtime cannot load"};
+    return InvalidModel("model: tensor " + name + " has type " +
+                        gguf::TensorTypeName(static_cast<uint32_t>(t->type)) +
+                        ", which the runtime cannot load");
   }
   if (gguf::IsPackedTypeId(uint32_t(t->type)) && !packing_checked_) {
-    if (Status s = CheckPackingVersion(file_); !s.ok()) return Error{s.error()};
+    if (Status s = CheckPackingVersion(file_); !s.ok()) return s.failure();
     packing_checked_ = true;
   }
   if (auto bad = FindNonFinite(*t)) {
-    return Error{"model: tensor " + name + " has a non-finite value: " + *bad +
-                 " (files with NaN or Inf weights are refused)"};
+    return InvalidModel("model: tensor " + name + " has a non-finite value: " + *bad +
+                        " (files with NaN or Inf weights are refused)");
   }
   used_.insert(name);
   return t;
@@ -65,9 +65,9 @@ Expected<const Linear*> WeightStore::Matrix(const std::string& name, size_t cols
     if (n == name) return l.get();  // shared (tied embeddings reuse token_embd)
   }
   auto t = Find(name, {cols, rows});
-  if (!t.ok()) return Error{t.error()};
+  if (!t.ok()) return t.failure();
   auto l = PlanLinear(**t, options_);
-  if (!l.ok()) return Error{l.error()};
+  if (!l.ok()) return l.failure();
   // A matrix that owns bytes has its own copy; one that owns none reads the mapping.
   if ((*l)->OwnedBytes() > 0) ReleasePages(**t);
   linears_.emplace_back(name, std::move(*l));
@@ -78,10 +78,10 @@ Expected<const Linear*> WeightStore::Matrix(const std::string& name, size_t cols
 
 Expected<const float*> WeightStore::Vector(const std::string& name, size_t n) {
   auto t = Find(name, {n});
-  if (!t.ok()) return Error{t.error()};
+  if (!t.ok()) return t.failure();
   std::vector<float>& v = vectors_.emplace_back(n);
   Status s = DequantizeRows(**t, 0, 1, v.data());
-  if (!s.ok()) return Error{"model: " + name + ": " + s.error()};
+  if (!s.ok()) return s.failure("model: " + name + ": ");
   return static_cast<const float*>(v.data());
 }
 
@@ -109,8 +109,8 @@ void WeightStore::ReleasePages(const gguf::TensorInfo& t) const {
 Status WeightStore::CheckAllUsed() const {
   for (const gguf::TensorInfo& t : file_.tensors()) {
     if (!used_.count(t.name)) {
-      return Error{"model: tensor " + t.name + " is not used by the " +
-                   "architecture's graph (unsupported variant of the model?)"};
+      return InvalidModel("model: tensor " + t.name + " is not used by the " +
+                          "architecture's graph (unsupported variant of the model?)");
     }
   }
   return Status::Ok();

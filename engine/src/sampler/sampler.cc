@@ -6,38 +6,34 @@
 
 namespace lutra::engine::sampler {
 
-bool ValidateParams(const SamplerParams& p, std::string* error) {
+Status ValidateParams(const SamplerParams& p) {
   if (!(p.temperature >= 0.0f) || !std::isfinite(p.temperature)) {
-    *error =
-        "sampler: temperature must be finite and ≥ 0 (got " + std::to_string(p.temperature) + ")";
-    return false;
+    return InvalidArgument("sampler: temperature must be finite and ≥ 0 (got " +
+                           std::to_string(p.temperature) + ")");
   }
   if (!(p.top_p > 0.0f && p.top_p <= 1.0f)) {
-    *error = "sampler: top_p must be in (0, 1] (got " + std::to_string(p.top_p) + ")";
-    return false;
+    return InvalidArgument("sampler: top_p must be in (0, 1] (got " + std::to_string(p.top_p) +
+                           ")");
   }
   if (!(p.min_p >= 0.0f && p.min_p <= 1.0f)) {
-    *error = "sampler: min_p must be in [0, 1] (got " + std::to_string(p.min_p) + ")";
-    return false;
+    return InvalidArgument("sampler: min_p must be in [0, 1] (got " + std::to_string(p.min_p) +
+                           ")");
   }
   if (!(p.repetition_penalty > 0.0f) || !std::isfinite(p.repetition_penalty)) {
-    *error = "sampler: repetition_penalty must be finite and > 0 (got " +
-             std::to_string(p.repetition_penalty) + ")";
-    return false;
+    return InvalidArgument("sampler: repetition_penalty must be finite and > 0 (got " +
+                           std::to_string(p.repetition_penalty) + ")");
   }
   if (!std::isfinite(p.presence_penalty) || !std::isfinite(p.frequency_penalty)) {
-    *error = "sampler: presence_penalty and frequency_penalty must be finite";
-    return false;
+    return InvalidArgument("sampler: presence_penalty and frequency_penalty must be finite");
   }
-  return true;
+  return Status::Ok();
 }
 
-bool Sampler::Create(const SamplerParams& params, size_t vocab, arch::IsaSet features, Sampler* out,
-                     std::string* error) {
-  if (!ValidateParams(params, error)) return false;
+Status Sampler::Create(const SamplerParams& params, size_t vocab, arch::IsaSet features,
+                       Sampler* out) {
+  if (Status s = ValidateParams(params); !s.ok()) return s;
   if (vocab == 0 || vocab > size_t(std::numeric_limits<int32_t>::max())) {
-    *error = "sampler: vocabulary size " + std::to_string(vocab) + " out of range";
-    return false;
+    return InvalidArgument("sampler: vocabulary size " + std::to_string(vocab) + " out of range");
   }
   Sampler s;
   s.params_ = params;
@@ -48,7 +44,7 @@ bool Sampler::Create(const SamplerParams& params, size_t vocab, arch::IsaSet fea
   s.counts_.assign(vocab, 0);
   s.Reseed(params.seed);
   *out = std::move(s);
-  return true;
+  return Status::Ok();
 }
 
 void Sampler::Reseed(uint64_t seed) {
@@ -93,19 +89,16 @@ void Sampler::ApplyPenalties(std::span<float> logits, std::span<const int32_t> w
   }
 }
 
-bool Sampler::Sample(std::span<float> logits, std::span<const int32_t> recent, int32_t* token,
-                     std::string* error) {
+Status Sampler::Sample(std::span<float> logits, std::span<const int32_t> recent, int32_t* token) {
   if (logits.size() != vocab_) {
-    *error = "sampler: " + std::to_string(logits.size()) + " logits, vocabulary has " +
-             std::to_string(vocab_);
-    return false;
+    return Internal("sampler: " + std::to_string(logits.size()) + " logits, vocabulary has " +
+                    std::to_string(vocab_));
   }
   const size_t w = std::min(recent.size(), params_.penalty_window);
   const auto window = recent.subspan(recent.size() - w);
   for (int32_t t : window) {
     if (t < 0 || size_t(t) >= vocab_) {
-      *error = "sampler: history token " + std::to_string(t) + " outside the vocabulary";
-      return false;
+      return Internal("sampler: history token " + std::to_string(t) + " outside the vocabulary");
     }
   }
   ApplyPenalties(logits, window);
@@ -117,12 +110,11 @@ bool Sampler::Sample(std::span<float> logits, std::span<const int32_t> recent, i
     if (best == vocab_ || logits[i] > logits[best]) best = i;
   }
   if (best == vocab_ || logits[best] == -INFINITY) {
-    *error = "sampler: no finite logit to sample from";
-    return false;
+    return Internal("sampler: no finite logit to sample from");
   }
   if (params_.temperature == 0.0f || params_.top_k == 1) {
     *token = int32_t(best);
-    return true;
+    return Status::Ok();
   }
 
   // Candidates sorted by logit (descending, ties by token id so the order is deterministic),
@@ -172,7 +164,7 @@ bool Sampler::Sample(std::span<float> logits, std::span<const int32_t> recent, i
   // Zero-probability candidates (underflow) are never picked: fall back to the last positive.
   while (pick > 0 && probs_[pick] == 0.0f) --pick;
   *token = order_[pick];
-  return true;
+  return Status::Ok();
 }
 
 }  // namespace lutra::engine::sampler

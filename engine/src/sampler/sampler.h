@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "arch/isa.h"
+#include "engine/src/gguf/status.h"
 #include "kernels/softmax2p/softmax2p.h"
 
 namespace lutra::engine::sampler {
@@ -29,19 +30,18 @@ struct SamplerParams {
 };
 
 // Checks every field; false with a message naming the field and its valid range.
-bool ValidateParams(const SamplerParams& p, std::string* error);
+Status ValidateParams(const SamplerParams& p);
 
 class Sampler {
  public:
   // Validates params and sizes the scratch for `vocab` tokens (no allocation per token).
-  static bool Create(const SamplerParams& params, size_t vocab, arch::IsaSet features, Sampler* out,
-                     std::string* error);
+  static Status Create(const SamplerParams& params, size_t vocab, arch::IsaSet features,
+                       Sampler* out);
 
   // Picks the next token from `logits` (vocab floats; modified in place by the penalties).
   // `recent` is the token history; its last penalty_window entries are penalised. False (with
   // a message) on a size mismatch, an out-of-range history token or all logits non-finite.
-  bool Sample(std::span<float> logits, std::span<const int32_t> recent, int32_t* token,
-              std::string* error);
+  Status Sample(std::span<float> logits, std::span<const int32_t> recent, int32_t* token);
 
   // Restarts the generator: the same seed gives the same token sequence again.
   void Reseed(uint64_t seed);

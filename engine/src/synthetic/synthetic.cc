@@ -78,36 +78,36 @@ std::vector<TensorSpec> Tensors(const SyntheticLlama& c) {
 Status Validate(const SyntheticLlama& c) {
   if (c.n_embd == 0 || c.n_layer == 0 || c.n_head == 0 || c.n_head_kv == 0 || c.n_ff == 0 ||
       c.context == 0) {
-    return Error{"synthetic llama: every dimension must be positive"};
+    return InvalidArgument("synthetic llama: every dimension must be positive");
   }
   if (c.arch != "llama" && c.arch != "qwen2" && c.arch != "qwen3") {
-    return Error{"synthetic model: unknown architecture '" + c.arch +
-                 "' (known: llama, qwen2, qwen3)"};
+    return InvalidArgument("synthetic model: unknown architecture '" + c.arch +
+                           "' (known: llama, qwen2, qwen3)");
   }
   if (c.head_dim == 0 ? c.n_embd % c.n_head != 0 || (c.n_embd / c.n_head) % 2 != 0
                       : c.head_dim % 2 != 0) {
-    return Error{"synthetic llama: n_embd " + std::to_string(c.n_embd) +
-                 " is not n_head × an even head size"};
+    return InvalidArgument("synthetic llama: n_embd " + std::to_string(c.n_embd) +
+                           " is not n_head × an even head size");
   }
   if (c.n_head % c.n_head_kv != 0) {
-    return Error{"synthetic llama: n_head " + std::to_string(c.n_head) +
-                 " is not a multiple of n_head_kv " + std::to_string(c.n_head_kv)};
+    return InvalidArgument("synthetic llama: n_head " + std::to_string(c.n_head) +
+                           " is not a multiple of n_head_kv " + std::to_string(c.n_head_kv));
   }
   if (c.vocab < 259) {
-    return Error{"synthetic llama: vocab " + std::to_string(c.vocab) +
-                 " < 259 (3 specials + 256 byte tokens)"};
+    return InvalidArgument("synthetic llama: vocab " + std::to_string(c.vocab) +
+                           " < 259 (3 specials + 256 byte tokens)");
   }
   if (!(c.rope_theta > 0) || !(c.rms_eps > 0)) {
-    return Error{"synthetic llama: rope theta and rms eps must be positive"};
+    return InvalidArgument("synthetic llama: rope theta and rms eps must be positive");
   }
   for (const TensorSpec& t : Tensors(c)) {
     if (EncodedBytes(t.type, t.cols) == 0) {
-      return Error{"synthetic llama: " + t.name + " rows of " + std::to_string(t.cols) +
-                   " weights cannot be stored as " +
-                   std::string(gguf::type_traits(uint32_t(t.type))
-                                   ? gguf::type_traits(uint32_t(t.type))->name
-                                   : "this type") +
-                   " (unsupported type or not a whole number of blocks)"};
+      return InvalidArgument("synthetic llama: " + t.name + " rows of " + std::to_string(t.cols) +
+                             " weights cannot be stored as " +
+                             std::string(gguf::type_traits(uint32_t(t.type))
+                                             ? gguf::type_traits(uint32_t(t.type))->name
+                                             : "this type") +
+                             " (unsupported type or not a whole number of blocks)");
     }
   }
   return {};
@@ -188,7 +188,7 @@ gguf::TensorProducer Producer(const TensorSpec& t, uint64_t seed) {
       for (uint64_t i = 0; i < n; ++i) {
         EncodeWeights(t.type, x.data() + i * t.cols, t.cols, bytes.data() + i * row_bytes);
       }
-      if (!out.put(bytes.data(), n * row_bytes)) return Error{"write failed"};
+      if (!out.put(bytes.data(), n * row_bytes)) return IoError("write failed");
     }
     return {};
   };
@@ -247,7 +247,7 @@ Expected<SyntheticLlama> SyntheticPreset(const std::string& name) {
   }
   std::string known;
   for (const std::string& n : SyntheticPresetNames()) known += (known.empty() ? "" : ", ") + n;
-  return Error{"unknown synthetic preset '" + name + "' (known: " + known + ")"};
+  return InvalidArgument("unknown synthetic preset '" + name + "' (known: " + known + ")");
 }
 
 Status WriteSyntheticLlama(const SyntheticLlama& c, const std::string& path) {

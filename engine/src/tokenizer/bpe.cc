@@ -65,19 +65,19 @@ uint64_t PairKey(int32_t a, int32_t b) {
 Expected<std::unique_ptr<Tokenizer>> BpeTokenizer::create(const gguf::File& f) {
   auto t = std::unique_ptr<BpeTokenizer>(new BpeTokenizer());
   Vocabulary v;
-  if (Status st = ReadVocabulary(f, &v); !st) return Error{st.error()};
+  if (Status st = ReadVocabulary(f, &v); !st) return st.failure();
   std::string pre = "default";
   if (f.has("tokenizer.ggml.pre")) {
     auto p = f.get_string("tokenizer.ggml.pre");
-    if (!p) return Error{p.error()};
+    if (!p) return p.failure();
     pre = std::string(*p);
   }
   auto pt = PreTokenizer::Create(pre);
-  if (!pt) return Error{f.path() + ": " + pt.error()};
+  if (!pt) return pt.failure(f.path() + ": ");
   t->pre_ = std::move(*pt);
   if (f.has("tokenizer.ggml.add_bos_token")) {
     auto b = f.get_bool("tokenizer.ggml.add_bos_token");
-    if (!b) return Error{b.error()};
+    if (!b) return b.failure();
     t->add_bos_ = *b;
   }
 
@@ -91,16 +91,15 @@ Expected<std::unique_ptr<Tokenizer>> BpeTokenizer::create(const gguf::File& f) {
   }
 
   auto merges = f.get_string_array("tokenizer.ggml.merges");
-  if (!merges)
-    return Error{f.path() + ": byte-level BPE needs tokenizer.ggml.merges: " + merges.error()};
+  if (!merges) return merges.failure(f.path() + ": byte-level BPE needs tokenizer.ggml.merges: ");
   t->merges_.reserve(merges->size());
   std::string joined;
   for (size_t r = 0; r < merges->size(); ++r) {
     const std::string_view m = (*merges)[r];
     const size_t sp = m.find(' ', 1);  // the left part is never empty
     if (sp == std::string_view::npos || sp + 1 >= m.size()) {
-      return Error{f.path() + ": tokenizer.ggml.merges[" + std::to_string(r) + "] = '" +
-                   std::string(m) + "' is not two pieces separated by a space"};
+      return InvalidModel(f.path() + ": tokenizer.ggml.merges[" + std::to_string(r) + "] = '" +
+                          std::string(m) + "' is not two pieces separated by a space");
     }
     const std::string_view left = m.substr(0, sp), right = m.substr(sp + 1);
     joined.assign(left);

@@ -7,11 +7,11 @@ namespace lutra {
 
 Expected<std::unique_ptr<Tokenizer>> load_tokenizer(const gguf::File& file) {
   auto model = file.get_string("tokenizer.ggml.model");
-  if (!model) return Error{model.error()};
+  if (!model) return model.failure();
   if (*model == "llama") return SpmTokenizer::create(file);
   if (*model == "gpt2") return BpeTokenizer::create(file);
-  return Error{file.path() + ": unsupported tokenizer.ggml.model '" + std::string(*model) +
-               "' (supported: llama (SentencePiece), gpt2 (byte-level BPE))"};
+  return InvalidModel(file.path() + ": unsupported tokenizer.ggml.model '" + std::string(*model) +
+                      "' (supported: llama (SentencePiece), gpt2 (byte-level BPE))");
 }
 
 }  // namespace lutra

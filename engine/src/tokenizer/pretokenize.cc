@@ -18,8 +18,8 @@ class Regex {
     if (re == nullptr) {
       PCRE2_UCHAR msg[256];
       pcre2_get_error_message(code, msg, sizeof msg);
-      return Error{"pre-tokenizer expression '" + pattern + "' at offset " +
-                   std::to_string(offset) + ": " + reinterpret_cast<const char*>(msg)};
+      return InvalidModel("pre-tokenizer expression '" + pattern + "' at offset " +
+                          std::to_string(offset) + ": " + reinterpret_cast<const char*>(msg));
     }
     // JIT is an optimisation: where it is unavailable, the interpreter matches the same.
     (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
@@ -112,13 +112,13 @@ Expected<std::unique_ptr<PreTokenizer>> PreTokenizer::Create(const std::string& 
     auto p = std::unique_ptr<PreTokenizer>(new PreTokenizer());
     for (const char* pattern : k.splits) {
       auto re = Regex::Compile(pattern);
-      if (!re) return Error{re.error()};
+      if (!re) return re.failure();
       p->splits_.push_back(std::move(*re));
     }
     return p;
   }
-  return Error{"unsupported pre-tokenizer tokenizer.ggml.pre = '" + name +
-               "' (supported: " + PreTokenizerNames() + ")"};
+  return InvalidModel("unsupported pre-tokenizer tokenizer.ggml.pre = '" + name +
+                      "' (supported: " + PreTokenizerNames() + ")");
 }
 
 void PreTokenizer::Split(std::string_view text, std::vector<std::string_view>* out) const {

@@ -72,14 +72,14 @@ struct Bigram {
 Expected<std::unique_ptr<Tokenizer>> SpmTokenizer::create(const gguf::File& f) {
   auto t = std::unique_ptr<SpmTokenizer>(new SpmTokenizer());
   Vocabulary v;
-  if (Status st = ReadVocabulary(f, &v); !st) return Error{st.error()};
+  if (Status st = ReadVocabulary(f, &v); !st) return st.failure();
   const size_t n = v.pieces.size();
   if (f.has("tokenizer.ggml.scores")) {
     auto s = f.get_f32_array("tokenizer.ggml.scores");
-    if (!s) return Error{s.error()};
+    if (!s) return s.failure();
     if (s->size() != n)
-      return Error{f.path() + ": tokenizer.ggml.scores has " + std::to_string(s->size()) +
-                   " entries, tokens has " + std::to_string(n)};
+      return InvalidModel(f.path() + ": tokenizer.ggml.scores has " + std::to_string(s->size()) +
+                          " entries, tokens has " + std::to_string(n));
     t->scores_ = std::move(*s);
   } else {
     t->scores_.assign(n, 0.f);
@@ -97,13 +97,13 @@ Expected<std::unique_ptr<Tokenizer>> SpmTokenizer::create(const gguf::File& f) {
     if (t->kinds_[i] != TokenKind::Byte) continue;
     const int b = byte_token_value(p);
     if (b < 0)
-      return Error{f.path() + ": tokenizer.ggml.tokens[" + std::to_string(i) + "] = '" +
-                   printable(p) + "' has token_type byte (6) but is not of the form <0xHH>"};
+      return InvalidModel(f.path() + ": tokenizer.ggml.tokens[" + std::to_string(i) + "] = '" +
+                          printable(p) + "' has token_type byte (6) but is not of the form <0xHH>");
     t->byte_token_[b] = id;
   }
   if (f.has("tokenizer.ggml.add_space_prefix")) {
     auto b = f.get_bool("tokenizer.ggml.add_space_prefix");
-    if (!b) return Error{b.error()};
+    if (!b) return b.failure();
     t->add_space_prefix_ = *b;
   }
   return std::unique_ptr<Tokenizer>(std::move(t));

@@ -41,23 +41,23 @@ void FindEndOfGeneration(const gguf::File& f, Vocabulary* v) {
 
 Status ReadVocabulary(const gguf::File& f, Vocabulary* v) {
   auto tokens = f.get_string_array("tokenizer.ggml.tokens");
-  if (!tokens) return Error{tokens.error()};
+  if (!tokens) return tokens.failure();
   const size_t n = tokens->size();
   if (n == 0 || n > INT32_MAX) {
-    return Error{f.path() + ": tokenizer.ggml.tokens is empty or too large"};
+    return InvalidModel(f.path() + ": tokenizer.ggml.tokens is empty or too large");
   }
   v->kinds.assign(n, TokenKind::Normal);
   if (f.has("tokenizer.ggml.token_type")) {
     auto k = f.get_int_array("tokenizer.ggml.token_type");
-    if (!k) return Error{k.error()};
+    if (!k) return k.failure();
     if (k->size() != n) {
-      return Error{f.path() + ": tokenizer.ggml.token_type has " + std::to_string(k->size()) +
-                   " entries, tokens has " + std::to_string(n)};
+      return InvalidModel(f.path() + ": tokenizer.ggml.token_type has " +
+                          std::to_string(k->size()) + " entries, tokens has " + std::to_string(n));
     }
     for (size_t i = 0; i < n; ++i) {
       if ((*k)[i] < 1 || (*k)[i] > 6) {
-        return Error{f.path() + ": tokenizer.ggml.token_type[" + std::to_string(i) +
-                     "] = " + std::to_string((*k)[i]) + " is not a known token type"};
+        return InvalidModel(f.path() + ": tokenizer.ggml.token_type[" + std::to_string(i) +
+                            "] = " + std::to_string((*k)[i]) + " is not a known token type");
       }
       v->kinds[i] = static_cast<TokenKind>((*k)[i]);
     }
@@ -102,11 +102,11 @@ Status ReadVocabulary(const gguf::File& f, Vocabulary* v) {
   auto id_key = [&](const char* key, int32_t* dst) -> Status {
     if (!f.has(key)) return {};
     auto id = f.get_count(key);
-    if (!id) return Error{id.error()};
+    if (!id) return id.failure();
     if (*id == UINT32_MAX) return {};  // converters write -1 as u32 for "no such token"
     if (*id >= n) {
-      return Error{f.path() + ": " + key + " = " + std::to_string(*id) +
-                   " is outside the vocabulary of " + std::to_string(n)};
+      return InvalidModel(f.path() + ": " + key + " = " + std::to_string(*id) +
+                          " is outside the vocabulary of " + std::to_string(n));
     }
     *dst = static_cast<int32_t>(*id);
     return {};
