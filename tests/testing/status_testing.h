@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "engine/src/gguf/status.h"
+#include "engine/src/common/status.h"
 
 // The status as a bool, its message copied to *error when it failed, so a check reads
 //   ASSERT_TRUE(Ok(cache.Advance(n), &err)) << err;

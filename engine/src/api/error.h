@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "engine/src/gguf/status.h"
+#include "engine/src/common/status.h"
 #include "lutra/lutra.h"
 
 namespace lutra::api {

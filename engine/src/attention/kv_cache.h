@@ -13,7 +13,7 @@
 #include <string>
 
 #include "arch/isa.h"
-#include "engine/src/gguf/status.h"
+#include "engine/src/common/status.h"
 #include "kernels/attn/attn.h"
 #include "kernels/f16/f16.h"
 

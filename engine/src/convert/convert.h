@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/src/common/status.h"
 #include "engine/src/convert/target.h"
-#include "engine/src/gguf/status.h"
 
 namespace lutra::engine::convert {
 

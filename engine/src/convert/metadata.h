@@ -2,8 +2,8 @@
 // except the keys the converter owns (general.alignment, lutra.packing.*, lutra.convert.*).
 #pragma once
 
+#include "engine/src/common/status.h"
 #include "engine/src/gguf/reader.h"
-#include "engine/src/gguf/status.h"
 #include "engine/src/gguf/writer.h"
 
 namespace lutra::engine::convert {

@@ -9,10 +9,10 @@
 #include <functional>
 #include <vector>
 
+#include "engine/src/common/status.h"
 #include "engine/src/common/threadpool.h"
 #include "engine/src/convert/target.h"
 #include "engine/src/gguf/lutra_types.h"
-#include "engine/src/gguf/status.h"
 #include "engine/src/linear/lut_matrix.h"
 #include "engine/src/quantize/round_to_nearest.h"
 

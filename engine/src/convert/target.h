@@ -8,8 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "engine/src/common/status.h"
 #include "engine/src/gguf/reader.h"
-#include "engine/src/gguf/status.h"
 #include "engine/src/gguf/types.h"
 
 namespace lutra::engine::convert {

@@ -8,7 +8,7 @@
 
 #include <string>
 
-#include "engine/src/gguf/status.h"
+#include "engine/src/common/status.h"
 
 namespace lutra::gguf {
 

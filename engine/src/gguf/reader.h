@@ -10,8 +10,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "engine/src/common/status.h"
 #include "engine/src/gguf/mapped_file.h"
-#include "engine/src/gguf/status.h"
 #include "engine/src/gguf/types.h"
 
 namespace lutra::gguf {

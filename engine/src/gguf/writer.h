@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/src/gguf/status.h"
+#include "engine/src/common/status.h"
 #include "engine/src/gguf/types.h"
 
 namespace lutra::gguf {

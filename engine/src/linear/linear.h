@@ -15,9 +15,9 @@
 #include <vector>
 
 #include "arch/isa.h"
+#include "engine/src/common/status.h"
 #include "engine/src/common/threadpool.h"
 #include "engine/src/gguf/reader.h"
-#include "engine/src/gguf/status.h"
 #include "engine/src/linear/lut_matrix.h"
 
 namespace lutra::engine::linear {

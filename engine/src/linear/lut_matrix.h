@@ -10,8 +10,8 @@
 #include <string>
 
 #include "arch/isa.h"
+#include "engine/src/common/status.h"
 #include "engine/src/common/threadpool.h"
-#include "engine/src/gguf/status.h"
 #include "engine/src/memory/huge_page_arena.h"
 #include "engine/src/quantize/round_to_nearest.h"
 #include "kernels/lutbuild/lutbuild.h"

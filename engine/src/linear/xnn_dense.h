@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string>
 
-#include "engine/src/gguf/status.h"
+#include "engine/src/common/status.h"
 
 struct xnn_operator;
 struct pthreadpool;

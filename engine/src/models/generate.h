@@ -9,7 +9,7 @@
 #include <span>
 #include <string_view>
 
-#include "engine/src/gguf/status.h"
+#include "engine/src/common/status.h"
 #include "engine/src/models/model.h"
 #include "engine/src/sampler/sampler.h"
 

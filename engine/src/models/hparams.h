@@ -8,8 +8,8 @@
 #include <cstddef>
 #include <string>
 
+#include "engine/src/common/status.h"
 #include "engine/src/gguf/reader.h"
-#include "engine/src/gguf/status.h"
 
 namespace lutra::engine::models {
 

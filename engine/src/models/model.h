@@ -15,9 +15,9 @@
 
 #include "arch/isa.h"
 #include "engine/src/attention/kv_cache.h"
+#include "engine/src/common/status.h"
 #include "engine/src/common/threadpool.h"
 #include "engine/src/gguf/reader.h"
-#include "engine/src/gguf/status.h"
 #include "engine/src/graph/executor.h"
 #include "engine/src/graph/graph.h"
 #include "engine/src/models/hparams.h"

@@ -4,8 +4,8 @@
 
 #include <string_view>
 
+#include "engine/src/common/status.h"
 #include "engine/src/gguf/reader.h"
-#include "engine/src/gguf/status.h"
 #include "engine/src/graph/graph.h"
 #include "engine/src/models/hparams.h"
 #include "engine/src/models/weights.h"

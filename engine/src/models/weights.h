@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/src/common/status.h"
 #include "engine/src/gguf/reader.h"
-#include "engine/src/gguf/status.h"
 #include "engine/src/linear/linear.h"
 #include "engine/src/memory/huge_page_arena.h"
 

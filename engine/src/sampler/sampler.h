@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "arch/isa.h"
-#include "engine/src/gguf/status.h"
+#include "engine/src/common/status.h"
 #include "kernels/softmax2p/softmax2p.h"
 
 namespace lutra::engine::sampler {

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/src/gguf/status.h"
+#include "engine/src/common/status.h"
 #include "engine/src/gguf/types.h"
 
 namespace lutra::engine::synthetic {

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/src/gguf/status.h"
+#include "engine/src/common/status.h"
 
 namespace lutra {
 

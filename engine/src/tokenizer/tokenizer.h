@@ -7,8 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/src/common/status.h"
 #include "engine/src/gguf/reader.h"
-#include "engine/src/gguf/status.h"
 
 namespace lutra {
 
