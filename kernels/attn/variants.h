@@ -1,38 +1,18 @@
-// Declarations of every attn kernel variant; defined in the file of their ISA.
+// Declarations of every attn kernel variant, from the list (kernels.inc); each is defined in
+// the file of its ISA.
 #pragma once
 
-#include <cstddef>
-#include <cstdint>
+#include "kernels/attn/attn.h"
+#include "kernels/common/isa_list.h"
 
 namespace lutra::kernels::attn {
 
-#define LUTRA_ATTN_DECLARE(suffix)                                                       \
-  void qk_f16_##suffix(size_t rows, size_t d, size_t n, const float* q, size_t q_stride, \
-                       const uint16_t* k, float* s, size_t s_stride);                    \
-  void qk_f32_##suffix(size_t rows, size_t d, size_t n, const float* q, size_t q_stride, \
-                       const float* k, float* s, size_t s_stride);                       \
-  void pv_f16_##suffix(size_t rows, size_t d, size_t n, const float* p, size_t p_stride, \
-                       const uint16_t* v, float* o, size_t o_stride);                    \
-  void pv_f32_##suffix(size_t rows, size_t d, size_t n, const float* p, size_t p_stride, \
-                       const float* v, float* o, size_t o_stride);
-#define LUTRA_ATTN_DECLARE_BF16(suffix)                                                   \
-  void qk_bf16_##suffix(size_t rows, size_t d, size_t n, const float* q, size_t q_stride, \
-                        const uint16_t* k, float* s, size_t s_stride);                    \
-  void pv_bf16_##suffix(size_t rows, size_t d, size_t n, const float* p, size_t p_stride, \
-                        const uint16_t* v, float* o, size_t o_stride);
-
-LUTRA_ATTN_DECLARE(u4__scalar)
-LUTRA_ATTN_DECLARE(u8__avx2)
-LUTRA_ATTN_DECLARE(u16__avx512)
-LUTRA_ATTN_DECLARE(u16__neon)
-// bf16 caches: widened to fp32 by shifts (every ISA above), or bf16 dot products.
-LUTRA_ATTN_DECLARE_BF16(u4__scalar)
-LUTRA_ATTN_DECLARE_BF16(u8__avx2)
-LUTRA_ATTN_DECLARE_BF16(u16__avx512)
-LUTRA_ATTN_DECLARE_BF16(u16__neon)
-LUTRA_ATTN_DECLARE_BF16(u32__avx512bf16)
-
-#undef LUTRA_ATTN_DECLARE
-#undef LUTRA_ATTN_DECLARE_BF16
+#define LUTRA_ATTN_QK_F16(name, ...) LUTRA_DECLARE_KERNEL(QkF16Fn, name)
+#define LUTRA_ATTN_QK_F32(name, ...) LUTRA_DECLARE_KERNEL(QkF32Fn, name)
+#define LUTRA_ATTN_PV_F16(name, ...) LUTRA_DECLARE_KERNEL(PvF16Fn, name)
+#define LUTRA_ATTN_PV_F32(name, ...) LUTRA_DECLARE_KERNEL(PvF32Fn, name)
+#define LUTRA_ATTN_QK_BF16(name, ...) LUTRA_DECLARE_KERNEL(QkBf16Fn, name)
+#define LUTRA_ATTN_PV_BF16(name, ...) LUTRA_DECLARE_KERNEL(PvBf16Fn, name)
+#include "kernels/attn/kernels.inc"
 
 }  // namespace lutra::kernels::attn

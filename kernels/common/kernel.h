@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "arch/isa.h"
+#include "kernels/common/isa_list.h"
 
 namespace lutra::kernels {
 
@@ -20,8 +21,8 @@ struct Kernel {
 
 }  // namespace lutra::kernels
 
-// Builds a descriptor whose name is the function's own name, so the two cannot drift.
-#define LUTRA_KERNEL(prefix, fn, isa, unroll) \
-  { prefix #fn, isa, unroll, false, fn }
-#define LUTRA_KERNEL_V(prefix, fn, isa, vectors) \
-  { prefix #fn, isa, vectors, true, fn }
+// The registry entry of one kernel-list line (kernels/<family>/kernels.inc) for Kernel<Fn>: the
+// descriptor whose name is the function's own name, so the two cannot drift, followed by a
+// comma; nothing when the ISA is not compiled in (kernels/common/isa_list.h).
+#define LUTRA_KERNEL_ENTRY(prefix, fn, isa, unroll, in_vectors) \
+  LUTRA_IF_ISA(isa, {prefix #fn, LUTRA_ISA_LEVEL(isa), unroll, in_vectors, fn}, )

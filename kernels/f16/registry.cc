@@ -1,6 +1,4 @@
-// The f16 registries, best first. RVV stays on the scalar kernels: vector fp16 conversion
-// needs Zvfhmin, which the rv64gcv baseline of the RVV group does not include. ARMv7 NEON
-// too (see arm_neon.cc).
+// The f16 registries, best first, from the list (kernels.inc).
 #include "kernels/common/select.h"
 #include "kernels/f16/f16.h"
 #include "kernels/f16/variants.h"
@@ -8,35 +6,27 @@
 namespace lutra::kernels::f16 {
 namespace {
 
-#define K(fn, isa, unroll) LUTRA_KERNEL("lutra_f16_", fn, isa, unroll)
-#define LUTRA_F16_TABLE(op, Fn)                          \
-  const Kernel<Fn> k_##op[] = {                          \
-      AVX512_ENTRY(op) AVX2_ENTRY(op) NEON_ENTRY(op)     \
-          K(op##_f16_u4__scalar, arch::kLevelScalar, 4), \
-  };
+#define ENTRY(name, isa, unroll, in_vectors) \
+  LUTRA_KERNEL_ENTRY("lutra_f16_", name, isa, unroll, in_vectors)
 
-#if LUTRA_HAVE_AVX512
-#define AVX512_ENTRY(op) K(op##_f16_u64__avx512, arch::kLevelAVX512, 64),
-#else
-#define AVX512_ENTRY(op)
-#endif
-#if LUTRA_HAVE_AVX2
-#define AVX2_ENTRY(op) K(op##_f16_u32__avx2, arch::kLevelAVX2, 32),
-#else
-#define AVX2_ENTRY(op)
-#endif
-#if LUTRA_HAVE_NEON && defined(__aarch64__)
-#define NEON_ENTRY(op) K(op##_f16_u16__neon, arch::kLevelNEON, 16),
-#else
-#define NEON_ENTRY(op)
-#endif
+const Kernel<ToF32Fn> k_tof32[] = {
+#define LUTRA_F16_TOF32 ENTRY
+#include "kernels/f16/kernels.inc"
+};
+const Kernel<FromF32Fn> k_fromf32[] = {
+#define LUTRA_F16_FROMF32 ENTRY
+#include "kernels/f16/kernels.inc"
+};
+const Kernel<DotFn> k_dot[] = {
+#define LUTRA_F16_DOT ENTRY
+#include "kernels/f16/kernels.inc"
+};
+const Kernel<AxpyFn> k_axpy[] = {
+#define LUTRA_F16_AXPY ENTRY
+#include "kernels/f16/kernels.inc"
+};
 
-LUTRA_F16_TABLE(tof32, ToF32Fn)
-LUTRA_F16_TABLE(fromf32, FromF32Fn)
-LUTRA_F16_TABLE(dot, DotFn)
-LUTRA_F16_TABLE(axpy, AxpyFn)
-
-#undef K
+#undef ENTRY
 
 }  // namespace
 

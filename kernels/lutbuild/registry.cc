@@ -1,4 +1,4 @@
-// The lutbuild registries, best first, scalar last.
+// The lutbuild registries, best first, scalar last, from the list (kernels.inc).
 #include "kernels/common/select.h"
 #include "kernels/lutbuild/lutbuild.h"
 #include "kernels/lutbuild/variants.h"
@@ -6,56 +6,28 @@
 namespace lutra::kernels::lutbuild {
 namespace {
 
-#define K(fn, isa) \
-  { "lutra_lutbuild_" #fn, isa, 4, fn }
+// Each list line's entry, or nothing when its ISA is not compiled in.
+#define ENTRY(name, isa, g) \
+  LUTRA_IF_ISA(isa, {"lutra_lutbuild_" #name, LUTRA_ISA_LEVEL(isa), g, name}, )
 
 const BuildKernel<BuildFn> kBuild[] = {
-#if LUTRA_HAVE_AVX512
-    K(f32_g4__avx512, arch::kLevelAVX512),
-#endif
-#if LUTRA_HAVE_AVX2
-    K(f32_g4__avx2, arch::kLevelAVX2),
-#endif
-#if LUTRA_HAVE_NEON
-    K(f32_g4__neon, arch::kLevelNEON),
-#endif
-#if LUTRA_HAVE_RVV
-    K(f32_g4__rvv, arch::kLevelRVV),
-#endif
-    K(f32_g4__scalar, arch::kLevelScalar),
+#define LUTRA_LUTBUILD_F32 ENTRY
+#include "kernels/lutbuild/kernels.inc"
 };
 const BuildKernel<BuildExactFn> kBuildExact[] = {
-#if LUTRA_HAVE_AVX512
-    K(a8_g4__avx512, arch::kLevelAVX512),
-#endif
-#if LUTRA_HAVE_AVX2
-    K(a8_g4__avx2, arch::kLevelAVX2),
-#endif
-#if LUTRA_HAVE_NEON
-    K(a8_g4__neon, arch::kLevelNEON),
-#endif
-#if LUTRA_HAVE_RVV
-    K(a8_g4__rvv, arch::kLevelRVV),
-#endif
-    K(a8_g4__scalar, arch::kLevelScalar),
+#define LUTRA_LUTBUILD_A8 ENTRY
+#include "kernels/lutbuild/kernels.inc"
 };
 const BuildKernel<BuildInt8Fn> kBuildInt8[] = {
-#if LUTRA_HAVE_AVX512
-    K(q8_g4__avx512, arch::kLevelAVX512),
-#endif
-#if LUTRA_HAVE_AVX2
-    K(q8_g4__avx2, arch::kLevelAVX2),
-#endif
-    K(q8_g4__scalar, arch::kLevelScalar),
+#define LUTRA_LUTBUILD_Q8 ENTRY
+#include "kernels/lutbuild/kernels.inc"
 };
 const BuildKernel<BuildInt8BlocksFn> kBuildInt8Blocks[] = {
-#if LUTRA_HAVE_AVX512
-    K(q8b_g4__avx512, arch::kLevelAVX512),
-#endif
-    K(q8b_g4__scalar, arch::kLevelScalar),
+#define LUTRA_LUTBUILD_Q8B ENTRY
+#include "kernels/lutbuild/kernels.inc"
 };
 
-#undef K
+#undef ENTRY
 
 }  // namespace
 

@@ -1,37 +1,16 @@
-// Declarations of every lutbuild variant (registry.cc and tests only).
+// Declarations of every lutbuild variant, from the list (kernels.inc); registry.cc and tests
+// only.
 #pragma once
 
-#include <cstddef>
-#include <cstdint>
+#include "kernels/common/isa_list.h"
+#include "kernels/lutbuild/lutbuild.h"
 
 namespace lutra::kernels::lutbuild {
 
-void f32_g4__scalar(size_t n, size_t block, const float* x, uint8_t* tables, float* scale,
-                    float* sum);
-void a8_g4__scalar(size_t n, size_t block, const float* x, float inv_scale, float act_scale,
-                   uint8_t* lo, uint8_t* hi, float* scale, float* sum);
-void q8_g4__scalar(size_t n, size_t block, const float* x, float inv_scale, float act_scale,
-                   int8_t* xq, float* scale, float* sum);
-void q8b_g4__scalar(size_t n, size_t block, const float* x, int8_t* xq, float* scale, float* sum);
-void f32_g4__avx2(size_t n, size_t block, const float* x, uint8_t* tables, float* scale,
-                  float* sum);
-void f32_g4__avx512(size_t n, size_t block, const float* x, uint8_t* tables, float* scale,
-                    float* sum);
-void a8_g4__avx2(size_t n, size_t block, const float* x, float inv_scale, float act_scale,
-                 uint8_t* lo, uint8_t* hi, float* scale, float* sum);
-void q8_g4__avx2(size_t n, size_t block, const float* x, float inv_scale, float act_scale,
-                 int8_t* xq, float* scale, float* sum);
-void a8_g4__avx512(size_t n, size_t block, const float* x, float inv_scale, float act_scale,
-                   uint8_t* lo, uint8_t* hi, float* scale, float* sum);
-void q8_g4__avx512(size_t n, size_t block, const float* x, float inv_scale, float act_scale,
-                   int8_t* xq, float* scale, float* sum);
-void q8b_g4__avx512(size_t n, size_t block, const float* x, int8_t* xq, float* scale, float* sum);
-void f32_g4__neon(size_t n, size_t block, const float* x, uint8_t* tables, float* scale,
-                  float* sum);
-void a8_g4__neon(size_t n, size_t block, const float* x, float inv_scale, float act_scale,
-                 uint8_t* lo, uint8_t* hi, float* scale, float* sum);
-void f32_g4__rvv(size_t n, size_t block, const float* x, uint8_t* tables, float* scale, float* sum);
-void a8_g4__rvv(size_t n, size_t block, const float* x, float inv_scale, float act_scale,
-                uint8_t* lo, uint8_t* hi, float* scale, float* sum);
+#define LUTRA_LUTBUILD_F32(name, ...) LUTRA_DECLARE_KERNEL(BuildFn, name)
+#define LUTRA_LUTBUILD_A8(name, ...) LUTRA_DECLARE_KERNEL(BuildExactFn, name)
+#define LUTRA_LUTBUILD_Q8(name, ...) LUTRA_DECLARE_KERNEL(BuildInt8Fn, name)
+#define LUTRA_LUTBUILD_Q8B(name, ...) LUTRA_DECLARE_KERNEL(BuildInt8BlocksFn, name)
+#include "kernels/lutbuild/kernels.inc"
 
 }  // namespace lutra::kernels::lutbuild

@@ -44,6 +44,7 @@
 
 #include <algorithm>
 
+#include "kernels/lutgemm/driver.h"
 #include "kernels/lutgemm/variants.h"
 
 namespace lutra::kernels::lutgemm {
@@ -130,9 +131,16 @@ static inline void Widen(const Acc& a, int32x4_t out[8]) {
   }
 }
 
+// The microkernel of the shared driver (driver.h).
+struct Neon {
+  template <int B, bool Exact, int NB, size_t G>
+  static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, float* y,
+                    size_t y_stride);
+};
+
 template <int B, bool Exact, int NB, size_t G>
-static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, float* y,
-                  size_t y_stride) {
+void Neon::Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, float* y,
+                 size_t y_stride) {
   const packw::Shape& s = w.shape;
   constexpr size_t quads = G / 4, run = std::min(quads, kRunQuads<B>), runs = quads / run;
   const size_t groups = packw::Groups(s);
@@ -269,54 +277,28 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, fl
   }
 }
 
-template <int B, bool Exact, int NB, size_t G>
-static void Tiles(const Weights& w, const Tables& tb, size_t n, size_t tile_begin, size_t tile_end,
-                  float* y, size_t y_stride) {
-  for (size_t tile = tile_begin; tile < tile_end; ++tile) {
-    size_t t = 0;
-    for (; t + NB <= n; t += NB) Block<B, Exact, NB, G>(w, tb, t, tile, y, y_stride);
-    for (; t < n; ++t) Block<B, Exact, 1, G>(w, tb, t, tile, y, y_stride);
-  }
-}
-
-template <int B, bool Exact, int NB>
-static void Gemm(const Weights& w, const Tables& tb, size_t n, size_t tile_begin, size_t tile_end,
-                 float* y, size_t y_stride) {
-  switch (w.shape.group) {
-    case 32:
-      return Tiles<B, Exact, NB, 32>(w, tb, n, tile_begin, tile_end, y, y_stride);
-    case 64:
-      return Tiles<B, Exact, NB, 64>(w, tb, n, tile_begin, tile_end, y, y_stride);
-    default:
-      return Tiles<B, Exact, NB, 128>(w, tb, n, tile_begin, tile_end, y, y_stride);
-  }
-}
-
 }  // namespace
 
-// Names carry nr, which differs between AArch64 and ARMv7 (variants.h declares the matching set).
+// Names carry nr, which differs between AArch64 and ARMv7 (kNbTables, kNbExact; the list has
+// both sets).
 #if defined(__aarch64__)
-#define LUTRA_NEON_NAME_Q(b) w##b##_32x4g4__neon
-#define LUTRA_NEON_NAME_E(b) w##b##a8_32x2g4__neon
+LUTRA_LUTGEMM_DEFINE(w1_32x4g4__neon, Gemm<Neon, 1, false, kNbTables>)
+LUTRA_LUTGEMM_DEFINE(w1a8_32x2g4__neon, Gemm<Neon, 1, true, kNbExact>)
+LUTRA_LUTGEMM_DEFINE(w2_32x4g4__neon, Gemm<Neon, 2, false, kNbTables>)
+LUTRA_LUTGEMM_DEFINE(w2a8_32x2g4__neon, Gemm<Neon, 2, true, kNbExact>)
+LUTRA_LUTGEMM_DEFINE(w3_32x4g4__neon, Gemm<Neon, 3, false, kNbTables>)
+LUTRA_LUTGEMM_DEFINE(w3a8_32x2g4__neon, Gemm<Neon, 3, true, kNbExact>)
+LUTRA_LUTGEMM_DEFINE(w4_32x4g4__neon, Gemm<Neon, 4, false, kNbTables>)
+LUTRA_LUTGEMM_DEFINE(w4a8_32x2g4__neon, Gemm<Neon, 4, true, kNbExact>)
 #else
-#define LUTRA_NEON_NAME_Q(b) w##b##_32x2g4__neon
-#define LUTRA_NEON_NAME_E(b) w##b##a8_32x1g4__neon
+LUTRA_LUTGEMM_DEFINE(w1_32x2g4__neon, Gemm<Neon, 1, false, kNbTables>)
+LUTRA_LUTGEMM_DEFINE(w1a8_32x1g4__neon, Gemm<Neon, 1, true, kNbExact>)
+LUTRA_LUTGEMM_DEFINE(w2_32x2g4__neon, Gemm<Neon, 2, false, kNbTables>)
+LUTRA_LUTGEMM_DEFINE(w2a8_32x1g4__neon, Gemm<Neon, 2, true, kNbExact>)
+LUTRA_LUTGEMM_DEFINE(w3_32x2g4__neon, Gemm<Neon, 3, false, kNbTables>)
+LUTRA_LUTGEMM_DEFINE(w3a8_32x1g4__neon, Gemm<Neon, 3, true, kNbExact>)
+LUTRA_LUTGEMM_DEFINE(w4_32x2g4__neon, Gemm<Neon, 4, false, kNbTables>)
+LUTRA_LUTGEMM_DEFINE(w4a8_32x1g4__neon, Gemm<Neon, 4, true, kNbExact>)
 #endif
-#define LUTRA_NEON_GEMM(b)                                                                     \
-  void LUTRA_NEON_NAME_Q(b)(const Weights& w, const Tables& t, size_t n, size_t tb, size_t te, \
-                            float* y, size_t ys) {                                             \
-    Gemm<b, false, kNbTables>(w, t, n, tb, te, y, ys);                                         \
-  }                                                                                            \
-  void LUTRA_NEON_NAME_E(b)(const Weights& w, const Tables& t, size_t n, size_t tb, size_t te, \
-                            float* y, size_t ys) {                                             \
-    Gemm<b, true, kNbExact>(w, t, n, tb, te, y, ys);                                           \
-  }
-LUTRA_NEON_GEMM(1)
-LUTRA_NEON_GEMM(2)
-LUTRA_NEON_GEMM(3)
-LUTRA_NEON_GEMM(4)
-#undef LUTRA_NEON_GEMM
-#undef LUTRA_NEON_NAME_Q
-#undef LUTRA_NEON_NAME_E
 
 }  // namespace lutra::kernels::lutgemm

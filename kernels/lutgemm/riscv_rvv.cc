@@ -21,6 +21,7 @@
 
 #include <algorithm>
 
+#include "kernels/lutgemm/driver.h"
 #include "kernels/lutgemm/variants.h"
 
 namespace lutra::kernels::lutgemm {
@@ -97,9 +98,16 @@ static inline void Finish(vint16m2_t l, vint16m2_t h, vint16m2_t el, vint16m2_t 
   }
 }
 
+// The microkernel of the shared driver (driver.h).
+struct Rvv {
+  template <int B, bool Exact, int NB, size_t G>
+  static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, float* y,
+                    size_t y_stride);
+};
+
 template <int B, bool Exact, int NB, size_t G>
-static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, float* y,
-                  size_t y_stride) {
+void Rvv::Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, float* y,
+                size_t y_stride) {
   static_assert(NB == 1 || NB == 2, "token slots 0 and 1 only");
   const packw::Shape& s = w.shape;
   constexpr size_t quads = G / 4, run = std::min(quads, kRunQuads<B>), runs = quads / run;
@@ -225,44 +233,15 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, fl
   }
 }
 
-template <int B, bool Exact, int NB, size_t G>
-static void Tiles(const Weights& w, const Tables& tb, size_t n, size_t tile_begin, size_t tile_end,
-                  float* y, size_t y_stride) {
-  for (size_t tile = tile_begin; tile < tile_end; ++tile) {
-    size_t t = 0;
-    for (; t + NB <= n; t += NB) Block<B, Exact, NB, G>(w, tb, t, tile, y, y_stride);
-    for (; t < n; ++t) Block<B, Exact, 1, G>(w, tb, t, tile, y, y_stride);
-  }
-}
-
-template <int B, bool Exact, int NB>
-static void Gemm(const Weights& w, const Tables& tb, size_t n, size_t tile_begin, size_t tile_end,
-                 float* y, size_t y_stride) {
-  switch (w.shape.group) {
-    case 32:
-      return Tiles<B, Exact, NB, 32>(w, tb, n, tile_begin, tile_end, y, y_stride);
-    case 64:
-      return Tiles<B, Exact, NB, 64>(w, tb, n, tile_begin, tile_end, y, y_stride);
-    default:
-      return Tiles<B, Exact, NB, 128>(w, tb, n, tile_begin, tile_end, y, y_stride);
-  }
-}
-
 }  // namespace
 
-#define LUTRA_RVV_GEMM(b)                                                                      \
-  void w##b##_32x2g4__rvv(const Weights& w, const Tables& t, size_t n, size_t tb, size_t te,   \
-                          float* y, size_t ys) {                                               \
-    Gemm<b, false, 2>(w, t, n, tb, te, y, ys);                                                 \
-  }                                                                                            \
-  void w##b##a8_32x1g4__rvv(const Weights& w, const Tables& t, size_t n, size_t tb, size_t te, \
-                            float* y, size_t ys) {                                             \
-    Gemm<b, true, 1>(w, t, n, tb, te, y, ys);                                                  \
-  }
-LUTRA_RVV_GEMM(1)
-LUTRA_RVV_GEMM(2)
-LUTRA_RVV_GEMM(3)
-LUTRA_RVV_GEMM(4)
-#undef LUTRA_RVV_GEMM
+LUTRA_LUTGEMM_DEFINE(w1_32x2g4__rvv, Gemm<Rvv, 1, false, 2>)
+LUTRA_LUTGEMM_DEFINE(w1a8_32x1g4__rvv, Gemm<Rvv, 1, true, 1>)
+LUTRA_LUTGEMM_DEFINE(w2_32x2g4__rvv, Gemm<Rvv, 2, false, 2>)
+LUTRA_LUTGEMM_DEFINE(w2a8_32x1g4__rvv, Gemm<Rvv, 2, true, 1>)
+LUTRA_LUTGEMM_DEFINE(w3_32x2g4__rvv, Gemm<Rvv, 3, false, 2>)
+LUTRA_LUTGEMM_DEFINE(w3a8_32x1g4__rvv, Gemm<Rvv, 3, true, 1>)
+LUTRA_LUTGEMM_DEFINE(w4_32x2g4__rvv, Gemm<Rvv, 4, false, 2>)
+LUTRA_LUTGEMM_DEFINE(w4a8_32x1g4__rvv, Gemm<Rvv, 4, true, 1>)
 
 }  // namespace lutra::kernels::lutgemm

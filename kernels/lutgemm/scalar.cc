@@ -82,19 +82,13 @@ void Gemm(const Weights& w, const Tables& tb, size_t n, size_t tile_begin, size_
 
 }  // namespace
 
-#define LUTRA_SCALAR_GEMM(b)                                                                      \
-  void w##b##_32x1g4__scalar(const Weights& w, const Tables& t, size_t n, size_t tb, size_t te,   \
-                             float* y, size_t ys) {                                               \
-    Gemm<b, false>(w, t, n, tb, te, y, ys);                                                       \
-  }                                                                                               \
-  void w##b##a8_32x1g4__scalar(const Weights& w, const Tables& t, size_t n, size_t tb, size_t te, \
-                               float* y, size_t ys) {                                             \
-    Gemm<b, true>(w, t, n, tb, te, y, ys);                                                        \
-  }
-LUTRA_SCALAR_GEMM(1)
-LUTRA_SCALAR_GEMM(2)
-LUTRA_SCALAR_GEMM(3)
-LUTRA_SCALAR_GEMM(4)
-#undef LUTRA_SCALAR_GEMM
+LUTRA_LUTGEMM_DEFINE(w1_32x1g4__scalar, Gemm<1, false>)
+LUTRA_LUTGEMM_DEFINE(w1a8_32x1g4__scalar, Gemm<1, true>)
+LUTRA_LUTGEMM_DEFINE(w2_32x1g4__scalar, Gemm<2, false>)
+LUTRA_LUTGEMM_DEFINE(w2a8_32x1g4__scalar, Gemm<2, true>)
+LUTRA_LUTGEMM_DEFINE(w3_32x1g4__scalar, Gemm<3, false>)
+LUTRA_LUTGEMM_DEFINE(w3a8_32x1g4__scalar, Gemm<3, true>)
+LUTRA_LUTGEMM_DEFINE(w4_32x1g4__scalar, Gemm<4, false>)
+LUTRA_LUTGEMM_DEFINE(w4a8_32x1g4__scalar, Gemm<4, true>)
 
 }  // namespace lutra::kernels::lutgemm

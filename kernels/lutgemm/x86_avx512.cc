@@ -12,6 +12,7 @@
 
 #include <algorithm>
 
+#include "kernels/lutgemm/driver.h"
 #include "kernels/lutgemm/variants.h"
 #include "kernels/lutgemm/x86_avx512_rows.h"
 #include "kernels/lutgemm/x86_prefetch.h"
@@ -60,9 +61,16 @@ static inline __m512i Fold(__m512i a, __m512i h) {
   return _mm512_cvtepu16_epi32(r);
 }
 
+// The microkernel of the shared driver (driver.h).
+struct Avx512 {
+  template <int B, bool Exact, int NB, size_t G>
+  static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, float* y,
+                    size_t y_stride);
+};
+
 template <int B, bool Exact, int NB, size_t G>
-static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, float* y,
-                  size_t y_stride) {
+void Avx512::Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, float* y,
+                   size_t y_stride) {
   const packw::Shape& s = w.shape;
   // G is a template parameter so the run loops have constant trip counts (fully unrolled).
   constexpr size_t quads = G / 4, run = std::min(quads, kRunQuads<B>), runs = quads / run;
@@ -152,44 +160,15 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, fl
   }
 }
 
-template <int B, bool Exact, int NB, size_t G>
-static void Tiles(const Weights& w, const Tables& tb, size_t n, size_t tile_begin, size_t tile_end,
-                  float* y, size_t y_stride) {
-  for (size_t tile = tile_begin; tile < tile_end; ++tile) {
-    size_t t = 0;
-    for (; t + NB <= n; t += NB) Block<B, Exact, NB, G>(w, tb, t, tile, y, y_stride);
-    for (; t < n; ++t) Block<B, Exact, 1, G>(w, tb, t, tile, y, y_stride);
-  }
-}
-
-template <int B, bool Exact, int NB>
-static void Gemm(const Weights& w, const Tables& tb, size_t n, size_t tile_begin, size_t tile_end,
-                 float* y, size_t y_stride) {
-  switch (w.shape.group) {
-    case 32:
-      return Tiles<B, Exact, NB, 32>(w, tb, n, tile_begin, tile_end, y, y_stride);
-    case 64:
-      return Tiles<B, Exact, NB, 64>(w, tb, n, tile_begin, tile_end, y, y_stride);
-    default:
-      return Tiles<B, Exact, NB, 128>(w, tb, n, tile_begin, tile_end, y, y_stride);
-  }
-}
-
 }  // namespace
 
-#define LUTRA_AVX512_GEMM(b)                                                                      \
-  void w##b##_32x4g4__avx512(const Weights& w, const Tables& t, size_t n, size_t tb, size_t te,   \
-                             float* y, size_t ys) {                                               \
-    Gemm<b, false, 4>(w, t, n, tb, te, y, ys);                                                    \
-  }                                                                                               \
-  void w##b##a8_32x2g4__avx512(const Weights& w, const Tables& t, size_t n, size_t tb, size_t te, \
-                               float* y, size_t ys) {                                             \
-    Gemm<b, true, 2>(w, t, n, tb, te, y, ys);                                                     \
-  }
-LUTRA_AVX512_GEMM(1)
-LUTRA_AVX512_GEMM(2)
-LUTRA_AVX512_GEMM(3)
-LUTRA_AVX512_GEMM(4)
-#undef LUTRA_AVX512_GEMM
+LUTRA_LUTGEMM_DEFINE(w1_32x4g4__avx512, Gemm<Avx512, 1, false, 4>)
+LUTRA_LUTGEMM_DEFINE(w1a8_32x2g4__avx512, Gemm<Avx512, 1, true, 2>)
+LUTRA_LUTGEMM_DEFINE(w2_32x4g4__avx512, Gemm<Avx512, 2, false, 4>)
+LUTRA_LUTGEMM_DEFINE(w2a8_32x2g4__avx512, Gemm<Avx512, 2, true, 2>)
+LUTRA_LUTGEMM_DEFINE(w3_32x4g4__avx512, Gemm<Avx512, 3, false, 4>)
+LUTRA_LUTGEMM_DEFINE(w3a8_32x2g4__avx512, Gemm<Avx512, 3, true, 2>)
+LUTRA_LUTGEMM_DEFINE(w4_32x4g4__avx512, Gemm<Avx512, 4, false, 4>)
+LUTRA_LUTGEMM_DEFINE(w4a8_32x2g4__avx512, Gemm<Avx512, 4, true, 2>)
 
 }  // namespace lutra::kernels::lutgemm

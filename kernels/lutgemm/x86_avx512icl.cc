@@ -242,41 +242,28 @@ static void Gemm(const Weights& w, const Tables& tb, size_t n, size_t tile_begin
 constexpr auto kCanonical = packw::PlaneOrder::kCanonical;
 constexpr auto kRowQuads = packw::PlaneOrder::kRowQuads;
 
-#define LUTRA_ICL_GEMM(b)                                                                          \
-  void w##b##_32x4g4__avx512icl(const Weights& w, const Tables& t, size_t n, size_t tb, size_t te, \
-                                float* y, size_t ys) {                                             \
-    Gemm<kCanonical, b, false, 4>(w, t, n, tb, te, y, ys);                                         \
-  }                                                                                                \
-  void w##b##a8_32x2g4__avx512icl(const Weights& w, const Tables& t, size_t n, size_t tb,          \
-                                  size_t te, float* y, size_t ys) {                                \
-    Gemm<kCanonical, b, true, 2>(w, t, n, tb, te, y, ys);                                          \
-  }                                                                                                \
-  void w##b##_32x4g4rq__avx512icl(const Weights& w, const Tables& t, size_t n, size_t tb,          \
-                                  size_t te, float* y, size_t ys) {                                \
-    Gemm<kRowQuads, b, false, 4>(w, t, n, tb, te, y, ys);                                          \
-  }                                                                                                \
-  void w##b##a8_32x2g4rq__avx512icl(const Weights& w, const Tables& t, size_t n, size_t tb,        \
-                                    size_t te, float* y, size_t ys) {                              \
-    Gemm<kRowQuads, b, true, 2>(w, t, n, tb, te, y, ys);                                           \
-  }                                                                                                \
-  void w##b##a8_32x8g4rq__avx512icl(const Weights& w, const Tables& t, size_t n, size_t tb,        \
-                                    size_t te, float* y, size_t ys) {                              \
-    avx512_dot::Gemm<kRowQuads, b, false>(w, t, n, tb, te, y, ys);                                 \
-  }
-LUTRA_ICL_GEMM(1)
-LUTRA_ICL_GEMM(2)
-LUTRA_ICL_GEMM(3)
-LUTRA_ICL_GEMM(4)
-#undef LUTRA_ICL_GEMM
-
-// Per-block (fp32 activation) prefill variants, at 3 and 4 bits only (registry.cc).
-void w3_32x8g4rq__avx512icl(const Weights& w, const Tables& t, size_t n, size_t tb, size_t te,
-                            float* y, size_t ys) {
-  avx512_dot::Gemm<kRowQuads, 3, true>(w, t, n, tb, te, y, ys);
-}
-void w4_32x8g4rq__avx512icl(const Weights& w, const Tables& t, size_t n, size_t tb, size_t te,
-                            float* y, size_t ys) {
-  avx512_dot::Gemm<kRowQuads, 4, true>(w, t, n, tb, te, y, ys);
-}
+LUTRA_LUTGEMM_DEFINE(w1_32x4g4__avx512icl, Gemm<kCanonical, 1, false, 4>)
+LUTRA_LUTGEMM_DEFINE(w1a8_32x2g4__avx512icl, Gemm<kCanonical, 1, true, 2>)
+LUTRA_LUTGEMM_DEFINE(w1_32x4g4rq__avx512icl, Gemm<kRowQuads, 1, false, 4>)
+LUTRA_LUTGEMM_DEFINE(w1a8_32x2g4rq__avx512icl, Gemm<kRowQuads, 1, true, 2>)
+LUTRA_LUTGEMM_DEFINE(w1a8_32x8g4rq__avx512icl, avx512_dot::Gemm<kRowQuads, 1, false>)
+LUTRA_LUTGEMM_DEFINE(w2_32x4g4__avx512icl, Gemm<kCanonical, 2, false, 4>)
+LUTRA_LUTGEMM_DEFINE(w2a8_32x2g4__avx512icl, Gemm<kCanonical, 2, true, 2>)
+LUTRA_LUTGEMM_DEFINE(w2_32x4g4rq__avx512icl, Gemm<kRowQuads, 2, false, 4>)
+LUTRA_LUTGEMM_DEFINE(w2a8_32x2g4rq__avx512icl, Gemm<kRowQuads, 2, true, 2>)
+LUTRA_LUTGEMM_DEFINE(w2a8_32x8g4rq__avx512icl, avx512_dot::Gemm<kRowQuads, 2, false>)
+LUTRA_LUTGEMM_DEFINE(w3_32x4g4__avx512icl, Gemm<kCanonical, 3, false, 4>)
+LUTRA_LUTGEMM_DEFINE(w3a8_32x2g4__avx512icl, Gemm<kCanonical, 3, true, 2>)
+LUTRA_LUTGEMM_DEFINE(w3_32x4g4rq__avx512icl, Gemm<kRowQuads, 3, false, 4>)
+LUTRA_LUTGEMM_DEFINE(w3a8_32x2g4rq__avx512icl, Gemm<kRowQuads, 3, true, 2>)
+LUTRA_LUTGEMM_DEFINE(w3a8_32x8g4rq__avx512icl, avx512_dot::Gemm<kRowQuads, 3, false>)
+LUTRA_LUTGEMM_DEFINE(w4_32x4g4__avx512icl, Gemm<kCanonical, 4, false, 4>)
+LUTRA_LUTGEMM_DEFINE(w4a8_32x2g4__avx512icl, Gemm<kCanonical, 4, true, 2>)
+LUTRA_LUTGEMM_DEFINE(w4_32x4g4rq__avx512icl, Gemm<kRowQuads, 4, false, 4>)
+LUTRA_LUTGEMM_DEFINE(w4a8_32x2g4rq__avx512icl, Gemm<kRowQuads, 4, true, 2>)
+LUTRA_LUTGEMM_DEFINE(w4a8_32x8g4rq__avx512icl, avx512_dot::Gemm<kRowQuads, 4, false>)
+// Per-block (fp32 activation) prefill variants, at 3 and 4 bits only (kernels.inc).
+LUTRA_LUTGEMM_DEFINE(w3_32x8g4rq__avx512icl, avx512_dot::Gemm<kRowQuads, 3, true>)
+LUTRA_LUTGEMM_DEFINE(w4_32x8g4rq__avx512icl, avx512_dot::Gemm<kRowQuads, 4, true>)
 
 }  // namespace lutra::kernels::lutgemm

@@ -11,25 +11,14 @@
 
 namespace lutra::kernels::lutgemm {
 
-#define LUTRA_VNNI_GEMM(b)                                                                 \
-  void w##b##a8_32x8g4__avx512vnni(const Weights& w, const Tables& t, size_t n, size_t tb, \
-                                   size_t te, float* y, size_t ys) {                       \
-    avx512_dot::Gemm<packw::PlaneOrder::kCanonical, b, false>(w, t, n, tb, te, y, ys);     \
-  }
-LUTRA_VNNI_GEMM(1)
-LUTRA_VNNI_GEMM(2)
-LUTRA_VNNI_GEMM(3)
-LUTRA_VNNI_GEMM(4)
-#undef LUTRA_VNNI_GEMM
+constexpr auto kCanonical = packw::PlaneOrder::kCanonical;
 
-// Per-block (fp32 activation) prefill variants, at 3 and 4 bits only (registry.cc).
-void w3_32x8g4__avx512vnni(const Weights& w, const Tables& t, size_t n, size_t tb, size_t te,
-                           float* y, size_t ys) {
-  avx512_dot::Gemm<packw::PlaneOrder::kCanonical, 3, true>(w, t, n, tb, te, y, ys);
-}
-void w4_32x8g4__avx512vnni(const Weights& w, const Tables& t, size_t n, size_t tb, size_t te,
-                           float* y, size_t ys) {
-  avx512_dot::Gemm<packw::PlaneOrder::kCanonical, 4, true>(w, t, n, tb, te, y, ys);
-}
+LUTRA_LUTGEMM_DEFINE(w1a8_32x8g4__avx512vnni, avx512_dot::Gemm<kCanonical, 1, false>)
+LUTRA_LUTGEMM_DEFINE(w2a8_32x8g4__avx512vnni, avx512_dot::Gemm<kCanonical, 2, false>)
+LUTRA_LUTGEMM_DEFINE(w3a8_32x8g4__avx512vnni, avx512_dot::Gemm<kCanonical, 3, false>)
+LUTRA_LUTGEMM_DEFINE(w4a8_32x8g4__avx512vnni, avx512_dot::Gemm<kCanonical, 4, false>)
+// Per-block (fp32 activation) prefill variants, at 3 and 4 bits only (kernels.inc).
+LUTRA_LUTGEMM_DEFINE(w3_32x8g4__avx512vnni, avx512_dot::Gemm<kCanonical, 3, true>)
+LUTRA_LUTGEMM_DEFINE(w4_32x8g4__avx512vnni, avx512_dot::Gemm<kCanonical, 4, true>)
 
 }  // namespace lutra::kernels::lutgemm

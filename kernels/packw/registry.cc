@@ -1,5 +1,4 @@
-// The packw registries and shape validation. Packing runs once per matrix at load time, so
-// only the portable variant exists.
+// The packw registries, from the list (kernels.inc), and shape validation.
 #include "kernels/common/select.h"
 #include "kernels/packw/packw.h"
 #include "kernels/packw/variants.h"
@@ -7,12 +6,19 @@
 namespace lutra::kernels::packw {
 namespace {
 
+#define ENTRY(name, isa, mr, g) \
+  LUTRA_IF_ISA(isa, {"lutra_packw_" #name, LUTRA_ISA_LEVEL(isa), mr, g, name}, )
+
 const PackKernel<PackFn> kPack[] = {
-    {"lutra_packw_pack_32x4__scalar", arch::kLevelScalar, 32, 4, pack_32x4__scalar},
+#define LUTRA_PACKW_PACK ENTRY
+#include "kernels/packw/kernels.inc"
 };
 const PackKernel<UnpackFn> kUnpack[] = {
-    {"lutra_packw_unpack_32x4__scalar", arch::kLevelScalar, 32, 4, unpack_32x4__scalar},
+#define LUTRA_PACKW_UNPACK ENTRY
+#include "kernels/packw/kernels.inc"
 };
+
+#undef ENTRY
 
 }  // namespace
 

@@ -1,14 +1,13 @@
-// Declarations of every rmsnorm kernel variant; each is defined in the file of its ISA.
+// Declarations of every rmsnorm kernel variant, from the list (kernels.inc); each is defined in
+// the file of its ISA.
 #pragma once
 
-#include <cstddef>
+#include "kernels/common/isa_list.h"
+#include "kernels/rmsnorm/rmsnorm.h"
 
 namespace lutra::kernels::rmsnorm {
 
-void rmsnorm_f32_u4__scalar(size_t n, const float* x, const float* weight, float eps, float* y);
-void rmsnorm_f32_u32__avx2(size_t n, const float* x, const float* weight, float eps, float* y);
-void rmsnorm_f32_u64__avx512(size_t n, const float* x, const float* weight, float eps, float* y);
-void rmsnorm_f32_u16__neon(size_t n, const float* x, const float* weight, float eps, float* y);
-void rmsnorm_f32_u8v__rvv(size_t n, const float* x, const float* weight, float eps, float* y);
+#define LUTRA_RMSNORM(name, ...) LUTRA_DECLARE_KERNEL(RmsNormFn, name)
+#include "kernels/rmsnorm/kernels.inc"
 
 }  // namespace lutra::kernels::rmsnorm

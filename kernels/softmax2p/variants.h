@@ -1,24 +1,15 @@
-// Declarations of every softmax2p kernel variant; each is defined in the file of its ISA.
+// Declarations of every softmax2p kernel variant, from the list (kernels.inc); each is defined
+// in the file of its ISA.
 #pragma once
 
-#include <cstddef>
+#include "kernels/common/isa_list.h"
+#include "kernels/softmax2p/softmax2p.h"
 
 namespace lutra::kernels::softmax2p {
 
-void softmax2p_f32_u4__scalar(size_t n, const float* x, const float* mask, float scale, float* y);
-void softmax3p_f32_u4__scalar(size_t n, const float* x, const float* mask, float scale, float* y);
-void softmax3s_f32_u4__scalar(size_t n, const float* x, const float* mask, float scale, float* y);
-void softmax2p_f32_u32__avx2(size_t n, const float* x, const float* mask, float scale, float* y);
-void softmax3p_f32_u32__avx2(size_t n, const float* x, const float* mask, float scale, float* y);
-void softmax3s_f32_u32__avx2(size_t n, const float* x, const float* mask, float scale, float* y);
-void softmax2p_f32_u64__avx512(size_t n, const float* x, const float* mask, float scale, float* y);
-void softmax3p_f32_u64__avx512(size_t n, const float* x, const float* mask, float scale, float* y);
-void softmax3s_f32_u64__avx512(size_t n, const float* x, const float* mask, float scale, float* y);
-void softmax2p_f32_u16__neon(size_t n, const float* x, const float* mask, float scale, float* y);
-void softmax3p_f32_u16__neon(size_t n, const float* x, const float* mask, float scale, float* y);
-void softmax3s_f32_u16__neon(size_t n, const float* x, const float* mask, float scale, float* y);
-void softmax2p_f32_u2v__rvv(size_t n, const float* x, const float* mask, float scale, float* y);
-void softmax3p_f32_u2v__rvv(size_t n, const float* x, const float* mask, float scale, float* y);
-void softmax3s_f32_u2v__rvv(size_t n, const float* x, const float* mask, float scale, float* y);
+#define LUTRA_SOFTMAX_TWO_PASS(name, ...) LUTRA_DECLARE_KERNEL(SoftmaxFn, name)
+#define LUTRA_SOFTMAX_THREE_PASS(name, ...) LUTRA_DECLARE_KERNEL(SoftmaxFn, name)
+#define LUTRA_SOFTMAX_STORED_THREE_PASS(name, ...) LUTRA_DECLARE_KERNEL(SoftmaxFn, name)
+#include "kernels/softmax2p/kernels.inc"
 
 }  // namespace lutra::kernels::softmax2p

@@ -1,7 +1,8 @@
-// ternary3 variants, defined in the per-ISA files (named lutra_ternary3_*__<level> in the
-// registry).
+// Declarations of every ternary3 variant, from the list (kernels.inc); each is defined in the
+// file of its ISA.
 #pragma once
 
+#include "kernels/common/isa_list.h"
 #include "kernels/ternary3/ternary3.h"
 
 namespace lutra::kernels::ternary3 {
@@ -18,19 +19,8 @@ constexpr int BalancedDigit(int e, int d) {
   return c;
 }
 
-void build__scalar(size_t k, size_t n, const int8_t* xq, size_t xq_stride, uint8_t* tables);
-void gemm__scalar(const Weights& w, const uint8_t* tables, const float* act, size_t n,
-                  size_t tile_begin, size_t tile_end, float* y, size_t y_stride);
-
-#if LUTRA_HAVE_AVX512ICL
-void build__avx512icl(size_t k, size_t n, const int8_t* xq, size_t xq_stride, uint8_t* tables);
-void gemm__avx512icl(const Weights& w, const uint8_t* tables, const float* act, size_t n,
-                     size_t tile_begin, size_t tile_end, float* y, size_t y_stride);
-#endif
-#if LUTRA_HAVE_DOTPROD
-void build__dotprod(size_t k, size_t n, const int8_t* xq, size_t xq_stride, uint8_t* tables);
-void gemm__dotprod(const Weights& w, const uint8_t* tables, const float* act, size_t n,
-                   size_t tile_begin, size_t tile_end, float* y, size_t y_stride);
-#endif
+#define LUTRA_TERNARY3(name, build, gemm, ...) \
+  LUTRA_DECLARE_KERNEL(BuildFn, build) LUTRA_DECLARE_KERNEL(GemmFn, gemm)
+#include "kernels/ternary3/kernels.inc"
 
 }  // namespace lutra::kernels::ternary3

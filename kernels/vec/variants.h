@@ -1,44 +1,18 @@
-// Declarations of every vec kernel variant. Only registry.cc (and tests through it) refer to
-// these; each is defined in the file of its ISA.
+// Declarations of every vec kernel variant, from the list (kernels.inc). Only registry.cc (and
+// tests through it) refer to them; each is defined in the file of its ISA.
 #pragma once
 
-#include <cstddef>
+#include "kernels/common/isa_list.h"
+#include "kernels/vec/vec.h"
 
 namespace lutra::kernels::vec {
 
-float dot_f32_u4__scalar(size_t n, const float* x, const float* y);
-void axpy_f32_u4__scalar(size_t n, float a, const float* x, float* y);
-void scale_f32_u4__scalar(size_t n, float a, const float* x, float* y);
-void add_f32_u4__scalar(size_t n, const float* a, const float* b, float* y);
-void mul_f32_u4__scalar(size_t n, const float* a, const float* b, float* y);
-void silu_f32_u1__scalar(size_t n, const float* x, float* y);
-
-float dot_f32_u32__avx2(size_t n, const float* x, const float* y);
-void axpy_f32_u32__avx2(size_t n, float a, const float* x, float* y);
-void scale_f32_u32__avx2(size_t n, float a, const float* x, float* y);
-void add_f32_u32__avx2(size_t n, const float* a, const float* b, float* y);
-void mul_f32_u32__avx2(size_t n, const float* a, const float* b, float* y);
-void silu_f32_u32__avx2(size_t n, const float* x, float* y);
-
-float dot_f32_u64__avx512(size_t n, const float* x, const float* y);
-void axpy_f32_u64__avx512(size_t n, float a, const float* x, float* y);
-void scale_f32_u64__avx512(size_t n, float a, const float* x, float* y);
-void add_f32_u64__avx512(size_t n, const float* a, const float* b, float* y);
-void mul_f32_u64__avx512(size_t n, const float* a, const float* b, float* y);
-void silu_f32_u64__avx512(size_t n, const float* x, float* y);
-
-float dot_f32_u16__neon(size_t n, const float* x, const float* y);
-void axpy_f32_u16__neon(size_t n, float a, const float* x, float* y);
-void scale_f32_u16__neon(size_t n, float a, const float* x, float* y);
-void add_f32_u16__neon(size_t n, const float* a, const float* b, float* y);
-void mul_f32_u16__neon(size_t n, const float* a, const float* b, float* y);
-void silu_f32_u16__neon(size_t n, const float* x, float* y);
-
-float dot_f32_u8v__rvv(size_t n, const float* x, const float* y);
-void axpy_f32_u8v__rvv(size_t n, float a, const float* x, float* y);
-void scale_f32_u8v__rvv(size_t n, float a, const float* x, float* y);
-void add_f32_u8v__rvv(size_t n, const float* a, const float* b, float* y);
-void mul_f32_u8v__rvv(size_t n, const float* a, const float* b, float* y);
-void silu_f32_u2v__rvv(size_t n, const float* x, float* y);
+#define LUTRA_VEC_DOT(name, ...) LUTRA_DECLARE_KERNEL(DotFn, name)
+#define LUTRA_VEC_AXPY(name, ...) LUTRA_DECLARE_KERNEL(AxpyFn, name)
+#define LUTRA_VEC_SCALE(name, ...) LUTRA_DECLARE_KERNEL(ScaleFn, name)
+#define LUTRA_VEC_ADD(name, ...) LUTRA_DECLARE_KERNEL(BinaryFn, name)
+#define LUTRA_VEC_MUL(name, ...) LUTRA_DECLARE_KERNEL(BinaryFn, name)
+#define LUTRA_VEC_SILU(name, ...) LUTRA_DECLARE_KERNEL(UnaryFn, name)
+#include "kernels/vec/kernels.inc"
 
 }  // namespace lutra::kernels::vec

@@ -8,12 +8,12 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
-#include <regex>
 #include <string>
 #include <vector>
 
 #include "kernels/attn/attn.h"
 #include "kernels/f16/convert.h"
+#include "tests/kernels/registry_testing.h"
 #include "tests/testing/float16_values.h"
 #include "tests/testing/guarded_buffer.h"
 #include "tests/testing/rng.h"
@@ -188,42 +188,29 @@ void CheckPv(const Kernel<PvFn<T>>& k) {
   CheckPvOn<Values<T>>(k, Dims(), Counts(), Rows(), 0.0, 5);
 }
 
-template <typename Fn>
-std::string Name(const ::testing::TestParamInfo<Kernel<Fn>>& info) {
-  return info.param.name;
-}
-
 class QkF16Test : public ::testing::TestWithParam<Kernel<QkF16Fn>> {};
 TEST_P(QkF16Test, MatchesDoubleReference) {
   CheckQk<uint16_t>(GetParam());
 }
-INSTANTIATE_TEST_SUITE_P(Registry, QkF16Test,
-                         ::testing::ValuesIn(QkF16Kernels().begin(), QkF16Kernels().end()),
-                         Name<QkF16Fn>);
+LUTRA_INSTANTIATE_REGISTRY(QkF16Test, QkF16Kernels());
 
 class QkF32Test : public ::testing::TestWithParam<Kernel<QkF32Fn>> {};
 TEST_P(QkF32Test, MatchesDoubleReference) {
   CheckQk<float>(GetParam());
 }
-INSTANTIATE_TEST_SUITE_P(Registry, QkF32Test,
-                         ::testing::ValuesIn(QkF32Kernels().begin(), QkF32Kernels().end()),
-                         Name<QkF32Fn>);
+LUTRA_INSTANTIATE_REGISTRY(QkF32Test, QkF32Kernels());
 
 class PvF16Test : public ::testing::TestWithParam<Kernel<PvF16Fn>> {};
 TEST_P(PvF16Test, MatchesDoubleReference) {
   CheckPv<uint16_t>(GetParam());
 }
-INSTANTIATE_TEST_SUITE_P(Registry, PvF16Test,
-                         ::testing::ValuesIn(PvF16Kernels().begin(), PvF16Kernels().end()),
-                         Name<PvF16Fn>);
+LUTRA_INSTANTIATE_REGISTRY(PvF16Test, PvF16Kernels());
 
 class PvF32Test : public ::testing::TestWithParam<Kernel<PvF32Fn>> {};
 TEST_P(PvF32Test, MatchesDoubleReference) {
   CheckPv<float>(GetParam());
 }
-INSTANTIATE_TEST_SUITE_P(Registry, PvF32Test,
-                         ::testing::ValuesIn(PvF32Kernels().begin(), PvF32Kernels().end()),
-                         Name<PvF32Fn>);
+LUTRA_INSTANTIATE_REGISTRY(PvF32Test, PvF32Kernels());
 
 // bf16 caches: bits decoded by definition (the upper half of a float), layouts of attn.h.
 uint16_t Bf16Bits(float f) {  // truncation: any bf16 value will do as test data
@@ -277,9 +264,7 @@ TEST_P(QkBf16Test, MatchesDoubleReference) {
 TEST_P(QkBf16Test, LongHeads) {
   CheckQkOn<Bf16Keys>(GetParam(), {1040}, {7, 33}, {1, 9}, kBf16Rounding, 7);
 }
-INSTANTIATE_TEST_SUITE_P(Registry, QkBf16Test,
-                         ::testing::ValuesIn(QkBf16Kernels().begin(), QkBf16Kernels().end()),
-                         Name<QkBf16Fn>);
+LUTRA_INSTANTIATE_REGISTRY(QkBf16Test, QkBf16Kernels());
 
 class PvBf16Test : public ::testing::TestWithParam<Kernel<PvBf16Fn>> {};
 TEST_P(PvBf16Test, MatchesDoubleReference) {
@@ -289,29 +274,16 @@ TEST_P(PvBf16Test, MatchesDoubleReference) {
 TEST_P(PvBf16Test, LongRows) {
   CheckPvOn<Bf16Values>(GetParam(), {64, 200}, {127, 128, 129, 4097}, {1, 5}, kBf16Rounding, 9);
 }
-INSTANTIATE_TEST_SUITE_P(Registry, PvBf16Test,
-                         ::testing::ValuesIn(PvBf16Kernels().begin(), PvBf16Kernels().end()),
-                         Name<PvBf16Fn>);
+LUTRA_INSTANTIATE_REGISTRY(PvBf16Test, PvBf16Kernels());
 
 // Name grammar: lutra_attn_<op>_<f16|f32|bf16>_u<unroll>__<level>, level = the descriptor's ISA.
 TEST(AttnRegistry, NamesFollowTheGrammar) {
-  const std::regex re("lutra_attn_(qk|pv)_(f16|f32|bf16)_u([0-9]+)__([a-z0-9]+)");
-  auto check = [&](const auto& table) {
-    for (const auto& k : table) {
-      std::cmatch m;
-      ASSERT_TRUE(std::regex_match(k.name, m, re)) << k.name;
-      EXPECT_EQ(std::stoul(m[3].str()), k.unroll) << k.name;
-      arch::IsaSet level = 0;
-      ASSERT_TRUE(arch::LevelFeatures(m[4].str(), &level)) << k.name;
-      EXPECT_EQ(level, k.isa) << k.name;
-    }
-  };
-  check(QkF16Kernels());
-  check(QkF32Kernels());
-  check(PvF16Kernels());
-  check(PvF32Kernels());
-  check(QkBf16Kernels());
-  check(PvBf16Kernels());
+  for (const auto& k : QkF16Kernels()) testing::CheckUnrollName(k, "lutra_attn_qk_f16");
+  for (const auto& k : QkF32Kernels()) testing::CheckUnrollName(k, "lutra_attn_qk_f32");
+  for (const auto& k : PvF16Kernels()) testing::CheckUnrollName(k, "lutra_attn_pv_f16");
+  for (const auto& k : PvF32Kernels()) testing::CheckUnrollName(k, "lutra_attn_pv_f32");
+  for (const auto& k : QkBf16Kernels()) testing::CheckUnrollName(k, "lutra_attn_qk_bf16");
+  for (const auto& k : PvBf16Kernels()) testing::CheckUnrollName(k, "lutra_attn_pv_bf16");
 }
 
 }  // namespace

@@ -7,11 +7,11 @@
 #include <cfloat>
 #include <cmath>
 #include <cstring>
-#include <regex>
 #include <string>
 #include <vector>
 
 #include "kernels/f16/f16.h"
+#include "tests/kernels/registry_testing.h"
 #include "tests/testing/float16_values.h"
 #include "tests/testing/guarded_buffer.h"
 #include "tests/testing/rng.h"
@@ -59,27 +59,6 @@ float FromBits(uint32_t b) {
   return f;
 }
 
-template <typename Fn>
-void CheckName(const Kernel<Fn>& k, const std::string& op) {
-  const std::regex re("lutra_f16_" + op + "_f16_u([0-9]+)(v?)__([a-z0-9]+)");
-  std::cmatch m;
-  ASSERT_TRUE(std::regex_match(k.name, m, re)) << k.name;
-  EXPECT_EQ(std::stoul(m[1].str()), k.unroll) << k.name;
-  EXPECT_EQ(m[2].str() == "v", k.unroll_in_vectors) << k.name;
-  arch::IsaSet level = 0;
-  ASSERT_TRUE(arch::LevelFeatures(m[3].str(), &level)) << k.name;
-  EXPECT_EQ(level, k.isa) << k.name;
-}
-
-template <typename Fn>
-std::vector<Kernel<Fn>> All(std::span<const Kernel<Fn>> t) {
-  return {t.begin(), t.end()};
-}
-template <typename Fn>
-std::string Name(const ::testing::TestParamInfo<Kernel<Fn>>& info) {
-  return info.param.name;
-}
-
 std::vector<size_t> Lengths() {
   std::vector<size_t> n;
   for (size_t i = 0; i <= 200; ++i) n.push_back(i);
@@ -92,7 +71,7 @@ class F16ToF32Test : public ::testing::TestWithParam<Kernel<ToF32Fn>> {};
 
 TEST_P(F16ToF32Test, AllHalvesExact) {
   const auto& k = GetParam();
-  CheckName(k, "tof32");
+  testing::CheckUnrollName(k, "lutra_f16_tof32_f16");
   LUTRA_REQUIRE_ISA(k.name, k.isa);
   GuardedBuffer<uint16_t> x(65536);
   GuardedBuffer<float> y(65536);
@@ -122,8 +101,7 @@ TEST_P(F16ToF32Test, AllHalvesExact) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Registry, F16ToF32Test, ::testing::ValuesIn(All(ToF32Kernels())),
-                         Name<ToF32Fn>);
+LUTRA_INSTANTIATE_REGISTRY(F16ToF32Test, ToF32Kernels());
 
 // --- fp32 → fp16: dense sample, bit-exact --------------------------------------------------
 std::vector<float> DenseFloats() {
@@ -148,7 +126,7 @@ class F16FromF32Test : public ::testing::TestWithParam<Kernel<FromF32Fn>> {};
 
 TEST_P(F16FromF32Test, DenseSampleExact) {
   const auto& k = GetParam();
-  CheckName(k, "fromf32");
+  testing::CheckUnrollName(k, "lutra_f16_fromf32_f16");
   LUTRA_REQUIRE_ISA(k.name, k.isa);
   const std::vector<float> in = DenseFloats();
   GuardedBuffer<float> x(in.size());
@@ -179,8 +157,7 @@ TEST_P(F16FromF32Test, DenseSampleExact) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Registry, F16FromF32Test, ::testing::ValuesIn(All(FromF32Kernels())),
-                         Name<FromF32Fn>);
+LUTRA_INSTANTIATE_REGISTRY(F16FromF32Test, FromF32Kernels());
 
 // --- dot / axpy ----------------------------------------------------------------------------
 std::vector<uint16_t> RandomHalves(Rng& rng, size_t n) {
@@ -193,7 +170,7 @@ class F16DotTest : public ::testing::TestWithParam<Kernel<DotFn>> {};
 
 TEST_P(F16DotTest, MatchesDoubleReference) {
   const auto& k = GetParam();
-  CheckName(k, "dot");
+  testing::CheckUnrollName(k, "lutra_f16_dot_f16");
   LUTRA_REQUIRE_ISA(k.name, k.isa);
   Rng rng(13);
   for (size_t n : Lengths()) {
@@ -214,13 +191,13 @@ TEST_P(F16DotTest, MatchesDoubleReference) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Registry, F16DotTest, ::testing::ValuesIn(All(DotKernels())), Name<DotFn>);
+LUTRA_INSTANTIATE_REGISTRY(F16DotTest, DotKernels());
 
 class F16AxpyTest : public ::testing::TestWithParam<Kernel<AxpyFn>> {};
 
 TEST_P(F16AxpyTest, MatchesDoubleReference) {
   const auto& k = GetParam();
-  CheckName(k, "axpy");
+  testing::CheckUnrollName(k, "lutra_f16_axpy_f16");
   LUTRA_REQUIRE_ISA(k.name, k.isa);
   Rng rng(14);
   for (size_t n : Lengths()) {
@@ -242,8 +219,7 @@ TEST_P(F16AxpyTest, MatchesDoubleReference) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Registry, F16AxpyTest, ::testing::ValuesIn(All(AxpyKernels())),
-                         Name<AxpyFn>);
+LUTRA_INSTANTIATE_REGISTRY(F16AxpyTest, AxpyKernels());
 
 }  // namespace
 }  // namespace lutra::kernels::f16

@@ -7,10 +7,10 @@
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
-#include <regex>
 
 #include "kernels/lutbuild/lutbuild.h"
 #include "tests/kernels/lut_testing.h"
+#include "tests/kernels/registry_testing.h"
 
 namespace lutra::kernels::lutbuild {
 namespace {
@@ -20,14 +20,11 @@ using testing::Rng;
 
 template <typename Fn>
 void CheckName(const BuildKernel<Fn>& k, const char* mode) {
-  const std::regex re(std::string("lutra_lutbuild_") + mode + "_g([0-9]+)__([a-z0-9]+)");
   std::cmatch m;
-  ASSERT_TRUE(std::regex_match(k.name, m, re)) << k.name;
+  ASSERT_TRUE(testing::MatchName(
+      k.name, std::string("lutra_lutbuild_") + mode + "_g([0-9]+)__([a-z0-9]+)", k.isa, &m));
   EXPECT_EQ(std::stoul(m[1].str()), k.g) << k.name;
   EXPECT_EQ(k.g, 4u) << k.name;
-  arch::IsaSet level = 0;
-  ASSERT_TRUE(arch::LevelFeatures(m[2].str(), &level)) << k.name;
-  EXPECT_EQ(level, k.isa) << k.name;
 }
 
 std::vector<size_t> Lengths() {
@@ -126,10 +123,7 @@ TEST_P(BuildTest, MatchesDoubleTables) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Registry, BuildTest,
-                         ::testing::ValuesIn(std::vector<BuildKernel<BuildFn>>(
-                             BuildKernels().begin(), BuildKernels().end())),
-                         [](const auto& info) { return std::string(info.param.name); });
+LUTRA_INSTANTIATE_REGISTRY(BuildTest, BuildKernels());
 
 class BuildExactTest : public ::testing::TestWithParam<BuildKernel<BuildExactFn>> {};
 
@@ -177,10 +171,60 @@ TEST_P(BuildExactTest, IntegerTablesAreExact) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Registry, BuildExactTest,
-                         ::testing::ValuesIn(std::vector<BuildKernel<BuildExactFn>>(
-                             BuildExactKernels().begin(), BuildExactKernels().end())),
-                         [](const auto& info) { return std::string(info.param.name); });
+LUTRA_INSTANTIATE_REGISTRY(BuildExactTest, BuildExactKernels());
+
+// The int8 builders' buffers for one length and block size (the outputs guarded).
+struct Int8Case {
+  Int8Case(size_t n, size_t block)
+      : n(n),
+        block(block),
+        blocks(packw::RoundUp(n, block) / block),
+        x(n),
+        scale(blocks),
+        sum(blocks),
+        xq(blocks * block) {}
+  size_t n, block, blocks;
+  GuardedBuffer<float> x, scale, sum;
+  GuardedBuffer<int8_t> xq;
+};
+
+float MaxAbs(const GuardedBuffer<float>& x, size_t begin, size_t end) {
+  float amax = 0.0f;
+  for (size_t i = begin; i < end; ++i) amax = std::max(amax, std::fabs(x[i]));
+  return amax;
+}
+
+// For every pattern, block size and length: build(c, max|x|) runs the kernel on c, whose
+// outputs must be xq = clamp(nearbyint(x·127/amax), ±127) (zero padded), scale = amax/127 and
+// sum = Σ xq per block, with amax = max|x| of the whole vector, or of each block (per_block).
+template <typename Build>
+void CheckInt8(const char* name, uint64_t seed, bool per_block, Build&& build) {
+  Rng rng(seed);
+  for (Pattern pat :
+       {Pattern::kRandom, Pattern::kAllMax, Pattern::kAlternating, Pattern::kOutlier}) {
+    for (size_t block : {32u, 64u, 128u}) {
+      for (size_t n : Lengths()) {
+        Int8Case c(n, block);
+        Fill(rng, pat, c.x);
+        build(c, MaxAbs(c.x, 0, n));
+        ASSERT_TRUE(c.xq.Intact() && c.scale.Intact() && c.sum.Intact()) << name;
+        for (size_t b = 0; b < c.blocks; ++b) {
+          const float amax =
+              MaxAbs(c.x, per_block ? b * block : 0, per_block ? std::min(n, (b + 1) * block) : n);
+          const float inv = amax > 0 ? 127.0f / amax : 0.0f;
+          int s = 0;
+          for (size_t i = b * block; i < (b + 1) * block; ++i) {
+            const int want = i < n ? std::clamp(int(std::nearbyint(c.x[i] * inv)), -127, 127) : 0;
+            ASSERT_EQ(c.xq[i], want) << name << " n=" << n << " i=" << i;
+            s += want;
+          }
+          ASSERT_EQ(c.sum[b], float(s)) << name;
+          ASSERT_EQ(c.scale[b], amax / 127.0f) << name;
+        }
+      }
+    }
+  }
+}
 
 class BuildInt8Test : public ::testing::TestWithParam<BuildKernel<BuildInt8Fn>> {};
 
@@ -188,39 +232,13 @@ TEST_P(BuildInt8Test, QuantizedActivationsAreExact) {
   const auto& k = GetParam();
   CheckName(k, "q8");
   LUTRA_REQUIRE_ISA(k.name, k.isa);
-  Rng rng(23);
-  for (Pattern pat :
-       {Pattern::kRandom, Pattern::kAllMax, Pattern::kAlternating, Pattern::kOutlier}) {
-    for (size_t block : {32u, 64u, 128u}) {
-      for (size_t n : Lengths()) {
-        const size_t padded = packw::RoundUp(n, block), blocks = padded / block;
-        GuardedBuffer<float> x(n), scale(blocks), sum(blocks);
-        GuardedBuffer<int8_t> xq(padded);
-        Fill(rng, pat, x);
-        float amax = 0.0f;
-        for (size_t i = 0; i < n; ++i) amax = std::max(amax, std::fabs(x[i]));
-        const float inv = amax > 0 ? 127.0f / amax : 0.0f, act = amax / 127.0f;
-        k.fn(n, block, x.data(), inv, act, xq.data(), scale.data(), sum.data());
-        ASSERT_TRUE(xq.Intact() && scale.Intact() && sum.Intact()) << k.name;
-        for (size_t b = 0; b < blocks; ++b) {
-          int s = 0;
-          for (size_t i = b * block; i < (b + 1) * block; ++i) {
-            const int want = i < n ? std::clamp(int(std::nearbyint(x[i] * inv)), -127, 127) : 0;
-            ASSERT_EQ(xq[i], want) << k.name << " n=" << n << " i=" << i;
-            s += want;
-          }
-          ASSERT_EQ(sum[b], float(s)) << k.name;
-          ASSERT_EQ(scale[b], act) << k.name;
-        }
-      }
-    }
-  }
+  CheckInt8(k.name, 23, /*per_block=*/false, [&](Int8Case& c, float amax) {
+    const float inv = amax > 0 ? 127.0f / amax : 0.0f;
+    k.fn(c.n, c.block, c.x.data(), inv, amax / 127.0f, c.xq.data(), c.scale.data(), c.sum.data());
+  });
 }
 
-INSTANTIATE_TEST_SUITE_P(Registry, BuildInt8Test,
-                         ::testing::ValuesIn(std::vector<BuildKernel<BuildInt8Fn>>(
-                             BuildInt8Kernels().begin(), BuildInt8Kernels().end())),
-                         [](const auto& info) { return std::string(info.param.name); });
+LUTRA_INSTANTIATE_REGISTRY(BuildInt8Test, BuildInt8Kernels());
 
 class BuildInt8BlocksTest : public ::testing::TestWithParam<BuildKernel<BuildInt8BlocksFn>> {};
 
@@ -228,41 +246,12 @@ TEST_P(BuildInt8BlocksTest, PerBlockQuantizationIsExact) {
   const auto& k = GetParam();
   CheckName(k, "q8b");
   LUTRA_REQUIRE_ISA(k.name, k.isa);
-  Rng rng(24);
-  for (Pattern pat :
-       {Pattern::kRandom, Pattern::kAllMax, Pattern::kAlternating, Pattern::kOutlier}) {
-    for (size_t block : {32u, 64u, 128u}) {
-      for (size_t n : Lengths()) {
-        const size_t padded = packw::RoundUp(n, block), blocks = padded / block;
-        GuardedBuffer<float> x(n), scale(blocks), sum(blocks);
-        GuardedBuffer<int8_t> xq(padded);
-        Fill(rng, pat, x);
-        k.fn(n, block, x.data(), xq.data(), scale.data(), sum.data());
-        ASSERT_TRUE(xq.Intact() && scale.Intact() && sum.Intact()) << k.name;
-        for (size_t b = 0; b < blocks; ++b) {
-          float amax = 0.0f;
-          for (size_t i = b * block; i < std::min(n, (b + 1) * block); ++i) {
-            amax = std::max(amax, std::fabs(x[i]));
-          }
-          const float inv = amax > 0 ? 127.0f / amax : 0.0f;
-          int s = 0;
-          for (size_t i = b * block; i < (b + 1) * block; ++i) {
-            const int want = i < n ? std::clamp(int(std::nearbyint(x[i] * inv)), -127, 127) : 0;
-            ASSERT_EQ(xq[i], want) << k.name << " n=" << n << " i=" << i;
-            s += want;
-          }
-          ASSERT_EQ(sum[b], float(s)) << k.name;
-          ASSERT_EQ(scale[b], amax / 127.0f) << k.name;
-        }
-      }
-    }
-  }
+  CheckInt8(k.name, 24, /*per_block=*/true, [&](Int8Case& c, float) {
+    k.fn(c.n, c.block, c.x.data(), c.xq.data(), c.scale.data(), c.sum.data());
+  });
 }
 
-INSTANTIATE_TEST_SUITE_P(Registry, BuildInt8BlocksTest,
-                         ::testing::ValuesIn(std::vector<BuildKernel<BuildInt8BlocksFn>>(
-                             BuildInt8BlocksKernels().begin(), BuildInt8BlocksKernels().end())),
-                         [](const auto& info) { return std::string(info.param.name); });
+LUTRA_INSTANTIATE_REGISTRY(BuildInt8BlocksTest, BuildInt8BlocksKernels());
 
 }  // namespace
 }  // namespace lutra::kernels::lutbuild

@@ -20,12 +20,12 @@
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
-#include <regex>
 
 #include "kernels/lutbuild/lutbuild.h"
 #include "kernels/lutgemm/lutgemm.h"
 #include "kernels/lutgemm/reference.h"
 #include "tests/kernels/lut_testing.h"
+#include "tests/kernels/registry_testing.h"
 
 namespace lutra::kernels::lutgemm {
 
@@ -44,9 +44,10 @@ using testing::GuardedBuffer;
 using testing::Rng;
 
 void CheckName(const GemmKernel& k) {
-  const std::regex re("lutra_lutgemm_w([1-4])(a8)?_([0-9]+)x([0-9]+)g([0-9]+)(rq)?__([a-z0-9]+)");
   std::cmatch m;
-  ASSERT_TRUE(std::regex_match(k.name, m, re)) << k.name;
+  ASSERT_TRUE(testing::MatchName(
+      k.name, "lutra_lutgemm_w([1-4])(a8)?_([0-9]+)x([0-9]+)g([0-9]+)(rq)?__([a-z0-9]+)", k.isa,
+      &m));
   EXPECT_EQ(std::stoul(m[1].str()), k.bits) << k.name;
   EXPECT_EQ(m[2].matched, k.exact) << k.name;
   EXPECT_EQ(std::stoul(m[3].str()), k.mr) << k.name;
@@ -57,9 +58,6 @@ void CheckName(const GemmKernel& k) {
   EXPECT_EQ(k.exact, k.input == Input::kExactTables || k.input == Input::kInt8) << k.name;
   EXPECT_GE(k.min_n, 1u) << k.name;
   EXPECT_EQ(m[6].matched, k.order == packw::PlaneOrder::kRowQuads) << k.name;
-  arch::IsaSet level = 0;
-  ASSERT_TRUE(arch::LevelFeatures(m[7].str(), &level)) << k.name;
-  EXPECT_EQ(level, k.isa) << k.name;
 }
 
 // n tokens' tables built by the portable builders (tested on their own in lutbuild_test).
@@ -309,10 +307,7 @@ TEST_P(GemmTest, AdversarialActivationsDoNotOverflow) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Registry, GemmTest,
-                         ::testing::ValuesIn(std::vector<GemmKernel>(GemmKernels().begin(),
-                                                                     GemmKernels().end())),
-                         [](const auto& info) { return std::string(info.param.name); });
+LUTRA_INSTANTIATE_REGISTRY(GemmTest, GemmKernels());
 
 TEST(GemmSelect, EveryBitWidthAndModeHasAVariant) {
   for (uint32_t bits = 1; bits <= 4; ++bits) {

@@ -11,12 +11,12 @@
 
 #include <cmath>
 #include <limits>
-#include <regex>
 #include <string>
 #include <vector>
 
 #include "kernels/q8block/q8block.h"
 #include "tests/kernels/lut_testing.h"
+#include "tests/kernels/registry_testing.h"
 #include "tests/testing/guarded_buffer.h"
 #include "tests/testing/rng.h"
 #include "tests/testing/variant_log.h"
@@ -106,14 +106,11 @@ TEST(Q8Block, QuantizeSurvivesTinyAndInfiniteBlocks) {
 }
 
 TEST(Q8Block, NamesAndSelection) {
-  const std::regex re("lutra_q8block_gemm_w8a8_r([0-9]+)__([a-z0-9]+)");
   for (const Kernels& k : AllKernels()) {
     std::cmatch m;
-    ASSERT_TRUE(std::regex_match(k.name, m, re)) << k.name;
+    ASSERT_TRUE(
+        testing::MatchName(k.name, "lutra_q8block_gemm_w8a8_r([0-9]+)__([a-z0-9]+)", k.isa, &m));
     EXPECT_EQ(std::stoul(m[1].str()), k.rows) << k.name;
-    arch::IsaSet level = 0;
-    ASSERT_TRUE(arch::LevelFeatures(m[2].str(), &level)) << k.name;
-    EXPECT_EQ(level, k.isa) << k.name;
   }
   EXPECT_EQ(AllKernels().back().isa, arch::kLevelScalar);
   EXPECT_EQ(Select(arch::kLevelScalar), &AllKernels().back());

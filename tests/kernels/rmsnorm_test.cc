@@ -8,11 +8,11 @@
 
 #include <cfloat>
 #include <cmath>
-#include <regex>
 #include <string>
 #include <vector>
 
 #include "kernels/rmsnorm/rmsnorm.h"
+#include "tests/kernels/registry_testing.h"
 #include "tests/testing/guarded_buffer.h"
 #include "tests/testing/rng.h"
 #include "tests/testing/test_scale.h"
@@ -28,14 +28,7 @@ class RmsNormTest : public ::testing::TestWithParam<Kernel<RmsNormFn>> {};
 
 TEST_P(RmsNormTest, MatchesDoubleReference) {
   const auto& k = GetParam();
-  const std::regex re("lutra_rmsnorm_f32_u([0-9]+)(v?)__([a-z0-9]+)");
-  std::cmatch m;
-  ASSERT_TRUE(std::regex_match(k.name, m, re)) << k.name;
-  EXPECT_EQ(std::stoul(m[1].str()), k.unroll);
-  EXPECT_EQ(m[2].str() == "v", k.unroll_in_vectors);
-  arch::IsaSet level = 0;
-  ASSERT_TRUE(arch::LevelFeatures(m[3].str(), &level));
-  EXPECT_EQ(level, k.isa);
+  ASSERT_NO_FATAL_FAILURE(testing::CheckUnrollName(k, "lutra_rmsnorm_f32"));
   LUTRA_REQUIRE_ISA(k.name, k.isa);
 
   std::vector<size_t> lengths;
@@ -74,11 +67,7 @@ TEST_P(RmsNormTest, MatchesDoubleReference) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Registry, RmsNormTest, ::testing::ValuesIn([] {
-                           auto t = RmsNormKernels();
-                           return std::vector<Kernel<RmsNormFn>>(t.begin(), t.end());
-                         }()),
-                         [](const auto& info) { return std::string(info.param.name); });
+LUTRA_INSTANTIATE_REGISTRY(RmsNormTest, RmsNormKernels());
 
 TEST(RmsNormSelect, PicksARunnableKernel) {
   ASSERT_NE(Select(arch::kLevelScalar), nullptr);

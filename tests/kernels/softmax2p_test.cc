@@ -16,11 +16,11 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
-#include <regex>
 #include <string>
 #include <vector>
 
 #include "kernels/softmax2p/softmax2p.h"
+#include "tests/kernels/registry_testing.h"
 #include "tests/testing/guarded_buffer.h"
 #include "tests/testing/rng.h"
 #include "tests/testing/test_scale.h"
@@ -71,14 +71,8 @@ class SoftmaxTest : public ::testing::TestWithParam<Param> {
  protected:
   void SetUp() override {
     const auto& p = GetParam();
-    const std::regex re(std::string("lutra_") + p.family + "_f32_u([0-9]+)(v?)__([a-z0-9]+)");
-    std::cmatch m;
-    ASSERT_TRUE(std::regex_match(p.k.name, m, re)) << p.k.name;
-    EXPECT_EQ(std::stoul(m[1].str()), p.k.unroll);
-    EXPECT_EQ(m[2].str() == "v", p.k.unroll_in_vectors);
-    arch::IsaSet level = 0;
-    ASSERT_TRUE(arch::LevelFeatures(m[3].str(), &level));
-    EXPECT_EQ(level, p.k.isa);
+    ASSERT_NO_FATAL_FAILURE(
+        testing::CheckUnrollName(p.k, std::string("lutra_") + p.family + "_f32"));
   }
 
   double SumTol(size_t n) const {

@@ -6,12 +6,12 @@
 // overflow anywhere would show.
 #include <gtest/gtest.h>
 
-#include <regex>
 #include <string>
 #include <vector>
 
 #include "kernels/ternary3/ternary3.h"
 #include "tests/kernels/lut_testing.h"
+#include "tests/kernels/registry_testing.h"
 #include "tests/testing/guarded_buffer.h"
 #include "tests/testing/rng.h"
 #include "tests/testing/variant_log.h"
@@ -66,14 +66,11 @@ TEST(Ternary3, PackRefusesCodesAboveTwo) {
 }
 
 TEST(Ternary3, NamesAndSelection) {
-  const std::regex re("lutra_ternary3_w158a8_32x([0-9]+)g3__([a-z0-9]+)");
   for (const Kernels& k : AllKernels()) {
     std::cmatch m;
-    ASSERT_TRUE(std::regex_match(k.name, m, re)) << k.name;
+    ASSERT_TRUE(
+        testing::MatchName(k.name, "lutra_ternary3_w158a8_32x([0-9]+)g3__([a-z0-9]+)", k.isa, &m));
     EXPECT_EQ(std::stoul(m[1].str()), k.nr) << k.name;
-    arch::IsaSet level = 0;
-    ASSERT_TRUE(arch::LevelFeatures(m[2].str(), &level)) << k.name;
-    EXPECT_EQ(level, k.isa) << k.name;
   }
   EXPECT_EQ(AllKernels().back().isa, arch::kLevelScalar);
   EXPECT_EQ(Select(arch::kLevelScalar), &AllKernels().back());

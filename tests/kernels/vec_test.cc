@@ -4,11 +4,11 @@
 
 #include <cfloat>
 #include <cmath>
-#include <regex>
 #include <string>
 #include <vector>
 
 #include "kernels/vec/vec.h"
+#include "tests/kernels/registry_testing.h"
 #include "tests/testing/guarded_buffer.h"
 #include "tests/testing/rng.h"
 #include "tests/testing/variant_log.h"
@@ -19,6 +19,8 @@ namespace {
 using testing::GuardedBuffer;
 using testing::Rng;
 
+// Name grammar: lutra_vec_<op>_f32_u<unroll>[v]__<level> (testing::CheckUnrollName).
+
 // Lengths 0..300 cover below/at/above/multiples of every tile up to 64 floats x 4 and RVV at
 // VLEN 1024 with LMUL 1; the large odd ones exercise long main loops with tails.
 std::vector<size_t> Lengths() {
@@ -28,36 +30,12 @@ std::vector<size_t> Lengths() {
   return n;
 }
 
-// Name grammar: lutra_vec_<op>_f32_u<unroll>[v]__<level>, and the level's features are the
-// descriptor's ISA.
-template <typename Fn>
-void CheckName(const Kernel<Fn>& k, const std::string& op) {
-  const std::regex re("lutra_vec_" + op + "_f32_u([0-9]+)(v?)__([a-z0-9]+)");
-  std::cmatch m;
-  ASSERT_TRUE(std::regex_match(k.name, m, re)) << k.name;
-  EXPECT_EQ(std::stoul(m[1].str()), k.unroll) << k.name;
-  EXPECT_EQ(m[2].str() == "v", k.unroll_in_vectors) << k.name;
-  arch::IsaSet level = 0;
-  ASSERT_TRUE(arch::LevelFeatures(m[3].str(), &level)) << k.name;
-  EXPECT_EQ(level, k.isa) << k.name;
-}
-
-template <typename Fn>
-std::vector<Kernel<Fn>> All(std::span<const Kernel<Fn>> table) {
-  return {table.begin(), table.end()};
-}
-
-template <typename Fn>
-std::string Name(const ::testing::TestParamInfo<Kernel<Fn>>& info) {
-  return info.param.name;
-}
-
 // --- dot ---------------------------------------------------------------------------------
 class DotTest : public ::testing::TestWithParam<Kernel<DotFn>> {};
 
 TEST_P(DotTest, MatchesDoubleReference) {
   const auto& k = GetParam();
-  CheckName(k, "dot");
+  testing::CheckUnrollName(k, "lutra_vec_dot_f32");
   LUTRA_REQUIRE_ISA(k.name, k.isa);
   Rng rng(1);
   for (size_t n : Lengths()) {
@@ -75,18 +53,19 @@ TEST_P(DotTest, MatchesDoubleReference) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Registry, DotTest, ::testing::ValuesIn(All(DotKernels())),
-                         Name<DotFn>);
+LUTRA_INSTANTIATE_REGISTRY(DotTest, DotKernels());
 
 // --- axpy / scale ------------------------------------------------------------------------
 // One rounding (FMA) or two (multiply then add): within 2 ulp of the larger term.
-double TwoUlps(double a, double b) { return 2.0 * FLT_EPSILON * (std::fabs(a) + std::fabs(b)); }
+double TwoUlps(double a, double b) {
+  return 2.0 * FLT_EPSILON * (std::fabs(a) + std::fabs(b));
+}
 
 class AxpyTest : public ::testing::TestWithParam<Kernel<AxpyFn>> {};
 
 TEST_P(AxpyTest, MatchesDoubleReference) {
   const auto& k = GetParam();
-  CheckName(k, "axpy");
+  testing::CheckUnrollName(k, "lutra_vec_axpy_f32");
   LUTRA_REQUIRE_ISA(k.name, k.isa);
   Rng rng(2);
   for (size_t n : Lengths()) {
@@ -98,20 +77,20 @@ TEST_P(AxpyTest, MatchesDoubleReference) {
     k.fn(n, a, x.data(), y.data());
     for (size_t i = 0; i < n; ++i) {
       const double ref = double(a) * x[i] + y0[i];
-      ASSERT_NEAR(y[i], ref, TwoUlps(double(a) * x[i], y0[i])) << k.name << " n=" << n << " i=" << i;
+      ASSERT_NEAR(y[i], ref, TwoUlps(double(a) * x[i], y0[i]))
+          << k.name << " n=" << n << " i=" << i;
     }
     ASSERT_TRUE(y.Intact()) << k.name << " wrote below y, n=" << n;
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Registry, AxpyTest, ::testing::ValuesIn(All(AxpyKernels())),
-                         Name<AxpyFn>);
+LUTRA_INSTANTIATE_REGISTRY(AxpyTest, AxpyKernels());
 
 class ScaleTest : public ::testing::TestWithParam<Kernel<ScaleFn>> {};
 
 TEST_P(ScaleTest, MatchesDoubleReferenceAndWorksInPlace) {
   const auto& k = GetParam();
-  CheckName(k, "scale");
+  testing::CheckUnrollName(k, "lutra_vec_scale_f32");
   LUTRA_REQUIRE_ISA(k.name, k.isa);
   Rng rng(3);
   for (size_t n : Lengths()) {
@@ -128,8 +107,7 @@ TEST_P(ScaleTest, MatchesDoubleReferenceAndWorksInPlace) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Registry, ScaleTest, ::testing::ValuesIn(All(ScaleKernels())),
-                         Name<ScaleFn>);
+LUTRA_INSTANTIATE_REGISTRY(ScaleTest, ScaleKernels());
 
 // --- add / mul ----------------------------------------------------------------------------
 struct BinaryCase {
@@ -141,7 +119,7 @@ class BinaryTest : public ::testing::TestWithParam<BinaryCase> {};
 
 TEST_P(BinaryTest, MatchesReferenceExactlyAndWorksInPlace) {
   const auto& [k, op] = GetParam();
-  CheckName(k, op);
+  testing::CheckUnrollName(k, std::string("lutra_vec_") + op + "_f32");
   LUTRA_REQUIRE_ISA(k.name, k.isa);
   const bool is_add = std::string(op) == "add";
   Rng rng(4);
@@ -175,7 +153,7 @@ class SiluTest : public ::testing::TestWithParam<Kernel<UnaryFn>> {};
 
 TEST_P(SiluTest, MatchesDoubleReferenceIncludingExtremes) {
   const auto& k = GetParam();
-  CheckName(k, "silu");
+  testing::CheckUnrollName(k, "lutra_vec_silu_f32");
   LUTRA_REQUIRE_ISA(k.name, k.isa);
   Rng rng(5);
   // SIMD variants use a polynomial exp and a (possibly refined) reciprocal: allow 8 ulp
@@ -194,9 +172,9 @@ TEST_P(SiluTest, MatchesDoubleReferenceIncludingExtremes) {
     check(n, x.data(), y.data(), "random");
     ASSERT_TRUE(y.Intact()) << k.name;
   }
-  const std::vector<float> extremes = {0.0f, -0.0f, 1e-30f, -1e-30f, 20.0f, -20.0f, 80.0f,
-                                       -80.0f, 88.0f, -88.0f, 100.0f, -100.0f, 1e30f, -1e30f,
-                                       FLT_MIN, -FLT_MIN, 0.5f, -0.5f};
+  const std::vector<float> extremes = {0.0f,  -0.0f,  1e-30f,  -1e-30f,  20.0f,  -20.0f,
+                                       80.0f, -80.0f, 88.0f,   -88.0f,   100.0f, -100.0f,
+                                       1e30f, -1e30f, FLT_MIN, -FLT_MIN, 0.5f,   -0.5f};
   GuardedBuffer<float> x(extremes.size()), y(extremes.size());
   std::copy(extremes.begin(), extremes.end(), x.data());
   k.fn(x.size(), x.data(), y.data());
@@ -207,8 +185,7 @@ TEST_P(SiluTest, MatchesDoubleReferenceIncludingExtremes) {
   check(x.size(), x.data(), y.data(), "extremes");
 }
 
-INSTANTIATE_TEST_SUITE_P(Registry, SiluTest, ::testing::ValuesIn(All(SiluKernels())),
-                         Name<UnaryFn>);
+LUTRA_INSTANTIATE_REGISTRY(SiluTest, SiluKernels());
 
 }  // namespace
 }  // namespace lutra::kernels::vec
