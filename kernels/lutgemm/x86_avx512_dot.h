@@ -28,7 +28,8 @@ using packw::kTileRows;
 // (canonical: r' = ρ(r), the block's byte r; row quads: r' = r, the chunk's byte 4r + j), so
 // that the bit test of byte u picks k = 4·quad + u. Both are one in-lane vpshufb: a canonical
 // block is broadcast to the 4 lanes, and lane L of a row-quad chunk already holds rows
-// 4L..4L+3 (a masked load at byte j, to use one index for every j, is 1.8× slower on Zen 4).
+// 4L..4L+3 (a masked load at byte j, to use one index for every j, was slower:
+// docs/measurements.md).
 struct SpreadIndex {
   alignas(64) uint8_t canonical[64];
   alignas(64) uint8_t row_quads[4][64];  // per quad j of the chunk

@@ -11,8 +11,8 @@
 // and the rows come out in natural order.
 // Ops per 64-byte load of one plane (512 weights·bits): index 3, lookups 2 (exact 4), vpdpbusd
 // 2 (exact 4): 7 (exact 11), one more to transpose canonical bits, against 11 (exact 19) for
-// the BW kernel. On Zen 4 the shuffles and vpdpbusd share a pipe, so each op counts: row quads
-// take 2-bit 4096×4096 in cache from 108 to 97 µs (docs/lut-format.md §6).
+// the BW kernel. Where the shuffles and vpdpbusd share a pipe (Zen 4) each op counts, which is
+// what the row-quad layout saves (docs/lut-format.md §6).
 //
 // This file also holds the row-quad instantiations of the VNNI dot-product kernels
 // (x86_avx512_dot.h), the many-token partners of the row-quad lookup kernels.
@@ -190,16 +190,10 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile0, f
 // Tiles per block for a single token. From memory, the weights stream through L1 and evict the
 // token's tables (16 KB per 4096 activations) between two tiles; each table line then comes
 // back from L2 once per tile, and those refills compete with the weight stream for L1's miss
-// slots. Sharing each table load among four tiles cuts that traffic and the table loads: 1-
-// and 2-bit 4096×4096 in cache 56 → 49 and 98 → 87 µs, from memory 3–8% faster (with the
-// stream prefetch of x86::PrefetchTileStreamToL2, 5–15%).
-// 3 bits: four tiles, 3-bit G = 64 from memory 5632×2048 247 → 213 µs, 2048×2048 90 → 84;
-// TinyLlama q3 decode 33.8/35.9/35.2 → 43.3/44.4/43.3 tok/s (alternated runs).
-// 4 bits: one tile. Four are faster at G = 128 (4096×4096 from memory 363 → 346 µs) but slower
-// at G = 64 (5632×2048 264 → 300, 2048×5632 272 → 312) and in TinyLlama q4 decode (41.5/41.2/
-// 40.7 → 39.3/39.3/38.6 tok/s); two tiles were slower still (w4 G = 128 from memory 430).
-// Exact mode (two tables, which the weight prefetches must not evict): one tile, as two made
-// 2-bit 161 → 233 µs from memory.
+// slots. Sharing each table load among four tiles cuts that traffic and the table loads: four
+// tiles at 1, 2 and 3 bits; one at 4 bits (four win at G = 128 but lose at G = 64, lutra-convert's
+// default, and in decode); one in exact mode (two tables, which the weight prefetches must not
+// evict). The runs: docs/measurements.md, "Tiles per table load".
 template <int B, bool Exact>
 constexpr int kTilesPerTableLoad = !Exact && B <= 3 ? 4 : 1;
 
