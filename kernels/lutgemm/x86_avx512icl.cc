@@ -110,7 +110,7 @@ static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile0, f
     for (int slot = 0; slot < B; ++slot) {
       const __m512i plane = _mm512_set1_epi8(char(1 << (B - 1 - slot)));  // MSB plane first
       // Not unrolled further: GCC unrolls the whole group by itself, which bunches its weight
-      // prefetches, and 2-bit 4096×4096 from memory went 238 → 277 µs (in cache 96 → 94).
+      // prefetches and made 2-bit from memory slower (docs/measurements.md).
 #pragma GCC unroll 1
       for (size_t c = 0; c < quads; c += 8) {  // quads is a multiple of 8 (G ≥ 32)
         for (int h = 0; h < 2; ++h) {
