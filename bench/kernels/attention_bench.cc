@@ -40,8 +40,10 @@ void BM_Attention(benchmark::State& state, KvType type, size_t threads, size_t n
   KvCache cache;
   Attention att;
   std::string err;
-  if (!KvCache::Create({layers, kKvHeads, kSeq, kDim, type}, Features(), &cache, &err) ||
-      !Attention::Create({kHeads, kKvHeads, kDim, kSeq, n}, Features(), threads, &att, &err)) {
+  if (!KvCache::Create({layers, kKvHeads, kSeq, kDim, type},
+                       lutra::engine::KernelConfig::For(Features()), &cache, &err) ||
+      !Attention::Create({kHeads, kKvHeads, kDim, kSeq, n},
+                         lutra::engine::KernelConfig::For(Features()), threads, &att, &err)) {
     state.SkipWithError(err.c_str());
     return;
   }

@@ -186,7 +186,8 @@ void RunLut(benchmark::State& state, const kernels::lutgemm::GemmKernel* k, Kind
             ShapeMK shape, size_t n, size_t threads, bool out_of_cache) {
   LutMatrix base;
   std::string error;
-  if (!LutMatrix::CreateWith(Quantize(kind, shape.m, shape.k), Features(), k, &base, &error)) {
+  if (!LutMatrix::CreateWith(Quantize(kind, shape.m, shape.k),
+                             lutra::engine::KernelConfig::For(Features()), k, &base, &error)) {
     state.SkipWithError(error.c_str());
     return;
   }
@@ -198,8 +199,8 @@ void RunTernary3(benchmark::State& state, const kernels::ternary3::Kernels* v, S
                  size_t n, size_t threads, bool out_of_cache) {
   LutMatrix base;
   std::string error;
-  if (!LutMatrix::CreateTernary3(Quantize(Kind::kTernaryExact, shape.m, shape.k), Features(), v,
-                                 &base, &error)) {
+  if (!LutMatrix::CreateTernary3(Quantize(Kind::kTernaryExact, shape.m, shape.k),
+                                 lutra::engine::KernelConfig::For(Features()), v, &base, &error)) {
     state.SkipWithError(error.c_str());
     return;
   }

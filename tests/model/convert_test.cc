@@ -217,10 +217,10 @@ TEST(Convert, RoundTripEqualsInMemoryQuantization) {
       for (const arch::IsaSet isa : {features, arch::IsaSet{}}) {
         lut::LutMatrix lm;
         std::string error;
-        ASSERT_TRUE(
-            lut::LutMatrix::Create(mem.q, isa, lut::Activations::kQuantizedTables, &lm, &error))
+        ASSERT_TRUE(lut::LutMatrix::Create(mem.q, lutra::engine::KernelConfig::For(isa),
+                                           lut::Activations::kQuantizedTables, &lm, &error))
             << error;
-        auto linear = engine::model::PlanLinear(t, {isa, true});
+        auto linear = engine::model::PlanLinear(t, {&engine::KernelConfig::For(isa), true});
         ASSERT_TRUE(linear.ok()) << linear.error();
         EXPECT_EQ((*linear)->OwnedBytes(), 0u) << "a mapped packed matrix must not be copied";
         // ...but decode still streams it: at least its bits count as read (roofline figures).

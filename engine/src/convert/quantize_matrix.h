@@ -12,6 +12,7 @@
 #include "engine/src/convert/target.h"
 #include "engine/src/gguf/lutra_types.h"
 #include "engine/src/gguf/status.h"
+#include "engine/src/kernel_config.h"
 #include "engine/src/lut/lut_matrix.h"
 #include "engine/src/lut/quantize.h"
 #include "engine/src/threadpool.h"
@@ -27,12 +28,14 @@ struct MatrixStats {
 // `w` is used as scratch: on return it holds the original weights again. `stop` (may be empty)
 // is polled between row chunks, on the calling thread only (the workers see its answer); when
 // it returns true the result is an error.
+// The packing kernel is `config`'s (the output is the same for every ISA).
 Status QuantizeToPacked(float* w, size_t m, size_t k, const gguf::PackedType& type, Method method,
-                        ThreadPool& pool, const std::function<bool()>& stop, lut::AlignedBytes* out,
+                        const KernelConfig& config, ThreadPool& pool,
+                        const std::function<bool()>& stop, lut::AlignedBytes* out,
                         MatrixStats* stats);
 
 // Packs an already quantized matrix (lossless repacks: Q4_0, TQ1_0, TQ2_0) with no outliers.
-Status PackQuantized(const lut::QuantizedMatrix& q, const gguf::PackedType& type, ThreadPool& pool,
-                     lut::AlignedBytes* out);
+Status PackQuantized(const lut::QuantizedMatrix& q, const gguf::PackedType& type,
+                     const KernelConfig& config, ThreadPool& pool, lut::AlignedBytes* out);
 
 }  // namespace lutra::engine::convert

@@ -28,15 +28,15 @@ Expected<std::unique_ptr<Executor>> Executor::Create(const Graph& graph,
   std::string err;
   if (a.n_layer > 0) {
     attention::KvShape ks{a.n_layer, a.n_head_kv, options.max_seq, a.head_dim, options.kv_type};
-    if (!attention::KvCache::Create(ks, options.features, &e->cache_, &err)) return Error{err};
+    if (!attention::KvCache::Create(ks, *options.kernels, &e->cache_, &err)) return Error{err};
     attention::AttentionShape as{a.n_head, a.n_head_kv, a.head_dim, options.max_seq, max_tokens};
-    if (!attention::Attention::Create(as, options.features, threads, &e->attention_, &err)) {
+    if (!attention::Attention::Create(as, *options.kernels, threads, &e->attention_, &err)) {
       return Error{err};
     }
   }
   for (const RopeSpec& spec : graph.ropes()) e->ropes_.emplace_back(spec, options.max_seq);
-  e->rmsnorm_ = kernels::rmsnorm::Select(options.features)->fn;
-  e->vec_ = kernels::vec::Select(options.features);
+  e->rmsnorm_ = options.kernels->rmsnorm().fn;
+  e->vec_ = options.kernels->vec();
   return e;
 }
 

@@ -132,7 +132,7 @@ Expected<std::unique_ptr<Linear>> PlanLutLinear(const gguf::TensorInfo& t,
   if (q.ternary) q.uniform_scale = UniformRowScales(rows, cols / q.shape.group, q.scale, q.q);
   lut::LutMatrix m;
   std::string error;
-  if (!lut::LutMatrix::Create(q, options.features, mode, &m, &error, options.arena)) {
+  if (!lut::LutMatrix::Create(q, *options.kernels, mode, &m, &error, options.arena)) {
     return Error{"tensor '" + t.name + "': " + error};
   }
   return std::unique_ptr<Linear>(new LutLinear(rows, cols, t.type, std::move(m)));

@@ -103,7 +103,7 @@ Expected<std::unique_ptr<Linear>> PlanPackedLinear(const gguf::TensorInfo& t,
                                     ? lut::Activations::kInt8Exact
                                     : lut::Activations::kQuantizedTables;
   lut::LutMatrix m;
-  if (!lut::LutMatrix::CreateView(shape, data, type->uniform_scale, options.features, mode, &m,
+  if (!lut::LutMatrix::CreateView(shape, data, type->uniform_scale, *options.kernels, mode, &m,
                                   &error)) {
     return Error{"tensor '" + t.name + "': " + error};
   }

@@ -37,7 +37,8 @@ Expected<std::unique_ptr<Model>> Model::Load(const std::string& path, const Mode
   auto build = FindArchBuilder(*arch_name);
   if (!build.ok()) return Error{build.error()};
 
-  PlanOptions plan{m->features_, o.ternary_int8_activations};
+  m->kernels_ = &KernelConfig::For(m->features_);
+  PlanOptions plan{m->kernels_, o.ternary_int8_activations};
   m->weights_ = std::make_unique<WeightStore>(m->file_, plan, o.progress);
   auto hp = (*build)(m->file_, *m->weights_, &m->graph_);
   if (!hp.ok()) return Error{path + ": " + hp.error()};
@@ -104,7 +105,7 @@ Expected<std::unique_ptr<Session>> Session::Create(const Model& model) {
   eo.max_tokens = model.options().batch;
   eo.max_seq = model.context_length();
   eo.kv_type = model.options().kv_type;
-  eo.features = model.features();
+  eo.kernels = &model.kernels();
   eo.vocab = model.hparams().n_vocab;
   auto exec = graph::Executor::Create(model.graph(), eo, s->pool_->threads());
   if (!exec.ok()) return Error{exec.error()};
@@ -176,7 +177,7 @@ Expected<GenerateResult> Session::Generate(std::span<const int32_t> prompt,
   }
   sampler::Sampler sampler;
   std::string err;
-  if (!sampler::Sampler::Create(o.sampler, logits_.size(), model_->features(), &sampler, &err)) {
+  if (!sampler::Sampler::Create(o.sampler, logits_.size(), model_->kernels(), &sampler, &err)) {
     return Error{err};
   }
   using Clock = std::chrono::steady_clock;

@@ -18,6 +18,7 @@
 #include "engine/src/gguf/status.h"
 #include "engine/src/graph/executor.h"
 #include "engine/src/graph/graph.h"
+#include "engine/src/kernel_config.h"
 #include "engine/src/model/hparams.h"
 #include "engine/src/model/weights.h"
 #include "engine/src/sampler/sampler.h"
@@ -47,6 +48,8 @@ class Model {
   const HParams& hparams() const { return hp_; }
   const ModelOptions& options() const { return options_; }
   arch::IsaSet features() const { return features_; }
+  // The kernels every operator of the model and its sessions runs (of features()).
+  const KernelConfig& kernels() const { return *kernels_; }
   const gguf::File& file() const { return file_; }
   const graph::Graph& graph() const { return graph_; }
   // Null when the file has no usable tokenizer metadata (token ids still work).
@@ -68,6 +71,7 @@ class Model {
   gguf::File file_;
   ModelOptions options_;
   arch::IsaSet features_ = 0;
+  const KernelConfig* kernels_ = &KernelConfig::For(0);
   HParams hp_;
   size_t context_ = 0;
   bool vocab_only_ = false;

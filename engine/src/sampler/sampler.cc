@@ -34,6 +34,11 @@ bool ValidateParams(const SamplerParams& p, std::string* error) {
 
 bool Sampler::Create(const SamplerParams& params, size_t vocab, arch::IsaSet features, Sampler* out,
                      std::string* error) {
+  return Create(params, vocab, KernelConfig::For(features), out, error);
+}
+
+bool Sampler::Create(const SamplerParams& params, size_t vocab, const KernelConfig& config,
+                     Sampler* out, std::string* error) {
   if (!ValidateParams(params, error)) return false;
   if (vocab == 0 || vocab > size_t(std::numeric_limits<int32_t>::max())) {
     *error = "sampler: vocabulary size " + std::to_string(vocab) + " out of range";
@@ -42,7 +47,7 @@ bool Sampler::Create(const SamplerParams& params, size_t vocab, arch::IsaSet fea
   Sampler s;
   s.params_ = params;
   s.vocab_ = vocab;
-  s.softmax_ = kernels::softmax2p::Select(features)->fn;
+  s.softmax_ = config.softmax2p().fn;
   s.probs_.resize(vocab);
   s.order_.resize(vocab);
   s.counts_.assign(vocab, 0);

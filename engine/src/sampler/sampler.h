@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "arch/isa.h"
+#include "engine/src/kernel_config.h"
 #include "kernels/softmax2p/softmax2p.h"
 
 namespace lutra::engine::sampler {
@@ -34,6 +35,9 @@ bool ValidateParams(const SamplerParams& p, std::string* error);
 class Sampler {
  public:
   // Validates params and sizes the scratch for `vocab` tokens (no allocation per token).
+  static bool Create(const SamplerParams& params, size_t vocab, const KernelConfig& config,
+                     Sampler* out, std::string* error);
+  // With the config of `features` (KernelConfig::For).
   static bool Create(const SamplerParams& params, size_t vocab, arch::IsaSet features, Sampler* out,
                      std::string* error);
 
@@ -48,6 +52,9 @@ class Sampler {
 
   // Uniform double in [0, 1) from the generator (53 bits), exposed for tests.
   double NextUniform();
+
+  // The kernel the sampler calls (tests compare it with what lutra-sysinfo reports).
+  kernels::softmax2p::SoftmaxFn softmax() const { return softmax_; }
 
  private:
   uint64_t Next();
