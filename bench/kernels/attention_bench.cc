@@ -39,8 +39,11 @@ void BM_Attention(benchmark::State& state, KvType type, size_t threads, size_t n
   const size_t layers = in_cache ? 1 : RotationCopies(layer_bytes);
   KvCache cache;
   Attention att;
-  Status st = KvCache::Create({layers, kKvHeads, kSeq, kDim, type}, Features(), &cache);
-  if (st.ok()) st = Attention::Create({kHeads, kKvHeads, kDim, kSeq, n}, Features(), threads, &att);
+  Status st = KvCache::Create({layers, kKvHeads, kSeq, kDim, type},
+                              lutra::engine::KernelConfig::For(Features()), &cache);
+  if (st.ok())
+    st = Attention::Create({kHeads, kKvHeads, kDim, kSeq, n},
+                           lutra::engine::KernelConfig::For(Features()), threads, &att);
   if (!st.ok()) {
     state.SkipWithError(st.error().c_str());
     return;

@@ -186,7 +186,8 @@ void TimeMultiply(benchmark::State& state, const LutMatrix& base, ShapeMK shape,
 void RunLut(benchmark::State& state, const kernels::lutgemm::GemmKernel* k, Kind kind,
             ShapeMK shape, size_t n, size_t threads, bool out_of_cache) {
   LutMatrix base;
-  if (Status s = LutMatrix::CreateWith(Quantize(kind, shape.m, shape.k), Features(), k, &base);
+  if (Status s = LutMatrix::CreateWith(Quantize(kind, shape.m, shape.k),
+                                       lutra::engine::KernelConfig::For(Features()), k, &base);
       !s.ok()) {
     state.SkipWithError(s.error().c_str());
     return;
@@ -199,7 +200,7 @@ void RunTernary3(benchmark::State& state, const kernels::ternary3::Kernels* v, S
                  size_t n, size_t threads, bool out_of_cache) {
   LutMatrix base;
   if (Status s = LutMatrix::CreateTernary3(Quantize(Kind::kTernaryExact, shape.m, shape.k),
-                                           Features(), v, &base);
+                                           lutra::engine::KernelConfig::For(Features()), v, &base);
       !s.ok()) {
     state.SkipWithError(s.error().c_str());
     return;

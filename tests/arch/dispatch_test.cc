@@ -5,7 +5,7 @@
 
 #include "arch/detect.h"
 #include "arch/isa.h"
-#include "engine/src/kernel_catalog.h"
+#include "engine/src/dispatch/kernel_catalog.h"
 #include "kernels/common/select.h"
 
 namespace lutra::arch {

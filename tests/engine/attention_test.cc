@@ -57,7 +57,9 @@ TEST_P(AttentionTest, MatchesDoubleReference) {
   testing::Rng rng(uint64_t(d * 7919 + ratio * 131 + len + size_t(type)));
   KvCache cache;
   std::string err;
-  ASSERT_TRUE(Ok(KvCache::Create({1, n_kv, len, d, type}, testing::TestFeatures(), &cache), &err))
+  ASSERT_TRUE(Ok(KvCache::Create({1, n_kv, len, d, type},
+                                 lutra::engine::KernelConfig::For(testing::TestFeatures()), &cache),
+                 &err))
       << err;
   std::vector<float> k(len * n_kv * d), v(k.size());
   rng.Fill(k, -1.0f, 1.0f);
@@ -86,9 +88,10 @@ TEST_P(AttentionTest, MatchesDoubleReference) {
     for (size_t n : blocks) {
       const size_t p0 = len - n;
       Attention att;
-      ASSERT_TRUE(
-          Ok(Attention::Create({n_head, n_kv, d, len, n}, testing::TestFeatures(), threads, &att),
-             &err))
+      ASSERT_TRUE(Ok(Attention::Create({n_head, n_kv, d, len, n},
+                                       lutra::engine::KernelConfig::For(testing::TestFeatures()),
+                                       threads, &att),
+                     &err))
           << err;
       std::vector<float> q(n * n_head * d), out(q.size(), NAN);
       rng.Fill(q, -1.0f, 1.0f);
@@ -168,11 +171,17 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(Attention, ErrorsNameTheProblem) {
   Attention att;
   std::string err;
-  EXPECT_FALSE(Ok(Attention::Create({6, 4, 64, 16, 1}, 0, 1, &att), &err));
+  EXPECT_FALSE(
+      Ok(Attention::Create({6, 4, 64, 16, 1}, lutra::engine::KernelConfig::For(0), 1, &att), &err));
   EXPECT_NE(err.find("multiple of n_head_kv"), std::string::npos) << err;
-  ASSERT_TRUE(Ok(Attention::Create({8, 2, 64, 16, 4}, 0, 1, &att), &err)) << err;
+  ASSERT_TRUE(
+      Ok(Attention::Create({8, 2, 64, 16, 4}, lutra::engine::KernelConfig::For(0), 1, &att), &err))
+      << err;
   KvCache cache;
-  ASSERT_TRUE(Ok(KvCache::Create({1, 2, 16, 64, KvType::kF32}, 0, &cache), &err)) << err;
+  ASSERT_TRUE(
+      Ok(KvCache::Create({1, 2, 16, 64, KvType::kF32}, lutra::engine::KernelConfig::For(0), &cache),
+         &err))
+      << err;
   ThreadPool pool(1);
   std::vector<float> q(4 * 8 * 64, 0.0f), out(q.size());
   EXPECT_FALSE(Ok(att.Run(cache, 0, 0, 1, q.data(), out.data(), pool), &err));  // cache empty

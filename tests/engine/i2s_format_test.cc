@@ -71,7 +71,7 @@ TEST(I2SFormat, LinearIsTheTernaryProduct) {
   const size_t rows = 70, cols = 640;
   I2S t(rows, cols, 0.52f, rng);
   PlanOptions options;
-  options.features = arch::Process().features;
+  options.kernels = &lutra::engine::KernelConfig::For(arch::Process().features);
   auto linear = PlanLinear(t.info, options);
   ASSERT_TRUE(linear.ok()) << linear.error();
   EXPECT_NE((*linear)->Describe().find("I2_S"), std::string::npos) << (*linear)->Describe();

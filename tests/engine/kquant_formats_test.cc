@@ -289,7 +289,7 @@ TEST(KQuantFormats, EveryPathReproducesEveryWeight) {
   ThreadPool pool(2);
   auto scratch = MakeLinearScratch();
   PlanOptions options;
-  options.features = arch::Process().features;
+  options.kernels = &lutra::engine::KernelConfig::For(arch::Process().features);
   for (TensorType type : kTypes) {
     const size_t rows = 40, cols = 256;
     Encoded e = Encode(type, rows, cols, rng);
@@ -322,7 +322,7 @@ TEST(KQuantFormats, LinearMatchesDoubleReference) {
   ThreadPool pool(2);
   auto scratch = MakeLinearScratch();
   PlanOptions options;
-  options.features = arch::Process().features;
+  options.kernels = &lutra::engine::KernelConfig::For(arch::Process().features);
   for (TensorType type : kTypes) {
     const size_t rows = 24, cols = 768;
     Encoded e = Encode(type, rows, cols, rng);

@@ -26,7 +26,9 @@ TEST(KvCache, StoresEveryLayerHeadAndPosition) {
     const KvShape s{3, 2, 10, d, type};
     KvCache c;
     std::string err;
-    ASSERT_TRUE(Ok(KvCache::Create(s, testing::TestFeatures(), &c), &err)) << err;
+    ASSERT_TRUE(
+        Ok(KvCache::Create(s, lutra::engine::KernelConfig::For(testing::TestFeatures()), &c), &err))
+        << err;
     testing::Rng rng(5);
     std::vector<float> k(10 * 2 * d), v(k.size());
     rng.Fill(k, -3.0f, 3.0f);
@@ -71,14 +73,20 @@ TEST(KvCache, StoresEveryLayerHeadAndPosition) {
 TEST(KvCache, ErrorsNameTheProblem) {
   KvCache c;
   std::string err;
-  EXPECT_FALSE(Ok(KvCache::Create({1, 0, 8, 64, KvType::kF32}, 0, &c), &err));
+  EXPECT_FALSE(Ok(
+      KvCache::Create({1, 0, 8, 64, KvType::kF32}, lutra::engine::KernelConfig::For(0), &c), &err));
   EXPECT_NE(err.find("n_head_kv"), std::string::npos) << err;
-  EXPECT_FALSE(
-      Ok(KvCache::Create({1u << 20, 1u << 20, 1u << 20, 1u << 20, KvType::kF32}, 0, &c), &err));
+  EXPECT_FALSE(Ok(KvCache::Create({1u << 20, 1u << 20, 1u << 20, 1u << 20, KvType::kF32},
+                                  lutra::engine::KernelConfig::For(0), &c),
+                  &err));
   EXPECT_NE(err.find("overflow"), std::string::npos) << err;
-  EXPECT_FALSE(Ok(KvCache::Create({1, 1, 8, 65, KvType::kBf16}, 0, &c), &err));
+  EXPECT_FALSE(
+      Ok(KvCache::Create({1, 1, 8, 65, KvType::kBf16}, lutra::engine::KernelConfig::For(0), &c),
+         &err));
   EXPECT_NE(err.find("even head_dim (got 65)"), std::string::npos) << err;
-  ASSERT_TRUE(Ok(KvCache::Create({2, 1, 4, 8, KvType::kF16}, 0, &c), &err)) << err;
+  ASSERT_TRUE(Ok(
+      KvCache::Create({2, 1, 4, 8, KvType::kF16}, lutra::engine::KernelConfig::For(0), &c), &err))
+      << err;
   std::vector<float> x(5 * 8, 1.0f);
   EXPECT_FALSE(Ok(c.Write(0, 5, x.data(), x.data()), &err));
   EXPECT_NE(err.find("max_seq 4"), std::string::npos) << err;

@@ -191,7 +191,10 @@ TEST_P(LutMultiplyTest, MatchesReferenceWithOneAndTwoThreads) {
                                 : QuantizeRtn(w.data(), m, k, c.bits, 128, true, &q, &error);
             ASSERT_TRUE(ok) << error;
             LutMatrix mat;
-            ASSERT_TRUE(Ok(LutMatrix::Create(q, features, c.mode, &mat), &error)) << error;
+            ASSERT_TRUE(
+                Ok(LutMatrix::Create(q, lutra::engine::KernelConfig::For(features), c.mode, &mat),
+                   &error))
+                << error;
             // Ternary rows with one scale, exact: the 1.67-bit layout wherever it is faster.
             if (c.bits == 5 && c.mode == Activations::kInt8Exact && c.per_tensor) {
               ASSERT_EQ(mat.ternary3() != nullptr, kernels::ternary3::Preferred(features));
@@ -200,9 +203,10 @@ TEST_P(LutMultiplyTest, MatchesReferenceWithOneAndTwoThreads) {
             // which keeps the file's plane order where Create may reorder.
             PackedArrays packed(q);
             LutMatrix view;
-            ASSERT_TRUE(Ok(LutMatrix::CreateView(q.shape, packed.view(), q.uniform_scale, features,
-                                                 c.mode, &view),
-                           &error))
+            ASSERT_TRUE(
+                Ok(LutMatrix::CreateView(q.shape, packed.view(), q.uniform_scale,
+                                         lutra::engine::KernelConfig::For(features), c.mode, &view),
+                   &error))
                 << error;
             ASSERT_EQ(view.weights().order, kernels::packw::PlaneOrder::kCanonical);
             ASSERT_EQ(view.gemm(n).order, kernels::packw::PlaneOrder::kCanonical);
@@ -285,11 +289,15 @@ TEST(LutMatrix, RejectsInconsistentInput) {
   ASSERT_TRUE(QuantizeRtn(w.data(), 64, 64, 2, 32, false, &q, &error));
   q.q[5] = 7;
   LutMatrix mat;
-  EXPECT_FALSE(Ok(LutMatrix::Create(q, 0, Activations::kQuantizedTables, &mat), &error));
+  EXPECT_FALSE(Ok(LutMatrix::Create(q, lutra::engine::KernelConfig::For(0),
+                                    Activations::kQuantizedTables, &mat),
+                  &error));
   EXPECT_NE(error.find("does not fit"), std::string::npos) << error;
   q.q[5] = 1;
   q.scale.pop_back();
-  EXPECT_FALSE(Ok(LutMatrix::Create(q, 0, Activations::kQuantizedTables, &mat), &error));
+  EXPECT_FALSE(Ok(LutMatrix::Create(q, lutra::engine::KernelConfig::For(0),
+                                    Activations::kQuantizedTables, &mat),
+                  &error));
   EXPECT_NE(error.find("do not match"), std::string::npos) << error;
 }
 
@@ -306,8 +314,9 @@ TEST(LutMatrix, CloneIntoArena) {
     std::string error;
     ASSERT_TRUE(QuantizeRtn(w.data(), m, k, 3, 32, asymmetric, &q, &error)) << error;
     LutMatrix mat, huge;
-    ASSERT_TRUE(Ok(
-        LutMatrix::Create(q, testing::TestFeatures(), Activations::kQuantizedTables, &mat), &error))
+    ASSERT_TRUE(Ok(LutMatrix::Create(q, lutra::engine::KernelConfig::For(testing::TestFeatures()),
+                                     Activations::kQuantizedTables, &mat),
+                   &error))
         << error;
     {
       memory::HugePageArena arena;
@@ -338,7 +347,8 @@ TEST(LutMatrix, Ternary3CloneAndRefusals) {
   const arch::IsaSet host = testing::TestFeatures();
   for (const auto& variant : kernels::ternary3::AllKernels()) {
     LutMatrix mat;
-    if (!Ok(LutMatrix::CreateTernary3(q, host, &variant, &mat), &error)) {
+    if (!Ok(LutMatrix::CreateTernary3(q, lutra::engine::KernelConfig::For(host), &variant, &mat),
+            &error)) {
       EXPECT_NE(error.find("lacks"), std::string::npos) << error;
       continue;
     }
@@ -363,9 +373,9 @@ TEST(LutMatrix, Ternary3CloneAndRefusals) {
   QuantizedMatrix grouped;
   ASSERT_TRUE(QuantizeTernary(w.data(), m, k, 64, false, &grouped, &error)) << error;
   LutMatrix mat;
-  EXPECT_FALSE(
-      Ok(LutMatrix::CreateTernary3(grouped, host, &kernels::ternary3::AllKernels().back(), &mat),
-         &error));
+  EXPECT_FALSE(Ok(LutMatrix::CreateTernary3(grouped, lutra::engine::KernelConfig::For(host),
+                                            &kernels::ternary3::AllKernels().back(), &mat),
+                  &error));
   EXPECT_NE(error.find("one scale"), std::string::npos) << error;
 }
 

@@ -200,7 +200,7 @@ TEST(ModelLinear, IdentityActivationsReproduceEveryWeight) {
       const size_t rows = 40, cols = 256;
       Encoded e = Encode(type, rows, cols, rng);
       PlanOptions options;
-      options.features = features;
+      options.kernels = &lutra::engine::KernelConfig::For(features);
       options.ternary_int8_activations = int8;
       auto linear = PlanLinear(e.info, options);
       ASSERT_TRUE(linear.ok()) << linear.error();
@@ -234,7 +234,7 @@ TEST(ModelLinear, RandomActivationsMatchDoubleReference) {
     const size_t rows = 72, cols = 768;
     Encoded e = Encode(type, rows, cols, rng);
     PlanOptions options;
-    options.features = features;
+    options.kernels = &lutra::engine::KernelConfig::For(features);
     auto linear = PlanLinear(e.info, options);
     ASSERT_TRUE(linear.ok()) << linear.error();
     EXPECT_EQ((*linear)->rows(), rows);
@@ -289,7 +289,7 @@ TEST(ModelLinear, TernaryTrainedScalesUseOneScalePerRow) {
     const size_t rows = 40, cols = 1024;
     Encoded e = Encode(type, rows, cols, rng, /*trained_ternary=*/true);
     PlanOptions options;
-    options.features = arch::Process().features;
+    options.kernels = &lutra::engine::KernelConfig::For(arch::Process().features);
     options.ternary_int8_activations = true;
     auto linear = PlanLinear(e.info, options);
     ASSERT_TRUE(linear.ok()) << linear.error();
@@ -318,7 +318,7 @@ TEST(ModelLinear, TernaryTrainedScalesUseOneScalePerRow) {
   // Two different non-zero scales in a row: per-group scales, as before.
   Encoded mixed = Encode(TensorType::TQ2_0, 8, 1024, rng);
   PlanOptions options;
-  options.features = arch::Process().features;
+  options.kernels = &lutra::engine::KernelConfig::For(arch::Process().features);
   options.ternary_int8_activations = true;
   auto linear = PlanLinear(mixed.info, options);
   ASSERT_TRUE(linear.ok()) << linear.error();
@@ -328,7 +328,7 @@ TEST(ModelLinear, TernaryTrainedScalesUseOneScalePerRow) {
 TEST(ModelLinear, ClearErrorsForUnsupportedOrInconsistentTensors) {
   Rng rng(1);
   PlanOptions options;
-  options.features = arch::Process().features;
+  options.kernels = &lutra::engine::KernelConfig::For(arch::Process().features);
   Encoded e = Encode(TensorType::Q4_0, 4, 64, rng);
   e.info.type = TensorType::IQ2_XXS;
   auto r = PlanLinear(e.info, options);

@@ -219,11 +219,11 @@ TEST(Convert, RoundTripEqualsInMemoryQuantization) {
       for (const arch::IsaSet isa : {features, arch::IsaSet{}}) {
         linear::LutMatrix lm;
         std::string error;
-        ASSERT_TRUE(
-            Ok(linear::LutMatrix::Create(mem.q, isa, linear::Activations::kQuantizedTables, &lm),
-               &error))
+        ASSERT_TRUE(Ok(linear::LutMatrix::Create(mem.q, lutra::engine::KernelConfig::For(isa),
+                                                 linear::Activations::kQuantizedTables, &lm),
+                       &error))
             << error;
-        auto op = engine::linear::PlanLinear(t, {isa, true});
+        auto op = engine::linear::PlanLinear(t, {&engine::KernelConfig::For(isa), true});
         ASSERT_TRUE(op.ok()) << op.error();
         EXPECT_EQ((*op)->OwnedBytes(), 0u) << "a mapped packed matrix must not be copied";
         // ...but decode still streams it: at least its bits count as read (roofline figures).

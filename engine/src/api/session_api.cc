@@ -231,7 +231,7 @@ lutra_status lutra_session_sample(lutra_session* s, const lutra_sampler_options*
     if (!s->sampler || !SameParams(params, s->sampler_params)) {
       auto sampler = std::make_unique<lutra::engine::sampler::Sampler>();
       if (lutra::Status e = lutra::engine::sampler::Sampler::Create(
-              params, vocab, s->model->model->features(), sampler.get());
+              params, vocab, s->model->model->kernels(), sampler.get());
           !e.ok()) {
         return FailSession(s, lutra::api::StatusOf(e.code()), "lutra_session_sample: " + e.error());
       }

@@ -3,7 +3,7 @@
 
 #include "arch/detect.h"
 #include "engine/src/api/handles.h"
-#include "engine/src/kernel_catalog.h"
+#include "engine/src/dispatch/kernel_catalog.h"
 #include "lutra/lutra.h"
 
 namespace {

@@ -6,7 +6,7 @@
 
 namespace lutra::engine::attention {
 
-Status Attention::Create(const AttentionShape& s, arch::IsaSet features, size_t threads,
+Status Attention::Create(const AttentionShape& s, const KernelConfig& config, size_t threads,
                          Attention* out) {
   if (s.n_head == 0 || s.n_head_kv == 0 || s.head_dim == 0 || s.max_seq == 0 || s.max_tokens == 0) {
     return InvalidArgument(
@@ -21,8 +21,8 @@ Status Attention::Create(const AttentionShape& s, arch::IsaSet features, size_t 
   a.ratio_ = s.n_head / s.n_head_kv;
   a.rows_per_unit_ = a.ratio_ * std::min(kQueryBlock, s.max_tokens);
   a.workers_ = std::max<size_t>(threads, 1);
-  a.softmax_ = kernels::softmax2p::SelectForCachedRows(features)->fn;
-  a.attn_ = kernels::attn::Select(features);
+  a.softmax_ = config.softmax_cached_rows().fn;
+  a.attn_ = config.attn();
   a.scratch_.assign(a.workers_ * a.rows_per_unit_ * s.max_seq, 0.0f);
   a.rows_.assign(a.workers_ * 2 * a.rows_per_unit_ * s.head_dim, 0.0f);
   *out = std::move(a);

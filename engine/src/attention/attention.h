@@ -33,9 +33,9 @@ struct AttentionShape {
 
 class Attention {
  public:
-  // Validates the shape (n_head a multiple of n_head_kv, sizes ≥ 1), selects the kernels for
-  // `features` and sizes the scratch once for `threads` workers (no allocation in Run).
-  static Status Create(const AttentionShape& shape, arch::IsaSet features, size_t threads,
+  // Validates the shape (n_head a multiple of n_head_kv, sizes ≥ 1), takes its kernels from
+  // `config` and sizes the scratch once for `threads` workers (no allocation in Run).
+  static Status Create(const AttentionShape& shape, const KernelConfig& config, size_t threads,
                        Attention* out);
 
   // q and out: n rows of n_head × head_dim floats, for positions [p0, p0 + n). The cache must
@@ -44,6 +44,10 @@ class Attention {
              ThreadPool& pool);
 
   static constexpr size_t kQueryBlock = 4;
+
+  // The kernels Run calls (tests compare them with what lutra-sysinfo reports).
+  kernels::softmax2p::SoftmaxFn softmax() const { return softmax_; }
+  const kernels::attn::AttnOps& attn() const { return attn_; }
 
  private:
   void RunUnit(const KvCache& cache, size_t layer, size_t p0, size_t n, const float* q, float* out,

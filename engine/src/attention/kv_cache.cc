@@ -18,7 +18,7 @@ size_t BlockedPositions(size_t max_seq) {
 
 }  // namespace
 
-Status KvCache::Create(const KvShape& s, arch::IsaSet features, KvCache* out) {
+Status KvCache::Create(const KvShape& s, const KernelConfig& config, KvCache* out) {
   if (s.n_layer == 0 || s.n_head_kv == 0 || s.max_seq == 0 || s.head_dim == 0) {
     return InvalidArgument(
         "KV cache: n_layer, n_head_kv, max_seq and head_dim must all be ≥ 1 (got " +
@@ -50,7 +50,7 @@ Status KvCache::Create(const KvShape& s, arch::IsaSet features, KvCache* out) {
   c.shape_ = s;
   c.head_stride_ = BlockedPositions(s.max_seq) * s.head_dim * elem;
   c.bytes_ = total;
-  c.to_f16_ = kernels::f16::Select(features).from_f32->fn;
+  c.to_f16_ = config.f16().from_f32->fn;
   c.storage_ = std::move(p);
   c.row_16_ = std::make_unique<uint16_t[]>(s.head_dim);
   *out = std::move(c);

@@ -14,6 +14,7 @@
 
 #include "arch/isa.h"
 #include "engine/src/common/status.h"
+#include "engine/src/dispatch/kernel_config.h"
 #include "kernels/attn/attn.h"
 #include "kernels/f16/f16.h"
 
@@ -33,7 +34,7 @@ class KvCache {
  public:
   // Validates the shape (all sizes ≥ 1, total size representable, even head_dim for bf16) and
   // allocates the storage.
-  static Status Create(const KvShape& shape, arch::IsaSet features, KvCache* out);
+  static Status Create(const KvShape& shape, const KernelConfig& config, KvCache* out);
 
   const KvShape& shape() const { return shape_; }
   size_t length() const { return length_; }  // positions valid in every layer
@@ -62,6 +63,8 @@ class KvCache {
   }
   const void* Keys(size_t layer, size_t head) const { return Row(layer, 0, head); }
   const void* Values(size_t layer, size_t head) const { return Row(layer, 1, head); }
+  // The fp16 conversion kernel of writes (tests compare it with what lutra-sysinfo reports).
+  kernels::f16::FromF32Fn to_f16() const { return to_f16_; }
 
  private:
   const uint8_t* Row(size_t layer, size_t kv, size_t head) const {

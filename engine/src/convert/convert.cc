@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "arch/detect.h"
 #include "engine/src/common/threadpool.h"
 #include "engine/src/convert/metadata.h"
 #include "engine/src/convert/quantize_matrix.h"
@@ -139,7 +140,12 @@ void Decode(const gguf::TensorInfo& t, ThreadPool& pool, float* out) {
 class Converter {
  public:
   Converter(const gguf::File& file, const Options& o, const Callbacks& cb, Summary* summary)
-      : file_(file), o_(o), cb_(cb), summary_(summary), pool_(o.threads) {
+      : file_(file),
+        o_(o),
+        cb_(cb),
+        summary_(summary),
+        kernels_(o.kernels != nullptr ? *o.kernels : KernelConfig::For(arch::Process().features)),
+        pool_(o.threads) {
     for (const gguf::TensorInfo& t : file.tensors()) total_elements_ += t.n_elements;
   }
 
@@ -237,7 +243,8 @@ class Converter {
       Decode(t, pool_, w.data());
       MatrixStats stats;
       Status s = QuantizeToPacked(
-          w.data(), m, k, p.packed, o_.method, pool_, [this] { return Stop(); }, &out, &stats);
+          w.data(), m, k, p.packed, o_.method, kernels_, pool_, [this] { return Stop(); }, &out,
+          &stats);
       if (!s.ok()) {
         if (stopped_) return IoError("stopped");
         return s;
@@ -278,13 +285,14 @@ class Converter {
       for (size_t g = 0; g < q.scale.size(); ++g) q.scale[g] = block_scale[g / per_block];
       q.zero.assign(q.scale.size(), 1);
     }
-    return PackQuantized(q, p.packed, pool_, out);
+    return PackQuantized(q, p.packed, kernels_, pool_, out);
   }
 
   const gguf::File& file_;
   const Options& o_;
   const Callbacks& cb_;
   Summary* summary_;
+  const KernelConfig& kernels_;
   ThreadPool pool_;
   uint64_t total_elements_ = 0, done_elements_ = 0;
   bool stopped_ = false;

@@ -14,6 +14,7 @@
 
 #include "engine/src/common/status.h"
 #include "engine/src/convert/target.h"
+#include "engine/src/dispatch/kernel_config.h"
 
 namespace lutra::engine::convert {
 
@@ -26,6 +27,8 @@ struct Options {
   double outlier_fraction = 0.0;
   std::vector<std::string> keep;  // "PATTERN=TYPE" rules, first match wins
   size_t threads = 1;
+  // The kernels packing uses (null: those of the process's features, LUTRA_ISA applied).
+  const KernelConfig* kernels = nullptr;
 };
 
 struct TensorReport {

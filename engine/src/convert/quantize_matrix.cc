@@ -27,12 +27,12 @@ size_t Chunks(size_t m) {
 
 // Writes q's tiles into `out` (the layout of `type` for q's shape), a tile chunk per task: the
 // layout is tile-major, so rows [32a, 32b) pack exactly into tiles a..b−1.
-void Pack(const quantize::QuantizedMatrix& q, const gguf::PackedLayout& layout, ThreadPool& pool,
-          uint8_t* out) {
+void Pack(const quantize::QuantizedMatrix& q, const gguf::PackedLayout& layout,
+          const KernelConfig& config, ThreadPool& pool, uint8_t* out) {
   const kernels::packw::Shape& s = q.shape;
   const size_t groups = kernels::packw::Groups(s);
   const size_t tiles = kernels::packw::Tiles(s);
-  const auto pack = kernels::packw::Select(arch::Process().features).pack->fn;
+  const auto pack = config.packw().pack->fn;
   const size_t tile_bits = layout.bits_bytes / tiles, tile_scales = groups * 32;
   // Symmetric tensors store no bias: the packer's zeros go to scratch.
   std::vector<float> bias_scratch(s.asymmetric ? 0 : layout.scale_count);
@@ -60,8 +60,9 @@ inline float Dequant(const quantize::QuantizedMatrix& q, size_t gi, uint8_t c) {
 }  // namespace
 
 Status QuantizeToPacked(float* w, size_t m, size_t k, const gguf::PackedType& type, Method method,
-                        ThreadPool& pool, const std::function<bool()>& stop,
-                        linear::AlignedBytes* out, MatrixStats* stats) {
+                        const KernelConfig& config, ThreadPool& pool,
+                        const std::function<bool()>& stop, linear::AlignedBytes* out,
+                        MatrixStats* stats) {
   gguf::PackedLayout layout;
   std::string error;
   if (!gguf::PackedTensorLayout(type, {k, m}, &layout, &error)) return InvalidArgument(error);
@@ -152,7 +153,7 @@ Status QuantizeToPacked(float* w, size_t m, size_t k, const gguf::PackedType& ty
 
   *out = linear::AlignedBytes(layout.total);
   uint8_t* base = out->data();
-  Pack(q, layout, pool, base);
+  Pack(q, layout, config, pool, base);
 
   // Corrections (fp16 of w − ŵ), restored weights, and the error of the result.
   auto* entries = reinterpret_cast<uint32_t*>(base + layout.outliers);
@@ -192,14 +193,14 @@ Status QuantizeToPacked(float* w, size_t m, size_t k, const gguf::PackedType& ty
 }
 
 Status PackQuantized(const quantize::QuantizedMatrix& q, const gguf::PackedType& type,
-                     ThreadPool& pool, linear::AlignedBytes* out) {
+                     const KernelConfig& config, ThreadPool& pool, linear::AlignedBytes* out) {
   gguf::PackedLayout layout;
   std::string error;
   if (type.outliers != 0 ||
       !gguf::PackedTensorLayout(type, {q.shape.k, q.shape.m}, &layout, &error))
     return InvalidArgument(error.empty() ? "a repack carries no outliers" : error);
   *out = linear::AlignedBytes(layout.total);
-  Pack(q, layout, pool, out->data());
+  Pack(q, layout, config, pool, out->data());
   return Status::Ok();
 }
 

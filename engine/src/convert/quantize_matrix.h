@@ -12,6 +12,7 @@
 #include "engine/src/common/status.h"
 #include "engine/src/common/threadpool.h"
 #include "engine/src/convert/target.h"
+#include "engine/src/dispatch/kernel_config.h"
 #include "engine/src/gguf/lutra_types.h"
 #include "engine/src/linear/lut_matrix.h"
 #include "engine/src/quantize/round_to_nearest.h"
@@ -27,12 +28,14 @@ struct MatrixStats {
 // `w` is used as scratch: on return it holds the original weights again. `stop` (may be empty)
 // is polled between row chunks, on the calling thread only (the workers see its answer); when
 // it returns true the result is an error.
+// The packing kernel is `config`'s (the output is the same for every ISA).
 Status QuantizeToPacked(float* w, size_t m, size_t k, const gguf::PackedType& type, Method method,
-                        ThreadPool& pool, const std::function<bool()>& stop,
-                        linear::AlignedBytes* out, MatrixStats* stats);
+                        const KernelConfig& config, ThreadPool& pool,
+                        const std::function<bool()>& stop, linear::AlignedBytes* out,
+                        MatrixStats* stats);
 
 // Packs an already quantized matrix (lossless repacks: Q4_0, TQ1_0, TQ2_0) with no outliers.
 Status PackQuantized(const quantize::QuantizedMatrix& q, const gguf::PackedType& type,
-                     ThreadPool& pool, linear::AlignedBytes* out);
+                     const KernelConfig& config, ThreadPool& pool, linear::AlignedBytes* out);
 
 }  // namespace lutra::engine::convert

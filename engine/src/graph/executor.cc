@@ -27,17 +27,17 @@ Expected<std::unique_ptr<Executor>> Executor::Create(const Graph& graph,
   const AttentionDims& a = graph.attention();
   if (a.n_layer > 0) {
     attention::KvShape ks{a.n_layer, a.n_head_kv, options.max_seq, a.head_dim, options.kv_type};
-    if (Status s = attention::KvCache::Create(ks, options.features, &e->cache_); !s.ok())
+    if (Status s = attention::KvCache::Create(ks, *options.kernels, &e->cache_); !s.ok())
       return s.failure();
     attention::AttentionShape as{a.n_head, a.n_head_kv, a.head_dim, options.max_seq, max_tokens};
-    if (Status s = attention::Attention::Create(as, options.features, threads, &e->attention_);
+    if (Status s = attention::Attention::Create(as, *options.kernels, threads, &e->attention_);
         !s.ok()) {
       return s.failure();
     }
   }
   for (const RopeSpec& spec : graph.ropes()) e->ropes_.emplace_back(spec, options.max_seq);
-  e->rmsnorm_ = kernels::rmsnorm::Select(options.features)->fn;
-  e->vec_ = kernels::vec::Select(options.features);
+  e->rmsnorm_ = options.kernels->rmsnorm().fn;
+  e->vec_ = options.kernels->vec();
   return e;
 }
 

@@ -28,7 +28,7 @@ struct ExecutorOptions {
   size_t max_tokens = 64;  // largest batch per Run (prefill chunk)
   size_t max_seq = 0;      // context length: KV cache positions
   attention::KvType kv_type = attention::KvType::kF16;
-  arch::IsaSet features = 0;
+  const KernelConfig* kernels = &KernelConfig::For(0);  // scalar unless set
   size_t vocab = 0;  // vocabulary size (token ids are checked by models::Session::CheckTokens)
 };
 
@@ -53,6 +53,11 @@ class Executor {
   const ExecutorOptions& options() const { return options_; }
   size_t output_width() const { return graph_->values()[graph_->output()].width; }
   size_t kv_bytes() const { return cache_.bytes(); }
+  // The kernels Run calls (tests compare them with what lutra-sysinfo reports).
+  kernels::rmsnorm::RmsNormFn rmsnorm() const { return rmsnorm_; }
+  const kernels::vec::VecOps& vec() const { return vec_; }
+  const attention::KvCache& cache() const { return cache_; }
+  const attention::Attention& attention() const { return attention_; }
 
  private:
   Executor() = default;

@@ -17,13 +17,15 @@
 #include "arch/isa.h"
 #include "engine/src/common/status.h"
 #include "engine/src/common/threadpool.h"
+#include "engine/src/dispatch/kernel_config.h"
 #include "engine/src/gguf/reader.h"
 #include "engine/src/linear/lut_matrix.h"
 
 namespace lutra::engine::linear {
 
 struct PlanOptions {
-  arch::IsaSet features{};  // the capped feature set of the process (arch::Process())
+  // The kernels of the capped feature set of the process (arch::Process()); scalar by default.
+  const KernelConfig* kernels = &KernelConfig::For(0);
   // Ternary weights multiply int8 per-token activations exactly (W1.58·A8, as BitNet b1.58 is
   // trained) when true; otherwise through quantized activation tables like the other widths.
   bool ternary_int8_activations = true;

@@ -102,8 +102,8 @@ Expected<std::unique_ptr<Linear>> PlanDenseLinear(const gguf::TensorInfo& t,
   std::vector<float> w(rows * cols);
   DecodeBlocks(t.type, t.data, rows * cols / FormatOf(t.type).weights, w.data());
   if (!XnnpackRunsHere()) {
-    return std::unique_ptr<Linear>(new VecDenseLinear(rows, cols, t.type, std::move(w),
-                                                      kernels::vec::Select(options.features).dot));
+    return std::unique_ptr<Linear>(
+        new VecDenseLinear(rows, cols, t.type, std::move(w), options.kernels->vec().dot));
   }
   auto linear = std::make_unique<DenseLinear>(rows, cols, t.type);
   if (Status s = linear->Init(w.data()); !s.ok()) {

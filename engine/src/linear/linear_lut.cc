@@ -137,7 +137,7 @@ Expected<std::unique_ptr<Linear>> PlanLutLinear(const gguf::TensorInfo& t,
   }
   if (q.ternary) q.uniform_scale = UniformRowScales(rows, cols / q.shape.group, q.scale, q.q);
   linear::LutMatrix m;
-  if (Status s = linear::LutMatrix::Create(q, options.features, mode, &m, options.arena); !s.ok()) {
+  if (Status s = linear::LutMatrix::Create(q, *options.kernels, mode, &m, options.arena); !s.ok()) {
     return s.failure("tensor '" + t.name + "': ");
   }
   return std::unique_ptr<Linear>(new LutLinear(rows, cols, t.type, std::move(m)));

@@ -104,7 +104,7 @@ Expected<std::unique_ptr<Linear>> PlanPackedLinear(const gguf::TensorInfo& t,
                                        ? linear::Activations::kInt8Exact
                                        : linear::Activations::kQuantizedTables;
   linear::LutMatrix m;
-  if (Status s = linear::LutMatrix::CreateView(shape, data, type->uniform_scale, options.features,
+  if (Status s = linear::LutMatrix::CreateView(shape, data, type->uniform_scale, *options.kernels,
                                                mode, &m);
       !s.ok()) {
     return s.failure("tensor '" + t.name + "': ");

@@ -97,7 +97,7 @@ Expected<std::unique_ptr<Linear>> PlanQ8BlockLinear(const gguf::TensorInfo& t,
     return InvalidModel("tensor '" + t.name + "': not a q8block format");  // PlanLinear checked
   }
   auto linear = std::make_unique<Q8BlockLinear>(rows, cols, t.type, block, CodesHaveMin(t.type),
-                                                q8::Select(options.features), options.arena);
+                                                &options.kernels->q8block(), options.arena);
   std::vector<float> discarded_mins;
   float* mins = linear->mins();
   if (mins == nullptr) {

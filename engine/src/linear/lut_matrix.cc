@@ -31,8 +31,8 @@ AlignedBytes::AlignedBytes(size_t bytes, memory::HugePageArena& arena)
   if (data_ == nullptr) throw std::bad_alloc();
 }
 
-void LutMatrix::SelectBuilders(arch::IsaSet features) {
-  const auto build = kernels::lutbuild::Select(features);
+void LutMatrix::SelectBuilders(const KernelConfig& config) {
+  const auto& build = config.lutbuild();
   build_ = build.quantized->fn;
   build_exact_ = build.exact->fn;
   build_int8_ = build.int8->fn;
@@ -47,7 +47,7 @@ AlignedBytes Allocate(size_t bytes, memory::HugePageArena* arena) {
 
 }  // namespace
 
-Status LutMatrix::Create(const QuantizedMatrix& q, arch::IsaSet features, Activations mode,
+Status LutMatrix::Create(const QuantizedMatrix& q, const KernelConfig& config, Activations mode,
                          LutMatrix* out, memory::HugePageArena* arena) {
   const bool exact = mode == Activations::kInt8Exact;
   // Per-group float mins live only in the bias array, which the dot-product kernels do not read.
@@ -55,26 +55,26 @@ Status LutMatrix::Create(const QuantizedMatrix& q, arch::IsaSet features, Activa
   if (lookup_only && exact) {
     return InvalidModel("lut: per-group float mins have no exact int8 mode");
   }
-  const auto* gemm = lookup_only ? kernels::lutgemm::SelectLookup(features, q.shape.bits, 1)
-                                 : kernels::lutgemm::Select(features, q.shape.bits, exact);
-  if (gemm == nullptr) {
+  // Exact ternary rows with one scale: the 1.67-bit layout where its kernel is the faster one.
+  const bool ternary_one_scale =
+      exact && q.ternary && q.uniform_scale && q.shape.asymmetric &&
+      std::all_of(q.zero.begin(), q.zero.end(), [](uint8_t z) { return z == 1; });
+  const LutKernels k = config.Lut(q.shape.bits,
+                                  lookup_only ? LutMode::kLookupOnly
+                                  : exact     ? LutMode::kExact
+                                              : LutMode::kFloat,
+                                  ternary_one_scale);
+  if (k.one == nullptr) {
     return InvalidModel("lut: no lookup kernel for " + std::to_string(q.shape.bits) +
                         "-bit weights");
   }
-  // Exact ternary rows with one scale: the 1.67-bit layout where its kernel is the faster one.
-  if (exact && q.ternary && q.uniform_scale && q.shape.asymmetric &&
-      kernels::ternary3::Preferred(features) &&
-      std::all_of(q.zero.begin(), q.zero.end(), [](uint8_t z) { return z == 1; })) {
-    return CreateTernary3(q, features, kernels::ternary3::Select(features), out, arena);
-  }
-  if (Status s = CreateWith(q, features, gemm, out, arena); !s.ok()) return s;
-  out->gemm_many_ =
-      lookup_only ? kernels::lutgemm::SelectLookup(features, q.shape.bits, SIZE_MAX, gemm->order)
-                  : kernels::lutgemm::Select(features, q.shape.bits, exact, SIZE_MAX, gemm->order);
+  if (k.ternary3 != nullptr) return CreateTernary3(q, config, k.ternary3, out, arena);
+  if (Status s = CreateWith(q, config, k.one, out, arena); !s.ok()) return s;
+  out->gemm_many_ = k.many;
   return Status::Ok();
 }
 
-Status LutMatrix::CreateTernary3(const QuantizedMatrix& q, arch::IsaSet features,
+Status LutMatrix::CreateTernary3(const QuantizedMatrix& q, const KernelConfig& config,
                                  const kernels::ternary3::Kernels* variant, LutMatrix* out,
                                  memory::HugePageArena* arena) {
   namespace t3 = kernels::ternary3;
@@ -86,13 +86,14 @@ Status LutMatrix::CreateTernary3(const QuantizedMatrix& q, arch::IsaSet features
       !std::all_of(q.zero.begin(), q.zero.end(), [](uint8_t z) { return z == 1; })) {
     return InvalidModel("lut: the ternary3 layout needs ternary rows with one scale each");
   }
+  const arch::IsaSet features = config.features();
   if ((variant->isa & features) != variant->isa) {
     return IsaUnavailable(std::string("lut: ") + variant->name + " needs " +
                           arch::FeatureNames(variant->isa & ~features) + ", which this CPU lacks");
   }
   // gemm() still names the bit-plane exact kernel's contract (exact(), Describe); the
   // multiplication itself goes through `variant`.
-  const auto* gemm = kernels::lutgemm::Select(features, s.bits, true);
+  const auto* gemm = config.LutGemm(s.bits, LutMode::kExact, Tokens::kOne);
   if (gemm == nullptr) {
     return InvalidModel("lut: no exact lookup kernel for ternary weights");
   }
@@ -126,12 +127,12 @@ Status LutMatrix::CreateTernary3(const QuantizedMatrix& q, arch::IsaSet features
   m.weights_.uniform_scale = true;
   m.weights_.zero_point = 1;
   m.gemm_ = m.gemm_many_ = gemm;
-  m.SelectBuilders(features);
+  m.SelectBuilders(config);
   *out = std::move(m);
   return Status::Ok();
 }
 
-Status LutMatrix::CreateWith(const QuantizedMatrix& q, arch::IsaSet features,
+Status LutMatrix::CreateWith(const QuantizedMatrix& q, const KernelConfig& config,
                              const kernels::lutgemm::GemmKernel* gemm, LutMatrix* out,
                              memory::HugePageArena* arena) {
   const kernels::packw::Shape& s = q.shape;
@@ -143,7 +144,7 @@ Status LutMatrix::CreateWith(const QuantizedMatrix& q, arch::IsaSet features,
       (s.asymmetric && q.zero.size() != s.m * groups)) {
     return InvalidModel("lut: quantized matrix arrays do not match its shape");
   }
-  if (gemm == nullptr || gemm->bits != s.bits || !arch::Supports(features, gemm->isa)) {
+  if (gemm == nullptr || gemm->bits != s.bits || !arch::Supports(config.features(), gemm->isa)) {
     return InvalidArgument("lut: the GEMM variant does not match the matrix bit width or this CPU");
   }
   const int max_code = (1 << s.bits) - 1;
@@ -179,7 +180,7 @@ Status LutMatrix::CreateWith(const QuantizedMatrix& q, arch::IsaSet features,
       }
     }
   }
-  const auto pack = kernels::packw::Select(features).pack;
+  const auto* pack = config.packw().pack;
   const size_t count = kernels::packw::ScaleCount(s);
   // One zero point for the whole matrix (Q4_0: 8, ternary: 1): the kernels take it as a
   // constant, and the per-group bias and zero arrays are neither streamed nor kept (packed into
@@ -225,13 +226,13 @@ Status LutMatrix::CreateWith(const QuantizedMatrix& q, arch::IsaSet features,
   }
   m.gemm_ = gemm;
   m.gemm_many_ = gemm;
-  m.SelectBuilders(features);
+  m.SelectBuilders(config);
   *out = std::move(m);
   return Status::Ok();
 }
 
 Status LutMatrix::CreateView(const kernels::packw::Shape& s, const kernels::packw::Packed& data,
-                             bool uniform_scale, arch::IsaSet features, Activations mode,
+                             bool uniform_scale, const KernelConfig& config, Activations mode,
                              LutMatrix* out) {
   if (const char* msg = kernels::packw::Validate(s)) {
     return InvalidModel(std::string("lut: ") + msg);
@@ -242,9 +243,8 @@ Status LutMatrix::CreateView(const kernels::packw::Shape& s, const kernels::pack
   }
   const bool exact = mode == Activations::kInt8Exact;
   // Mapped bits stay in the file's canonical order (no copy): kernels that read it.
-  constexpr auto kCanonical = kernels::packw::PlaneOrder::kCanonical;
-  const auto* gemm = kernels::lutgemm::Select(features, s.bits, exact, 1, kCanonical);
-  if (gemm == nullptr) {
+  const LutKernels k = config.LutMapped(s.bits, exact ? LutMode::kExact : LutMode::kFloat);
+  if (k.one == nullptr) {
     return InvalidModel("lut: no lookup kernel for " + std::to_string(s.bits) + "-bit weights");
   }
   const size_t count = kernels::packw::ScaleCount(s);
@@ -265,9 +265,9 @@ Status LutMatrix::CreateView(const kernels::packw::Shape& s, const kernels::pack
     m.weights_.zero_point = data.zero[0];  // as in Create: the arrays stay in the file, unread
   }
   m.weights_.uniform_scale = uniform_scale;
-  m.gemm_ = gemm;
-  m.gemm_many_ = kernels::lutgemm::Select(features, s.bits, exact, SIZE_MAX, kCanonical);
-  m.SelectBuilders(features);
+  m.gemm_ = k.one;
+  m.gemm_many_ = k.many;
+  m.SelectBuilders(config);
   *out = std::move(m);
   return Status::Ok();
 }

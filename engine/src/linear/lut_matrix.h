@@ -12,6 +12,7 @@
 #include "arch/isa.h"
 #include "engine/src/common/status.h"
 #include "engine/src/common/threadpool.h"
+#include "engine/src/dispatch/kernel_config.h"
 #include "engine/src/memory/huge_page_arena.h"
 #include "engine/src/quantize/round_to_nearest.h"
 #include "kernels/lutbuild/lutbuild.h"
@@ -52,20 +53,20 @@ enum class Activations {
 
 class LutMatrix {
  public:
-  // Packs `q` and selects the kernels for `features`. An error on a bad shape.
+  // Packs `q` and takes its kernels from `config`. An error on a bad shape.
   // The packed buffers come from `arena` when given (a model's weights: huge pages), else
   // from the heap.
-  static Status Create(const quantize::QuantizedMatrix& q, arch::IsaSet features, Activations mode,
-                       LutMatrix* out, memory::HugePageArena* arena = nullptr);
+  static Status Create(const quantize::QuantizedMatrix& q, const KernelConfig& config,
+                       Activations mode, LutMatrix* out, memory::HugePageArena* arena = nullptr);
   // Like Create, with a given GEMM variant (benchmarks and tests of one variant).
-  static Status CreateWith(const quantize::QuantizedMatrix& q, arch::IsaSet features,
+  static Status CreateWith(const quantize::QuantizedMatrix& q, const KernelConfig& config,
                            const kernels::lutgemm::GemmKernel* gemm, LutMatrix* out,
                            memory::HugePageArena* arena = nullptr);
 
   // Ternary rows with one scale (q.ternary, q.uniform_scale, zero point 1) in the 1.67-bit
   // layout with a given ternary3 variant, int8-exact activations. Create takes this path by
-  // itself where kernels::ternary3::Preferred(features); benchmarks and tests call it directly.
-  static Status CreateTernary3(const quantize::QuantizedMatrix& q, arch::IsaSet features,
+  // itself where config.ternary3_preferred(); benchmarks and tests call it directly.
+  static Status CreateTernary3(const quantize::QuantizedMatrix& q, const KernelConfig& config,
                                const kernels::ternary3::Kernels* variant, LutMatrix* out,
                                memory::HugePageArena* arena = nullptr);
 
@@ -74,7 +75,7 @@ class LutMatrix {
   // for symmetric shapes (no kernel reads them then). Zero points are range-checked (exact
   // kernels compute with them); bit-planes cannot hold an out-of-range code.
   static Status CreateView(const kernels::packw::Shape& s, const kernels::packw::Packed& data,
-                           bool uniform_scale, arch::IsaSet features, Activations mode,
+                           bool uniform_scale, const KernelConfig& config, Activations mode,
                            LutMatrix* out);
   // Sparse corrections added after the lookup: y[t, r] += Σ_j v_j·x[t, c_j] over `per_row`
   // entries per row (row r's at entries[r·per_row...], each uint32 little-endian: column in
@@ -120,9 +121,9 @@ class LutMatrix {
   kernels::lutbuild::BuildExactFn build_exact_ = nullptr;
   kernels::lutbuild::BuildInt8Fn build_int8_ = nullptr;
   kernels::lutbuild::BuildInt8BlocksFn build_int8_blocks_ = nullptr;
-  // The table builders for `features` (every Create path keeps all four: Multiply picks by
+  // The table builders of `config` (every Create path keeps all four: Multiply picks by
   // the GEMM's input).
-  void SelectBuilders(arch::IsaSet features);
+  void SelectBuilders(const KernelConfig& config);
 
   AlignedBytes bits_, scale_, bias_, zero_;
   const uint32_t* outliers_ = nullptr;

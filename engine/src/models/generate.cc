@@ -37,7 +37,7 @@ Status Generate(Session& session, std::span<const int32_t> prompt, const Generat
   }
   sampler::Sampler sampler;
   if (Status st =
-          sampler::Sampler::Create(o.sampler, session.logits().size(), model.features(), &sampler);
+          sampler::Sampler::Create(o.sampler, session.logits().size(), model.kernels(), &sampler);
       !st.ok()) {
     return st;
   }

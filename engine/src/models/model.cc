@@ -37,7 +37,8 @@ Expected<std::unique_ptr<Model>> Model::Load(const std::string& path, const Mode
   auto build = FindArchBuilder(*arch_name);
   if (!build.ok()) return build.failure();
 
-  PlanOptions plan{m->features_, o.ternary_int8_activations};
+  m->kernels_ = &KernelConfig::For(m->features_);
+  PlanOptions plan{m->kernels_, o.ternary_int8_activations};
   m->weights_ = std::make_unique<WeightStore>(m->file_, plan, o.progress);
   auto hp = (*build)(m->file_, *m->weights_, &m->graph_);
   if (!hp.ok()) return hp.failure(path + ": ");
@@ -126,7 +127,7 @@ Expected<std::unique_ptr<Session>> Session::Create(const Model& model, const Ses
   eo.max_tokens = o.batch != 0 ? o.batch : model.options().batch;
   eo.max_seq = context;
   eo.kv_type = kv_type;
-  eo.features = model.features();
+  eo.kernels = &model.kernels();
   eo.vocab = model.hparams().n_vocab;
   auto exec = graph::Executor::Create(model.graph(), eo, s->pool_->threads());
   // What can fail here once the options are checked is memory for the KV cache and buffers.

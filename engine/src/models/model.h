@@ -17,6 +17,7 @@
 #include "engine/src/attention/kv_cache.h"
 #include "engine/src/common/status.h"
 #include "engine/src/common/threadpool.h"
+#include "engine/src/dispatch/kernel_config.h"
 #include "engine/src/gguf/reader.h"
 #include "engine/src/graph/executor.h"
 #include "engine/src/graph/graph.h"
@@ -48,6 +49,8 @@ class Model {
   const HParams& hparams() const { return hp_; }
   const ModelOptions& options() const { return options_; }
   arch::IsaSet features() const { return features_; }
+  // The kernels every operator of the model and its sessions runs (of features()).
+  const KernelConfig& kernels() const { return *kernels_; }
   const gguf::File& file() const { return file_; }
   const graph::Graph& graph() const { return graph_; }
   // Null when the file has no usable tokenizer metadata (token ids still work).
@@ -69,6 +72,7 @@ class Model {
   gguf::File file_;
   ModelOptions options_;
   arch::IsaSet features_ = 0;
+  const KernelConfig* kernels_ = &KernelConfig::For(0);
   HParams hp_;
   size_t context_ = 0;
   bool vocab_only_ = false;

@@ -31,6 +31,11 @@ Status ValidateParams(const SamplerParams& p) {
 
 Status Sampler::Create(const SamplerParams& params, size_t vocab, arch::IsaSet features,
                        Sampler* out) {
+  return Create(params, vocab, KernelConfig::For(features), out);
+}
+
+Status Sampler::Create(const SamplerParams& params, size_t vocab, const KernelConfig& config,
+                       Sampler* out) {
   if (Status s = ValidateParams(params); !s.ok()) return s;
   if (vocab == 0 || vocab > size_t(std::numeric_limits<int32_t>::max())) {
     return InvalidArgument("sampler: vocabulary size " + std::to_string(vocab) + " out of range");
@@ -38,7 +43,7 @@ Status Sampler::Create(const SamplerParams& params, size_t vocab, arch::IsaSet f
   Sampler s;
   s.params_ = params;
   s.vocab_ = vocab;
-  s.softmax_ = kernels::softmax2p::Select(features)->fn;
+  s.softmax_ = config.softmax2p().fn;
   s.probs_.resize(vocab);
   s.order_.resize(vocab);
   s.counts_.assign(vocab, 0);

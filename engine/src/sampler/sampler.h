@@ -13,6 +13,7 @@
 
 #include "arch/isa.h"
 #include "engine/src/common/status.h"
+#include "engine/src/dispatch/kernel_config.h"
 #include "kernels/softmax2p/softmax2p.h"
 
 namespace lutra::engine::sampler {
@@ -35,6 +36,9 @@ Status ValidateParams(const SamplerParams& p);
 class Sampler {
  public:
   // Validates params and sizes the scratch for `vocab` tokens (no allocation per token).
+  static Status Create(const SamplerParams& params, size_t vocab, const KernelConfig& config,
+                       Sampler* out);
+  // With the config of `features` (KernelConfig::For).
   static Status Create(const SamplerParams& params, size_t vocab, arch::IsaSet features,
                        Sampler* out);
 
@@ -48,6 +52,9 @@ class Sampler {
 
   // Uniform double in [0, 1) from the generator (53 bits), exposed for tests.
   double NextUniform();
+
+  // The kernel the sampler calls (tests compare it with what lutra-sysinfo reports).
+  kernels::softmax2p::SoftmaxFn softmax() const { return softmax_; }
 
  private:
   uint64_t Next();

@@ -1,6 +1,7 @@
 // Every kernel operation the engine dispatches, with a way to ask which variant a feature set
 // gets and which variants exist. Used by lutra-sysinfo (through the C API), the CI summary and
-// tests; the hot paths hold the selected function pointers themselves.
+// tests. The choice is read from the KernelConfig of the feature set (kernel_config.h), the one
+// the operators take their function pointers from: what is reported is what runs.
 #pragma once
 
 #include <span>
@@ -18,7 +19,7 @@ struct KernelVariant {
 
 struct KernelOp {
   const char* op;  // "vec.dot", "rmsnorm", ...
-  // The variant that `features` selects (never null: every op has a scalar variant).
+  // The variant KernelConfig::For(features) runs (never null: every op has a scalar variant).
   const char* (*selected)(arch::IsaSet features);
   // Every compiled variant, best first.
   std::vector<KernelVariant> (*variants)();
