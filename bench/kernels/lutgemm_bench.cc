@@ -121,15 +121,13 @@ std::vector<float> Inputs(size_t n, size_t k) {
 QuantizedMatrix Quantize(Kind kind, size_t m, size_t k) {
   const auto w = Weights(m, k);
   QuantizedMatrix q;
-  std::string error;
   const bool ternary = kind == Kind::kTernary || kind == Kind::kTernaryExact;
   const uint32_t group = KindGroup(kind);
-  const bool ok =
-      ternary
-          ? engine::quantize::QuantizeTernary(w.data(), m, k, group, true, &q, &error)
-          : engine::quantize::QuantizeRtn(w.data(), m, k, KindBits(kind), group, false, &q, &error);
-  if (!ok) {
-    std::fprintf(stderr, "lutgemm_bench: %s\n", error.c_str());
+  const Status s =
+      ternary ? engine::quantize::QuantizeTernary(w.data(), m, k, group, true, &q)
+              : engine::quantize::QuantizeRtn(w.data(), m, k, KindBits(kind), group, false, &q);
+  if (!s.ok()) {
+    std::fprintf(stderr, "lutgemm_bench: %s\n", s.error().c_str());
     std::exit(1);
   }
   if (kind == Kind::kQ4_0) {

@@ -8,6 +8,7 @@
 
 #include "engine/src/chat/chat_template.h"
 #include "lutra/lutra.h"
+#include "tests/testing/status_testing.h"
 
 namespace lutra::chat {
 namespace {
@@ -17,7 +18,7 @@ const std::vector<Message> kConversation = {
 
 std::string RenderOrDie(Format f, const std::vector<Message>& m, bool gen) {
   std::string out, error;
-  EXPECT_TRUE(Render(f, m, gen, &out, &error)) << error;
+  EXPECT_TRUE(Ok(Render(f, m, gen, &out), &error)) << error;
   return out;
 }
 
@@ -88,7 +89,7 @@ TEST(ChatTemplate, UnknownTemplatesAndRolesAreErrors) {
   EXPECT_FALSE(Detect("{{ messages[0]['content'] }}").has_value());
   EXPECT_FALSE(FromName("vicuna").has_value());
   std::string out, error;
-  EXPECT_FALSE(Render(Format::kChatml, {{"tool", "x"}}, true, &out, &error));
+  EXPECT_FALSE(Ok(Render(Format::kChatml, {{"tool", "x"}}, true, &out), &error));
   EXPECT_EQ(error, "chat message 0: unknown role 'tool' (expected system, user or assistant)");
 }
 

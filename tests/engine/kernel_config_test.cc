@@ -179,7 +179,7 @@ TEST(KernelConfig, LutMatricesCallWhatTheCatalogReports) {
         SCOPED_TRACE(op);
         QuantizedMatrix q;
         std::string err;
-        ASSERT_TRUE(quantize::QuantizeRtn(w.data(), m, k, bits, 64, true, &q, &err)) << err;
+        ASSERT_TRUE(Ok(quantize::QuantizeRtn(w.data(), m, k, bits, 64, true, &q), &err)) << err;
         LutMatrix mat;
         ASSERT_TRUE(Ok(LutMatrix::Create(q, config, mode, &mat), &err)) << err;
         EXPECT_EQ(mat.gemm(1).name, Reported(op.c_str(), f));
@@ -208,7 +208,7 @@ TEST(KernelConfig, LutMatricesCallWhatTheCatalogReports) {
     // Exact ternary rows with one scale: the ternary3 pair where preferred, else lutgemm w2a8.
     QuantizedMatrix q;
     std::string err;
-    ASSERT_TRUE(quantize::QuantizeTernary(w.data(), m, k, 64, true, &q, &err)) << err;
+    ASSERT_TRUE(Ok(quantize::QuantizeTernary(w.data(), m, k, 64, true, &q), &err)) << err;
     LutMatrix mat;
     ASSERT_TRUE(Ok(LutMatrix::Create(q, config, Activations::kInt8Exact, &mat), &err)) << err;
     EXPECT_EQ(mat.ternary3() != nullptr, config.ternary3_preferred());

@@ -37,7 +37,7 @@ TEST(LutQuantize, RtnErrorWithinHalfStep) {
     for (bool asym : {false, true}) {
       QuantizedMatrix q;
       std::string error;
-      ASSERT_TRUE(QuantizeRtn(w.data(), m, k, bits, 64, asym, &q, &error)) << error;
+      ASSERT_TRUE(Ok(QuantizeRtn(w.data(), m, k, bits, 64, asym, &q), &error)) << error;
       const size_t groups = kernels::packw::Groups(q.shape);
       const float half = 0.5f * float((1 << bits) - 1);
       for (size_t r = 0; r < m; ++r) {
@@ -62,7 +62,7 @@ TEST(LutQuantize, TernaryAbsmean) {
   for (bool per_tensor : {false, true}) {
     QuantizedMatrix q;
     std::string error;
-    ASSERT_TRUE(QuantizeTernary(w.data(), m, k, 32, per_tensor, &q, &error)) << error;
+    ASSERT_TRUE(Ok(QuantizeTernary(w.data(), m, k, 32, per_tensor, &q), &error)) << error;
     EXPECT_TRUE(q.ternary);
     EXPECT_EQ(q.uniform_scale, per_tensor);
     const size_t groups = kernels::packw::Groups(q.shape);
@@ -92,12 +92,12 @@ TEST(LutQuantize, RejectsBadInput) {
   std::vector<float> w(64, 0.1f);
   QuantizedMatrix q;
   std::string error;
-  EXPECT_FALSE(QuantizeRtn(w.data(), 1, 64, 5, 32, false, &q, &error));
+  EXPECT_FALSE(Ok(QuantizeRtn(w.data(), 1, 64, 5, 32, false, &q), &error));
   EXPECT_NE(error.find("bit width"), std::string::npos) << error;
-  EXPECT_FALSE(QuantizeRtn(w.data(), 1, 64, 2, 16, false, &q, &error));
+  EXPECT_FALSE(Ok(QuantizeRtn(w.data(), 1, 64, 2, 16, false, &q), &error));
   EXPECT_NE(error.find("group"), std::string::npos) << error;
   w[3] = std::nanf("");
-  EXPECT_FALSE(QuantizeRtn(w.data(), 1, 64, 2, 32, false, &q, &error));
+  EXPECT_FALSE(Ok(QuantizeRtn(w.data(), 1, 64, 2, 32, false, &q), &error));
   EXPECT_NE(error.find("not finite"), std::string::npos) << error;
 }
 
@@ -187,8 +187,8 @@ TEST_P(LutMultiplyTest, MatchesReferenceWithOneAndTwoThreads) {
             QuantizedMatrix q;
             std::string error;
             const bool ok = c.bits == 5
-                                ? QuantizeTernary(w.data(), m, k, 64, c.per_tensor, &q, &error)
-                                : QuantizeRtn(w.data(), m, k, c.bits, 128, true, &q, &error);
+                                ? Ok(QuantizeTernary(w.data(), m, k, 64, c.per_tensor, &q), &error)
+                                : Ok(QuantizeRtn(w.data(), m, k, c.bits, 128, true, &q), &error);
             ASSERT_TRUE(ok) << error;
             LutMatrix mat;
             ASSERT_TRUE(
@@ -286,7 +286,7 @@ TEST(LutMatrix, RejectsInconsistentInput) {
   QuantizedMatrix q;
   std::string error;
   std::vector<float> w(64 * 64, 0.01f);
-  ASSERT_TRUE(QuantizeRtn(w.data(), 64, 64, 2, 32, false, &q, &error));
+  ASSERT_TRUE(Ok(QuantizeRtn(w.data(), 64, 64, 2, 32, false, &q), &error));
   q.q[5] = 7;
   LutMatrix mat;
   EXPECT_FALSE(Ok(LutMatrix::Create(q, lutra::engine::KernelConfig::For(0),
@@ -312,7 +312,7 @@ TEST(LutMatrix, CloneIntoArena) {
   for (bool asymmetric : {false, true}) {
     QuantizedMatrix q;
     std::string error;
-    ASSERT_TRUE(QuantizeRtn(w.data(), m, k, 3, 32, asymmetric, &q, &error)) << error;
+    ASSERT_TRUE(Ok(QuantizeRtn(w.data(), m, k, 3, 32, asymmetric, &q), &error)) << error;
     LutMatrix mat, huge;
     ASSERT_TRUE(Ok(LutMatrix::Create(q, lutra::engine::KernelConfig::For(testing::TestFeatures()),
                                      Activations::kQuantizedTables, &mat),
@@ -341,7 +341,7 @@ TEST(LutMatrix, Ternary3CloneAndRefusals) {
   const auto w = RandomWeights(rng, m * k);
   QuantizedMatrix q;
   std::string error;
-  ASSERT_TRUE(QuantizeTernary(w.data(), m, k, 64, true, &q, &error)) << error;
+  ASSERT_TRUE(Ok(QuantizeTernary(w.data(), m, k, 64, true, &q), &error)) << error;
   std::vector<float> x(n * k);
   for (auto& v : x) v = rng.Normal(0.0f, 1.0f);
   const arch::IsaSet host = testing::TestFeatures();
@@ -371,7 +371,7 @@ TEST(LutMatrix, Ternary3CloneAndRefusals) {
     EXPECT_EQ(y1, y3) << variant.name << " cloned into huge pages";
   }
   QuantizedMatrix grouped;
-  ASSERT_TRUE(QuantizeTernary(w.data(), m, k, 64, false, &grouped, &error)) << error;
+  ASSERT_TRUE(Ok(QuantizeTernary(w.data(), m, k, 64, false, &grouped), &error)) << error;
   LutMatrix mat;
   EXPECT_FALSE(Ok(LutMatrix::CreateTernary3(grouped, lutra::engine::KernelConfig::For(host),
                                             &kernels::ternary3::AllKernels().back(), &mat),

@@ -10,6 +10,7 @@
 #include "engine/src/quantize/range_search.h"
 #include "engine/src/quantize/round_to_nearest.h"
 #include "tests/testing/rng.h"
+#include "tests/testing/status_testing.h"
 
 namespace lutra::engine::quantize {
 
@@ -73,10 +74,10 @@ TEST(QuantRangeSearch, NeverWorseThanRoundToNearestInAnyGroup) {
   for (const Case& c : Cases()) {
     QuantizedMatrix rtn, rs;
     std::string error;
-    ASSERT_TRUE(quantize::QuantizeRtn(w.data(), m, k, c.bits, c.group, c.asym, &rtn, &error))
+    ASSERT_TRUE(Ok(quantize::QuantizeRtn(w.data(), m, k, c.bits, c.group, c.asym, &rtn), &error))
         << error;
     ASSERT_TRUE(
-        QuantizeRangeSearch(w.data(), m, k, c.bits, c.group, c.asym, {}, nullptr, &rs, &error))
+        Ok(QuantizeRangeSearch(w.data(), m, k, c.bits, c.group, c.asym, {}, nullptr, &rs), &error))
         << error;
     const size_t groups = (k + c.group - 1) / c.group;
     for (size_t r = 0; r < m; ++r) {
@@ -103,8 +104,9 @@ TEST(QuantRangeSearch, BeatsRoundToNearestAtTwoAndThreeBits) {
     for (bool asym : {false, true}) {
       QuantizedMatrix rtn, rs;
       std::string error;
-      ASSERT_TRUE(quantize::QuantizeRtn(w.data(), m, k, bits, 128, asym, &rtn, &error));
-      ASSERT_TRUE(QuantizeRangeSearch(w.data(), m, k, bits, 128, asym, {}, nullptr, &rs, &error));
+      ASSERT_TRUE(Ok(quantize::QuantizeRtn(w.data(), m, k, bits, 128, asym, &rtn), &error));
+      ASSERT_TRUE(
+          Ok(QuantizeRangeSearch(w.data(), m, k, bits, 128, asym, {}, nullptr, &rs), &error));
       const double ratio = TotalError(w, rs) / TotalError(w, rtn);
       RecordProperty("ratio", std::to_string(ratio));
       std::printf("[ range search ] bits %u %s G128: error / RTN error = %.3f\n", bits,
@@ -126,7 +128,8 @@ TEST(QuantRangeSearch, CloseToBruteForceOptimum) {
     for (bool asym : {false, true}) {
       QuantizedMatrix rs;
       std::string error;
-      ASSERT_TRUE(QuantizeRangeSearch(w.data(), m, k, bits, 32, asym, {}, nullptr, &rs, &error));
+      ASSERT_TRUE(
+          Ok(QuantizeRangeSearch(w.data(), m, k, bits, 32, asym, {}, nullptr, &rs), &error));
       const int maxc = (1 << bits) - 1;
       for (size_t r = 0; r < m; ++r) {
         for (size_t gi = 0; gi < k / 32; ++gi) {
@@ -174,8 +177,8 @@ TEST(QuantRangeSearch, ThreadedEqualsSingleThreaded) {
   ThreadPool pool(2);
   QuantizedMatrix a, b;
   std::string error;
-  ASSERT_TRUE(QuantizeRangeSearch(w.data(), m, k, 3, 64, true, {}, nullptr, &a, &error));
-  ASSERT_TRUE(QuantizeRangeSearch(w.data(), m, k, 3, 64, true, {}, &pool, &b, &error));
+  ASSERT_TRUE(Ok(QuantizeRangeSearch(w.data(), m, k, 3, 64, true, {}, nullptr, &a), &error));
+  ASSERT_TRUE(Ok(QuantizeRangeSearch(w.data(), m, k, 3, 64, true, {}, &pool, &b), &error));
   EXPECT_EQ(a.q, b.q);
   EXPECT_EQ(a.scale, b.scale);
   EXPECT_EQ(a.zero, b.zero);
@@ -186,18 +189,18 @@ TEST(QuantRangeSearch, RejectsBadInput) {
   QuantizedMatrix q;
   std::string error;
   w[9] = NAN;
-  EXPECT_FALSE(QuantizeRangeSearch(w.data(), 1, 64, 2, 32, false, {}, nullptr, &q, &error));
+  EXPECT_FALSE(Ok(QuantizeRangeSearch(w.data(), 1, 64, 2, 32, false, {}, nullptr, &q), &error));
   EXPECT_NE(error.find("weight 9"), std::string::npos) << error;
   w[9] = 0.5f;
-  EXPECT_FALSE(QuantizeRangeSearch(w.data(), 1, 64, 5, 32, false, {}, nullptr, &q, &error));
-  EXPECT_FALSE(QuantizeRangeSearch(w.data(), 1, 64, 2, 16, false, {}, nullptr, &q, &error));
+  EXPECT_FALSE(Ok(QuantizeRangeSearch(w.data(), 1, 64, 5, 32, false, {}, nullptr, &q), &error));
+  EXPECT_FALSE(Ok(QuantizeRangeSearch(w.data(), 1, 64, 2, 16, false, {}, nullptr, &q), &error));
   RangeSearchOptions bad;
   bad.min_ratio = 0.0f;
-  EXPECT_FALSE(QuantizeRangeSearch(w.data(), 1, 64, 2, 32, false, bad, nullptr, &q, &error));
+  EXPECT_FALSE(Ok(QuantizeRangeSearch(w.data(), 1, 64, 2, 32, false, bad, nullptr, &q), &error));
   EXPECT_NE(error.find("min_ratio"), std::string::npos) << error;
   // All-zero and constant groups reconstruct exactly.
   std::vector<float> z(64, 0.0f);
-  ASSERT_TRUE(QuantizeRangeSearch(z.data(), 1, 64, 2, 32, true, {}, nullptr, &q, &error));
+  ASSERT_TRUE(Ok(QuantizeRangeSearch(z.data(), 1, 64, 2, 32, true, {}, nullptr, &q), &error));
   EXPECT_EQ(SquaredError(z.data(), q), 0.0);
 }
 

@@ -26,8 +26,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using F = lutra::chat::Format;
   for (F f : {F::kLlama2, F::kLlama3, F::kChatml, F::kPhi3, F::kMistral, F::kGemma, F::kBitnet,
               F::kRaw}) {
-    std::string out, error;
-    for (bool gen : {false, true}) (void)lutra::chat::Render(f, messages, gen, &out, &error);
+    std::string out;
+    for (bool gen : {false, true}) (void)lutra::chat::Render(f, messages, gen, &out);
   }
   return 0;
 }

@@ -139,9 +139,11 @@ InMemory QuantizeInMemory(std::vector<float> w, size_t m, size_t k, uint32_t bit
     }
   }
   std::string error;
-  const bool ok = search ? engine::quantize::QuantizeRangeSearch(w.data(), m, k, bits, group, asym,
-                                                                 {}, nullptr, &r.q, &error)
-                         : quantize::QuantizeRtn(w.data(), m, k, bits, group, asym, &r.q, &error);
+  const bool ok = search
+                      ? Ok(engine::quantize::QuantizeRangeSearch(w.data(), m, k, bits, group, asym,
+                                                                 {}, nullptr, &r.q),
+                           &error)
+                      : Ok(quantize::QuantizeRtn(w.data(), m, k, bits, group, asym, &r.q), &error);
   EXPECT_TRUE(ok) << error;
   const size_t groups = (k + group - 1) / group;
   for (size_t row = 0; row < m; ++row) {
@@ -294,7 +296,7 @@ TEST(Convert, TernaryAndLosslessRepacks) {
     ASSERT_TRUE(pt.has_value());
     gguf::PackedLayout layout;
     std::string error;
-    ASSERT_TRUE(gguf::PackedTensorLayout(*pt, t.shape, &layout, &error));
+    ASSERT_TRUE(Ok(gguf::PackedTensorLayout(*pt, t.shape, &layout), &error));
     const size_t k = t.shape[0], m = t.shape[1];
     const kernels::packw::Shape shape{m, k, pt->bits, pt->group, pt->asymmetric};
     std::vector<uint8_t> q(m * k), zero(m * kernels::packw::Groups(shape));

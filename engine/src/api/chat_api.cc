@@ -85,9 +85,9 @@ lutra_status lutra_chat_apply_template(const lutra_model* model, const char* tem
       }
       m[i] = {messages[i].role, messages[i].content};
     }
-    std::string text, error;
-    if (!lutra::chat::Render(f, m, add_generation_prompt != 0, &text, &error)) {
-      return Fail(LUTRA_STATUS_INVALID_ARGUMENT, "lutra_chat_apply_template: " + error);
+    std::string text;
+    if (lutra::Status s = lutra::chat::Render(f, m, add_generation_prompt != 0, &text); !s.ok()) {
+      return Fail(s.failure("lutra_chat_apply_template: "));
     }
     *length = text.size();
     if (capacity < text.size()) {

@@ -78,14 +78,13 @@ const char* Names() {
   return "llama2, llama3, chatml, phi3, mistral, gemma, bitnet, raw";
 }
 
-bool Render(Format f, const std::vector<Message>& m, bool add_generation_prompt, std::string* out,
-            std::string* error) {
+Status Render(Format f, const std::vector<Message>& m, bool add_generation_prompt,
+              std::string* out) {
   for (size_t i = 0; i < m.size(); ++i) {
     const std::string& r = m[i].role;
     if (r != "system" && r != "user" && r != "assistant") {
-      *error = "chat message " + std::to_string(i) + ": unknown role '" + r +
-               "' (expected system, user or assistant)";
-      return false;
+      return InvalidArgument("chat message " + std::to_string(i) + ": unknown role '" + r +
+                             "' (expected system, user or assistant)");
     }
   }
   out->clear();
@@ -140,7 +139,7 @@ bool Render(Format f, const std::vector<Message>& m, bool add_generation_prompt,
       for (size_t i = 0; i < m.size(); ++i) *out += (i ? "\n" : "") + m[i].content;
       break;
   }
-  return true;
+  return Status::Ok();
 }
 
 }  // namespace lutra::chat

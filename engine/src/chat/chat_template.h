@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/src/common/status.h"
+
 namespace lutra::chat {
 
 enum class Format {
@@ -38,9 +40,9 @@ const char* Name(Format f);
 const char* Names();
 
 // The prompt text for `messages` (without the BOS token, which the tokenizer adds), ending
-// with the assistant's turn opening when add_generation_prompt. False with a message for an
-// unknown role.
-bool Render(Format f, const std::vector<Message>& messages, bool add_generation_prompt,
-            std::string* out, std::string* error);
+// with the assistant's turn opening when add_generation_prompt. InvalidArgument for an unknown
+// role.
+Status Render(Format f, const std::vector<Message>& messages, bool add_generation_prompt,
+              std::string* out);
 
 }  // namespace lutra::chat

@@ -121,9 +121,8 @@ Expected<Plan> MakePlan(const gguf::TensorInfo& t, const std::vector<Rule>& rule
     }
   }
   gguf::PackedLayout layout;
-  std::string error;
-  if (!gguf::PackedTensorLayout(pt, t.shape, &layout, &error))
-    return InvalidArgument(who + ": " + error);
+  if (Status s = gguf::PackedTensorLayout(pt, t.shape, &layout); !s.ok())
+    return s.failure(who + ": ");
   p.out_type = gguf::EncodePackedType(pt);
   return p;
 }

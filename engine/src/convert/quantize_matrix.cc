@@ -64,8 +64,7 @@ Status QuantizeToPacked(float* w, size_t m, size_t k, const gguf::PackedType& ty
                         const std::function<bool()>& stop, linear::AlignedBytes* out,
                         MatrixStats* stats) {
   gguf::PackedLayout layout;
-  std::string error;
-  if (!gguf::PackedTensorLayout(type, {k, m}, &layout, &error)) return InvalidArgument(error);
+  if (Status s = gguf::PackedTensorLayout(type, {k, m}, &layout); !s.ok()) return s.failure();
   for (size_t i = 0; i < m * k; ++i) {
     if (!std::isfinite(w[i])) {
       return InvalidArgument("weight " + std::to_string(i) + " (row " + std::to_string(i / k) +
@@ -113,12 +112,13 @@ Status QuantizeToPacked(float* w, size_t m, size_t k, const gguf::PackedType& ty
 
   quantize::QuantizedMatrix q;
   if (type.ternary && type.uniform_scale) {
-    if (!quantize::QuantizeTernary(w, m, k, type.group, true, &q, &error))
-      return InvalidArgument(error);
+    if (Status s = quantize::QuantizeTernary(w, m, k, type.group, true, &q); !s.ok())
+      return s.failure();
   } else if (method == Method::kSearch && !type.ternary) {
-    if (!quantize::QuantizeRangeSearch(w, m, k, type.bits, type.group, type.asymmetric, {}, &pool,
-                                       &q, &error)) {
-      return InvalidArgument(error);
+    if (Status s = quantize::QuantizeRangeSearch(w, m, k, type.bits, type.group, type.asymmetric,
+                                                 {}, &pool, &q);
+        !s.ok()) {
+      return s.failure();
     }
     poll();
   } else {
@@ -128,24 +128,23 @@ Status QuantizeToPacked(float* w, size_t m, size_t k, const gguf::PackedType& ty
     q.scale.resize(m * groups);
     q.zero.resize(type.asymmetric ? m * groups : 0);
     q.ternary = type.ternary;
-    std::vector<std::string> errors(Chunks(m));
+    std::vector<Status> errors(Chunks(m));
     pool.ParallelFor(Chunks(m), [&](size_t c) {
       if (poll()) return;
       const size_t r0 = c * kChunkRows, rows = std::min(m, r0 + kChunkRows) - r0;
       quantize::QuantizedMatrix part;
-      const bool ok =
-          type.ternary
-              ? quantize::QuantizeTernary(w + r0 * k, rows, k, type.group, false, &part, &errors[c])
-              : quantize::QuantizeRtn(w + r0 * k, rows, k, type.bits, type.group, type.asymmetric,
-                                      &part, &errors[c]);
-      if (!ok) return;
+      errors[c] = type.ternary
+                      ? quantize::QuantizeTernary(w + r0 * k, rows, k, type.group, false, &part)
+                      : quantize::QuantizeRtn(w + r0 * k, rows, k, type.bits, type.group,
+                                              type.asymmetric, &part);
+      if (!errors[c].ok()) return;
       std::memcpy(q.q.data() + r0 * k, part.q.data(), rows * k);
       std::memcpy(q.scale.data() + r0 * groups, part.scale.data(), rows * groups * 4);
       if (type.asymmetric)
         std::memcpy(q.zero.data() + r0 * groups, part.zero.data(), rows * groups);
     });
-    for (const std::string& e : errors) {
-      if (!e.empty()) return InvalidArgument(e);
+    for (const Status& e : errors) {
+      if (!e.ok()) return e.failure();
     }
   }
   if (poll()) return IoError("stopped");
@@ -194,11 +193,10 @@ Status QuantizeToPacked(float* w, size_t m, size_t k, const gguf::PackedType& ty
 
 Status PackQuantized(const quantize::QuantizedMatrix& q, const gguf::PackedType& type,
                      const KernelConfig& config, ThreadPool& pool, linear::AlignedBytes* out) {
+  if (type.outliers != 0) return InvalidArgument("a repack carries no outliers");
   gguf::PackedLayout layout;
-  std::string error;
-  if (type.outliers != 0 ||
-      !gguf::PackedTensorLayout(type, {q.shape.k, q.shape.m}, &layout, &error))
-    return InvalidArgument(error.empty() ? "a repack carries no outliers" : error);
+  if (Status s = gguf::PackedTensorLayout(type, {q.shape.k, q.shape.m}, &layout); !s.ok())
+    return s.failure();
   *out = linear::AlignedBytes(layout.total);
   Pack(q, layout, config, pool, out->data());
   return Status::Ok();

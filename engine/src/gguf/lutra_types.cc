@@ -47,29 +47,25 @@ std::string PackedTypeName(const PackedType& t) {
   return n;
 }
 
-bool PackedTensorLayout(const PackedType& t, const std::vector<uint64_t>& shape,
-                        PackedLayout* layout, std::string* error) {
+Status PackedTensorLayout(const PackedType& t, const std::vector<uint64_t>& shape,
+                          PackedLayout* layout) {
   if (shape.size() != 2) {
-    *error = PackedTypeName(t) + " holds a matrix: the shape must be 2-D";
-    return false;
+    return InvalidArgument(PackedTypeName(t) + " holds a matrix: the shape must be 2-D");
   }
   // Sizes beyond size_t (32-bit targets) cannot be mapped: refuse them before narrowing.
   if (uint64_t(size_t(shape[0])) != shape[0] || uint64_t(size_t(shape[1])) != shape[1]) {
-    *error = PackedTypeName(t) + ": shape too large for this platform";
-    return false;
+    return InvalidArgument(PackedTypeName(t) + ": shape too large for this platform");
   }
   const kernels::packw::Shape s{size_t(shape[1]), size_t(shape[0]), t.bits, t.group, t.asymmetric};
   if (const char* msg = kernels::packw::Validate(s)) {
-    *error = PackedTypeName(t) + ": " + msg;
-    return false;
+    return InvalidArgument(PackedTypeName(t) + ": " + msg);
   }
   if (s.m > (uint64_t{1} << 40)) {  // keeps every size below far from 2^64
-    *error = PackedTypeName(t) + ": too many rows";
-    return false;
+    return InvalidArgument(PackedTypeName(t) + ": too many rows");
   }
   if (t.outliers > 0 && s.k > 65536) {
-    *error = PackedTypeName(t) + ": outlier columns are 16-bit, so rows must be at most 65536";
-    return false;
+    return InvalidArgument(PackedTypeName(t) +
+                           ": outlier columns are 16-bit, so rows must be at most 65536");
   }
   using kernels::packw::RoundUp;
   PackedLayout l;
@@ -86,7 +82,7 @@ bool PackedTensorLayout(const PackedType& t, const std::vector<uint64_t>& shape,
   l.outliers = at;
   l.total = at + uint64_t(s.m) * t.outliers * kOutlierEntryBytes;
   *layout = l;
-  return true;
+  return Status::Ok();
 }
 
 std::string TensorTypeName(uint32_t id) {

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/src/common/status.h"
+
 namespace lutra::gguf {
 
 // The byte layout the packed types describe; files carry it in kPackingVersionKey and the
@@ -46,10 +48,10 @@ struct PackedLayout {
   uint64_t bits = 0, scale = 0, bias = 0, zero = 0, outliers = 0, total = 0;
   uint64_t bits_bytes = 0, scale_count = 0;
 };
-// False with a message when the shape does not fit (not 2-D, k > 2^19, outliers with
-// k > 65536).
-bool PackedTensorLayout(const PackedType& t, const std::vector<uint64_t>& shape,
-                        PackedLayout* layout, std::string* error);
+// InvalidArgument when the shape does not fit (not 2-D, k > 2^19, outliers with k > 65536); a
+// caller reading a file reports the message as InvalidModel.
+Status PackedTensorLayout(const PackedType& t, const std::vector<uint64_t>& shape,
+                          PackedLayout* layout);
 
 // The name of any tensor type id (ggml or packed), "type N" when unknown.
 std::string TensorTypeName(uint32_t id);

@@ -281,9 +281,8 @@ class Parser {
             }() + " (written by a newer lutra?)");
       }
       PackedLayout layout;
-      std::string why;
-      if (!PackedTensorLayout(*packed, t.shape, &layout, &why))
-        return fail(pos_ - 4, who + ": " + why);
+      if (Status s = PackedTensorLayout(*packed, t.shape, &layout); !s.ok())
+        return fail(pos_ - 4, who + ": " + s.error());
       t.type = static_cast<TensorType>(type);
       t.n_bytes = layout.total;
     } else {

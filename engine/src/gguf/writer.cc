@@ -82,10 +82,10 @@ Status TensorBytes(const std::string& name, TensorType type, const std::vector<u
                    uint64_t* bytes) {
   if (IsPackedTypeId(static_cast<uint32_t>(type))) {
     const auto packed = DecodePackedType(static_cast<uint32_t>(type));
+    if (!packed) return InvalidArgument("tensor '" + name + "': unknown lutra packed type");
     PackedLayout layout;
-    std::string why = "unknown lutra packed type";
-    if (!packed || !PackedTensorLayout(*packed, shape, &layout, &why)) {
-      return InvalidArgument("tensor '" + name + "': " + why);
+    if (Status s = PackedTensorLayout(*packed, shape, &layout); !s.ok()) {
+      return s.failure("tensor '" + name + "': ");
     }
     *bytes = layout.total;
     return {};

@@ -67,10 +67,10 @@ Status CheckPackingVersion(const gguf::File& file) {
 Expected<std::unique_ptr<Linear>> PlanPackedLinear(const gguf::TensorInfo& t,
                                                    const PlanOptions& options) {
   const auto type = gguf::DecodePackedType(uint32_t(t.type));
+  if (!type) return InvalidModel("tensor '" + t.name + "': unknown lutra packed type");
   gguf::PackedLayout layout;
-  std::string error = "unknown lutra packed type";
-  if (!type || !gguf::PackedTensorLayout(*type, t.shape, &layout, &error)) {
-    return InvalidModel("tensor '" + t.name + "': " + error);
+  if (Status s = gguf::PackedTensorLayout(*type, t.shape, &layout); !s.ok()) {
+    return InvalidModel("tensor '" + t.name + "': " + s.error());
   }
   if (t.n_bytes != layout.total || t.data == nullptr) {
     return InvalidModel("tensor '" + t.name + "': holds " + std::to_string(t.n_bytes) +

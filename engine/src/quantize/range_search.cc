@@ -166,17 +166,17 @@ GroupFit FitAsymmetric(const Group& g, const RangeSearchOptions& o) {
 
 }  // namespace
 
-bool QuantizeRangeSearch(const float* w, size_t m, size_t k, uint32_t bits, uint32_t group,
-                         bool asymmetric, const RangeSearchOptions& options, ThreadPool* pool,
-                         quantize::QuantizedMatrix* out, std::string* error) {
+Status QuantizeRangeSearch(const float* w, size_t m, size_t k, uint32_t bits, uint32_t group,
+                           bool asymmetric, const RangeSearchOptions& options, ThreadPool* pool,
+                           quantize::QuantizedMatrix* out) {
   if (options.steps < 1 || !(options.min_ratio > 0.0f && options.min_ratio <= 1.0f) ||
       !(options.max_ratio >= 1.0f && options.max_ratio <= 4.0f)) {
-    *error = "range search: steps must be >= 1, min_ratio in (0, 1] and max_ratio in [1, 4]";
-    return false;
+    return InvalidArgument(
+        "range search: steps must be >= 1, min_ratio in (0, 1] and max_ratio in [1, 4]");
   }
   // Round-to-nearest validates the shape and the weights and sizes every array; the search
   // then overwrites each group's scale, zero point and codes.
-  if (!quantize::QuantizeRtn(w, m, k, bits, group, asymmetric, out, error)) return false;
+  if (Status s = quantize::QuantizeRtn(w, m, k, bits, group, asymmetric, out); !s.ok()) return s;
   const size_t groups = (k + group - 1) / group;
   const int max_code = (1 << bits) - 1;
   auto row = [&](size_t r) {
@@ -198,7 +198,7 @@ bool QuantizeRangeSearch(const float* w, size_t m, size_t k, uint32_t bits, uint
   } else {
     for (size_t r = 0; r < m; ++r) row(r);
   }
-  return true;
+  return Status::Ok();
 }
 
 double SquaredError(const float* w, const quantize::QuantizedMatrix& q) {

@@ -32,11 +32,11 @@ struct RangeSearchOptions {
 };
 
 // Quantizes w (m rows of k, row-major) with `bits` ∈ 1..4 in groups of `group` ∈ {32, 64,
-// 128} along k. Rows are split across `pool` when given. False (with a message naming the
-// problem) on an invalid shape, option or a non-finite weight.
-bool QuantizeRangeSearch(const float* w, size_t m, size_t k, uint32_t bits, uint32_t group,
-                         bool asymmetric, const RangeSearchOptions& options, ThreadPool* pool,
-                         quantize::QuantizedMatrix* out, std::string* error);
+// 128} along k. Rows are split across `pool` when given. InvalidArgument (with a message naming
+// the problem) on an invalid shape, option or a non-finite weight.
+Status QuantizeRangeSearch(const float* w, size_t m, size_t k, uint32_t bits, uint32_t group,
+                           bool asymmetric, const RangeSearchOptions& options, ThreadPool* pool,
+                           quantize::QuantizedMatrix* out);
 
 // Σ(w − ŵ)² of one quantized matrix against the original, in double: ŵ = s·(q − z), with
 // z = (2^b − 1)/2 for symmetric matrices. For reports and tests.

@@ -6,16 +6,14 @@
 namespace lutra::engine::quantize {
 namespace {
 
-bool Prepare(const float* w, size_t m, size_t k, const kernels::packw::Shape& shape,
-             QuantizedMatrix* out, std::string* error) {
+Status Prepare(const float* w, size_t m, size_t k, const kernels::packw::Shape& shape,
+               QuantizedMatrix* out) {
   if (const char* msg = kernels::packw::Validate(shape)) {
-    *error = std::string("quantize: ") + msg;
-    return false;
+    return InvalidArgument(std::string("quantize: ") + msg);
   }
   for (size_t i = 0; i < m * k; ++i) {
     if (!std::isfinite(w[i])) {
-      *error = "quantize: weight " + std::to_string(i) + " is not finite";
-      return false;
+      return InvalidArgument("quantize: weight " + std::to_string(i) + " is not finite");
     }
   }
   const size_t groups = kernels::packw::Groups(shape);
@@ -25,15 +23,15 @@ bool Prepare(const float* w, size_t m, size_t k, const kernels::packw::Shape& sh
   out->zero.assign(shape.asymmetric ? m * groups : 0, 0);
   out->uniform_scale = false;
   out->ternary = false;
-  return true;
+  return Status::Ok();
 }
 
 }  // namespace
 
-bool QuantizeRtn(const float* w, size_t m, size_t k, uint32_t bits, uint32_t group, bool asymmetric,
-                 QuantizedMatrix* out, std::string* error) {
+Status QuantizeRtn(const float* w, size_t m, size_t k, uint32_t bits, uint32_t group,
+                   bool asymmetric, QuantizedMatrix* out) {
   const kernels::packw::Shape shape{m, k, bits, group, asymmetric};
-  if (!Prepare(w, m, k, shape, out, error)) return false;
+  if (Status s = Prepare(w, m, k, shape, out); !s.ok()) return s;
   const size_t groups = kernels::packw::Groups(shape);
   const int max_code = (1 << bits) - 1;
   const float half = 0.5f * float(max_code);
@@ -67,13 +65,13 @@ bool QuantizeRtn(const float* w, size_t m, size_t k, uint32_t bits, uint32_t gro
       }
     }
   }
-  return true;
+  return Status::Ok();
 }
 
-bool QuantizeTernary(const float* w, size_t m, size_t k, uint32_t group, bool per_tensor,
-                     QuantizedMatrix* out, std::string* error) {
+Status QuantizeTernary(const float* w, size_t m, size_t k, uint32_t group, bool per_tensor,
+                       QuantizedMatrix* out) {
   const kernels::packw::Shape shape{m, k, 2, group, true};
-  if (!Prepare(w, m, k, shape, out, error)) return false;
+  if (Status s = Prepare(w, m, k, shape, out); !s.ok()) return s;
   const size_t groups = kernels::packw::Groups(shape);
   out->ternary = true;
   out->uniform_scale = per_tensor;
@@ -101,7 +99,7 @@ bool QuantizeTernary(const float* w, size_t m, size_t k, uint32_t group, bool pe
       }
     }
   }
-  return true;
+  return Status::Ok();
 }
 
 }  // namespace lutra::engine::quantize

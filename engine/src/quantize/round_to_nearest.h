@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/src/common/status.h"
 #include "kernels/packw/packw.h"
 
 namespace lutra::engine::quantize {
@@ -32,13 +33,14 @@ struct QuantizedMatrix {
 // Round to nearest per group of `group` weights along k.
 // Symmetric: s = max|w| / ((2^b − 1)/2), q = clamp(round(w/s + (2^b − 1)/2)), levels ±s/2, ±3s/2…
 // Asymmetric: s = (max − min)/(2^b − 1), z = clamp(round(−min/s)), q = clamp(round(w/s) + z).
-// False (with a message) on an invalid shape or a non-finite weight.
-bool QuantizeRtn(const float* w, size_t m, size_t k, uint32_t bits, uint32_t group, bool asymmetric,
-                 QuantizedMatrix* out, std::string* error);
+// InvalidArgument on an invalid shape or a non-finite weight.
+Status QuantizeRtn(const float* w, size_t m, size_t k, uint32_t bits, uint32_t group,
+                   bool asymmetric, QuantizedMatrix* out);
 
 // BitNet b1.58 absmean: s = mean|w| over each group (or, with per_tensor, over the whole
-// matrix), w_q = clamp(round(w/s), −1, 1), stored as b = 2, q = w_q + 1, z = 1.
-bool QuantizeTernary(const float* w, size_t m, size_t k, uint32_t group, bool per_tensor,
-                     QuantizedMatrix* out, std::string* error);
+// matrix), w_q = clamp(round(w/s), −1, 1), stored as b = 2, q = w_q + 1, z = 1. InvalidArgument
+// as QuantizeRtn.
+Status QuantizeTernary(const float* w, size_t m, size_t k, uint32_t group, bool per_tensor,
+                       QuantizedMatrix* out);
 
 }  // namespace lutra::engine::quantize
