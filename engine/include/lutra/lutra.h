@@ -125,7 +125,31 @@ typedef struct lutra_model_options {
    * loading thread; NULL (default) for none. */
   void (*progress)(float fraction, void* user_data);
   void* progress_user_data;
+  /* The repack cache (docs/cache.md): the first load of a GGUF file whose matrices are repacked
+   * for this CPU writes the repacked form to the cache directory; later loads of the unchanged
+   * file read it instead of repacking. LUTRA_CACHE_DEFAULT (the default): on, unless the
+   * environment sets LUTRA_NO_CACHE to anything but "" or "0"; LUTRA_CACHE_OFF: never read or
+   * write it; LUTRA_CACHE_ON: on whatever the environment says. A cache that cannot be used
+   * (read-only or full disk, ...) never fails a load: the model is repacked in memory and
+   * lutra_model_info.cache_warning says why. */
+  int cache;
+  const char* cache_dir; /* NULL or "": lutra_cache_default_dir() */
 } lutra_model_options;
+
+enum {
+  LUTRA_CACHE_DEFAULT = -1,
+  LUTRA_CACHE_OFF = 0,
+  LUTRA_CACHE_ON = 1
+};
+
+/* What the repack cache did for a load (lutra_model_info.cache_result). */
+typedef enum lutra_cache_result {
+  LUTRA_CACHE_UNUSED = 0,  /* off, or nothing in the file is repacked (F16, lutra-packed) */
+  LUTRA_CACHE_HIT = 1,     /* the repacked matrices were read from the cache */
+  LUTRA_CACHE_WRITTEN = 2, /* repacked now and written to the cache for the next load */
+  LUTRA_CACHE_FAILED = 3   /* repacked in memory; the cache could not be used or written
+                            * (lutra_model_info.cache_warning says why) */
+} lutra_cache_result;
 
 /* Fills defaults. Thread-safe. */
 LUTRA_API void lutra_model_options_init(lutra_model_options* options);
@@ -167,6 +191,9 @@ typedef struct lutra_model_info {
   int32_t bos, eos; /* token ids, -1 when the vocabulary has none */
   uint32_t threads; /* threads of a session with default options */
   int vocab_only;
+  lutra_cache_result cache_result;
+  const char* cache_path;    /* the cache entry read or written, or "" */
+  const char* cache_warning; /* why the cache was not used (LUTRA_CACHE_FAILED), or "" */
 } lutra_model_info;
 
 /* Fills defaults. Thread-safe. */
@@ -395,6 +422,37 @@ LUTRA_API const char* lutra_synthetic_preset_names(void);
  * the tensor. Thread-safe (distinct paths). */
 LUTRA_API lutra_status lutra_write_synthetic_model(const char* path,
                                                    const lutra_synthetic_options* options);
+
+/* ---- The repack cache ----------------------------------------------------------------------
+ * Entries are files named by a hash of the source file's identity (size, modification time,
+ * header and sampled data), the packing version and the kernels chosen for this CPU. The
+ * directory's total size is capped (LUTRA_CACHE_MAX: bytes with an optional K/M/G suffix,
+ * default 10G); when a new entry would exceed it, the least recently used entries go first. */
+
+/* The directory used when lutra_model_options.cache_dir is NULL: $LUTRA_CACHE_DIR, else
+ * $XDG_CACHE_HOME/lutra, else $HOME/.cache/lutra ("" when none of them is set). The string is
+ * valid until the next call of this function on the same thread. */
+LUTRA_API const char* lutra_cache_default_dir(void);
+
+typedef struct lutra_cache_entry {
+  size_t struct_size;   /* sizeof(lutra_cache_entry) */
+  const char* path;     /* the entry file */
+  const char* source;   /* the GGUF file it was built from (as given when it was built) */
+  uint64_t bytes;       /* the entry's size on disk */
+  int64_t last_used;    /* seconds since the epoch */
+} lutra_cache_entry;
+
+/* Calls `fn` once per complete entry in `dir` (NULL or "": the default directory), oldest use
+ * first; *total_bytes (may be NULL) receives their sum and *max_bytes (may be NULL) the cap.
+ * A missing directory is an empty cache. Errors: IO_ERROR when the directory cannot be read. */
+LUTRA_API lutra_status lutra_cache_list(const char* dir,
+                                        void (*fn)(const lutra_cache_entry* entry, void* user),
+                                        void* user, uint64_t* total_bytes, uint64_t* max_bytes);
+
+/* Removes every entry (and leftover temporary file) in `dir` (NULL or "": the default);
+ * *removed (may be NULL) receives the bytes freed. Other files in the directory are left
+ * alone. A process that is reading an entry keeps its copy. */
+LUTRA_API lutra_status lutra_cache_clear(const char* dir, uint64_t* removed);
 
 /* ---- Conversion (lutra-convert) ----------------------------------------------------------
  * Writes a GGUF whose weight matrices are lutra-packed (docs/packed-format.md: the LUT
