@@ -17,11 +17,12 @@ set(ALLOWED_attention "common;dispatch;formats;memory")
 set(ALLOWED_linear "common;dispatch;formats;gguf;memory;quantize")
 set(ALLOWED_graph "attention;common;dispatch;formats;gguf;linear;memory")
 set(ALLOWED_synthetic "common;formats;gguf")
+set(ALLOWED_cache "common;gguf;memory")
 set(ALLOWED_convert "common;dispatch;formats;gguf;linear;memory;quantize;synthetic")
 set(ALLOWED_models
-    "attention;common;dispatch;formats;gguf;graph;linear;memory;sampler;tokenizer;chat")
+    "attention;cache;common;dispatch;formats;gguf;graph;linear;memory;sampler;tokenizer;chat")
 set(ALLOWED_api
-    "attention;chat;common;convert;dispatch;formats;gguf;graph;linear;memory;models;quantize;sampler;synthetic;tokenizer")
+    "attention;cache;chat;common;convert;dispatch;formats;gguf;graph;linear;memory;models;quantize;sampler;synthetic;tokenizer")
 
 file(GLOB_RECURSE sources "${SOURCE_DIR}/engine/src/*.h" "${SOURCE_DIR}/engine/src/*.cc")
 set(violations "")

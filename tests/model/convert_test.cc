@@ -225,7 +225,9 @@ TEST(Convert, RoundTripEqualsInMemoryQuantization) {
                                                  linear::Activations::kQuantizedTables, &lm),
                        &error))
             << error;
-        auto op = engine::linear::PlanLinear(t, {&engine::KernelConfig::For(isa), true});
+        engine::linear::PlanOptions plan;
+        plan.kernels = &engine::KernelConfig::For(isa);
+        auto op = engine::linear::PlanLinear(t, plan);
         ASSERT_TRUE(op.ok()) << op.error();
         EXPECT_EQ((*op)->OwnedBytes(), 0u) << "a mapped packed matrix must not be copied";
         // ...but decode still streams it: at least its bits count as read (roofline figures).

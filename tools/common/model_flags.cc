@@ -1,5 +1,7 @@
 #include "tools/common/model_flags.h"
 
+#include <unistd.h>
+
 #include <cstdio>
 
 #include "tools/common/progress.h"
@@ -35,6 +37,8 @@ bool ModelFlags::Parse(const std::string& f, Args& a) {
     model.isa = isa.c_str();
   } else if (f == "--no-mmap") {
     model.use_mmap = 0;
+  } else if (f == "--no-cache") {
+    model.cache = LUTRA_CACHE_OFF;
   } else if (f == "--kv-type") {
     model.kv_type = ParseKvType(a.Value(f));
   } else {
@@ -78,6 +82,9 @@ const char* ModelFlagsHelp() {
          "  -b, --batch-size N       prompt tokens per graph run (default 64)\n"
          "  --isa LEVEL              cap the kernels' ISA (scalar, avx2, avx512, neon, ...)\n"
          "  --no-mmap                read the model into memory instead of mapping it\n"
+         "  --no-cache               repack in memory; neither read nor write the repack cache\n"
+         "                           (also LUTRA_NO_CACHE=1; where it lives: lutra-convert\n"
+         "                           --cache-info)\n"
          "  --kv-type f16|f32|bf16   KV cache precision (default f16; bf16: faster attention on\n"
          "                           CPUs with AVX-512 BF16)\n";
 }
@@ -103,6 +110,22 @@ void CheckIsa(const char* isa) {
   const char *op = nullptr, *kernel = nullptr;
   if (lutra_kernel_choice(0, isa, &op, &kernel) == LUTRA_STATUS_ISA_UNAVAILABLE) {
     Fail(std::string("--isa ") + lutra_last_error());  // "--isa neon needs NEON, ..."
+  }
+}
+
+// One line when the repack cache could not be used (the load still worked: the user should
+// know why the next one will be slow again), and, on a terminal, where a new entry went.
+void ReportCache(lutra_model* model) {
+  lutra_model_info info;
+  lutra_model_info_init(&info);
+  if (lutra_model_get_info(model, &info) != LUTRA_STATUS_OK) return;
+  if (info.cache_result == LUTRA_CACHE_FAILED) {
+    std::fprintf(stderr, "%s: warning: repack cache: %s\n", ToolName(), info.cache_warning);
+  } else if (info.cache_result == LUTRA_CACHE_WRITTEN && isatty(STDERR_FILENO)) {
+    std::fprintf(
+        stderr, "%s: repacked once for this CPU into %s; later loads read it%s%s\n", ToolName(),
+        info.cache_path, *info.cache_warning != '\0' ? " (" : "",
+        *info.cache_warning != '\0' ? (std::string(info.cache_warning) + ")").c_str() : "");
   }
 }
 
@@ -133,6 +156,7 @@ lutra_model* LoadModelOrDie(const ModelFlags& flags) {
   const lutra_status s = lutra_model_load(flags.model_path.c_str(), &o, &model);
   bar.Done();
   if (s != LUTRA_STATUS_OK) Fail(lutra_last_error());
+  ReportCache(model);
   CheckContext(model, flags);
   return model;
 }

@@ -21,7 +21,7 @@ struct ModelFlags {
   bool context_given = false;
   ModelFlags();
   // Consumes `flag` (and its value) if it is a model flag (-m, -c, -t, -b, --isa, --no-mmap,
-  // --kv-type); false otherwise.
+  // --no-cache, --kv-type); false otherwise.
   bool Parse(const std::string& flag, Args& args);
   // The same for the sampling flags (--temp, --top-k, ..., -s).
   bool ParseSampling(const std::string& flag, Args& args);

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -69,8 +70,46 @@ void OnProgress(float f, void* user) {
       "  --threads N       default: the performance cores\n"
       "  --synthetic P     input: a synthetic model of preset P with F16 weights, written to a\n"
       "                    temporary file next to OUT and removed afterwards (presets: %s)\n"
-      "  --quiet           no per-tensor lines\n",
+      "  --quiet           no per-tensor lines\n"
+      "\n"
+      "       lutra-convert --cache-info [DIR]\n"
+      "       lutra-convert --cache-clear [DIR]\n"
+      "  the repack cache (DIR: default $LUTRA_CACHE_DIR, else $XDG_CACHE_HOME/lutra, else\n"
+      "  ~/.cache/lutra): list its entries, their sizes and sources, or remove them all\n",
       lutra_synthetic_preset_names());
+  std::exit(0);
+}
+
+void PrintEntry(const lutra_cache_entry* e, void*) {
+  char when[32] = "?";
+  const time_t t = time_t(e->last_used);
+  if (struct tm tm; localtime_r(&t, &tm) != nullptr) {
+    std::strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
+  }
+  std::printf("%10.1f MiB  %s  %s\n    from %s\n", double(e->bytes) / (1 << 20), when, e->path,
+              *e->source != '\0' ? e->source : "(unreadable header)");
+}
+
+// --cache-info / --cache-clear [DIR]: the whole run.
+[[noreturn]] void CacheCommand(const std::string& command, lutra::tools::Args& args) {
+  std::string dir;
+  if (!args.Done()) dir = args.Flag();
+  if (!args.Done()) UsageError(command + " takes at most one directory");
+  const std::string shown = dir.empty() ? lutra_cache_default_dir() : dir;
+  if (command == "--cache-clear") {
+    uint64_t removed = 0;
+    if (lutra_cache_clear(dir.c_str(), &removed) != LUTRA_STATUS_OK) Fail(lutra_last_error());
+    std::printf("removed %.1f MiB from %s\n", double(removed) / (1 << 20), shown.c_str());
+  } else {
+    uint64_t total = 0, max = 0;
+    std::printf("repack cache: %s\n", shown.c_str());
+    if (lutra_cache_list(dir.c_str(), &PrintEntry, nullptr, &total, &max) != LUTRA_STATUS_OK) {
+      Fail(lutra_last_error());
+    }
+    std::printf("total %.1f MiB of at most %.1f MiB (LUTRA_CACHE_MAX)\n", double(total) / (1 << 20),
+                double(max) / (1 << 20));
+  }
+  if (!lutra::tools::FlushOutput()) Fail("writing to standard output failed");
   std::exit(0);
 }
 
@@ -88,6 +127,9 @@ int main(int argc, char** argv) {
     const std::string f = args.Flag();
     if (f == "-h" || f == "--help") {
       Usage();
+    } else if (f == "--cache-info" || f == "--cache-clear") {
+      if (!positional.empty() || argc > 3) UsageError(f + " is a command of its own");
+      CacheCommand(f, args);
     } else if (f == "--wtype") {
       wtype = args.String(f);
     } else if (f == "--group") {

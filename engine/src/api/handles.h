@@ -97,6 +97,9 @@ lutra_status GuardModel(const lutra_model* m, const char* function, Body&& body)
 
 // Options structs must come from their _init(): a different struct_size means a caller built
 // against another version of this header.
+// LUTRA_NO_CACHE set to anything but "" or "0" (cache_api.cc).
+bool CacheDisabledByEnvironment();
+
 template <typename T>
 bool CheckStructSize(const T* p, const char* what, const char* function) {
   if (p->struct_size == sizeof(T)) return true;

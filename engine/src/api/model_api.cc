@@ -56,6 +56,15 @@ lutra_status Load(const char* path, const lutra_model_options* o, lutra_model** 
     void* user = o->progress_user_data;
     mo.progress = [fn, user](double f) { fn(float(f), user); };
   }
+  if (o->cache != LUTRA_CACHE_DEFAULT && o->cache != LUTRA_CACHE_OFF &&
+      o->cache != LUTRA_CACHE_ON) {
+    return Fail(LUTRA_STATUS_INVALID_ARGUMENT,
+                "lutra_model_load: cache must be LUTRA_CACHE_DEFAULT, _OFF or _ON, not " +
+                    std::to_string(o->cache));
+  }
+  mo.cache.enabled = o->cache == LUTRA_CACHE_ON ||
+                     (o->cache == LUTRA_CACHE_DEFAULT && !lutra::api::CacheDisabledByEnvironment());
+  mo.cache.dir = o->cache_dir != nullptr ? o->cache_dir : "";
   auto model = lutra::engine::models::Model::Load(path, mo);
   if (!model.ok()) return Fail(model.failure());
 
@@ -88,6 +97,7 @@ void lutra_model_options_init(lutra_model_options* o) {
   o->use_mmap = 1;
   o->kv_type = LUTRA_KV_F16;
   o->batch = 64;
+  o->cache = LUTRA_CACHE_DEFAULT;
 }
 
 lutra_status lutra_model_load(const char* path, const lutra_model_options* options,
@@ -104,6 +114,8 @@ void lutra_model_info_init(lutra_model_info* info) {
   *info = lutra_model_info{};
   info->struct_size = sizeof *info;
   info->bos = info->eos = -1;
+  info->cache_path = "";
+  info->cache_warning = "";
 }
 
 const char* lutra_model_last_error(const lutra_model* model) {
@@ -144,6 +156,23 @@ lutra_status lutra_model_get_info(const lutra_model* model, lutra_model_info* in
     info->threads = uint32_t(m.options().threads != 0 ? m.options().threads
                                                       : lutra::arch::Host().performance_cores);
     info->vocab_only = m.vocab_only() ? 1 : 0;
+    using lutra::engine::cache::CacheResult;
+    switch (m.cache_result()) {
+      case CacheResult::kUnused:
+        info->cache_result = LUTRA_CACHE_UNUSED;
+        break;
+      case CacheResult::kHit:
+        info->cache_result = LUTRA_CACHE_HIT;
+        break;
+      case CacheResult::kWritten:
+        info->cache_result = LUTRA_CACHE_WRITTEN;
+        break;
+      case CacheResult::kFailed:
+        info->cache_result = LUTRA_CACHE_FAILED;
+        break;
+    }
+    info->cache_path = m.cache_path().c_str();
+    info->cache_warning = m.cache_warning().c_str();
     lutra::api::ClearError();
     return LUTRA_STATUS_OK;
   });

@@ -10,7 +10,10 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +23,7 @@
 #include "engine/src/dispatch/kernel_config.h"
 #include "engine/src/gguf/reader.h"
 #include "engine/src/linear/lut_matrix.h"
+#include "engine/src/linear/saved_linear.h"
 
 namespace lutra::engine::linear {
 
@@ -31,6 +35,9 @@ struct PlanOptions {
   bool ternary_int8_activations = true;
   // Where repacked matrices live (null: the heap). The model's weights go into huge pages.
   memory::HugePageArena* arena = nullptr;
+  // Called with source byte ranges a plan has finished reading (null: nobody listens): a
+  // mapped file's pages can then be dropped while a large matrix is still being repacked.
+  std::function<void(const uint8_t* data, size_t bytes)> consumed;
 };
 
 // Working memory shared by every Linear of a graph (sized on first use, reused afterwards).
@@ -67,6 +74,9 @@ class Linear {
   // True when Forward rounds each token's activations to the int8 absmax grid itself
   // (the ternary int8-exact LUT path), as a BitNet BitLinear does.
   virtual bool Int8Activations() const { return false; }
+  // What the repack cache stores of this operator (views of its own arrays); nullopt for
+  // operators that own nothing worth caching (dense, lutra-packed views).
+  virtual std::optional<SavedLinear> Save() const { return std::nullopt; }
 
  protected:
   Linear(size_t rows, size_t cols) : rows_(rows), cols_(cols) {}
@@ -81,6 +91,13 @@ class Linear {
 // (they stay in the caller's gguf::File mapping).
 Expected<std::unique_ptr<Linear>> PlanLinear(const gguf::TensorInfo& tensor,
                                              const PlanOptions& options);
+
+// The operator Save() described for `tensor`, around arrays read back from the repack cache.
+// InvalidModel when the saved form does not fit the tensor or this build's kernel choice (the
+// caller then plans the tensor from the file).
+Expected<std::unique_ptr<Linear>> RestoreLinear(const gguf::TensorInfo& tensor,
+                                                const RestoredLinear& saved,
+                                                const PlanOptions& options);
 
 // True for the tensor types the runtime can load (as weights or through DequantizeRows).
 bool IsLoadableType(gguf::TensorType type);

@@ -51,6 +51,7 @@ class LutLinear : public Linear {
   size_t StreamedBytes() const override { return matrix_.StreamedBytes(); }
   size_t OwnedBytes() const override { return matrix_.PackedBytes(); }
   bool Int8Activations() const override { return matrix_.exact(); }
+  std::optional<SavedLinear> Save() const override { return matrix_.Save(); }
 
  private:
   TensorType source_;
@@ -87,6 +88,20 @@ bool UniformRowScales(size_t rows, size_t blocks_per_row, std::vector<float>& bl
 }
 
 }  // namespace
+
+Expected<std::unique_ptr<Linear>> RestoreLutLinear(const gguf::TensorInfo& t,
+                                                   const RestoredLinear& saved,
+                                                   const PlanOptions& options) {
+  linear::LutMatrix m;
+  if (Status s = LutMatrix::Restore(saved.descriptor, saved.arrays, *options.kernels, &m);
+      !s.ok()) {
+    return s.failure("tensor '" + t.name + "': ");
+  }
+  if (m.rows() != t.shape[1] || m.cols() != t.shape[0]) {
+    return InvalidModel("tensor '" + t.name + "': cached matrix has another shape");
+  }
+  return std::unique_ptr<Linear>(new LutLinear(m.rows(), m.cols(), t.type, std::move(m)));
+}
 
 Expected<std::unique_ptr<Linear>> PlanLutLinear(const gguf::TensorInfo& t,
                                                 const PlanOptions& options) {
@@ -135,6 +150,8 @@ Expected<std::unique_ptr<Linear>> PlanLutLinear(const gguf::TensorInfo& t,
                         " at weight " + std::to_string(i) + " (offset " + std::to_string(t.offset) +
                         " in the data section)");
   }
+  // The codes and scales are all in `q` now: the source pages can go before packing.
+  if (options.consumed) options.consumed(t.data, t.n_bytes);
   if (q.ternary) q.uniform_scale = UniformRowScales(rows, cols / q.shape.group, q.scale, q.q);
   linear::LutMatrix m;
   if (Status s = linear::LutMatrix::Create(q, *options.kernels, mode, &m, options.arena); !s.ok()) {

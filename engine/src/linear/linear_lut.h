@@ -14,4 +14,9 @@ namespace lutra::engine::linear {
 Expected<std::unique_ptr<Linear>> PlanLutLinear(const gguf::TensorInfo& tensor,
                                                 const PlanOptions& options);
 
+// The operator around arrays from the repack cache (linear.h RestoreLinear).
+Expected<std::unique_ptr<Linear>> RestoreLutLinear(const gguf::TensorInfo& tensor,
+                                                   const RestoredLinear& saved,
+                                                   const PlanOptions& options);
+
 }  // namespace lutra::engine::linear

@@ -28,12 +28,19 @@ class Q8BlockLinear : public Linear {
   Q8BlockLinear(size_t rows, size_t cols, gguf::TensorType source, size_t block, bool with_min,
                 const q8::Kernels* kernel, memory::HugePageArena* arena)
       : Linear(rows, cols), source_(source), block_(block), kernel_(kernel) {
-    const size_t blocks = rows * cols / block;
-    const size_t bytes = Align(rows * cols) + blocks * sizeof(float) * (with_min ? 2 : 1);
-    storage_ = arena != nullptr ? linear::AlignedBytes(bytes, *arena) : linear::AlignedBytes(bytes);
-    codes_ = reinterpret_cast<int8_t*>(storage_.data());
-    scales_ = reinterpret_cast<float*>(storage_.data() + Align(rows * cols));
-    mins_ = with_min ? scales_ + blocks : nullptr;
+    const size_t bytes = StorageBytes(rows, cols, block, with_min);
+    SetStorage(arena != nullptr ? linear::AlignedBytes(bytes, *arena) : linear::AlignedBytes(bytes),
+               with_min);
+  }
+  // Around storage read back from the repack cache (StorageBytes(...) bytes, 64-aligned).
+  Q8BlockLinear(size_t rows, size_t cols, gguf::TensorType source, size_t block, bool with_min,
+                const q8::Kernels* kernel, linear::AlignedBytes storage)
+      : Linear(rows, cols), source_(source), block_(block), kernel_(kernel) {
+    SetStorage(std::move(storage), with_min);
+  }
+
+  static size_t StorageBytes(size_t rows, size_t cols, size_t block, bool with_min) {
+    return Align(rows * cols) + rows * cols / block * sizeof(float) * (with_min ? 2 : 1);
   }
 
   int8_t* codes() { return codes_; }
@@ -74,8 +81,25 @@ class Q8BlockLinear : public Linear {
   }
   size_t OwnedBytes() const override { return storage_.size(); }
 
+  std::optional<SavedLinear> Save() const override {
+    DescriptorWriter d;
+    d.U64(uint64_t(source_));
+    d.U64(block_);
+    d.U64(mins_ != nullptr);
+    d.Str(kernel_->name);
+    return SavedLinear{SavedKind::kQ8Block, d.Take(), {{storage_.data(), storage_.size()}}};
+  }
+
  private:
   static size_t Align(size_t bytes) { return (bytes + 63) / 64 * 64; }
+
+  void SetStorage(linear::AlignedBytes storage, bool with_min) {
+    storage_ = std::move(storage);
+    const size_t blocks = rows() * cols() / block_;
+    codes_ = reinterpret_cast<int8_t*>(storage_.data());
+    scales_ = reinterpret_cast<float*>(storage_.data() + Align(rows() * cols()));
+    mins_ = with_min ? scales_ + blocks : nullptr;
+  }
 
   gguf::TensorType source_;
   size_t block_;
@@ -98,15 +122,52 @@ Expected<std::unique_ptr<Linear>> PlanQ8BlockLinear(const gguf::TensorInfo& t,
   }
   auto linear = std::make_unique<Q8BlockLinear>(rows, cols, t.type, block, CodesHaveMin(t.type),
                                                 &options.kernels->q8block(), options.arena);
-  std::vector<float> discarded_mins;
+  // In slices of rows, each slice's source pages released once decoded (PlanOptions::consumed),
+  // so a large matrix (the output head) is not resident twice at the load's peak.
+  const size_t blocks_per_row = cols / format_weights, codes_per_row = cols / block;
+  const size_t row_bytes = blocks_per_row * FormatOf(t.type).bytes;
+  const size_t slice_rows = std::max<size_t>(1, (size_t(4) << 20) / row_bytes);
+  std::vector<float> discarded_mins;  // formats without mins: the decoder writes zeros here
   float* mins = linear->mins();
   if (mins == nullptr) {
-    discarded_mins.resize(rows * cols / block);
+    discarded_mins.resize(slice_rows * codes_per_row);
     mins = discarded_mins.data();
   }
-  DecodeKQuantCodes(t.type, t.data, rows * cols / format_weights, linear->codes(), linear->scales(),
-                    mins);
+  for (size_t r0 = 0; r0 < rows; r0 += slice_rows) {
+    const size_t n = std::min(slice_rows, rows - r0);
+    DecodeKQuantCodes(t.type, t.data + r0 * row_bytes, n * blocks_per_row,
+                      linear->codes() + r0 * cols, linear->scales() + r0 * codes_per_row,
+                      mins + (linear->mins() != nullptr ? r0 * codes_per_row : 0));
+    if (options.consumed) options.consumed(t.data + r0 * row_bytes, n * row_bytes);
+  }
   return std::unique_ptr<Linear>(std::move(linear));
+}
+
+Expected<std::unique_ptr<Linear>> RestoreQ8BlockLinear(const gguf::TensorInfo& t,
+                                                       const RestoredLinear& saved,
+                                                       const PlanOptions& options) {
+  DescriptorReader d(saved.descriptor);
+  const uint64_t source = d.U64(), block = d.U64();
+  const bool with_min = d.U64() != 0;
+  const std::string_view kernel_name = d.Str();
+  const q8::Kernels* kernel = &options.kernels->q8block();
+  const size_t rows = t.shape[1], cols = t.shape[0];
+  auto mismatch = [&](const std::string& what) {
+    return InvalidModel("tensor '" + t.name + "': cached q8block matrix does not match: " + what);
+  };
+  if (!d.ok() || source != uint64_t(t.type) || block != CodeBlock(t.type) || block == 0 ||
+      cols % block != 0 || with_min != CodesHaveMin(t.type)) {
+    return mismatch("descriptor");
+  }
+  if (kernel_name != kernel->name) return mismatch("kernel " + std::string(kernel_name));
+  if (saved.arrays.size() != 1 ||
+      saved.arrays[0].bytes != Q8BlockLinear::StorageBytes(rows, cols, block, with_min) ||
+      reinterpret_cast<uintptr_t>(saved.arrays[0].data.get()) % 64 != 0) {
+    return mismatch("array size");
+  }
+  return std::unique_ptr<Linear>(
+      new Q8BlockLinear(rows, cols, t.type, block, with_min, kernel,
+                        linear::AlignedBytes(saved.arrays[0].data, saved.arrays[0].bytes)));
 }
 
 }  // namespace lutra::engine::linear

@@ -16,4 +16,9 @@ namespace lutra::engine::linear {
 Expected<std::unique_ptr<Linear>> PlanQ8BlockLinear(const gguf::TensorInfo& tensor,
                                                     const PlanOptions& options);
 
+// The operator around arrays from the repack cache (linear.h RestoreLinear).
+Expected<std::unique_ptr<Linear>> RestoreQ8BlockLinear(const gguf::TensorInfo& tensor,
+                                                       const RestoredLinear& saved,
+                                                       const PlanOptions& options);
+
 }  // namespace lutra::engine::linear

@@ -68,9 +68,18 @@ Status LutMatrix::Create(const QuantizedMatrix& q, const KernelConfig& config, A
     return InvalidModel("lut: no lookup kernel for " + std::to_string(q.shape.bits) +
                         "-bit weights");
   }
-  if (k.ternary3 != nullptr) return CreateTernary3(q, config, k.ternary3, out, arena);
-  if (Status s = CreateWith(q, config, k.one, out, arena); !s.ok()) return s;
-  out->gemm_many_ = k.many;
+  const LutMode lut_mode = lookup_only ? LutMode::kLookupOnly
+                           : exact     ? LutMode::kExact
+                                       : LutMode::kFloat;
+  if (k.ternary3 != nullptr) {
+    if (Status s = CreateTernary3(q, config, k.ternary3, out, arena); !s.ok()) return s;
+  } else {
+    if (Status s = CreateWith(q, config, k.one, out, arena); !s.ok()) return s;
+    out->gemm_many_ = k.many;
+  }
+  out->from_create_ = true;
+  out->mode_ = lut_mode;
+  out->ternary_one_scale_ = ternary_one_scale;
   return Status::Ok();
 }
 
@@ -295,6 +304,9 @@ LutMatrix LutMatrix::Clone(memory::HugePageArena* arena) const {
   m.build_int8_blocks_ = build_int8_blocks_;
   m.outliers_ = outliers_;
   m.outliers_per_row_ = outliers_per_row_;
+  m.from_create_ = from_create_;
+  m.mode_ = mode_;
+  m.ternary_one_scale_ = ternary_one_scale_;
   if (t3_ != nullptr) {
     copy(t3_data_, &m.t3_data_);
     copy(t3_sign_sum_, &m.t3_sign_sum_);

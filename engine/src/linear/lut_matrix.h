@@ -7,12 +7,16 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "arch/isa.h"
 #include "engine/src/common/status.h"
 #include "engine/src/common/threadpool.h"
 #include "engine/src/dispatch/kernel_config.h"
+#include "engine/src/linear/saved_linear.h"
 #include "engine/src/memory/huge_page_arena.h"
 #include "engine/src/quantize/round_to_nearest.h"
 #include "kernels/lutbuild/lutbuild.h"
@@ -30,6 +34,10 @@ class AlignedBytes {
   explicit AlignedBytes(size_t bytes);
   // From `arena`: the storage keeps its chunk alive, also after the arena is gone.
   AlignedBytes(size_t bytes, memory::HugePageArena& arena);
+  // Bytes that live in a buffer shared with others (a cache entry read into memory); `data`
+  // keeps it alive and must be 64-byte aligned.
+  AlignedBytes(std::shared_ptr<uint8_t> data, size_t bytes)
+      : data_(std::move(data)), size_(bytes) {}
   AlignedBytes(AlignedBytes&&) = default;
   AlignedBytes& operator=(AlignedBytes&&) = default;
   AlignedBytes(const AlignedBytes&) = delete;
@@ -93,6 +101,16 @@ class LutMatrix {
   // bit-plane arrays of weights() are then empty.
   const kernels::ternary3::Kernels* ternary3() const { return t3_; }
 
+  // The packed arrays and what restoring them needs (the repack cache), for matrices made by
+  // Create; nullopt for views and single-variant matrices (CreateWith, CreateTernary3 called
+  // directly), whose kernel choice a later load could not repeat.
+  std::optional<SavedLinear> Save() const;
+  // A matrix around arrays Save() described, built by a process with the same kernel config;
+  // InvalidModel when the descriptor does not match this config's choice or the arrays' sizes
+  // (the caller then repacks from the file).
+  static Status Restore(std::string_view descriptor, const std::vector<RestoredArray>& arrays,
+                        const KernelConfig& config, LutMatrix* out);
+
   // A deep copy (separate packed buffers), from the heap or from `arena`: benchmarks rotate
   // through copies to stream from memory, placed like a model's weights.
   LutMatrix Clone(memory::HugePageArena* arena = nullptr) const;
@@ -124,6 +142,10 @@ class LutMatrix {
   // The table builders of `config` (every Create path keeps all four: Multiply picks by
   // the GEMM's input).
   void SelectBuilders(const KernelConfig& config);
+  // How Create asked the config for kernels (Save records it so Restore asks the same).
+  bool from_create_ = false;
+  LutMode mode_ = LutMode::kFloat;
+  bool ternary_one_scale_ = false;
 
   AlignedBytes bits_, scale_, bias_, zero_;
   const uint32_t* outliers_ = nullptr;

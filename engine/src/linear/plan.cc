@@ -86,6 +86,22 @@ Status DequantizeRows(const gguf::TensorInfo& t, size_t first, size_t count, flo
   return Status::Ok();
 }
 
+Expected<std::unique_ptr<Linear>> RestoreLinear(const gguf::TensorInfo& t,
+                                                const RestoredLinear& saved,
+                                                const PlanOptions& options) {
+  if (Status s = CheckTensor(t); !s.ok()) return s.failure();
+  if (t.shape.size() != 2 || t.shape[1] == 0)
+    return InvalidModel(Describe(t) + ": a weight matrix must be 2-D");
+  switch (saved.kind) {
+    case SavedKind::kLut:
+      return RestoreLutLinear(t, saved, options);
+    case SavedKind::kQ8Block:
+      return RestoreQ8BlockLinear(t, saved, options);
+  }
+  return InvalidModel(Describe(t) + ": cached operator of unknown kind " +
+                      std::to_string(uint32_t(saved.kind)));
+}
+
 Expected<std::unique_ptr<Linear>> PlanLinear(const gguf::TensorInfo& t,
                                              const PlanOptions& options) {
   if (gguf::IsPackedTypeId(uint32_t(t.type))) return PlanPackedLinear(t, options);

@@ -4,11 +4,36 @@
 #include <cstring>
 
 #include "arch/detect.h"
+#include "engine/src/cache/entry_format.h"
+#include "engine/src/cache/hash.h"
+#include "engine/src/dispatch/kernel_catalog.h"
+#include "engine/src/gguf/lutra_types.h"
 #include "engine/src/models/registry.h"
+#include "lutra/lutra.h"
 
 namespace lutra::engine::models {
 
 using linear::PlanOptions;
+
+namespace {
+
+// Everything besides the file that decides what the repacked matrices look like: the format
+// of the saved forms, the build, the features the kernels were chosen for (and the choice of
+// every operation), and the plan options.
+std::string CacheFingerprint(arch::IsaSet features, const PlanOptions& plan) {
+  std::string kernels;
+  for (const KernelOp& op : KernelOps()) {
+    kernels += std::string(op.op) + "=" + op.selected(features) + ";";
+  }
+  return "lutra " + std::to_string(LUTRA_VERSION_MAJOR) + "." +
+         std::to_string(LUTRA_VERSION_MINOR) + "." + std::to_string(LUTRA_VERSION_PATCH) +
+         " entry " + std::to_string(cache::kEntryFormatVersion) + " packing " +
+         std::to_string(gguf::kPackingVersion) + " features " + std::to_string(uint64_t(features)) +
+         " ternary_int8 " + std::to_string(plan.ternary_int8_activations) + " kernels " +
+         cache::Hex64(cache::Hash64(kernels));
+}
+
+}  // namespace
 
 Expected<std::unique_ptr<Model>> Model::Load(const std::string& path, const ModelOptions& o) {
   auto file = gguf::File::open(
@@ -38,8 +63,12 @@ Expected<std::unique_ptr<Model>> Model::Load(const std::string& path, const Mode
   if (!build.ok()) return build.failure();
 
   m->kernels_ = &KernelConfig::For(m->features_);
-  PlanOptions plan{m->kernels_, o.ternary_int8_activations};
-  m->weights_ = std::make_unique<WeightStore>(m->file_, plan, o.progress);
+  PlanOptions plan;
+  plan.kernels = m->kernels_;
+  plan.ternary_int8_activations = o.ternary_int8_activations;
+  m->weights_ = std::make_unique<WeightStore>(
+      m->file_, plan, o.progress,
+      cache::RepackCache::Open(m->file_, CacheFingerprint(m->features_, plan), o.cache));
   auto hp = (*build)(m->file_, *m->weights_, &m->graph_);
   if (!hp.ok()) return hp.failure(path + ": ");
   m->hp_ = *hp;
@@ -64,6 +93,12 @@ Expected<std::unique_ptr<Model>> Model::Load(const std::string& path, const Mode
     m->tokenizer_ = std::move(*tok);
   } else {
     m->tokenizer_error_ = tok.error();
+  }
+  if (cache::RepackCache* c = m->weights_->cache()) {
+    c->Commit();
+    m->cache_result_ = c->result();
+    m->cache_path_ = c->path();
+    m->cache_warning_ = c->warning();
   }
   return m;
 }

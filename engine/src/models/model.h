@@ -40,6 +40,7 @@ struct ModelOptions {
   // Called with the fraction of weight bytes planned so far (0..1) while matrices are
   // repacked; may be empty.
   std::function<void(double)> progress;
+  cache::CacheSettings cache;  // the repack cache (off unless enabled)
 };
 
 class Model {
@@ -59,6 +60,10 @@ class Model {
   size_t context_length() const { return context_; }
   bool vocab_only() const { return vocab_only_; }
   size_t weight_bytes() const;  // mapped tensor bytes + owned repacked bytes
+  // What the repack cache did for this load, the entry's path and why it was not used.
+  cache::CacheResult cache_result() const { return cache_result_; }
+  const std::string& cache_path() const { return cache_path_; }
+  const std::string& cache_warning() const { return cache_warning_; }
   // Weight bytes every decode step reads (planned matrices and vectors; not the embedding
   // table, of which one row is read, nor the KV cache).
   size_t streamed_weight_bytes() const;
@@ -77,6 +82,8 @@ class Model {
   size_t context_ = 0;
   bool vocab_only_ = false;
   std::unique_ptr<WeightStore> weights_;
+  cache::CacheResult cache_result_ = cache::CacheResult::kUnused;
+  std::string cache_path_, cache_warning_;
   graph::Graph graph_;
   std::unique_ptr<Tokenizer> tokenizer_;
   std::string tokenizer_error_;

@@ -29,14 +29,17 @@ std::string ShapeString(const std::vector<uint64_t>& s) {
 }  // namespace
 
 WeightStore::WeightStore(const gguf::File& file, PlanOptions options,
-                         std::function<void(double)> progress)
-    : file_(file), options_(options), progress_(std::move(progress)) {
+                         std::function<void(double)> progress,
+                         std::unique_ptr<cache::RepackCache> cache)
+    : file_(file), options_(options), progress_(std::move(progress)), cache_(std::move(cache)) {
   options_.arena = &arena_;
+  options_.consumed = [this](const uint8_t* data, size_t bytes) { ReleaseRange(data, bytes); };
   for (const gguf::TensorInfo& t : file_.tensors()) total_bytes_ += t.n_bytes;
 }
 
 Expected<const gguf::TensorInfo*> WeightStore::Find(const std::string& name,
-                                                    std::vector<uint64_t> shape) {
+                                                    std::vector<uint64_t> shape,
+                                                    bool check_values) {
   const gguf::TensorInfo* t = file_.tensor(name);
   if (t == nullptr) return InvalidModel("model: missing tensor " + name);
   if (t->shape != shape) {
@@ -52,7 +55,7 @@ Expected<const gguf::TensorInfo*> WeightStore::Find(const std::string& name,
     if (Status s = CheckPackingVersion(file_); !s.ok()) return s.failure();
     packing_checked_ = true;
   }
-  if (auto bad = FindNonFinite(*t)) {
+  if (auto bad = check_values ? FindNonFinite(*t) : std::nullopt) {
     return InvalidModel("model: tensor " + name + " has a non-finite value: " + *bad +
                         " (files with NaN or Inf weights are refused)");
   }
@@ -64,16 +67,50 @@ Expected<const Linear*> WeightStore::Matrix(const std::string& name, size_t cols
   for (const auto& [n, l] : linears_) {
     if (n == name) return l.get();  // shared (tied embeddings reuse token_embd)
   }
+  if (auto restored = Restore(name, cols, rows)) {
+    planned_bytes_ += file_.tensor(name)->n_bytes;
+    linears_.emplace_back(name, std::move(restored));
+    if (progress_ && total_bytes_ > 0) progress_(double(planned_bytes_) / double(total_bytes_));
+    return linears_.back().second.get();
+  }
   auto t = Find(name, {cols, rows});
   if (!t.ok()) return t.failure();
   auto l = PlanLinear(**t, options_);
   if (!l.ok()) return l.failure();
   // A matrix that owns bytes has its own copy; one that owns none reads the mapping.
   if ((*l)->OwnedBytes() > 0) ReleasePages(**t);
+  if (cache_ != nullptr && cache_->writing()) {
+    if (std::optional<linear::SavedLinear> saved = (*l)->Save()) {
+      std::vector<cache::ArrayView> arrays;
+      for (const linear::SavedArray& a : saved->arrays) arrays.push_back({a.data, a.bytes});
+      cache_->Add(name, uint32_t(saved->kind), saved->descriptor, arrays);
+    }
+  }
   linears_.emplace_back(name, std::move(*l));
   planned_bytes_ += (*t)->n_bytes;
   if (progress_ && total_bytes_ > 0) progress_(double(planned_bytes_) / double(total_bytes_));
   return linears_.back().second.get();
+}
+
+std::unique_ptr<Linear> WeightStore::Restore(const std::string& name, size_t cols, size_t rows) {
+  const cache::Entry* entry = cache_ != nullptr ? cache_->entry() : nullptr;
+  const cache::EntryRecord* record = entry != nullptr ? entry->Find(name) : nullptr;
+  if (record == nullptr) return nullptr;
+  auto t = Find(name, {cols, rows}, /*check_values=*/false);
+  if (!t.ok()) {
+    used_.erase(name);  // the normal path reports the error
+    return nullptr;
+  }
+  linear::RestoredLinear saved{linear::SavedKind(record->kind), record->descriptor, {}};
+  for (const cache::EntryRecord::Array& a : record->arrays) {
+    saved.arrays.push_back({entry->At(a.offset), size_t(a.bytes)});
+  }
+  auto l = linear::RestoreLinear(**t, saved, options_);
+  if (!l.ok()) {
+    cache_->Reject(l.error());
+    return nullptr;
+  }
+  return std::move(*l);
 }
 
 Expected<const float*> WeightStore::Vector(const std::string& name, size_t n) {
@@ -95,11 +132,15 @@ Expected<const gguf::TensorInfo*> WeightStore::Table(const std::string& name, si
 }
 
 void WeightStore::ReleasePages(const gguf::TensorInfo& t) const {
+  ReleaseRange(t.data, t.n_bytes);
+}
+
+void WeightStore::ReleaseRange(const uint8_t* data, size_t bytes) const {
   if (!file_.mapped()) return;  // read into memory: dropped pages would read back as zeros
   const size_t page = size_t(sysconf(_SC_PAGESIZE));
-  // Only whole pages inside the tensor: neighbours may still be needed.
-  const uintptr_t begin = (reinterpret_cast<uintptr_t>(t.data) + page - 1) / page * page;
-  const uintptr_t end = (reinterpret_cast<uintptr_t>(t.data) + t.n_bytes) / page * page;
+  // Only whole pages inside the range: neighbours may still be needed.
+  const uintptr_t begin = (reinterpret_cast<uintptr_t>(data) + page - 1) / page * page;
+  const uintptr_t end = (reinterpret_cast<uintptr_t>(data) + bytes) / page * page;
   if (end > begin) {
     // Advice only: a failure leaves the pages resident, which is harmless.
     (void)madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);

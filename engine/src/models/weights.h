@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/src/cache/repack_cache.h"
 #include "engine/src/common/status.h"
 #include "engine/src/gguf/reader.h"
 #include "engine/src/linear/linear.h"
@@ -23,8 +24,11 @@ class WeightStore {
  public:
   // `progress` (may be empty) receives the fraction of the file's tensor bytes planned so far
   // after each matrix.
+  // `cache` (may be null): the repack cache of this load, read from on a hit and written to on
+  // a miss.
   WeightStore(const gguf::File& file, linear::PlanOptions options,
-              std::function<void(double)> progress = {});
+              std::function<void(double)> progress = {},
+              std::unique_ptr<cache::RepackCache> cache = nullptr);
 
   bool Has(const std::string& name) const { return file_.tensor(name) != nullptr; }
   // A weight matrix y = W·x with `cols` inputs and `rows` outputs (ggml shape [cols, rows]).
@@ -34,6 +38,8 @@ class WeightStore {
   // A table read one row at a time (embeddings): ggml shape [cols, rows].
   Expected<const gguf::TensorInfo*> Table(const std::string& name, size_t cols, size_t rows);
   Status CheckAllUsed() const;
+  // The load succeeded: completes a cache entry being written. Null when no cache was used.
+  cache::RepackCache* cache() const { return cache_.get(); }
 
   // Bytes owned beyond the mapping (repacked matrices, fp32 vectors): what every decode step
   // streams, besides one embedding row and the KV cache.
@@ -48,7 +54,14 @@ class WeightStore {
   std::vector<std::string> Describe() const;
 
  private:
-  Expected<const gguf::TensorInfo*> Find(const std::string& name, std::vector<uint64_t> shape);
+  // `check_values`: refuse non-finite scales (skipped for matrices restored from the cache,
+  // whose entry was built from this very file after the check).
+  Expected<const gguf::TensorInfo*> Find(const std::string& name, std::vector<uint64_t> shape,
+                                         bool check_values = true);
+  // The matrix restored from the cache entry, or null (no hit, no record, or a record that
+  // does not fit: the entry is then rejected).
+  std::unique_ptr<linear::Linear> Restore(const std::string& name, size_t cols, size_t rows);
+  void ReleaseRange(const uint8_t* data, size_t bytes) const;
 
   const gguf::File& file_;
   memory::HugePageArena arena_;  // the repacked matrices (they keep their chunks alive)
@@ -58,6 +71,7 @@ class WeightStore {
   std::set<std::string> used_;
   void ReleasePages(const gguf::TensorInfo& t) const;
   std::function<void(double)> progress_;
+  std::unique_ptr<cache::RepackCache> cache_;
   uint64_t total_bytes_ = 0, planned_bytes_ = 0;
   bool packing_checked_ = false;  // lutra.packing.version accepted (packed files only)
 };
