@@ -162,11 +162,12 @@ std::unique_ptr<RepackCache> RepackCache::Open(const gguf::File& file,
 
 RepackCache::~RepackCache() {
   writer_.reset();  // an uncommitted entry's temporary file is removed
-  if (lock_fd_ >= 0) close(lock_fd_);
+  ReleaseLock();
 }
 
 void RepackCache::Fail(const std::string& why) {
   writer_.reset();
+  ReleaseLock();
   result_ = CacheResult::kFailed;
   warning_ = why + "; repacked in memory";
 }
@@ -189,6 +190,12 @@ void RepackCache::Add(std::string_view name, uint32_t kind, std::string_view des
 }
 
 void RepackCache::Commit() {
+  entry_.reset();  // the restored matrices keep the payload; the directory is done with
+  Finish();
+}
+
+void RepackCache::Finish() {
+  ReleaseLock();
   if (writer_ == nullptr) return;
   if (records_ == 0) {  // nothing was repacked after all
     writer_.reset();
@@ -201,6 +208,11 @@ void RepackCache::Commit() {
   writer_.reset();
   result_ = CacheResult::kWritten;
   Evict(dir_, max_bytes_, path_);
+}
+
+void RepackCache::ReleaseLock() {
+  if (lock_fd_ >= 0) close(lock_fd_);
+  lock_fd_ = -1;
 }
 
 }  // namespace lutra::engine::cache

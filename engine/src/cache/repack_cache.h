@@ -46,7 +46,8 @@ class RepackCache {
   // Appends one matrix to the new entry; on failure stops writing (warning set).
   void Add(std::string_view name, uint32_t kind, std::string_view descriptor,
            const std::vector<ArrayView>& arrays);
-  // Called once the model loaded: completes the new entry and evicts old ones over the cap.
+  // Called once the model loaded: completes the new entry, evicts old ones over the cap and
+  // lets go of the lock and the entry's directory (the restored matrices keep the payload).
   void Commit();
 
   CacheResult result() const { return result_; }
@@ -56,6 +57,8 @@ class RepackCache {
  private:
   RepackCache() = default;
   void Fail(const std::string& why);
+  void Finish();
+  void ReleaseLock();
 
   std::string path_, key_, source_, dir_;
   uint64_t max_bytes_ = 0;
