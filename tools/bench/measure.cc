@@ -52,25 +52,6 @@ Loaded Load(const ConfigOptions& o, lutra_model_options mo, const std::string& w
   return l;
 }
 
-// The cold load (an empty cache directory, which it fills) and the warm load (the same
-// directory). The cache is forced on: LUTRA_NO_CACHE in the environment would otherwise
-// turn both into ordinary loads.
-void MeasureLoads(const ConfigOptions& o, ConfigHeader* h) {
-  lutra_model_options mo = ModelOptions(o);
-  mo.cache = LUTRA_CACHE_ON;
-  mo.cache_dir = o.cache_dir.c_str();
-  for (int warm = 0; warm < 2; ++warm) {
-    Loaded l = Load(o, mo, warm ? " (warm cache)" : " (cold cache)");
-    (warm ? h->load_warm_s : h->load_cold_s) = l.seconds;
-    (warm ? h->cache_warm : h->cache_cold) = int32_t(l.info.cache_result);
-    const char* w = l.info.cache_warning;
-    if (w != nullptr && *w != '\0') {
-      std::strncpy(h->cache_warning, w, sizeof h->cache_warning - 1);
-    }
-    lutra_model_free(l.model);
-  }
-}
-
 }  // namespace
 
 size_t ConfigResults::Bytes(size_t tests, size_t repetitions) {
@@ -80,18 +61,32 @@ size_t ConfigResults::Bytes(size_t tests, size_t repetitions) {
 ConfigResults::ConfigResults(void* memory, size_t, size_t repetitions)
     : header_(static_cast<ConfigHeader*>(memory)),
       values_(reinterpret_cast<double*>(static_cast<char*>(memory) + sizeof(ConfigHeader))),
-      stride_(1 + repetitions) {}
+      stride_(1 + repetitions) {
+  header_->load_cold_s = header_->load_warm_s = -1;
+  header_->cache_cold = header_->cache_warm = -1;
+}
 
-void MeasureConfig(const ConfigOptions& o, const std::vector<TestSpec>& tests,
-                   const ConfigResults& out) {
+// The cache is forced on: LUTRA_NO_CACHE in the environment would otherwise turn both loads
+// into ordinary ones.
+void TimeLoad(const ConfigOptions& o, bool warm, const ConfigResults& out) {
   ConfigHeader& h = out.header();
-  h.load_cold_s = h.load_warm_s = -1;
-  h.cache_cold = h.cache_warm = -1;
-  if (!o.cache_dir.empty()) MeasureLoads(o, &h);
+  lutra_model_options mo = ModelOptions(o);
+  mo.cache = LUTRA_CACHE_ON;
+  mo.cache_dir = o.cache_dir.c_str();
+  Loaded l = Load(o, mo, warm ? " (warm cache)" : " (cold cache)");
+  (warm ? h.load_warm_s : h.load_cold_s) = l.seconds;
+  (warm ? h.cache_warm : h.cache_cold) = int32_t(l.info.cache_result);
+  const char* w = l.info.cache_warning;
+  if (w != nullptr && *w != '\0') std::strncpy(h.cache_warning, w, sizeof h.cache_warning - 1);
+  lutra_model_free(l.model);
+}
 
-  // The tests run on a model loaded without the cache, as before it existed: their tok/s
-  // compare with earlier runs and do not depend on --no-load-stats, and benchmarking never
-  // writes into the user's cache directory.
+void RunTests(const ConfigOptions& o, const std::vector<TestSpec>& tests,
+              const ConfigResults& out) {
+  ConfigHeader& h = out.header();
+  // A model loaded without the cache, as before it existed: the tok/s compare with earlier
+  // runs and do not depend on --no-load-stats, and benchmarking never writes into the user's
+  // cache directory.
   lutra_model_options mo = ModelOptions(o);
   mo.cache = LUTRA_CACHE_OFF;
   Loaded l = Load(o, mo, "");

@@ -1,7 +1,7 @@
-// What lutra-bench measures for one (isa, threads) configuration of a model, in the child
-// process (child_process.h): the load times with a cold and a warm repack cache, then the
-// pp/tg tests on a model loaded as before the cache existed. The results go to memory the
-// parent shares, laid out by ConfigResults.
+// What lutra-bench measures for one (isa, threads) configuration of a model, each part in a
+// child process of its own (child_process.h): the load time with a cold and with a warm
+// repack cache, and the pp/tg tests on a model loaded as before the cache existed. The results
+// go to memory the parent shares, laid out by ConfigResults.
 #pragma once
 
 #include <cstddef>
@@ -24,7 +24,7 @@ struct ConfigOptions {
   uint32_t threads = 1, context_length = 0;
   lutra_kv_type kv = LUTRA_KV_F16;
   int repetitions = 1;
-  // The fresh, empty repack-cache directory of the cold and warm loads; "": no load stats.
+  // The repack-cache directory of the cold and warm loads (empty before the cold one).
   std::string cache_dir;
 };
 
@@ -41,6 +41,7 @@ struct ConfigHeader {
 class ConfigResults {
  public:
   static size_t Bytes(size_t tests, size_t repetitions);
+  // Marks the loads as not measured (the memory is otherwise zero, as SharedMemory maps it).
   ConfigResults(void* memory, size_t tests, size_t repetitions);
   ConfigHeader& header() const { return *header_; }
   double& bytes_per_token(size_t test) const { return values_[test * stride_]; }
@@ -52,8 +53,11 @@ class ConfigResults {
   size_t stride_;
 };
 
-// Loads and runs every test; Fail() on the first error. Runs in the child process.
-void MeasureConfig(const ConfigOptions& o, const std::vector<TestSpec>& tests,
-                   const ConfigResults& out);
+// Times one load with the repack cache in o.cache_dir (cold: the directory is empty and the
+// load writes it; warm: the cold load wrote it). Fail() on an error.
+void TimeLoad(const ConfigOptions& o, bool warm, const ConfigResults& out);
+
+// Loads the model without the cache and runs every test; Fail() on the first error.
+void RunTests(const ConfigOptions& o, const std::vector<TestSpec>& tests, const ConfigResults& out);
 
 }  // namespace lutra::tools
