@@ -354,7 +354,8 @@ TEST(Tools, BenchReportsLoadTimesPeakRssAndTheCache) {
   const std::string cells = md.out.substr(row, md.out.find('\n', row) - row);
   EXPECT_EQ(std::count(cells.begin(), cells.end(), '|'), 8) << cells;  // 7 cells from tg4 on
   EXPECT_EQ(cells.find("| - |"), std::string::npos) << cells;          // every figure present
-  EXPECT_NE(cells.find(" s | "), std::string::npos) << cells;
+  EXPECT_TRUE(cells.find(" s | ") != std::string::npos || cells.find(" ms | ") != std::string::npos)
+      << cells;
   EXPECT_NE(cells.find("iB |"), std::string::npos) << cells;
   EXPECT_TRUE(md.out.find("\nlast-level cache: ") != std::string::npos) << md.out;
 }

@@ -50,8 +50,10 @@ std::string Bytes(uint64_t bytes) {
   return Fixed(double(bytes) / 1024.0, 1) + " KiB";
 }
 
+// Loads take from well under a millisecond (tiny) to tens of seconds (a 7B model repacked).
 std::string Seconds(double s) {
-  return s >= 0 ? Fixed(s, 3) + " s" : "-";
+  if (s < 0) return "-";
+  return s < 1 ? Fixed(s * 1e3, 2) + " ms" : Fixed(s, 3) + " s";
 }
 
 // Optional numbers: empty in CSV, null in JSON.
