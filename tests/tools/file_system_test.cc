@@ -239,6 +239,24 @@ TEST(ToolsFileSystem, BenchRemovesItsTemporaryModelWhenInterrupted) {
   }
 }
 
+// The private repack-cache directory of the load times (and the synthetic model) go when the
+// run ends, whether it succeeds or a model fails to load in the benchmark's child process.
+TEST(ToolsFileSystem, BenchRemovesItsCacheDirectoryAtExit) {
+  REQUIRE_SCRATCH(tmp);
+  REQUIRE_SCRATCH(dir);
+  const std::string env = "env TMPDIR=" + tmp.path() + " ";
+  Result r = Shell(env + Tool("lutra-bench") + " --synthetic tiny --wtype q4_0 -p 0 -n 2 -t 1,2" +
+                   " -r 1 -o csv");
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(Count(r.out, "\"synthetic tiny q4_0\""), 2u) << r.out;
+  EXPECT_TRUE(tmp.List().empty()) << tmp.List()[0] << " left behind";
+  std::ofstream(dir / "bad.gguf") << "not a GGUF file";
+  r = Shell(env + Tool("lutra-bench") + " -m " + (dir / "bad.gguf") + " -p 0 -n 2 -t 1 -r 1");
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_NE(r.out.find("lutra-bench: "), std::string::npos) << r.out;
+  EXPECT_TRUE(tmp.List().empty()) << tmp.List()[0] << " left behind";
+}
+
 // lutra-chat on a copy of the model, waiting at its prompt; the copy is truncated, then a
 // line is sent: the reply reads the (mapped) embedding table past the new end of the file.
 Result ChatOnTruncatedModel(const std::string& model, const std::string& extra) {

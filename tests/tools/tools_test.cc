@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -263,6 +264,100 @@ TEST(Tools, BenchPrintsValidJson) {
       Exec("lutra-bench", "--synthetic tiny --wtype q8_0 -p 8 -n 0 -t 1 -r 1 -o jsonl");
   ASSERT_EQ(lines.status, 0) << lines.out;
   EXPECT_TRUE(IsValidJson(lines.out.substr(0, lines.out.find('\n')), &error)) << error;
+}
+
+// The text of `key`'s value in the first JSON object at or after `from` ("" when absent).
+std::string JsonValue(const std::string& json, const std::string& key, size_t from = 0) {
+  const std::string k = "\"" + key + "\": ";
+  const size_t at = json.find(k, from);
+  if (at == std::string::npos) return "";
+  const size_t start = at + k.size();
+  return json.substr(start, json.find_first_of(",}", start) - start);
+}
+
+std::vector<std::string> SplitCsv(const std::string& line) {
+  std::vector<std::string> fields;
+  std::stringstream in(line);
+  for (std::string f; std::getline(in, f, ',');) fields.push_back(f);
+  if (!line.empty() && line.back() == ',') fields.push_back("");
+  return fields;
+}
+
+// A positive number (strtod reads the whole text).
+bool Positive(const std::string& text) {
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  return !text.empty() && end == text.c_str() + text.size() && v > 0 && std::isfinite(v);
+}
+
+// The load times, peak RSS, last-level cache and roofline buffer each format carries; values
+// checked for presence and sign only (their sizes depend on the machine and its load).
+TEST(Tools, BenchReportsLoadTimesPeakRssAndTheCache) {
+  const ToolRun csv =
+      Exec("lutra-bench", "--synthetic tiny --wtype q4_0 -p 4 -n 4 -t 1 -r 1 -o csv");
+  ASSERT_EQ(csv.status, 0) << csv.out;
+  std::vector<std::string> lines;
+  std::stringstream in(csv.out);
+  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  ASSERT_EQ(lines.size(), 3u) << csv.out;  // the header, pp4, tg4
+  // The earlier columns keep their places; the new ones follow.
+  EXPECT_EQ(lines[0],
+            "model,model_size,model_n_params,isa,n_threads,test,n_prompt,n_gen,n_depth,avg_ts,"
+            "stddev_ts,bandwidth_bytes_per_s,bytes_per_token,roofline_fraction,"
+            "bandwidth_buffer_bytes,llc_bytes,load_cold_s,load_warm_s,peak_rss");
+  const std::vector<std::string> header = SplitCsv(lines[0]);
+  for (size_t row = 1; row < lines.size(); ++row) {
+    const std::vector<std::string> f = SplitCsv(lines[row]);
+    ASSERT_EQ(f.size(), header.size()) << lines[row];
+    std::map<std::string, std::string> v;
+    for (size_t i = 0; i < f.size(); ++i) v[header[i]] = f[i];
+    EXPECT_TRUE(Positive(v["load_cold_s"])) << lines[row];
+    EXPECT_TRUE(Positive(v["load_warm_s"])) << lines[row];
+    EXPECT_TRUE(Positive(v["peak_rss"])) << lines[row];
+    EXPECT_TRUE(Positive(v["bandwidth_buffer_bytes"])) << lines[row];
+    EXPECT_TRUE(Positive(v["bandwidth_bytes_per_s"])) << lines[row];
+    // Empty only where neither sysfs nor the library knows the cache.
+    EXPECT_TRUE(v["llc_bytes"].empty() || Positive(v["llc_bytes"])) << lines[row];
+  }
+
+  // --no-load-stats: no load times (null), the peak RSS still measured.
+  const ToolRun json = Exec(
+      "lutra-bench", "--synthetic tiny --wtype q4_0 -p 0 -n 4 -t 1,2 -r 1 --no-load-stats -o json");
+  ASSERT_EQ(json.status, 0) << json.out;
+  std::string error;
+  ASSERT_TRUE(IsValidJson(json.out, &error)) << error << "\n" << json.out;
+  size_t objects = 0;
+  for (size_t at = json.out.find("{\"model\""); at != std::string::npos;
+       at = json.out.find("{\"model\"", at + 1)) {
+    ++objects;
+    EXPECT_EQ(JsonValue(json.out, "load_cold_s", at), "null") << json.out;
+    EXPECT_EQ(JsonValue(json.out, "load_warm_s", at), "null") << json.out;
+    EXPECT_TRUE(Positive(JsonValue(json.out, "peak_rss", at))) << json.out;
+    EXPECT_TRUE(Positive(JsonValue(json.out, "bandwidth_buffer_bytes", at))) << json.out;
+    const std::string llc = JsonValue(json.out, "llc_bytes", at);
+    EXPECT_TRUE(llc == "null" || Positive(llc)) << json.out;
+  }
+  EXPECT_EQ(objects, 2u) << json.out;
+  const ToolRun loads =
+      Exec("lutra-bench", "--synthetic tiny --wtype q4_0 -p 0 -n 4 -t 1 -r 1 -o json");
+  ASSERT_EQ(loads.status, 0) << loads.out;
+  EXPECT_TRUE(Positive(JsonValue(loads.out, "load_cold_s"))) << loads.out;
+  EXPECT_TRUE(Positive(JsonValue(loads.out, "load_warm_s"))) << loads.out;
+
+  // md: the new columns filled in every row, and the cache line under the table.
+  const ToolRun md = Exec("lutra-bench", "--synthetic tiny --wtype q4_0 -p 0 -n 4 -t 1 -r 1");
+  ASSERT_EQ(md.status, 0) << md.out;
+  EXPECT_NE(md.out.find("| roofline | load cold | load warm | peak RSS |\n"), std::string::npos)
+      << md.out;
+  const size_t row = md.out.find("| tg4 |");
+  ASSERT_NE(row, std::string::npos) << md.out;
+  const std::string cells = md.out.substr(row, md.out.find('\n', row) - row);
+  EXPECT_EQ(std::count(cells.begin(), cells.end(), '|'), 8) << cells;  // 7 cells from tg4 on
+  EXPECT_EQ(cells.find("| - |"), std::string::npos) << cells;          // every figure present
+  EXPECT_TRUE(cells.find(" s | ") != std::string::npos || cells.find(" ms | ") != std::string::npos)
+      << cells;
+  EXPECT_NE(cells.find("iB |"), std::string::npos) << cells;
+  EXPECT_TRUE(md.out.find("\nlast-level cache: ") != std::string::npos) << md.out;
 }
 
 TEST(Tools, BadInvocationsNameTheProblem) {

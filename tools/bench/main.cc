@@ -1,34 +1,42 @@
 // lutra-bench: prompt processing (pp) and generation (tg) throughput, like llama-bench, with
 // the machine's measured read bandwidth and the fraction of that roofline generation reaches
-// (bytes every generated token reads: the weights plus the KV cache so far).
+// (bytes every generated token reads: the weights plus the KV cache so far), and per
+// configuration the model's load times with a cold and a warm repack cache and the peak
+// resident memory of loading it and running its tests.
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <chrono>
+#include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
-#include <random>
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "lutra/lutra.h"
 #include "tools/bench/bandwidth.h"
+#include "tools/bench/child_process.h"
+#include "tools/bench/llc.h"
+#include "tools/bench/measure.h"
 #include "tools/bench/report.h"
 #include "tools/common/args.h"
 #include "tools/common/model_flags.h"
 #include "tools/common/output.h"
-#include "tools/common/progress.h"
 #include "tools/common/sigbus.h"
 #include "tools/common/temp_files.h"
 
 namespace {
 
 using namespace lutra::tools;
-using Clock = std::chrono::steady_clock;
 
 struct Options {
   std::string model_path, synthetic, wtype = "tq2_0", output = "md", plot;
-  bool wtype_given = false;
+  bool wtype_given = false, load_stats = true;
   std::vector<int64_t> prompt = {64}, gen = {64}, depth = {0}, threads = {1, 2};
   std::vector<std::string> isas = {""};
   int64_t repetitions = 3;
@@ -53,6 +61,8 @@ void Help() {
       "  -r, --repetitions N      runs per test (default 3)\n"
       "  --isa L[,L..]            ISA caps to compare (e.g. avx512,avx2,scalar)\n"
       "  --kv-type f16|f32|bf16   KV cache precision (default f16)\n"
+      "  --no-load-stats          skip the two extra loads per configuration that time\n"
+      "                           loading with a cold and a warm repack cache\n"
       "  -o, --output FORMAT      md (default), csv, json, jsonl\n"
       "  --plot FILE.svg          also draw tok/s against threads\n",
       lutra_synthetic_preset_names());
@@ -87,6 +97,8 @@ Options Parse(int argc, char** argv) {
       o.isas = a.StringList(f);
     } else if (f == "--kv-type") {
       o.kv = ParseKvType(a.Value(f));
+    } else if (f == "--no-load-stats") {
+      o.load_stats = false;
     } else if (f == "-o" || f == "--output") {
       o.output = a.Value(f);
       if (o.output != "md" && o.output != "csv" && o.output != "json" && o.output != "jsonl") {
@@ -117,14 +129,16 @@ Options Parse(int argc, char** argv) {
   return o;
 }
 
-// Writes the synthetic model to a fresh temporary file in $TMPDIR (or /tmp), removed however
-// the process ends (temp_files.h); returns its path.
-std::string WriteSynthetic(const Options& o, std::string* wtype) {
+// Where temporary files go: $TMPDIR, else /tmp.
+std::string TempRoot() {
   const char* dir = std::getenv("TMPDIR");
-  RemoveTempFilesOnSignals();
-  InstallSigbusHandler();
-  const std::string path =
-      CreateTempModelFile(dir && *dir ? dir : "/tmp", "lutra-bench-" + o.synthetic);
+  return dir && *dir ? dir : "/tmp";
+}
+
+// Writes the synthetic model to a fresh temporary file in TempRoot(), removed however the
+// process ends (temp_files.h); returns its path.
+std::string WriteSynthetic(const Options& o, std::string* wtype) {
+  const std::string path = CreateTempModelFile(TempRoot(), "lutra-bench-" + o.synthetic);
   lutra_synthetic_options so;
   lutra_synthetic_options_init(&so);
   so.preset = o.synthetic.c_str();
@@ -145,12 +159,66 @@ std::string WriteSynthetic(const Options& o, std::string* wtype) {
   return path;
 }
 
-double Seconds(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
+// Every test of one configuration, in the order they run and are reported.
+std::vector<TestSpec> Tests(const Options& o) {
+  std::vector<TestSpec> tests;
+  for (int64_t depth : o.depth) {
+    const std::string at = depth > 0 ? " @ d" + std::to_string(depth) : "";
+    for (int64_t p : o.prompt) {
+      if (p > 0) tests.push_back({"pp" + std::to_string(p) + at, uint32_t(p), 0, uint32_t(depth)});
+    }
+    for (int64_t n : o.gen) {
+      if (n > 0) tests.push_back({"tg" + std::to_string(n) + at, 0, uint32_t(n), uint32_t(depth)});
+    }
+  }
+  return tests;
 }
 
-void Check(lutra_status s) {
-  if (s != LUTRA_STATUS_OK) Fail(lutra_last_error());
+// The roofline reference of a step of `step_bytes` at `threads` threads: measured in this
+// (parent) process, after the configuration's child has exited, so its buffer neither counts
+// in the child's peak RSS nor sits in memory beside the model; measured once per buffer size
+// and thread count.
+class References {
+ public:
+  explicit References(uint64_t llc_bytes) : llc_bytes_(llc_bytes) {}
+  std::pair<double, size_t> Get(uint32_t threads, double step_bytes) {
+    const size_t buffer = ReferenceBufferBytes(uint64_t(step_bytes), llc_bytes_);
+    auto it = measured_.find({threads, buffer});
+    if (it == measured_.end()) {
+      it = measured_.emplace(std::make_pair(threads, buffer), MeasureReadBandwidth(threads, buffer))
+               .first;
+    }
+    return {it->second, buffer};
+  }
+
+ private:
+  uint64_t llc_bytes_;
+  std::map<std::pair<uint32_t, size_t>, double> measured_;
+};
+
+const char* CacheResultName(int32_t r) {
+  switch (r) {
+    case LUTRA_CACHE_UNUSED:
+      return "cache unused";
+    case LUTRA_CACHE_HIT:
+      return "cache hit";
+    case LUTRA_CACHE_WRITTEN:
+      return "cache written";
+    case LUTRA_CACHE_FAILED:
+      return "cache failed";
+    default:
+      return "not measured";
+  }
+}
+
+// load_warm_s is only a cached load when the second load read the cache: say so otherwise
+// (nothing repacked, as for f16 files; the cache failing; an engine without the cache), once.
+void NoteWarmLoad(const ConfigHeader& h) {
+  static bool noted = false;
+  if (noted || h.cache_warm < 0 || h.cache_warm == LUTRA_CACHE_HIT) return;
+  noted = true;
+  std::fprintf(stderr, "lutra-bench: note: the warm load did not read the repack cache (%s%s%s)\n",
+               CacheResultName(h.cache_warm), h.cache_warning[0] ? ": " : "", h.cache_warning);
 }
 
 }  // namespace
@@ -159,13 +227,13 @@ int main(int argc, char** argv) {
   SetToolName("lutra-bench");
   const Options o = Parse(argc, argv);
 
+  RemoveTempFilesOnSignals();
+  InstallSigbusHandler();
   std::string path = o.model_path, model_name = o.model_path;
   if (!o.synthetic.empty()) {
     std::string wtype = o.wtype;
     path = WriteSynthetic(o, &wtype);
     model_name = "synthetic " + o.synthetic + " " + wtype;
-  } else {
-    InstallSigbusHandler();
   }
 
   int64_t max_tokens = 1, max_depth = 0;
@@ -173,96 +241,79 @@ int main(int argc, char** argv) {
   for (int64_t n : o.gen) max_tokens = std::max(max_tokens, n);
   for (int64_t d : o.depth) max_depth = std::max(max_depth, d);
 
+  const LastLevelCache llc = FindLastLevelCache();
+  References references(llc.bytes);
+  // One private cache directory for the run, emptied between configurations so every cold
+  // load starts from nothing; removed however the process ends, with what the engine wrote.
+  const std::string cache_root = o.load_stats ? CreateTempDir(TempRoot(), "lutra-bench-cache") : "";
+  const std::vector<TestSpec> tests = Tests(o);
   std::vector<BenchResult> results;
-  std::mt19937 rng(1);
   for (const std::string& isa : o.isas) {
     for (int64_t threads : o.threads) {
-      const double bandwidth = MeasureReadBandwidth(size_t(threads));
-      lutra_model_options mo;
-      lutra_model_options_init(&mo);
-      mo.threads = uint32_t(threads);
-      mo.isa = isa.empty() ? nullptr : isa.c_str();
-      mo.context_length = uint32_t(max_depth + max_tokens);
-      mo.kv_type = o.kv;
-      ProgressBar bar("loading " + model_name);
-      mo.progress = &ProgressBar::Callback;
-      mo.progress_user_data = &bar;
-      lutra_model* model = nullptr;
-      Check(lutra_model_load(path.c_str(), &mo, &model));
-      bar.Done();
-      lutra_model_info info;
-      lutra_model_info_init(&info);
-      Check(lutra_model_get_info(model, &info));
-      lutra_session* session = nullptr;
-      Check(lutra_session_create(model, &session));
-      std::uniform_int_distribution<int32_t> token(0, int32_t(info.n_vocab) - 1);
-      const double kv_bytes_per_position =
-          2.0 * info.n_layer * info.n_head_kv * info.head_dim * (o.kv == LUTRA_KV_F32 ? 4 : 2);
-
-      auto base = [&](const std::string& test, uint32_t np, uint32_t ng, uint32_t depth) {
-        BenchResult r;
-        r.model = model_name;
-        r.model_bytes = info.file_bytes;
-        r.n_params = info.n_params;
-        r.isa = isa.empty() ? "native" : isa;
-        r.threads = uint32_t(threads);
-        r.test = depth > 0 ? test + " @ d" + std::to_string(depth) : test;
-        r.n_prompt = np;
-        r.n_gen = ng;
-        r.n_depth = depth;
-        r.bandwidth = bandwidth;
-        return r;
-      };
-      // An empty session holding `depth` random tokens (prefilled, not timed).
-      std::vector<int32_t> context;
-      auto start_at = [&](int64_t depth) {
-        Check(lutra_session_reset(session));
-        if (depth == 0) return;
-        context.resize(static_cast<size_t>(depth));
-        for (int32_t& t : context) t = token(rng);
-        Check(lutra_session_prefill(session, context.data(), context.size(), nullptr, nullptr));
-      };
-      for (int64_t depth : o.depth) {
-        for (int64_t p : o.prompt) {
-          if (p == 0) continue;
-          BenchResult r = base("pp" + std::to_string(p), uint32_t(p), 0, uint32_t(depth));
-          std::vector<int32_t> tokens(static_cast<size_t>(p));
-          for (int rep = -1; rep < o.repetitions; ++rep) {  // rep -1: warm-up
-            for (int32_t& t : tokens) t = token(rng);
-            start_at(depth);
-            const auto t0 = Clock::now();
-            Check(lutra_session_prefill(session, tokens.data(), tokens.size(), nullptr, nullptr));
-            if (rep >= 0) r.samples_ts.push_back(double(p) / Seconds(t0));
-          }
-          results.push_back(r);
-        }
-        for (int64_t n : o.gen) {
-          if (n == 0) continue;
-          BenchResult r = base("tg" + std::to_string(n), 0, uint32_t(n), uint32_t(depth));
-          // Weights once per token, and the KV cache up to the token's position (mean
-          // depth + n/2).
-          r.bytes_per_token =
-              double(info.decode_bytes) + kv_bytes_per_position * (double(depth) + double(n) / 2);
-          for (int rep = -1; rep < o.repetitions; ++rep) {
-            start_at(depth);
-            const auto t0 = Clock::now();
-            for (int64_t i = 0; i < n; ++i) {
-              Check(lutra_session_decode(session, token(rng), nullptr, nullptr));
-            }
-            if (rep >= 0) r.samples_ts.push_back(double(n) / Seconds(t0));
-          }
-          results.push_back(r);
+      ConfigOptions co;
+      co.path = path;
+      co.model_name = model_name;
+      co.isa = isa;
+      co.threads = uint32_t(threads);
+      co.context_length = uint32_t(max_depth + max_tokens);
+      co.kv = o.kv;
+      co.repetitions = int(o.repetitions);
+      if (o.load_stats) {
+        co.cache_dir = cache_root + "/cache";
+        if (::mkdir(co.cache_dir.c_str(), 0700) != 0) {
+          Fail("cannot create " + co.cache_dir + ": " + std::strerror(errno));
         }
       }
-      lutra_session_free(session);
-      lutra_model_free(model);
+      const size_t reps = size_t(o.repetitions);
+      SharedMemory memory(ConfigResults::Bytes(tests.size(), reps));
+      const ConfigResults shared(memory.data(), tests.size(), reps);
+      // Every timed load is the first of a fresh process, as a user's load is: a process's
+      // second load of a model was about twice as fast with no cache involved (tinyllama-1.1b
+      // tq2_0 here: 1.3-2.0 s first, 0.6-0.8 s after a load), which would have counted as the
+      // cache's gain. The peak RSS is the largest of the three processes'.
+      uint64_t peak_rss = 0;
+      if (o.load_stats) {
+        peak_rss = RunInChild([&] { TimeLoad(co, false, shared); });
+        peak_rss = std::max(peak_rss, RunInChild([&] { TimeLoad(co, true, shared); }));
+        std::error_code ec;
+        std::filesystem::remove_all(co.cache_dir, ec);
+      }
+      peak_rss = std::max(peak_rss, RunInChild([&] { RunTests(co, tests, shared); }));
+      const ConfigHeader& h = shared.header();
+      NoteWarmLoad(h);
+      for (size_t i = 0; i < tests.size(); ++i) {
+        const TestSpec& t = tests[i];
+        BenchResult r;
+        r.model = model_name;
+        r.model_bytes = h.file_bytes;
+        r.n_params = h.n_params;
+        r.isa = isa.empty() ? "native" : isa;
+        r.threads = uint32_t(threads);
+        r.test = t.name;
+        r.n_prompt = t.n_prompt;
+        r.n_gen = t.n_gen;
+        r.n_depth = t.n_depth;
+        r.samples_ts.assign(shared.samples(i), shared.samples(i) + reps);
+        // tg: the reference reads what one of its steps reads; pp: the weights.
+        r.bytes_per_token = t.n_gen > 0 ? shared.bytes_per_token(i) : 0.0;
+        const auto [bandwidth, buffer] = references.Get(
+            uint32_t(threads), t.n_gen > 0 ? r.bytes_per_token : double(h.decode_bytes));
+        r.bandwidth = bandwidth;
+        r.bandwidth_buffer_bytes = buffer;
+        r.load_cold_s = h.load_cold_s;
+        r.load_warm_s = h.load_warm_s;
+        r.peak_rss = peak_rss;
+        results.push_back(r);
+      }
     }
   }
 
   std::string out;
-  if (o.output == "md") out = FormatMarkdown(results);
-  if (o.output == "csv") out = FormatCsv(results);
-  if (o.output == "json" || o.output == "jsonl") out = FormatJson(results, o.output == "jsonl");
+  if (o.output == "md") out = FormatMarkdown(results, llc);
+  if (o.output == "csv") out = FormatCsv(results, llc);
+  if (o.output == "json" || o.output == "jsonl") {
+    out = FormatJson(results, llc, o.output == "jsonl");
+  }
   std::fwrite(out.data(), 1, out.size(), stdout);
   if (!o.plot.empty()) {
     std::ofstream svg(o.plot);

@@ -43,6 +43,32 @@ std::string Size(uint64_t bytes) {
   return Fixed(double(bytes) / double(1u << 30), 2) + " GiB";
 }
 
+// Buffers and resident memory span KiB (a tiny model's step) to GiB: the unit follows.
+std::string Bytes(uint64_t bytes) {
+  if (bytes >= (uint64_t{1} << 30)) return Size(bytes);
+  if (bytes >= (uint64_t{1} << 20)) return Fixed(double(bytes) / double(1u << 20), 1) + " MiB";
+  return Fixed(double(bytes) / 1024.0, 1) + " KiB";
+}
+
+// Loads take from well under a millisecond (tiny) to tens of seconds (a 7B model repacked).
+std::string Seconds(double s) {
+  if (s < 0) return "-";
+  return s < 1 ? Fixed(s * 1e3, 2) + " ms" : Fixed(s, 3) + " s";
+}
+
+// Optional numbers: empty in CSV, null in JSON.
+std::string CsvNumber(double v, bool present) {
+  return present ? JsonNumber(v) : "";
+}
+std::string JsonOptional(double v, bool present) {
+  return present ? JsonNumber(v) : "null";
+}
+
+std::string LlcLine(const LastLevelCache& llc) {
+  if (llc.bytes == 0) return "last-level cache: unknown\n";
+  return "last-level cache: " + Bytes(llc.bytes) + " (L" + std::to_string(llc.level) + ")\n";
+}
+
 }  // namespace
 
 double BenchResult::Mean() const {
@@ -65,39 +91,49 @@ double BenchResult::RooflineFraction() const {
   return Mean() * bytes_per_token / bandwidth;
 }
 
-std::string FormatMarkdown(const std::vector<BenchResult>& rs) {
+std::string FormatMarkdown(const std::vector<BenchResult>& rs, const LastLevelCache& llc) {
   std::ostringstream o;
-  o << "| model | size | params | isa | threads | test | t/s | GB/s read | roofline |\n"
-    << "| ----- | ---: | -----: | --- | ------: | ---: | --: | --------: | -------: |\n";
+  o << "| model | size | params | isa | threads | test | t/s | GB/s read | roofline | load cold "
+       "| load warm | peak RSS |\n"
+    << "| ----- | ---: | -----: | --- | ------: | ---: | --: | --------: | -------: | --------: "
+       "| --------: | -------: |\n";
   for (const BenchResult& r : rs) {
     const double f = r.RooflineFraction();
     o << "| " << r.model << " | " << Size(r.model_bytes) << " | "
       << Fixed(double(r.n_params) / 1e9, 2) << " B | " << r.isa << " | " << r.threads << " | "
       << r.test << " | " << Fixed(r.Mean(), 2) << " ± " << Fixed(r.Stddev(), 2) << " | "
       << (f >= 0 ? Fixed(r.Mean() * r.bytes_per_token / 1e9, 1) : "-") << " | "
-      << (f >= 0 ? Fixed(100.0 * f, 1) + "% of " + Fixed(r.bandwidth / 1e9, 1) + " GB/s" : "-")
-      << " |\n";
+      << (f >= 0 ? Fixed(100.0 * f, 1) + "% of " + Fixed(r.bandwidth / 1e9, 1) + " GB/s over " +
+                       Bytes(r.bandwidth_buffer_bytes)
+                 : "-")
+      << " | " << Seconds(r.load_cold_s) << " | " << Seconds(r.load_warm_s) << " | "
+      << Bytes(r.peak_rss) << " |\n";
   }
+  o << '\n' << LlcLine(llc);
   return o.str();
 }
 
-std::string FormatCsv(const std::vector<BenchResult>& rs) {
+std::string FormatCsv(const std::vector<BenchResult>& rs, const LastLevelCache& llc) {
   std::ostringstream o;
   o << "model,model_size,model_n_params,isa,n_threads,test,n_prompt,n_gen,n_depth,avg_ts,"
        "stddev_ts,"
-       "bandwidth_bytes_per_s,bytes_per_token,roofline_fraction\n";
+       "bandwidth_bytes_per_s,bytes_per_token,roofline_fraction,bandwidth_buffer_bytes,llc_bytes,"
+       "load_cold_s,load_warm_s,peak_rss\n";
   for (const BenchResult& r : rs) {
     const double f = r.RooflineFraction();
     o << '"' << r.model << "\"," << r.model_bytes << ',' << r.n_params << ',' << r.isa << ','
       << r.threads << ',' << r.test << ',' << r.n_prompt << ',' << r.n_gen << ',' << r.n_depth
       << ',' << JsonNumber(r.Mean()) << ',' << JsonNumber(r.Stddev()) << ','
       << JsonNumber(r.bandwidth) << ',' << (f >= 0 ? JsonNumber(r.bytes_per_token) : "") << ','
-      << (f >= 0 ? JsonNumber(f) : "") << '\n';
+      << (f >= 0 ? JsonNumber(f) : "") << ',' << r.bandwidth_buffer_bytes << ','
+      << (llc.bytes != 0 ? std::to_string(llc.bytes) : "") << ','
+      << CsvNumber(r.load_cold_s, r.load_cold_s >= 0) << ','
+      << CsvNumber(r.load_warm_s, r.load_warm_s >= 0) << ',' << r.peak_rss << '\n';
   }
   return o.str();
 }
 
-std::string FormatJson(const std::vector<BenchResult>& rs, bool lines) {
+std::string FormatJson(const std::vector<BenchResult>& rs, const LastLevelCache& llc, bool lines) {
   std::ostringstream o;
   if (!lines) o << "[\n";
   for (size_t i = 0; i < rs.size(); ++i) {
@@ -115,7 +151,12 @@ std::string FormatJson(const std::vector<BenchResult>& rs, bool lines) {
     }
     o << "], \"bandwidth_bytes_per_s\": " << JsonNumber(r.bandwidth)
       << ", \"bytes_per_token\": " << (f >= 0 ? JsonNumber(r.bytes_per_token) : "null")
-      << ", \"roofline_fraction\": " << (f >= 0 ? JsonNumber(f) : "null") << "}";
+      << ", \"roofline_fraction\": " << (f >= 0 ? JsonNumber(f) : "null")
+      << ", \"bandwidth_buffer_bytes\": " << r.bandwidth_buffer_bytes
+      << ", \"llc_bytes\": " << (llc.bytes != 0 ? std::to_string(llc.bytes) : "null")
+      << ", \"load_cold_s\": " << JsonOptional(r.load_cold_s, r.load_cold_s >= 0)
+      << ", \"load_warm_s\": " << JsonOptional(r.load_warm_s, r.load_warm_s >= 0)
+      << ", \"peak_rss\": " << r.peak_rss << "}";
     o << (lines ? "\n" : (i + 1 < rs.size() ? ",\n" : "\n"));
   }
   if (!lines) o << "]\n";

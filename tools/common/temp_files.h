@@ -1,9 +1,12 @@
-// Temporary files a tool creates (lutra-bench's synthetic model, lutra-convert's synthetic
-// input) are removed however the process ends: a normal return, Fail() (std::exit), or
-// SIGINT / SIGTERM / SIGHUP. A synthetic model is hundreds of MB; Ctrl-C must not leave it in
-// $TMPDIR. The signal handler uses only unlink(), signal() and raise(), which are
-// async-signal-safe, on paths copied into fixed buffers when they were registered.
+// Temporary files a tool creates (lutra-bench's synthetic model and private repack-cache
+// directory, lutra-convert's synthetic input) are removed however the process ends: a normal
+// return, Fail() (std::exit), or SIGINT / SIGTERM / SIGHUP. A synthetic model is hundreds of
+// MB; Ctrl-C must not leave it in $TMPDIR. The signal handler uses only system calls (unlink,
+// getdents64, kill, waitpid, signal, raise), which are async-signal-safe, on paths copied into
+// fixed buffers when they were registered.
 #pragma once
+
+#include <sys/types.h>
 
 #include <string>
 
@@ -14,6 +17,10 @@ namespace lutra::tools {
 // (PATH.tmp.PID), and returns its path; Fail() when it cannot.
 std::string CreateTempModelFile(const std::string& dir, const std::string& prefix);
 
+// Creates a fresh directory DIR/PREFIX-XXXXXX (mkdtemp, mode 0700), registers it for removal
+// with everything written into it, and returns its path; Fail() when it cannot.
+std::string CreateTempDir(const std::string& dir, const std::string& prefix);
+
 // Registers `path` (and PATH.tmp.PID) for removal at exit and on the signals above.
 void RemoveOnExit(const std::string& path);
 
@@ -21,7 +28,13 @@ void RemoveOnExit(const std::string& path);
 // die of the same signal (so the exit status still says "killed by SIGINT").
 void RemoveTempFilesOnSignals();
 
-// Removes the registered files now; async-signal-safe (for other signal handlers).
+// A child process that may be writing into the registered paths (0: none). Before removing
+// them, the cleanup kills it (SIGKILL) and reaps it, so nothing is written after the removal.
+void SetWritingChild(pid_t child);
+
+// Removes the registered files now; async-signal-safe (for other signal handlers). Only the
+// process that registered them removes them: a forked child that exits or is interrupted
+// leaves them to its parent, which may still be using them.
 void RemoveTempFilesNow();
 
 }  // namespace lutra::tools
