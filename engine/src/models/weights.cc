@@ -3,9 +3,12 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <optional>
 
 #include "engine/src/formats/finite_check.h"
+#include "engine/src/formats/tensor_formats.h"
 #include "engine/src/gguf/lutra_types.h"
 #include "engine/src/linear/linear_packed.h"
 
@@ -55,7 +58,7 @@ Expected<const gguf::TensorInfo*> WeightStore::Find(const std::string& name,
     if (Status s = CheckPackingVersion(file_); !s.ok()) return s.failure();
     packing_checked_ = true;
   }
-  if (auto bad = check_values ? FindNonFinite(*t) : std::nullopt) {
+  if (auto bad = check_values ? CheckFinite(*t) : std::nullopt) {
     return InvalidModel("model: tensor " + name + " has a non-finite value: " + *bad +
                         " (files with NaN or Inf weights are refused)");
   }
@@ -129,6 +132,27 @@ Expected<const gguf::TensorInfo*> WeightStore::Table(const std::string& name, si
   // of its pages resident (they fault back in from the file when a row is needed).
   if (t.ok()) ReleasePages(**t);
   return t;
+}
+
+std::optional<std::string> WeightStore::CheckFinite(const gguf::TensorInfo& t) const {
+  const formats::BlockFormat f = formats::FormatOf(t.type);
+  if (!file_.mapped() || f.weights == 0 || f.tail != 0 || t.n_bytes % f.bytes != 0) {
+    return FindNonFinite(t);
+  }
+  const size_t blocks = t.n_bytes / f.bytes;
+  const size_t per_slice = std::max<size_t>(1, kReleaseSliceBytes / f.bytes);
+  for (size_t b = 0; b < blocks; b += per_slice) {
+    gguf::TensorInfo slice = t;
+    const size_t n = std::min(per_slice, blocks - b);
+    slice.data = t.data + b * f.bytes;
+    slice.n_bytes = n * f.bytes;
+    slice.n_elements = n * f.weights;
+    slice.shape = {slice.n_elements};
+    // A hit: the whole tensor again, so the message counts from its start (a rare path).
+    if (FindNonFinite(slice)) return FindNonFinite(t);
+    ReleaseRange(slice.data, slice.n_bytes);
+  }
+  return std::nullopt;
 }
 
 void WeightStore::ReleasePages(const gguf::TensorInfo& t) const {

@@ -8,6 +8,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -62,6 +63,10 @@ class WeightStore {
   // does not fit: the entry is then rejected).
   std::unique_ptr<linear::Linear> Restore(const std::string& name, size_t cols, size_t rows);
   void ReleaseRange(const uint8_t* data, size_t bytes) const;
+  // FindNonFinite in slices of kReleaseSliceBytes, each released once checked (a mapped file):
+  // checking a large F16 embedding table must not make all of it resident at once.
+  std::optional<std::string> CheckFinite(const gguf::TensorInfo& t) const;
+  static constexpr size_t kReleaseSliceBytes = size_t{4} << 20;
 
   const gguf::File& file_;
   memory::HugePageArena arena_;  // the repacked matrices (they keep their chunks alive)
