@@ -28,8 +28,9 @@ std::string RealPath(const std::string& path) {
   return realpath(path.c_str(), buf) != nullptr ? std::string(buf) : path;
 }
 
-// Whether loading the file repacks anything: quantized block types (not F32/F16/BF16, which
-// take the dense path, and not lutra-packed types, which are used from the mapping).
+// Whether loading the file repacks anything worth keeping: quantized block types, except
+// F32/F16/BF16 (the dense path), lutra-packed types (used from the mapping) and the block types
+// whose repack runs at memory speed (Q8_0, Q5_0, Q5_1: linear_q8block.cc does not save them).
 bool RepacksSomething(const gguf::File& file) {
   for (const gguf::TensorInfo& t : file.tensors()) {
     if (t.shape.size() != 2) continue;
@@ -37,6 +38,9 @@ bool RepacksSomething(const gguf::File& file) {
       case gguf::TensorType::F32:
       case gguf::TensorType::F16:
       case gguf::TensorType::BF16:
+      case gguf::TensorType::Q8_0:
+      case gguf::TensorType::Q5_0:
+      case gguf::TensorType::Q5_1:
         continue;
       default:
         if (!gguf::IsPackedTypeId(uint32_t(t.type))) return true;

@@ -38,6 +38,8 @@ struct PlanOptions {
   // Called with source byte ranges a plan has finished reading (null: nobody listens): a
   // mapped file's pages can then be dropped while a large matrix is still being repacked.
   std::function<void(const uint8_t* data, size_t bytes)> consumed;
+  // The loading pool that decodes and packs large matrices in parallel (null: the caller).
+  ThreadPool* pool = nullptr;
 };
 
 // Working memory shared by every Linear of a graph (sized on first use, reused afterwards).

@@ -5,6 +5,7 @@
 
 #include "engine/src/formats/kquant_formats.h"
 #include "engine/src/formats/tensor_formats.h"
+#include "engine/src/linear/load_parallel.h"
 #include "engine/src/linear/lut_matrix.h"
 
 namespace lutra::engine::linear {
@@ -112,9 +113,13 @@ Expected<std::unique_ptr<Linear>> PlanLutLinear(const gguf::TensorInfo& t,
   q.q.resize(rows * cols);
   std::vector<float> block_scale(blocks);
   linear::Activations mode = linear::Activations::kQuantizedTables;
+  // Block ranges of about 1 MiB of source, decoded in parallel on the loading pool.
+  const size_t per_slice = std::max<size_t>(1, (size_t(1) << 20) / f.bytes);
   if (t.type == TensorType::Q4_0) {
     q.shape = {rows, cols, 4, 32, true};
-    Q4_0Codes(t.data, blocks, q.q.data(), block_scale.data());
+    ForEachSlice(options.pool, blocks, per_slice, [&](size_t b0, size_t b1) {
+      Q4_0Codes(t.data + b0 * f.bytes, b1 - b0, q.q.data() + b0 * 32, block_scale.data() + b0);
+    });
     q.scale = std::move(block_scale);
     q.zero.assign(blocks, 8);
   } else if (t.type == TensorType::Q4_1 || t.type == TensorType::Q4_K) {
@@ -125,14 +130,26 @@ Expected<std::unique_ptr<Linear>> PlanLutLinear(const gguf::TensorInfo& t,
     q.min.resize(groups);
     q.zero.assign(groups, 0);
     // Codes 0..15, the same bytes as int8 or uint8.
-    DecodeKQuantCodes(t.type, t.data, blocks, reinterpret_cast<int8_t*>(q.q.data()), q.scale.data(),
-                      q.min.data());
+    const size_t groups_per_block = f.weights / 32;
+    ForEachSlice(options.pool, blocks, per_slice, [&](size_t b0, size_t b1) {
+      DecodeKQuantCodes(t.type, t.data + b0 * f.bytes, b1 - b0,
+                        reinterpret_cast<int8_t*>(q.q.data()) + b0 * f.weights,
+                        q.scale.data() + b0 * groups_per_block,
+                        q.min.data() + b0 * groups_per_block);
+    });
   } else {
     // Ternary: 128-weight groups, each taking its block's scale (TQ1_0/TQ2_0: two groups per
     // block; I2_S: one, every group the tensor's scale).
     q.shape = {rows, cols, 2, 128, true};
     q.ternary = true;
-    TernaryCodes(t.type, t.data, blocks, q.q.data(), block_scale.data());
+    if (t.type == TensorType::I2_S) {  // its one scale follows the last block: one piece
+      TernaryCodes(t.type, t.data, blocks, q.q.data(), block_scale.data());
+    } else {
+      ForEachSlice(options.pool, blocks, per_slice, [&](size_t b0, size_t b1) {
+        TernaryCodes(t.type, t.data + b0 * f.bytes, b1 - b0, q.q.data() + b0 * f.weights,
+                     block_scale.data() + b0);
+      });
+    }
     const size_t per_block = f.weights / 128;
     q.scale.resize(per_block * blocks);
     for (size_t g = 0; g < q.scale.size(); ++g) q.scale[g] = block_scale[g / per_block];
@@ -154,7 +171,9 @@ Expected<std::unique_ptr<Linear>> PlanLutLinear(const gguf::TensorInfo& t,
   if (options.consumed) options.consumed(t.data, t.n_bytes);
   if (q.ternary) q.uniform_scale = UniformRowScales(rows, cols / q.shape.group, q.scale, q.q);
   linear::LutMatrix m;
-  if (Status s = linear::LutMatrix::Create(q, *options.kernels, mode, &m, options.arena); !s.ok()) {
+  if (Status s = linear::LutMatrix::Create(q, *options.kernels, mode, &m, options.arena,
+                                           options.pool);
+      !s.ok()) {
     return s.failure("tensor '" + t.name + "': ");
   }
   return std::unique_ptr<Linear>(new LutLinear(rows, cols, t.type, std::move(m)));

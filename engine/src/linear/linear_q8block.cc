@@ -5,6 +5,7 @@
 
 #include "engine/src/formats/kquant_formats.h"
 #include "engine/src/formats/tensor_formats.h"
+#include "engine/src/linear/load_parallel.h"
 #include "kernels/q8block/q8block.h"
 
 namespace lutra::engine::linear {
@@ -22,6 +23,11 @@ namespace q8 = kernels::q8block;
 constexpr size_t kRowsPerTask = 16;
 // Below this many multiply-adds the caller runs alone: handing over costs more.
 constexpr size_t kMinParallelMacs = size_t(1) << 16;
+
+bool CacheWorthy(gguf::TensorType t) {
+  return t != gguf::TensorType::Q8_0 && t != gguf::TensorType::Q5_0 &&
+         t != gguf::TensorType::Q5_1;
+}
 
 class Q8BlockLinear : public Linear {
  public:
@@ -82,6 +88,10 @@ class Q8BlockLinear : public Linear {
   size_t OwnedBytes() const override { return storage_.size(); }
 
   std::optional<SavedLinear> Save() const override {
+    // Q8_0, Q5_0 and Q5_1 decode to codes at memory speed: reading a cached copy would be no
+    // faster than repacking and would put another copy of the file on the disk. The k-quants'
+    // nested scales are worth keeping (docs/cache.md).
+    if (!CacheWorthy(source_)) return std::nullopt;
     DescriptorWriter d;
     d.U64(uint64_t(source_));
     d.U64(block_);
@@ -126,20 +136,20 @@ Expected<std::unique_ptr<Linear>> PlanQ8BlockLinear(const gguf::TensorInfo& t,
   // so a large matrix (the output head) is not resident twice at the load's peak.
   const size_t blocks_per_row = cols / format_weights, codes_per_row = cols / block;
   const size_t row_bytes = blocks_per_row * FormatOf(t.type).bytes;
-  const size_t slice_rows = std::max<size_t>(1, (size_t(4) << 20) / row_bytes);
-  std::vector<float> discarded_mins;  // formats without mins: the decoder writes zeros here
-  float* mins = linear->mins();
-  if (mins == nullptr) {
-    discarded_mins.resize(slice_rows * codes_per_row);
-    mins = discarded_mins.data();
-  }
-  for (size_t r0 = 0; r0 < rows; r0 += slice_rows) {
-    const size_t n = std::min(slice_rows, rows - r0);
+  const size_t slice_rows = std::max<size_t>(1, (size_t(1) << 20) / row_bytes);
+  // Slices decode in parallel on the loading pool, each into its own rows.
+  ForEachSlice(options.pool, rows, slice_rows, [&](size_t r0, size_t r1) {
+    const size_t n = r1 - r0;
+    std::vector<float> discarded_mins;  // formats without mins: the decoder writes zeros here
+    float* mins = linear->mins() != nullptr ? linear->mins() + r0 * codes_per_row : nullptr;
+    if (mins == nullptr) {
+      discarded_mins.resize(n * codes_per_row);
+      mins = discarded_mins.data();
+    }
     DecodeKQuantCodes(t.type, t.data + r0 * row_bytes, n * blocks_per_row,
-                      linear->codes() + r0 * cols, linear->scales() + r0 * codes_per_row,
-                      mins + (linear->mins() != nullptr ? r0 * codes_per_row : 0));
+                      linear->codes() + r0 * cols, linear->scales() + r0 * codes_per_row, mins);
     if (options.consumed) options.consumed(t.data + r0 * row_bytes, n * row_bytes);
-  }
+  });
   return std::unique_ptr<Linear>(std::move(linear));
 }
 

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <new>
 
+#include "engine/src/linear/load_parallel.h"
 #include "kernels/f16/convert.h"
 
 namespace lutra::engine::linear {
@@ -48,7 +49,7 @@ AlignedBytes Allocate(size_t bytes, memory::HugePageArena* arena) {
 }  // namespace
 
 Status LutMatrix::Create(const QuantizedMatrix& q, const KernelConfig& config, Activations mode,
-                         LutMatrix* out, memory::HugePageArena* arena) {
+                         LutMatrix* out, memory::HugePageArena* arena, ThreadPool* pool) {
   const bool exact = mode == Activations::kInt8Exact;
   // Per-group float mins live only in the bias array, which the dot-product kernels do not read.
   const bool lookup_only = !q.min.empty();
@@ -74,7 +75,7 @@ Status LutMatrix::Create(const QuantizedMatrix& q, const KernelConfig& config, A
   if (k.ternary3 != nullptr) {
     if (Status s = CreateTernary3(q, config, k.ternary3, out, arena); !s.ok()) return s;
   } else {
-    if (Status s = CreateWith(q, config, k.one, out, arena); !s.ok()) return s;
+    if (Status s = CreateWith(q, config, k.one, out, arena, pool); !s.ok()) return s;
     out->gemm_many_ = k.many;
   }
   out->from_create_ = true;
@@ -143,7 +144,7 @@ Status LutMatrix::CreateTernary3(const QuantizedMatrix& q, const KernelConfig& c
 
 Status LutMatrix::CreateWith(const QuantizedMatrix& q, const KernelConfig& config,
                              const kernels::lutgemm::GemmKernel* gemm, LutMatrix* out,
-                             memory::HugePageArena* arena) {
+                             memory::HugePageArena* arena, ThreadPool* pool) {
   const kernels::packw::Shape& s = q.shape;
   if (const char* msg = kernels::packw::Validate(s)) {
     return InvalidModel(std::string("lut: ") + msg);
@@ -203,9 +204,29 @@ Status LutMatrix::CreateWith(const QuantizedMatrix& q, const KernelConfig& confi
   m.scale_ = Allocate(count * sizeof(float), arena);
   m.bias_ = Allocate(count * sizeof(float), kept);
   if (s.asymmetric) m.zero_ = Allocate(count, kept);
-  pack->fn(s, q.view(),
-           {m.bits_.data(), reinterpret_cast<float*>(m.scale_.data()),
-            reinterpret_cast<float*>(m.bias_.data()), s.asymmetric ? m.zero_.data() : nullptr});
+  // Tiles are independent in every array: ranges of them pack in parallel, each as a matrix
+  // of its own rows (the last range keeps the padded tail tile).
+  const size_t groups_all = Groups(s);
+  const size_t tile_bits = groups_all * s.bits * 4 * s.group;
+  const size_t tile_entries = groups_all * kernels::packw::kTileRows;
+  const size_t tiles_per_slice = std::max<size_t>(1, (size_t(1) << 20) / tile_bits);
+  const kernels::packw::Unpacked in = q.view();
+  ForEachSlice(pool, Tiles(s), tiles_per_slice, [&](size_t t0, size_t t1) {
+    kernels::packw::Shape part = s;
+    const size_t r0 = t0 * kernels::packw::kTileRows;
+    part.m = std::min(s.m, t1 * kernels::packw::kTileRows) - r0;
+    const kernels::packw::Unpacked part_in{in.q + r0 * s.k, in.scale + r0 * groups_all,
+                                           in.zero != nullptr ? in.zero + r0 * groups_all
+                                                              : nullptr};
+    uint8_t* bits = m.bits_.data() + t0 * tile_bits;
+    pack->fn(part, part_in,
+             {bits, reinterpret_cast<float*>(m.scale_.data()) + t0 * tile_entries,
+              reinterpret_cast<float*>(m.bias_.data()) + t0 * tile_entries,
+              s.asymmetric ? m.zero_.data() + t0 * tile_entries : nullptr});
+    if (gemm->order == kernels::packw::PlaneOrder::kRowQuads) {
+      kernels::packw::ToRowQuads(bits, (t1 - t0) * tile_bits);
+    }
+  });
   if (float_min) {
     // The kernels compute s·(q − (2^b − 1)/2) + bias, which is s·q − min for this bias.
     float* bias = reinterpret_cast<float*>(m.bias_.data());
@@ -216,9 +237,6 @@ Status LutMatrix::CreateWith(const QuantizedMatrix& q, const KernelConfig& confi
             q.scale[r * groups + g] * mid - q.min[r * groups + g];
       }
     }
-  }
-  if (gemm->order == kernels::packw::PlaneOrder::kRowQuads) {
-    kernels::packw::ToRowQuads(m.bits_.data(), m.bits_.size());
   }
   m.weights_.shape = s;
   m.weights_.order = gemm->order;

@@ -64,12 +64,14 @@ class LutMatrix {
   // Packs `q` and takes its kernels from `config`. An error on a bad shape.
   // The packed buffers come from `arena` when given (a model's weights: huge pages), else
   // from the heap.
+  // `pool` (may be null) packs tiles in parallel (loading).
   static Status Create(const quantize::QuantizedMatrix& q, const KernelConfig& config,
-                       Activations mode, LutMatrix* out, memory::HugePageArena* arena = nullptr);
+                       Activations mode, LutMatrix* out, memory::HugePageArena* arena = nullptr,
+                       ThreadPool* pool = nullptr);
   // Like Create, with a given GEMM variant (benchmarks and tests of one variant).
   static Status CreateWith(const quantize::QuantizedMatrix& q, const KernelConfig& config,
                            const kernels::lutgemm::GemmKernel* gemm, LutMatrix* out,
-                           memory::HugePageArena* arena = nullptr);
+                           memory::HugePageArena* arena = nullptr, ThreadPool* pool = nullptr);
 
   // Ternary rows with one scale (q.ternary, q.uniform_scale, zero point 1) in the 1.67-bit
   // layout with a given ternary3 variant, int8-exact activations. Create takes this path by

@@ -66,10 +66,15 @@ Expected<std::unique_ptr<Model>> Model::Load(const std::string& path, const Mode
   PlanOptions plan;
   plan.kernels = m->kernels_;
   plan.ternary_int8_activations = o.ternary_int8_activations;
+  // Repacking decodes and packs every weight once: on all the session threads, for the load
+  // only (sessions make their own pools).
+  ThreadPool load_pool(o.threads);
+  plan.pool = &load_pool;
   m->weights_ = std::make_unique<WeightStore>(
       m->file_, plan, o.progress,
       cache::RepackCache::Open(m->file_, CacheFingerprint(m->features_, plan), o.cache));
   auto hp = (*build)(m->file_, *m->weights_, &m->graph_);
+  m->weights_->DetachPool();
   if (!hp.ok()) return hp.failure(path + ": ");
   m->hp_ = *hp;
   m->context_ = o.context_length != 0 ? o.context_length : m->hp_.n_ctx_train;

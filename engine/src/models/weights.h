@@ -41,6 +41,8 @@ class WeightStore {
   Status CheckAllUsed() const;
   // The load succeeded: completes a cache entry being written. Null when no cache was used.
   cache::RepackCache* cache() const { return cache_.get(); }
+  // The loading pool is gone once the model is built: nothing after may plan in parallel.
+  void DetachPool() { options_.pool = nullptr; }
 
   // Bytes owned beyond the mapping (repacked matrices, fp32 vectors): what every decode step
   // streams, besides one embedding row and the KV cache.
