@@ -49,10 +49,23 @@ Expected<uint64_t> MaxBytes() {
   int shift = 0;
   if (end != v && *end != '\0' && end[1] == '\0') {
     switch (*end) {
-      case 'K': case 'k': shift = 10; ++end; break;
-      case 'M': case 'm': shift = 20; ++end; break;
-      case 'G': case 'g': shift = 30; ++end; break;
-      default: break;
+      case 'K':
+      case 'k':
+        shift = 10;
+        ++end;
+        break;
+      case 'M':
+      case 'm':
+        shift = 20;
+        ++end;
+        break;
+      case 'G':
+      case 'g':
+        shift = 30;
+        ++end;
+        break;
+      default:
+        break;
     }
   }
   if (end == v || *end != '\0' || errno != 0 || *v == '-' || (n >> (63 - shift)) != 0) {

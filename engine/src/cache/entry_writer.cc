@@ -10,6 +10,7 @@
 #include "engine/src/cache/entry_format.h"
 #include "engine/src/cache/hash.h"
 #include "engine/src/common/byte_fields.h"
+#include "engine/src/memory/huge_page_arena.h"
 
 namespace lutra::engine::cache {
 
@@ -21,8 +22,8 @@ Status WriteAll(int fd, const uint8_t* data, size_t bytes, uint64_t offset,
     const ssize_t n = pwrite(fd, data, bytes, off_t(offset));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
-      return IoError("cache: writing " + path + " failed: " +
-                     (n < 0 ? std::strerror(errno) : "no progress"));
+      return IoError("cache: writing " + path +
+                     " failed: " + (n < 0 ? std::strerror(errno) : "no progress"));
     }
     data += n;
     bytes -= size_t(n);
@@ -39,7 +40,6 @@ constexpr size_t kMaxQueuedChunks = 3;
 
 EntryWriter::EntryWriter(std::string path, std::string temp, int fd)
     : path_(std::move(path)), temp_(std::move(temp)), fd_(fd) {
-  chunk_.reserve(kChunkBytes);
   thread_ = std::thread([this] { WriterLoop(); });
 }
 
@@ -66,43 +66,49 @@ void EntryWriter::WriterLoop() {
   while (true) {
     changed_.wait(lock, [this] { return stop_ || !queue_.empty(); });
     if (queue_.empty()) return;  // stopped with nothing left
-    auto [index, bytes] = std::move(queue_.front());
+    auto [index, chunk] = std::move(queue_.front());
     queue_.pop_front();
     const bool failed = !async_error_.empty() || stop_;
     lock.unlock();
     std::string error;
     uint64_t hash = 0;
     if (!failed) {
-      hash = Hash64(bytes.data(), bytes.size());
-      Status s = WriteAll(fd_, bytes.data(), bytes.size(), kHeaderBytes + index * kChunkBytes,
-                          temp_);
+      hash = Hash64(chunk.data.get(), chunk.size);
+      Status s =
+          WriteAll(fd_, chunk.data.get(), chunk.size, kHeaderBytes + index * kChunkBytes, temp_);
       if (!s.ok()) error = s.error();
     }
     lock.lock();
     if (!failed) chunk_hashes_[index] = hash;
     if (!error.empty() && async_error_.empty()) async_error_ = error;
-    bytes.clear();
-    spare_.push_back(std::move(bytes));
+    chunk.size = 0;
+    spare_.push_back(std::move(chunk));
     --in_flight_;
     changed_.notify_all();
   }
 }
 
+Status EntryWriter::NewChunk() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!spare_.empty()) {
+    chunk_ = std::move(spare_.back());
+    spare_.pop_back();
+    return Status::Ok();
+  }
+  chunk_ = {memory::AllocateHugePageBacked(kChunkBytes), 0};
+  if (chunk_.data == nullptr) return OutOfMemory("cache: no memory for a write buffer");
+  return Status::Ok();
+}
+
 Status EntryWriter::FlushChunk() {
-  if (chunk_.empty()) return Status::Ok();
+  if (chunk_.size == 0) return Status::Ok();
   std::unique_lock<std::mutex> lock(mutex_);
   changed_.wait(lock, [this] { return in_flight_ <= kMaxQueuedChunks; });
   if (!async_error_.empty()) return IoError(async_error_);
   chunk_hashes_.resize(chunks_handed_ + 1);
   queue_.emplace_back(chunks_handed_++, std::move(chunk_));
+  chunk_ = Chunk();
   ++in_flight_;
-  if (!spare_.empty()) {
-    chunk_ = std::move(spare_.back());
-    spare_.pop_back();
-  } else {
-    chunk_ = std::vector<uint8_t>();
-    chunk_.reserve(kChunkBytes);
-  }
   changed_.notify_all();
   return Status::Ok();
 }
@@ -117,16 +123,20 @@ Status EntryWriter::Drain() {
 
 Status EntryWriter::Write(const uint8_t* data, size_t bytes) {
   while (bytes > 0) {
-    const size_t n = std::min(bytes, kChunkBytes - chunk_.size());
+    if (chunk_.data == nullptr) {
+      if (Status s = NewChunk(); !s.ok()) return s;
+    }
+    const size_t n = std::min(bytes, kChunkBytes - chunk_.size);
     if (data != nullptr) {
-      chunk_.insert(chunk_.end(), data, data + n);
+      std::memcpy(chunk_.data.get() + chunk_.size, data, n);
       data += n;
     } else {
-      chunk_.resize(chunk_.size() + n, 0);  // padding
+      std::memset(chunk_.data.get() + chunk_.size, 0, n);  // padding
     }
+    chunk_.size += n;
     bytes -= n;
     offset_ += n;
-    if (chunk_.size() == kChunkBytes) {
+    if (chunk_.size == kChunkBytes) {
       if (Status s = FlushChunk(); !s.ok()) return s;
     }
   }
@@ -164,8 +174,8 @@ Status EntryWriter::Commit(std::string_view key, std::string_view source) {
   for (uint64_t h : chunk_hashes_) tail.U64(h);
   directory += tail.Take();
   const uint64_t directory_offset = kHeaderBytes + offset_;
-  if (Status s = WriteAll(fd_, reinterpret_cast<const uint8_t*>(directory.data()),
-                          directory.size(), directory_offset, temp_);
+  if (Status s = WriteAll(fd_, reinterpret_cast<const uint8_t*>(directory.data()), directory.size(),
+                          directory_offset, temp_);
       !s.ok()) {
     return s;
   }
@@ -175,8 +185,8 @@ Status EntryWriter::Commit(std::string_view key, std::string_view source) {
   h.directory_bytes = directory.size();
   h.directory_hash = Hash64(directory);
   const std::string header = EncodeHeader(h);
-  if (Status s = WriteAll(fd_, reinterpret_cast<const uint8_t*>(header.data()), header.size(), 0,
-                          temp_);
+  if (Status s =
+          WriteAll(fd_, reinterpret_cast<const uint8_t*>(header.data()), header.size(), 0, temp_);
       !s.ok()) {
     return s;
   }
@@ -186,8 +196,7 @@ Status EntryWriter::Commit(std::string_view key, std::string_view source) {
   }
   fd_ = -1;
   if (rename(temp_.c_str(), path_.c_str()) != 0) {
-    return IoError("cache: cannot rename " + temp_ + " to " + path_ + ": " +
-                   std::strerror(errno));
+    return IoError("cache: cannot rename " + temp_ + " to " + path_ + ": " + std::strerror(errno));
   }
   committed_ = true;
   return Status::Ok();

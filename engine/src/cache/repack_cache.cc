@@ -77,8 +77,7 @@ Expected<std::string> Identity(const std::string& real_path, const gguf::File& f
 
 }  // namespace
 
-std::unique_ptr<RepackCache> RepackCache::Open(const gguf::File& file,
-                                               std::string_view fingerprint,
+std::unique_ptr<RepackCache> RepackCache::Open(const gguf::File& file, std::string_view fingerprint,
                                                const CacheSettings& settings) {
   if (!settings.enabled || !RepacksSomething(file)) return nullptr;
   std::unique_ptr<RepackCache> c(new RepackCache());

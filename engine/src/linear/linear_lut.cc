@@ -171,8 +171,8 @@ Expected<std::unique_ptr<Linear>> PlanLutLinear(const gguf::TensorInfo& t,
   if (options.consumed) options.consumed(t.data, t.n_bytes);
   if (q.ternary) q.uniform_scale = UniformRowScales(rows, cols / q.shape.group, q.scale, q.q);
   linear::LutMatrix m;
-  if (Status s = linear::LutMatrix::Create(q, *options.kernels, mode, &m, options.arena,
-                                           options.pool);
+  if (Status s =
+          linear::LutMatrix::Create(q, *options.kernels, mode, &m, options.arena, options.pool);
       !s.ok()) {
     return s.failure("tensor '" + t.name + "': ");
   }

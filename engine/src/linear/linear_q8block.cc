@@ -25,8 +25,7 @@ constexpr size_t kRowsPerTask = 16;
 constexpr size_t kMinParallelMacs = size_t(1) << 16;
 
 bool CacheWorthy(gguf::TensorType t) {
-  return t != gguf::TensorType::Q8_0 && t != gguf::TensorType::Q5_0 &&
-         t != gguf::TensorType::Q5_1;
+  return t != gguf::TensorType::Q8_0 && t != gguf::TensorType::Q5_0 && t != gguf::TensorType::Q5_1;
 }
 
 class Q8BlockLinear : public Linear {

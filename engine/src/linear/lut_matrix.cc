@@ -215,9 +215,9 @@ Status LutMatrix::CreateWith(const QuantizedMatrix& q, const KernelConfig& confi
     kernels::packw::Shape part = s;
     const size_t r0 = t0 * kernels::packw::kTileRows;
     part.m = std::min(s.m, t1 * kernels::packw::kTileRows) - r0;
-    const kernels::packw::Unpacked part_in{in.q + r0 * s.k, in.scale + r0 * groups_all,
-                                           in.zero != nullptr ? in.zero + r0 * groups_all
-                                                              : nullptr};
+    const kernels::packw::Unpacked part_in{
+        in.q + r0 * s.k, in.scale + r0 * groups_all,
+        in.zero != nullptr ? in.zero + r0 * groups_all : nullptr};
     uint8_t* bits = m.bits_.data() + t0 * tile_bits;
     pack->fn(part, part_in,
              {bits, reinterpret_cast<float*>(m.scale_.data()) + t0 * tile_entries,
