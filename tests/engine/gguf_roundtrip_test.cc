@@ -194,6 +194,43 @@ TEST(GgufWriter, FileTheReaderRefusesIsNotKept) {
   std::filesystem::remove_all(dir);
 }
 
+// A streamed tensor's size includes a per-tensor tail (I2_S: the scale after the last block):
+// the producer puts it after the blocks, in the same sink, and the bytes read back in order; a
+// producer that stops after the blocks is refused and leaves no file.
+TEST(GgufWriter, StreamedTensorEndsWithItsTail) {
+  constexpr size_t kBlocks = 6;  // 256 × 3 weights, 128 per block
+  std::vector<uint8_t> bytes(kBlocks * 32 + 32);
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = uint8_t(i * 7 + 1);
+  auto produce = [&](bool with_tail) {
+    return [&bytes, with_tail](ByteSink& out) -> Status {
+      for (size_t b = 0; b < kBlocks; b += 2) out.put(bytes.data() + 32 * b, 64);  // a row
+      if (with_tail) out.put(bytes.data() + 32 * kBlocks, 32);
+      return {};
+    };
+  };
+  Writer w;
+  ASSERT_TRUE(w.add_tensor_stream("i2_s", TensorType::I2_S, {256, 3}, produce(true)).ok());
+  const std::string path = temp_path("stream");
+  ASSERT_TRUE(w.write(path).ok());
+  auto f = File::open(path);
+  std::remove(path.c_str());
+  ASSERT_TRUE(f.ok()) << f.error();
+  const TensorInfo* t = f->tensor("i2_s");
+  ASSERT_NE(t, nullptr);
+  ASSERT_EQ(t->n_bytes, bytes.size());
+  EXPECT_EQ(std::vector<uint8_t>(t->data, t->data + t->n_bytes), bytes);
+
+  Writer short_tail;
+  ASSERT_TRUE(
+      short_tail.add_tensor_stream("i2_s", TensorType::I2_S, {256, 3}, produce(false)).ok());
+  const std::string bad = temp_path("stream_notail");
+  const Status s = short_tail.write(bad);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().find("producer wrote 192 bytes, expected 224"), std::string::npos)
+      << s.error();
+  EXPECT_FALSE(std::filesystem::exists(bad));
+}
+
 std::string models_dir() {
   if (const char* e = std::getenv("LUTRA_MODELS_DIR"); e != nullptr && *e != '\0') return e;
   // Default: ../shared/models next to the source tree.

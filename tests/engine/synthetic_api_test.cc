@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <string>
 
@@ -34,6 +35,38 @@ TEST(SyntheticApi, WritesPresetWithChosenTypes) {
   EXPECT_EQ(f->tensor("output.weight")->type, TensorType::Q4_0);
   EXPECT_EQ(*f->get_u32("llama.block_count"), 4u);
   std::filesystem::remove(path);
+}
+
+// "i2_s": bitnet.cpp's type, with the low-bit defaults for the embedding and the head; each
+// matrix ends with its 32-byte tail, whose first 4 bytes are its (positive) fp32 scale.
+TEST(SyntheticApi, WritesI2SMatrices) {
+  lutra_synthetic_options o;
+  lutra_synthetic_options_init(&o);
+  o.preset = "small";  // widths 256 / 768: whole 128-weight I2_S blocks
+  o.weight_type = "i2_s";
+  const std::string path = TempPath("lutra-synth-api-i2s");
+  ASSERT_EQ(lutra_write_synthetic_model(path.c_str(), &o), LUTRA_STATUS_OK) << lutra_last_error();
+  auto f = lutra::gguf::File::open(path);
+  ASSERT_TRUE(f.ok()) << f.error();
+  using lutra::gguf::TensorType;
+  const lutra::gguf::TensorInfo* down = f->tensor("blk.3.ffn_down.weight");
+  ASSERT_NE(down, nullptr);
+  EXPECT_EQ(down->type, TensorType::I2_S);
+  ASSERT_EQ(down->n_bytes, 768u * 256u / 4 + 32);
+  float scale = 0;
+  std::memcpy(&scale, down->data + 768 * 256 / 4, 4);
+  EXPECT_GT(scale, 0.0f);
+  EXPECT_LT(scale, 1.0f);
+  EXPECT_EQ(f->tensor("token_embd.weight")->type, TensorType::F16);
+  EXPECT_EQ(f->tensor("output.weight")->type, TensorType::Q4_0);
+  std::filesystem::remove(path);
+
+  o.preset = "tiny";  // rows of 64: not a whole I2_S block
+  EXPECT_EQ(lutra_write_synthetic_model(path.c_str(), &o), LUTRA_STATUS_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(lutra_last_error()).find("rows of 64 weights cannot be stored as I2_S"),
+            std::string::npos)
+      << lutra_last_error();
+  EXPECT_FALSE(std::filesystem::exists(path));
 }
 
 TEST(SyntheticApi, NamesWhatIsWrong) {

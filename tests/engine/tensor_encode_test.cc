@@ -2,9 +2,12 @@
 // rounding: each encoded block is decoded (by the engine's decoders, themselves tested on
 // byte-built blocks, and for Q4_0 / TQ2_0 also by the test's own decoders) and every weight
 // must lie within the stated error of its input; the fp16/bf16 conversions are checked
-// against round-to-nearest-even computed in double precision.
+// against round-to-nearest-even computed in double precision. I2_S (one scale per tensor, in
+// a tail after the last block) is read back by a double-precision decoder written here from
+// bitnet.cpp's published layout, whole tensors and tensors streamed row by row.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -118,6 +121,89 @@ TEST(TensorEncode, TernaryWithinHalfTheScale) {
   }
 }
 
+// bitnet.cpp's I2_S, read from its published layout: weight i of a tensor of n is the 2-bit
+// code at bits 7 − 2·((i % 128) / 32) .. 6 − 2·((i % 128) / 32) of byte 32·(i / 128) + i % 32,
+// w = s·(code − 1); s is the fp32 at byte n / 4, the first of a 32-byte tail.
+std::vector<double> DecodeI2S(const std::vector<uint8_t>& bytes, size_t n, double* scale) {
+  float s;
+  std::memcpy(&s, bytes.data() + n / 4, 4);
+  *scale = s;
+  std::vector<double> w(n);
+  for (size_t i = 0; i < n; ++i) {
+    const unsigned shift = 6 - 2 * unsigned((i % 128) / 32);
+    const int code = (bytes[32 * (i / 128) + i % 32] >> shift) & 3;
+    w[i] = double(s) * double(code - 1);
+  }
+  return w;
+}
+
+// rows × cols weights in s·{−1, 0, +1}, as a ternary-trained (BitNet b1.58) matrix holds,
+// with both signs present so that the tensor's amax is s.
+std::vector<float> TernaryMatrix(Rng& rng, size_t rows, size_t cols, float s) {
+  std::vector<float> w(rows * cols);
+  for (float& v : w) v = s * float(rng.Int(-1, 1));
+  w[1] = s, w[2] = -s;
+  return w;
+}
+
+TEST(TensorEncode, I2SWholeTensorDecodesToItsTernaryWeights) {
+  Rng rng(6);
+  const size_t rows = 3, cols = 384, n = rows * cols;
+  const float s = 0.0371f;
+  const std::vector<float> w = TernaryMatrix(rng, rows, cols, s);
+  ASSERT_EQ(EncodedBytes(TensorType::I2_S, n), n / 4 + 32);
+  std::vector<uint8_t> q(EncodedBytes(TensorType::I2_S, n), 0xee);
+  ASSERT_TRUE(EncodeWeights(TensorType::I2_S, w.data(), n, q.data()));
+  double scale = 0;
+  const std::vector<double> got = DecodeI2S(q, n, &scale);
+  EXPECT_EQ(scale, double(s));
+  for (size_t i = 0; i < n; ++i) ASSERT_EQ(got[i], double(w[i])) << "weight " << i;
+  for (size_t i = n / 4 + 4; i < q.size(); ++i) EXPECT_EQ(q[i], 0) << "tail byte " << i;
+  // The engine's decoder reads the same weights.
+  std::vector<float> engine_got(n);
+  engine::formats::DecodeBlocks(TensorType::I2_S, q.data(), n / 128, engine_got.data());
+  EXPECT_EQ(engine_got, w);
+}
+
+// Streaming: rows coded against a scale chosen before the first row, then the tail, give the
+// bytes of the whole-tensor encoding when that scale is the tensor's amax.
+TEST(TensorEncode, I2SStreamedRowsMatchTheWholeTensor) {
+  Rng rng(7);
+  const size_t rows = 5, cols = 256, n = rows * cols;
+  const float s = 0.52f;
+  const std::vector<float> w = TernaryMatrix(rng, rows, cols, s);
+  std::vector<uint8_t> whole(EncodedBytes(TensorType::I2_S, n));
+  ASSERT_TRUE(EncodeWeights(TensorType::I2_S, w.data(), n, whole.data()));
+  std::vector<uint8_t> streamed(whole.size(), 0xee);
+  for (size_t r = 0; r < rows; ++r) {
+    ASSERT_TRUE(engine::formats::EncodeI2SBlocks(w.data() + r * cols, cols, s,
+                                                 streamed.data() + r * cols / 4));
+  }
+  engine::formats::EncodeI2STail(s, streamed.data() + n / 4);
+  EXPECT_EQ(streamed, whole);
+}
+
+// Weights that are not ternary round to the nearest of s·{−1, 0, +1} for the given scale.
+TEST(TensorEncode, I2SRoundsToTheGivenScale) {
+  Rng rng(8);
+  const size_t n = 512;
+  const float s = 0.25f;
+  std::vector<float> x(n);
+  rng.Fill(x, -2.0f, 2.0f);
+  std::vector<uint8_t> q(n / 4 + 32);
+  ASSERT_TRUE(engine::formats::EncodeI2SBlocks(x.data(), n, s, q.data()));
+  engine::formats::EncodeI2STail(s, q.data() + n / 4);
+  double scale = 0;
+  const std::vector<double> got = DecodeI2S(q, n, &scale);
+  ASSERT_EQ(scale, double(s));
+  for (size_t i = 0; i < n; ++i) {
+    const double r = double(x[i]) / s;
+    if (std::fabs(std::fabs(r) - 0.5) < 1e-5) continue;  // a tie either way is fine
+    const double want = s * std::clamp(std::round(r), -1.0, 1.0);
+    ASSERT_EQ(got[i], want) << "weight " << i << " input " << x[i];
+  }
+}
+
 // Round to nearest, ties to even, computed from the neighbours in double precision.
 double NearestEven(double x, double lower, double upper, bool lower_even) {
   const double dl = x - lower, du = upper - x;
@@ -180,6 +266,9 @@ TEST(TensorEncode, RefusesPartialBlocksAndUnknownTypes) {
   EXPECT_FALSE(EncodeWeights(TensorType::TQ2_0, x.data(), 32, out.data()));
   EXPECT_FALSE(EncodeWeights(TensorType::Q4_1, x.data(), 32, out.data()));  // no encoder
   EXPECT_FALSE(EncodeWeights(TensorType::F32, x.data(), 0, out.data()));
+  EXPECT_EQ(EncodedBytes(TensorType::I2_S, 48), 0u);  // I2_S blocks hold 128 weights
+  EXPECT_FALSE(EncodeWeights(TensorType::I2_S, x.data(), 48, out.data()));
+  EXPECT_FALSE(engine::formats::EncodeI2SBlocks(x.data(), 48, 1.0f, out.data()));
   for (uint8_t b : out) ASSERT_EQ(b, 0xee);  // nothing written
 }
 

@@ -9,6 +9,8 @@
 // as in quantized_test.cc (5e-2).
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -19,6 +21,7 @@
 #include "engine/src/synthetic/synthetic.h"
 #include "tests/model/llama_reference.h"
 #include "tests/model/model_testing.h"
+#include "tests/model/quant_blocks.h"
 #include "tests/testing/rng.h"
 
 namespace lutra::testing {
@@ -113,6 +116,57 @@ TEST(SyntheticModel, LowBitWeightsMatchReference) {
   c.output_type = TensorType::Q6_K;
   c.seed = 46;
   CheckAgainstReference(c, "q4_k", 5e-2);
+}
+
+// bitnet.cpp's I2_S: 128-weight blocks (the widths 256 and 512 are whole blocks) and one scale
+// per tensor in the tail after the last block, written after the rows were streamed. The
+// reference decodes the file itself (tests/model/quant_blocks.h), the engine repacks the codes
+// to the ternary lookup path.
+TEST(SyntheticModel, I2SWeightsMatchReference) {
+  SyntheticLlama c;
+  c.n_embd = 256, c.n_head = 4, c.n_head_kv = 2, c.n_ff = 512, c.vocab = 400;
+  c.embd_type = TensorType::F16;
+  c.output_type = TensorType::Q4_0;
+  c.weight_type = TensorType::I2_S;
+  c.seed = 47;
+  CheckAgainstReference(c, "i2_s", 5e-2);
+}
+
+// What the generator writes for I2_S is a ternary-trained-like matrix: every weight in
+// {−s, 0, +s} for the tensor's one scale s, which differs between tensors (a reader that used
+// another tensor's scale must not pass the comparison above by accident).
+TEST(SyntheticModel, I2SMatricesAreTernaryWithOneScaleEach) {
+  SyntheticLlama c;
+  c.n_embd = 128, c.n_head = 4, c.n_head_kv = 2, c.n_ff = 256, c.vocab = 300;
+  c.weight_type = TensorType::I2_S;
+  TempFile file("lutra-libsynth-i2s-scales");
+  const Status written = WriteSyntheticLlama(c, file.path());
+  ASSERT_TRUE(written.ok()) << written.error();
+  auto gf = gguf::File::open(file.path());
+  ASSERT_TRUE(gf.ok()) << gf.error();
+  std::vector<float> scales;
+  for (const char* name : {"blk.0.attn_q.weight", "blk.0.attn_k.weight", "blk.0.ffn_up.weight",
+                           "blk.1.ffn_down.weight"}) {
+    const gguf::TensorInfo* t = gf->tensor(name);
+    ASSERT_NE(t, nullptr) << name;
+    ASSERT_EQ(t->type, TensorType::I2_S) << name;
+    ASSERT_EQ(t->n_bytes, t->n_elements / 4 + 32) << name;
+    std::vector<float> w(t->n_elements);
+    DecodeI2_S(t->data, w.size(), w.data());
+    float s;
+    std::memcpy(&s, t->data + t->n_elements / 4, 4);
+    ASSERT_TRUE(s > 0 && std::isfinite(s)) << name << " scale " << s;
+    size_t zeros = 0, plus = 0, minus = 0;
+    for (float v : w) {
+      ASSERT_TRUE(v == 0 || v == s || v == -s) << name << " weight " << v << " scale " << s;
+      zeros += v == 0, plus += v == s, minus += v == -s;
+    }
+    EXPECT_GT(zeros, 0u) << name;
+    EXPECT_GT(plus, 0u) << name;
+    EXPECT_GT(minus, 0u) << name;
+    for (float other : scales) EXPECT_NE(s, other) << name;
+    scales.push_back(s);
+  }
 }
 
 TEST(SyntheticModel, SameSeedSameBytes) {

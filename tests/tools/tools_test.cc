@@ -266,6 +266,18 @@ TEST(Tools, BenchPrintsValidJson) {
   EXPECT_TRUE(IsValidJson(lines.out.substr(0, lines.out.find('\n')), &error)) << error;
 }
 
+// --wtype i2_s reaches the synthetic writer (bitnet.cpp's type: 128-weight blocks, so "small"
+// with its widths of 256 and 768 fits) and the model it writes runs.
+TEST(Tools, BenchRunsI2SSyntheticModels) {
+  const ToolRun r = Exec(
+      "lutra-bench", "--synthetic small --wtype i2_s -p 0 -n 2 -t 1 -r 1 --no-load-stats -o json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  std::string error;
+  ASSERT_TRUE(IsValidJson(r.out, &error)) << error << "\n" << r.out;
+  EXPECT_NE(r.out.find("\"model\": \"synthetic small i2_s\""), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"test\": \"tg2\""), std::string::npos) << r.out;
+}
+
 // The text of `key`'s value in the first JSON object at or after `from` ("" when absent).
 std::string JsonValue(const std::string& json, const std::string& key, size_t from = 0) {
   const std::string k = "\"" + key + "\": ";

@@ -49,7 +49,7 @@ void Help() {
       "  -m, --model FILE         GGUF model\n"
       "  --synthetic PRESET       generate a model with random weights: %s\n"
       "  --wtype TYPE             its matrices' type: f32 f16 bf16 q8_0 q4_0 q4_k q6_k\n"
-      "                           tq1_0 tq2_0\n"
+      "                           tq1_0 tq2_0 i2_s\n"
       "                           (default tq2_0; q4_0 for presets whose rows tq2_0's\n"
       "                           256-weight blocks do not fit, such as tiny)\n"
       "  -p, --n-prompt N[,N..]   prompt lengths to time (default 64; 0 skips)\n"

@@ -396,10 +396,11 @@ typedef struct lutra_synthetic_options {
   size_t struct_size;         /* sizeof(lutra_synthetic_options), set by _init */
   const char* preset;         /* a name from lutra_synthetic_preset_names(); default "tiny" */
   const char* weight_type;    /* attention/FFN matrices: "f32", "f16", "bf16", "q8_0", "q4_0",
-                               * "q4_k", "q6_k", "tq1_0", "tq2_0"; default "f32" */
+                               * "q4_k", "q6_k", "tq1_0", "tq2_0", "i2_s" (bitnet.cpp's
+                               * ternary type, one scale per tensor); default "f32" */
   const char* embedding_type; /* token embedding; NULL: "f16" when weight_type is q4_0, q4_k,
-                               * tq1_0 or tq2_0 (as low-bit GGUF files usually are), else
-                               * weight_type */
+                               * tq1_0, tq2_0 or i2_s (as low-bit GGUF files usually are),
+                               * else weight_type */
   const char* output_type;    /* output head; NULL: "q6_k" for q4_k (as Q4_K_M files), "q4_0"
                                * for the other low-bit types, else weight_type; ignored by
                                * presets with a tied output */
@@ -418,8 +419,8 @@ LUTRA_API const char* lutra_synthetic_preset_names(void);
  * (the temporary file goes next to the target); one that exists and is not a regular file
  * (directory, FIFO, socket, device) is refused with IO_ERROR before anything is written.
  * Streams the weights: memory use stays at a few MiB for any preset. The types must fit the
- * shapes (e.g. tq2_0 needs rows that are multiples of 256): otherwise INVALID_ARGUMENT naming
- * the tensor. Thread-safe (distinct paths). */
+ * shapes (e.g. tq2_0 needs rows that are multiples of 256, i2_s of 128): otherwise
+ * INVALID_ARGUMENT naming the tensor. Thread-safe (distinct paths). */
 LUTRA_API lutra_status lutra_write_synthetic_model(const char* path,
                                                    const lutra_synthetic_options* options);
 

@@ -15,10 +15,11 @@ bool ParseType(std::string_view name, TensorType* type) {
   static constexpr struct {
     std::string_view name;
     TensorType type;
-  } kTypes[] = {
-      {"f32", TensorType::F32},     {"f16", TensorType::F16},   {"bf16", TensorType::BF16},
-      {"q8_0", TensorType::Q8_0},   {"q4_0", TensorType::Q4_0}, {"tq1_0", TensorType::TQ1_0},
-      {"tq2_0", TensorType::TQ2_0}, {"q4_k", TensorType::Q4_K}, {"q6_k", TensorType::Q6_K}};
+  } kTypes[] = {{"f32", TensorType::F32},     {"f16", TensorType::F16},
+                {"bf16", TensorType::BF16},   {"q8_0", TensorType::Q8_0},
+                {"q4_0", TensorType::Q4_0},   {"tq1_0", TensorType::TQ1_0},
+                {"tq2_0", TensorType::TQ2_0}, {"q4_k", TensorType::Q4_K},
+                {"q6_k", TensorType::Q6_K},   {"i2_s", TensorType::I2_S}};
   for (const auto& t : kTypes) {
     if (t.name == name) {
       *type = t.type;
@@ -30,7 +31,7 @@ bool ParseType(std::string_view name, TensorType* type) {
 
 bool IsLowBit(TensorType t) {
   return t == TensorType::Q4_0 || t == TensorType::TQ1_0 || t == TensorType::TQ2_0 ||
-         t == TensorType::Q4_K;
+         t == TensorType::Q4_K || t == TensorType::I2_S;
 }
 
 lutra_status WriteSynthetic(const char* path, const lutra_synthetic_options* o) {
@@ -55,7 +56,7 @@ lutra_status WriteSynthetic(const char* path, const lutra_synthetic_options* o) 
   if (!ParseType(weight, &config->weight_type)) {
     return Fail(LUTRA_STATUS_INVALID_ARGUMENT,
                 "unknown weight type '" + weight +
-                    "' (known: f32, f16, bf16, q8_0, q4_0, q4_k, q6_k, tq1_0, tq2_0)");
+                    "' (known: f32, f16, bf16, q8_0, q4_0, q4_k, q6_k, tq1_0, tq2_0, i2_s)");
   }
   const bool low_bit = IsLowBit(config->weight_type);
   config->embd_type = low_bit ? TensorType::F16 : config->weight_type;

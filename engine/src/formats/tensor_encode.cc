@@ -167,7 +167,40 @@ void EncodeQ6_K(const float* x, uint8_t* out) {
   PutHalf(out + 208, amax / 127.0f);
 }
 
+// I2_S block: weight j of 128 goes to byte j % 32, bits 7..6 for j < 32, then 5..4, 3..2,
+// 1..0 (the layout tensor_formats.h documents), as code round(x/s) + 1 ∈ {0, 1, 2}.
+void EncodeI2SBlock(const float* x, float inv_scale, uint8_t* out) {
+  std::memset(out, 0, 32);
+  for (int j = 0; j < 128; ++j) {
+    const int q = std::clamp(RoundHalfAway(x[j] * inv_scale), -1, 1) + 1;
+    out[j % 32] |= uint8_t(q << (6 - 2 * (j / 32)));
+  }
+}
+
+// The whole tensor at once: its largest magnitude is the scale, so weights that are already
+// ternary multiples of one scale come back exactly.
+void EncodeI2STensor(const float* src, size_t n, uint8_t* dst) {
+  float amax = 0;
+  for (size_t i = 0; i < n; ++i) amax = std::max(amax, std::fabs(src[i]));
+  EncodeI2SBlocks(src, n, amax, dst);
+  EncodeI2STail(amax, dst + n / 4);
+}
+
 }  // namespace
+
+bool EncodeI2SBlocks(const float* src, size_t n, float scale, uint8_t* dst) {
+  if (n == 0 || n % 128 != 0) return false;
+  const float inv = scale != 0 ? 1.0f / scale : 0.0f;
+  for (size_t b = 0; b < n / 128; ++b) EncodeI2SBlock(src + 128 * b, inv, dst + 32 * b);
+  return true;
+}
+
+// bitnet.cpp reads only the first 4 bytes of the tail; the rest is written as zeros so that
+// a file's bytes depend on nothing but its weights.
+void EncodeI2STail(float scale, uint8_t* tail) {
+  std::memset(tail, 0, kI2STailBytes);
+  std::memcpy(tail, &scale, 4);
+}
 
 uint16_t FloatToHalfBits(float f) {
   uint32_t x;
@@ -209,13 +242,14 @@ size_t EncodedBytes(TensorType type, size_t n) {
     case TensorType::TQ2_0:
     case TensorType::Q4_K:
     case TensorType::Q6_K:
+    case TensorType::I2_S:
       break;
     default:
       return 0;
   }
   const BlockFormat f = FormatOf(type);
   if (f.weights == 0 || n % f.weights != 0) return 0;
-  return n / f.weights * f.bytes;
+  return n / f.weights * f.bytes + f.tail;
 }
 
 bool EncodeWeights(TensorType type, const float* src, size_t n, uint8_t* dst) {
@@ -237,6 +271,9 @@ bool EncodeWeights(TensorType type, const float* src, size_t n, uint8_t* dst) {
         const uint16_t h = FloatToBf16Bits(src[i]);
         std::memcpy(dst + 2 * i, &h, 2);
       }
+      return true;
+    case TensorType::I2_S:
+      EncodeI2STensor(src, n, dst);
       return true;
     default:
       break;

@@ -9,6 +9,9 @@
 //               multiples of d = max step/63 and dmin = max lift/63 (fp16), q ∈ [0, 15]
 //   Q6_K        per 16 weights step = −m/32 (m the signed value of largest magnitude) as an
 //               int8 multiple of d = max |step|/127, q ∈ [−32, 31]
+//   I2_S        one fp32 scale s per tensor, q = clamp(round(x/s), −1, 1) + 1; EncodeWeights
+//               takes s = amax over the whole tensor (exact for weights already in
+//               {−s, 0, +s}); streamed rows take s from the caller (EncodeI2SBlocks)
 // (round to nearest, as Q4_0: the synthetic models and tests need valid blocks, not ggml's
 // error-minimizing search). Layouts in tensor_formats.h and kquant_formats.h.
 #pragma once
@@ -21,12 +24,22 @@
 namespace lutra::engine::formats {
 
 // Bytes `n` weights take in `type`; 0 if the type has no encoder or n is not a whole number
-// of blocks.
+// of blocks. I2_S: n is a whole tensor, so its 32-byte tail is included.
 size_t EncodedBytes(gguf::TensorType type, size_t n);
 
 // Encodes n weights (EncodedBytes(type, n) must be non-zero) into dst. Returns false (writing
-// nothing) for an unsupported type or a partial block.
+// nothing) for an unsupported type or a partial block. I2_S: src is the whole tensor (its
+// scale is the amax of all n weights) and dst receives its blocks and tail.
 bool EncodeWeights(gguf::TensorType type, const float* src, size_t n, uint8_t* dst);
+
+// I2_S written a few rows at a time (gguf::Writer::add_tensor_stream): the scale is a property
+// of the whole tensor, stored after its last block, so a writer that does not hold the tensor
+// chooses it before the first row, codes every row against it with EncodeI2SBlocks (n / 4
+// bytes, n a multiple of 128; false, writing nothing, otherwise) and ends the tensor with
+// EncodeI2STail (kI2STailBytes: the fp32 scale, then zeros).
+inline constexpr size_t kI2STailBytes = 32;
+bool EncodeI2SBlocks(const float* src, size_t n, float scale, uint8_t* dst);
+void EncodeI2STail(float scale, uint8_t* tail);
 
 uint16_t FloatToHalfBits(float f);
 uint16_t FloatToBf16Bits(float f);

@@ -24,7 +24,8 @@ class ByteSink {
   virtual bool put(const void* data, size_t n) = 0;
 };
 // Produces a streamed tensor's bytes into the sink while the file is written, so a model far
-// larger than memory can be written; must put exactly the tensor's size.
+// larger than memory can be written; must put exactly the tensor's size, which includes a
+// type's per-tensor tail (I2_S: its scale), put after the last block.
 using TensorProducer = std::function<Status(ByteSink& out)>;
 
 class Writer {

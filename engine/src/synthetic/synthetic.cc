@@ -160,35 +160,79 @@ void AddVocabulary(const SyntheticLlama& c, gguf::Writer* w) {
   w->set_bool("tokenizer.ggml.add_eos_token", false);
 }
 
+// A uniform in [0, 1) from one draw (24 bits: exact in float).
+float Uniform(uint64_t* s) {
+  return float(SplitMix(s) >> 40) * (1.0f / 16777216.0f);
+}
+
+// Ternary types hold what ternary-trained models (BitNet b1.58) hold: γ·{−1, 0, +1} with one
+// γ per tensor, the absmean E|x| = σ·√(2/π) of the N(0, σ²) weights, so every block stores
+// the same scale as in real TQ1_0/TQ2_0/I2_S files, not a per-block maximum of noise.
+// I2_S stores γ once per tensor, after the last block, while the tensor is streamed a few rows
+// at a time: γ must be known before the first row, which a per-tensor constant is (rows are
+// coded against it as they stream and the tail is written last). Its γ also gets a factor in
+// [0.75, 1.25) drawn from the tensor's seed, so that the tensors' tails differ and a reader
+// that took another tensor's scale (or none) gives wrong logits in the tests. TQ1_0/TQ2_0
+// keep the plain γ: their files stay byte for byte what they were.
+float TernaryScale(const TensorSpec& t, uint64_t* state) {
+  const float gamma = (1.0f / std::sqrt(float(t.cols))) * 0.7978846f;  // as the weights' σ
+  return t.type == TensorType::I2_S ? gamma * (0.75f + 0.5f * Uniform(state)) : gamma;
+}
+
+bool IsTernary(TensorType type) {
+  return type == TensorType::TQ1_0 || type == TensorType::TQ2_0 || type == TensorType::I2_S;
+}
+
+// n·cols weights: N(0, 1/cols), or ≈ 1 for norms, or γ·{−1, 0, +1} for ternary matrices.
+void GenerateRows(const TensorSpec& t, uint64_t n, float gamma, uint64_t* state, float* x) {
+  const float scale = 1.0f / std::sqrt(float(t.cols));
+  const bool ternary = IsTernary(t.type) && !t.norm;
+  for (uint64_t i = 0; i < n * t.cols; ++i) {
+    x[i] = t.norm ? 1.0f + 0.05f * Normalish(state) : scale * Normalish(state);
+    if (ternary) {
+      // γ·clamp(round-half-even(x/γ), −1, 1) by comparisons, branch-free (the signs are
+      // random); std::nearbyint was a libm call per weight.
+      const float v = x[i] / gamma;
+      x[i] = gamma * float(int(v > 0.5f) - int(v < -0.5f));
+    }
+  }
+}
+
+// Bytes of one row: I2_S rows are blocks only (the tensor's tail comes once, at the end).
+size_t RowBytes(const TensorSpec& t) {
+  if (t.type == TensorType::I2_S) return EncodedBytes(t.type, t.cols) - formats::kI2STailBytes;
+  return EncodedBytes(t.type, t.cols);
+}
+
+void EncodeRow(const TensorSpec& t, const float* x, float gamma, uint8_t* out) {
+  if (t.type == TensorType::I2_S) {
+    formats::EncodeI2SBlocks(x, t.cols, gamma, out);
+  } else {
+    EncodeWeights(t.type, x, t.cols, out);
+  }
+}
+
 gguf::TensorProducer Producer(const TensorSpec& t, uint64_t seed) {
   return [t, seed](gguf::ByteSink& out) -> Status {
     uint64_t state = seed;
-    const size_t row_bytes = EncodedBytes(t.type, t.cols);
+    const float gamma = TernaryScale(t, &state);  // before any row: see TernaryScale
+    const size_t row_bytes = RowBytes(t);
     // ~1 MiB of fp32 per chunk: few sink calls, small footprint.
     const uint64_t chunk = std::max<uint64_t>(1, (uint64_t(1) << 18) / t.cols);
     std::vector<float> x(std::min(chunk, t.rows) * t.cols);
     std::vector<uint8_t> bytes(std::min(chunk, t.rows) * row_bytes);
-    const float scale = 1.0f / std::sqrt(float(t.cols));
-    // Ternary types hold what ternary-trained models (BitNet b1.58) hold: γ·{−1, 0, +1} with one
-    // γ per tensor, the absmean E|x| = σ·√(2/π) of the N(0, σ²) weights, so every block stores
-    // the same scale as in real TQ1_0/TQ2_0 files, not a per-block maximum of noise.
-    const bool ternary = t.type == TensorType::TQ1_0 || t.type == TensorType::TQ2_0;
-    const float gamma = scale * 0.7978846f;
     for (uint64_t r = 0; r < t.rows; r += chunk) {
       const uint64_t n = std::min(chunk, t.rows - r);
-      for (uint64_t i = 0; i < n * t.cols; ++i) {
-        x[i] = t.norm ? 1.0f + 0.05f * Normalish(&state) : scale * Normalish(&state);
-        if (ternary && !t.norm) {
-          // γ·clamp(round-half-even(x/γ), −1, 1) by comparisons, branch-free (the signs are
-          // random); std::nearbyint was a libm call per weight.
-          const float v = x[i] / gamma;
-          x[i] = gamma * float(int(v > 0.5f) - int(v < -0.5f));
-        }
-      }
+      GenerateRows(t, n, gamma, &state, x.data());
       for (uint64_t i = 0; i < n; ++i) {
-        EncodeWeights(t.type, x.data() + i * t.cols, t.cols, bytes.data() + i * row_bytes);
+        EncodeRow(t, x.data() + i * t.cols, gamma, bytes.data() + i * row_bytes);
       }
       if (!out.put(bytes.data(), n * row_bytes)) return IoError("write failed");
+    }
+    if (t.type == TensorType::I2_S) {
+      uint8_t tail[formats::kI2STailBytes];
+      formats::EncodeI2STail(gamma, tail);
+      if (!out.put(tail, sizeof tail)) return IoError("write failed");
     }
     return {};
   };

@@ -1,7 +1,9 @@
 // Synthetic GGUF models (llama, qwen2, qwen3 architectures) with seeded random weights, for tests
 // and benchmarks that need realistic shapes without downloads. Tensors are generated and encoded
 // while the file is written (gguf::Writer::add_tensor_stream), a few rows at a time, so a
-// 1.1B-parameter model needs only a few MiB of memory.
+// 1.1B-parameter model needs only a few MiB of memory. Ternary types (TQ1_0, TQ2_0, I2_S) get
+// ternary-trained-like weights, γ·{−1, 0, +1} with γ fixed per tensor before its first row:
+// I2_S stores that γ once, after the last block, so its rows are coded as they stream.
 #pragma once
 
 #include <cstdint>
