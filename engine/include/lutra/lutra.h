@@ -136,11 +136,7 @@ typedef struct lutra_model_options {
   const char* cache_dir; /* NULL or "": lutra_cache_default_dir() */
 } lutra_model_options;
 
-enum {
-  LUTRA_CACHE_DEFAULT = -1,
-  LUTRA_CACHE_OFF = 0,
-  LUTRA_CACHE_ON = 1
-};
+enum { LUTRA_CACHE_DEFAULT = -1, LUTRA_CACHE_OFF = 0, LUTRA_CACHE_ON = 1 };
 
 /* What the repack cache did for a load (lutra_model_info.cache_result). */
 typedef enum lutra_cache_result {
@@ -436,11 +432,11 @@ LUTRA_API lutra_status lutra_write_synthetic_model(const char* path,
 LUTRA_API const char* lutra_cache_default_dir(void);
 
 typedef struct lutra_cache_entry {
-  size_t struct_size;   /* sizeof(lutra_cache_entry) */
-  const char* path;     /* the entry file */
-  const char* source;   /* the GGUF file it was built from (as given when it was built) */
-  uint64_t bytes;       /* the entry's size on disk */
-  int64_t last_used;    /* seconds since the epoch */
+  size_t struct_size; /* sizeof(lutra_cache_entry) */
+  const char* path;   /* the entry file */
+  const char* source; /* the GGUF file it was built from (its real path then) */
+  uint64_t bytes;     /* the entry's size on disk */
+  int64_t last_used;  /* seconds since the epoch */
 } lutra_cache_entry;
 
 /* Calls `fn` once per complete entry in `dir` (NULL or "": the default directory), oldest use
