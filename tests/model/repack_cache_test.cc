@@ -291,6 +291,22 @@ TEST(RepackCache, AnotherWriterMeansAPrivateRepack) {
   EXPECT_EQ(Load(model, dir / "cache")->info.cache_result, LUTRA_CACHE_WRITTEN);
 }
 
+TEST(RepackCache, KilledWritersTemporaryIsRemoved) {
+  ScratchDir dir;
+  ASSERT_TRUE(dir.ok());
+  const std::string model = dir / "m.gguf";
+  ASSERT_EQ(WriteModel(model, "q4_0"), LUTRA_STATUS_OK);
+  const std::string entry = Load(model, dir / "cache")->cache_path;
+  ASSERT_EQ(lutra_cache_clear((dir / "cache").c_str(), nullptr), LUTRA_STATUS_OK);
+  // What a first load killed by Ctrl-C leaves: its temporary, under a process id long gone.
+  std::ofstream(entry + ".tmp.999999999") << std::string(100000, 'x');
+  std::ofstream(dir / "cache/other.lrc.tmp.5") << "another entry's";
+  EXPECT_EQ(Load(model, dir / "cache")->info.cache_result, LUTRA_CACHE_WRITTEN);
+  EXPECT_FALSE(std::filesystem::exists(entry + ".tmp.999999999"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "cache/other.lrc.tmp.5"))
+      << "only the entry this load holds the lock of";
+}
+
 TEST(RepackCache, ConcurrentFirstLoadsNeverTearAnEntry) {
   if (Emulated()) GTEST_SKIP() << "forks loading children; native only";
   ScratchDir dir;

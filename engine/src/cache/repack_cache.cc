@@ -1,5 +1,6 @@
 #include "engine/src/cache/repack_cache.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -73,6 +74,17 @@ Expected<std::string> Identity(const std::string& real_path, const gguf::File& f
   close(fd);
   return "size " + std::to_string(size) + "\nmtime " + std::to_string(st.st_mtim.tv_sec) + "." +
          std::to_string(st.st_mtim.tv_nsec) + "\ncontent " + Hex64(h) + "\n";
+}
+
+void RemoveOrphanTemporaries(const std::string& dir, const std::string& prefix) {
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr) return;
+  while (const dirent* e = readdir(d)) {
+    if (std::string_view(e->d_name).substr(0, prefix.size()) == prefix) {
+      (void)unlink((dir + "/" + e->d_name).c_str());
+    }
+  }
+  closedir(d);
 }
 
 }  // namespace
@@ -153,6 +165,9 @@ std::unique_ptr<RepackCache> RepackCache::Open(const gguf::File& file, std::stri
     c->Fail("another process is writing " + c->path_ + " (this load repacks privately)");
     return c;
   }
+  // Holding the lock, no other process is writing this entry: a temporary file of it is what
+  // a killed writer left (Ctrl-C during a first load), as large as the entry. Remove it.
+  RemoveOrphanTemporaries(c->dir_, name + kEntrySuffix + ".tmp.");
   auto writer = EntryWriter::Create(c->path_);
   if (!writer.ok()) {
     c->Fail(writer.error());
