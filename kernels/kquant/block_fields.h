@@ -1,0 +1,33 @@
+// The scalar fields of a k-quant super-block (kquant_formats.h), read from any alignment.
+// static inline: included by every ISA file (docs/kernels.md on shared headers).
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+
+#include "kernels/f16/convert.h"
+
+namespace lutra::kernels::kquant {
+
+// Q4_K: d at 0, dmin at 2, the 12 bytes of 6-bit scales and mins at 4, qs[128] at 16.
+inline constexpr size_t kQ4KScales = 4, kQ4KQs = 16;
+// Q6_K: ql[128] at 0, qh[64] at 128, int8 sc[16] at 192, d at 208.
+inline constexpr size_t kQ6KQh = 128, kQ6KScales = 192, kQ6KD = 208;
+
+static inline float HalfAt(const uint8_t* p) {
+  uint16_t h;
+  std::memcpy(&h, p, sizeof h);
+  return f16::HalfToFloat(h);
+}
+
+// The eight 6-bit scales and mins of a Q4_K block from its 12 packed bytes.
+static inline void Q4KScalesMins(const uint8_t* s, uint8_t sc[8], uint8_t m[8]) {
+  for (int j = 0; j < 4; ++j) {
+    sc[j] = s[j] & 63;
+    m[j] = s[j + 4] & 63;
+    sc[j + 4] = uint8_t((s[j + 8] & 15) | ((s[j] >> 6) << 4));
+    m[j + 4] = uint8_t((s[j + 8] >> 4) | ((s[j + 4] >> 6) << 4));
+  }
+}
+
+}  // namespace lutra::kernels::kquant

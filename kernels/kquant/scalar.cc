@@ -1,0 +1,67 @@
+// Scalar kquant GEMMs: the definition of the arithmetic (kquant.h), for correctness and as the
+// fallback. Per row, token and super-block: the exact int32 sums, then two fp32 products.
+#include "kernels/kquant/block_fields.h"
+#include "kernels/kquant/variants.h"
+
+namespace lutra::kernels::kquant {
+
+void q4k_gemm__scalar(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                      float* y, size_t y_stride) {
+  const size_t blocks = w.k / kSuperBlock, sums = w.k / kSumGroup;
+  for (size_t r = row_begin; r < row_end; ++r) {
+    for (size_t t = 0; t < a.n; ++t) {
+      float acc = 0.0f;
+      for (size_t b = 0; b < blocks; ++b) {
+        const uint8_t* blk = w.data + r * w.row_bytes + b * BlockBytes(Format::kQ4K);
+        const int8_t* aq = a.q + t * w.k + b * kSuperBlock;
+        const int16_t* bs = a.bsum + t * sums + b * (kSuperBlock / kSumGroup);
+        uint8_t sc[8], mn[8];
+        Q4KScalesMins(blk + kQ4KScales, sc, mn);
+        int32_t dots = 0, mins = 0;
+        for (int j = 0; j < 8; ++j) {
+          const uint8_t* qs = blk + kQ4KQs + 32 * (j / 2);
+          const int shift = 4 * (j % 2);
+          int32_t dot = 0;
+          for (int l = 0; l < 32; ++l) dot += ((qs[l] >> shift) & 15) * aq[32 * j + l];
+          dots += sc[j] * dot;
+          mins += mn[j] * (bs[2 * j] + bs[2 * j + 1]);
+        }
+        const float s = a.scale[t * blocks + b];
+        acc += HalfAt(blk) * s * float(dots) - HalfAt(blk + 2) * s * float(mins);
+      }
+      y[t * y_stride + r] = acc;
+    }
+  }
+}
+
+void q6k_gemm__scalar(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                      float* y, size_t y_stride) {
+  const size_t blocks = w.k / kSuperBlock, sums = w.k / kSumGroup;
+  for (size_t r = row_begin; r < row_end; ++r) {
+    for (size_t t = 0; t < a.n; ++t) {
+      float acc = 0.0f;
+      for (size_t b = 0; b < blocks; ++b) {
+        const uint8_t* blk = w.data + r * w.row_bytes + b * BlockBytes(Format::kQ6K);
+        const int8_t* aq = a.q + t * w.k + b * kSuperBlock;
+        const int16_t* bs = a.bsum + t * sums + b * (kSuperBlock / kSumGroup);
+        const int8_t* sc = reinterpret_cast<const int8_t*>(blk + kQ6KScales);
+        int32_t total = 0;
+        for (int i = 0; i < 16; ++i) {  // sub-block i: half h, quarter s, lanes l0..l0+15
+          const int h = i / 8, s = (i / 2) % 4, l0 = 16 * (i % 2);
+          const uint8_t* ql = blk + 64 * h + 32 * (s & 1);
+          const uint8_t* qh = blk + kQ6KQh + 32 * h;
+          int32_t dot = 0;
+          for (int l = l0; l < l0 + 16; ++l) {
+            const int lo = (ql[l] >> (4 * (s / 2))) & 15, hi = (qh[l] >> (2 * s)) & 3;
+            dot += (lo | hi << 4) * aq[16 * i + l - l0];
+          }
+          total += sc[i] * (dot - 32 * bs[i]);
+        }
+        acc += HalfAt(blk + kQ6KD) * a.scale[t * blocks + b] * float(total);
+      }
+      y[t * y_stride + r] = acc;
+    }
+  }
+}
+
+}  // namespace lutra::kernels::kquant

@@ -1,0 +1,13 @@
+// Declarations of every kquant variant, from the list (kernels.inc); each is defined in the
+// file of its ISA.
+#pragma once
+
+#include "kernels/common/isa_list.h"
+#include "kernels/kquant/kquant.h"
+
+namespace lutra::kernels::kquant {
+
+#define LUTRA_KQUANT(name, ...) LUTRA_DECLARE_KERNEL(GemmFn, name)
+#include "kernels/kquant/kernels.inc"
+
+}  // namespace lutra::kernels::kquant
