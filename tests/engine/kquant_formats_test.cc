@@ -9,6 +9,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <memory>
+#include <new>
+#include <optional>
 #include <vector>
 
 #include "arch/detect.h"
@@ -16,6 +19,7 @@
 #include "engine/src/formats/kquant_formats.h"
 #include "engine/src/gguf/lutra_types.h"
 #include "engine/src/linear/linear.h"
+#include "engine/src/linear/saved_linear.h"
 #include "kernels/f16/convert.h"
 #include "tests/engine/int8_block_bound.h"
 #include "tests/testing/rng.h"
@@ -278,12 +282,17 @@ TEST(KQuantFormats, CodesReproduceTheWeights) {
 }
 
 bool Lut(TensorType t) {
-  return t == TensorType::Q4_1 || t == TensorType::Q4_K;
+  return t == TensorType::Q4_1;
+}
+// Multiplied on the file's own blocks by the kquant kernels, activations int8 per 256.
+bool InPlace(TensorType t) {
+  return t == TensorType::Q4_K || t == TensorType::Q6_K;
 }
 
-// Q4_1 and Q4_K go to the lookup kernels with their min in the packed bias, the others to
-// q8block's int8 codes: one-hot activations are exact in the table quantization and in the
-// int8 activation blocks, so Wᵀ must come out up to fp32 rounding.
+// Q4_1 goes to the lookup kernels with its min in the packed bias, Q4_K and Q6_K stay in the
+// file's blocks (kquant), the others become q8block's int8 codes: one-hot activations are
+// exact in the table quantization and in every int8 activation block, so Wᵀ must come out up
+// to fp32 rounding.
 TEST(KQuantFormats, EveryPathReproducesEveryWeight) {
   Rng rng(25);
   ThreadPool pool(2);
@@ -295,10 +304,14 @@ TEST(KQuantFormats, EveryPathReproducesEveryWeight) {
     Encoded e = Encode(type, rows, cols, rng);
     auto linear = PlanLinear(e.info, options);
     ASSERT_TRUE(linear.ok()) << linear.error();
-    EXPECT_NE((*linear)->Describe().find(Lut(type) ? "lut" : "int8 codes"), std::string::npos)
+    const char* path = Lut(type)       ? "lutgemm"
+                       : InPlace(type) ? "mapped, lutra_kquant"
+                                       : "int8 codes";
+    EXPECT_NE((*linear)->Describe().find(path), std::string::npos) << (*linear)->Describe();
+    // Memory: at most a byte per weight plus a scale and a min per 16; none for the blocks
+    // used in place.
+    EXPECT_LE((*linear)->OwnedBytes(), InPlace(type) ? 0 : rows * cols * 3 / 2 + 64)
         << (*linear)->Describe();
-    // Memory: at most a byte per weight plus a scale and a min per 16.
-    EXPECT_LE((*linear)->OwnedBytes(), rows * cols * 3 / 2 + 64) << (*linear)->Describe();
     std::vector<float> x(cols * cols, 0.0f), y(cols * rows);
     for (size_t c = 0; c < cols; ++c) x[c * cols + c] = 1.0f;
     ASSERT_TRUE((*linear)->Forward(cols, x.data(), y.data(), pool, *scratch).ok());
@@ -316,7 +329,7 @@ TEST(KQuantFormats, EveryPathReproducesEveryWeight) {
 // encoded weights. Both paths round in fp32 (1e-5 of Σ|w·x|); the lookup path adds the table
 // quantization bound per group, 2·s·15·8·λ with λ the largest quad Σ|x| / 127 (as in
 // model_linear_test.cc, from docs/lut-format.md §2), the q8block path its int8 activation
-// rounding per sub-block (int8_block_bound.h).
+// rounding per sub-block, the kquant path the same per 256 (int8_block_bound.h).
 TEST(KQuantFormats, LinearMatchesDoubleReference) {
   Rng rng(23);
   ThreadPool pool(2);
@@ -353,13 +366,53 @@ TEST(KQuantFormats, LinearMatchesDoubleReference) {
             }
           } else {
             tol += testing::Int8BlockRoundingBound(e.weights.data() + r * cols, x.data() + t * cols,
-                                                   cols, CodeBlock(type));
+                                                   cols, InPlace(type) ? 256 : CodeBlock(type));
           }
           ASSERT_NEAR(y[t * rows + r], ref, tol)
               << (*linear)->Describe() << " n " << n << " row " << r;
         }
       }
     }
+  }
+}
+
+// The repacks of Q4_1 (lookup) and Q2_K, Q3_K, Q5_K (q8block) are what the repack cache keeps
+// of them: the saved arrays, copied as the cache's reader would hand them back, restore an
+// operator with the same outputs; Q4_K and Q6_K own nothing and save nothing.
+TEST(KQuantFormats, SavedRepacksRestoreTheSameOperator) {
+  Rng rng(26);
+  ThreadPool pool(2);
+  auto scratch = MakeLinearScratch();
+  PlanOptions options;
+  options.kernels = &lutra::engine::KernelConfig::For(arch::Process().features);
+  for (TensorType type : kTypes) {
+    const size_t rows = 20, cols = 512;
+    Encoded e = Encode(type, rows, cols, rng);
+    auto linear = PlanLinear(e.info, options);
+    ASSERT_TRUE(linear.ok()) << linear.error();
+    std::optional<linear::SavedLinear> saved = (*linear)->Save();
+    // Q5_0 and Q5_1 repack at memory speed: not worth a copy on disk either.
+    if (InPlace(type) || type == TensorType::Q5_0 || type == TensorType::Q5_1) {
+      EXPECT_FALSE(saved.has_value()) << (*linear)->Describe();
+      continue;
+    }
+    ASSERT_TRUE(saved.has_value()) << (*linear)->Describe();
+    linear::RestoredLinear restored{saved->kind, saved->descriptor, {}};
+    for (const linear::SavedArray& a : saved->arrays) {
+      std::shared_ptr<uint8_t> copy(
+          static_cast<uint8_t*>(::operator new(a.bytes, std::align_val_t(64))),
+          [](uint8_t* p) { ::operator delete(p, std::align_val_t(64)); });
+      std::memcpy(copy.get(), a.data, a.bytes);
+      restored.arrays.push_back({copy, a.bytes});
+    }
+    auto again = linear::RestoreLinear(e.info, restored, options);
+    ASSERT_TRUE(again.ok()) << again.error();
+    const size_t n = 3;
+    std::vector<float> x(n * cols), want(n * rows), got(n * rows);
+    for (float& v : x) v = rng.Normal(0.0f, 1.0f);
+    ASSERT_TRUE((*linear)->Forward(n, x.data(), want.data(), pool, *scratch).ok());
+    ASSERT_TRUE((*again)->Forward(n, x.data(), got.data(), pool, *scratch).ok());
+    EXPECT_EQ(got, want) << (*linear)->Describe();
   }
 }
 

@@ -121,7 +121,7 @@ void FlipByte(const std::string& path, uint64_t offset) {
 TEST(RepackCache, HitRestoresTheSameModelForEveryRepackedType) {
   ScratchDir dir;
   ASSERT_TRUE(dir.ok());
-  for (const char* type : {"q4_0", "q4_k", "q6_k", "tq1_0", "tq2_0"}) {
+  for (const char* type : {"q4_0", "tq1_0", "tq2_0", "i2_s"}) {
     SCOPED_TRACE(type);
     const std::string model = dir / (std::string(type) + ".gguf");
     ASSERT_EQ(WriteModel(model, type), LUTRA_STATUS_OK) << lutra_last_error();
@@ -140,14 +140,15 @@ TEST(RepackCache, HitRestoresTheSameModelForEveryRepackedType) {
     EXPECT_EQ(second->info.decode_bytes, decode_bytes);
     EXPECT_EQ(Logits(second->model), want) << "restored from the cache";
   }
-  EXPECT_EQ(Files(dir).size(), 5u);
+  EXPECT_EQ(Files(dir).size(), 4u);
 }
 
-// F16 matrices are not repacked; Q8_0 repacks at memory speed, so a copy would only cost disk.
+// F16 matrices are not repacked; Q8_0 repacks at memory speed, so a copy would only cost disk;
+// Q4_K and Q6_K are multiplied on the file's own blocks.
 TEST(RepackCache, FilesWithNothingWorthKeepingWriteNothing) {
   ScratchDir dir;
   ASSERT_TRUE(dir.ok());
-  for (const char* type : {"f16", "q8_0"}) {
+  for (const char* type : {"f16", "q8_0", "q4_k", "q6_k"}) {
     SCOPED_TRACE(type);
     const std::string model = dir / (std::string(type) + ".gguf");
     ASSERT_EQ(WriteModel(model, type), LUTRA_STATUS_OK) << lutra_last_error();
@@ -187,7 +188,7 @@ TEST(RepackCache, DamagedEntryIsDetectedAndRebuilt) {
   ScratchDir dir;
   ASSERT_TRUE(dir.ok());
   const std::string model = dir / "m.gguf";
-  ASSERT_EQ(WriteModel(model, "q4_k"), LUTRA_STATUS_OK);
+  ASSERT_EQ(WriteModel(model, "q4_0"), LUTRA_STATUS_OK);
   const std::vector<float> want = UncachedLogits(model);
   const std::string entry = Load(model, dir / "cache")->cache_path;
   const uint64_t size = std::filesystem::file_size(entry);
@@ -312,7 +313,7 @@ TEST(RepackCache, ConcurrentFirstLoadsNeverTearAnEntry) {
   ScratchDir dir;
   ASSERT_TRUE(dir.ok());
   const std::string model = dir / "m.gguf";
-  ASSERT_EQ(WriteModel(model, "q6_k"), LUTRA_STATUS_OK);
+  ASSERT_EQ(WriteModel(model, "tq2_0"), LUTRA_STATUS_OK);
   const std::vector<float> want = UncachedLogits(model);
   for (int round = 0; round < 3; ++round) {
     ASSERT_EQ(lutra_cache_clear((dir / "cache").c_str(), nullptr), LUTRA_STATUS_OK);
@@ -348,7 +349,7 @@ TEST(RepackCache, FullDiskStillLoadsAndLeavesNothing) {
   ScratchDir dir;
   ASSERT_TRUE(dir.ok());
   const std::string model = dir / "m.gguf";
-  ASSERT_EQ(WriteModel(model, "q6_k"), LUTRA_STATUS_OK);
+  ASSERT_EQ(WriteModel(model, "tq2_0"), LUTRA_STATUS_OK);
   std::fflush(nullptr);
   const pid_t pid = fork();
   ASSERT_GE(pid, 0);

@@ -31,7 +31,8 @@ std::string RealPath(const std::string& path) {
 
 // Whether loading the file repacks anything worth keeping: quantized block types, except
 // F32/F16/BF16 (the dense path), lutra-packed types (used from the mapping) and the block types
-// whose repack runs at memory speed (Q8_0, Q5_0, Q5_1: linear_q8block.cc does not save them).
+// whose repack runs at memory speed (Q8_0, Q5_0, Q5_1: linear_q8block.cc does not save them),
+// and Q4_K / Q6_K, which the kquant kernels read in place (linear_kquant.h).
 bool RepacksSomething(const gguf::File& file) {
   for (const gguf::TensorInfo& t : file.tensors()) {
     if (t.shape.size() != 2) continue;
@@ -42,6 +43,8 @@ bool RepacksSomething(const gguf::File& file) {
       case gguf::TensorType::Q8_0:
       case gguf::TensorType::Q5_0:
       case gguf::TensorType::Q5_1:
+      case gguf::TensorType::Q4_K:
+      case gguf::TensorType::Q6_K:
         continue;
       default:
         if (!gguf::IsPackedTypeId(uint32_t(t.type))) return true;

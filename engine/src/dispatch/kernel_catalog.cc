@@ -6,6 +6,7 @@
 #include "kernels/attn/attn.h"
 #include "kernels/common/select.h"
 #include "kernels/f16/f16.h"
+#include "kernels/kquant/kquant.h"
 #include "kernels/lutbuild/lutbuild.h"
 #include "kernels/lutgemm/lutgemm.h"
 #include "kernels/packw/packw.h"
@@ -63,6 +64,20 @@ const char* LutGemmSelected(arch::IsaSet f) {
     op_name, LutGemmSelected<bits, LutMode::mode, many, mapped>, \
         LutGemmList<bits, LutMode::mode, many, mapped>           \
   }
+
+// kquant selects per format: each is its own operation.
+template <kernels::kquant::Format F>
+const char* KQuantSelected(arch::IsaSet f) {
+  return KernelConfig::For(f).kquant(F).name;
+}
+template <kernels::kquant::Format F>
+std::vector<KernelVariant> KQuantList() {
+  std::vector<KernelVariant> out;
+  for (const auto& k : kernels::kquant::AllKernels()) {
+    if (k.format == F) out.push_back({k.name, k.isa});
+  }
+  return out;
+}
 
 // Exact ternary rows with one scale (BitNet b1.58, TQ1_0 / TQ2_0 repacked in memory): the
 // ternary3 pair where it is preferred, else the exact 2-bit lutgemm kernels.
@@ -169,6 +184,11 @@ const KernelOp kOps[] = {
     KernelOp{"ternary3.prefill", TernarySelected<true>, TernaryList<true>},
     // Block formats of up to 8 bits with 16- or 32-weight scales (Q8_0, Q5_x, Q6_K, ...).
     LUTRA_OP("q8block", kernels::q8block::AllKernels, &c.q8block()),
+    // Q4_K and Q6_K matrices multiplied on the file's own super-blocks.
+    KernelOp{"kquant.q4k", KQuantSelected<kernels::kquant::Format::kQ4K>,
+             KQuantList<kernels::kquant::Format::kQ4K>},
+    KernelOp{"kquant.q6k", KQuantSelected<kernels::kquant::Format::kQ6K>,
+             KQuantList<kernels::kquant::Format::kQ6K>},
 };
 
 #undef LUTRA_OP

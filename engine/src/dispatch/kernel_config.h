@@ -14,6 +14,7 @@
 #include "kernels/attn/attn.h"
 #include "kernels/common/kernel.h"
 #include "kernels/f16/f16.h"
+#include "kernels/kquant/kquant.h"
 #include "kernels/lutbuild/lutbuild.h"
 #include "kernels/lutgemm/lutgemm.h"
 #include "kernels/packw/packw.h"
@@ -67,6 +68,10 @@ class KernelConfig {
     return *softmax3s_;
   }
   const kernels::q8block::Kernels& q8block() const { return *q8block_; }
+  // GEMM on the file's own k-quant super-blocks (Q4_K, Q6_K).
+  const kernels::kquant::Kernels& kquant(kernels::kquant::Format f) const {
+    return *(f == kernels::kquant::Format::kQ4K ? kquant_q4k_ : kquant_q6k_);
+  }
   const kernels::lutbuild::BuildOps& lutbuild() const { return lutbuild_; }
   const kernels::packw::PackOps& packw() const { return packw_; }
   // The best ternary3 variant (never null), and whether it beats the exact bit-plane kernels
@@ -99,6 +104,8 @@ class KernelConfig {
   const kernels::Kernel<kernels::softmax2p::SoftmaxFn>* softmax2p_;
   const kernels::Kernel<kernels::softmax2p::SoftmaxFn>* softmax3s_;
   const kernels::q8block::Kernels* q8block_;
+  const kernels::kquant::Kernels* kquant_q4k_;
+  const kernels::kquant::Kernels* kquant_q6k_;
   kernels::lutbuild::BuildOps lutbuild_;
   kernels::packw::PackOps packw_;
   const kernels::ternary3::Kernels* ternary3_;

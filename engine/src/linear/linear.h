@@ -51,10 +51,18 @@ struct Q8Activations {
   std::vector<int32_t> qsum;
 };
 
+// int8 activations of the kquant matrices (layout in kernels/kquant/kquant.h).
+struct KQuantActivations {
+  std::vector<int8_t> q;
+  std::vector<float> scale;
+  std::vector<int16_t> bsum;
+};
+
 class LinearScratch {
  public:
   linear::LutScratch lut;  // activation tables of the LUT matrices
   Q8Activations q8;
+  KQuantActivations kquant;
 };
 std::unique_ptr<LinearScratch> MakeLinearScratch();
 

@@ -1,5 +1,6 @@
 // PlanLinear: the per-tensor choice of operator — lutra-packed matrices used from the mapping,
-// low-bit types repacked once for the LUT kernels, the other ggml block formats repacked to int8
+// Q4_K and Q6_K multiplied on the file's own blocks, other low-bit types repacked once for the
+// LUT kernels, the other ggml block formats repacked to int8
 // codes for the q8block kernels, high-precision types through the dense fp32 path — plus row
 // dequantization for embeddings, norms and biases.
 #include <string>
@@ -9,6 +10,7 @@
 #include "engine/src/gguf/lutra_types.h"
 #include "engine/src/linear/linear.h"
 #include "engine/src/linear/linear_dense.h"
+#include "engine/src/linear/linear_kquant.h"
 #include "engine/src/linear/linear_lut.h"
 #include "engine/src/linear/linear_packed.h"
 #include "engine/src/linear/linear_q8block.h"
@@ -109,9 +111,11 @@ Expected<std::unique_ptr<Linear>> PlanLinear(const gguf::TensorInfo& t,
   if (t.shape.size() != 2 || t.shape[1] == 0)
     return InvalidModel(Describe(t) + ": a weight matrix must be 2-D");
   switch (t.type) {
+    case TensorType::Q4_K:
+    case TensorType::Q6_K:
+      return PlanKQuantLinear(t, options);
     case TensorType::Q4_0:
     case TensorType::Q4_1:
-    case TensorType::Q4_K:
     case TensorType::TQ1_0:
     case TensorType::TQ2_0:
     case TensorType::I2_S:
@@ -122,7 +126,6 @@ Expected<std::unique_ptr<Linear>> PlanLinear(const gguf::TensorInfo& t,
     case TensorType::Q2_K:
     case TensorType::Q3_K:
     case TensorType::Q5_K:
-    case TensorType::Q6_K:
       return PlanQ8BlockLinear(t, options);
     default:
       return PlanDenseLinear(t, options);

@@ -1,0 +1,87 @@
+#include "engine/src/linear/linear_kquant.h"
+
+#include <algorithm>
+
+#include "kernels/kquant/kquant.h"
+
+namespace lutra::engine::linear {
+namespace {
+
+namespace kq = kernels::kquant;
+
+// Rows per pool task: two threads get tens of tasks on the smallest matrices (256 rows for
+// GQA's K and V), and a task's rows are one contiguous stretch of the file.
+constexpr size_t kRowsPerTask = 16;
+// Below this many multiply-adds the caller runs alone: handing over costs more.
+constexpr size_t kMinParallelMacs = size_t(1) << 16;
+
+class KQuantLinear : public Linear {
+ public:
+  KQuantLinear(size_t rows, size_t cols, gguf::TensorType source, const uint8_t* data,
+               const kq::Kernels* kernel)
+      : Linear(rows, cols), source_(source), data_(data), kernel_(kernel) {}
+
+  Status Forward(size_t n, const float* x, float* y, ThreadPool& pool,
+                 LinearScratch& scratch) const override {
+    const size_t k = cols(), blocks = k / kq::kSuperBlock, sums = k / kq::kSumGroup;
+    KQuantActivations& s = scratch.kquant;
+    s.q.resize(n * k);
+    s.scale.resize(n * blocks);
+    s.bsum.resize(n * sums);
+    for (size_t t = 0; t < n; ++t) {
+      kq::Quantize(k, x + t * k, s.q.data() + t * k, s.scale.data() + t * blocks,
+                   s.bsum.data() + t * sums);
+    }
+    const kq::Weights w{rows(), k, data_, blocks * kq::BlockBytes(kernel_->format)};
+    const kq::Activations a{k, n, s.q.data(), s.scale.data(), s.bsum.data()};
+    const size_t tasks = (rows() + kRowsPerTask - 1) / kRowsPerTask;
+    auto task = [&](size_t i) {
+      const size_t r1 = std::min(rows(), (i + 1) * kRowsPerTask);
+      kernel_->gemm(w, a, i * kRowsPerTask, r1, y, rows());
+    };
+    if (n * rows() * k < kMinParallelMacs) {
+      for (size_t i = 0; i < tasks; ++i) task(i);
+    } else {
+      pool.ParallelFor(tasks, task);
+    }
+    return Status::Ok();
+  }
+
+  std::string Describe() const override {
+    return std::string(gguf::type_traits(uint32_t(source_))->name) + " mapped, " + kernel_->name +
+           ", " + std::to_string(StreamedBytes()) + " bytes streamed";
+  }
+  // The matrix is the file's bytes: WeightStore must keep (not drop) their pages.
+  size_t OwnedBytes() const override { return 0; }
+  size_t StreamedBytes() const override {
+    return rows() * cols() / kq::kSuperBlock * kq::BlockBytes(kernel_->format);
+  }
+
+ private:
+  gguf::TensorType source_;
+  const uint8_t* data_;
+  const kq::Kernels* kernel_;
+};
+
+}  // namespace
+
+Expected<std::unique_ptr<Linear>> PlanKQuantLinear(const gguf::TensorInfo& t,
+                                                   const PlanOptions& options) {
+  const size_t rows = t.shape[1], cols = t.shape[0];
+  kq::Format format;
+  if (t.type == gguf::TensorType::Q4_K) {
+    format = kq::Format::kQ4K;
+  } else if (t.type == gguf::TensorType::Q6_K) {
+    format = kq::Format::kQ6K;
+  } else {
+    return InvalidModel("tensor '" + t.name + "': not a Q4_K or Q6_K matrix");
+  }
+  if (cols % kq::kSuperBlock != 0 ||
+      t.n_bytes != rows * cols / kq::kSuperBlock * kq::BlockBytes(format)) {
+    return InvalidModel("tensor '" + t.name + "': size does not match its k-quant type");
+  }
+  return std::unique_ptr<Linear>(
+      new KQuantLinear(rows, cols, t.type, t.data, &options.kernels->kquant(format)));
+}
+
+}  // namespace lutra::engine::linear

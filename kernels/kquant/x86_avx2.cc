@@ -1,0 +1,173 @@
+// AVX2 kquant GEMMs: 32 codes per step unpacked from the file's bytes in registers.
+// vpmaddubsw multiplies the unsigned codes (Q4_K ≤ 15, Q6_K ≤ 63) by the signed activations
+// (|a| ≤ 127) into int16 pair sums of at most 2·63·127 = 16002: never saturated. vpmaddwd then
+// weights the pairs by the sub-block scales (int16, one per 16 lanes or per 128-bit half) into
+// int32, so a super-block's whole sum stays an exact integer until its one fp32 product.
+// Tokens come in tiles that share each unpacked step (prefill unpacks a block once per tile).
+#include <immintrin.h>
+
+#include "kernels/kquant/block_fields.h"
+#include "kernels/kquant/variants.h"
+
+namespace lutra::kernels::kquant {
+namespace {
+
+constexpr size_t kTokenTile = 4;
+
+inline float ReduceAdd(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+inline __m256i Load32(const void* p) {
+  return _mm256_loadu_si256(static_cast<const __m256i*>(p));
+}
+
+// Sixteen int16 lanes: the low eight `lo`, the high eight `hi` (bytes of a 16-byte vector).
+inline __m256i SpreadPair(__m128i bytes16, int lo, int hi) {
+  const __m128i pick =
+      _mm_setr_epi8(char(lo), char(lo), char(lo), char(lo), char(lo), char(lo), char(lo), char(lo),
+                    char(hi), char(hi), char(hi), char(hi), char(hi), char(hi), char(hi), char(hi));
+  return _mm256_cvtepi8_epi16(_mm_shuffle_epi8(bytes16, pick));
+}
+
+template <size_t T>
+void Q4KTile(const Weights& w, const Activations& a, size_t r, size_t t0, float* y,
+             size_t y_stride) {
+  const size_t blocks = w.k / kSuperBlock, sums = w.k / kSumGroup;
+  const __m256i low4 = _mm256_set1_epi8(0x0f);
+  __m256 acc[T];
+  for (size_t t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
+  const uint8_t* row = w.data + r * w.row_bytes;
+  for (size_t b = 0; b < blocks; ++b) {
+    const uint8_t* blk = row + b * BlockBytes(Format::kQ4K);
+    uint8_t sc[8], mn[8];
+    Q4KScalesMins(blk + kQ4KScales, sc, mn);
+    uint64_t sc8, mn8;
+    std::memcpy(&sc8, sc, 8);
+    std::memcpy(&mn8, mn, 8);
+    const __m128i scales = _mm_cvtsi64_si128(int64_t(sc8));
+    // Each min twice (it weighs two code sums of 16), as int16 for vpmaddwd.
+    const __m128i m16 = _mm_cvtepu8_epi16(_mm_cvtsi64_si128(int64_t(mn8)));
+    const __m256i mins =
+        _mm256_setr_m128i(_mm_unpacklo_epi16(m16, m16), _mm_unpackhi_epi16(m16, m16));
+    __m256i isum[T];
+    for (size_t t = 0; t < T; ++t) isum[t] = _mm256_setzero_si256();
+    for (int c = 0; c < 4; ++c) {
+      const __m256i qs = Load32(blk + kQ4KQs + 32 * c);
+      const __m256i lo = _mm256_and_si256(qs, low4);
+      const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(qs, 4), low4);
+      const __m256i s_lo = SpreadPair(scales, 2 * c, 2 * c);
+      const __m256i s_hi = SpreadPair(scales, 2 * c + 1, 2 * c + 1);
+      for (size_t t = 0; t < T; ++t) {
+        const int8_t* aq = a.q + (t0 + t) * w.k + b * kSuperBlock + 64 * c;
+        const __m256i p_lo = _mm256_maddubs_epi16(lo, Load32(aq));
+        const __m256i p_hi = _mm256_maddubs_epi16(hi, Load32(aq + 32));
+        isum[t] = _mm256_add_epi32(isum[t], _mm256_madd_epi16(p_lo, s_lo));
+        isum[t] = _mm256_add_epi32(isum[t], _mm256_madd_epi16(p_hi, s_hi));
+      }
+    }
+    const float d = HalfAt(blk), dmin = HalfAt(blk + 2);
+    for (size_t t = 0; t < T; ++t) {
+      const size_t tok = t0 + t;
+      const float s = a.scale[tok * blocks + b];
+      const __m256i msum =
+          _mm256_madd_epi16(Load32(a.bsum + tok * sums + b * (kSuperBlock / kSumGroup)), mins);
+      acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[t]), _mm256_set1_ps(d * s), acc[t]);
+      acc[t] = _mm256_fnmadd_ps(_mm256_cvtepi32_ps(msum), _mm256_set1_ps(dmin * s), acc[t]);
+    }
+  }
+  for (size_t t = 0; t < T; ++t) y[(t0 + t) * y_stride + r] = ReduceAdd(acc[t]);
+}
+
+template <size_t T>
+void Q6KTile(const Weights& w, const Activations& a, size_t r, size_t t0, float* y,
+             size_t y_stride) {
+  const size_t blocks = w.k / kSuperBlock, sums = w.k / kSumGroup;
+  const __m256i low4 = _mm256_set1_epi8(0x0f), bits45 = _mm256_set1_epi8(0x30);
+  __m256 acc[T];
+  for (size_t t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
+  const uint8_t* row = w.data + r * w.row_bytes;
+  for (size_t b = 0; b < blocks; ++b) {
+    const uint8_t* blk = row + b * BlockBytes(Format::kQ6K);
+    const __m128i scales = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk + kQ6KScales));
+    __m256i isum[T];
+    for (size_t t = 0; t < T; ++t) isum[t] = _mm256_setzero_si256();
+    for (int h = 0; h < 2; ++h) {
+      const __m256i ql0 = Load32(blk + 64 * h), ql1 = Load32(blk + 64 * h + 32);
+      const __m256i qh = Load32(blk + kQ6KQh + 32 * h);
+      // Quarter s of the half: low bits from ql0 / ql1 (low nibble for s < 2), bits 4–5 from
+      // bits 2s..2s+1 of qh.
+      const __m256i q[4] = {
+          _mm256_or_si256(_mm256_and_si256(ql0, low4),
+                          _mm256_and_si256(_mm256_slli_epi16(qh, 4), bits45)),
+          _mm256_or_si256(_mm256_and_si256(ql1, low4),
+                          _mm256_and_si256(_mm256_slli_epi16(qh, 2), bits45)),
+          _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql0, 4), low4),
+                          _mm256_and_si256(qh, bits45)),
+          _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), low4),
+                          _mm256_and_si256(_mm256_srli_epi16(qh, 2), bits45)),
+      };
+      for (int s = 0; s < 4; ++s) {
+        const int i = 8 * h + 2 * s;  // the sub-blocks of 16 this step's halves belong to
+        const __m256i sv = SpreadPair(scales, i, i + 1);
+        for (size_t t = 0; t < T; ++t) {
+          const int8_t* aq = a.q + (t0 + t) * w.k + b * kSuperBlock + 128 * h + 32 * s;
+          const __m256i p = _mm256_maddubs_epi16(q[s], Load32(aq));
+          isum[t] = _mm256_add_epi32(isum[t], _mm256_madd_epi16(p, sv));
+        }
+      }
+    }
+    const __m256i sc16 = _mm256_cvtepi8_epi16(scales);
+    const float d = HalfAt(blk + kQ6KD);
+    for (size_t t = 0; t < T; ++t) {
+      const size_t tok = t0 + t;
+      // The codes are q − 32: Σ_b sc_b·32·bsum_b comes off the integer sum.
+      const __m256i offset =
+          _mm256_madd_epi16(Load32(a.bsum + tok * sums + b * (kSuperBlock / kSumGroup)), sc16);
+      const __m256i total = _mm256_sub_epi32(isum[t], _mm256_slli_epi32(offset, 5));
+      acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(total),
+                               _mm256_set1_ps(d * a.scale[tok * blocks + b]), acc[t]);
+    }
+  }
+  for (size_t t = 0; t < T; ++t) y[(t0 + t) * y_stride + r] = ReduceAdd(acc[t]);
+}
+
+template <template <size_t> class Tile>
+void Gemm(const Weights& w, const Activations& a, size_t row_begin, size_t row_end, float* y,
+          size_t y_stride) {
+  for (size_t r = row_begin; r < row_end; ++r) {
+    size_t t = 0;
+    for (; t + kTokenTile <= a.n; t += kTokenTile) Tile<kTokenTile>::Run(w, a, r, t, y, y_stride);
+    for (; t < a.n; ++t) Tile<1>::Run(w, a, r, t, y, y_stride);
+  }
+}
+
+template <size_t T>
+struct Q4K {
+  static void Run(const Weights& w, const Activations& a, size_t r, size_t t, float* y, size_t s) {
+    Q4KTile<T>(w, a, r, t, y, s);
+  }
+};
+template <size_t T>
+struct Q6K {
+  static void Run(const Weights& w, const Activations& a, size_t r, size_t t, float* y, size_t s) {
+    Q6KTile<T>(w, a, r, t, y, s);
+  }
+};
+
+}  // namespace
+
+void q4k_gemm__avx2(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                    float* y, size_t y_stride) {
+  Gemm<Q4K>(w, a, row_begin, row_end, y, y_stride);
+}
+
+void q6k_gemm__avx2(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                    float* y, size_t y_stride) {
+  Gemm<Q6K>(w, a, row_begin, row_end, y, y_stride);
+}
+
+}  // namespace lutra::kernels::kquant
