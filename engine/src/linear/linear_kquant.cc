@@ -9,9 +9,12 @@ namespace {
 
 namespace kq = kernels::kquant;
 
-// Rows per pool task: two threads get tens of tasks on the smallest matrices (256 rows for
-// GQA's K and V), and a task's rows are one contiguous stretch of the file.
-constexpr size_t kRowsPerTask = 16;
+// Rows per pool task at least; tasks are few and large otherwise (kTasksPerThread per thread):
+// each is one contiguous stretch of the file, a stream the hardware prefetcher follows, and
+// one pass is memory-bound from one thread on (interleaving small tasks of two threads made
+// decode slower than one thread alone).
+constexpr size_t kMinRowsPerTask = 16;
+constexpr size_t kTasksPerThread = 4;
 // Below this many multiply-adds the caller runs alone: handing over costs more.
 constexpr size_t kMinParallelMacs = size_t(1) << 16;
 
@@ -34,10 +37,13 @@ class KQuantLinear : public Linear {
     }
     const kq::Weights w{rows(), k, data_, blocks * kq::BlockBytes(kernel_->format)};
     const kq::Activations a{k, n, s.q.data(), s.scale.data(), s.bsum.data()};
-    const size_t tasks = (rows() + kRowsPerTask - 1) / kRowsPerTask;
+    const size_t per_task =
+        std::max(kMinRowsPerTask, (rows() + pool.threads() * kTasksPerThread - 1) /
+                                      (pool.threads() * kTasksPerThread));
+    const size_t tasks = (rows() + per_task - 1) / per_task;
     auto task = [&](size_t i) {
-      const size_t r1 = std::min(rows(), (i + 1) * kRowsPerTask);
-      kernel_->gemm(w, a, i * kRowsPerTask, r1, y, rows());
+      const size_t r1 = std::min(rows(), (i + 1) * per_task);
+      kernel_->gemm(w, a, i * per_task, r1, y, rows());
     };
     if (n * rows() * k < kMinParallelMacs) {
       for (size_t i = 0; i < tasks; ++i) task(i);

@@ -1,0 +1,124 @@
+// kquant GEMV/GEMM on Q4_K / Q6_K super-blocks as files store them (activations quantized per
+// 256 inside the timed loop, as the engine does), one registration per registry variant:
+//   kquant/<variant>/<M>x<K>/n:<N>/t:<threads>/<in_cache|out_of_cache>
+// Counters as in q8block_bench: bytes_per_second = the blocks streamed per second, bw_frac =
+// that over the single-thread read bandwidth. The same binary's q8block b16 (Q6_K before
+// kquant) and lutgemm w4 (Q4_K before kquant) runs on these shapes are the comparison:
+//   --benchmark_filter='^(kquant|q8block/.*/b16|lutgemm/.*w4_).*/4096x4096/n:1/t:1/'
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bench/common/bench_util.h"
+#include "engine/src/common/threadpool.h"
+#include "kernels/f16/convert.h"
+#include "kernels/kquant/kquant.h"
+
+namespace lutra::bench {
+namespace {
+
+namespace kq = kernels::kquant;
+
+struct Shape {
+  size_t m, k;
+};
+constexpr Shape kShapes[] = {{4096, 4096}, {2048, 5632}, {32000, 2048}};
+constexpr size_t kTokens[] = {1, 8, 32};
+constexpr size_t kThreads[] = {1, 2};
+
+// Valid blocks: arbitrary codes and scales, small finite fp16 d (and dmin).
+struct Matrix {
+  Matrix(kq::Format f, size_t m, size_t k)
+      : bytes(m * k / kq::kSuperBlock * kq::BlockBytes(f)), storage(HugePageBuffer(bytes)) {
+    uint8_t* p = storage.get();
+    for (size_t i = 0; i < bytes; ++i) p[i] = uint8_t(i * 37 % 251);
+    const uint16_t d = kernels::f16::FloatToHalf(0.001f);
+    for (size_t b = 0; b < bytes / kq::BlockBytes(f); ++b) {
+      uint8_t* blk = p + b * kq::BlockBytes(f);
+      if (f == kq::Format::kQ4K) {
+        std::memcpy(blk, &d, 2);
+        std::memcpy(blk + 2, &d, 2);
+      } else {
+        std::memcpy(blk + 208, &d, 2);
+      }
+    }
+    w = {m, k, p, k / kq::kSuperBlock * kq::BlockBytes(f)};
+  }
+  size_t bytes;
+  std::shared_ptr<uint8_t> storage;
+  kq::Weights w;
+};
+
+void Run(benchmark::State& state, const kq::Kernels* kernel, Shape shape, size_t n, size_t threads,
+         bool out_of_cache) {
+  const size_t bytes = shape.m * shape.k / kq::kSuperBlock * kq::BlockBytes(kernel->format);
+  std::vector<std::unique_ptr<Matrix>> copies;
+  const size_t count = out_of_cache ? RotationCopies(bytes) : 1;
+  for (size_t i = 0; i < count; ++i)
+    copies.push_back(std::make_unique<Matrix>(kernel->format, shape.m, shape.k));
+  std::vector<float> x(n * shape.k);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = float(int(i * 13 % 255) - 127) * 0.01f;
+  const size_t nb = shape.k / kq::kSuperBlock, ns = shape.k / kq::kSumGroup;
+  std::vector<int8_t> aq(n * shape.k);
+  std::vector<float> as(n * nb);
+  std::vector<int16_t> bsum(n * ns);
+  std::vector<float> y(n * shape.m);
+  engine::ThreadPool pool(threads);
+  constexpr size_t kRowsPerTask = 16;  // as the engine's driver
+  const size_t tasks = (shape.m + kRowsPerTask - 1) / kRowsPerTask;
+  size_t c = 0;
+  const auto start = std::chrono::steady_clock::now();
+  for (auto _ : state) {
+    for (size_t t = 0; t < n; ++t) {
+      kq::Quantize(shape.k, x.data() + t * shape.k, aq.data() + t * shape.k, as.data() + t * nb,
+                   bsum.data() + t * ns);
+    }
+    const kq::Activations a{shape.k, n, aq.data(), as.data(), bsum.data()};
+    const kq::Weights& w = copies[c]->w;
+    c = (c + 1) % copies.size();
+    pool.ParallelFor(tasks, [&](size_t i) {
+      kernel->gemm(w, a, i * kRowsPerTask, std::min(shape.m, (i + 1) * kRowsPerTask), y.data(),
+                   shape.m);
+    });
+    benchmark::ClobberMemory();
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  state.SetBytesProcessed(int64_t(state.iterations()) * int64_t(bytes));
+  if (seconds > 0) {
+    state.counters["bw_frac"] =
+        double(state.iterations()) * double(bytes) / seconds / ReadBytesPerSecond(1);
+  }
+}
+
+const bool registered = [] {
+  for (const kq::Kernels& k : kq::AllKernels()) {
+    if (!Runnable(k.name, k.isa)) continue;
+    for (Shape shape : kShapes) {
+      for (size_t n : kTokens) {
+        for (size_t threads : kThreads) {
+          for (bool ooc : {false, true}) {
+            const std::string name = "kquant/" + std::string(k.name) + "/" +
+                                     std::to_string(shape.m) + "x" + std::to_string(shape.k) +
+                                     "/n:" + std::to_string(n) + "/t:" + std::to_string(threads) +
+                                     (ooc ? "/out_of_cache" : "/in_cache");
+            const kq::Kernels* kp = &k;
+            benchmark::RegisterBenchmark(
+                name.c_str(), [=](benchmark::State& st) { Run(st, kp, shape, n, threads, ooc); })
+                ->UseRealTime()
+                ->Unit(benchmark::kMicrosecond);
+          }
+        }
+      }
+    }
+  }
+  return true;
+}();
+
+}  // namespace
+}  // namespace lutra::bench

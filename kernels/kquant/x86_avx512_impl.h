@@ -1,0 +1,171 @@
+// The AVX-512 kquant GEMMs, compiled twice: AVX-512 F/BW (x86_avx512.cc: vpmaddwd + add) and
+// with VNNI (x86_avx512vnni.cc: vpdpwssd, the same sum in one instruction). The AVX2 scheme
+// (x86_avx2.cc) on 64 codes per step, every step in the activations' own order: a Q4_K step
+// is one 32-byte qs load broadcast to both halves and shifted by 0 | 4 (sub-blocks 2c | 2c+1),
+// a Q6_K step takes ql's nibbles and qh's two bits shifted by a per-half count. One vpermw
+// spreads a step's sub-block scales over its int16 pair sums. A tile of T tokens reuses each
+// unpacked super-block (codes and scales stay in registers).
+// static inline: included by its two ISA files only (docs/kernels.md on shared headers).
+#pragma once
+
+#include <immintrin.h>
+
+#include <array>
+#include <cstring>
+
+#include "kernels/kquant/block_fields.h"
+#include "kernels/kquant/kquant.h"
+
+namespace lutra::kernels::kquant::avx512 {
+
+inline __m512i Load64(const void* p) {
+  return _mm512_loadu_si512(p);
+}
+inline __m256i Load32(const void* p) {
+  return _mm256_loadu_si256(static_cast<const __m256i*>(p));
+}
+inline float Half(const uint8_t* p) {
+  uint16_t h;
+  std::memcpy(&h, p, sizeof h);
+  return _cvtsh_ss(h);
+}
+
+// vpermw indices: int16 lane j takes entry first + (j / width)·stride.
+inline __m512i SpreadIndex(int first, int width, int stride) {
+  alignas(64) std::array<int16_t, 32> idx{};
+  for (int j = 0; j < 32; ++j) idx[size_t(j)] = int16_t(first + (j / width) * stride);
+  return _mm512_load_si512(idx.data());
+}
+
+// acc + Σ pairs of (p·s): int16 pair products summed into int32 lanes.
+template <bool kVnni>
+inline __m512i DotAdd(__m512i acc, __m512i p, __m512i s) {
+  if constexpr (kVnni) {
+    return _mm512_dpwssd_epi32(acc, p, s);
+  } else {
+    return _mm512_add_epi32(acc, _mm512_madd_epi16(p, s));
+  }
+}
+
+// The Q4_K scales and mins as two 8-byte vectors (Q4KScalesMins on 32-bit words).
+inline void Q4KScalesMins8(const uint8_t* s, uint64_t* sc, uint64_t* mn) {
+  uint32_t a, b, c;
+  std::memcpy(&a, s, 4);
+  std::memcpy(&b, s + 4, 4);
+  std::memcpy(&c, s + 8, 4);
+  const uint32_t sc_hi = (c & 0x0f0f0f0fu) | ((a >> 2) & 0x30303030u);
+  const uint32_t mn_hi = ((c >> 4) & 0x0f0f0f0fu) | ((b >> 2) & 0x30303030u);
+  *sc = uint64_t(a & 0x3f3f3f3fu) | uint64_t(sc_hi) << 32;
+  *mn = uint64_t(b & 0x3f3f3f3fu) | uint64_t(mn_hi) << 32;
+}
+
+template <bool kVnni, size_t T>
+void Q4KTile(const Weights& w, const Activations& a, size_t r, size_t t0, float* y,
+             size_t y_stride) {
+  const size_t blocks = w.k / kSuperBlock, sums = w.k / kSumGroup;
+  const __m512i low4 = _mm512_set1_epi8(0x0f);
+  const __m512i nibble_shift = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(4), 1);
+  const __m512i spread[4] = {SpreadIndex(0, 16, 1), SpreadIndex(2, 16, 1), SpreadIndex(4, 16, 1),
+                             SpreadIndex(6, 16, 1)};
+  __m512 acc[T];
+  for (size_t t = 0; t < T; ++t) acc[t] = _mm512_setzero_ps();
+  const uint8_t* row = w.data + r * w.row_bytes;
+  for (size_t b = 0; b < blocks; ++b) {
+    const uint8_t* blk = row + b * BlockBytes(Format::kQ4K);
+    uint64_t sc8, mn8;
+    Q4KScalesMins8(blk + kQ4KScales, &sc8, &mn8);
+    const __m512i scales =
+        _mm512_zextsi128_si512(_mm_cvtepu8_epi16(_mm_cvtsi64_si128(int64_t(sc8))));
+    const __m128i m16 = _mm_cvtepu8_epi16(_mm_cvtsi64_si128(int64_t(mn8)));
+    // Each min twice: it weighs the two code sums of 16 of its sub-block.
+    const __m256i mins =
+        _mm256_setr_m128i(_mm_unpacklo_epi16(m16, m16), _mm_unpackhi_epi16(m16, m16));
+    __m512i codes[4], sv[4];
+    for (int c = 0; c < 4; ++c) {
+      const __m512i v = _mm512_broadcast_i64x4(Load32(blk + kQ4KQs + 32 * c));
+      codes[c] = _mm512_and_si512(_mm512_srlv_epi16(v, nibble_shift), low4);
+      sv[c] = _mm512_permutexvar_epi16(spread[c], scales);
+    }
+    const float d = Half(blk), dmin = Half(blk + 2);
+    for (size_t t = 0; t < T; ++t) {
+      const size_t tok = t0 + t;
+      const int8_t* aq = a.q + tok * w.k + b * kSuperBlock;
+      __m512i isum = _mm512_setzero_si512();
+      for (int c = 0; c < 4; ++c) {
+        isum = DotAdd<kVnni>(isum, _mm512_maddubs_epi16(codes[c], Load64(aq + 64 * c)), sv[c]);
+      }
+      const float s = a.scale[tok * blocks + b];
+      const __m256i msum =
+          _mm256_madd_epi16(Load32(a.bsum + tok * sums + b * (kSuperBlock / kSumGroup)), mins);
+      acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_set1_ps(d * s), acc[t]);
+      acc[t] = _mm512_fnmadd_ps(_mm512_cvtepi32_ps(_mm512_zextsi256_si512(msum)),
+                                _mm512_set1_ps(dmin * s), acc[t]);
+    }
+  }
+  for (size_t t = 0; t < T; ++t) y[(t0 + t) * y_stride + r] = _mm512_reduce_add_ps(acc[t]);
+}
+
+template <bool kVnni, size_t T>
+void Q6KTile(const Weights& w, const Activations& a, size_t r, size_t t0, float* y,
+             size_t y_stride) {
+  const size_t blocks = w.k / kSuperBlock, sums = w.k / kSumGroup;
+  const __m512i low4 = _mm512_set1_epi8(0x0f), bits45 = _mm512_set1_epi8(0x30);
+  // Quarters 0 | 1 (low nibbles) take qh bits 0–1 | 2–3 to bits 4–5, quarters 2 | 3 (high
+  // nibbles) bits 4–5 | 6–7.
+  const __m512i up = _mm512_inserti64x4(_mm512_set1_epi16(4), _mm256_set1_epi16(2), 1);
+  const __m512i down = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(2), 1);
+  // Step 2h + j (j = 0 low nibbles, 1 high) covers sub-blocks 8h + 4j .. 8h + 4j + 3.
+  const __m512i spread[4] = {SpreadIndex(0, 8, 1), SpreadIndex(4, 8, 1), SpreadIndex(8, 8, 1),
+                             SpreadIndex(12, 8, 1)};
+  __m512 acc[T];
+  for (size_t t = 0; t < T; ++t) acc[t] = _mm512_setzero_ps();
+  const uint8_t* row = w.data + r * w.row_bytes;
+  for (size_t b = 0; b < blocks; ++b) {
+    const uint8_t* blk = row + b * BlockBytes(Format::kQ6K);
+    const __m256i sc16 =
+        _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(blk + kQ6KScales)));
+    const __m512i scales = _mm512_zextsi256_si512(sc16);
+    __m512i codes[4], sv[4];
+    for (int h = 0; h < 2; ++h) {
+      const __m512i ql = Load64(blk + 64 * h);
+      const __m512i qh = _mm512_broadcast_i64x4(Load32(blk + kQ6KQh + 32 * h));
+      codes[2 * h] = _mm512_or_si512(_mm512_and_si512(ql, low4),
+                                     _mm512_and_si512(_mm512_sllv_epi16(qh, up), bits45));
+      codes[2 * h + 1] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), low4),
+                                         _mm512_and_si512(_mm512_srlv_epi16(qh, down), bits45));
+    }
+    for (int c = 0; c < 4; ++c) sv[c] = _mm512_permutexvar_epi16(spread[c], scales);
+    const float d = Half(blk + kQ6KD);
+    for (size_t t = 0; t < T; ++t) {
+      const size_t tok = t0 + t;
+      const int8_t* aq = a.q + tok * w.k + b * kSuperBlock;
+      // The codes are q − 32: Σ_b sc_b·32·bsum_b comes off the integer sum.
+      const __m256i offset =
+          _mm256_madd_epi16(Load32(a.bsum + tok * sums + b * (kSuperBlock / kSumGroup)), sc16);
+      __m512i isum = _mm512_zextsi256_si512(
+          _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(offset, 5)));
+      for (int c = 0; c < 4; ++c) {
+        isum = DotAdd<kVnni>(isum, _mm512_maddubs_epi16(codes[c], Load64(aq + 64 * c)), sv[c]);
+      }
+      acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum),
+                               _mm512_set1_ps(d * a.scale[tok * blocks + b]), acc[t]);
+    }
+  }
+  for (size_t t = 0; t < T; ++t) y[(t0 + t) * y_stride + r] = _mm512_reduce_add_ps(acc[t]);
+}
+
+// Rows one by one; tokens in tiles of kTokenTile sharing each unpacked super-block.
+inline constexpr size_t kTokenTile = 8;
+
+template <void (*Tile1)(const Weights&, const Activations&, size_t, size_t, float*, size_t),
+          void (*TileN)(const Weights&, const Activations&, size_t, size_t, float*, size_t)>
+void Gemm(const Weights& w, const Activations& a, size_t row_begin, size_t row_end, float* y,
+          size_t y_stride) {
+  for (size_t r = row_begin; r < row_end; ++r) {
+    size_t t = 0;
+    for (; t + kTokenTile <= a.n; t += kTokenTile) TileN(w, a, r, t, y, y_stride);
+    for (; t < a.n; ++t) Tile1(w, a, r, t, y, y_stride);
+  }
+}
+
+}  // namespace lutra::kernels::kquant::avx512

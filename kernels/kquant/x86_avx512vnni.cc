@@ -1,0 +1,24 @@
+// AVX-512 VNNI kquant GEMMs (x86_avx512_impl.h): vpdpwssd sums the scaled pairs.
+#if defined(__GNUC__) && !defined(__clang__)
+// GCC 12 flags the _mm512_undefined_*() placeholders inside its intrinsics; never read.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
+#include "kernels/kquant/variants.h"
+#include "kernels/kquant/x86_avx512_impl.h"
+
+namespace lutra::kernels::kquant {
+
+void q4k_gemm__avx512vnni(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                          float* y, size_t y_stride) {
+  using namespace avx512;
+  Gemm<Q4KTile<true, 1>, Q4KTile<true, kTokenTile>>(w, a, row_begin, row_end, y, y_stride);
+}
+
+void q6k_gemm__avx512vnni(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                          float* y, size_t y_stride) {
+  using namespace avx512;
+  Gemm<Q6KTile<true, 1>, Q6KTile<true, kTokenTile>>(w, a, row_begin, row_end, y, y_stride);
+}
+
+}  // namespace lutra::kernels::kquant
