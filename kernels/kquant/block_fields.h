@@ -30,4 +30,16 @@ static inline void Q4KScalesMins(const uint8_t* s, uint8_t sc[8], uint8_t m[8]) 
   }
 }
 
+// The same as two 8-byte vectors (scale j, min j in byte j), computed on 32-bit words.
+static inline void Q4KScalesMins8(const uint8_t* s, uint64_t* sc, uint64_t* mn) {
+  uint32_t a, b, c;
+  std::memcpy(&a, s, 4);
+  std::memcpy(&b, s + 4, 4);
+  std::memcpy(&c, s + 8, 4);
+  const uint32_t sc_hi = (c & 0x0f0f0f0fu) | ((a >> 2) & 0x30303030u);
+  const uint32_t mn_hi = ((c >> 4) & 0x0f0f0f0fu) | ((b >> 2) & 0x30303030u);
+  *sc = uint64_t(a & 0x3f3f3f3fu) | uint64_t(sc_hi) << 32;
+  *mn = uint64_t(b & 0x3f3f3f3fu) | uint64_t(mn_hi) << 32;
+}
+
 }  // namespace lutra::kernels::kquant

@@ -21,6 +21,12 @@ inline float ReduceAdd(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
+inline float Half(const uint8_t* p) {
+  uint16_t h;
+  std::memcpy(&h, p, sizeof h);
+  return _cvtsh_ss(h);
+}
+
 inline __m256i Load32(const void* p) {
   return _mm256_loadu_si256(static_cast<const __m256i*>(p));
 }
@@ -43,11 +49,8 @@ void Q4KTile(const Weights& w, const Activations& a, size_t r, size_t t0, float*
   const uint8_t* row = w.data + r * w.row_bytes;
   for (size_t b = 0; b < blocks; ++b) {
     const uint8_t* blk = row + b * BlockBytes(Format::kQ4K);
-    uint8_t sc[8], mn[8];
-    Q4KScalesMins(blk + kQ4KScales, sc, mn);
     uint64_t sc8, mn8;
-    std::memcpy(&sc8, sc, 8);
-    std::memcpy(&mn8, mn, 8);
+    Q4KScalesMins8(blk + kQ4KScales, &sc8, &mn8);
     const __m128i scales = _mm_cvtsi64_si128(int64_t(sc8));
     // Each min twice (it weighs two code sums of 16), as int16 for vpmaddwd.
     const __m128i m16 = _mm_cvtepu8_epi16(_mm_cvtsi64_si128(int64_t(mn8)));
@@ -69,7 +72,7 @@ void Q4KTile(const Weights& w, const Activations& a, size_t r, size_t t0, float*
         isum[t] = _mm256_add_epi32(isum[t], _mm256_madd_epi16(p_hi, s_hi));
       }
     }
-    const float d = HalfAt(blk), dmin = HalfAt(blk + 2);
+    const float d = Half(blk), dmin = Half(blk + 2);
     for (size_t t = 0; t < T; ++t) {
       const size_t tok = t0 + t;
       const float s = a.scale[tok * blocks + b];
@@ -121,7 +124,7 @@ void Q6KTile(const Weights& w, const Activations& a, size_t r, size_t t0, float*
       }
     }
     const __m256i sc16 = _mm256_cvtepi8_epi16(scales);
-    const float d = HalfAt(blk + kQ6KD);
+    const float d = Half(blk + kQ6KD);
     for (size_t t = 0; t < T; ++t) {
       const size_t tok = t0 + t;
       // The codes are q − 32: Σ_b sc_b·32·bsum_b comes off the integer sum.
