@@ -28,7 +28,7 @@ struct Shape {
   size_t m, k;
 };
 constexpr Shape kShapes[] = {{4096, 4096}, {2048, 5632}, {32000, 2048}};
-constexpr size_t kTokens[] = {1, 8, 32};
+constexpr size_t kTokens[] = {1, 8, 16, 32, 64};
 constexpr size_t kThreads[] = {1, 2};
 
 // Valid blocks: arbitrary codes and scales, small finite fp16 d (and dmin).
@@ -67,6 +67,10 @@ void Run(benchmark::State& state, const kq::Kernels* kernel, Shape shape, size_t
   std::vector<int8_t> aq(n * shape.k);
   std::vector<float> as(n * nb);
   std::vector<int16_t> bsum(n * ns);
+  const size_t tiles = kq::TileCount(n);
+  std::vector<int8_t> tq(tiles * shape.k * kq::kTileTokens);
+  std::vector<float> tscale(tiles * nb * kq::kTileTokens);
+  std::vector<int32_t> tsum(tiles * shape.k / kq::TileSumGroup(kernel->format) * kq::kTileTokens);
   std::vector<float> y(n * shape.m);
   engine::ThreadPool pool(threads);
   constexpr size_t kRowsPerTask = 16;  // as the engine's driver
@@ -78,7 +82,11 @@ void Run(benchmark::State& state, const kq::Kernels* kernel, Shape shape, size_t
       kq::Quantize(shape.k, x.data() + t * shape.k, aq.data() + t * shape.k, as.data() + t * nb,
                    bsum.data() + t * ns);
     }
-    const kq::Activations a{shape.k, n, aq.data(), as.data(), bsum.data()};
+    kq::Activations a{shape.k, n, aq.data(), as.data(), bsum.data(), {}};
+    if (n >= kq::kMinTiledTokens) {  // as the engine does
+      kq::Interleave(kernel->format, a, tq.data(), tscale.data(), tsum.data());
+      a.tiles = {tq.data(), tscale.data(), tsum.data()};
+    }
     const kq::Weights& w = copies[c]->w;
     c = (c + 1) % copies.size();
     pool.ParallelFor(tasks, [&](size_t i) {

@@ -42,12 +42,38 @@ struct Weights {
 };
 
 // n tokens' activations, quantized by Quantize below.
+// The same activations token-interleaved, for the many-token kernels that keep one token per
+// 32-bit lane: tiles of kTileTokens tokens (the last one padded with zero codes, scales and
+// sums), per tile the codes of every k-quad (4 consecutive k) of the 16 tokens, token after
+// token, then the scales per super-block and the code sums per group of the format's
+// TileSumGroup() (Q4_K 32: its sub-blocks; Q6_K 16) as int32, both token after token.
+inline constexpr size_t kTileTokens = 16;
+inline constexpr size_t TileSumGroup(Format f) {
+  return f == Format::kQ4K ? 32 : 16;
+}
+struct TokenTiles {
+  const int8_t* q = nullptr;     // tiles·k·16: [tile][k / 4][token][4]
+  const float* scale = nullptr;  // tiles·(k / kSuperBlock)·16: [tile][super-block][token]
+  const int32_t* sum = nullptr;  // tiles·(k / TileSumGroup)·16: [tile][group][token]
+};
+inline size_t TileCount(size_t n) {
+  return (n + kTileTokens - 1) / kTileTokens;
+}
+
 struct Activations {
   size_t k = 0, n = 0;
   const int8_t* q = nullptr;      // n·k
   const float* scale = nullptr;   // n·(k / kSuperBlock)
   const int16_t* bsum = nullptr;  // n·(k / kSumGroup)
+  // Optional (null q: absent): the interleaved copy for the format (Interleave below). Kernels
+  // that have a many-token path use it from kMinTiledTokens tokens on; the others ignore it.
+  TokenTiles tiles;
 };
+inline constexpr size_t kMinTiledTokens = 12;
+
+// Writes the interleaved copy of `a` (its token-major arrays) for `format` into tiles of the
+// sizes above.
+void Interleave(Format format, const Activations& a, int8_t* q, float* scale, int32_t* sum);
 
 // Quantizes one token's k activations (k a multiple of kSuperBlock) as described above.
 // Non-finite inputs give non-finite scales (codes 0), so they reach the outputs.

@@ -1,6 +1,8 @@
 // Activation quantization for the kquant kernels: int8 per super-block of 256, round to
 // nearest, and the code sums per 16 that the Q4_K mins and the Q6_K offset multiply.
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "kernels/kquant/kquant.h"
 
@@ -35,6 +37,38 @@ void Quantize(size_t k, const float* x, int8_t* q, float* scale, int16_t* bsum) 
       int total = 0;
       for (size_t i = 0; i < kSumGroup; ++i) total += qb[g * kSumGroup + i];
       bsum[b * (kSuperBlock / kSumGroup) + g] = int16_t(total);
+    }
+  }
+}
+
+void Interleave(Format format, const Activations& a, int8_t* q, float* scale, int32_t* sum) {
+  const size_t blocks = a.k / kSuperBlock, group = TileSumGroup(format), groups = a.k / group;
+  const size_t per16 = group / kSumGroup, quads = a.k / 4;
+  for (size_t g = 0; g < TileCount(a.n); ++g) {
+    const size_t t0 = g * kTileTokens, real = std::min(kTileTokens, a.n - t0);
+    // Codes: one 4-byte word per token and k-quad, written in order.
+    uint32_t* tq = reinterpret_cast<uint32_t*>(q + g * a.k * kTileTokens);
+    for (size_t c = 0; c < quads; ++c) {
+      for (size_t j = 0; j < kTileTokens; ++j) {
+        uint32_t word = 0;
+        if (j < real) std::memcpy(&word, a.q + (t0 + j) * a.k + 4 * c, sizeof word);
+        tq[c * kTileTokens + j] = word;
+      }
+    }
+    float* ts = scale + g * blocks * kTileTokens;
+    int32_t* tsum = sum + g * groups * kTileTokens;
+    for (size_t j = 0; j < kTileTokens; ++j) {
+      const size_t t = t0 + j;
+      for (size_t b = 0; b < blocks; ++b) {
+        ts[b * kTileTokens + j] = j < real ? a.scale[t * blocks + b] : 0.0f;
+      }
+      for (size_t s = 0; s < groups; ++s) {
+        int32_t total = 0;
+        for (size_t i = 0; j < real && i < per16; ++i) {
+          total += a.bsum[t * (a.k / kSumGroup) + s * per16 + i];
+        }
+        tsum[s * kTileTokens + j] = total;
+      }
     }
   }
 }

@@ -1,4 +1,10 @@
-// AVX-512 VNNI kquant GEMMs (x86_avx512_impl.h): vpdpwssd sums the scaled pairs.
+// AVX-512 VNNI kquant GEMMs. Few tokens: the AVX-512 scheme (x86_avx512_impl.h) with vpdpwssd
+// summing the scaled pairs. From kMinTiledTokens tokens on, the token-interleaved activations
+// (kquant.h TokenTiles): one token per int32 lane, so a super-block's codes are unpacked once
+// to bytes on the stack and each k-quad of them is broadcast to all lanes for one vpdpbusd
+// (64 multiply-adds: 4 codes × 16 tokens). The sub-block scales then multiply 16 tokens' dots
+// at once (vpmulld), and the fp32 epilogue (scale, mins) runs on 16 tokens per instruction;
+// up to kTileGroup tiles share each broadcast.
 #if defined(__GNUC__) && !defined(__clang__)
 // GCC 12 flags the _mm512_undefined_*() placeholders inside its intrinsics; never read.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -8,16 +14,247 @@
 #include "kernels/kquant/x86_avx512_impl.h"
 
 namespace lutra::kernels::kquant {
+namespace {
+
+using avx512::Half;
+using avx512::Load32;
+using avx512::Load64;
+
+// The accumulator arrays must live in registers: every loop over them fully unrolled.
+#if defined(__clang__)
+#define LUTRA_UNROLL _Pragma("clang loop unroll(full)")
+#else
+#define LUTRA_UNROLL _Pragma("GCC unroll 16")
+#endif
+
+constexpr size_t kTileGroup = 4;  // tiles (of 16 tokens) per pass over a row
+constexpr int kChains = 8;        // independent vpdpbusd accumulators (sub-blocks × tiles)
+
+// After the codes are stored: without it GCC forwards the stored vectors and extracts each
+// k-quad with shuffles (two per vpdpbusd, on the one shuffle port) instead of broadcasting it
+// from memory (a load).
+inline void ReloadFromMemory() {
+  asm volatile("" ::: "memory");
+}
+
+inline __m512i Broadcast4(const uint8_t* p) {
+  uint32_t v;
+  std::memcpy(&v, p, sizeof v);
+  return _mm512_set1_epi32(int(v));
+}
+
+// y for the tiles' real tokens (lanes past n are padding).
+inline void StoreLanes(__m512 f, size_t t0, size_t n, size_t r, float* y, size_t y_stride) {
+  alignas(64) float lanes[kTileTokens];
+  _mm512_store_ps(lanes, f);
+  for (size_t j = 0; j < kTileTokens && t0 + j < n; ++j) y[(t0 + j) * y_stride + r] = lanes[j];
+}
+
+// Super-block b of row r against tiles g0..g0+G-1, added to f.
+template <size_t G>
+inline void Q4KTiledBlock(const Weights& w, const Activations& a, size_t r, size_t b, size_t g0,
+                          __m512* f) {
+  const size_t blocks = w.k / kSuperBlock, groups = w.k / 32;
+  const __m512i low4 = _mm512_set1_epi8(0x0f);
+  const __m512i nibble_shift = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(4), 1);
+  const TokenTiles& tt = a.tiles;
+  alignas(64) uint8_t codes[kSuperBlock];
+  {
+    const uint8_t* blk = w.data + r * w.row_bytes + b * BlockBytes(Format::kQ4K);
+    for (int c = 0; c < 4; ++c) {
+      const __m512i v = _mm512_broadcast_i64x4(Load32(blk + kQ4KQs + 32 * c));
+      _mm512_store_si512(codes + 64 * c,
+                         _mm512_and_si512(_mm512_srlv_epi16(v, nibble_shift), low4));
+    }
+    ReloadFromMemory();
+    uint64_t sc8, mn8;
+    Q4KScalesMins8(blk + kQ4KScales, &sc8, &mn8);
+    __m512i s[G], m[G];
+    for (size_t g = 0; g < G; ++g) s[g] = m[g] = _mm512_setzero_si512();
+    // kJ sub-blocks at a time: kJ·G independent accumulator chains keep vpdpbusd's latency
+    // hidden.
+    for (int j0 = 0; j0 < 8; j0 += kChains / int(G)) {
+      constexpr int kJ = kChains / int(G);
+      __m512i acc[kJ][G];
+      for (int j = 0; j < kJ; ++j) {
+        for (size_t g = 0; g < G; ++g) acc[j][g] = _mm512_setzero_si512();
+      }
+      LUTRA_UNROLL
+      for (int q = 0; q < 8; ++q) {
+        LUTRA_UNROLL
+        for (int j = 0; j < kJ; ++j) {
+          const size_t quad = 64 * b + 8 * (j0 + j) + q;  // k-quad index in the row
+          const __m512i wq = Broadcast4(codes + 32 * (j0 + j) + 4 * q);
+          for (size_t g = 0; g < G; ++g) {
+            const int8_t* aq = tt.q + (g0 + g) * w.k * kTileTokens + quad * 64;
+            acc[j][g] = _mm512_dpbusd_epi32(acc[j][g], wq, Load64(aq));
+          }
+        }
+      }
+      for (int j = 0; j < kJ; ++j) {
+        const __m512i scj = _mm512_set1_epi32(int((sc8 >> (8 * (j0 + j))) & 0xff));
+        const __m512i mnj = _mm512_set1_epi32(int((mn8 >> (8 * (j0 + j))) & 0xff));
+        for (size_t g = 0; g < G; ++g) {
+          const int32_t* sum = tt.sum + ((g0 + g) * groups + 8 * b + j0 + j) * kTileTokens;
+          s[g] = _mm512_add_epi32(s[g], _mm512_mullo_epi32(acc[j][g], scj));
+          m[g] = _mm512_add_epi32(m[g], _mm512_mullo_epi32(_mm512_loadu_si512(sum), mnj));
+        }
+      }
+    }
+    const __m512 d = _mm512_set1_ps(Half(blk)), dmin = _mm512_set1_ps(Half(blk + 2));
+    for (size_t g = 0; g < G; ++g) {
+      const __m512 st = _mm512_loadu_ps(tt.scale + ((g0 + g) * blocks + b) * kTileTokens);
+      f[g] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s[g]), _mm512_mul_ps(d, st), f[g]);
+      f[g] = _mm512_fnmadd_ps(_mm512_cvtepi32_ps(m[g]), _mm512_mul_ps(dmin, st), f[g]);
+    }
+  }
+}
+
+template <size_t G>
+inline void Q6KTiledBlock(const Weights& w, const Activations& a, size_t r, size_t b, size_t g0,
+                          __m512* f) {
+  const size_t blocks = w.k / kSuperBlock, groups = w.k / 16;
+  const __m512i low4 = _mm512_set1_epi8(0x0f), bits45 = _mm512_set1_epi8(0x30);
+  const __m512i up = _mm512_inserti64x4(_mm512_set1_epi16(4), _mm256_set1_epi16(2), 1);
+  const __m512i down = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(2), 1);
+  const TokenTiles& tt = a.tiles;
+  alignas(64) uint8_t codes[kSuperBlock];
+  {
+    const uint8_t* blk = w.data + r * w.row_bytes + b * BlockBytes(Format::kQ6K);
+    for (int h = 0; h < 2; ++h) {
+      const __m512i ql = Load64(blk + 64 * h);
+      const __m512i qh = _mm512_broadcast_i64x4(Load32(blk + kQ6KQh + 32 * h));
+      _mm512_store_si512(codes + 128 * h,
+                         _mm512_or_si512(_mm512_and_si512(ql, low4),
+                                         _mm512_and_si512(_mm512_sllv_epi16(qh, up), bits45)));
+      _mm512_store_si512(codes + 128 * h + 64,
+                         _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), low4),
+                                         _mm512_and_si512(_mm512_srlv_epi16(qh, down), bits45)));
+    }
+    ReloadFromMemory();
+    const int8_t* sc = reinterpret_cast<const int8_t*>(blk + kQ6KScales);
+    __m512i s[G];
+    for (size_t g = 0; g < G; ++g) s[g] = _mm512_setzero_si512();
+    for (int i0 = 0; i0 < 16; i0 += kChains / int(G)) {
+      constexpr int kI = kChains / int(G);
+      __m512i acc[kI][G];
+      for (int i = 0; i < kI; ++i) {
+        for (size_t g = 0; g < G; ++g) {
+          // The codes are q − 32: 32·Σa of the sub-block comes off its dot.
+          const int32_t* sum = tt.sum + ((g0 + g) * groups + 16 * b + i0 + i) * kTileTokens;
+          acc[i][g] = _mm512_sub_epi32(_mm512_setzero_si512(),
+                                       _mm512_slli_epi32(_mm512_loadu_si512(sum), 5));
+        }
+      }
+      LUTRA_UNROLL
+      for (int q = 0; q < 4; ++q) {
+        LUTRA_UNROLL
+        for (int i = 0; i < kI; ++i) {
+          const size_t quad = 64 * b + 4 * (i0 + i) + q;
+          const __m512i wq = Broadcast4(codes + 16 * (i0 + i) + 4 * q);
+          for (size_t g = 0; g < G; ++g) {
+            const int8_t* aq = tt.q + (g0 + g) * w.k * kTileTokens + quad * 64;
+            acc[i][g] = _mm512_dpbusd_epi32(acc[i][g], wq, Load64(aq));
+          }
+        }
+      }
+      for (int i = 0; i < kI; ++i) {
+        const __m512i sci = _mm512_set1_epi32(sc[i0 + i]);
+        for (size_t g = 0; g < G; ++g) {
+          s[g] = _mm512_add_epi32(s[g], _mm512_mullo_epi32(acc[i][g], sci));
+        }
+      }
+    }
+    const __m512 d = _mm512_set1_ps(Half(blk + kQ6KD));
+    for (size_t g = 0; g < G; ++g) {
+      const __m512 st = _mm512_loadu_ps(tt.scale + ((g0 + g) * blocks + b) * kTileTokens);
+      f[g] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s[g]), _mm512_mul_ps(d, st), f[g]);
+    }
+  }
+}
+
+// kRowBlock rows pass over the super-blocks together, so the activations of a super-block
+// (4 KiB per tile) are read from L1 by every row of the block rather than streamed again from
+// L2 for each row.
+constexpr size_t kRowBlock = 8;
+
+template <size_t G,
+          void (*Block)(const Weights&, const Activations&, size_t, size_t, size_t, __m512*)>
+void Pass(const Weights& w, const Activations& a, size_t r0, size_t rows, size_t g0, float* y,
+          size_t y_stride) {
+  __m512 f[kRowBlock][G];
+  for (size_t i = 0; i < rows; ++i) {
+    for (size_t g = 0; g < G; ++g) f[i][g] = _mm512_setzero_ps();
+  }
+  for (size_t b = 0; b < w.k / kSuperBlock; ++b) {
+    for (size_t i = 0; i < rows; ++i) Block(w, a, r0 + i, b, g0, f[i]);
+  }
+  for (size_t i = 0; i < rows; ++i) {
+    for (size_t g = 0; g < G; ++g) {
+      StoreLanes(f[i][g], (g0 + g) * kTileTokens, a.n, r0 + i, y, y_stride);
+    }
+  }
+}
+
+template <template <size_t> class Kind>
+void Tiled(const Weights& w, const Activations& a, size_t row_begin, size_t row_end, float* y,
+           size_t y_stride) {
+  const size_t tiles = TileCount(a.n);
+  for (size_t r0 = row_begin; r0 < row_end; r0 += kRowBlock) {
+    const size_t rows = std::min(kRowBlock, row_end - r0);
+    for (size_t g = 0; g < tiles; g += kTileGroup) {
+      switch (std::min(kTileGroup, tiles - g)) {
+        case 1:
+          Pass<1, Kind<1>::Block>(w, a, r0, rows, g, y, y_stride);
+          break;
+        case 2:
+          Pass<2, Kind<2>::Block>(w, a, r0, rows, g, y, y_stride);
+          break;
+        case 3:
+          Pass<3, Kind<3>::Block>(w, a, r0, rows, g, y, y_stride);
+          break;
+        default:
+          Pass<4, Kind<4>::Block>(w, a, r0, rows, g, y, y_stride);
+          break;
+      }
+    }
+  }
+}
+
+template <size_t G>
+struct Q4KTiled {
+  static void Block(const Weights& w, const Activations& a, size_t r, size_t b, size_t g0,
+                    __m512* f) {
+    Q4KTiledBlock<G>(w, a, r, b, g0, f);
+  }
+};
+template <size_t G>
+struct Q6KTiled {
+  static void Block(const Weights& w, const Activations& a, size_t r, size_t b, size_t g0,
+                    __m512* f) {
+    Q6KTiledBlock<G>(w, a, r, b, g0, f);
+  }
+};
+
+}  // namespace
 
 void q4k_gemm__avx512vnni(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
                           float* y, size_t y_stride) {
   using namespace avx512;
+  if (a.tiles.q != nullptr && a.n >= kMinTiledTokens) {
+    Tiled<Q4KTiled>(w, a, row_begin, row_end, y, y_stride);
+    return;
+  }
   Gemm<Q4KTile<true, 1>, Q4KTile<true, kTokenTile>>(w, a, row_begin, row_end, y, y_stride);
 }
 
 void q6k_gemm__avx512vnni(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
                           float* y, size_t y_stride) {
   using namespace avx512;
+  if (a.tiles.q != nullptr && a.n >= kMinTiledTokens) {
+    Tiled<Q6KTiled>(w, a, row_begin, row_end, y, y_stride);
+    return;
+  }
   Gemm<Q6KTile<true, 1>, Q6KTile<true, kTokenTile>>(w, a, row_begin, row_end, y, y_stride);
 }
 

@@ -341,7 +341,7 @@ TEST(KQuantFormats, LinearMatchesDoubleReference) {
     Encoded e = Encode(type, rows, cols, rng);
     auto linear = PlanLinear(e.info, options);
     ASSERT_TRUE(linear.ok()) << linear.error();
-    for (size_t n : {1u, 5u}) {
+    for (size_t n : {1u, 5u, 20u}) {  // 20: the kquant kernels' many-token path
       std::vector<float> x(n * cols), y(n * rows);
       for (float& v : x) v = rng.Normal(0.0f, 1.0f);
       ASSERT_TRUE((*linear)->Forward(n, x.data(), y.data(), pool, *scratch).ok());

@@ -38,18 +38,30 @@ gguf::TensorType TypeOf(Format f) {
   return f == Format::kQ4K ? gguf::TensorType::Q4_K : gguf::TensorType::Q6_K;
 }
 
+// Token-major activations and, for `format`, their interleaved copy (the many-token kernels
+// take it from kMinTiledTokens tokens on).
 struct QuantizedTokens {
-  QuantizedTokens(size_t k, size_t n, const std::vector<float>& x)
-      : q(n * k), scale(n * k / kSuperBlock), bsum(n * k / kSumGroup) {
+  QuantizedTokens(size_t k, size_t n, const std::vector<float>& x, Format format = Format::kQ4K)
+      : q(n * k),
+        scale(n * k / kSuperBlock),
+        bsum(n * k / kSumGroup),
+        tq(TileCount(n) * k * kTileTokens),
+        tscale(TileCount(n) * k / kSuperBlock * kTileTokens),
+        tsum(TileCount(n) * k / TileSumGroup(format) * kTileTokens) {
     for (size_t t = 0; t < n; ++t) {
       Quantize(k, x.data() + t * k, q.data() + t * k, scale.data() + t * (k / kSuperBlock),
                bsum.data() + t * (k / kSumGroup));
     }
-    view = {k, n, q.data(), scale.data(), bsum.data()};
+    view = {k, n, q.data(), scale.data(), bsum.data(), {}};
+    Interleave(format, view, tq.data(), tscale.data(), tsum.data());
+    view.tiles = {tq.data(), tscale.data(), tsum.data()};
   }
   GuardedBuffer<int8_t> q;
   GuardedBuffer<float> scale;
   GuardedBuffer<int16_t> bsum;
+  GuardedBuffer<int8_t> tq;
+  GuardedBuffer<float> tscale;
+  GuardedBuffer<int32_t> tsum;
   Activations view;
 };
 
@@ -168,7 +180,7 @@ void Reference(const Matrix& w, const QuantizedTokens& a, const std::vector<floa
 
 void Check(const Kernels& v, const Matrix& w, const std::vector<float>& x, size_t n,
            const std::string& where) {
-  QuantizedTokens a(w.k, n, x);
+  QuantizedTokens a(w.k, n, x, w.format);
   const size_t y_stride = w.m + 3;
   GuardedBuffer<float> y(n * y_stride);
   for (size_t i = 0; i < y.size(); ++i) y[i] = -7.0f;
@@ -183,7 +195,9 @@ void Check(const Kernels& v, const Matrix& w, const std::vector<float>& x, size_
     }
   }
   v.gemm(w.view(), a.view, split, w.m, y.data(), y_stride);
-  ASSERT_TRUE(y.Intact() && w.bytes.Intact() && a.q.Intact() && a.bsum.Intact()) << where;
+  ASSERT_TRUE(y.Intact() && w.bytes.Intact() && a.q.Intact() && a.bsum.Intact() && a.tq.Intact() &&
+              a.tsum.Intact())
+      << where;
   for (size_t t = 0; t < n; ++t) {
     for (size_t r = 0; r < w.m; ++r) {
       double want, bound;
@@ -204,8 +218,10 @@ TEST_P(KQuantVariant, MatchesDequantizedReference) {
       small ? std::vector<size_t>{1, 5, 9} : std::vector<size_t>{1, 2, 3, 4, 5, 7, 8, 9, 33};
   const std::vector<size_t> blocks_per_row =
       small ? std::vector<size_t>{1, 3} : std::vector<size_t>{1, 2, 3, 5, 8};
+  // 12 and more: the many-token kernels' interleaved path, with full and partial tiles of 16
+  // and more tiles than one pass over a row takes (4).
   const std::vector<size_t> ns =
-      small ? std::vector<size_t>{1, 3} : std::vector<size_t>{1, 2, 3, 5, 8};
+      small ? std::vector<size_t>{1, 3, 17} : std::vector<size_t>{1, 2, 3, 5, 8, 9, 12, 16, 33, 80};
   Rng rng(29);
   for (size_t m : ms) {
     for (size_t nb : blocks_per_row) {
@@ -231,29 +247,32 @@ TEST_P(KQuantVariant, MatchesDequantizedReference) {
 TEST_P(KQuantVariant, ExtremeCodesStayExact) {
   const Kernels& v = GetParam();
   LUTRA_REQUIRE_ISA(v.name, v.isa);
-  const size_t m = 9, n = 4, k = 4 * kSuperBlock;
-  Matrix w(v.format, m, k);
-  const size_t bb = BlockBytes(v.format);
-  for (size_t b = 0; b < m * k / kSuperBlock; ++b) {
-    uint8_t* blk = w.bytes.data() + b * bb;
-    std::memset(blk, 0xff, bb);
-    if (v.format == Format::kQ4K) {
-      SetHalf(blk, 1.0f);
-      SetHalf(blk + 2, b % 2 ? 0.5f : 0.0f);
-    } else {
-      for (int i = 0; i < 16; ++i) blk[192 + i] = i % 2 ? 0x80 : 0x7f;
-      SetHalf(blk + 208, 1.0f);
+  const size_t m = 9, k = 4 * kSuperBlock;
+  for (size_t n : {size_t(4), size_t(20)}) {  // both paths of the many-token kernels
+    Matrix w(v.format, m, k);
+    const size_t bb = BlockBytes(v.format);
+    for (size_t b = 0; b < m * k / kSuperBlock; ++b) {
+      uint8_t* blk = w.bytes.data() + b * bb;
+      std::memset(blk, 0xff, bb);
+      if (v.format == Format::kQ4K) {
+        SetHalf(blk, 1.0f);
+        SetHalf(blk + 2, b % 2 ? 0.5f : 0.0f);
+      } else {
+        for (int i = 0; i < 16; ++i) blk[192 + i] = i % 2 ? 0x80 : 0x7f;
+        SetHalf(blk + 208, 1.0f);
+      }
     }
+    std::vector<float> x(n * k);
+    for (size_t t = 0; t < n; ++t) {
+      for (size_t c = 0; c < k; ++c) {
+        const bool first = c % kSuperBlock == 0;
+        const float patterns[] = {-127.0f, 127.0f, c % 2 ? -127.0f : 127.0f,
+                                  first ? 127.0f : float(int((c + t) * 37 % 255) - 127)};
+        x[t * k + c] = patterns[t % 4];
+      }
+    }
+    Check(v, w, x, n, std::string(v.name) + " extremes n=" + std::to_string(n));
   }
-  std::vector<float> x(n * k);
-  for (size_t c = 0; c < k; ++c) {
-    const bool first = c % kSuperBlock == 0;
-    x[0 * k + c] = -127.0f;
-    x[1 * k + c] = 127.0f;
-    x[2 * k + c] = c % 2 ? -127.0f : 127.0f;
-    x[3 * k + c] = first ? 127.0f : float(int(c * 37 % 255) - 127);
-  }
-  Check(v, w, x, n, std::string(v.name) + " extremes");
 }
 
 INSTANTIATE_TEST_SUITE_P(Registry, KQuantVariant, ::testing::ValuesIn(AllKernels()),

@@ -51,11 +51,12 @@ struct Loaded {
 
 // Loads `path` with the cache in `dir` (mode: LUTRA_CACHE_ON, _OFF or _DEFAULT).
 std::unique_ptr<Loaded> Load(const std::string& path, const std::string& dir,
-                             int mode = LUTRA_CACHE_ON) {
+                             int mode = LUTRA_CACHE_ON, bool repack_q4_k = false) {
   auto l = std::make_unique<Loaded>();
   lutra_model_options o;
   lutra_model_options_init(&o);
   o.cache = mode;
+  o.repack_q4_k = repack_q4_k ? 1 : 0;
   o.cache_dir = dir.c_str();
   o.threads = 1;
   if (lutra_model_load(path.c_str(), &o, &l->model) != LUTRA_STATUS_OK) {
@@ -141,6 +142,32 @@ TEST(RepackCache, HitRestoresTheSameModelForEveryRepackedType) {
     EXPECT_EQ(Logits(second->model), want) << "restored from the cache";
   }
   EXPECT_EQ(Files(dir).size(), 4u);
+}
+
+// Q4_K is used in place unless the load asks for the lookup kernels' repack: only then is
+// there an entry, restored bit for bit, and the in-place load next to it still writes none.
+TEST(RepackCache, RepackedQ4KIsCachedInPlaceIsNot) {
+  ScratchDir dir;
+  ASSERT_TRUE(dir.ok());
+  const std::string model = dir / "q4_k.gguf";
+  ASSERT_EQ(WriteModel(model, "q4_k"), LUTRA_STATUS_OK) << lutra_last_error();
+  std::vector<float> want;
+  {
+    auto uncached = Load(model, "", LUTRA_CACHE_OFF, /*repack_q4_k=*/true);
+    want = Logits(uncached->model);
+    ASSERT_FALSE(want.empty());
+  }
+  {
+    auto first = Load(model, dir / "cache", LUTRA_CACHE_ON, true);
+    EXPECT_EQ(first->info.cache_result, LUTRA_CACHE_WRITTEN) << first->warning;
+  }
+  auto second = Load(model, dir / "cache", LUTRA_CACHE_ON, true);
+  EXPECT_EQ(second->info.cache_result, LUTRA_CACHE_HIT) << second->warning;
+  EXPECT_EQ(Logits(second->model), want);
+  auto in_place = Load(model, dir / "cache", LUTRA_CACHE_ON, false);
+  EXPECT_EQ(in_place->info.cache_result, LUTRA_CACHE_UNUSED) << in_place->warning;
+  EXPECT_LT(in_place->info.decode_bytes, second->info.decode_bytes);
+  EXPECT_EQ(Files(dir).size(), 1u);
 }
 
 // F16 matrices are not repacked; Q8_0 repacks at memory speed, so a copy would only cost disk;

@@ -41,7 +41,8 @@ std::string ReadAll(const std::string& path) {
   return {std::istreambuf_iterator<char>(in), {}};
 }
 
-void CheckAgainstReference(const SyntheticLlama& c, const std::string& name, double tol) {
+void CheckAgainstReference(const SyntheticLlama& c, const std::string& name, double tol,
+                           bool repack_q4_k = false) {
   TempFile file("lutra-libsynth-" + name);
   const Status written = WriteSyntheticLlama(c, file.path());
   ASSERT_TRUE(written.ok()) << written.error();
@@ -50,6 +51,7 @@ void CheckAgainstReference(const SyntheticLlama& c, const std::string& name, dou
   o.batch = 4;
   o.kv_type = KvType::kF32;
   o.context_length = 32;
+  o.repack_q4_k = repack_q4_k;
   auto model = Model::Load(file.path(), o);
   ASSERT_TRUE(model.ok()) << model.error();
   EXPECT_EQ((*model)->hparams().tied_embeddings, c.tied_output);
@@ -111,11 +113,13 @@ TEST(SyntheticModel, LowBitWeightsMatchReference) {
     c.seed = uint64_t(t);
     CheckAgainstReference(c, t == TensorType::Q4_0 ? "q4_0" : "tq2_0", 5e-2);
   }
-  // A Q4_K_M-like mix: Q4_K matrices (lookup kernels, per-group mins) and a Q6_K head (dense).
+  // A Q4_K_M-like mix: Q4_K matrices and a Q6_K head, multiplied in place (kquant), and with
+  // the Q4_K matrices repacked for the lookup kernels (per-group mins in the bias).
   c.weight_type = TensorType::Q4_K;
   c.output_type = TensorType::Q6_K;
   c.seed = 46;
   CheckAgainstReference(c, "q4_k", 5e-2);
+  CheckAgainstReference(c, "q4_k-repacked", 5e-2, /*repack_q4_k=*/true);
 }
 
 // bitnet.cpp's I2_S: 128-weight blocks (the widths 256 and 512 are whole blocks) and one scale

@@ -36,7 +36,7 @@ using namespace lutra::tools;
 
 struct Options {
   std::string model_path, synthetic, wtype = "tq2_0", output = "md", plot;
-  bool wtype_given = false, load_stats = true;
+  bool wtype_given = false, load_stats = true, repack_q4_k = false;
   std::vector<int64_t> prompt = {64}, gen = {64}, depth = {0}, threads = {1, 2};
   std::vector<std::string> isas = {""};
   int64_t repetitions = 3;
@@ -61,6 +61,7 @@ void Help() {
       "  -r, --repetitions N      runs per test (default 3)\n"
       "  --isa L[,L..]            ISA caps to compare (e.g. avx512,avx2,scalar)\n"
       "  --kv-type f16|f32|bf16   KV cache precision (default f16)\n"
+      "  -rtr, --run-time-repack  repack Q4_K matrices for the lookup kernels (see lutra-run)\n"
       "  --no-load-stats          skip the two extra loads per configuration that time\n"
       "                           loading with a cold and a warm repack cache\n"
       "  -o, --output FORMAT      md (default), csv, json, jsonl\n"
@@ -97,6 +98,8 @@ Options Parse(int argc, char** argv) {
       o.isas = a.StringList(f);
     } else if (f == "--kv-type") {
       o.kv = ParseKvType(a.Value(f));
+    } else if (f == "-rtr" || f == "--run-time-repack") {
+      o.repack_q4_k = true;
     } else if (f == "--no-load-stats") {
       o.load_stats = false;
     } else if (f == "-o" || f == "--output") {
@@ -257,6 +260,7 @@ int main(int argc, char** argv) {
       co.threads = uint32_t(threads);
       co.context_length = uint32_t(max_depth + max_tokens);
       co.kv = o.kv;
+      co.repack_q4_k = o.repack_q4_k;
       co.repetitions = int(o.repetitions);
       if (o.load_stats) {
         co.cache_dir = cache_root + "/cache";

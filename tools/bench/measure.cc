@@ -27,6 +27,7 @@ lutra_model_options ModelOptions(const ConfigOptions& o) {
   mo.isa = o.isa.empty() ? nullptr : o.isa.c_str();
   mo.context_length = o.context_length;
   mo.kv_type = o.kv;
+  mo.repack_q4_k = o.repack_q4_k ? 1 : 0;
   return mo;
 }
 

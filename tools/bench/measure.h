@@ -23,6 +23,7 @@ struct ConfigOptions {
   std::string path, model_name, isa;  // isa "": native
   uint32_t threads = 1, context_length = 0;
   lutra_kv_type kv = LUTRA_KV_F16;
+  bool repack_q4_k = false;
   int repetitions = 1;
   // The repack-cache directory of the cold and warm loads (empty before the cold one).
   std::string cache_dir;

@@ -39,6 +39,8 @@ bool ModelFlags::Parse(const std::string& f, Args& a) {
     model.use_mmap = 0;
   } else if (f == "--no-cache") {
     model.cache = LUTRA_CACHE_OFF;
+  } else if (f == "-rtr" || f == "--run-time-repack") {
+    model.repack_q4_k = 1;
   } else if (f == "--kv-type") {
     model.kv_type = ParseKvType(a.Value(f));
   } else {
@@ -85,6 +87,9 @@ const char* ModelFlagsHelp() {
          "  --no-cache               repack in memory; neither read nor write the repack cache\n"
          "                           (also LUTRA_NO_CACHE=1; where it lives: lutra-convert\n"
          "                           --cache-info)\n"
+         "  -rtr, --run-time-repack  repack Q4_K matrices for the lookup kernels: faster prefill\n"
+         "                           on AVX-512 CPUs, slower decode, 1.33x their memory (default:\n"
+         "                           used as the file stores them)\n"
          "  --kv-type f16|f32|bf16   KV cache precision (default f16; bf16: faster attention on\n"
          "                           CPUs with AVX-512 BF16)\n";
 }

@@ -134,6 +134,11 @@ typedef struct lutra_model_options {
    * lutra_model_info.cache_warning says why. */
   int cache;
   const char* cache_dir; /* NULL or "": lutra_cache_default_dir() */
+  /* Q4_K matrices (most of a Q4_K_M file): 0 (default): multiplied on the file's own blocks,
+   * nothing repacked or copied (the least memory and the fastest decode); 1: repacked at load
+   * for the lookup kernels, which prefill faster on x86 CPUs with AVX-512 (about 1.4× here) at
+   * 1.5 more bits per weight in memory and a slower decode (docs/tools.md, run-time repack). */
+  int repack_q4_k;
 } lutra_model_options;
 
 enum { LUTRA_CACHE_DEFAULT = -1, LUTRA_CACHE_OFF = 0, LUTRA_CACHE_ON = 1 };

@@ -65,6 +65,7 @@ lutra_status Load(const char* path, const lutra_model_options* o, lutra_model** 
   mo.cache.enabled = o->cache == LUTRA_CACHE_ON ||
                      (o->cache == LUTRA_CACHE_DEFAULT && !lutra::api::CacheDisabledByEnvironment());
   mo.cache.dir = o->cache_dir != nullptr ? o->cache_dir : "";
+  mo.repack_q4_k = o->repack_q4_k != 0;
   auto model = lutra::engine::models::Model::Load(path, mo);
   if (!model.ok()) return Fail(model.failure());
 

@@ -33,9 +33,10 @@ std::string RealPath(const std::string& path) {
 // F32/F16/BF16 (the dense path), lutra-packed types (used from the mapping) and the block types
 // whose repack runs at memory speed (Q8_0, Q5_0, Q5_1: linear_q8block.cc does not save them),
 // and Q4_K / Q6_K, which the kquant kernels read in place (linear_kquant.h).
-bool RepacksSomething(const gguf::File& file) {
+bool RepacksSomething(const gguf::File& file, bool q4_k_repacked) {
   for (const gguf::TensorInfo& t : file.tensors()) {
     if (t.shape.size() != 2) continue;
+    if (t.type == gguf::TensorType::Q4_K && q4_k_repacked) return true;
     switch (t.type) {
       case gguf::TensorType::F32:
       case gguf::TensorType::F16:
@@ -94,7 +95,7 @@ void RemoveOrphanTemporaries(const std::string& dir, const std::string& prefix) 
 
 std::unique_ptr<RepackCache> RepackCache::Open(const gguf::File& file, std::string_view fingerprint,
                                                const CacheSettings& settings) {
-  if (!settings.enabled || !RepacksSomething(file)) return nullptr;
+  if (!settings.enabled || !RepacksSomething(file, settings.q4_k_repacked)) return nullptr;
   std::unique_ptr<RepackCache> c(new RepackCache());
   c->dir_ = settings.dir.empty() ? DefaultDir() : settings.dir;
   auto max = MaxBytes();

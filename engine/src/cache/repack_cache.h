@@ -22,6 +22,9 @@ enum class CacheResult { kUnused, kHit, kWritten, kFailed };
 struct CacheSettings {
   bool enabled = false;
   std::string dir;  // "" = DefaultDir()
+  // Whether the load repacks Q4_K matrices (PlanOptions::repack_q4_k) rather than using them in
+  // place: only then does a Q4_K file have something worth keeping.
+  bool q4_k_repacked = false;
 };
 
 class RepackCache {

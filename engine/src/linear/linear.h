@@ -40,6 +40,9 @@ struct PlanOptions {
   std::function<void(const uint8_t* data, size_t bytes)> consumed;
   // The loading pool that decodes and packs large matrices in parallel (null: the caller).
   ThreadPool* pool = nullptr;
+  // Q4_K repacked for the lookup kernels (faster prefill on AVX-512, 6 bits per weight) instead
+  // of multiplied in place by the kquant kernels (4.5 bits, faster decode).
+  bool repack_q4_k = false;
 };
 
 // Working memory shared by every Linear of a graph (sized on first use, reused afterwards).
@@ -56,6 +59,10 @@ struct KQuantActivations {
   std::vector<int8_t> q;
   std::vector<float> scale;
   std::vector<int16_t> bsum;
+  // The token-interleaved copy for many tokens (kquant.h TokenTiles).
+  std::vector<int8_t> tiled_q;
+  std::vector<float> tiled_scale;
+  std::vector<int32_t> tiled_sum;
 };
 
 class LinearScratch {

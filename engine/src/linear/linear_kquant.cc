@@ -36,7 +36,16 @@ class KQuantLinear : public Linear {
                    s.bsum.data() + t * sums);
     }
     const kq::Weights w{rows(), k, data_, blocks * kq::BlockBytes(kernel_->format)};
-    const kq::Activations a{k, n, s.q.data(), s.scale.data(), s.bsum.data()};
+    kq::Activations a{k, n, s.q.data(), s.scale.data(), s.bsum.data(), {}};
+    if (n >= kq::kMinTiledTokens) {
+      const size_t tiles = kq::TileCount(n);
+      s.tiled_q.resize(tiles * k * kq::kTileTokens);
+      s.tiled_scale.resize(tiles * blocks * kq::kTileTokens);
+      s.tiled_sum.resize(tiles * k / kq::TileSumGroup(kernel_->format) * kq::kTileTokens);
+      kq::Interleave(kernel_->format, a, s.tiled_q.data(), s.tiled_scale.data(),
+                     s.tiled_sum.data());
+      a.tiles = {s.tiled_q.data(), s.tiled_scale.data(), s.tiled_sum.data()};
+    }
     const size_t per_task =
         std::max(kMinRowsPerTask, (rows() + pool.threads() * kTasksPerThread - 1) /
                                       (pool.threads() * kTasksPerThread));

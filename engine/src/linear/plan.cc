@@ -112,6 +112,7 @@ Expected<std::unique_ptr<Linear>> PlanLinear(const gguf::TensorInfo& t,
     return InvalidModel(Describe(t) + ": a weight matrix must be 2-D");
   switch (t.type) {
     case TensorType::Q4_K:
+      return options.repack_q4_k ? PlanLutLinear(t, options) : PlanKQuantLinear(t, options);
     case TensorType::Q6_K:
       return PlanKQuantLinear(t, options);
     case TensorType::Q4_0:

@@ -29,8 +29,8 @@ std::string CacheFingerprint(arch::IsaSet features, const PlanOptions& plan) {
          std::to_string(LUTRA_VERSION_MINOR) + "." + std::to_string(LUTRA_VERSION_PATCH) +
          " entry " + std::to_string(cache::kEntryFormatVersion) + " packing " +
          std::to_string(gguf::kPackingVersion) + " features " + std::to_string(uint64_t(features)) +
-         " ternary_int8 " + std::to_string(plan.ternary_int8_activations) + " kernels " +
-         cache::Hex64(cache::Hash64(kernels));
+         " ternary_int8 " + std::to_string(plan.ternary_int8_activations) + " repack_q4_k " +
+         std::to_string(plan.repack_q4_k) + " kernels " + cache::Hex64(cache::Hash64(kernels));
 }
 
 }  // namespace
@@ -66,13 +66,16 @@ Expected<std::unique_ptr<Model>> Model::Load(const std::string& path, const Mode
   PlanOptions plan;
   plan.kernels = m->kernels_;
   plan.ternary_int8_activations = o.ternary_int8_activations;
+  plan.repack_q4_k = o.repack_q4_k;
   // Repacking decodes and packs every weight once: on all the session threads, for the load
   // only (sessions make their own pools).
   ThreadPool load_pool(o.threads);
+  cache::CacheSettings cache_settings = o.cache;
+  cache_settings.q4_k_repacked = o.repack_q4_k;
   plan.pool = &load_pool;
   m->weights_ = std::make_unique<WeightStore>(
       m->file_, plan, o.progress,
-      cache::RepackCache::Open(m->file_, CacheFingerprint(m->features_, plan), o.cache));
+      cache::RepackCache::Open(m->file_, CacheFingerprint(m->features_, plan), cache_settings));
   auto hp = (*build)(m->file_, *m->weights_, &m->graph_);
   m->weights_->DetachPool();
   if (!hp.ok()) return hp.failure(path + ": ");

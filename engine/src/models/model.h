@@ -35,8 +35,9 @@ struct ModelOptions {
   attention::KvType kv_type = attention::KvType::kF16;
   size_t batch = 64;  // prefill chunk: tokens per graph run
   bool ternary_int8_activations = true;
-  bool use_mmap = true;     // false: read the file into memory instead of mapping it
-  bool vocab_only = false;  // tokenizer only (vocabulary files): no weights, no sessions
+  bool repack_q4_k = false;  // Q4_K for the lookup kernels instead of in place (linear.h)
+  bool use_mmap = true;      // false: read the file into memory instead of mapping it
+  bool vocab_only = false;   // tokenizer only (vocabulary files): no weights, no sessions
   // Called with the fraction of weight bytes planned so far (0..1) while matrices are
   // repacked; may be empty.
   std::function<void(double)> progress;
