@@ -76,6 +76,8 @@ class WeightStore {
   std::vector<std::pair<std::string, std::unique_ptr<linear::Linear>>> linears_;
   std::deque<std::vector<float>> vectors_;
   std::set<std::string> used_;
+  // Returns the heap's free pages to the system (after a matrix's repack temporaries).
+  static void ReturnFreedHeap();
   void ReleasePages(const gguf::TensorInfo& t) const;
   std::function<void(double)> progress_;
   std::unique_ptr<cache::RepackCache> cache_;
