@@ -1,0 +1,249 @@
+// The NEON and dotprod kquant kernels' shared driver. Each super-block of a row is unpacked once
+// into sixteen code registers (Q4_K nibbles; Q6_K nibbles with their two high bits inserted
+// by shift-insert) and its integer scales widened once; then every token of the call dots with
+// those registers, so prefill does not unpack again per token. `Dot` adds int8 products into
+// int32 lanes: Add16(acc, q, a) for 16 codes, Add32 for 32 (sdot, or widening multiplies).
+// Sub-block dots are folded pairwise so that lane j holds sub-block j, and the scales multiply
+// all four lanes at once in int32: the integer sums are the scalar file's exactly (int32
+// arithmetic wraps, so an order that overflows in between still ends at the exact sum).
+// Included by the ARM ISA files only; everything is static, so each file compiles it with its
+// own flags.
+#pragma once
+
+#include <arm_neon.h>
+
+#include <cstring>
+
+#include "kernels/kquant/block_fields.h"
+#include "kernels/kquant/kquant.h"
+
+namespace lutra::kernels::kquant::arm {
+
+// vpaddq_s32, which ARMv7 lacks: [a0+a1, a2+a3, b0+b1, b2+b3].
+static inline int32x4_t PairAdd(int32x4_t a, int32x4_t b) {
+#if defined(__aarch64__)
+  return vpaddq_s32(a, b);
+#else
+  return vcombine_s32(vpadd_s32(vget_low_s32(a), vget_high_s32(a)),
+                      vpadd_s32(vget_low_s32(b), vget_high_s32(b)));
+#endif
+}
+
+static inline int16x8_t PairAdd(int16x8_t a, int16x8_t b) {
+#if defined(__aarch64__)
+  return vpaddq_s16(a, b);
+#else
+  return vcombine_s16(vpadd_s16(vget_low_s16(a), vget_high_s16(a)),
+                      vpadd_s16(vget_low_s16(b), vget_high_s16(b)));
+#endif
+}
+
+// Lane j = the sum of pj's lanes.
+static inline int32x4_t Sum4(int32x4_t p0, int32x4_t p1, int32x4_t p2, int32x4_t p3) {
+  return PairAdd(PairAdd(p0, p1), PairAdd(p2, p3));
+}
+
+static inline int32_t AddLanes(int32x4_t v) {
+#if defined(__aarch64__)
+  return vaddvq_s32(v);
+#else
+  const int32x2_t s = vadd_s32(vget_low_s32(v), vget_high_s32(v));
+  return vget_lane_s32(vpadd_s32(s, s), 0);
+#endif
+}
+
+static inline float32x2_t Fma2(float32x2_t acc, float32x2_t a, float32x2_t b) {
+#if defined(__aarch64__) || defined(__ARM_FEATURE_FMA)
+  return vfma_f32(acc, a, b);
+#else
+  return vmla_f32(acc, a, b);
+#endif
+}
+
+// The fp16 pair at p (any alignment). ARMv7's fp16 conversions need -mfp16-format, which the
+// armhf NEON group does not set, so it converts in software.
+static inline float32x2_t HalfPair(const uint8_t* p) {
+#if defined(__aarch64__)
+  uint32_t bits;
+  std::memcpy(&bits, p, sizeof bits);
+  return vget_low_f32(vcvt_f32_f16(vreinterpret_f16_u32(vdup_n_u32(bits))));
+#else
+  const float v[2] = {HalfAt(p), HalfAt(p + 2)};
+  return vld1_f32(v);
+#endif
+}
+
+static inline float Half(const uint8_t* p) {
+#if defined(__aarch64__)
+  __fp16 h;
+  std::memcpy(&h, p, sizeof h);
+  return float(h);
+#else
+  return HalfAt(p);
+#endif
+}
+
+// Q4_K: codes q[v] are weights 16v..16v+15 (sub-block j is q[2j], q[2j+1]).
+struct Q4K {
+  static constexpr size_t kBytes = BlockBytes(Format::kQ4K);
+  using Acc = float32x2_t;  // Σ d·s·D, Σ dmin·s·M
+
+  int8x16_t q[16];
+  int32x4_t sc[2];  // the scales of sub-blocks 0–3 and 4–7
+  int16x8_t mn;     // the mins
+  float32x2_t dm;   // d, dmin
+
+  explicit Q4K(const uint8_t* blk) {
+    const uint8_t* qs = blk + kQ4KQs;
+    const uint8x16_t low = vdupq_n_u8(15);
+    for (int i = 0; i < 4; ++i) {
+      const uint8x16_t r0 = vld1q_u8(qs + 32 * i), r1 = vld1q_u8(qs + 32 * i + 16);
+      q[4 * i] = vreinterpretq_s8_u8(vandq_u8(r0, low));
+      q[4 * i + 1] = vreinterpretq_s8_u8(vandq_u8(r1, low));
+      q[4 * i + 2] = vreinterpretq_s8_u8(vshrq_n_u8(r0, 4));
+      q[4 * i + 3] = vreinterpretq_s8_u8(vshrq_n_u8(r1, 4));
+    }
+    // Q4KScalesMins on whole words in the integer unit, which the NEON code leaves idle: bytes
+    // 0–7 carry sc0–3 and m0–3 in their low six bits and the high two bits of sc4–7, m4–7;
+    // bytes 8–11 the low four bits of sc4–7 (low nibbles) and m4–7 (high nibbles).
+    uint64_t x;
+    uint32_t z;
+    std::memcpy(&x, blk + kQ4KScales, sizeof x);
+    std::memcpy(&z, blk + kQ4KScales + 8, sizeof z);
+    const uint64_t m6 = 0x3f3f3f3f3f3f3f3full, m4 = 0x0f0f0f0f0f0f0f0full;
+    const uint64_t lo = x & m6;  // sc0–3 | m0–3
+    const uint64_t hi = ((z | uint64_t(z) << 28) & m4) | ((x >> 2) & 0x3030303030303030ull);
+    const uint64_t scales = (lo & 0xffffffffull) | hi << 32, mins = lo >> 32 | (hi >> 32) << 32;
+    const uint16x8_t s16 = vmovl_u8(vcreate_u8(scales));
+    sc[0] = vreinterpretq_s32_u32(vmovl_u16(vget_low_u16(s16)));
+    sc[1] = vreinterpretq_s32_u32(vmovl_u16(vget_high_u16(s16)));
+    mn = vreinterpretq_s16_u16(vmovl_u8(vcreate_u8(mins)));
+    dm = HalfPair(blk);
+  }
+
+  static Acc Zero() { return vdup_n_f32(0.0f); }
+  static float Result(Acc acc) { return vget_lane_f32(acc, 0) - vget_lane_f32(acc, 1); }
+
+  template <typename Dot>
+  void Add(Acc& acc, const int8_t* a, const int16_t* bs, float s) const {
+    int32x4_t dots = vdupq_n_s32(0);
+    for (int g = 0; g < 2; ++g) {
+      int32x4_t p[4];
+      for (int j = 0; j < 4; ++j) {
+        const int v = 8 * g + 2 * j;
+        p[j] = Dot::Add32(vdupq_n_s32(0), q[v], q[v + 1], vld1q_s8(a + 16 * v),
+                          vld1q_s8(a + 16 * v + 16));
+      }
+      dots = vmlaq_s32(dots, Sum4(p[0], p[1], p[2], p[3]), sc[g]);
+    }
+    // Sub-block j's code sum is bsum 2j + 2j+1 (|·| ≤ 32·127, an int16).
+    const int16x8_t b = PairAdd(vld1q_s16(bs), vld1q_s16(bs + 8));
+    int32x4_t mins = vmull_s16(vget_low_s16(mn), vget_low_s16(b));
+    mins = vmlal_s16(mins, vget_high_s16(mn), vget_high_s16(b));
+    // [Σ dots, Σ mins] in one fold, converted and scaled as a pair.
+    const int32x4_t f = PairAdd(dots, mins);
+    const int32x2_t both = vpadd_s32(vget_low_s32(f), vget_high_s32(f));
+    acc = Fma2(acc, vcvt_f32_s32(both), vmul_n_f32(dm, s));
+  }
+};
+
+// Q6_K: codes q[i] are sub-block i (weights 16i..16i+15), q ∈ [0, 64); the −32 offset is
+// subtracted as 32·Σ sc_i·bsum_i.
+struct Q6K {
+  static constexpr size_t kBytes = BlockBytes(Format::kQ6K);
+  using Acc = float;
+
+  int8x16_t q[16];
+  int32x4_t sc[4];    // the scales of sub-blocks 4g..4g+3
+  int16x8_t sc32[2];  // 32·scale (|·| ≤ 4096)
+  float d;
+
+  explicit Q6K(const uint8_t* blk) {
+    const uint8x16_t m2 = vdupq_n_u8(3), m45 = vdupq_n_u8(0x30);
+    for (int h = 0; h < 2; ++h) {
+      const uint8_t* ql = blk + 64 * h;
+      const uint8_t* qh = blk + kQ6KQh + 32 * h;
+      for (int c = 0; c < 2; ++c) {
+        // Weights 32s + 16c + l of this half, s = 0..3: low nibbles of l01 (s = 0) and l23
+        // (s = 1), high nibbles (s = 2, 3); their high bits are bit pairs 2s of hb.
+        const uint8x16_t l01 = vld1q_u8(ql + 16 * c), l23 = vld1q_u8(ql + 32 + 16 * c);
+        const uint8x16_t hb = vld1q_u8(qh + 16 * c), hb2 = vshrq_n_u8(hb, 2);
+        const int i = 8 * h + c;
+        q[i + 0] = vreinterpretq_s8_u8(vsliq_n_u8(l01, vandq_u8(hb, m2), 4));
+        q[i + 2] = vreinterpretq_s8_u8(vsliq_n_u8(l23, vandq_u8(hb2, m2), 4));
+        q[i + 4] = vreinterpretq_s8_u8(vsriq_n_u8(vandq_u8(hb, m45), l01, 4));
+        q[i + 6] = vreinterpretq_s8_u8(vsriq_n_u8(vandq_u8(hb2, m45), l23, 4));
+      }
+    }
+    const int8x16_t s8 = vld1q_s8(reinterpret_cast<const int8_t*>(blk + kQ6KScales));
+    const int16x8_t s0 = vmovl_s8(vget_low_s8(s8)), s1 = vmovl_s8(vget_high_s8(s8));
+    sc[0] = vmovl_s16(vget_low_s16(s0));
+    sc[1] = vmovl_s16(vget_high_s16(s0));
+    sc[2] = vmovl_s16(vget_low_s16(s1));
+    sc[3] = vmovl_s16(vget_high_s16(s1));
+    sc32[0] = vshlq_n_s16(s0, 5);
+    sc32[1] = vshlq_n_s16(s1, 5);
+    d = Half(blk + kQ6KD);
+  }
+
+  static Acc Zero() { return 0.0f; }
+  static float Result(Acc acc) { return acc; }
+
+  template <typename Dot>
+  void Add(Acc& acc, const int8_t* a, const int16_t* bs, float s) const {
+    int32x4_t total = vdupq_n_s32(0);
+    for (int g = 0; g < 4; ++g) {
+      int32x4_t p[4];
+      for (int j = 0; j < 4; ++j) {
+        const int i = 4 * g + j;
+        p[j] = Dot::Add16(vdupq_n_s32(0), q[i], vld1q_s8(a + 16 * i));
+      }
+      total = vmlaq_s32(total, Sum4(p[0], p[1], p[2], p[3]), sc[g]);
+    }
+    // |32·sc·bsum| ≤ 4096·2032 per product, and the sum ends exact (see the top).
+    const int16x8_t b0 = vld1q_s16(bs), b1 = vld1q_s16(bs + 8);
+    total = vmlsl_s16(total, vget_low_s16(sc32[0]), vget_low_s16(b0));
+    total = vmlsl_s16(total, vget_high_s16(sc32[0]), vget_high_s16(b0));
+    total = vmlsl_s16(total, vget_low_s16(sc32[1]), vget_low_s16(b1));
+    total = vmlsl_s16(total, vget_high_s16(sc32[1]), vget_high_s16(b1));
+    acc += d * s * float(AddLanes(total));
+  }
+};
+
+// Rows one at a time; tokens in groups of up to kTokens whose accumulators stay in registers
+// (kTokens = 1 is decode, where the block's registers are used once).
+template <typename Block, typename Dot, size_t kTokens>
+static inline void GemmTokens(const Weights& w, const Activations& a, size_t row_begin,
+                              size_t row_end, float* y, size_t y_stride) {
+  const size_t blocks = w.k / kSuperBlock, sums = w.k / kSumGroup;
+  for (size_t r = row_begin; r < row_end; ++r) {
+    const uint8_t* row = w.data + r * w.row_bytes;
+    for (size_t t0 = 0; t0 < a.n; t0 += kTokens) {
+      const size_t nt = kTokens == 1 ? 1 : (a.n - t0 < kTokens ? a.n - t0 : kTokens);
+      typename Block::Acc acc[kTokens];
+      for (size_t t = 0; t < kTokens; ++t) acc[t] = Block::Zero();
+      for (size_t b = 0; b < blocks; ++b) {
+        const Block blk(row + b * Block::kBytes);
+        for (size_t t = 0; t < nt; ++t) {
+          const size_t tt = t0 + t;
+          blk.template Add<Dot>(acc[t], a.q + tt * w.k + b * kSuperBlock,
+                                a.bsum + tt * sums + b * (kSuperBlock / kSumGroup),
+                                a.scale[tt * blocks + b]);
+        }
+      }
+      for (size_t t = 0; t < nt; ++t) y[(t0 + t) * y_stride + r] = Block::Result(acc[t]);
+    }
+  }
+}
+
+template <typename Block, typename Dot>
+static inline void GemmRows(const Weights& w, const Activations& a, size_t row_begin,
+                            size_t row_end, float* y, size_t y_stride) {
+  if (a.n == 1) {
+    GemmTokens<Block, Dot, 1>(w, a, row_begin, row_end, y, y_stride);
+  } else {
+    GemmTokens<Block, Dot, 8>(w, a, row_begin, row_end, y, y_stride);
+  }
+}
+
+}  // namespace lutra::kernels::kquant::arm
