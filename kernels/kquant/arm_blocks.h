@@ -1,18 +1,29 @@
 // The NEON and dotprod kquant kernels' shared driver. Each super-block of a row is unpacked once
-// into sixteen code registers (Q4_K nibbles; Q6_K nibbles with their two high bits inserted
-// by shift-insert) and its integer scales widened once; then every token of the call dots with
-// those registers, so prefill does not unpack again per token. `Dot` adds int8 products into
-// int32 lanes: Add16(acc, q, a) for 16 codes, Add32 for 32 (sdot, or widening multiplies).
-// Sub-block dots are folded pairwise so that lane j holds sub-block j, and the scales multiply
-// all four lanes at once in int32: the integer sums are the scalar file's exactly (int32
-// arithmetic wraps, so an order that overflows in between still ends at the exact sum).
-// Included by the ARM ISA files only; everything is static, so each file compiles it with its
-// own flags.
+// into sixteen code registers (Q4_K nibbles; Q6_K nibbles with their two high bits inserted by
+// shift-insert) and its integer scales widened once; then every token of the call dots with
+// those registers, so prefill does not unpack again per token.
+//
+// Sub-block scales are applied in int32 by multiply-accumulate by lane. With sdot
+// (Dot::kChained, Add16 / Add32 accumulate) the sub-block dots of a super-block run as one
+// chain in one accumulator: a fresh accumulator per sub-block would cost a zeroed register per
+// sdot (sdot only accumulates). After sub-block i the chain's lanes sum to the prefix
+// S_i = D_0 + … + D_i, and by summation by parts Σ sc_i·D_i = Σ S_i·(sc_i − sc_i+1) with
+// sc_16 = 0 (Q6_K; sc_8 for Q4_K), so each step multiplies the chain by one scale difference,
+// computed once per super-block. Shorter chains, or a pairwise-add tree per four sub-blocks,
+// model slower on both Cortex-A55 and Neoverse-N1 (bench/arm-model). Widening multiplies
+// (Sum16 / Sum32) start each sub-block afresh, which vpaddlq_s16 does for free, and take the
+// scales themselves: no chain latency for an out-of-order core to wait on.
+//
+// The integer sums are the scalar file's exactly: int32 arithmetic wraps, so an order whose
+// partial sums overflow still ends at the exact total (< 2^30). Included by the ARM ISA files
+// only; everything is static, so each file compiles it with its own flags.
 #pragma once
 
 #include <arm_neon.h>
 
 #include <cstring>
+#include <type_traits>
+#include <utility>
 
 #include "kernels/kquant/block_fields.h"
 #include "kernels/kquant/kquant.h"
@@ -38,9 +49,44 @@ static inline int16x8_t PairAdd(int16x8_t a, int16x8_t b) {
 #endif
 }
 
-// Lane j = the sum of pj's lanes.
-static inline int32x4_t Sum4(int32x4_t p0, int32x4_t p1, int32x4_t p2, int32x4_t p3) {
-  return PairAdd(PairAdd(p0, p1), PairAdd(p2, p3));
+// t + p·v[L].
+template <int L>
+static inline int32x4_t MlaLane(int32x4_t t, int32x4_t p, int32x4_t v) {
+#if defined(__aarch64__)
+  return vmlaq_laneq_s32(t, p, v, L);
+#else
+  if constexpr (L < 2) {
+    return vmlaq_lane_s32(t, p, vget_low_s32(v), L);
+  } else {
+    return vmlaq_lane_s32(t, p, vget_high_s32(v), L - 2);
+  }
+#endif
+}
+
+// p·v[L].
+template <int L>
+static inline int32x4_t MulLane(int32x4_t p, int32x4_t v) {
+#if defined(__aarch64__)
+  return vmulq_laneq_s32(p, v, L);
+#else
+  if constexpr (L < 2) {
+    return vmulq_lane_s32(p, vget_low_s32(v), L);
+  } else {
+    return vmulq_lane_s32(p, vget_high_s32(v), L - 2);
+  }
+#endif
+}
+
+template <typename F, int... i>
+static inline void UnrollSequence(F& f, std::integer_sequence<int, i...>) {
+  (f(std::integral_constant<int, i>{}), ...);
+}
+
+// f(integral_constant<int, 0>), …, f(integral_constant<int, N − 1>): lane numbers must be
+// constants.
+template <int N, typename F>
+static inline void Unroll(F&& f) {
+  UnrollSequence(f, std::make_integer_sequence<int, N>{});
 }
 
 static inline int32_t AddLanes(int32x4_t v) {
@@ -66,7 +112,7 @@ static inline float32x2_t HalfPair(const uint8_t* p) {
 #if defined(__aarch64__)
   uint32_t bits;
   std::memcpy(&bits, p, sizeof bits);
-  return vget_low_f32(vcvt_f32_f16(vreinterpret_f16_u32(vdup_n_u32(bits))));
+  return vget_low_f32(vcvt_f32_f16(vreinterpret_f16_u64(vcreate_u64(bits))));
 #else
   const float v[2] = {HalfAt(p), HalfAt(p + 2)};
   return vld1_f32(v);
@@ -84,12 +130,13 @@ static inline float Half(const uint8_t* p) {
 }
 
 // Q4_K: codes q[v] are weights 16v..16v+15 (sub-block j is q[2j], q[2j+1]).
+template <bool kChained>
 struct Q4K {
   static constexpr size_t kBytes = BlockBytes(Format::kQ4K);
   using Acc = float32x2_t;  // Σ d·s·D, Σ dmin·s·M
 
   int8x16_t q[16];
-  int32x4_t sc[2];  // the scales of sub-blocks 0–3 and 4–7
+  int32x4_t sc[2];  // sub-blocks 0–3 and 4–7: sc_j, or sc_j − sc_j+1 when chained (above)
   int16x8_t mn;     // the mins
   float32x2_t dm;   // d, dmin
 
@@ -114,9 +161,11 @@ struct Q4K {
     const uint64_t lo = x & m6;  // sc0–3 | m0–3
     const uint64_t hi = ((z | uint64_t(z) << 28) & m4) | ((x >> 2) & 0x3030303030303030ull);
     const uint64_t scales = (lo & 0xffffffffull) | hi << 32, mins = lo >> 32 | (hi >> 32) << 32;
-    const uint16x8_t s16 = vmovl_u8(vcreate_u8(scales));
-    sc[0] = vreinterpretq_s32_u32(vmovl_u16(vget_low_u16(s16)));
-    sc[1] = vreinterpretq_s32_u32(vmovl_u16(vget_high_u16(s16)));
+    // |sc_j − sc_j+1| ≤ 63; the wrapped uint16 is the int16.
+    const uint64_t next = kChained ? scales >> 8 : 0;
+    const int16x8_t diff = vreinterpretq_s16_u16(vsubl_u8(vcreate_u8(scales), vcreate_u8(next)));
+    sc[0] = vmovl_s16(vget_low_s16(diff));
+    sc[1] = vmovl_s16(vget_high_s16(diff));
     mn = vreinterpretq_s16_u16(vmovl_u8(vcreate_u8(mins)));
     dm = HalfPair(blk);
   }
@@ -126,35 +175,36 @@ struct Q4K {
 
   template <typename Dot>
   void Add(Acc& acc, const int8_t* a, const int16_t* bs, float s) const {
-    int32x4_t dots = vdupq_n_s32(0);
-    for (int g = 0; g < 2; ++g) {
-      int32x4_t p[4];
-      for (int j = 0; j < 4; ++j) {
-        const int v = 8 * g + 2 * j;
-        p[j] = Dot::Add32(vdupq_n_s32(0), q[v], q[v + 1], vld1q_s8(a + 16 * v),
-                          vld1q_s8(a + 16 * v + 16));
+    int32x4_t p = vdupq_n_s32(0), dots = p;
+    Unroll<8>([&](auto jc) {
+      constexpr int j = jc;
+      const int8x16_t a0 = vld1q_s8(a + 32 * j), a1 = vld1q_s8(a + 32 * j + 16);
+      if constexpr (kChained) {
+        p = Dot::Add32(p, q[2 * j], q[2 * j + 1], a0, a1);
+      } else {
+        p = Dot::Sum32(q[2 * j], q[2 * j + 1], a0, a1);
       }
-      dots = vmlaq_s32(dots, Sum4(p[0], p[1], p[2], p[3]), sc[g]);
-    }
+      dots = j == 0 ? MulLane<0>(p, sc[0]) : MlaLane<j % 4>(dots, p, sc[j / 4]);
+    });
     // Sub-block j's code sum is bsum 2j + 2j+1 (|·| ≤ 32·127, an int16).
     const int16x8_t b = PairAdd(vld1q_s16(bs), vld1q_s16(bs + 8));
     int32x4_t mins = vmull_s16(vget_low_s16(mn), vget_low_s16(b));
     mins = vmlal_s16(mins, vget_high_s16(mn), vget_high_s16(b));
     // [Σ dots, Σ mins] in one fold, converted and scaled as a pair.
     const int32x4_t f = PairAdd(dots, mins);
-    const int32x2_t both = vpadd_s32(vget_low_s32(f), vget_high_s32(f));
-    acc = Fma2(acc, vcvt_f32_s32(both), vmul_n_f32(dm, s));
+    acc = Fma2(acc, vcvt_f32_s32(vget_low_s32(PairAdd(f, f))), vmul_n_f32(dm, s));
   }
 };
 
 // Q6_K: codes q[i] are sub-block i (weights 16i..16i+15), q ∈ [0, 64); the −32 offset is
 // subtracted as 32·Σ sc_i·bsum_i.
+template <bool kChained>
 struct Q6K {
   static constexpr size_t kBytes = BlockBytes(Format::kQ6K);
   using Acc = float;
 
   int8x16_t q[16];
-  int32x4_t sc[4];    // the scales of sub-blocks 4g..4g+3
+  int32x4_t sc[4];    // sub-blocks 4g..4g+3: sc_i, or sc_i − sc_i+1 when chained (above)
   int16x8_t sc32[2];  // 32·scale (|·| ≤ 4096)
   float d;
 
@@ -169,20 +219,24 @@ struct Q6K {
         const uint8x16_t l01 = vld1q_u8(ql + 16 * c), l23 = vld1q_u8(ql + 32 + 16 * c);
         const uint8x16_t hb = vld1q_u8(qh + 16 * c), hb2 = vshrq_n_u8(hb, 2);
         const int i = 8 * h + c;
-        q[i + 0] = vreinterpretq_s8_u8(vsliq_n_u8(l01, vandq_u8(hb, m2), 4));
-        q[i + 2] = vreinterpretq_s8_u8(vsliq_n_u8(l23, vandq_u8(hb2, m2), 4));
+        // The shift-inserts overwrite their first operand: l01 and l23 are read last.
         q[i + 4] = vreinterpretq_s8_u8(vsriq_n_u8(vandq_u8(hb, m45), l01, 4));
         q[i + 6] = vreinterpretq_s8_u8(vsriq_n_u8(vandq_u8(hb2, m45), l23, 4));
+        q[i + 0] = vreinterpretq_s8_u8(vsliq_n_u8(l01, vandq_u8(hb, m2), 4));
+        q[i + 2] = vreinterpretq_s8_u8(vsliq_n_u8(l23, vandq_u8(hb2, m2), 4));
       }
     }
     const int8x16_t s8 = vld1q_s8(reinterpret_cast<const int8_t*>(blk + kQ6KScales));
-    const int16x8_t s0 = vmovl_s8(vget_low_s8(s8)), s1 = vmovl_s8(vget_high_s8(s8));
-    sc[0] = vmovl_s16(vget_low_s16(s0));
-    sc[1] = vmovl_s16(vget_high_s16(s0));
-    sc[2] = vmovl_s16(vget_low_s16(s1));
-    sc[3] = vmovl_s16(vget_high_s16(s1));
-    sc32[0] = vshlq_n_s16(s0, 5);
-    sc32[1] = vshlq_n_s16(s1, 5);
+    // |sc_i − sc_i+1| ≤ 255, an int16.
+    const int8x16_t next = kChained ? vextq_s8(s8, vdupq_n_s8(0), 1) : vdupq_n_s8(0);
+    const int16x8_t d0 = vsubl_s8(vget_low_s8(s8), vget_low_s8(next));
+    const int16x8_t d1 = vsubl_s8(vget_high_s8(s8), vget_high_s8(next));
+    sc[0] = vmovl_s16(vget_low_s16(d0));
+    sc[1] = vmovl_s16(vget_high_s16(d0));
+    sc[2] = vmovl_s16(vget_low_s16(d1));
+    sc[3] = vmovl_s16(vget_high_s16(d1));
+    sc32[0] = vshll_n_s8(vget_low_s8(s8), 5);
+    sc32[1] = vshll_n_s8(vget_high_s8(s8), 5);
     d = Half(blk + kQ6KD);
   }
 
@@ -191,17 +245,18 @@ struct Q6K {
 
   template <typename Dot>
   void Add(Acc& acc, const int8_t* a, const int16_t* bs, float s) const {
-    int32x4_t total = vdupq_n_s32(0);
-    for (int g = 0; g < 4; ++g) {
-      int32x4_t p[4];
-      for (int j = 0; j < 4; ++j) {
-        const int i = 4 * g + j;
-        p[j] = Dot::Add16(vdupq_n_s32(0), q[i], vld1q_s8(a + 16 * i));
-      }
-      total = vmlaq_s32(total, Sum4(p[0], p[1], p[2], p[3]), sc[g]);
-    }
     // |32·sc·bsum| ≤ 4096·2032 per product, and the sum ends exact (see the top).
     const int16x8_t b0 = vld1q_s16(bs), b1 = vld1q_s16(bs + 8);
+    int32x4_t p = vdupq_n_s32(0), total = p;
+    Unroll<16>([&](auto ic) {
+      constexpr int i = ic;
+      if constexpr (kChained) {
+        p = Dot::Add16(p, q[i], vld1q_s8(a + 16 * i));
+      } else {
+        p = Dot::Sum16(q[i], vld1q_s8(a + 16 * i));
+      }
+      total = i == 0 ? MulLane<0>(p, sc[0]) : MlaLane<i % 4>(total, p, sc[i / 4]);
+    });
     total = vmlsl_s16(total, vget_low_s16(sc32[0]), vget_low_s16(b0));
     total = vmlsl_s16(total, vget_high_s16(sc32[0]), vget_high_s16(b0));
     total = vmlsl_s16(total, vget_low_s16(sc32[1]), vget_low_s16(b1));

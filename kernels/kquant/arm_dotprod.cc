@@ -10,6 +10,7 @@ namespace lutra::kernels::kquant {
 namespace {
 
 struct Sdot {
+  static constexpr bool kChained = true;
   static int32x4_t Add16(int32x4_t acc, int8x16_t q, int8x16_t a) { return vdotq_s32(acc, q, a); }
   static int32x4_t Add32(int32x4_t acc, int8x16_t q0, int8x16_t q1, int8x16_t a0, int8x16_t a1) {
     return vdotq_s32(vdotq_s32(acc, q0, a0), q1, a1);
@@ -20,12 +21,12 @@ struct Sdot {
 
 void q4k_gemm__dotprod(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
                        float* y, size_t y_stride) {
-  arm::GemmRows<arm::Q4K, Sdot>(w, a, row_begin, row_end, y, y_stride);
+  arm::GemmRows<arm::Q4K<true>, Sdot>(w, a, row_begin, row_end, y, y_stride);
 }
 
 void q6k_gemm__dotprod(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
                        float* y, size_t y_stride) {
-  arm::GemmRows<arm::Q6K, Sdot>(w, a, row_begin, row_end, y, y_stride);
+  arm::GemmRows<arm::Q6K<true>, Sdot>(w, a, row_begin, row_end, y, y_stride);
 }
 
 }  // namespace lutra::kernels::kquant
