@@ -4,15 +4,16 @@
 // those registers, so prefill does not unpack again per token.
 //
 // Sub-block scales are applied in int32 by multiply-accumulate by lane. With sdot
-// (Dot::kChained, Add16 / Add32 accumulate) the sub-block dots of a super-block run as one
-// chain in one accumulator: a fresh accumulator per sub-block would cost a zeroed register per
-// sdot (sdot only accumulates). After sub-block i the chain's lanes sum to the prefix
-// S_i = D_0 + … + D_i, and by summation by parts Σ sc_i·D_i = Σ S_i·(sc_i − sc_i+1) with
-// sc_16 = 0 (Q6_K; sc_8 for Q4_K), so each step multiplies the chain by one scale difference,
-// computed once per super-block. Shorter chains, or a pairwise-add tree per four sub-blocks,
-// model slower on both Cortex-A55 and Neoverse-N1 (bench/arm-model). Widening multiplies
-// (Sum16 / Sum32) start each sub-block afresh, which vpaddlq_s16 does for free, and take the
-// scales themselves: no chain latency for an out-of-order core to wait on.
+// (Dot::kChained, Add16 / Add32 accumulate) the sub-block dots run as chains in one
+// accumulator each (Q4_K: one per super-block; Q6_K: one per half, interleaved, which the
+// in-order A55 models 4% faster and the A76 7% slower, still below its memory bound): a fresh
+// accumulator per sub-block would cost a zeroed register per sdot (sdot only accumulates).
+// After sub-block i a chain's lanes sum to the prefix S_i = D_first + … + D_i, and by
+// summation by parts Σ sc_i·D_i = Σ S_i·(sc_i − sc_i+1) with sc_last+1 = 0, so each step
+// multiplies the chain by one scale difference, computed once per super-block. Shorter
+// chains, or a pairwise-add tree per four sub-blocks, model slower on both (bench/arm-model).
+// Widening multiplies (Sum16 / Sum32) start each sub-block afresh, which vpaddlq_s16 does for
+// free, and take the scales themselves: no chain latency for an out-of-order core to wait on.
 //
 // The integer sums are the scalar file's exactly: int32 arithmetic wraps, so an order whose
 // partial sums overflow still ends at the exact total (< 2^30). Included by the ARM ISA files
@@ -175,7 +176,7 @@ struct Q4K {
 
   template <typename Dot>
   void Add(Acc& acc, const int8_t* a, const int16_t* bs, float s) const {
-    int32x4_t p = vdupq_n_s32(0), dots = p;
+    int32x4_t p = vdupq_n_s32(0), dots;
     Unroll<8>([&](auto jc) {
       constexpr int j = jc;
       const int8x16_t a0 = vld1q_s8(a + 32 * j), a1 = vld1q_s8(a + 32 * j + 16);
@@ -184,7 +185,11 @@ struct Q4K {
       } else {
         p = Dot::Sum32(q[2 * j], q[2 * j + 1], a0, a1);
       }
-      dots = j == 0 ? MulLane<0>(p, sc[0]) : MlaLane<j % 4>(dots, p, sc[j / 4]);
+      if constexpr (j == 0) {
+        dots = MulLane<0>(p, sc[0]);
+      } else {
+        dots = MlaLane<j % 4>(dots, p, sc[j / 4]);
+      }
     });
     // Sub-block j's code sum is bsum 2j + 2j+1 (|·| ≤ 32·127, an int16).
     const int16x8_t b = PairAdd(vld1q_s16(bs), vld1q_s16(bs + 8));
@@ -204,7 +209,7 @@ struct Q6K {
   using Acc = float;
 
   int8x16_t q[16];
-  int32x4_t sc[4];    // sub-blocks 4g..4g+3: sc_i, or sc_i − sc_i+1 when chained (above)
+  int32x4_t sc[4];    // sub-blocks 4g..4g+3: sc_i, or sc_i − sc_i+1 within a half (above)
   int16x8_t sc32[2];  // 32·scale (|·| ≤ 4096)
   float d;
 
@@ -227,8 +232,9 @@ struct Q6K {
       }
     }
     const int8x16_t s8 = vld1q_s8(reinterpret_cast<const int8_t*>(blk + kQ6KScales));
-    // |sc_i − sc_i+1| ≤ 255, an int16.
-    const int8x16_t next = kChained ? vextq_s8(s8, vdupq_n_s8(0), 1) : vdupq_n_s8(0);
+    // |sc_i − sc_i+1| ≤ 255, an int16; sc_8 and sc_16 count as 0 (the chains end there).
+    const int8x16_t next =
+        kChained ? vreinterpretq_s8_u64(vshrq_n_u64(vreinterpretq_u64_s8(s8), 8)) : vdupq_n_s8(0);
     const int16x8_t d0 = vsubl_s8(vget_low_s8(s8), vget_low_s8(next));
     const int16x8_t d1 = vsubl_s8(vget_high_s8(s8), vget_high_s8(next));
     sc[0] = vmovl_s16(vget_low_s16(d0));
@@ -247,16 +253,22 @@ struct Q6K {
   void Add(Acc& acc, const int8_t* a, const int16_t* bs, float s) const {
     // |32·sc·bsum| ≤ 4096·2032 per product, and the sum ends exact (see the top).
     const int16x8_t b0 = vld1q_s16(bs), b1 = vld1q_s16(bs + 8);
-    int32x4_t p = vdupq_n_s32(0), total = p;
-    Unroll<16>([&](auto ic) {
-      constexpr int i = ic;
+    int32x4_t p[2] = {vdupq_n_s32(0), vdupq_n_s32(0)}, t[2];
+    Unroll<16>([&](auto nc) {
+      // sdot: the halves' chains interleave; widening multiplies go in order.
+      constexpr int n = nc, h = kChained ? n % 2 : 0, i = kChained ? 8 * h + n / 2 : n;
       if constexpr (kChained) {
-        p = Dot::Add16(p, q[i], vld1q_s8(a + 16 * i));
+        p[h] = Dot::Add16(p[h], q[i], vld1q_s8(a + 16 * i));
       } else {
-        p = Dot::Sum16(q[i], vld1q_s8(a + 16 * i));
+        p[h] = Dot::Sum16(q[i], vld1q_s8(a + 16 * i));
       }
-      total = i == 0 ? MulLane<0>(p, sc[0]) : MlaLane<i % 4>(total, p, sc[i / 4]);
+      if constexpr (n < (kChained ? 2 : 1)) {
+        t[h] = MulLane<i % 4>(p[h], sc[i / 4]);
+      } else {
+        t[h] = MlaLane<i % 4>(t[h], p[h], sc[i / 4]);
+      }
     });
+    int32x4_t total = kChained ? vaddq_s32(t[0], t[1]) : t[0];
     total = vmlsl_s16(total, vget_low_s16(sc32[0]), vget_low_s16(b0));
     total = vmlsl_s16(total, vget_high_s16(sc32[0]), vget_high_s16(b0));
     total = vmlsl_s16(total, vget_low_s16(sc32[1]), vget_low_s16(b1));
