@@ -25,6 +25,7 @@
 #include "arch/isa.h"
 #include "bench/common/dequant_dot.h"
 #include "kernels/attn/attn.h"
+#include "kernels/kquant/kquant.h"
 #include "kernels/lutbuild/lutbuild.h"
 #include "kernels/lutgemm/lutgemm.h"
 #include "kernels/q8block/q8block.h"
@@ -219,6 +220,54 @@ void AddQ8Block(std::vector<Case>& cases, bool all) {
   }
 }
 
+// kquant: random Q4_K / Q6_K super-blocks with their fp16 scales (d, dmin) set to finite values;
+// the codes and integer scales are the random bytes as they come.
+void AddKQuant(std::vector<Case>& cases, bool all) {
+  namespace kq = kernels::kquant;
+  for (const kq::Kernels& kern : kq::AllKernels()) {
+    if (!Wanted(kern.isa, all)) continue;
+    const kq::Kernels* kp = &kern;
+    const size_t bb = kq::BlockBytes(kern.format);
+    cases.push_back(
+        {kern.name, kern.isa, "weight", double(kM * kK), double(bb) / kq::kSuperBlock, [kp, bb] {
+           struct State {
+             std::vector<uint8_t> w, aq;
+             std::vector<float> ascale, y;
+             std::vector<int16_t> bsum;
+             kq::Weights w_view;
+             kq::Activations a;
+           };
+           auto st = std::make_shared<State>();
+           const size_t blocks = kM * kK / kq::kSuperBlock;
+           st->w = Random(blocks * bb);
+           const auto halves = RandomHalves(2 * blocks);
+           for (size_t b = 0; b < blocks; ++b) {
+             uint8_t* blk = st->w.data() + b * bb;
+             // d, dmin at 0 for Q4_K; d at 208 for Q6_K.
+             std::memcpy(kp->format == kq::Format::kQ4K ? blk : blk + 208, &halves[2 * b],
+                         kp->format == kq::Format::kQ4K ? 4 : 2);
+           }
+           st->aq = Random(kK, 31);
+           for (auto& v : st->aq) v = v == 0x80 ? 0x81 : v;  // the quantizer's range, ±127
+           st->bsum.resize(kK / kq::kSumGroup);
+           for (size_t g = 0; g < st->bsum.size(); ++g) {
+             int sum = 0;
+             for (size_t i = 0; i < kq::kSumGroup; ++i) {
+               sum += int8_t(st->aq[g * kq::kSumGroup + i]);
+             }
+             st->bsum[g] = int16_t(sum);
+           }
+           st->ascale.assign(kK / kq::kSuperBlock, 0.02f);
+           st->y.resize(kM);
+           st->w_view = {kM, kK, st->w.data(), kK / kq::kSuperBlock * bb};
+           st->a = {kK, 1, reinterpret_cast<const int8_t*>(st->aq.data()), st->ascale.data(),
+                    st->bsum.data()};
+           return std::function<void()>(
+               [st, kp] { kp->gemm(st->w_view, st->a, 0, kM, st->y.data(), kM); });
+         }});
+  }
+}
+
 void AddLutbuild(std::vector<Case>& cases, bool all) {
   namespace lb = kernels::lutbuild;
   struct State {
@@ -361,6 +410,7 @@ std::vector<Case> AllCases(bool all) {
   AddLutgemm(cases, all);
   AddTernary3(cases, all);
   AddQ8Block(cases, all);
+  AddKQuant(cases, all);
   AddDequant(cases);
   AddLutbuild(cases, all);
   namespace at = kernels::attn;

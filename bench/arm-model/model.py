@@ -125,6 +125,30 @@ def model(case):
     one, three = profile(case["binary"], case["name"], 1), profile(case["binary"], case["name"], 3)
     blocks = sorted((va, n, (three[(va, n)] - one.get((va, n), 0)) // 2)
                     for (va, n) in three if three[(va, n)] > one.get((va, n), 0))
+    # qemu ends a translation block at a 4 KiB page boundary; a loop body that straddles one
+    # becomes two blocks whose counts differ when the first iteration's first part ran inside
+    # the preceding block (the loop's entry falls through into it). Such a pair is one block
+    # for the executions they share; the rest of either stays on its own.
+    starts = collections.defaultdict(list)
+    for b in blocks:
+        starts[b[0]].append(b)
+    split, taken = [], set()
+    for b in blocks:
+        va, n, ex = b
+        if b in taken:
+            continue
+        end = va + 4 * n
+        nxt = starts.get(end, []) if end % 4096 == 0 else []
+        if len(nxt) == 1 and nxt[0][2] != ex:
+            u = nxt[0]
+            taken.add(u)
+            common = min(ex, u[2])
+            split += [(va, n, common), (end, u[1], common)]
+            split += [(va, n, ex - common)] if ex > common else []
+            split += [(end, u[1], u[2] - common)] if u[2] > common else []
+        else:
+            split.append(b)
+    blocks = sorted(split)
     # Merge fall-through neighbours with equal counts (one straight-line block split by qemu).
     starts = collections.defaultdict(list)
     for b in blocks:

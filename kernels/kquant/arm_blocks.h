@@ -1,0 +1,316 @@
+// The NEON and dotprod kquant kernels' shared driver. Each super-block of a row is unpacked once
+// into sixteen code registers (Q4_K nibbles; Q6_K nibbles with their two high bits inserted by
+// shift-insert) and its integer scales widened once; then every token of the call dots with
+// those registers, so prefill does not unpack again per token.
+//
+// Sub-block scales are applied in int32 by multiply-accumulate by lane. With sdot
+// (Dot::kChained, Add16 / Add32 accumulate) the sub-block dots run as chains in one
+// accumulator each (Q4_K: one per super-block; Q6_K: one per half, interleaved, which the
+// in-order A55 models 4% faster and the A76 7% slower, still below its memory bound): a fresh
+// accumulator per sub-block would cost a zeroed register per sdot (sdot only accumulates).
+// After sub-block i a chain's lanes sum to the prefix S_i = D_first + … + D_i, and by
+// summation by parts Σ sc_i·D_i = Σ S_i·(sc_i − sc_i+1) with sc_last+1 = 0, so each step
+// multiplies the chain by one scale difference, computed once per super-block. Shorter
+// chains, or a pairwise-add tree per four sub-blocks, model slower on both (bench/arm-model).
+// Widening multiplies (Sum16 / Sum32) start each sub-block afresh, which vpaddlq_s16 does for
+// free, and take the scales themselves: no chain latency for an out-of-order core to wait on.
+//
+// The integer sums are the scalar file's exactly: int32 arithmetic wraps, so an order whose
+// partial sums overflow still ends at the exact total (< 2^30). Included by the ARM ISA files
+// only; everything is static, so each file compiles it with its own flags.
+#pragma once
+
+#include <arm_neon.h>
+
+#include <cstring>
+#include <type_traits>
+#include <utility>
+
+#include "kernels/kquant/block_fields.h"
+#include "kernels/kquant/kquant.h"
+
+namespace lutra::kernels::kquant::arm {
+
+// vpaddq_s32, which ARMv7 lacks: [a0+a1, a2+a3, b0+b1, b2+b3].
+static inline int32x4_t PairAdd(int32x4_t a, int32x4_t b) {
+#if defined(__aarch64__)
+  return vpaddq_s32(a, b);
+#else
+  return vcombine_s32(vpadd_s32(vget_low_s32(a), vget_high_s32(a)),
+                      vpadd_s32(vget_low_s32(b), vget_high_s32(b)));
+#endif
+}
+
+static inline int16x8_t PairAdd(int16x8_t a, int16x8_t b) {
+#if defined(__aarch64__)
+  return vpaddq_s16(a, b);
+#else
+  return vcombine_s16(vpadd_s16(vget_low_s16(a), vget_high_s16(a)),
+                      vpadd_s16(vget_low_s16(b), vget_high_s16(b)));
+#endif
+}
+
+// t + p·v[L].
+template <int L>
+static inline int32x4_t MlaLane(int32x4_t t, int32x4_t p, int32x4_t v) {
+#if defined(__aarch64__)
+  return vmlaq_laneq_s32(t, p, v, L);
+#else
+  if constexpr (L < 2) {
+    return vmlaq_lane_s32(t, p, vget_low_s32(v), L);
+  } else {
+    return vmlaq_lane_s32(t, p, vget_high_s32(v), L - 2);
+  }
+#endif
+}
+
+// p·v[L].
+template <int L>
+static inline int32x4_t MulLane(int32x4_t p, int32x4_t v) {
+#if defined(__aarch64__)
+  return vmulq_laneq_s32(p, v, L);
+#else
+  if constexpr (L < 2) {
+    return vmulq_lane_s32(p, vget_low_s32(v), L);
+  } else {
+    return vmulq_lane_s32(p, vget_high_s32(v), L - 2);
+  }
+#endif
+}
+
+template <typename F, int... i>
+static inline void UnrollSequence(F& f, std::integer_sequence<int, i...>) {
+  (f(std::integral_constant<int, i>{}), ...);
+}
+
+// f(integral_constant<int, 0>), …, f(integral_constant<int, N − 1>): lane numbers must be
+// constants.
+template <int N, typename F>
+static inline void Unroll(F&& f) {
+  UnrollSequence(f, std::make_integer_sequence<int, N>{});
+}
+
+static inline int32_t AddLanes(int32x4_t v) {
+#if defined(__aarch64__)
+  return vaddvq_s32(v);
+#else
+  const int32x2_t s = vadd_s32(vget_low_s32(v), vget_high_s32(v));
+  return vget_lane_s32(vpadd_s32(s, s), 0);
+#endif
+}
+
+static inline float32x2_t Fma2(float32x2_t acc, float32x2_t a, float32x2_t b) {
+#if defined(__aarch64__) || defined(__ARM_FEATURE_FMA)
+  return vfma_f32(acc, a, b);
+#else
+  return vmla_f32(acc, a, b);
+#endif
+}
+
+// The fp16 pair at p (any alignment). ARMv7's fp16 conversions need -mfp16-format, which the
+// armhf NEON group does not set, so it converts in software.
+static inline float32x2_t HalfPair(const uint8_t* p) {
+#if defined(__aarch64__)
+  uint32_t bits;
+  std::memcpy(&bits, p, sizeof bits);
+  return vget_low_f32(vcvt_f32_f16(vreinterpret_f16_u64(vcreate_u64(bits))));
+#else
+  const float v[2] = {HalfAt(p), HalfAt(p + 2)};
+  return vld1_f32(v);
+#endif
+}
+
+static inline float Half(const uint8_t* p) {
+#if defined(__aarch64__)
+  __fp16 h;
+  std::memcpy(&h, p, sizeof h);
+  return float(h);
+#else
+  return HalfAt(p);
+#endif
+}
+
+// Q4_K: codes q[v] are weights 16v..16v+15 (sub-block j is q[2j], q[2j+1]).
+template <bool kChained>
+struct Q4K {
+  static constexpr size_t kBytes = BlockBytes(Format::kQ4K);
+  using Acc = float32x2_t;  // Σ d·s·D, Σ dmin·s·M
+
+  int8x16_t q[16];
+  int32x4_t sc[2];  // sub-blocks 0–3 and 4–7: sc_j, or sc_j − sc_j+1 when chained (above)
+  int16x8_t mn;     // the mins
+  float32x2_t dm;   // d, dmin
+
+  explicit Q4K(const uint8_t* blk) {
+    const uint8_t* qs = blk + kQ4KQs;
+    const uint8x16_t low = vdupq_n_u8(15);
+    for (int i = 0; i < 4; ++i) {
+      const uint8x16_t r0 = vld1q_u8(qs + 32 * i), r1 = vld1q_u8(qs + 32 * i + 16);
+      q[4 * i] = vreinterpretq_s8_u8(vandq_u8(r0, low));
+      q[4 * i + 1] = vreinterpretq_s8_u8(vandq_u8(r1, low));
+      q[4 * i + 2] = vreinterpretq_s8_u8(vshrq_n_u8(r0, 4));
+      q[4 * i + 3] = vreinterpretq_s8_u8(vshrq_n_u8(r1, 4));
+    }
+    // Q4KScalesMins on whole words in the integer unit, which the NEON code leaves idle: bytes
+    // 0–7 carry sc0–3 and m0–3 in their low six bits and the high two bits of sc4–7, m4–7;
+    // bytes 8–11 the low four bits of sc4–7 (low nibbles) and m4–7 (high nibbles).
+    uint64_t x;
+    uint32_t z;
+    std::memcpy(&x, blk + kQ4KScales, sizeof x);
+    std::memcpy(&z, blk + kQ4KScales + 8, sizeof z);
+    const uint64_t m6 = 0x3f3f3f3f3f3f3f3full, m4 = 0x0f0f0f0f0f0f0f0full;
+    const uint64_t lo = x & m6;  // sc0–3 | m0–3
+    const uint64_t hi = ((z | uint64_t(z) << 28) & m4) | ((x >> 2) & 0x3030303030303030ull);
+    const uint64_t scales = (lo & 0xffffffffull) | hi << 32, mins = lo >> 32 | (hi >> 32) << 32;
+    // |sc_j − sc_j+1| ≤ 63; the wrapped uint16 is the int16.
+    const uint64_t next = kChained ? scales >> 8 : 0;
+    const int16x8_t diff = vreinterpretq_s16_u16(vsubl_u8(vcreate_u8(scales), vcreate_u8(next)));
+    sc[0] = vmovl_s16(vget_low_s16(diff));
+    sc[1] = vmovl_s16(vget_high_s16(diff));
+    mn = vreinterpretq_s16_u16(vmovl_u8(vcreate_u8(mins)));
+    dm = HalfPair(blk);
+  }
+
+  static Acc Zero() { return vdup_n_f32(0.0f); }
+  static float Result(Acc acc) { return vget_lane_f32(acc, 0) - vget_lane_f32(acc, 1); }
+
+  template <typename Dot>
+  void Add(Acc& acc, const int8_t* a, const int16_t* bs, float s) const {
+    int32x4_t p = vdupq_n_s32(0), dots;
+    Unroll<8>([&](auto jc) {
+      constexpr int j = jc;
+      const int8x16_t a0 = vld1q_s8(a + 32 * j), a1 = vld1q_s8(a + 32 * j + 16);
+      if constexpr (kChained) {
+        p = Dot::Add32(p, q[2 * j], q[2 * j + 1], a0, a1);
+      } else {
+        p = Dot::Sum32(q[2 * j], q[2 * j + 1], a0, a1);
+      }
+      if constexpr (j == 0) {
+        dots = MulLane<0>(p, sc[0]);
+      } else {
+        dots = MlaLane<j % 4>(dots, p, sc[j / 4]);
+      }
+    });
+    // Sub-block j's code sum is bsum 2j + 2j+1 (|·| ≤ 32·127, an int16).
+    const int16x8_t b = PairAdd(vld1q_s16(bs), vld1q_s16(bs + 8));
+    int32x4_t mins = vmull_s16(vget_low_s16(mn), vget_low_s16(b));
+    mins = vmlal_s16(mins, vget_high_s16(mn), vget_high_s16(b));
+    // [Σ dots, Σ mins] in one fold, converted and scaled as a pair.
+    const int32x4_t f = PairAdd(dots, mins);
+    acc = Fma2(acc, vcvt_f32_s32(vget_low_s32(PairAdd(f, f))), vmul_n_f32(dm, s));
+  }
+};
+
+// Q6_K: codes q[i] are sub-block i (weights 16i..16i+15), q ∈ [0, 64); the −32 offset is
+// subtracted as 32·Σ sc_i·bsum_i.
+template <bool kChained>
+struct Q6K {
+  static constexpr size_t kBytes = BlockBytes(Format::kQ6K);
+  using Acc = float;
+
+  int8x16_t q[16];
+  int32x4_t sc[4];    // sub-blocks 4g..4g+3: sc_i, or sc_i − sc_i+1 within a half (above)
+  int16x8_t sc32[2];  // 32·scale (|·| ≤ 4096)
+  float d;
+
+  explicit Q6K(const uint8_t* blk) {
+    const uint8x16_t m2 = vdupq_n_u8(3), m45 = vdupq_n_u8(0x30);
+    for (int h = 0; h < 2; ++h) {
+      const uint8_t* ql = blk + 64 * h;
+      const uint8_t* qh = blk + kQ6KQh + 32 * h;
+      for (int c = 0; c < 2; ++c) {
+        // Weights 32s + 16c + l of this half, s = 0..3: low nibbles of l01 (s = 0) and l23
+        // (s = 1), high nibbles (s = 2, 3); their high bits are bit pairs 2s of hb.
+        const uint8x16_t l01 = vld1q_u8(ql + 16 * c), l23 = vld1q_u8(ql + 32 + 16 * c);
+        const uint8x16_t hb = vld1q_u8(qh + 16 * c), hb2 = vshrq_n_u8(hb, 2);
+        const int i = 8 * h + c;
+        // The shift-inserts overwrite their first operand: l01 and l23 are read last.
+        q[i + 4] = vreinterpretq_s8_u8(vsriq_n_u8(vandq_u8(hb, m45), l01, 4));
+        q[i + 6] = vreinterpretq_s8_u8(vsriq_n_u8(vandq_u8(hb2, m45), l23, 4));
+        q[i + 0] = vreinterpretq_s8_u8(vsliq_n_u8(l01, vandq_u8(hb, m2), 4));
+        q[i + 2] = vreinterpretq_s8_u8(vsliq_n_u8(l23, vandq_u8(hb2, m2), 4));
+      }
+    }
+    const int8x16_t s8 = vld1q_s8(reinterpret_cast<const int8_t*>(blk + kQ6KScales));
+    // |sc_i − sc_i+1| ≤ 255, an int16; sc_8 and sc_16 count as 0 (the chains end there).
+    const int8x16_t next =
+        kChained ? vreinterpretq_s8_u64(vshrq_n_u64(vreinterpretq_u64_s8(s8), 8)) : vdupq_n_s8(0);
+    const int16x8_t d0 = vsubl_s8(vget_low_s8(s8), vget_low_s8(next));
+    const int16x8_t d1 = vsubl_s8(vget_high_s8(s8), vget_high_s8(next));
+    sc[0] = vmovl_s16(vget_low_s16(d0));
+    sc[1] = vmovl_s16(vget_high_s16(d0));
+    sc[2] = vmovl_s16(vget_low_s16(d1));
+    sc[3] = vmovl_s16(vget_high_s16(d1));
+    sc32[0] = vshll_n_s8(vget_low_s8(s8), 5);
+    sc32[1] = vshll_n_s8(vget_high_s8(s8), 5);
+    d = Half(blk + kQ6KD);
+  }
+
+  static Acc Zero() { return 0.0f; }
+  static float Result(Acc acc) { return acc; }
+
+  template <typename Dot>
+  void Add(Acc& acc, const int8_t* a, const int16_t* bs, float s) const {
+    // |32·sc·bsum| ≤ 4096·2032 per product, and the sum ends exact (see the top).
+    const int16x8_t b0 = vld1q_s16(bs), b1 = vld1q_s16(bs + 8);
+    int32x4_t p[2] = {vdupq_n_s32(0), vdupq_n_s32(0)}, t[2];
+    Unroll<16>([&](auto nc) {
+      // sdot: the halves' chains interleave; widening multiplies go in order.
+      constexpr int n = nc, h = kChained ? n % 2 : 0, i = kChained ? 8 * h + n / 2 : n;
+      if constexpr (kChained) {
+        p[h] = Dot::Add16(p[h], q[i], vld1q_s8(a + 16 * i));
+      } else {
+        p[h] = Dot::Sum16(q[i], vld1q_s8(a + 16 * i));
+      }
+      if constexpr (n < (kChained ? 2 : 1)) {
+        t[h] = MulLane<i % 4>(p[h], sc[i / 4]);
+      } else {
+        t[h] = MlaLane<i % 4>(t[h], p[h], sc[i / 4]);
+      }
+    });
+    int32x4_t total = kChained ? vaddq_s32(t[0], t[1]) : t[0];
+    total = vmlsl_s16(total, vget_low_s16(sc32[0]), vget_low_s16(b0));
+    total = vmlsl_s16(total, vget_high_s16(sc32[0]), vget_high_s16(b0));
+    total = vmlsl_s16(total, vget_low_s16(sc32[1]), vget_low_s16(b1));
+    total = vmlsl_s16(total, vget_high_s16(sc32[1]), vget_high_s16(b1));
+    acc += d * s * float(AddLanes(total));
+  }
+};
+
+// Rows one at a time; tokens in groups of up to kTokens whose accumulators stay in registers
+// (kTokens = 1 is decode, where the block's registers are used once).
+template <typename Block, typename Dot, size_t kTokens>
+static inline void GemmTokens(const Weights& w, const Activations& a, size_t row_begin,
+                              size_t row_end, float* y, size_t y_stride) {
+  const size_t blocks = w.k / kSuperBlock, sums = w.k / kSumGroup;
+  for (size_t r = row_begin; r < row_end; ++r) {
+    const uint8_t* row = w.data + r * w.row_bytes;
+    for (size_t t0 = 0; t0 < a.n; t0 += kTokens) {
+      const size_t nt = kTokens == 1 ? 1 : (a.n - t0 < kTokens ? a.n - t0 : kTokens);
+      typename Block::Acc acc[kTokens];
+      for (size_t t = 0; t < kTokens; ++t) acc[t] = Block::Zero();
+      for (size_t b = 0; b < blocks; ++b) {
+        const Block blk(row + b * Block::kBytes);
+        for (size_t t = 0; t < nt; ++t) {
+          const size_t tt = t0 + t;
+          blk.template Add<Dot>(acc[t], a.q + tt * w.k + b * kSuperBlock,
+                                a.bsum + tt * sums + b * (kSuperBlock / kSumGroup),
+                                a.scale[tt * blocks + b]);
+        }
+      }
+      for (size_t t = 0; t < nt; ++t) y[(t0 + t) * y_stride + r] = Block::Result(acc[t]);
+    }
+  }
+}
+
+template <typename Block, typename Dot>
+static inline void GemmRows(const Weights& w, const Activations& a, size_t row_begin,
+                            size_t row_end, float* y, size_t y_stride) {
+  if (a.n == 1) {
+    GemmTokens<Block, Dot, 1>(w, a, row_begin, row_end, y, y_stride);
+  } else {
+    GemmTokens<Block, Dot, 8>(w, a, row_begin, row_end, y, y_stride);
+  }
+}
+
+}  // namespace lutra::kernels::kquant::arm

@@ -1,0 +1,32 @@
+// Dot-product kquant GEMM (AArch64 + dotprod): each 16 codes of a super-block are one
+// vdotq_s32 (four exact int8 products per int32 lane, codes ≤ 63 so nothing saturates); the
+// unpacking, scales and token loop are the shared ARM driver (arm_blocks.h).
+#include <arm_neon.h>
+
+#include "kernels/kquant/arm_blocks.h"
+#include "kernels/kquant/variants.h"
+
+namespace lutra::kernels::kquant {
+namespace {
+
+struct Sdot {
+  static constexpr bool kChained = true;
+  static int32x4_t Add16(int32x4_t acc, int8x16_t q, int8x16_t a) { return vdotq_s32(acc, q, a); }
+  static int32x4_t Add32(int32x4_t acc, int8x16_t q0, int8x16_t q1, int8x16_t a0, int8x16_t a1) {
+    return vdotq_s32(vdotq_s32(acc, q0, a0), q1, a1);
+  }
+};
+
+}  // namespace
+
+void q4k_gemm__dotprod(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                       float* y, size_t y_stride) {
+  arm::GemmRows<arm::Q4K<Sdot::kChained>, Sdot>(w, a, row_begin, row_end, y, y_stride);
+}
+
+void q6k_gemm__dotprod(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                       float* y, size_t y_stride) {
+  arm::GemmRows<arm::Q6K<Sdot::kChained>, Sdot>(w, a, row_begin, row_end, y, y_stride);
+}
+
+}  // namespace lutra::kernels::kquant

@@ -1,0 +1,43 @@
+// NEON kquant GEMM (AArch64 and ARMv7): int8 × int8 products by vmull_s8 / vmlal_s8 in int16
+// lanes, widened pairwise into int32 by vpaddlq_s16; the unpacking, scales and token loop are
+// the shared ARM driver (arm_blocks.h).
+#include <arm_neon.h>
+
+#include "kernels/kquant/arm_blocks.h"
+#include "kernels/kquant/variants.h"
+
+namespace lutra::kernels::kquant {
+namespace {
+
+struct MullDot {
+  static constexpr bool kChained = false;
+  // Q6_K: two products per int16 lane, |2·63·128| < 2^15.
+  static int32x4_t Sum16(int8x16_t q, int8x16_t a) {
+    const int16x8_t p =
+        vmlal_s8(vmull_s8(vget_low_s8(q), vget_low_s8(a)), vget_high_s8(q), vget_high_s8(a));
+    return vpaddlq_s16(p);
+  }
+  // Q4_K: four products per int16 lane, |4·15·128| < 2^15 (Q6_K's codes would allow four too,
+  // 4·63·128 = 32256, but a sub-block of 16 fills only eight lanes twice).
+  static int32x4_t Sum32(int8x16_t q0, int8x16_t q1, int8x16_t a0, int8x16_t a1) {
+    int16x8_t p = vmull_s8(vget_low_s8(q0), vget_low_s8(a0));
+    p = vmlal_s8(p, vget_high_s8(q0), vget_high_s8(a0));
+    p = vmlal_s8(p, vget_low_s8(q1), vget_low_s8(a1));
+    p = vmlal_s8(p, vget_high_s8(q1), vget_high_s8(a1));
+    return vpaddlq_s16(p);
+  }
+};
+
+}  // namespace
+
+void q4k_gemm__neon(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                    float* y, size_t y_stride) {
+  arm::GemmRows<arm::Q4K<MullDot::kChained>, MullDot>(w, a, row_begin, row_end, y, y_stride);
+}
+
+void q6k_gemm__neon(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                    float* y, size_t y_stride) {
+  arm::GemmRows<arm::Q6K<MullDot::kChained>, MullDot>(w, a, row_begin, row_end, y, y_stride);
+}
+
+}  // namespace lutra::kernels::kquant
