@@ -92,8 +92,13 @@ Expected<const Linear*> WeightStore::Matrix(const std::string& name, size_t cols
       cache_->Add(name, uint32_t(saved->kind), saved->descriptor, arrays);
     }
   }
-  linears_.emplace_back(name, std::move(*l));
-  ReturnFreedHeap();
+  // Repacks free their temporaries into the heap: hand the pages back now and then (a trim
+  // walks the whole heap, so not after every matrix).
+  repacked_since_trim_ += linears_.emplace_back(name, std::move(*l)).second->OwnedBytes();
+  if (repacked_since_trim_ >= kTrimEveryBytes) {
+    ReturnFreedHeap();
+    repacked_since_trim_ = 0;
+  }
   planned_bytes_ += (*t)->n_bytes;
   if (progress_ && total_bytes_ > 0) progress_(double(planned_bytes_) / double(total_bytes_));
   return linears_.back().second.get();
@@ -164,7 +169,8 @@ void WeightStore::ReturnFreedHeap() {
   // A repack's temporaries (codes, scales: megabytes each) are freed into glibc's heap once
   // its mmap threshold has risen past their size; freed but fragmented, they stayed resident
   // and added up to ~90 MB at a TinyLlama load's peak, depending on where the heap happened to
-  // lie. Handing free heap pages back after each matrix keeps the peak what the model needs.
+  // lie. Handing free heap pages back every kTrimEveryBytes of repacked matrices keeps the
+  // peak within that of what the model needs.
   (void)malloc_trim(0);
 #endif
 }

@@ -42,7 +42,10 @@ class WeightStore {
   // The load succeeded: completes a cache entry being written. Null when no cache was used.
   cache::RepackCache* cache() const { return cache_.get(); }
   // The loading pool is gone once the model is built: nothing after may plan in parallel.
-  void DetachPool() { options_.pool = nullptr; }
+  void DetachPool() {
+    options_.pool = nullptr;
+    ReturnFreedHeap();  // the last repacks' temporaries
+  }
 
   // Bytes owned beyond the mapping (repacked matrices, fp32 vectors): what every decode step
   // streams, besides one embedding row and the KV cache.
@@ -76,12 +79,15 @@ class WeightStore {
   std::vector<std::pair<std::string, std::unique_ptr<linear::Linear>>> linears_;
   std::deque<std::vector<float>> vectors_;
   std::set<std::string> used_;
-  // Returns the heap's free pages to the system (after a matrix's repack temporaries).
+  // Returns the heap's free pages to the system (after repacks' temporaries were freed).
   static void ReturnFreedHeap();
   void ReleasePages(const gguf::TensorInfo& t) const;
   std::function<void(double)> progress_;
   std::unique_ptr<cache::RepackCache> cache_;
   uint64_t total_bytes_ = 0, planned_bytes_ = 0;
+  // Bytes of repacked matrices since the heap was last trimmed (ReturnFreedHeap).
+  size_t repacked_since_trim_ = 0;
+  static constexpr size_t kTrimEveryBytes = size_t(32) << 20;
   bool packing_checked_ = false;  // lutra.packing.version accepted (packed files only)
 };
 
