@@ -3,8 +3,8 @@
 // shift-insert) and its integer scales widened once; then every token of the call dots with
 // those registers, so prefill does not unpack again per token.
 //
-// Decode (one token) of Q6_K goes through Q6KDecodeRows below instead: two rows per pass, codes
-// unpacked as they are dotted.
+// Decode (one token) goes through Q4KDecodeRows / Q6KDecodeRows below instead: two rows per
+// pass, codes unpacked as they are dotted.
 //
 // Sub-block scales are applied in int32 by multiply-accumulate by lane. With sdot
 // (Dot::kChained, Add16 / Add32 accumulate) the sub-block dots run as chains in one
@@ -133,6 +133,29 @@ static inline float Half(const uint8_t* p) {
 #endif
 }
 
+// The scales of a Q4_K block as sc_j (or sc_j − sc_j+1, chained: see the top) in two int32
+// vectors, and its mins as int16.
+template <bool kChained>
+static inline void Q4KScales(const uint8_t* blk, int32x4_t sc[2], int16x8_t* mn) {
+  // Q4KScalesMins on whole words in the integer unit, which the NEON code leaves idle: bytes
+  // 0–7 carry sc0–3 and m0–3 in their low six bits and the high two bits of sc4–7, m4–7;
+  // bytes 8–11 the low four bits of sc4–7 (low nibbles) and m4–7 (high nibbles).
+  uint64_t x;
+  uint32_t z;
+  std::memcpy(&x, blk + kQ4KScales, sizeof x);
+  std::memcpy(&z, blk + kQ4KScales + 8, sizeof z);
+  const uint64_t m6 = 0x3f3f3f3f3f3f3f3full, m4 = 0x0f0f0f0f0f0f0f0full;
+  const uint64_t lo = x & m6;  // sc0–3 | m0–3
+  const uint64_t hi = ((z | uint64_t(z) << 28) & m4) | ((x >> 2) & 0x3030303030303030ull);
+  const uint64_t scales = (lo & 0xffffffffull) | hi << 32, mins = lo >> 32 | (hi >> 32) << 32;
+  // |sc_j − sc_j+1| ≤ 63; the wrapped uint16 is the int16.
+  const uint64_t next = kChained ? scales >> 8 : 0;
+  const int16x8_t diff = vreinterpretq_s16_u16(vsubl_u8(vcreate_u8(scales), vcreate_u8(next)));
+  sc[0] = vmovl_s16(vget_low_s16(diff));
+  sc[1] = vmovl_s16(vget_high_s16(diff));
+  *mn = vreinterpretq_s16_u16(vmovl_u8(vcreate_u8(mins)));
+}
+
 // Q4_K: codes q[v] are weights 16v..16v+15 (sub-block j is q[2j], q[2j+1]).
 template <bool kChained>
 struct Q4K {
@@ -154,23 +177,7 @@ struct Q4K {
       q[4 * i + 2] = vreinterpretq_s8_u8(vshrq_n_u8(r0, 4));
       q[4 * i + 3] = vreinterpretq_s8_u8(vshrq_n_u8(r1, 4));
     }
-    // Q4KScalesMins on whole words in the integer unit, which the NEON code leaves idle: bytes
-    // 0–7 carry sc0–3 and m0–3 in their low six bits and the high two bits of sc4–7, m4–7;
-    // bytes 8–11 the low four bits of sc4–7 (low nibbles) and m4–7 (high nibbles).
-    uint64_t x;
-    uint32_t z;
-    std::memcpy(&x, blk + kQ4KScales, sizeof x);
-    std::memcpy(&z, blk + kQ4KScales + 8, sizeof z);
-    const uint64_t m6 = 0x3f3f3f3f3f3f3f3full, m4 = 0x0f0f0f0f0f0f0f0full;
-    const uint64_t lo = x & m6;  // sc0–3 | m0–3
-    const uint64_t hi = ((z | uint64_t(z) << 28) & m4) | ((x >> 2) & 0x3030303030303030ull);
-    const uint64_t scales = (lo & 0xffffffffull) | hi << 32, mins = lo >> 32 | (hi >> 32) << 32;
-    // |sc_j − sc_j+1| ≤ 63; the wrapped uint16 is the int16.
-    const uint64_t next = kChained ? scales >> 8 : 0;
-    const int16x8_t diff = vreinterpretq_s16_u16(vsubl_u8(vcreate_u8(scales), vcreate_u8(next)));
-    sc[0] = vmovl_s16(vget_low_s16(diff));
-    sc[1] = vmovl_s16(vget_high_s16(diff));
-    mn = vreinterpretq_s16_u16(vmovl_u8(vcreate_u8(mins)));
+    Q4KScales<kChained>(blk, sc, &mn);
     dm = HalfPair(blk);
   }
 
@@ -447,6 +454,87 @@ static inline void Q6KGemm(const Weights& w, const Activations& a, size_t row_be
   if (r < row_end) {
     const uint8_t* x[1] = {w.data + r * w.row_bytes};
     Q6KDecodeRows<Dot, 1>(x, blocks, a.q, a.bsum, a.scale, y + r);
+  }
+}
+
+// Q4_K decode (one token), two rows per pass as Q6KDecodeRows: shared activation and code sum
+// loads, one float step for both rows, two independent chains; each 32 bytes of codes are
+// unpacked as their two sub-blocks are dotted.
+template <typename Dot, int kRows>
+static inline void Q4KDecodeRows(const uint8_t* const* x, size_t blocks, const int8_t* a,
+                                 const int16_t* bs, const float* s, float* out) {
+  constexpr bool kChained = Dot::kChained;
+  const uint8x16_t low = vdupq_n_u8(15);
+  // Row r's Σ d·s·D in lane 2r, Σ dmin·s·M in lane 2r + 1.
+  float32x4_t acc = vdupq_n_f32(0.0f);
+  for (size_t b = 0; b < blocks; ++b) {
+    const int8_t* ab = a + b * kSuperBlock;
+    // Sub-block j's code sum is bsum 2j + 2j+1 (|·| ≤ 32·127, an int16).
+    const int16x8_t bsum = PairAdd(vld1q_s16(bs + 16 * b), vld1q_s16(bs + 16 * b + 8));
+    int32x4_t sc[kRows][2], t[kRows], m[kRows], p[kRows];
+    const uint8_t* blk[kRows];
+    for (int r = 0; r < kRows; ++r) {
+      blk[r] = x[r] + b * BlockBytes(Format::kQ4K);
+      int16x8_t mn;
+      Q4KScales<kChained>(blk[r], sc[r], &mn);
+      m[r] = vmull_s16(vget_low_s16(mn), vget_low_s16(bsum));
+      m[r] = vmlal_s16(m[r], vget_high_s16(mn), vget_high_s16(bsum));
+      p[r] = vdupq_n_s32(0);
+    }
+    Unroll<4>([&](auto ic) {
+      constexpr int i = ic;  // sub-blocks 2i, 2i + 1
+      int8x16_t q[kRows][4];
+      for (int r = 0; r < kRows; ++r) {
+        const uint8_t* qs = blk[r] + kQ4KQs + 32 * i;
+        const uint8x16_t r0 = vld1q_u8(qs), r1 = vld1q_u8(qs + 16);
+        q[r][0] = vreinterpretq_s8_u8(vandq_u8(r0, low));
+        q[r][1] = vreinterpretq_s8_u8(vandq_u8(r1, low));
+        q[r][2] = vreinterpretq_s8_u8(vshrq_n_u8(r0, 4));
+        q[r][3] = vreinterpretq_s8_u8(vshrq_n_u8(r1, 4));
+      }
+      Unroll<2>([&](auto hc) {
+        constexpr int j = 2 * i + hc;
+        const int8x16_t a0 = vld1q_s8(ab + 32 * j), a1 = vld1q_s8(ab + 32 * j + 16);
+        for (int r = 0; r < kRows; ++r) {
+          if constexpr (kChained) {
+            p[r] = Dot::Add32(p[r], q[r][2 * hc], q[r][2 * hc + 1], a0, a1);
+          } else {
+            p[r] = Dot::Sum32(q[r][2 * hc], q[r][2 * hc + 1], a0, a1);
+          }
+          if constexpr (j == 0) {
+            t[r] = MulLane<0>(p[r], sc[r][0]);
+          } else {
+            t[r] = MlaLane<j % 4>(t[r], p[r], sc[r][j / 4]);
+          }
+        }
+      });
+    });
+    // [D_0, M_0, D_1, M_1] (one row: twice row 0's), scaled by [d_0, dmin_0, d_1, dmin_1]·s.
+    const int32x4_t f0 = PairAdd(t[0], m[0]), f1 = PairAdd(t[kRows - 1], m[kRows - 1]);
+    const float32x4_t dm = vcombine_f32(HalfPair(blk[0]), HalfPair(blk[kRows - 1]));
+    acc = vmlaq_f32(acc, vcvtq_f32_s32(PairAdd(f0, f1)), vmulq_n_f32(dm, s[b]));
+  }
+  out[0] = vgetq_lane_f32(acc, 0) - vgetq_lane_f32(acc, 1);
+  if constexpr (kRows == 2) out[1] = vgetq_lane_f32(acc, 2) - vgetq_lane_f32(acc, 3);
+}
+
+// Q4_K: decode by Q4KDecodeRows, two rows at a time; several tokens by the shared driver.
+template <typename Dot>
+static inline void Q4KGemm(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                           float* y, size_t y_stride) {
+  if (a.n != 1) {
+    GemmRows<Q4K<Dot::kChained>, Dot>(w, a, row_begin, row_end, y, y_stride);
+    return;
+  }
+  const size_t blocks = w.k / kSuperBlock;
+  size_t r = row_begin;
+  for (; r + 2 <= row_end; r += 2) {
+    const uint8_t* x[2] = {w.data + r * w.row_bytes, w.data + (r + 1) * w.row_bytes};
+    Q4KDecodeRows<Dot, 2>(x, blocks, a.q, a.bsum, a.scale, y + r);
+  }
+  if (r < row_end) {
+    const uint8_t* x[1] = {w.data + r * w.row_bytes};
+    Q4KDecodeRows<Dot, 1>(x, blocks, a.q, a.bsum, a.scale, y + r);
   }
 }
 
