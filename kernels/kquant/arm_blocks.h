@@ -3,6 +3,9 @@
 // shift-insert) and its integer scales widened once; then every token of the call dots with
 // those registers, so prefill does not unpack again per token.
 //
+// Decode (one token) goes through Q4KDecodeRows / Q6KDecodeRows below instead: two rows per
+// pass, codes unpacked as they are dotted.
+//
 // Sub-block scales are applied in int32 by multiply-accumulate by lane. With sdot
 // (Dot::kChained, Add16 / Add32 accumulate) the sub-block dots run as chains in one
 // accumulator each (Q4_K: one per super-block; Q6_K: one per half, interleaved, which the
@@ -130,6 +133,29 @@ static inline float Half(const uint8_t* p) {
 #endif
 }
 
+// The scales of a Q4_K block as sc_j (or sc_j − sc_j+1, chained: see the top) in two int32
+// vectors, and its mins as int16.
+template <bool kChained>
+static inline void Q4KScales(const uint8_t* blk, int32x4_t sc[2], int16x8_t* mn) {
+  // Q4KScalesMins on whole words in the integer unit, which the NEON code leaves idle: bytes
+  // 0–7 carry sc0–3 and m0–3 in their low six bits and the high two bits of sc4–7, m4–7;
+  // bytes 8–11 the low four bits of sc4–7 (low nibbles) and m4–7 (high nibbles).
+  uint64_t x;
+  uint32_t z;
+  std::memcpy(&x, blk + kQ4KScales, sizeof x);
+  std::memcpy(&z, blk + kQ4KScales + 8, sizeof z);
+  const uint64_t m6 = 0x3f3f3f3f3f3f3f3full, m4 = 0x0f0f0f0f0f0f0f0full;
+  const uint64_t lo = x & m6;  // sc0–3 | m0–3
+  const uint64_t hi = ((z | uint64_t(z) << 28) & m4) | ((x >> 2) & 0x3030303030303030ull);
+  const uint64_t scales = (lo & 0xffffffffull) | hi << 32, mins = lo >> 32 | (hi >> 32) << 32;
+  // |sc_j − sc_j+1| ≤ 63; the wrapped uint16 is the int16.
+  const uint64_t next = kChained ? scales >> 8 : 0;
+  const int16x8_t diff = vreinterpretq_s16_u16(vsubl_u8(vcreate_u8(scales), vcreate_u8(next)));
+  sc[0] = vmovl_s16(vget_low_s16(diff));
+  sc[1] = vmovl_s16(vget_high_s16(diff));
+  *mn = vreinterpretq_s16_u16(vmovl_u8(vcreate_u8(mins)));
+}
+
 // Q4_K: codes q[v] are weights 16v..16v+15 (sub-block j is q[2j], q[2j+1]).
 template <bool kChained>
 struct Q4K {
@@ -151,23 +177,7 @@ struct Q4K {
       q[4 * i + 2] = vreinterpretq_s8_u8(vshrq_n_u8(r0, 4));
       q[4 * i + 3] = vreinterpretq_s8_u8(vshrq_n_u8(r1, 4));
     }
-    // Q4KScalesMins on whole words in the integer unit, which the NEON code leaves idle: bytes
-    // 0–7 carry sc0–3 and m0–3 in their low six bits and the high two bits of sc4–7, m4–7;
-    // bytes 8–11 the low four bits of sc4–7 (low nibbles) and m4–7 (high nibbles).
-    uint64_t x;
-    uint32_t z;
-    std::memcpy(&x, blk + kQ4KScales, sizeof x);
-    std::memcpy(&z, blk + kQ4KScales + 8, sizeof z);
-    const uint64_t m6 = 0x3f3f3f3f3f3f3f3full, m4 = 0x0f0f0f0f0f0f0f0full;
-    const uint64_t lo = x & m6;  // sc0–3 | m0–3
-    const uint64_t hi = ((z | uint64_t(z) << 28) & m4) | ((x >> 2) & 0x3030303030303030ull);
-    const uint64_t scales = (lo & 0xffffffffull) | hi << 32, mins = lo >> 32 | (hi >> 32) << 32;
-    // |sc_j − sc_j+1| ≤ 63; the wrapped uint16 is the int16.
-    const uint64_t next = kChained ? scales >> 8 : 0;
-    const int16x8_t diff = vreinterpretq_s16_u16(vsubl_u8(vcreate_u8(scales), vcreate_u8(next)));
-    sc[0] = vmovl_s16(vget_low_s16(diff));
-    sc[1] = vmovl_s16(vget_high_s16(diff));
-    mn = vreinterpretq_s16_u16(vmovl_u8(vcreate_u8(mins)));
+    Q4KScales<kChained>(blk, sc, &mn);
     dm = HalfPair(blk);
   }
 
@@ -310,6 +320,221 @@ static inline void GemmRows(const Weights& w, const Activations& a, size_t row_b
     GemmTokens<Block, Dot, 1>(w, a, row_begin, row_end, y, y_stride);
   } else {
     GemmTokens<Block, Dot, 8>(w, a, row_begin, row_end, y, y_stride);
+  }
+}
+
+// Table lookup of the 16 bytes of t at idx (out-of-range indices give 0).
+static inline int8x16_t Lookup16(int8x16_t t, uint8x16_t idx) {
+#if defined(__aarch64__)
+  return vqtbl1q_s8(t, idx);
+#else
+  const int8x8x2_t tt = {{vget_low_s8(t), vget_high_s8(t)}};
+  return vcombine_s8(vtbl2_s8(tt, vreinterpret_s8_u8(vget_low_u8(idx))),
+                     vtbl2_s8(tt, vreinterpret_s8_u8(vget_high_u8(idx))));
+#endif
+}
+
+// No instruction: a and b pass through it after x and y are computed, so the compiler cannot
+// schedule a shift-insert that overwrites a or b before the instructions that computed x and y
+// from them; otherwise GCC does and copies the register first (a mov per code register pair:
+// with them the A55 models Q6_K decode at 175.8 cycles per 256 weights, without 161.4). The
+// NEON variant, short of registers, models slower with it (190.8 → 206.4) and goes without.
+static inline void OrderAfter(uint8x16_t& a, uint8x16_t& b, int8x16_t x, int8x16_t y) {
+#if defined(__aarch64__)
+  asm("" : "+w"(a), "+w"(b) : "w"(x), "w"(y));
+#else
+  (void)a, (void)b, (void)x, (void)y;
+#endif
+}
+
+// Q6_K decode (one token), kRows rows per pass. The rows share every activation and code sum
+// load and the per-super-block float work, and their dot chains are independent, so the
+// in-order A55 has a second chain to issue while one waits on sdot / mla latency. The codes
+// stream: each group of 16 ql bytes (two nibbles), 16 more and 16 qh bytes unpacks into four
+// sub-blocks that are dotted at once (Q6K above keeps all sixteen for the token loop, which
+// one token does not need: with two rows they would not fit the 32 registers).
+// Chained, each row is one chain over the sub-blocks in unpack order 0, 2, 4, 6, 1, 3, 5, 7,
+// 8, 10, …, 15, so the summation by parts takes sc_i − sc_next(i), next from a table lookup.
+template <typename Dot, int kRows>
+static inline void Q6KDecodeRows(const uint8_t* const* x, size_t blocks, const int8_t* a,
+                                 const int16_t* bs, const float* s, float* out) {
+  constexpr bool kChained = Dot::kChained;
+  const uint8x16_t m2 = vdupq_n_u8(3), m45 = vdupq_n_u8(0x30);
+  static constexpr uint8_t kNext[16] = {2, 3, 4, 5, 6, 7, 1, 8, 10, 11, 12, 13, 14, 15, 9, 255};
+  const uint8x16_t next_idx = vld1q_u8(kNext);
+  float acc[kRows] = {};
+  float32x2_t acc2 = vdup_n_f32(0.0f);
+  for (size_t b = 0; b < blocks; ++b) {
+    const int8_t* ab = a + b * kSuperBlock;
+    // −bsum (|·| ≤ 2032): the −32 offset starts each row's total at −32·Σ sc_i·bsum_i.
+    const int16x8_t nb0 = vnegq_s16(vld1q_s16(bs + 16 * b));
+    const int16x8_t nb1 = vnegq_s16(vld1q_s16(bs + 16 * b + 8));
+    int32x4_t sc[kRows][4], t[kRows], p[kRows];
+    const uint8_t* blk[kRows];
+    for (int r = 0; r < kRows; ++r) {
+      blk[r] = x[r] + b * BlockBytes(Format::kQ6K);
+      const int8x16_t s8 = vld1q_s8(reinterpret_cast<const int8_t*>(blk[r] + kQ6KScales));
+      // |sc_i − sc_next| ≤ 255, an int16.
+      const int8x16_t nx = kChained ? Lookup16(s8, next_idx) : vdupq_n_s8(0);
+      const int16x8_t d0 = vsubl_s8(vget_low_s8(s8), vget_low_s8(nx));
+      const int16x8_t d1 = vsubl_s8(vget_high_s8(s8), vget_high_s8(nx));
+      sc[r][0] = vmovl_s16(vget_low_s16(d0));
+      sc[r][1] = vmovl_s16(vget_high_s16(d0));
+      sc[r][2] = vmovl_s16(vget_low_s16(d1));
+      sc[r][3] = vmovl_s16(vget_high_s16(d1));
+      const int16x8_t sc32a = vshll_n_s8(vget_low_s8(s8), 5),
+                      sc32b = vshll_n_s8(vget_high_s8(s8), 5);
+      int32x4_t c = vmull_s16(vget_low_s16(sc32a), vget_low_s16(nb0));
+      c = vmlal_s16(c, vget_high_s16(sc32a), vget_high_s16(nb0));
+      c = vmlal_s16(c, vget_low_s16(sc32b), vget_low_s16(nb1));
+      t[r] = vmlal_s16(c, vget_high_s16(sc32b), vget_high_s16(nb1));
+      p[r] = vdupq_n_s32(0);
+    }
+    Unroll<4>([&](auto gc) {
+      constexpr int h = gc / 2, c = gc % 2;
+      int8x16_t q[kRows][4];
+      for (int r = 0; r < kRows; ++r) {
+        const uint8_t* ql = blk[r] + 64 * h + 16 * c;
+        const uint8x16_t hb = vld1q_u8(blk[r] + kQ6KQh + 32 * h + 16 * c), hb2 = vshrq_n_u8(hb, 2);
+        uint8x16_t l01 = vld1q_u8(ql), l23 = vld1q_u8(ql + 32);
+        // High nibbles by shift-right-accumulate into the masked high bits: the A55's
+        // shift-insert has latency 4 where usra has 3, and its in-order pipe stalls the next
+        // short instruction on it (modelled 178.8 with sri, 175.8 with usra).
+        q[r][2] = vreinterpretq_s8_u8(vsraq_n_u8(vandq_u8(hb, m45), l01, 4));
+        q[r][3] = vreinterpretq_s8_u8(vsraq_n_u8(vandq_u8(hb2, m45), l23, 4));
+        if constexpr (kChained) OrderAfter(l01, l23, q[r][2], q[r][3]);
+        q[r][0] = vreinterpretq_s8_u8(vsliq_n_u8(l01, vandq_u8(hb, m2), 4));
+        q[r][1] = vreinterpretq_s8_u8(vsliq_n_u8(l23, vandq_u8(hb2, m2), 4));
+      }
+      Unroll<4>([&](auto sc_) {
+        constexpr int i = 8 * h + c + 2 * sc_;
+        const int8x16_t av = vld1q_s8(ab + 16 * i);
+        for (int r = 0; r < kRows; ++r) {
+          if constexpr (kChained) {
+            p[r] = Dot::Add16(p[r], q[r][sc_], av);
+          } else {
+            p[r] = Dot::Sum16(q[r][sc_], av);
+          }
+          t[r] = MlaLane<i % 4>(t[r], p[r], sc[r][i / 4]);
+        }
+      });
+    });
+    if constexpr (kRows == 2) {
+      // Both rows' lane sums in two pairwise adds, scaled as a pair.
+      const int32x4_t f = PairAdd(t[0], t[1]);
+      const float32x2_t ds = vmul_n_f32(
+          vset_lane_f32(Half(blk[1] + kQ6KD), vdup_n_f32(Half(blk[0] + kQ6KD)), 1), s[b]);
+      acc2 = Fma2(acc2, vcvt_f32_s32(vget_low_s32(PairAdd(f, f))), ds);
+    } else {
+      for (int r = 0; r < kRows; ++r) acc[r] += Half(blk[r] + kQ6KD) * s[b] * float(AddLanes(t[r]));
+    }
+  }
+  if constexpr (kRows == 2) {
+    out[0] = vget_lane_f32(acc2, 0);
+    out[1] = vget_lane_f32(acc2, 1);
+  } else {
+    for (int r = 0; r < kRows; ++r) out[r] = acc[r];
+  }
+}
+
+// Q6_K: decode by Q6KDecodeRows, two rows at a time; several tokens by the shared driver.
+template <typename Dot>
+static inline void Q6KGemm(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                           float* y, size_t y_stride) {
+  if (a.n != 1) {
+    GemmRows<Q6K<Dot::kChained>, Dot>(w, a, row_begin, row_end, y, y_stride);
+    return;
+  }
+  const size_t blocks = w.k / kSuperBlock;
+  size_t r = row_begin;
+  for (; r + 2 <= row_end; r += 2) {
+    const uint8_t* x[2] = {w.data + r * w.row_bytes, w.data + (r + 1) * w.row_bytes};
+    Q6KDecodeRows<Dot, 2>(x, blocks, a.q, a.bsum, a.scale, y + r);
+  }
+  if (r < row_end) {
+    const uint8_t* x[1] = {w.data + r * w.row_bytes};
+    Q6KDecodeRows<Dot, 1>(x, blocks, a.q, a.bsum, a.scale, y + r);
+  }
+}
+
+// Q4_K decode (one token), two rows per pass as Q6KDecodeRows: shared activation and code sum
+// loads, one float step for both rows, two independent chains; each 32 bytes of codes are
+// unpacked as their two sub-blocks are dotted.
+template <typename Dot, int kRows>
+static inline void Q4KDecodeRows(const uint8_t* const* x, size_t blocks, const int8_t* a,
+                                 const int16_t* bs, const float* s, float* out) {
+  constexpr bool kChained = Dot::kChained;
+  const uint8x16_t low = vdupq_n_u8(15);
+  // Row r's Σ d·s·D in lane 2r, Σ dmin·s·M in lane 2r + 1.
+  float32x4_t acc = vdupq_n_f32(0.0f);
+  for (size_t b = 0; b < blocks; ++b) {
+    const int8_t* ab = a + b * kSuperBlock;
+    // Sub-block j's code sum is bsum 2j + 2j+1 (|·| ≤ 32·127, an int16).
+    const int16x8_t bsum = PairAdd(vld1q_s16(bs + 16 * b), vld1q_s16(bs + 16 * b + 8));
+    int32x4_t sc[kRows][2], t[kRows], m[kRows], p[kRows];
+    const uint8_t* blk[kRows];
+    for (int r = 0; r < kRows; ++r) {
+      blk[r] = x[r] + b * BlockBytes(Format::kQ4K);
+      int16x8_t mn;
+      Q4KScales<kChained>(blk[r], sc[r], &mn);
+      m[r] = vmull_s16(vget_low_s16(mn), vget_low_s16(bsum));
+      m[r] = vmlal_s16(m[r], vget_high_s16(mn), vget_high_s16(bsum));
+      p[r] = vdupq_n_s32(0);
+    }
+    Unroll<4>([&](auto ic) {
+      constexpr int i = ic;  // sub-blocks 2i, 2i + 1
+      int8x16_t q[kRows][4];
+      for (int r = 0; r < kRows; ++r) {
+        const uint8_t* qs = blk[r] + kQ4KQs + 32 * i;
+        const uint8x16_t r0 = vld1q_u8(qs), r1 = vld1q_u8(qs + 16);
+        q[r][0] = vreinterpretq_s8_u8(vandq_u8(r0, low));
+        q[r][1] = vreinterpretq_s8_u8(vandq_u8(r1, low));
+        q[r][2] = vreinterpretq_s8_u8(vshrq_n_u8(r0, 4));
+        q[r][3] = vreinterpretq_s8_u8(vshrq_n_u8(r1, 4));
+      }
+      Unroll<2>([&](auto hc) {
+        constexpr int j = 2 * i + hc;
+        const int8x16_t a0 = vld1q_s8(ab + 32 * j), a1 = vld1q_s8(ab + 32 * j + 16);
+        for (int r = 0; r < kRows; ++r) {
+          if constexpr (kChained) {
+            p[r] = Dot::Add32(p[r], q[r][2 * hc], q[r][2 * hc + 1], a0, a1);
+          } else {
+            p[r] = Dot::Sum32(q[r][2 * hc], q[r][2 * hc + 1], a0, a1);
+          }
+          if constexpr (j == 0) {
+            t[r] = MulLane<0>(p[r], sc[r][0]);
+          } else {
+            t[r] = MlaLane<j % 4>(t[r], p[r], sc[r][j / 4]);
+          }
+        }
+      });
+    });
+    // [D_0, M_0, D_1, M_1] (one row: twice row 0's), scaled by [d_0, dmin_0, d_1, dmin_1]·s.
+    const int32x4_t f0 = PairAdd(t[0], m[0]), f1 = PairAdd(t[kRows - 1], m[kRows - 1]);
+    const float32x4_t dm = vcombine_f32(HalfPair(blk[0]), HalfPair(blk[kRows - 1]));
+    acc = vmlaq_f32(acc, vcvtq_f32_s32(PairAdd(f0, f1)), vmulq_n_f32(dm, s[b]));
+  }
+  out[0] = vgetq_lane_f32(acc, 0) - vgetq_lane_f32(acc, 1);
+  if constexpr (kRows == 2) out[1] = vgetq_lane_f32(acc, 2) - vgetq_lane_f32(acc, 3);
+}
+
+// Q4_K: decode by Q4KDecodeRows, two rows at a time; several tokens by the shared driver.
+template <typename Dot>
+static inline void Q4KGemm(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                           float* y, size_t y_stride) {
+  if (a.n != 1) {
+    GemmRows<Q4K<Dot::kChained>, Dot>(w, a, row_begin, row_end, y, y_stride);
+    return;
+  }
+  const size_t blocks = w.k / kSuperBlock;
+  size_t r = row_begin;
+  for (; r + 2 <= row_end; r += 2) {
+    const uint8_t* x[2] = {w.data + r * w.row_bytes, w.data + (r + 1) * w.row_bytes};
+    Q4KDecodeRows<Dot, 2>(x, blocks, a.q, a.bsum, a.scale, y + r);
+  }
+  if (r < row_end) {
+    const uint8_t* x[1] = {w.data + r * w.row_bytes};
+    Q4KDecodeRows<Dot, 1>(x, blocks, a.q, a.bsum, a.scale, y + r);
   }
 }
 

@@ -21,12 +21,12 @@ struct Sdot {
 
 void q4k_gemm__dotprod(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
                        float* y, size_t y_stride) {
-  arm::GemmRows<arm::Q4K<Sdot::kChained>, Sdot>(w, a, row_begin, row_end, y, y_stride);
+  arm::Q4KGemm<Sdot>(w, a, row_begin, row_end, y, y_stride);
 }
 
 void q6k_gemm__dotprod(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
                        float* y, size_t y_stride) {
-  arm::GemmRows<arm::Q6K<Sdot::kChained>, Sdot>(w, a, row_begin, row_end, y, y_stride);
+  arm::Q6KGemm<Sdot>(w, a, row_begin, row_end, y, y_stride);
 }
 
 }  // namespace lutra::kernels::kquant

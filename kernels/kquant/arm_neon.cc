@@ -32,12 +32,12 @@ struct MullDot {
 
 void q4k_gemm__neon(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
                     float* y, size_t y_stride) {
-  arm::GemmRows<arm::Q4K<MullDot::kChained>, MullDot>(w, a, row_begin, row_end, y, y_stride);
+  arm::Q4KGemm<MullDot>(w, a, row_begin, row_end, y, y_stride);
 }
 
 void q6k_gemm__neon(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
                     float* y, size_t y_stride) {
-  arm::GemmRows<arm::Q6K<MullDot::kChained>, MullDot>(w, a, row_begin, row_end, y, y_stride);
+  arm::Q6KGemm<MullDot>(w, a, row_begin, row_end, y, y_stride);
 }
 
 }  // namespace lutra::kernels::kquant

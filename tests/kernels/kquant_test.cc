@@ -248,7 +248,8 @@ TEST_P(KQuantVariant, ExtremeCodesStayExact) {
   const Kernels& v = GetParam();
   LUTRA_REQUIRE_ISA(v.name, v.isa);
   const size_t m = 9, k = 4 * kSuperBlock;
-  for (size_t n : {size_t(4), size_t(20)}) {  // both paths of the many-token kernels
+  // One token (the ARM decode kernels' own path) and both paths of the many-token kernels.
+  for (size_t n : {size_t(1), size_t(4), size_t(20)}) {
     Matrix w(v.format, m, k);
     const size_t bb = BlockBytes(v.format);
     for (size_t b = 0; b < m * k / kSuperBlock; ++b) {
