@@ -28,6 +28,7 @@
 #include "kernels/kquant/kquant.h"
 #include "kernels/lutbuild/lutbuild.h"
 #include "kernels/lutgemm/lutgemm.h"
+#include "kernels/q4rows/q4rows.h"
 #include "kernels/q8block/q8block.h"
 #include "kernels/softmax2p/softmax2p.h"
 #include "kernels/ternary3/ternary3.h"
@@ -268,6 +269,43 @@ void AddKQuant(std::vector<Case>& cases, bool all) {
   }
 }
 
+// q4rows: random Q4_0 blocks (fp16 d set to finite values) packed once; streamed bytes are the
+// packed matrix's (the file's 18 bytes per 32 weights).
+void AddQ4Rows(std::vector<Case>& cases, bool all) {
+  namespace q4 = kernels::q4rows;
+  for (const q4::Kernels& kern : q4::AllKernels()) {
+    if (!Wanted(kern.isa, all)) continue;
+    const q4::Kernels* kp = &kern;
+    cases.push_back(
+        {kern.name, kern.isa, "weight", double(kM * kK),
+         double(q4::PackedBytes(kM, kK)) / double(kM * kK), [kp] {
+           struct State {
+             std::vector<uint8_t> packed, aq;
+             std::vector<float> ascale, y;
+             q4::Weights w;
+             q4::Activations a;
+           };
+           auto st = std::make_shared<State>();
+           const size_t blocks = kM * kK / q4::kBlock;
+           std::vector<uint8_t> file = Random(blocks * q4::kQ4_0BlockBytes);
+           const auto halves = RandomHalves(blocks);
+           for (size_t b = 0; b < blocks; ++b) {
+             std::memcpy(file.data() + b * q4::kQ4_0BlockBytes, &halves[b], 2);
+           }
+           st->packed.resize(q4::PackedBytes(kM, kK));
+           q4::Pack(kM, kK, file.data(), st->packed.data());
+           st->aq = Random(kK, 31);
+           for (auto& v : st->aq) v = v == 0x80 ? 0x81 : v;  // ±127
+           st->ascale.assign(q4::Spans(kK), 0.02f);
+           st->y.resize(kM);
+           st->w = {kM, kK, st->packed.data()};
+           st->a = {kK, 1, reinterpret_cast<const int8_t*>(st->aq.data()), st->ascale.data()};
+           return std::function<void()>(
+               [st, kp] { kp->gemm(st->w, st->a, 0, kM, st->y.data(), kM); });
+         }});
+  }
+}
+
 void AddLutbuild(std::vector<Case>& cases, bool all) {
   namespace lb = kernels::lutbuild;
   struct State {
@@ -411,6 +449,7 @@ std::vector<Case> AllCases(bool all) {
   AddTernary3(cases, all);
   AddQ8Block(cases, all);
   AddKQuant(cases, all);
+  AddQ4Rows(cases, all);
   AddDequant(cases);
   AddLutbuild(cases, all);
   namespace at = kernels::attn;
