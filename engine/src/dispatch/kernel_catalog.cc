@@ -10,6 +10,7 @@
 #include "kernels/lutbuild/lutbuild.h"
 #include "kernels/lutgemm/lutgemm.h"
 #include "kernels/packw/packw.h"
+#include "kernels/q4rows/q4rows.h"
 #include "kernels/q8block/q8block.h"
 #include "kernels/rmsnorm/rmsnorm.h"
 #include "kernels/softmax2p/softmax2p.h"
@@ -64,6 +65,21 @@ const char* LutGemmSelected(arch::IsaSet f) {
     op_name, LutGemmSelected<bits, LutMode::mode, many, mapped>, \
         LutGemmList<bits, LutMode::mode, many, mapped>           \
   }
+
+// Q4_0 matrices: the q4rows pair where it is preferred (ARM), else the lookup kernel of
+// 4-bit fp32-activation matrices (what a Q4_0 repack runs on x86 and without NEON).
+const char* Q4RowsSelected(arch::IsaSet f) {
+  const KernelConfig& c = KernelConfig::For(f);
+  return c.q4rows_preferred() ? c.q4rows().name : NameOf(c.Lut(4, LutMode::kFloat).one);
+}
+std::vector<KernelVariant> Q4RowsList() {
+  std::vector<KernelVariant> out;
+  for (const auto& k : kernels::q4rows::AllKernels()) {
+    if ((k.isa & arch::kNEON) != 0) out.push_back({k.name, k.isa});  // the preferred ones
+  }
+  for (const KernelVariant& v : LutGemmList<4, LutMode::kFloat, false, false>()) out.push_back(v);
+  return out;
+}
 
 // kquant selects per format: each is its own operation.
 template <kernels::kquant::Format F>
@@ -184,6 +200,8 @@ const KernelOp kOps[] = {
     KernelOp{"ternary3.prefill", TernarySelected<true>, TernaryList<true>},
     // Block formats of up to 8 bits with 16- or 32-weight scales (Q8_0, Q5_x, Q6_K, ...).
     LUTRA_OP("q8block", kernels::q8block::AllKernels, &c.q8block()),
+    // Q4_0 matrices: rows by four on ARM, the lookup kernels elsewhere.
+    KernelOp{"q4rows", Q4RowsSelected, Q4RowsList},
     // Q4_K and Q6_K matrices multiplied on the file's own super-blocks.
     KernelOp{"kquant.q4k", KQuantSelected<kernels::kquant::Format::kQ4K>,
              KQuantList<kernels::kquant::Format::kQ4K>},

@@ -38,6 +38,7 @@ KernelConfig::KernelConfig(arch::IsaSet features)
       softmax2p_(kernels::softmax2p::Select(features)),
       softmax3s_(kernels::softmax2p::SelectForCachedRows(features)),
       q8block_(kernels::q8block::Select(features)),
+      q4rows_(kernels::q4rows::Select(features)),
       kquant_q4k_(kernels::kquant::Select(features, kernels::kquant::Format::kQ4K)),
       kquant_q6k_(kernels::kquant::Select(features, kernels::kquant::Format::kQ6K)),
       lutbuild_(kernels::lutbuild::Select(features)),

@@ -13,6 +13,7 @@
 #include "engine/src/linear/linear_kquant.h"
 #include "engine/src/linear/linear_lut.h"
 #include "engine/src/linear/linear_packed.h"
+#include "engine/src/linear/linear_q4rows.h"
 #include "engine/src/linear/linear_q8block.h"
 
 namespace lutra::engine::linear {
@@ -99,6 +100,8 @@ Expected<std::unique_ptr<Linear>> RestoreLinear(const gguf::TensorInfo& t,
       return RestoreLutLinear(t, saved, options);
     case SavedKind::kQ8Block:
       return RestoreQ8BlockLinear(t, saved, options);
+    case SavedKind::kQ4Rows:
+      return RestoreQ4RowsLinear(t, saved, options);
   }
   return InvalidModel(Describe(t) + ": cached operator of unknown kind " +
                       std::to_string(uint32_t(saved.kind)));
@@ -116,6 +119,8 @@ Expected<std::unique_ptr<Linear>> PlanLinear(const gguf::TensorInfo& t,
     case TensorType::Q6_K:
       return PlanKQuantLinear(t, options);
     case TensorType::Q4_0:
+      if (options.kernels->q4rows_preferred()) return PlanQ4RowsLinear(t, options);
+      return PlanLutLinear(t, options);
     case TensorType::Q4_1:
     case TensorType::TQ1_0:
     case TensorType::TQ2_0:

@@ -23,6 +23,7 @@ using DescriptorReader = ByteFieldReader;
 enum class SavedKind : uint32_t {
   kLut = 1,      // LutLinear: bit planes (or ternary3) with scales
   kQ8Block = 2,  // Q8BlockLinear: int8 codes with per-block scales (and mins)
+  kQ4Rows = 3,   // Q4RowsLinear: Q4_0 rows by four with fp16 scales
 };
 
 struct SavedArray {
