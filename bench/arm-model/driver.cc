@@ -261,8 +261,12 @@ void AddKQuant(std::vector<Case>& cases, bool all) {
            st->ascale.assign(kK / kq::kSuperBlock, 0.02f);
            st->y.resize(kM);
            st->w_view = {kM, kK, st->w.data(), kK / kq::kSuperBlock * bb};
-           st->a = {kK, 1, reinterpret_cast<const int8_t*>(st->aq.data()), st->ascale.data(),
-                    st->bsum.data()};
+           st->a = {kK,
+                    1,
+                    reinterpret_cast<const int8_t*>(st->aq.data()),
+                    st->ascale.data(),
+                    st->bsum.data(),
+                    {}};
            return std::function<void()>(
                [st, kp] { kp->gemm(st->w_view, st->a, 0, kM, st->y.data(), kM); });
          }});
