@@ -190,13 +190,11 @@ void Reference(const Ternary& w, const Tokens& a, size_t r, size_t t, double* va
                double* bound) {
   const double s = a.scale[t];
   double v = 0, magnitude = 0;
-  int64_t total = 0;
   for (size_t b = 0; b < Blocks(w.k); ++b) {
     int64_t dot = 0;
     for (size_t c = b * kBlock; c < (b + 1) * kBlock; ++c) {
       dot += int64_t(int(w.q[r * w.k + c]) - 1) * a.q[t * w.k + c];
     }
-    total += dot;
     v += w.Scale(r, b) * double(dot) * s;
     magnitude += std::fabs(w.Scale(r, b) * double(dot) * s);
   }
