@@ -31,6 +31,7 @@
 #include "kernels/q4rows/q4rows.h"
 #include "kernels/q8block/q8block.h"
 #include "kernels/softmax2p/softmax2p.h"
+#include "kernels/ternary2/ternary2.h"
 #include "kernels/ternary3/ternary3.h"
 
 namespace lutra::bench {
@@ -310,6 +311,56 @@ void AddQ4Rows(std::vector<Case>& cases, bool all) {
   }
 }
 
+// ternary2: random ternary codes packed once, two cases per variant: one fp32 scale per row
+// (BitNet, ternary-trained files) and `.blocks`, one fp16 per row and 256 (TQ2_0 from
+// llama-quantize); streamed bytes are the codes plus the scales.
+void AddTernary2(std::vector<Case>& cases, bool all) {
+  namespace t2 = kernels::ternary2;
+  for (const t2::Kernels& kern : t2::AllKernels()) {
+    if (!Wanted(kern.isa, all)) continue;
+    const t2::Kernels* kp = &kern;
+    for (bool blocks : {false, true}) {
+      const double bytes =
+          double(t2::CodeBytes(kM, kK)) +
+          (blocks ? 2.0 * t2::BlockScaleCount(kM, kK) : 4.0 * t2::RowScaleCount(kM));
+      cases.push_back({std::string(kern.name) + (blocks ? ".blocks" : ""), kern.isa, "weight",
+                       double(kM * kK), bytes / double(kM * kK), [kp, blocks] {
+                         struct State {
+                           std::vector<uint8_t> codes;
+                           std::vector<int8_t> aq;
+                           std::vector<float> row_scale, ascale, y;
+                           std::vector<uint16_t> block_scale;
+                           std::vector<int32_t> sums;
+                           t2::Weights w;
+                           t2::Activations a;
+                         };
+                         auto st = std::make_shared<State>();
+                         const auto r = Random(kM * kK);
+                         std::vector<uint8_t> q(kM * kK);
+                         for (size_t i = 0; i < q.size(); ++i) q[i] = uint8_t(r[i] % 3);
+                         st->codes.resize(t2::CodeBytes(kM, kK));
+                         t2::Pack(kM, kK, q.data(), st->codes.data());
+                         st->row_scale.assign(t2::RowScaleCount(kM), 0.01f);
+                         const auto halves = RandomHalves(t2::BlockScaleCount(kM, kK));
+                         st->block_scale.assign(halves.begin(), halves.end());
+                         const auto x = Random(kK, 31);
+                         st->aq.resize(kK);
+                         for (size_t i = 0; i < kK; ++i)
+                           st->aq[i] = int8_t(x[i] == 0x80 ? 0x81 : x[i]);
+                         st->sums.resize(t2::SumCount(kK));
+                         t2::Sums(kK, st->aq.data(), st->sums.data());
+                         st->ascale.assign(1, 0.02f);
+                         st->y.resize(kM);
+                         st->w = {kM, kK, st->codes.data(), blocks ? nullptr : st->row_scale.data(),
+                                  blocks ? st->block_scale.data() : nullptr};
+                         st->a = {kK, 1, st->aq.data(), st->ascale.data(), st->sums.data()};
+                         return std::function<void()>(
+                             [st, kp] { kp->gemm(st->w, st->a, 0, kM, st->y.data(), kM); });
+                       }});
+    }
+  }
+}
+
 void AddLutbuild(std::vector<Case>& cases, bool all) {
   namespace lb = kernels::lutbuild;
   struct State {
@@ -454,6 +505,7 @@ std::vector<Case> AllCases(bool all) {
   AddQ8Block(cases, all);
   AddKQuant(cases, all);
   AddQ4Rows(cases, all);
+  AddTernary2(cases, all);
   AddDequant(cases);
   AddLutbuild(cases, all);
   namespace at = kernels::attn;
