@@ -49,6 +49,30 @@ LLAMA_FAMILIES = [
 ]
 
 
+# Coarse categories that both engines share, for a side-by-side ratio: (engine, regex on
+# "family|function") -> category; first match wins, the rest is "other".
+CATEGORIES = [
+    ("lutra", r"^lutbuild\||::Quantize|::quantize", "activation prep (LUT build, quantize)"),
+    ("lutra", r"^(lutgemm|ternary\d|q4rows|kquant|q8block)\||lutra::engine::linear::",
+     "weight matmul"),
+    ("lutra", r"^(attn|softmax)\||lutra::engine::attention::", "attention"),
+    ("lutra", r"^(rmsnorm|vec|rope)\|", "norm, rope, elementwise"),
+    ("llama", r"^quantize_row_", "activation prep (LUT build, quantize)"),
+    ("llama", r"^(ggml_vec_dot_\*|gemv/gemm repack|mul_mat driver|llamafile sgemm)\|",
+     "weight matmul"),
+    ("llama", r"^(vec_dot_f16/f32 \(attn\)|softmax)\||fp32_to_fp16|forward_cpy|forward_dup",
+     "attention"),
+    ("llama", r"^(norm|rope|elementwise)\|", "norm, rope, elementwise"),
+]
+
+
+def category(engine, fam, name):
+    for e, pattern, cat in CATEGORIES:
+        if e == engine and re.search(pattern, f"{fam}|{name}"):
+            return cat
+    return "other (graph, sampler, libc)"
+
+
 def short_name(name):
     name = name.split("@")[0].replace("(anonymous namespace)", "{anon}")
     depth = 0
@@ -173,15 +197,17 @@ def cmd_count(a):
         d = (long_f[key] - short_f[key]) / a.steps
         if d:
             per_func[key] = d
-    fams = collections.Counter()
-    for (fam, _), d in per_func.items():
+    fams, cats = collections.Counter(), collections.Counter()
+    for (fam, name), d in per_func.items():
         fams[fam] += d
+        cats[category(a.engine, fam, name)] += d
     top = sorted(per_func.items(), key=lambda kv: -kv[1])[: a.top]
     res = {
         "engine": a.engine, "label": a.label, "model": a.model or a.label, "cpu": a.cpu,
         "steps": a.steps, "total_long": long_t, "total_short": short_t,
         "per_token": (long_t - short_t) / a.steps,
         "families": dict(fams.most_common()),
+        "categories": dict(cats),
         "top": [[fam, name, d] for (fam, name), d in top],
     }
     with open(a.json, "w") as f:
@@ -210,17 +236,38 @@ def cmd_table(a):
             models.append(r["model"])
     print("Instructions per decoded token, millions (qemu-aarch64 TCG, 1 thread; "
           "(count(N long) - count(N short)) / steps).\n")
-    print("| model | lutra | llama.cpp | lutra / llama.cpp |")
-    print("|---|---:|---:|---:|")
+    print("| model | qemu cpu | lutra | llama.cpp | lutra / llama.cpp |")
+    print("|---|---|---:|---:|---:|")
     for m in models:
-        lu = [r for r in runs if r["model"] == m and r["engine"] == "lutra"]
-        ll = [r for r in runs if r["model"] == m and r["engine"] == "llama"]
-        for x in lu or [None]:
-            for y in ll or [None]:
-                ratio = f"{x['per_token'] / y['per_token']:.3f}" if x and y else "–"
-                print(f"| {m}{' [' + x['cpu'] + ']' if x and len(lu) > 1 else ''} | "
-                      f"{fmt(x['per_token']) if x else '–'} | "
-                      f"{fmt(y['per_token']) if y else '–'} | {ratio} |")
+        lu = {r["cpu"]: r for r in runs if r["model"] == m and r["engine"] == "lutra"}
+        ll = {r["cpu"]: r for r in runs if r["model"] == m and r["engine"] == "llama"}
+        for cpu in list(lu) + [c for c in ll if c not in lu]:
+            x = lu.get(cpu)
+            # A lutra run is compared with llama.cpp on the same CPU, else on its first one.
+            y = ll.get(cpu) or (next(iter(ll.values())) if ll and x else None)
+            cpus = cpu if not y or y["cpu"] == cpu else f"{cpu} / {y['cpu']}"
+            ratio = f"{x['per_token'] / y['per_token']:.3f}" if x and y else "–"
+            print(f"| {m} | {cpus} | {fmt(x['per_token']) if x else '–'} | "
+                  f"{fmt(y['per_token']) if y else '–'} | {ratio} |")
+    cat_names = []
+    for _, _, c in CATEGORIES + [(0, 0, "other (graph, sampler, libc)")]:
+        if c not in cat_names:
+            cat_names.append(c)
+    print("\nBy category (M instructions per token; lutra / llama.cpp):\n")
+    print("| model [cpu] | " + " | ".join(cat_names) + " |")
+    print("|---|" + "---:|" * len(cat_names))
+    for m in models:
+        lu = {r["cpu"]: r for r in runs if r["model"] == m and r["engine"] == "lutra"}
+        ll = {r["cpu"]: r for r in runs if r["model"] == m and r["engine"] == "llama"}
+        for cpu, x in lu.items():
+            y = ll.get(cpu) or next(iter(ll.values()), None)
+            if not y:
+                continue
+            cells = []
+            for c in cat_names:
+                u, v = x.get("categories", {}).get(c, 0), y.get("categories", {}).get(c, 0)
+                cells.append(f"{u / 1e6:.2f} / {v / 1e6:.2f}" + (f" ({u / v:.2f}×)" if v else ""))
+            print(f"| {m} [{cpu}] | " + " | ".join(cells) + " |")
     for m in models:
         print(f"\n**{m}** (M instructions per token, share of the engine's total)\n")
         sel = [r for r in runs if r["model"] == m]
