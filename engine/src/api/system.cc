@@ -1,9 +1,16 @@
-// lutra_get_cpu_info and the kernel-choice queries.
+// lutra_get_cpu_info, the kernel-choice queries and the int8 peak measurement.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "arch/detect.h"
 #include "engine/src/api/handles.h"
 #include "engine/src/dispatch/kernel_catalog.h"
+#include "kernels/peak/peak.h"
 #include "lutra/lutra.h"
 
 namespace {
@@ -61,6 +68,24 @@ lutra_status GetCpuInfo(lutra_cpu_info* info) {
   return LUTRA_STATUS_OK;
 }
 
+// The features of ISA cap `isa` (NULL, "" or "native": the process's); ISA_UNAVAILABLE with
+// the reason set as the last error.
+lutra_status FeaturesOf(const char* isa, lutra::arch::IsaSet* features) {
+  using lutra::api::Fail;
+  if (isa == nullptr || isa[0] == '\0') {
+    const lutra::arch::ProcessIsa& process = lutra::arch::Process();
+    if (!process.error.empty()) return Fail(LUTRA_STATUS_ISA_UNAVAILABLE, process.error);
+    *features = process.features;
+    return LUTRA_STATUS_OK;
+  }
+  std::string error;
+  // Unlabelled ("neon needs NEON, ..."): the caller knows where its `isa` came from.
+  if (!lutra::arch::ApplyIsaCap(lutra::arch::Host().features, isa, features, &error, "")) {
+    return Fail(LUTRA_STATUS_ISA_UNAVAILABLE, error);
+  }
+  return LUTRA_STATUS_OK;
+}
+
 lutra_status KernelChoice(size_t index, const char* isa, const char** op, const char** kernel) {
   using lutra::api::Fail;
   const auto ops = lutra::engine::KernelOps();
@@ -73,19 +98,57 @@ lutra_status KernelChoice(size_t index, const char* isa, const char** op, const 
                                                    std::to_string(ops.size()));
   }
   lutra::arch::IsaSet features = 0;
-  if (isa == nullptr || isa[0] == '\0') {
-    const lutra::arch::ProcessIsa& process = lutra::arch::Process();
-    if (!process.error.empty()) return Fail(LUTRA_STATUS_ISA_UNAVAILABLE, process.error);
-    features = process.features;
-  } else {
-    std::string error;
-    // Unlabelled ("neon needs NEON, ..."): the caller knows where its `isa` came from.
-    if (!lutra::arch::ApplyIsaCap(lutra::arch::Host().features, isa, &features, &error, "")) {
-      return Fail(LUTRA_STATUS_ISA_UNAVAILABLE, error);
-    }
-  }
+  if (lutra_status s = FeaturesOf(isa, &features); s != LUTRA_STATUS_OK) return s;
   *op = ops[index].op;
   *kernel = ops[index].selected(features);
+  lutra::api::ClearError();
+  return LUTRA_STATUS_OK;
+}
+
+// Iterations of the peak loop per timing: a few milliseconds on any core (the loops run at
+// 10-300 G multiply-adds per second).
+constexpr uint64_t kPeakIterations = 1 << 15;
+
+lutra_status MeasureInt8Peak(uint32_t threads, const char* isa, double* macs_per_s,
+                             const char** kernel) {
+  using lutra::api::Fail;
+  if (macs_per_s == nullptr) {
+    return Fail(LUTRA_STATUS_INVALID_ARGUMENT, "lutra_measure_int8_peak: macs_per_s is NULL");
+  }
+  if (threads == 0 || threads > 4096) {
+    return Fail(LUTRA_STATUS_INVALID_ARGUMENT,
+                "lutra_measure_int8_peak: threads is " + std::to_string(threads));
+  }
+  lutra::arch::IsaSet features = 0;
+  if (lutra_status s = FeaturesOf(isa, &features); s != LUTRA_STATUS_OK) return s;
+  const auto* k = lutra::kernels::peak::SelectInt8Dot(features);
+  const int8_t ones[64] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+                           1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+                           1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+  // Each thread times its own best of several runs after a warm-up (clocks ramp up, threads
+  // start at different moments); the rates add up.
+  std::vector<double> rate(threads, 0.0);
+  std::atomic<bool> bad{false};
+  auto work = [&](uint32_t t) {
+    for (int rep = 0; rep < 6; ++rep) {
+      const auto t0 = std::chrono::steady_clock::now();
+      const int64_t sum = k->fn(ones, ones, kPeakIterations);
+      const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      if (sum != int64_t(kPeakIterations) * int64_t(k->unroll)) bad = true;
+      if (rep > 0 && s > 0) rate[t] = std::max(rate[t], double(kPeakIterations) * k->unroll / s);
+    }
+  };
+  std::vector<std::thread> pool;
+  for (uint32_t t = 1; t < threads; ++t) pool.emplace_back(work, t);
+  work(0);
+  for (std::thread& th : pool) th.join();
+  if (bad) {
+    return Fail(LUTRA_STATUS_INTERNAL,
+                std::string("lutra_measure_int8_peak: ") + k->name + " computed a wrong sum");
+  }
+  *macs_per_s = 0;
+  for (double r : rate) *macs_per_s += r;
+  if (kernel != nullptr) *kernel = k->name;
   lutra::api::ClearError();
   return LUTRA_STATUS_OK;
 }
@@ -112,6 +175,12 @@ lutra_status lutra_kernel_choice(size_t index, const char* isa, const char** op,
                                  const char** kernel) {
   return lutra::api::Guard("lutra_kernel_choice",
                            [&] { return KernelChoice(index, isa, op, kernel); });
+}
+
+lutra_status lutra_measure_int8_peak(uint32_t threads, const char* isa, double* macs_per_s,
+                                     const char** kernel) {
+  return lutra::api::Guard("lutra_measure_int8_peak",
+                           [&] { return MeasureInt8Peak(threads, isa, macs_per_s, kernel); });
 }
 
 }  // extern "C"
