@@ -1,6 +1,7 @@
 // lutra_get_cpu_info, the kernel-choice queries and the int8 peak measurement.
 #include <algorithm>
 #include <atomic>
+#include <barrier>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -105,9 +106,15 @@ lutra_status KernelChoice(size_t index, const char* isa, const char** op, const 
   return LUTRA_STATUS_OK;
 }
 
-// Iterations of the peak loop per timing: a few milliseconds on any core (the loops run at
-// 10-300 G multiply-adds per second).
-constexpr uint64_t kPeakIterations = 1 << 15;
+// Seconds one timed run of the peak loop lasts: long enough that thread start-up and clock
+// reads do not count, short enough for a test under emulation.
+constexpr double kPeakRunSeconds = 0.004;
+constexpr int kPeakRuns = 4;
+
+double Elapsed(std::chrono::steady_clock::time_point from,
+               std::chrono::steady_clock::time_point to) {
+  return std::chrono::duration<double>(to - from).count();
+}
 
 lutra_status MeasureInt8Peak(uint32_t threads, const char* isa, double* macs_per_s,
                              const char** kernel) {
@@ -125,17 +132,42 @@ lutra_status MeasureInt8Peak(uint32_t threads, const char* isa, double* macs_per
   const int8_t ones[64] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
                            1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
                            1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
-  // Each thread times its own best of several runs after a warm-up (clocks ramp up, threads
-  // start at different moments); the rates add up.
-  std::vector<double> rate(threads, 0.0);
+  using Clock = std::chrono::steady_clock;
   std::atomic<bool> bad{false};
+  auto run = [&](uint64_t iterations) {
+    if (k->fn(ones, ones, iterations) != int64_t(iterations) * int64_t(k->unroll)) bad = true;
+  };
+  // Iterations for one run of kPeakRunSeconds, from a calibration on this thread.
+  uint64_t iterations = 1 << 8;
+  for (;;) {
+    const auto t0 = Clock::now();
+    run(iterations);
+    const double s = Elapsed(t0, Clock::now());
+    if (s >= kPeakRunSeconds / 8 || iterations >= (uint64_t{1} << 40)) {
+      iterations = std::max<uint64_t>(1, uint64_t(double(iterations) * kPeakRunSeconds / s));
+      break;
+    }
+    iterations *= 4;
+  }
+  // Every run starts on all threads together (a barrier), so the threads share the core's
+  // units as prefill's threads do; a run's rate is all threads' multiply-adds over the time
+  // from the first start to the last end. The best run counts (clocks ramp up at first).
+  std::vector<Clock::time_point> start(threads), end(threads);
+  std::barrier<> sync{std::ptrdiff_t(threads)};
+  double best = 0;
   auto work = [&](uint32_t t) {
-    for (int rep = 0; rep < 6; ++rep) {
-      const auto t0 = std::chrono::steady_clock::now();
-      const int64_t sum = k->fn(ones, ones, kPeakIterations);
-      const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      if (sum != int64_t(kPeakIterations) * int64_t(k->unroll)) bad = true;
-      if (rep > 0 && s > 0) rate[t] = std::max(rate[t], double(kPeakIterations) * k->unroll / s);
+    for (int r = 0; r < kPeakRuns; ++r) {
+      sync.arrive_and_wait();
+      start[t] = Clock::now();
+      run(iterations);
+      end[t] = Clock::now();
+      sync.arrive_and_wait();
+      if (t == 0) {
+        const auto first = *std::min_element(start.begin(), start.end());
+        const auto last = *std::max_element(end.begin(), end.end());
+        const double s = Elapsed(first, last);
+        if (s > 0) best = std::max(best, double(threads) * double(iterations) * k->unroll / s);
+      }
     }
   };
   std::vector<std::thread> pool;
@@ -146,8 +178,7 @@ lutra_status MeasureInt8Peak(uint32_t threads, const char* isa, double* macs_per
     return Fail(LUTRA_STATUS_INTERNAL,
                 std::string("lutra_measure_int8_peak: ") + k->name + " computed a wrong sum");
   }
-  *macs_per_s = 0;
-  for (double r : rate) *macs_per_s += r;
+  *macs_per_s = best;
   if (kernel != nullptr) *kernel = k->name;
   lutra::api::ClearError();
   return LUTRA_STATUS_OK;
