@@ -17,21 +17,34 @@ inline size_t ByteAt(size_t k, size_t r, size_t c, unsigned* shift) {
 }  // namespace
 
 bool Pack(size_t m, size_t k, const uint8_t* q, uint8_t* codes) {
-  // Zero bytes are w = −1 at fields 0..2; the padding rows must be w = 0 everywhere: code 1 in
-  // the offset fields, 0 in the top one.
-  std::memset(codes, 0x15, CodeBytes(m, k));
-  for (size_t r = 0; r < m; ++r) {
-    for (size_t c = 0; c < k; ++c) {
-      const uint8_t v = q[r * k + c];
-      if (v > 2) return false;
-      unsigned shift;
-      uint8_t& byte = codes[ByteAt(k, r, c, &shift)];
-      // Field 3 holds w = v − 1 in two's complement, the others v.
-      const uint8_t field = shift == 6 ? uint8_t((v + 3) & 3) : v;
-      byte = uint8_t((byte & ~(3u << shift)) | unsigned(field) << shift);
+  // Byte by byte in the layout's order (no per-weight address arithmetic: a load packs every
+  // weight of the model). Padding rows are w = 0 everywhere: code 1 in the offset fields, 0 in
+  // the top one.
+  constexpr uint8_t kZeroRow[kChunk] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+                                        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+                                        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+                                        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+  uint8_t bad = 0;
+  for (size_t g = 0; g < Groups(m); ++g) {
+    for (size_t c = 0; c < k / kChunk; ++c) {
+      uint8_t* out = codes + g * GroupBytes(k) + c * 64;
+      for (size_t j = 0; j < kRows; ++j) {
+        const size_t r = g * kRows + j;
+        const uint8_t* in = r < m ? q + r * k + c * kChunk : kZeroRow;
+        for (size_t s = 0; s < 4; ++s) {
+          for (size_t e = 0; e < 4; ++e) {
+            const uint8_t v0 = in[4 * s + e], v1 = in[16 + 4 * s + e], v2 = in[32 + 4 * s + e],
+                          v3 = in[48 + 4 * s + e];
+            bad |= uint8_t(v0 > 2) | uint8_t(v1 > 2) | uint8_t(v2 > 2) | uint8_t(v3 > 2);
+            // Field 3 holds w = v − 1 in two's complement, the others v.
+            out[16 * s + 4 * j + e] =
+                uint8_t((v0 & 3) | (v1 & 3) << 2 | (v2 & 3) << 4 | ((v3 + 3) & 3) << 6);
+          }
+        }
+      }
     }
   }
-  return true;
+  return bad == 0;
 }
 
 void Unpack(size_t m, size_t k, const uint8_t* codes, uint8_t* q) {

@@ -90,6 +90,19 @@ static void test_argument_errors(void) {
   CHECK(strcmp(lutra_status_string((lutra_status)99), "unknown status") == 0);
   CHECK(strcmp(lutra_status_string((lutra_status)-1), "unknown status") == 0);
   CHECK(strlen(lutra_version_string()) >= 5);
+
+  /* The int8 peak: a positive rate from the named loop; bad arguments named. */
+  double macs = 0;
+  const char* loop = NULL;
+  CHECK_STATUS(lutra_measure_int8_peak(1, NULL, &macs, &loop), LUTRA_STATUS_OK);
+  CHECK(macs > 0 && loop != NULL && strncmp(loop, "lutra_peak_dot_i8_", 18) == 0);
+  CHECK_STATUS(lutra_measure_int8_peak(2, "scalar", &macs, NULL), LUTRA_STATUS_OK);
+  CHECK(macs > 0);
+  CHECK_STATUS(lutra_measure_int8_peak(0, NULL, &macs, NULL), LUTRA_STATUS_INVALID_ARGUMENT);
+  CHECK(contains(lutra_last_error(), "threads is 0"));
+  CHECK_STATUS(lutra_measure_int8_peak(1, NULL, NULL, NULL), LUTRA_STATUS_INVALID_ARGUMENT);
+  CHECK_STATUS(lutra_measure_int8_peak(1, "avx9000", &macs, NULL), LUTRA_STATUS_ISA_UNAVAILABLE);
+  CHECK(contains(lutra_last_error(), "avx9000"));
 }
 
 static void test_synthetic_model(const char* path) {
@@ -115,6 +128,12 @@ static void test_synthetic_model(const char* path) {
   CHECK(info.n_vocab == 320 && info.context_length == 24 && info.train_context_length == 256);
   CHECK(info.bos == 1 && info.eos == 2 && info.chat_template == NULL && info.threads == 2);
   CHECK(info.n_params > 60000 && info.file_bytes > 4 * info.n_params / 2);
+  {
+    const uint64_t e = info.n_embd, kv = (uint64_t)info.n_head_kv * info.head_dim;
+    const uint64_t q = (uint64_t)info.n_head * info.head_dim;
+    CHECK(info.matmul_weights ==
+          info.n_layer * (2 * e * q + 2 * e * kv + 3 * e * info.n_ff) + info.n_vocab * e);
+  }
 
   /* Tokens: round trip, the size protocol, bad ids. */
   const char* text = "hello world";

@@ -145,7 +145,10 @@ TEST(Tools, PerplexityDefaultIsLlamaPerplexityChunks) {
   EXPECT_NEAR(err, want_err, 1e-2 * want_err) << "reference error " << want_err;
   // One running figure per chunk, in order, the last one the final estimate.
   for (size_t k = 0; k < n_chunks; ++k) {
-    const std::string tag = "[" + std::to_string(k + 1) + "]";
+    // Appended piece by piece: GCC 12's -Wrestrict misfires on "[" + to_string(..) + "]" here.
+    std::string tag = "[";
+    tag += std::to_string(k + 1);
+    tag += ']';
     const size_t at = r.out.find(tag);
     ASSERT_NE(at, std::string::npos) << tag << " missing:\n" << r.out;
     EXPECT_NEAR(std::atof(r.out.c_str() + at + tag.size()), running[k], 1e-3 * running[k]) << tag;
@@ -316,7 +319,8 @@ TEST(Tools, BenchReportsLoadTimesPeakRssAndTheCache) {
   EXPECT_EQ(lines[0],
             "model,model_size,model_n_params,isa,n_threads,test,n_prompt,n_gen,n_depth,avg_ts,"
             "stddev_ts,bandwidth_bytes_per_s,bytes_per_token,roofline_fraction,"
-            "bandwidth_buffer_bytes,llc_bytes,load_cold_s,load_warm_s,peak_rss");
+            "bandwidth_buffer_bytes,llc_bytes,load_cold_s,load_warm_s,peak_rss,macs_per_token,"
+            "int8_peak_macs_per_s,int8_peak_kernel,int8_fraction");
   const std::vector<std::string> header = SplitCsv(lines[0]);
   for (size_t row = 1; row < lines.size(); ++row) {
     const std::vector<std::string> f = SplitCsv(lines[row]);
@@ -330,6 +334,12 @@ TEST(Tools, BenchReportsLoadTimesPeakRssAndTheCache) {
     EXPECT_TRUE(Positive(v["bandwidth_bytes_per_s"])) << lines[row];
     // Empty only where neither sysfs nor the library knows the cache.
     EXPECT_TRUE(v["llc_bytes"].empty() || Positive(v["llc_bytes"])) << lines[row];
+    // Prefill (the first row) against the int8 peak; decode has none of it.
+    const bool pp = row == 1;
+    EXPECT_EQ(Positive(v["macs_per_token"]), pp) << lines[row];
+    EXPECT_EQ(Positive(v["int8_peak_macs_per_s"]), pp) << lines[row];
+    EXPECT_EQ(Positive(v["int8_fraction"]), pp) << lines[row];
+    EXPECT_EQ(v["int8_peak_kernel"].rfind("lutra_peak_dot_i8_", 0) == 0, pp) << lines[row];
   }
 
   // --no-load-stats: no load times (null), the peak RSS still measured.

@@ -15,6 +15,7 @@
 #include <fstream>
 #include <map>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -199,6 +200,28 @@ class References {
   std::map<std::pair<uint32_t, size_t>, double> measured_;
 };
 
+// The int8 multiply-add peak of an (isa, threads) configuration, measured in the parent like
+// the bandwidth reference, once each.
+class Int8Peaks {
+ public:
+  std::pair<double, std::string> Get(const std::string& isa, uint32_t threads) {
+    auto it = measured_.find({isa, threads});
+    if (it == measured_.end()) {
+      double macs = 0;
+      const char* name = nullptr;
+      if (lutra_measure_int8_peak(threads, isa.empty() ? nullptr : isa.c_str(), &macs, &name) !=
+          LUTRA_STATUS_OK) {
+        macs = 0, name = "";
+      }
+      it = measured_.emplace(std::make_pair(isa, threads), std::make_pair(macs, name)).first;
+    }
+    return it->second;
+  }
+
+ private:
+  std::map<std::pair<std::string, uint32_t>, std::pair<double, std::string>> measured_;
+};
+
 const char* CacheResultName(int32_t r) {
   switch (r) {
     case LUTRA_CACHE_UNUSED:
@@ -246,6 +269,7 @@ int main(int argc, char** argv) {
 
   const LastLevelCache llc = FindLastLevelCache();
   References references(llc.bytes);
+  Int8Peaks int8_peaks;
   // One private cache directory for the run, emptied between configurations so every cold
   // load starts from nothing; removed however the process ends, with what the engine wrote.
   const std::string cache_root = o.load_stats ? CreateTempDir(TempRoot(), "lutra-bench-cache") : "";
@@ -304,6 +328,10 @@ int main(int argc, char** argv) {
             uint32_t(threads), t.n_gen > 0 ? r.bytes_per_token : double(h.decode_bytes));
         r.bandwidth = bandwidth;
         r.bandwidth_buffer_bytes = buffer;
+        if (t.n_gen == 0) {
+          r.macs_per_token = double(h.matmul_weights);
+          std::tie(r.int8_peak, r.int8_peak_kernel) = int8_peaks.Get(isa, uint32_t(threads));
+        }
         r.load_cold_s = h.load_cold_s;
         r.load_warm_s = h.load_warm_s;
         r.peak_rss = peak_rss;

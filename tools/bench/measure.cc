@@ -95,6 +95,7 @@ void RunTests(const ConfigOptions& o, const std::vector<TestSpec>& tests,
   h.file_bytes = info.file_bytes;
   h.n_params = info.n_params;
   h.decode_bytes = info.decode_bytes;
+  h.matmul_weights = info.matmul_weights;
   lutra_session* session = nullptr;
   Check(lutra_session_create(l.model, &session));
   std::mt19937 rng(1);

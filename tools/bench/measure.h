@@ -33,7 +33,7 @@ struct ConfigOptions {
 struct ConfigHeader {
   double load_cold_s, load_warm_s;  // negative when not measured
   int32_t cache_cold, cache_warm;   // lutra_cache_result of each load, -1 when not measured
-  uint64_t file_bytes, n_params, decode_bytes;
+  uint64_t file_bytes, n_params, decode_bytes, matmul_weights;
   char cache_warning[512];  // of the warm load (else the cold one), truncated
 };
 

@@ -91,6 +91,23 @@ double BenchResult::RooflineFraction() const {
   return Mean() * bytes_per_token / bandwidth;
 }
 
+double BenchResult::Int8Fraction() const {
+  if (n_gen != 0 || macs_per_token <= 0 || int8_peak <= 0) return -1.0;
+  return Mean() * macs_per_token / int8_peak;
+}
+
+// The roofline cell: decode against the read bandwidth, prefill against the int8 peak.
+std::string RooflineCell(const BenchResult& r) {
+  if (const double f = r.RooflineFraction(); f >= 0) {
+    return Fixed(100.0 * f, 1) + "% of " + Fixed(r.bandwidth / 1e9, 1) + " GB/s over " +
+           Bytes(r.bandwidth_buffer_bytes);
+  }
+  if (const double f = r.Int8Fraction(); f >= 0) {
+    return Fixed(100.0 * f, 1) + "% of " + Fixed(r.int8_peak / 1e9, 0) + " G int8 MAC/s";
+  }
+  return "-";
+}
+
 std::string FormatMarkdown(const std::vector<BenchResult>& rs, const LastLevelCache& llc) {
   std::ostringstream o;
   o << "| model | size | params | isa | threads | test | t/s | GB/s read | roofline | load cold "
@@ -102,10 +119,7 @@ std::string FormatMarkdown(const std::vector<BenchResult>& rs, const LastLevelCa
     o << "| " << r.model << " | " << Size(r.model_bytes) << " | "
       << Fixed(double(r.n_params) / 1e9, 2) << " B | " << r.isa << " | " << r.threads << " | "
       << r.test << " | " << Fixed(r.Mean(), 2) << " ± " << Fixed(r.Stddev(), 2) << " | "
-      << (f >= 0 ? Fixed(r.Mean() * r.bytes_per_token / 1e9, 1) : "-") << " | "
-      << (f >= 0 ? Fixed(100.0 * f, 1) + "% of " + Fixed(r.bandwidth / 1e9, 1) + " GB/s over " +
-                       Bytes(r.bandwidth_buffer_bytes)
-                 : "-")
+      << (f >= 0 ? Fixed(r.Mean() * r.bytes_per_token / 1e9, 1) : "-") << " | " << RooflineCell(r)
       << " | " << Seconds(r.load_cold_s) << " | " << Seconds(r.load_warm_s) << " | "
       << Bytes(r.peak_rss) << " |\n";
   }
@@ -118,7 +132,8 @@ std::string FormatCsv(const std::vector<BenchResult>& rs, const LastLevelCache& 
   o << "model,model_size,model_n_params,isa,n_threads,test,n_prompt,n_gen,n_depth,avg_ts,"
        "stddev_ts,"
        "bandwidth_bytes_per_s,bytes_per_token,roofline_fraction,bandwidth_buffer_bytes,llc_bytes,"
-       "load_cold_s,load_warm_s,peak_rss\n";
+       "load_cold_s,load_warm_s,peak_rss,macs_per_token,int8_peak_macs_per_s,int8_peak_kernel,"
+       "int8_fraction\n";
   for (const BenchResult& r : rs) {
     const double f = r.RooflineFraction();
     o << '"' << r.model << "\"," << r.model_bytes << ',' << r.n_params << ',' << r.isa << ','
@@ -128,7 +143,10 @@ std::string FormatCsv(const std::vector<BenchResult>& rs, const LastLevelCache& 
       << (f >= 0 ? JsonNumber(f) : "") << ',' << r.bandwidth_buffer_bytes << ','
       << (llc.bytes != 0 ? std::to_string(llc.bytes) : "") << ','
       << CsvNumber(r.load_cold_s, r.load_cold_s >= 0) << ','
-      << CsvNumber(r.load_warm_s, r.load_warm_s >= 0) << ',' << r.peak_rss << '\n';
+      << CsvNumber(r.load_warm_s, r.load_warm_s >= 0) << ',' << r.peak_rss << ','
+      << CsvNumber(r.macs_per_token, r.macs_per_token > 0) << ','
+      << CsvNumber(r.int8_peak, r.int8_peak > 0) << ',' << r.int8_peak_kernel << ','
+      << CsvNumber(r.Int8Fraction(), r.Int8Fraction() >= 0) << '\n';
   }
   return o.str();
 }
@@ -156,7 +174,11 @@ std::string FormatJson(const std::vector<BenchResult>& rs, const LastLevelCache&
       << ", \"llc_bytes\": " << (llc.bytes != 0 ? std::to_string(llc.bytes) : "null")
       << ", \"load_cold_s\": " << JsonOptional(r.load_cold_s, r.load_cold_s >= 0)
       << ", \"load_warm_s\": " << JsonOptional(r.load_warm_s, r.load_warm_s >= 0)
-      << ", \"peak_rss\": " << r.peak_rss << "}";
+      << ", \"peak_rss\": " << r.peak_rss
+      << ", \"macs_per_token\": " << JsonOptional(r.macs_per_token, r.macs_per_token > 0)
+      << ", \"int8_peak_macs_per_s\": " << JsonOptional(r.int8_peak, r.int8_peak > 0)
+      << ", \"int8_peak_kernel\": " << JsonString(r.int8_peak_kernel)
+      << ", \"int8_fraction\": " << JsonOptional(r.Int8Fraction(), r.Int8Fraction() >= 0) << "}";
     o << (lines ? "\n" : (i + 1 < rs.size() ? ",\n" : "\n"));
   }
   if (!lines) o << "]\n";

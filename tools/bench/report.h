@@ -20,6 +20,11 @@ struct BenchResult {
   double bandwidth = 0;                 // measured read bandwidth at this thread count, bytes/s
   uint64_t bandwidth_buffer_bytes = 0;  // the buffer that bandwidth read (bandwidth.cc)
   double bytes_per_token = 0;           // weights + KV read per generated token (tg only)
+  // pp: the multiply-adds of a token through the matrices, and the int8 multiply-add rate
+  // this CPU reaches at this thread count (lutra_measure_int8_peak) with its loop's name.
+  double macs_per_token = 0;
+  double int8_peak = 0;
+  std::string int8_peak_kernel;
   // Of this (isa, threads) configuration's model: seconds lutra_model_load took with an empty
   // private repack cache (cold) and then with the cache that load wrote (warm), negative when
   // not measured (--no-load-stats); the peak resident bytes of the process that loaded the
@@ -30,6 +35,8 @@ struct BenchResult {
   double Stddev() const;
   // Bytes/s the mean reaches over the measured bandwidth; negative when not applicable (pp).
   double RooflineFraction() const;
+  // Of the int8 peak the prefill's matrix multiply-adds reach; negative when not applicable (tg).
+  double Int8Fraction() const;
 };
 
 // Each format also carries the machine's last-level cache: a line under the markdown table,

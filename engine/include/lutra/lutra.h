@@ -83,6 +83,16 @@ LUTRA_API size_t lutra_kernel_op_count(void);
 LUTRA_API lutra_status lutra_kernel_choice(size_t index, const char* isa, const char** op,
                                            const char** kernel);
 
+/* This CPU's int8 multiply-add rate, in multiply-adds per second, with `threads` threads (1 to
+ * 4096) each running register-only dot-product chains of the int8 instruction the kernels of
+ * ISA cap `isa` use (NULL, "" or "native": the process default): AVX-512 VNNI vpdpbusd, the
+ * vpmaddubsw sequence of AVX2 / AVX-512 BW, dotprod sdot, NEON smull/smlal, or scalar code. The
+ * compute ceiling prefill is measured against (lutra-bench's int8 roofline). Takes about 10 ms;
+ * run it on an otherwise idle machine. *kernel (may be NULL) receives the loop's name (static).
+ * An `isa` that is unknown or that this CPU lacks: ISA_UNAVAILABLE. Thread-safe. */
+LUTRA_API lutra_status lutra_measure_int8_peak(uint32_t threads, const char* isa,
+                                               double* macs_per_s, const char** kernel);
+
 /* ---- Models and sessions -----------------------------------------------------------------
  * A lutra_model is a loaded GGUF file: weights planned for this CPU (repacked once into the
  * lookup-table layout where the kernels need it), tokenizer, graph. It is immutable after
@@ -195,6 +205,9 @@ typedef struct lutra_model_info {
   lutra_cache_result cache_result;
   const char* cache_path;    /* the cache entry read or written, or "" */
   const char* cache_warning; /* why the cache was not used (LUTRA_CACHE_FAILED), or "" */
+  uint64_t matmul_weights;   /* weights of the planned matrices (rows × columns summed, the
+                              * output head included): the multiply-adds one token costs
+                              * outside attention; 0 for a vocabulary-only model */
 } lutra_model_info;
 
 /* Fills defaults. Thread-safe. */

@@ -142,6 +142,7 @@ lutra_status lutra_model_get_info(const lutra_model* model, lutra_model_info* in
     info->file_bytes = model->file_bytes;
     info->weight_bytes = m.weight_bytes();
     info->decode_bytes = m.streamed_weight_bytes();
+    info->matmul_weights = m.matmul_weights();
     info->head_dim = uint32_t(hp.head_dim);
     info->n_layer = uint32_t(hp.n_layer);
     info->n_embd = uint32_t(hp.n_embd);

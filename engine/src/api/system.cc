@@ -1,9 +1,17 @@
-// lutra_get_cpu_info and the kernel-choice queries.
+// lutra_get_cpu_info, the kernel-choice queries and the int8 peak measurement.
+#include <algorithm>
+#include <atomic>
+#include <barrier>
+#include <chrono>
+#include <cstdint>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "arch/detect.h"
 #include "engine/src/api/handles.h"
 #include "engine/src/dispatch/kernel_catalog.h"
+#include "kernels/peak/peak.h"
 #include "lutra/lutra.h"
 
 namespace {
@@ -61,6 +69,24 @@ lutra_status GetCpuInfo(lutra_cpu_info* info) {
   return LUTRA_STATUS_OK;
 }
 
+// The features of ISA cap `isa` (NULL, "" or "native": the process's); ISA_UNAVAILABLE with
+// the reason set as the last error.
+lutra_status FeaturesOf(const char* isa, lutra::arch::IsaSet* features) {
+  using lutra::api::Fail;
+  if (isa == nullptr || isa[0] == '\0') {
+    const lutra::arch::ProcessIsa& process = lutra::arch::Process();
+    if (!process.error.empty()) return Fail(LUTRA_STATUS_ISA_UNAVAILABLE, process.error);
+    *features = process.features;
+    return LUTRA_STATUS_OK;
+  }
+  std::string error;
+  // Unlabelled ("neon needs NEON, ..."): the caller knows where its `isa` came from.
+  if (!lutra::arch::ApplyIsaCap(lutra::arch::Host().features, isa, features, &error, "")) {
+    return Fail(LUTRA_STATUS_ISA_UNAVAILABLE, error);
+  }
+  return LUTRA_STATUS_OK;
+}
+
 lutra_status KernelChoice(size_t index, const char* isa, const char** op, const char** kernel) {
   using lutra::api::Fail;
   const auto ops = lutra::engine::KernelOps();
@@ -73,19 +99,87 @@ lutra_status KernelChoice(size_t index, const char* isa, const char** op, const 
                                                    std::to_string(ops.size()));
   }
   lutra::arch::IsaSet features = 0;
-  if (isa == nullptr || isa[0] == '\0') {
-    const lutra::arch::ProcessIsa& process = lutra::arch::Process();
-    if (!process.error.empty()) return Fail(LUTRA_STATUS_ISA_UNAVAILABLE, process.error);
-    features = process.features;
-  } else {
-    std::string error;
-    // Unlabelled ("neon needs NEON, ..."): the caller knows where its `isa` came from.
-    if (!lutra::arch::ApplyIsaCap(lutra::arch::Host().features, isa, &features, &error, "")) {
-      return Fail(LUTRA_STATUS_ISA_UNAVAILABLE, error);
-    }
-  }
+  if (lutra_status s = FeaturesOf(isa, &features); s != LUTRA_STATUS_OK) return s;
   *op = ops[index].op;
   *kernel = ops[index].selected(features);
+  lutra::api::ClearError();
+  return LUTRA_STATUS_OK;
+}
+
+// Seconds one timed run of the peak loop lasts: long enough that thread start-up and clock
+// reads do not count, short enough for a test under emulation.
+constexpr double kPeakRunSeconds = 0.004;
+constexpr int kPeakRuns = 4;
+
+double Elapsed(std::chrono::steady_clock::time_point from,
+               std::chrono::steady_clock::time_point to) {
+  return std::chrono::duration<double>(to - from).count();
+}
+
+lutra_status MeasureInt8Peak(uint32_t threads, const char* isa, double* macs_per_s,
+                             const char** kernel) {
+  using lutra::api::Fail;
+  if (macs_per_s == nullptr) {
+    return Fail(LUTRA_STATUS_INVALID_ARGUMENT, "lutra_measure_int8_peak: macs_per_s is NULL");
+  }
+  if (threads == 0 || threads > 4096) {
+    return Fail(LUTRA_STATUS_INVALID_ARGUMENT,
+                "lutra_measure_int8_peak: threads is " + std::to_string(threads));
+  }
+  lutra::arch::IsaSet features = 0;
+  if (lutra_status s = FeaturesOf(isa, &features); s != LUTRA_STATUS_OK) return s;
+  const auto* k = lutra::kernels::peak::SelectInt8Dot(features);
+  const int8_t ones[64] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+                           1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+                           1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+  using Clock = std::chrono::steady_clock;
+  std::atomic<bool> bad{false};
+  auto run = [&](uint64_t iterations) {
+    if (k->fn(ones, ones, iterations) != int64_t(iterations) * int64_t(k->unroll)) bad = true;
+  };
+  // Iterations for one run of kPeakRunSeconds, from a calibration on this thread.
+  uint64_t iterations = 1 << 8;
+  for (;;) {
+    const auto t0 = Clock::now();
+    run(iterations);
+    const double s = Elapsed(t0, Clock::now());
+    if (s >= kPeakRunSeconds / 8 || iterations >= (uint64_t{1} << 40)) {
+      iterations = std::max<uint64_t>(1, uint64_t(double(iterations) * kPeakRunSeconds / s));
+      break;
+    }
+    iterations *= 4;
+  }
+  // Every run starts on all threads together (a barrier), so the threads share the core's
+  // units as prefill's threads do; a run's rate is all threads' multiply-adds over the time
+  // from the first start to the last end. The best run counts (clocks ramp up at first).
+  std::vector<Clock::time_point> start(threads), end(threads);
+  std::barrier<> sync{std::ptrdiff_t(threads)};
+  double best = 0;
+  auto work = [&](uint32_t t) {
+    for (int r = 0; r < kPeakRuns; ++r) {
+      sync.arrive_and_wait();
+      start[t] = Clock::now();
+      run(iterations);
+      end[t] = Clock::now();
+      sync.arrive_and_wait();
+      if (t == 0) {
+        const auto first = *std::min_element(start.begin(), start.end());
+        const auto last = *std::max_element(end.begin(), end.end());
+        const double s = Elapsed(first, last);
+        if (s > 0) best = std::max(best, double(threads) * double(iterations) * k->unroll / s);
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (uint32_t t = 1; t < threads; ++t) pool.emplace_back(work, t);
+  work(0);
+  for (std::thread& th : pool) th.join();
+  if (bad) {
+    return Fail(LUTRA_STATUS_INTERNAL,
+                std::string("lutra_measure_int8_peak: ") + k->name + " computed a wrong sum");
+  }
+  *macs_per_s = best;
+  if (kernel != nullptr) *kernel = k->name;
   lutra::api::ClearError();
   return LUTRA_STATUS_OK;
 }
@@ -112,6 +206,12 @@ lutra_status lutra_kernel_choice(size_t index, const char* isa, const char** op,
                                  const char** kernel) {
   return lutra::api::Guard("lutra_kernel_choice",
                            [&] { return KernelChoice(index, isa, op, kernel); });
+}
+
+lutra_status lutra_measure_int8_peak(uint32_t threads, const char* isa, double* macs_per_s,
+                                     const char** kernel) {
+  return lutra::api::Guard("lutra_measure_int8_peak",
+                           [&] { return MeasureInt8Peak(threads, isa, macs_per_s, kernel); });
 }
 
 }  // extern "C"

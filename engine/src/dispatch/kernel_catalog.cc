@@ -14,6 +14,7 @@
 #include "kernels/q8block/q8block.h"
 #include "kernels/rmsnorm/rmsnorm.h"
 #include "kernels/softmax2p/softmax2p.h"
+#include "kernels/ternary2/ternary2.h"
 #include "kernels/ternary3/ternary3.h"
 #include "kernels/vec/vec.h"
 
@@ -113,6 +114,21 @@ std::vector<KernelVariant> TernaryList() {
   return out;
 }
 
+// TQ1_0 / TQ2_0 / I2_S matrices (rows a multiple of 256): the ternary2 rows where they are
+// preferred (ARM, any scales), else the LUT path of exact ternary rows with one scale.
+const char* Ternary2Selected(arch::IsaSet f) {
+  const KernelConfig& c = KernelConfig::For(f);
+  return c.ternary2_preferred() ? c.ternary2().name : TernarySelected<false>(f);
+}
+std::vector<KernelVariant> Ternary2List() {
+  std::vector<KernelVariant> out;
+  for (const auto& k : kernels::ternary2::AllKernels()) {
+    if ((k.isa & arch::kNEON) != 0) out.push_back({k.name, k.isa});  // the preferred ones
+  }
+  for (const KernelVariant& v : TernaryList<false>()) out.push_back(v);
+  return out;
+}
+
 // One entry per registry; `pick` names the variant a KernelConfig `c` holds.
 #define LUTRA_OP(op_name, registry, pick)                                \
   KernelOp {                                                             \
@@ -198,6 +214,8 @@ const KernelOp kOps[] = {
     // Exact ternary rows with one scale, repacked in memory (decode and prefill).
     KernelOp{"ternary3", TernarySelected<false>, TernaryList<false>},
     KernelOp{"ternary3.prefill", TernarySelected<true>, TernaryList<true>},
+    // Ternary matrices of GGUF files: rows by four on ARM, the LUT path elsewhere.
+    KernelOp{"ternary2", Ternary2Selected, Ternary2List},
     // Block formats of up to 8 bits with 16- or 32-weight scales (Q8_0, Q5_x, Q6_K, ...).
     LUTRA_OP("q8block", kernels::q8block::AllKernels, &c.q8block()),
     // Q4_0 matrices: rows by four on ARM, the lookup kernels elsewhere.

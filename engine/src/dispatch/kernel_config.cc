@@ -43,7 +43,8 @@ KernelConfig::KernelConfig(arch::IsaSet features)
       kquant_q6k_(kernels::kquant::Select(features, kernels::kquant::Format::kQ6K)),
       lutbuild_(kernels::lutbuild::Select(features)),
       packw_(kernels::packw::Select(features)),
-      ternary3_(kernels::ternary3::Select(features)) {
+      ternary3_(kernels::ternary3::Select(features)),
+      ternary2_(kernels::ternary2::Select(features)) {
   static_assert(kModes == 3 && kTokens == 2 && std::size(kOrders) + 1 == kOrderSlots,
                 "Index() lays the lutgemm table out for these counts");
   for (uint32_t bits = 1; bits <= kBits; ++bits) {

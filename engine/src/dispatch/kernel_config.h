@@ -22,6 +22,7 @@
 #include "kernels/q8block/q8block.h"
 #include "kernels/rmsnorm/rmsnorm.h"
 #include "kernels/softmax2p/softmax2p.h"
+#include "kernels/ternary2/ternary2.h"
 #include "kernels/ternary3/ternary3.h"
 #include "kernels/vec/vec.h"
 
@@ -85,6 +86,12 @@ class KernelConfig {
   // (LUT matrices are repacked for it only then).
   const kernels::ternary3::Kernels& ternary3() const { return *ternary3_; }
   bool ternary3_preferred() const { return ternary3_->preferred; }
+  // Ternary rows at 2 bits by four (TQ1_0 / TQ2_0 / I2_S matrices, int8-exact), and whether
+  // those matrices take it rather than the LUT path: on ARM, where the cycle model puts it
+  // ahead of every lookup kernel (docs/kernels.md: 1.7× the exact bit-plane kernel on the A76
+  // with dotprod, 1.4× on the A72 without); x86 has no variant of it.
+  const kernels::ternary2::Kernels& ternary2() const { return *ternary2_; }
+  bool ternary2_preferred() const { return (ternary2_->isa & arch::kNEON) != 0; }
 
   // The best lutgemm variant for `bits` (1..4), mode and token count, of any plane order or
   // of `order`; null when there is none (bits outside 1..4).
@@ -117,6 +124,7 @@ class KernelConfig {
   kernels::lutbuild::BuildOps lutbuild_;
   kernels::packw::PackOps packw_;
   const kernels::ternary3::Kernels* ternary3_;
+  const kernels::ternary2::Kernels* ternary2_;
   // [bits − 1][mode][tokens][0: any order, 1 + PlaneOrder]
   std::array<const kernels::lutgemm::GemmKernel*, kBits * kModes * kTokens * kOrderSlots>
       lutgemm_{};

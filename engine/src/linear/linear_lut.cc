@@ -7,6 +7,7 @@
 #include "engine/src/formats/tensor_formats.h"
 #include "engine/src/linear/load_parallel.h"
 #include "engine/src/linear/lut_matrix.h"
+#include "engine/src/linear/ternary_codes.h"
 
 namespace lutra::engine::linear {
 
@@ -14,7 +15,6 @@ using formats::BlockFormat;
 using formats::DecodeKQuantCodes;
 using formats::FormatOf;
 using formats::Q4_0Codes;
-using formats::TernaryCodes;
 namespace {
 
 using gguf::TensorType;
@@ -58,35 +58,6 @@ class LutLinear : public Linear {
   TensorType source_;
   linear::LutMatrix matrix_;
 };
-
-// Ternary-trained models (BitNet b1.58) have one absmean scale per tensor, so every block of
-// a TQ1_0/TQ2_0 row carries the same fp16 scale, except all-zero blocks, which store 0. When
-// that holds for every row, the all-zero blocks take the row's scale with codes 1 (= 0, the
-// same weights) and the exact kernels keep one integer per row: no scale per group is read or
-// multiplied. False (nothing changed) when a row has two different non-zero scales.
-bool UniformRowScales(size_t rows, size_t blocks_per_row, std::vector<float>& block_scale,
-                      std::vector<uint8_t>& codes) {
-  std::vector<float> row_scale(rows, 0.0f);
-  for (size_t r = 0; r < rows; ++r) {
-    for (size_t b = 0; b < blocks_per_row; ++b) {
-      const float v = block_scale[r * blocks_per_row + b];
-      if (v == 0.0f) continue;
-      if (row_scale[r] != 0.0f && v != row_scale[r]) return false;
-      row_scale[r] = v;
-    }
-  }
-  const size_t block = codes.size() / (rows * blocks_per_row);
-  for (size_t r = 0; r < rows; ++r) {
-    for (size_t b = 0; b < blocks_per_row; ++b) {
-      float& v = block_scale[r * blocks_per_row + b];
-      if (v != 0.0f || row_scale[r] == 0.0f) continue;
-      v = row_scale[r];
-      const size_t first = (r * blocks_per_row + b) * block;
-      std::fill(codes.begin() + first, codes.begin() + first + block, uint8_t{1});
-    }
-  }
-  return true;
-}
 
 }  // namespace
 
@@ -142,34 +113,17 @@ Expected<std::unique_ptr<Linear>> PlanLutLinear(const gguf::TensorInfo& t,
     // block; I2_S: one, every group the tensor's scale).
     q.shape = {rows, cols, 2, 128, true};
     q.ternary = true;
-    if (t.type == TensorType::I2_S) {  // its one scale follows the last block: one piece
-      TernaryCodes(t.type, t.data, blocks, q.q.data(), block_scale.data());
-    } else {
-      ForEachSlice(options.pool, blocks, per_slice, [&](size_t b0, size_t b1) {
-        TernaryCodes(t.type, t.data + b0 * f.bytes, b1 - b0, q.q.data() + b0 * f.weights,
-                     block_scale.data() + b0);
-      });
-    }
+    if (Status s = DecodeTernary(t, options, &q.q, &block_scale); !s.ok()) return s.failure();
     const size_t per_block = f.weights / 128;
     q.scale.resize(per_block * blocks);
     for (size_t g = 0; g < q.scale.size(); ++g) q.scale[g] = block_scale[g / per_block];
     q.zero.assign(q.scale.size(), 1);
     if (options.ternary_int8_activations) mode = linear::Activations::kInt8Exact;
+    q.uniform_scale = UniformRowScales(rows, cols / q.shape.group, q.scale, q.q);
   }
-  // TQ1_0 digits decode to 0..2 for every byte; TQ2_0 and I2_S have a spare code 3 (Q4_0
-  // codes are 0..15 by construction). A vectorized maximum first; the search only on failure.
-  const uint8_t max_code = q.ternary ? 2 : 15;
-  if (!q.q.empty() && *std::max_element(q.q.begin(), q.q.end()) > max_code) {
-    const size_t i =
-        size_t(std::find_if(q.q.begin(), q.q.end(), [&](uint8_t v) { return v > max_code; }) -
-               q.q.begin());
-    return InvalidModel("tensor '" + t.name + "': invalid ternary code " + std::to_string(q.q[i]) +
-                        " at weight " + std::to_string(i) + " (offset " + std::to_string(t.offset) +
-                        " in the data section)");
-  }
-  // The codes and scales are all in `q` now: the source pages can go before packing.
-  if (options.consumed) options.consumed(t.data, t.n_bytes);
-  if (q.ternary) q.uniform_scale = UniformRowScales(rows, cols / q.shape.group, q.scale, q.q);
+  // Q4_0 / Q4_1 / Q4_K codes are 0..15 by construction; all of them are in `q` now: the
+  // source pages can go before packing (DecodeTernary has said so for the ternary ones).
+  if (!q.ternary && options.consumed) options.consumed(t.data, t.n_bytes);
   linear::LutMatrix m;
   if (Status s =
           linear::LutMatrix::Create(q, *options.kernels, mode, &m, options.arena, options.pool);

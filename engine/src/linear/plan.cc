@@ -15,6 +15,7 @@
 #include "engine/src/linear/linear_packed.h"
 #include "engine/src/linear/linear_q4rows.h"
 #include "engine/src/linear/linear_q8block.h"
+#include "engine/src/linear/linear_ternary2.h"
 
 namespace lutra::engine::linear {
 
@@ -102,6 +103,8 @@ Expected<std::unique_ptr<Linear>> RestoreLinear(const gguf::TensorInfo& t,
       return RestoreQ8BlockLinear(t, saved, options);
     case SavedKind::kQ4Rows:
       return RestoreQ4RowsLinear(t, saved, options);
+    case SavedKind::kTernary2:
+      return RestoreTernary2Linear(t, saved, options);
   }
   return InvalidModel(Describe(t) + ": cached operator of unknown kind " +
                       std::to_string(uint32_t(saved.kind)));
@@ -121,10 +124,15 @@ Expected<std::unique_ptr<Linear>> PlanLinear(const gguf::TensorInfo& t,
     case TensorType::Q4_0:
       if (options.kernels->q4rows_preferred()) return PlanQ4RowsLinear(t, options);
       return PlanLutLinear(t, options);
-    case TensorType::Q4_1:
     case TensorType::TQ1_0:
     case TensorType::TQ2_0:
     case TensorType::I2_S:
+      if (options.kernels->ternary2_preferred() && options.ternary_int8_activations &&
+          Ternary2Fits(t)) {
+        return PlanTernary2Linear(t, options);
+      }
+      return PlanLutLinear(t, options);
+    case TensorType::Q4_1:
       return PlanLutLinear(t, options);
     case TensorType::Q8_0:
     case TensorType::Q5_0:

@@ -21,9 +21,10 @@ using DescriptorWriter = ByteFieldWriter;
 using DescriptorReader = ByteFieldReader;
 
 enum class SavedKind : uint32_t {
-  kLut = 1,      // LutLinear: bit planes (or ternary3) with scales
-  kQ8Block = 2,  // Q8BlockLinear: int8 codes with per-block scales (and mins)
-  kQ4Rows = 3,   // Q4RowsLinear: Q4_0 rows by four with fp16 scales
+  kLut = 1,       // LutLinear: bit planes (or ternary3) with scales
+  kQ8Block = 2,   // Q8BlockLinear: int8 codes with per-block scales (and mins)
+  kQ4Rows = 3,    // Q4RowsLinear: Q4_0 rows by four with fp16 scales
+  kTernary2 = 4,  // Ternary2Linear: ternary rows by four at 2 bits, row or fp16 block scales
 };
 
 struct SavedArray {

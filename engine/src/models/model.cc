@@ -129,6 +129,10 @@ size_t Model::streamed_weight_bytes() const {
   return vocab_only_ ? 0 : weights_->StreamedBytes();
 }
 
+size_t Model::matmul_weights() const {
+  return vocab_only_ ? 0 : weights_->MatmulWeights();
+}
+
 size_t Model::weight_bytes() const {
   if (vocab_only_) return 0;
   size_t b = 0;

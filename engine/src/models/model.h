@@ -68,6 +68,8 @@ class Model {
   // Weight bytes every decode step reads (planned matrices and vectors; not the embedding
   // table, of which one row is read, nor the KV cache).
   size_t streamed_weight_bytes() const;
+  // Multiply-adds of one token through the planned matrices (attention's own not counted).
+  size_t matmul_weights() const;
   // The kernel plan: one line per weight matrix.
   std::vector<std::string> DescribePlan() const { return weights_->Describe(); }
 

@@ -215,6 +215,12 @@ size_t WeightStore::StreamedBytes() const {
   return b;
 }
 
+size_t WeightStore::MatmulWeights() const {
+  size_t w = 0;
+  for (const auto& [n, l] : linears_) w += l->rows() * l->cols();
+  return w;
+}
+
 std::vector<std::string> WeightStore::Describe() const {
   std::vector<std::string> out;
   for (const auto& [n, l] : linears_) out.push_back(n + ": " + l->Describe());

@@ -52,6 +52,8 @@ class WeightStore {
   size_t OwnedBytes() const;
   // Bytes one decode step reads from the linears (owned or mapped) and the vectors.
   size_t StreamedBytes() const;
+  // Weights of every planned matrix (rows × cols summed): the multiply-adds of one token.
+  size_t MatmulWeights() const;
   // With a mapped file, the pages of a tensor that planning copied or repacked are dropped
   // right after (a later read, e.g. of a tied embedding table, re-reads them from the file),
   // so the load's peak resident memory stays near the planned weights instead of file +
