@@ -138,7 +138,8 @@ if [ -z "${NOPEER:-}" ]; then
     # Order: llama, then ggml (the registry), ggml-cpu, ggml-base.
     aarch64-linux-gnu-g++ -static -no-pie -o "$PEER" "$BUILD/peer_decode.o" \
       $(echo "$libs" | grep 'libllama.a') $(echo "$libs" | grep '/libggml.a') \
-      $(echo "$libs" | grep 'libggml-cpu.a') $(echo "$libs" | grep 'libggml-base.a') -pthread
+      $(echo "$libs" | grep 'libggml-cpu.a') $(echo "$libs" | grep 'libggml-base.a') -pthread \
+      2>"$BUILD/peer-link.log"  # glibc's warning on ggml's dlopen (never called: no backend DL)
   fi
 fi
 
