@@ -4,6 +4,7 @@
 #include <arm_neon.h>
 
 #include "kernels/kquant/arm_blocks.h"
+#include "kernels/kquant/arm_blocks32.h"
 #include "kernels/kquant/variants.h"
 
 namespace lutra::kernels::kquant {
@@ -14,6 +15,10 @@ struct Sdot {
   static int32x4_t Add16(int32x4_t acc, int8x16_t q, int8x16_t a) { return vdotq_s32(acc, q, a); }
   static int32x4_t Add32(int32x4_t acc, int8x16_t q0, int8x16_t q1, int8x16_t a0, int8x16_t a1) {
     return vdotq_s32(vdotq_s32(acc, q0, a0), q1, a1);
+  }
+  // A fresh dot of 32 signed codes.
+  static int32x4_t Block32(int8x16_t q0, int8x16_t q1, int8x16_t a0, int8x16_t a1) {
+    return vdotq_s32(vdotq_s32(vdupq_n_s32(0), q0, a0), q1, a1);
   }
 };
 
@@ -27,6 +32,11 @@ void q4k_gemm__dotprod(const Weights& w, const Activations& a, size_t row_begin,
 void q6k_gemm__dotprod(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
                        float* y, size_t y_stride) {
   arm::Q6KGemm<Sdot>(w, a, row_begin, row_end, y, y_stride);
+}
+
+void q8_0_gemm__dotprod(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                        float* y, size_t y_stride) {
+  arm::Gemm32<arm::Q8_0Codes, Sdot, 4>(w, a, row_begin, row_end, y, y_stride);
 }
 
 }  // namespace lutra::kernels::kquant

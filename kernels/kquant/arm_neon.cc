@@ -4,6 +4,7 @@
 #include <arm_neon.h>
 
 #include "kernels/kquant/arm_blocks.h"
+#include "kernels/kquant/arm_blocks32.h"
 #include "kernels/kquant/variants.h"
 
 namespace lutra::kernels::kquant {
@@ -26,6 +27,15 @@ struct MullDot {
     p = vmlal_s8(p, vget_high_s8(q1), vget_high_s8(a1));
     return vpaddlq_s16(p);
   }
+  // 32 signed codes (Q8_0: [−128, 127]) times activations in [−127, 127]: two products per
+  // int16 lane, |2·128·127| < 2^15.
+  static int32x4_t Block32(int8x16_t q0, int8x16_t q1, int8x16_t a0, int8x16_t a1) {
+    const int16x8_t p0 =
+        vmlal_s8(vmull_s8(vget_low_s8(q0), vget_low_s8(a0)), vget_high_s8(q0), vget_high_s8(a0));
+    const int16x8_t p1 =
+        vmlal_s8(vmull_s8(vget_low_s8(q1), vget_low_s8(a1)), vget_high_s8(q1), vget_high_s8(a1));
+    return vpadalq_s16(vpaddlq_s16(p0), p1);
+  }
 };
 
 }  // namespace
@@ -38,6 +48,11 @@ void q4k_gemm__neon(const Weights& w, const Activations& a, size_t row_begin, si
 void q6k_gemm__neon(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
                     float* y, size_t y_stride) {
   arm::Q6KGemm<MullDot>(w, a, row_begin, row_end, y, y_stride);
+}
+
+void q8_0_gemm__neon(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                     float* y, size_t y_stride) {
+  arm::Gemm32<arm::Q8_0Codes, MullDot, 2>(w, a, row_begin, row_end, y, y_stride);
 }
 
 }  // namespace lutra::kernels::kquant

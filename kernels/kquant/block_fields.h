@@ -1,4 +1,5 @@
-// The scalar fields of a k-quant super-block (kquant_formats.h), read from any alignment.
+// The scalar fields of the kquant blocks (engine/src/formats/kquant_formats.h, tensor_formats.h),
+// read from any alignment.
 // static inline: included by every ISA file (docs/kernels.md on shared headers).
 #pragma once
 
@@ -13,6 +14,8 @@ namespace lutra::kernels::kquant {
 inline constexpr size_t kQ4KScales = 4, kQ4KQs = 16;
 // Q6_K: ql[128] at 0, qh[64] at 128, int8 sc[16] at 192, d at 208.
 inline constexpr size_t kQ6KQh = 128, kQ6KScales = 192, kQ6KD = 208;
+// Q8_0: d at 0, int8 qs[32] at 2.
+inline constexpr size_t kQ8_0Qs = 2;
 
 static inline float HalfAt(const uint8_t* p) {
   uint16_t h;

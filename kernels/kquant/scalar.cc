@@ -64,4 +64,22 @@ void q6k_gemm__scalar(const Weights& w, const Activations& a, size_t row_begin, 
   }
 }
 
+void q8_0_gemm__scalar(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                       float* y, size_t y_stride) {
+  const size_t blocks = w.k / 32;
+  for (size_t r = row_begin; r < row_end; ++r) {
+    for (size_t t = 0; t < a.n; ++t) {
+      float acc = 0.0f;
+      for (size_t b = 0; b < blocks; ++b) {
+        const uint8_t* blk = w.data + r * w.row_bytes + b * BlockBytes(Format::kQ8_0);
+        const int8_t* aq = a.q + t * w.k + b * 32;
+        int32_t dot = 0;
+        for (int l = 0; l < 32; ++l) dot += int8_t(blk[kQ8_0Qs + l]) * aq[l];
+        acc += HalfAt(blk) * a.scale[t * blocks + b] * float(dot);
+      }
+      y[t * y_stride + r] = acc;
+    }
+  }
+}
+
 }  // namespace lutra::kernels::kquant

@@ -21,4 +21,10 @@ void q6k_gemm__avx512(const Weights& w, const Activations& a, size_t row_begin, 
   Gemm<Q6KTile<false, 1>, Q6KTile<false, kTokenTile>>(w, a, row_begin, row_end, y, y_stride);
 }
 
+void q8_0_gemm__avx512(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                       float* y, size_t y_stride) {
+  using namespace avx512;
+  Gemm<Q8_0Tile<false, 1>, Q8_0Tile<false, kTokenTile>>(w, a, row_begin, row_end, y, y_stride);
+}
+
 }  // namespace lutra::kernels::kquant

@@ -205,18 +205,102 @@ void Tiled(const Weights& w, const Activations& a, size_t row_begin, size_t row_
     for (size_t g = 0; g < tiles; g += kTileGroup) {
       switch (std::min(kTileGroup, tiles - g)) {
         case 1:
-          Pass<1, Kind<1>::Block>(w, a, r0, rows, g, y, y_stride);
+          Kind<1>::Pass(w, a, r0, rows, g, y, y_stride);
           break;
         case 2:
-          Pass<2, Kind<2>::Block>(w, a, r0, rows, g, y, y_stride);
+          Kind<2>::Pass(w, a, r0, rows, g, y, y_stride);
           break;
         case 3:
-          Pass<3, Kind<3>::Block>(w, a, r0, rows, g, y, y_stride);
+          Kind<3>::Pass(w, a, r0, rows, g, y, y_stride);
           break;
         default:
-          Pass<4, Kind<4>::Block>(w, a, r0, rows, g, y, y_stride);
+          Kind<4>::Pass(w, a, r0, rows, g, y, y_stride);
           break;
       }
+    }
+  }
+}
+
+// Q8_0, blocks b0..b0+count−1 (count ≤ 8) of row r against tiles g0..g0+G−1, added to f.
+// vpdpbusd wants unsigned weights: the codes are stored as q + 128 (the sign bit flipped) and
+// 128·Σa of the block comes off each token's dot. Each block then has its own fp32 product
+// (d times the 16 tokens' activation scales of the block).
+template <size_t G, bool kFull>
+inline void Q8_0TiledBlocks(const Weights& w, const Activations& a, size_t r, size_t b0,
+                            size_t count, size_t g0, __m512* f) {
+  constexpr size_t kBytes = BlockBytes(Format::kQ8_0);
+  const size_t blocks = w.k / 32;  // also the scale and sum groups
+  if constexpr (kFull) count = 8;
+  const TokenTiles& tt = a.tiles;
+  alignas(64) uint8_t codes[kSuperBlock];
+  float d[8];
+  const uint8_t* row = w.data + r * w.row_bytes;
+  const __m256i flip = _mm256_set1_epi8(char(0x80));
+  for (size_t j = 0; j < count; ++j) {
+    const uint8_t* blk = row + (b0 + j) * kBytes;
+    _mm256_store_si256(reinterpret_cast<__m256i*>(codes + 32 * j),
+                       _mm256_xor_si256(Load32(blk + kQ8_0Qs), flip));
+    d[j] = Half(blk);
+  }
+  ReloadFromMemory();
+  constexpr int kJ = kChains / int(G);
+  for (int j0 = 0; j0 < 8 && size_t(j0) < count; j0 += kJ) {
+    __m512i acc[kJ][G];
+    for (int j = 0; j < kJ; ++j) {
+      for (size_t g = 0; g < G; ++g) acc[j][g] = _mm512_setzero_si512();
+    }
+    LUTRA_UNROLL
+    for (int q = 0; q < 8; ++q) {
+      LUTRA_UNROLL
+      for (int j = 0; j < kJ; ++j) {
+        if (!kFull && size_t(j0 + j) >= count) continue;
+        const size_t quad = 8 * (b0 + j0 + j) + q;
+        const __m512i wq = Broadcast4(codes + 32 * (j0 + j) + 4 * q);
+        for (size_t g = 0; g < G; ++g) {
+          const int8_t* aq = tt.q + (g0 + g) * w.k * kTileTokens + quad * 64;
+          acc[j][g] = _mm512_dpbusd_epi32(acc[j][g], wq, Load64(aq));
+        }
+      }
+    }
+    for (int j = 0; j < kJ; ++j) {
+      if (!kFull && size_t(j0 + j) >= count) continue;
+      const size_t b = b0 + j0 + j;
+      const __m512 dj = _mm512_set1_ps(d[j0 + j]);
+      for (size_t g = 0; g < G; ++g) {
+        const size_t at = ((g0 + g) * blocks + b) * kTileTokens;
+        const __m512i dot =
+            _mm512_sub_epi32(acc[j][g], _mm512_slli_epi32(_mm512_loadu_si512(tt.sum + at), 7));
+        f[g] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot),
+                               _mm512_mul_ps(dj, _mm512_loadu_ps(tt.scale + at)), f[g]);
+      }
+    }
+  }
+}
+
+// The 32-weight formats: kRowBlock rows pass over chunks of up to eight blocks together.
+template <size_t G,
+          void (*Full)(const Weights&, const Activations&, size_t, size_t, size_t, size_t, __m512*),
+          void (*Part)(const Weights&, const Activations&, size_t, size_t, size_t, size_t, __m512*)>
+void PassChunks(const Weights& w, const Activations& a, size_t r0, size_t rows, size_t g0, float* y,
+                size_t y_stride) {
+  __m512 f[kRowBlock][G];
+  for (size_t i = 0; i < rows; ++i) {
+    for (size_t g = 0; g < G; ++g) f[i][g] = _mm512_setzero_ps();
+  }
+  const size_t blocks = w.k / 32;
+  for (size_t b = 0; b < blocks; b += 8) {
+    const size_t count = std::min<size_t>(8, blocks - b);
+    for (size_t i = 0; i < rows; ++i) {
+      if (count == 8) {
+        Full(w, a, r0 + i, b, count, g0, f[i]);
+      } else {
+        Part(w, a, r0 + i, b, count, g0, f[i]);
+      }
+    }
+  }
+  for (size_t i = 0; i < rows; ++i) {
+    for (size_t g = 0; g < G; ++g) {
+      StoreLanes(f[i][g], (g0 + g) * kTileTokens, a.n, r0 + i, y, y_stride);
     }
   }
 }
@@ -227,12 +311,28 @@ struct Q4KTiled {
                     __m512* f) {
     Q4KTiledBlock<G>(w, a, r, b, g0, f);
   }
+  static void Pass(const Weights& w, const Activations& a, size_t r0, size_t rows, size_t g0,
+                   float* y, size_t y_stride) {
+    kquant::Pass<G, Block>(w, a, r0, rows, g0, y, y_stride);
+  }
 };
 template <size_t G>
 struct Q6KTiled {
   static void Block(const Weights& w, const Activations& a, size_t r, size_t b, size_t g0,
                     __m512* f) {
     Q6KTiledBlock<G>(w, a, r, b, g0, f);
+  }
+  static void Pass(const Weights& w, const Activations& a, size_t r0, size_t rows, size_t g0,
+                   float* y, size_t y_stride) {
+    kquant::Pass<G, Block>(w, a, r0, rows, g0, y, y_stride);
+  }
+};
+template <size_t G>
+struct Q8_0Tiled {
+  static void Pass(const Weights& w, const Activations& a, size_t r0, size_t rows, size_t g0,
+                   float* y, size_t y_stride) {
+    PassChunks<G, Q8_0TiledBlocks<G, true>, Q8_0TiledBlocks<G, false>>(w, a, r0, rows, g0, y,
+                                                                       y_stride);
   }
 };
 
@@ -256,6 +356,16 @@ void q6k_gemm__avx512vnni(const Weights& w, const Activations& a, size_t row_beg
     return;
   }
   Gemm<Q6KTile<true, 1>, Q6KTile<true, kTokenTile>>(w, a, row_begin, row_end, y, y_stride);
+}
+
+void q8_0_gemm__avx512vnni(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                           float* y, size_t y_stride) {
+  using namespace avx512;
+  if (a.tiles.q != nullptr && a.n >= kMinTiledTokens) {
+    Tiled<Q8_0Tiled>(w, a, row_begin, row_end, y, y_stride);
+    return;
+  }
+  Gemm<Q8_0Tile<true, 1>, Q8_0Tile<true, kTokenTile>>(w, a, row_begin, row_end, y, y_stride);
 }
 
 }  // namespace lutra::kernels::kquant
