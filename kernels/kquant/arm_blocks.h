@@ -156,10 +156,28 @@ static inline void Q4KScales(const uint8_t* blk, int32x4_t sc[2], int16x8_t* mn)
   *mn = vreinterpretq_s16_u16(vmovl_u8(vcreate_u8(mins)));
 }
 
-// Q4_K: codes q[v] are weights 16v..16v+15 (sub-block j is q[2j], q[2j+1]).
-template <bool kChained>
+// Q5_K's fifth bits: the codes of sub-blocks 2i (low nibbles of r, weights l..l+15) and 2i + 1
+// (high nibbles) with bits 2i | 2i + 1 of h (qh[l..l+15]) in bit 4, by shift-insert.
+template <int i>
+static inline void Q5KPair(uint8x16_t r, uint8x16_t h, int8x16_t* lo, int8x16_t* hi) {
+  const uint8x16_t one = vdupq_n_u8(1), bit4 = vdupq_n_u8(0x10);
+  uint8x16_t b_lo = h, b_hi;
+  if constexpr (i > 0) b_lo = vshrq_n_u8(h, 2 * i);
+  if constexpr (2 * i + 1 < 4) {
+    b_hi = vshlq_n_u8(h, 3 - 2 * i);
+  } else {
+    b_hi = vshrq_n_u8(h, 2 * i + 1 - 4);
+  }
+  // (b_lo & 1) << 4 | (r & 15), and (r >> 4) | (b_hi & 0x10).
+  *lo = vreinterpretq_s8_u8(vsliq_n_u8(r, vandq_u8(b_lo, one), 4));
+  *hi = vreinterpretq_s8_u8(vsriq_n_u8(vandq_u8(b_hi, bit4), r, 4));
+}
+
+// Q4_K: codes q[v] are weights 16v..16v+15 (sub-block j is q[2j], q[2j+1]); Q5_K (kFive) the
+// same with the fifth bits (Q5KPair).
+template <bool kChained, bool kFive = false>
 struct Q4K {
-  static constexpr size_t kBytes = BlockBytes(Format::kQ4K);
+  static constexpr size_t kBytes = BlockBytes(kFive ? Format::kQ5K : Format::kQ4K);
   using Acc = float32x2_t;  // Σ d·s·D, Σ dmin·s·M
 
   int8x16_t q[16];
@@ -168,14 +186,23 @@ struct Q4K {
   float32x2_t dm;   // d, dmin
 
   explicit Q4K(const uint8_t* blk) {
-    const uint8_t* qs = blk + kQ4KQs;
+    const uint8_t* qs = blk + (kFive ? kQ5KQs : kQ4KQs);
     const uint8x16_t low = vdupq_n_u8(15);
-    for (int i = 0; i < 4; ++i) {
-      const uint8x16_t r0 = vld1q_u8(qs + 32 * i), r1 = vld1q_u8(qs + 32 * i + 16);
-      q[4 * i] = vreinterpretq_s8_u8(vandq_u8(r0, low));
-      q[4 * i + 1] = vreinterpretq_s8_u8(vandq_u8(r1, low));
-      q[4 * i + 2] = vreinterpretq_s8_u8(vshrq_n_u8(r0, 4));
-      q[4 * i + 3] = vreinterpretq_s8_u8(vshrq_n_u8(r1, 4));
+    if constexpr (kFive) {
+      const uint8x16_t h0 = vld1q_u8(blk + kQ5KQh), h1 = vld1q_u8(blk + kQ5KQh + 16);
+      Unroll<4>([&](auto ic) {
+        constexpr int i = ic;
+        Q5KPair<i>(vld1q_u8(qs + 32 * i), h0, &q[4 * i], &q[4 * i + 2]);
+        Q5KPair<i>(vld1q_u8(qs + 32 * i + 16), h1, &q[4 * i + 1], &q[4 * i + 3]);
+      });
+    } else {
+      for (int i = 0; i < 4; ++i) {
+        const uint8x16_t r0 = vld1q_u8(qs + 32 * i), r1 = vld1q_u8(qs + 32 * i + 16);
+        q[4 * i] = vreinterpretq_s8_u8(vandq_u8(r0, low));
+        q[4 * i + 1] = vreinterpretq_s8_u8(vandq_u8(r1, low));
+        q[4 * i + 2] = vreinterpretq_s8_u8(vshrq_n_u8(r0, 4));
+        q[4 * i + 3] = vreinterpretq_s8_u8(vshrq_n_u8(r1, 4));
+      }
     }
     Q4KScales<kChained>(blk, sc, &mn);
     dm = HalfPair(blk);
@@ -460,10 +487,11 @@ static inline void Q6KGemm(const Weights& w, const Activations& a, size_t row_be
 // Q4_K decode (one token), two rows per pass as Q6KDecodeRows: shared activation and code sum
 // loads, one float step for both rows, two independent chains; each 32 bytes of codes are
 // unpacked as their two sub-blocks are dotted.
-template <typename Dot, int kRows>
+template <typename Dot, int kRows, bool kFive = false>
 static inline void Q4KDecodeRows(const uint8_t* const* x, size_t blocks, const int8_t* a,
                                  const int16_t* bs, const float* s, float* out) {
   constexpr bool kChained = Dot::kChained;
+  constexpr size_t kBytes = BlockBytes(kFive ? Format::kQ5K : Format::kQ4K);
   const uint8x16_t low = vdupq_n_u8(15);
   // Row r's Σ d·s·D in lane 2r, Σ dmin·s·M in lane 2r + 1.
   float32x4_t acc = vdupq_n_f32(0.0f);
@@ -474,7 +502,7 @@ static inline void Q4KDecodeRows(const uint8_t* const* x, size_t blocks, const i
     int32x4_t sc[kRows][2], t[kRows], m[kRows], p[kRows];
     const uint8_t* blk[kRows];
     for (int r = 0; r < kRows; ++r) {
-      blk[r] = x[r] + b * BlockBytes(Format::kQ4K);
+      blk[r] = x[r] + b * kBytes;
       int16x8_t mn;
       Q4KScales<kChained>(blk[r], sc[r], &mn);
       m[r] = vmull_s16(vget_low_s16(mn), vget_low_s16(bsum));
@@ -485,12 +513,17 @@ static inline void Q4KDecodeRows(const uint8_t* const* x, size_t blocks, const i
       constexpr int i = ic;  // sub-blocks 2i, 2i + 1
       int8x16_t q[kRows][4];
       for (int r = 0; r < kRows; ++r) {
-        const uint8_t* qs = blk[r] + kQ4KQs + 32 * i;
+        const uint8_t* qs = blk[r] + (kFive ? kQ5KQs : kQ4KQs) + 32 * i;
         const uint8x16_t r0 = vld1q_u8(qs), r1 = vld1q_u8(qs + 16);
-        q[r][0] = vreinterpretq_s8_u8(vandq_u8(r0, low));
-        q[r][1] = vreinterpretq_s8_u8(vandq_u8(r1, low));
-        q[r][2] = vreinterpretq_s8_u8(vshrq_n_u8(r0, 4));
-        q[r][3] = vreinterpretq_s8_u8(vshrq_n_u8(r1, 4));
+        if constexpr (kFive) {
+          Q5KPair<i>(r0, vld1q_u8(blk[r] + kQ5KQh), &q[r][0], &q[r][2]);
+          Q5KPair<i>(r1, vld1q_u8(blk[r] + kQ5KQh + 16), &q[r][1], &q[r][3]);
+        } else {
+          q[r][0] = vreinterpretq_s8_u8(vandq_u8(r0, low));
+          q[r][1] = vreinterpretq_s8_u8(vandq_u8(r1, low));
+          q[r][2] = vreinterpretq_s8_u8(vshrq_n_u8(r0, 4));
+          q[r][3] = vreinterpretq_s8_u8(vshrq_n_u8(r1, 4));
+        }
       }
       Unroll<2>([&](auto hc) {
         constexpr int j = 2 * i + hc;
@@ -518,23 +551,24 @@ static inline void Q4KDecodeRows(const uint8_t* const* x, size_t blocks, const i
   if constexpr (kRows == 2) out[1] = vgetq_lane_f32(acc, 2) - vgetq_lane_f32(acc, 3);
 }
 
-// Q4_K: decode by Q4KDecodeRows, two rows at a time; several tokens by the shared driver.
-template <typename Dot>
+// Q4_K (Q5_K with kFive): decode by Q4KDecodeRows, two rows at a time; several tokens by the
+// shared driver.
+template <typename Dot, bool kFive = false>
 static inline void Q4KGemm(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
                            float* y, size_t y_stride) {
   if (a.n != 1) {
-    GemmRows<Q4K<Dot::kChained>, Dot>(w, a, row_begin, row_end, y, y_stride);
+    GemmRows<Q4K<Dot::kChained, kFive>, Dot>(w, a, row_begin, row_end, y, y_stride);
     return;
   }
   const size_t blocks = w.k / kSuperBlock;
   size_t r = row_begin;
   for (; r + 2 <= row_end; r += 2) {
     const uint8_t* x[2] = {w.data + r * w.row_bytes, w.data + (r + 1) * w.row_bytes};
-    Q4KDecodeRows<Dot, 2>(x, blocks, a.q, a.bsum, a.scale, y + r);
+    Q4KDecodeRows<Dot, 2, kFive>(x, blocks, a.q, a.bsum, a.scale, y + r);
   }
   if (r < row_end) {
     const uint8_t* x[1] = {w.data + r * w.row_bytes};
-    Q4KDecodeRows<Dot, 1>(x, blocks, a.q, a.bsum, a.scale, y + r);
+    Q4KDecodeRows<Dot, 1, kFive>(x, blocks, a.q, a.bsum, a.scale, y + r);
   }
 }
 

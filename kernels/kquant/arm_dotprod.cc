@@ -29,6 +29,11 @@ void q4k_gemm__dotprod(const Weights& w, const Activations& a, size_t row_begin,
   arm::Q4KGemm<Sdot>(w, a, row_begin, row_end, y, y_stride);
 }
 
+void q5k_gemm__dotprod(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                       float* y, size_t y_stride) {
+  arm::Q4KGemm<Sdot, true>(w, a, row_begin, row_end, y, y_stride);
+}
+
 void q6k_gemm__dotprod(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
                        float* y, size_t y_stride) {
   arm::Q6KGemm<Sdot>(w, a, row_begin, row_end, y, y_stride);

@@ -18,8 +18,8 @@ struct MullDot {
         vmlal_s8(vmull_s8(vget_low_s8(q), vget_low_s8(a)), vget_high_s8(q), vget_high_s8(a));
     return vpaddlq_s16(p);
   }
-  // Q4_K: four products per int16 lane, |4·15·128| < 2^15 (Q6_K's codes would allow four too,
-  // 4·63·128 = 32256, but a sub-block of 16 fills only eight lanes twice).
+  // Q4_K, Q5_K: four products per int16 lane, |4·31·128| < 2^15 (Q6_K's codes would allow four
+  // too, 4·63·128 = 32256, but a sub-block of 16 fills only eight lanes twice).
   static int32x4_t Sum32(int8x16_t q0, int8x16_t q1, int8x16_t a0, int8x16_t a1) {
     int16x8_t p = vmull_s8(vget_low_s8(q0), vget_low_s8(a0));
     p = vmlal_s8(p, vget_high_s8(q0), vget_high_s8(a0));
@@ -43,6 +43,11 @@ struct MullDot {
 void q4k_gemm__neon(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
                     float* y, size_t y_stride) {
   arm::Q4KGemm<MullDot>(w, a, row_begin, row_end, y, y_stride);
+}
+
+void q5k_gemm__neon(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                    float* y, size_t y_stride) {
+  arm::Q4KGemm<MullDot, true>(w, a, row_begin, row_end, y, y_stride);
 }
 
 void q6k_gemm__neon(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,

@@ -14,6 +14,8 @@ namespace lutra::kernels::kquant {
 inline constexpr size_t kQ4KScales = 4, kQ4KQs = 16;
 // Q6_K: ql[128] at 0, qh[64] at 128, int8 sc[16] at 192, d at 208.
 inline constexpr size_t kQ6KQh = 128, kQ6KScales = 192, kQ6KD = 208;
+// Q5_K: as Q4_K (d, dmin, the scales and mins at 4) with qh[32] at 16 and qs[128] at 48.
+inline constexpr size_t kQ5KQh = 16, kQ5KQs = 48;
 // Q8_0: d at 0, int8 qs[32] at 2.
 inline constexpr size_t kQ8_0Qs = 2;
 

@@ -5,24 +5,33 @@
 
 namespace lutra::kernels::kquant {
 
-void q4k_gemm__scalar(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
-                      float* y, size_t y_stride) {
+namespace {
+
+// Q4_K, and Q5_K (kFive): the same scales and mins, a fifth bit per code from qh.
+template <bool kFive>
+void Q45KScalar(const Weights& w, const Activations& a, size_t row_begin, size_t row_end, float* y,
+                size_t y_stride) {
+  constexpr Format kFormat = kFive ? Format::kQ5K : Format::kQ4K;
   const size_t blocks = w.k / kSuperBlock, sums = w.k / kSumGroup;
   for (size_t r = row_begin; r < row_end; ++r) {
     for (size_t t = 0; t < a.n; ++t) {
       float acc = 0.0f;
       for (size_t b = 0; b < blocks; ++b) {
-        const uint8_t* blk = w.data + r * w.row_bytes + b * BlockBytes(Format::kQ4K);
+        const uint8_t* blk = w.data + r * w.row_bytes + b * BlockBytes(kFormat);
         const int8_t* aq = a.q + t * w.k + b * kSuperBlock;
         const int16_t* bs = a.bsum + t * sums + b * (kSuperBlock / kSumGroup);
         uint8_t sc[8], mn[8];
         Q4KScalesMins(blk + kQ4KScales, sc, mn);
         int32_t dots = 0, mins = 0;
         for (int j = 0; j < 8; ++j) {
-          const uint8_t* qs = blk + kQ4KQs + 32 * (j / 2);
+          const uint8_t* qs = blk + (kFive ? kQ5KQs : kQ4KQs) + 32 * (j / 2);
           const int shift = 4 * (j % 2);
           int32_t dot = 0;
-          for (int l = 0; l < 32; ++l) dot += ((qs[l] >> shift) & 15) * aq[32 * j + l];
+          for (int l = 0; l < 32; ++l) {
+            int q = (qs[l] >> shift) & 15;
+            if constexpr (kFive) q |= ((blk[kQ5KQh + l] >> j) & 1) << 4;
+            dot += q * aq[32 * j + l];
+          }
           dots += sc[j] * dot;
           mins += mn[j] * (bs[2 * j] + bs[2 * j + 1]);
         }
@@ -32,6 +41,18 @@ void q4k_gemm__scalar(const Weights& w, const Activations& a, size_t row_begin, 
       y[t * y_stride + r] = acc;
     }
   }
+}
+
+}  // namespace
+
+void q4k_gemm__scalar(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                      float* y, size_t y_stride) {
+  Q45KScalar<false>(w, a, row_begin, row_end, y, y_stride);
+}
+
+void q5k_gemm__scalar(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                      float* y, size_t y_stride) {
+  Q45KScalar<true>(w, a, row_begin, row_end, y, y_stride);
 }
 
 void q6k_gemm__scalar(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,

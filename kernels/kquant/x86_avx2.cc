@@ -39,16 +39,19 @@ inline __m256i SpreadPair(__m128i bytes16, int lo, int hi) {
   return _mm256_cvtepi8_epi16(_mm_shuffle_epi8(bytes16, pick));
 }
 
-template <size_t T>
+// Q4_K, and Q5_K (kFive): the same scales and mins; Q5_K ORs each code's fifth bit from qh (bit
+// j of byte l for sub-block j, weight l) into bit 4.
+template <size_t T, bool kFive>
 void Q4KTile(const Weights& w, const Activations& a, size_t r, size_t t0, float* y,
              size_t y_stride) {
+  constexpr Format kFormat = kFive ? Format::kQ5K : Format::kQ4K;
   const size_t blocks = w.k / kSuperBlock, sums = w.k / kSumGroup;
-  const __m256i low4 = _mm256_set1_epi8(0x0f);
+  const __m256i low4 = _mm256_set1_epi8(0x0f), bit4 = _mm256_set1_epi8(0x10);
   __m256 acc[T];
   for (size_t t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
   const uint8_t* row = w.data + r * w.row_bytes;
   for (size_t b = 0; b < blocks; ++b) {
-    const uint8_t* blk = row + b * BlockBytes(Format::kQ4K);
+    const uint8_t* blk = row + b * BlockBytes(kFormat);
     uint64_t sc8, mn8;
     Q4KScalesMins8(blk + kQ4KScales, &sc8, &mn8);
     const __m128i scales = _mm_cvtsi64_si128(int64_t(sc8));
@@ -56,12 +59,20 @@ void Q4KTile(const Weights& w, const Activations& a, size_t r, size_t t0, float*
     const __m128i m16 = _mm_cvtepu8_epi16(_mm_cvtsi64_si128(int64_t(mn8)));
     const __m256i mins =
         _mm256_setr_m128i(_mm_unpacklo_epi16(m16, m16), _mm_unpackhi_epi16(m16, m16));
+    // Q5_K: qh shifted right by 2c in 16-bit lanes, so bits 2c and 2c + 1 of each byte are
+    // bits 0 and 1 of it (the bits the shift brings in from the high byte are masked off).
+    __m256i qh = kFive ? Load32(blk + kQ5KQh) : _mm256_setzero_si256();
     __m256i isum[T];
     for (size_t t = 0; t < T; ++t) isum[t] = _mm256_setzero_si256();
     for (int c = 0; c < 4; ++c) {
-      const __m256i qs = Load32(blk + kQ4KQs + 32 * c);
-      const __m256i lo = _mm256_and_si256(qs, low4);
-      const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(qs, 4), low4);
+      const __m256i qs = Load32(blk + (kFive ? kQ5KQs : kQ4KQs) + 32 * c);
+      __m256i lo = _mm256_and_si256(qs, low4);
+      __m256i hi = _mm256_and_si256(_mm256_srli_epi16(qs, 4), low4);
+      if constexpr (kFive) {
+        lo = _mm256_or_si256(lo, _mm256_and_si256(_mm256_slli_epi16(qh, 4), bit4));
+        hi = _mm256_or_si256(hi, _mm256_and_si256(_mm256_slli_epi16(qh, 3), bit4));
+        qh = _mm256_srli_epi16(qh, 2);
+      }
       const __m256i s_lo = SpreadPair(scales, 2 * c, 2 * c);
       const __m256i s_hi = SpreadPair(scales, 2 * c + 1, 2 * c + 1);
       for (size_t t = 0; t < T; ++t) {
@@ -179,7 +190,13 @@ void Gemm(const Weights& w, const Activations& a, size_t row_begin, size_t row_e
 template <size_t T>
 struct Q4K {
   static void Run(const Weights& w, const Activations& a, size_t r, size_t t, float* y, size_t s) {
-    Q4KTile<T>(w, a, r, t, y, s);
+    Q4KTile<T, false>(w, a, r, t, y, s);
+  }
+};
+template <size_t T>
+struct Q5K {
+  static void Run(const Weights& w, const Activations& a, size_t r, size_t t, float* y, size_t s) {
+    Q4KTile<T, true>(w, a, r, t, y, s);
   }
 };
 template <size_t T>
@@ -201,6 +218,11 @@ struct Q8_0 {
 void q4k_gemm__avx2(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
                     float* y, size_t y_stride) {
   Gemm<Q4K>(w, a, row_begin, row_end, y, y_stride);
+}
+
+void q5k_gemm__avx2(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                    float* y, size_t y_stride) {
+  Gemm<Q5K>(w, a, row_begin, row_end, y, y_stride);
 }
 
 void q6k_gemm__avx2(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,

@@ -15,6 +15,13 @@ void q4k_gemm__avx512(const Weights& w, const Activations& a, size_t row_begin, 
   Gemm<Q4KTile<false, 1>, Q4KTile<false, kTokenTile>>(w, a, row_begin, row_end, y, y_stride);
 }
 
+void q5k_gemm__avx512(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                      float* y, size_t y_stride) {
+  using namespace avx512;
+  Gemm<Q4KTile<false, 1, true>, Q4KTile<false, kTokenTile, true>>(w, a, row_begin, row_end, y,
+                                                                  y_stride);
+}
+
 void q6k_gemm__avx512(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
                       float* y, size_t y_stride) {
   using namespace avx512;

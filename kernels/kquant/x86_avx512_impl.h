@@ -48,9 +48,21 @@ inline __m512i DotAdd(__m512i acc, __m512i p, __m512i s) {
   }
 }
 
-template <bool kVnni, size_t T>
+// Q5_K's codes: the Q4_K nibbles of step c (sub-blocks 2c | 2c+1 in the two halves) with bits
+// 2c | 2c+1 of qh in bit 4. `qh` is the block's qh in both halves, shifted right by 2c in 16-bit
+// lanes; the halves then shift left by 4 | 3, which puts the wanted bit of each byte at bit 4
+// (bits that cross a byte within a lane are masked off).
+inline __m512i Q5KCodes(__m512i nibbles, __m512i qh) {
+  const __m512i up = _mm512_inserti64x4(_mm512_set1_epi16(4), _mm256_set1_epi16(3), 1);
+  // nibbles | (qh_shifted & 0x10), in one vpternlogd.
+  return _mm512_ternarylogic_epi32(nibbles, _mm512_sllv_epi16(qh, up), _mm512_set1_epi8(0x10),
+                                   0xf8);
+}
+
+template <bool kVnni, size_t T, bool kFive = false>
 void Q4KTile(const Weights& w, const Activations& a, size_t r, size_t t0, float* y,
              size_t y_stride) {
+  constexpr Format kFormat = kFive ? Format::kQ5K : Format::kQ4K;
   const size_t blocks = w.k / kSuperBlock, sums = w.k / kSumGroup;
   const __m512i low4 = _mm512_set1_epi8(0x0f);
   const __m512i nibble_shift = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(4), 1);
@@ -60,7 +72,7 @@ void Q4KTile(const Weights& w, const Activations& a, size_t r, size_t t0, float*
   for (size_t t = 0; t < T; ++t) acc[t] = _mm512_setzero_ps();
   const uint8_t* row = w.data + r * w.row_bytes;
   for (size_t b = 0; b < blocks; ++b) {
-    const uint8_t* blk = row + b * BlockBytes(Format::kQ4K);
+    const uint8_t* blk = row + b * BlockBytes(kFormat);
     uint64_t sc8, mn8;
     Q4KScalesMins8(blk + kQ4KScales, &sc8, &mn8);
     const __m512i scales =
@@ -70,9 +82,14 @@ void Q4KTile(const Weights& w, const Activations& a, size_t r, size_t t0, float*
     const __m256i mins =
         _mm256_setr_m128i(_mm_unpacklo_epi16(m16, m16), _mm_unpackhi_epi16(m16, m16));
     __m512i codes[4], sv[4];
+    __m512i qh = kFive ? _mm512_broadcast_i64x4(Load32(blk + kQ5KQh)) : _mm512_setzero_si512();
     for (int c = 0; c < 4; ++c) {
-      const __m512i v = _mm512_broadcast_i64x4(Load32(blk + kQ4KQs + 32 * c));
+      const __m512i v = _mm512_broadcast_i64x4(Load32(blk + (kFive ? kQ5KQs : kQ4KQs) + 32 * c));
       codes[c] = _mm512_and_si512(_mm512_srlv_epi16(v, nibble_shift), low4);
+      if constexpr (kFive) {
+        codes[c] = Q5KCodes(codes[c], qh);
+        qh = _mm512_srli_epi16(qh, 2);
+      }
       sv[c] = _mm512_permutexvar_epi16(spread[c], scales);
     }
     const float d = Half(blk), dmin = Half(blk + 2);

@@ -50,21 +50,27 @@ inline void StoreLanes(__m512 f, size_t t0, size_t n, size_t r, float* y, size_t
   for (size_t j = 0; j < kTileTokens && t0 + j < n; ++j) y[(t0 + j) * y_stride + r] = lanes[j];
 }
 
-// Super-block b of row r against tiles g0..g0+G-1, added to f.
-template <size_t G>
+// Super-block b of row r against tiles g0..g0+G-1, added to f (Q4_K; Q5_K with kFive).
+template <size_t G, bool kFive = false>
 inline void Q4KTiledBlock(const Weights& w, const Activations& a, size_t r, size_t b, size_t g0,
                           __m512* f) {
+  constexpr Format kFormat = kFive ? Format::kQ5K : Format::kQ4K;
   const size_t blocks = w.k / kSuperBlock, groups = w.k / 32;
   const __m512i low4 = _mm512_set1_epi8(0x0f);
   const __m512i nibble_shift = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(4), 1);
   const TokenTiles& tt = a.tiles;
   alignas(64) uint8_t codes[kSuperBlock];
   {
-    const uint8_t* blk = w.data + r * w.row_bytes + b * BlockBytes(Format::kQ4K);
+    const uint8_t* blk = w.data + r * w.row_bytes + b * BlockBytes(kFormat);
+    __m512i qh = kFive ? _mm512_broadcast_i64x4(Load32(blk + kQ5KQh)) : _mm512_setzero_si512();
     for (int c = 0; c < 4; ++c) {
-      const __m512i v = _mm512_broadcast_i64x4(Load32(blk + kQ4KQs + 32 * c));
-      _mm512_store_si512(codes + 64 * c,
-                         _mm512_and_si512(_mm512_srlv_epi16(v, nibble_shift), low4));
+      const __m512i v = _mm512_broadcast_i64x4(Load32(blk + (kFive ? kQ5KQs : kQ4KQs) + 32 * c));
+      __m512i q = _mm512_and_si512(_mm512_srlv_epi16(v, nibble_shift), low4);
+      if constexpr (kFive) {
+        q = avx512::Q5KCodes(q, qh);
+        qh = _mm512_srli_epi16(qh, 2);
+      }
+      _mm512_store_si512(codes + 64 * c, q);
     }
     ReloadFromMemory();
     uint64_t sc8, mn8;
@@ -317,6 +323,17 @@ struct Q4KTiled {
   }
 };
 template <size_t G>
+struct Q5KTiled {
+  static void Block(const Weights& w, const Activations& a, size_t r, size_t b, size_t g0,
+                    __m512* f) {
+    Q4KTiledBlock<G, true>(w, a, r, b, g0, f);
+  }
+  static void Pass(const Weights& w, const Activations& a, size_t r0, size_t rows, size_t g0,
+                   float* y, size_t y_stride) {
+    kquant::Pass<G, Block>(w, a, r0, rows, g0, y, y_stride);
+  }
+};
+template <size_t G>
 struct Q6KTiled {
   static void Block(const Weights& w, const Activations& a, size_t r, size_t b, size_t g0,
                     __m512* f) {
@@ -346,6 +363,17 @@ void q4k_gemm__avx512vnni(const Weights& w, const Activations& a, size_t row_beg
     return;
   }
   Gemm<Q4KTile<true, 1>, Q4KTile<true, kTokenTile>>(w, a, row_begin, row_end, y, y_stride);
+}
+
+void q5k_gemm__avx512vnni(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                          float* y, size_t y_stride) {
+  using namespace avx512;
+  if (a.tiles.q != nullptr && a.n >= kMinTiledTokens) {
+    Tiled<Q5KTiled>(w, a, row_begin, row_end, y, y_stride);
+    return;
+  }
+  Gemm<Q4KTile<true, 1, true>, Q4KTile<true, kTokenTile, true>>(w, a, row_begin, row_end, y,
+                                                                y_stride);
 }
 
 void q6k_gemm__avx512vnni(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
