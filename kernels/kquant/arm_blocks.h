@@ -314,6 +314,124 @@ struct Q6K {
   }
 };
 
+// Q3_K and Q2_K: codes q[i] are sub-block i (weights 16i..16i+15) as for Q6_K, two bits from
+// qs (Q3_K's third from hmask, shift-inserted at bit 2), so the dots are Q6_K's. Q3_K's codes
+// are q − 4 (4·Σ sc_i·bsum_i off the total, as Q6_K's 32); Q2_K's 4-bit mins weigh the code
+// sums and take dmin.
+template <bool kChained, Format F>
+struct Q32K {
+  static constexpr bool kQ3 = F == Format::kQ3K;
+  static constexpr size_t kBytes = BlockBytes(F);
+  using Acc = std::conditional_t<kQ3, float, float32x2_t>;  // Q2_K: Σ d·s·D, Σ dmin·s·M
+
+  int8x16_t q[16];
+  int32x4_t sc[4];    // sub-blocks 4g..4g+3: sc_i, or sc_i − sc_i+1 within a half (Q6K)
+  int16x8_t corr[2];  // Q3_K: 4·sc_i; Q2_K: the mins
+  float32x2_t dm;     // d, dmin (Q3_K: d, 0)
+
+  explicit Q32K(const uint8_t* blk) {
+    const uint8x16_t m3 = vdupq_n_u8(3), one = vdupq_n_u8(1);
+    Unroll<2>([&](auto hc) {
+      constexpr int h = hc;
+      for (int c = 0; c < 2; ++c) {
+        const uint8x16_t qs = vld1q_u8(blk + (kQ3 ? kQ3KQs : kQ2KQs) + 32 * h + 16 * c);
+        const uint8x16_t hm = kQ3 ? vld1q_u8(blk + 16 * c) : vdupq_n_u8(0);
+        Unroll<4>([&](auto sc_) {
+          constexpr int s = sc_, k = 4 * h + s;
+          uint8x16_t low = qs;
+          if constexpr (s > 0) low = vshrq_n_u8(qs, 2 * s);
+          uint8x16_t code;
+          if constexpr (kQ3) {
+            // (hm >> k & 1) << 2 over the low two bits (shift-insert keeps them, drops the rest).
+            uint8x16_t hb = hm;
+            if constexpr (k > 0) hb = vshrq_n_u8(hm, k);
+            code = vsliq_n_u8(low, vandq_u8(hb, one), 2);
+          } else {
+            code = s == 3 ? low : vandq_u8(low, m3);
+          }
+          q[8 * h + 2 * s + c] = vreinterpretq_s8_u8(code);
+        });
+      }
+    });
+    int8x16_t s8;
+    if constexpr (kQ3) {
+      uint64_t lo, hi;
+      Q3KScales16(blk + kQ3KScales, &lo, &hi);
+      s8 = vsubq_s8(vreinterpretq_s8_u8(vcombine_u8(vcreate_u8(lo), vcreate_u8(hi))),
+                    vdupq_n_s8(32));
+      corr[0] = vshll_n_s8(vget_low_s8(s8), 2);
+      corr[1] = vshll_n_s8(vget_high_s8(s8), 2);
+      dm = vset_lane_f32(Half(blk + kQ3KD), vdup_n_f32(0.0f), 0);
+    } else {
+      const uint8x16_t v = vld1q_u8(blk);
+      s8 = vreinterpretq_s8_u8(vandq_u8(v, vdupq_n_u8(15)));
+      const uint8x16_t mn = vshrq_n_u8(v, 4);
+      corr[0] = vreinterpretq_s16_u16(vmovl_u8(vget_low_u8(mn)));
+      corr[1] = vreinterpretq_s16_u16(vmovl_u8(vget_high_u8(mn)));
+      dm = HalfPair(blk + kQ2KD);
+    }
+    // |sc_i − sc_i+1| ≤ 63, an int16; sc_8 and sc_16 count as 0 (the chains end there).
+    const int8x16_t next =
+        kChained ? vreinterpretq_s8_u64(vshrq_n_u64(vreinterpretq_u64_s8(s8), 8)) : vdupq_n_s8(0);
+    const int16x8_t d0 = vsubl_s8(vget_low_s8(s8), vget_low_s8(next));
+    const int16x8_t d1 = vsubl_s8(vget_high_s8(s8), vget_high_s8(next));
+    sc[0] = vmovl_s16(vget_low_s16(d0));
+    sc[1] = vmovl_s16(vget_high_s16(d0));
+    sc[2] = vmovl_s16(vget_low_s16(d1));
+    sc[3] = vmovl_s16(vget_high_s16(d1));
+  }
+
+  static Acc Zero() {
+    if constexpr (kQ3) {
+      return 0.0f;
+    } else {
+      return vdup_n_f32(0.0f);
+    }
+  }
+  static float Result(Acc acc) {
+    if constexpr (kQ3) {
+      return acc;
+    } else {
+      return vget_lane_f32(acc, 0) - vget_lane_f32(acc, 1);
+    }
+  }
+
+  template <typename Dot>
+  void Add(Acc& acc, const int8_t* a, const int16_t* bs, float s) const {
+    const int16x8_t b0 = vld1q_s16(bs), b1 = vld1q_s16(bs + 8);
+    int32x4_t p[2] = {vdupq_n_s32(0), vdupq_n_s32(0)}, t[2];
+    Unroll<16>([&](auto nc) {
+      // sdot: the halves' chains interleave; widening multiplies go in order (as Q6K).
+      constexpr int n = nc, h = kChained ? n % 2 : 0, i = kChained ? 8 * h + n / 2 : n;
+      if constexpr (kChained) {
+        p[h] = Dot::Add16(p[h], q[i], vld1q_s8(a + 16 * i));
+      } else {
+        p[h] = Dot::Sum16(q[i], vld1q_s8(a + 16 * i));
+      }
+      if constexpr (n < (kChained ? 2 : 1)) {
+        t[h] = MulLane<i % 4>(p[h], sc[i / 4]);
+      } else {
+        t[h] = MlaLane<i % 4>(t[h], p[h], sc[i / 4]);
+      }
+    });
+    const int32x4_t total = kChained ? vaddq_s32(t[0], t[1]) : t[0];
+    if constexpr (kQ3) {
+      int32x4_t x = vmlsl_s16(total, vget_low_s16(corr[0]), vget_low_s16(b0));
+      x = vmlsl_s16(x, vget_high_s16(corr[0]), vget_high_s16(b0));
+      x = vmlsl_s16(x, vget_low_s16(corr[1]), vget_low_s16(b1));
+      x = vmlsl_s16(x, vget_high_s16(corr[1]), vget_high_s16(b1));
+      acc += vget_lane_f32(dm, 0) * s * float(AddLanes(x));
+    } else {
+      int32x4_t m = vmull_s16(vget_low_s16(corr[0]), vget_low_s16(b0));
+      m = vmlal_s16(m, vget_high_s16(corr[0]), vget_high_s16(b0));
+      m = vmlal_s16(m, vget_low_s16(corr[1]), vget_low_s16(b1));
+      m = vmlal_s16(m, vget_high_s16(corr[1]), vget_high_s16(b1));
+      const int32x4_t f = PairAdd(total, m);
+      acc = Fma2(acc, vcvt_f32_s32(vget_low_s32(PairAdd(f, f))), vmul_n_f32(dm, s));
+    }
+  }
+};
+
 // Rows one at a time; tokens in groups of up to kTokens whose accumulators stay in registers
 // (kTokens = 1 is decode, where the block's registers are used once).
 template <typename Block, typename Dot, size_t kTokens>
@@ -570,6 +688,14 @@ static inline void Q4KGemm(const Weights& w, const Activations& a, size_t row_be
     const uint8_t* x[1] = {w.data + r * w.row_bytes};
     Q4KDecodeRows<Dot, 1, kFive>(x, blocks, a.q, a.bsum, a.scale, y + r);
   }
+}
+
+// Q3_K, Q2_K: every token count by the shared driver (a block's sixteen code registers, then
+// its dots).
+template <typename Dot, Format F>
+static inline void Q32KGemm(const Weights& w, const Activations& a, size_t row_begin,
+                            size_t row_end, float* y, size_t y_stride) {
+  GemmRows<Q32K<Dot::kChained, F>, Dot>(w, a, row_begin, row_end, y, y_stride);
 }
 
 }  // namespace lutra::kernels::kquant::arm

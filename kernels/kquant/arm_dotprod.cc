@@ -39,6 +39,16 @@ void q6k_gemm__dotprod(const Weights& w, const Activations& a, size_t row_begin,
   arm::Q6KGemm<Sdot>(w, a, row_begin, row_end, y, y_stride);
 }
 
+void q3k_gemm__dotprod(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                       float* y, size_t y_stride) {
+  arm::Q32KGemm<Sdot, Format::kQ3K>(w, a, row_begin, row_end, y, y_stride);
+}
+
+void q2k_gemm__dotprod(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                       float* y, size_t y_stride) {
+  arm::Q32KGemm<Sdot, Format::kQ2K>(w, a, row_begin, row_end, y, y_stride);
+}
+
 void q8_0_gemm__dotprod(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
                         float* y, size_t y_stride) {
   arm::Gemm32<arm::Q8_0Codes, Sdot, 4>(w, a, row_begin, row_end, y, y_stride);

@@ -55,6 +55,16 @@ void q6k_gemm__neon(const Weights& w, const Activations& a, size_t row_begin, si
   arm::Q6KGemm<MullDot>(w, a, row_begin, row_end, y, y_stride);
 }
 
+void q3k_gemm__neon(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                    float* y, size_t y_stride) {
+  arm::Q32KGemm<MullDot, Format::kQ3K>(w, a, row_begin, row_end, y, y_stride);
+}
+
+void q2k_gemm__neon(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                    float* y, size_t y_stride) {
+  arm::Q32KGemm<MullDot, Format::kQ2K>(w, a, row_begin, row_end, y, y_stride);
+}
+
 void q8_0_gemm__neon(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
                      float* y, size_t y_stride) {
   arm::Gemm32<arm::Q8_0Codes, MullDot, 2>(w, a, row_begin, row_end, y, y_stride);

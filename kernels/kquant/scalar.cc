@@ -85,6 +85,64 @@ void q6k_gemm__scalar(const Weights& w, const Activations& a, size_t row_begin, 
   }
 }
 
+void q3k_gemm__scalar(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                      float* y, size_t y_stride) {
+  const size_t blocks = w.k / kSuperBlock, sums = w.k / kSumGroup;
+  for (size_t r = row_begin; r < row_end; ++r) {
+    for (size_t t = 0; t < a.n; ++t) {
+      float acc = 0.0f;
+      for (size_t b = 0; b < blocks; ++b) {
+        const uint8_t* blk = w.data + r * w.row_bytes + b * BlockBytes(Format::kQ3K);
+        const int8_t* aq = a.q + t * w.k + b * kSuperBlock;
+        const int16_t* bs = a.bsum + t * sums + b * (kSuperBlock / kSumGroup);
+        uint64_t sc[2];
+        Q3KScales16(blk + kQ3KScales, &sc[0], &sc[1]);
+        int32_t total = 0;
+        for (int i = 0; i < 16; ++i) {  // sub-block i: half h, quarter s, lanes l0..l0+15
+          const int h = i / 8, s = (i / 2) % 4, l0 = 16 * (i % 2);
+          const uint8_t* qs = blk + kQ3KQs + 32 * h;
+          int32_t dot = 0;
+          for (int l = l0; l < l0 + 16; ++l) {
+            const int q = ((qs[l] >> (2 * s)) & 3) | ((blk[l] >> (4 * h + s)) & 1) << 2;
+            dot += q * aq[16 * i + l - l0];
+          }
+          const int scale = int((sc[i / 8] >> (8 * (i % 8))) & 63) - 32;
+          total += scale * (dot - 4 * bs[i]);
+        }
+        acc += HalfAt(blk + kQ3KD) * a.scale[t * blocks + b] * float(total);
+      }
+      y[t * y_stride + r] = acc;
+    }
+  }
+}
+
+void q2k_gemm__scalar(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                      float* y, size_t y_stride) {
+  const size_t blocks = w.k / kSuperBlock, sums = w.k / kSumGroup;
+  for (size_t r = row_begin; r < row_end; ++r) {
+    for (size_t t = 0; t < a.n; ++t) {
+      float acc = 0.0f;
+      for (size_t b = 0; b < blocks; ++b) {
+        const uint8_t* blk = w.data + r * w.row_bytes + b * BlockBytes(Format::kQ2K);
+        const int8_t* aq = a.q + t * w.k + b * kSuperBlock;
+        const int16_t* bs = a.bsum + t * sums + b * (kSuperBlock / kSumGroup);
+        int32_t dots = 0, mins = 0;
+        for (int i = 0; i < 16; ++i) {
+          const int h = i / 8, s = (i / 2) % 4, l0 = 16 * (i % 2);
+          const uint8_t* qs = blk + kQ2KQs + 32 * h;
+          int32_t dot = 0;
+          for (int l = l0; l < l0 + 16; ++l) dot += ((qs[l] >> (2 * s)) & 3) * aq[16 * i + l - l0];
+          dots += (blk[i] & 15) * dot;
+          mins += (blk[i] >> 4) * bs[i];
+        }
+        const float s = a.scale[t * blocks + b];
+        acc += HalfAt(blk + kQ2KD) * s * float(dots) - HalfAt(blk + kQ2KD + 2) * s * float(mins);
+      }
+      y[t * y_stride + r] = acc;
+    }
+  }
+}
+
 void q8_0_gemm__scalar(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
                        float* y, size_t y_stride) {
   const size_t blocks = w.k / 32;

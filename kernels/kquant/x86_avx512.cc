@@ -28,6 +28,20 @@ void q6k_gemm__avx512(const Weights& w, const Activations& a, size_t row_begin, 
   Gemm<Q6KTile<false, 1>, Q6KTile<false, kTokenTile>>(w, a, row_begin, row_end, y, y_stride);
 }
 
+void q3k_gemm__avx512(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                      float* y, size_t y_stride) {
+  using namespace avx512;
+  Gemm<Q32KTile<false, 1, Format::kQ3K>, Q32KTile<false, kTokenTile, Format::kQ3K>>(
+      w, a, row_begin, row_end, y, y_stride);
+}
+
+void q2k_gemm__avx512(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                      float* y, size_t y_stride) {
+  using namespace avx512;
+  Gemm<Q32KTile<false, 1, Format::kQ2K>, Q32KTile<false, kTokenTile, Format::kQ2K>>(
+      w, a, row_begin, row_end, y, y_stride);
+}
+
 void q8_0_gemm__avx512(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
                        float* y, size_t y_stride) {
   using namespace avx512;

@@ -160,6 +160,92 @@ void Q6KTile(const Weights& w, const Activations& a, size_t r, size_t t0, float*
   for (size_t t = 0; t < T; ++t) y[(t0 + t) * y_stride + r] = _mm512_reduce_add_ps(acc[t]);
 }
 
+// Q3_K / Q2_K codes of a super-block as four 64-code steps in the activations' order: step
+// 2h + p is quarters 2p | 2p+1 of half h (sub-blocks 8h + 4p .. +3), the half's 32 qs bytes in
+// both 256-bit halves shifted by 4p | 4p + 2. Q3_K's third bits are hmask bits 4h + 2p |
+// 4h + 2p + 1, moved to bit 2 within 16-bit lanes (sllv for bit 0, srlv otherwise: the wanted
+// bit never leaves its lane, what crosses a byte is masked). The sixteen scales as int16 (Q3_K
+// the 6-bit ones − 32, Q2_K the low nibbles) and Q2_K's mins (high nibbles).
+template <Format F>
+inline void Q32KUnpack(const uint8_t* blk, __m512i codes[4], __m256i* sc16, __m256i* mn16) {
+  constexpr bool kQ3 = F == Format::kQ3K;
+  const __m512i three = _mm512_set1_epi8(3), bit2 = _mm512_set1_epi8(4);
+  const __m512i hm = kQ3 ? _mm512_broadcast_i64x4(Load32(blk)) : _mm512_setzero_si512();
+  for (int h = 0; h < 2; ++h) {
+    const __m512i qs = _mm512_broadcast_i64x4(Load32(blk + (kQ3 ? kQ3KQs : kQ2KQs) + 32 * h));
+    for (int p = 0; p < 2; ++p) {
+      const __m512i shift = _mm512_inserti64x4(_mm512_set1_epi16(short(4 * p)),
+                                               _mm256_set1_epi16(short(4 * p + 2)), 1);
+      __m512i q = _mm512_and_si512(_mm512_srlv_epi16(qs, shift), three);
+      if constexpr (kQ3) {
+        const int k = 4 * h + 2 * p;
+        const __m512i hb =
+            k == 0 ? _mm512_sllv_epi16(
+                         hm, _mm512_inserti64x4(_mm512_set1_epi16(2), _mm256_set1_epi16(1), 1))
+                   : _mm512_srlv_epi16(hm, _mm512_inserti64x4(_mm512_set1_epi16(short(k - 2)),
+                                                              _mm256_set1_epi16(short(k - 1)), 1));
+        q = _mm512_ternarylogic_epi32(q, hb, bit2, 0xf8);  // q | (hb & 4)
+      }
+      codes[2 * h + p] = q;
+    }
+  }
+  if constexpr (kQ3) {
+    uint64_t lo, hi;
+    Q3KScales16(blk + kQ3KScales, &lo, &hi);
+    *sc16 = _mm256_sub_epi16(_mm256_cvtepu8_epi16(_mm_set_epi64x(int64_t(hi), int64_t(lo))),
+                             _mm256_set1_epi16(32));
+    *mn16 = _mm256_setzero_si256();
+  } else {
+    const __m256i v = _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(blk)));
+    *sc16 = _mm256_and_si256(v, _mm256_set1_epi16(15));
+    *mn16 = _mm256_srli_epi16(v, 4);
+  }
+}
+
+template <bool kVnni, size_t T, Format F>
+void Q32KTile(const Weights& w, const Activations& a, size_t r, size_t t0, float* y,
+              size_t y_stride) {
+  constexpr bool kQ3 = F == Format::kQ3K;
+  const size_t blocks = w.k / kSuperBlock, sums = w.k / kSumGroup;
+  // Step c covers sub-blocks 4c .. 4c + 3.
+  const __m512i spread[4] = {SpreadIndex(0, 8, 1), SpreadIndex(4, 8, 1), SpreadIndex(8, 8, 1),
+                             SpreadIndex(12, 8, 1)};
+  __m512 acc[T];
+  for (size_t t = 0; t < T; ++t) acc[t] = _mm512_setzero_ps();
+  const uint8_t* row = w.data + r * w.row_bytes;
+  for (size_t b = 0; b < blocks; ++b) {
+    const uint8_t* blk = row + b * BlockBytes(F);
+    __m512i codes[4], sv[4];
+    __m256i sc16, mn16;
+    Q32KUnpack<F>(blk, codes, &sc16, &mn16);
+    const __m512i scales = _mm512_zextsi256_si512(sc16);
+    for (int c = 0; c < 4; ++c) sv[c] = _mm512_permutexvar_epi16(spread[c], scales);
+    const float d = Half(blk + (kQ3 ? kQ3KD : kQ2KD));
+    const float dmin = kQ3 ? 0.0f : Half(blk + kQ2KD + 2);
+    for (size_t t = 0; t < T; ++t) {
+      const size_t tok = t0 + t;
+      const int8_t* aq = a.q + tok * w.k + b * kSuperBlock;
+      const __m256i bs = Load32(a.bsum + tok * sums + b * (kSuperBlock / kSumGroup));
+      // Q3_K: the codes are q − 4, so Σ_b sc_b·4·bsum_b comes off the integer sum.
+      __m512i isum =
+          kQ3 ? _mm512_zextsi256_si512(_mm256_sub_epi32(
+                    _mm256_setzero_si256(), _mm256_slli_epi32(_mm256_madd_epi16(bs, sc16), 2)))
+              : _mm512_setzero_si512();
+      for (int c = 0; c < 4; ++c) {
+        isum = DotAdd<kVnni>(isum, _mm512_maddubs_epi16(codes[c], Load64(aq + 64 * c)), sv[c]);
+      }
+      const float s = a.scale[tok * blocks + b];
+      acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_set1_ps(d * s), acc[t]);
+      if constexpr (!kQ3) {
+        const __m256i msum = _mm256_madd_epi16(bs, mn16);
+        acc[t] = _mm512_fnmadd_ps(_mm512_cvtepi32_ps(_mm512_zextsi256_si512(msum)),
+                                  _mm512_set1_ps(dmin * s), acc[t]);
+      }
+    }
+  }
+  for (size_t t = 0; t < T; ++t) y[(t0 + t) * y_stride + r] = _mm512_reduce_add_ps(acc[t]);
+}
+
 // Q8_0, two blocks (64 codes) per step: |q| is the unsigned operand, the activations take q's
 // sign by a masked negation (AVX-512 has no vpsignb); |q|·a pairs stay within 2·128·127, and
 // vpdpbusd (VNNI) sums four of them into int32 at once. Int32 lanes 0–7 belong to the first

@@ -227,6 +227,78 @@ void Tiled(const Weights& w, const Activations& a, size_t row_begin, size_t row_
   }
 }
 
+// Q3_K / Q2_K, super-block b of row r against tiles g0..g0+G−1, added to f: as Q6_K, codes
+// unpacked once to the stack (avx512::Q32KUnpack), sixteen sub-blocks of 16. Q3_K's codes are
+// q − 4 (4·Σa off each sub-block's dot); Q2_K's mins weigh the code sums, times dmin.
+template <size_t G, Format F>
+inline void Q32KTiledBlock(const Weights& w, const Activations& a, size_t r, size_t b, size_t g0,
+                           __m512* f) {
+  constexpr bool kQ3 = F == Format::kQ3K;
+  const size_t blocks = w.k / kSuperBlock, groups = w.k / 16;
+  const TokenTiles& tt = a.tiles;
+  alignas(64) uint8_t codes[kSuperBlock];
+  alignas(32) int16_t sc[16], mn[16];
+  const uint8_t* blk = w.data + r * w.row_bytes + b * BlockBytes(F);
+  {
+    __m512i c[4];
+    __m256i sc16, mn16;
+    avx512::Q32KUnpack<F>(blk, c, &sc16, &mn16);
+    for (int i = 0; i < 4; ++i) _mm512_store_si512(codes + 64 * i, c[i]);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(sc), sc16);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(mn), mn16);
+  }
+  ReloadFromMemory();
+  __m512i s[G], m[G];
+  for (size_t g = 0; g < G; ++g) s[g] = m[g] = _mm512_setzero_si512();
+  for (int i0 = 0; i0 < 16; i0 += kChains / int(G)) {
+    constexpr int kI = kChains / int(G);
+    __m512i acc[kI][G];
+    for (int i = 0; i < kI; ++i) {
+      for (size_t g = 0; g < G; ++g) {
+        if constexpr (kQ3) {
+          const int32_t* sum = tt.sum + ((g0 + g) * groups + 16 * b + i0 + i) * kTileTokens;
+          acc[i][g] = _mm512_sub_epi32(_mm512_setzero_si512(),
+                                       _mm512_slli_epi32(_mm512_loadu_si512(sum), 2));
+        } else {
+          acc[i][g] = _mm512_setzero_si512();
+        }
+      }
+    }
+    LUTRA_UNROLL
+    for (int q = 0; q < 4; ++q) {
+      LUTRA_UNROLL
+      for (int i = 0; i < kI; ++i) {
+        const size_t quad = 64 * b + 4 * (i0 + i) + q;
+        const __m512i wq = Broadcast4(codes + 16 * (i0 + i) + 4 * q);
+        for (size_t g = 0; g < G; ++g) {
+          const int8_t* aq = tt.q + (g0 + g) * w.k * kTileTokens + quad * 64;
+          acc[i][g] = _mm512_dpbusd_epi32(acc[i][g], wq, Load64(aq));
+        }
+      }
+    }
+    for (int i = 0; i < kI; ++i) {
+      const __m512i sci = _mm512_set1_epi32(sc[i0 + i]);
+      const __m512i mni = _mm512_set1_epi32(mn[i0 + i]);
+      for (size_t g = 0; g < G; ++g) {
+        s[g] = _mm512_add_epi32(s[g], _mm512_mullo_epi32(acc[i][g], sci));
+        if constexpr (!kQ3) {
+          const int32_t* sum = tt.sum + ((g0 + g) * groups + 16 * b + i0 + i) * kTileTokens;
+          m[g] = _mm512_add_epi32(m[g], _mm512_mullo_epi32(_mm512_loadu_si512(sum), mni));
+        }
+      }
+    }
+  }
+  const __m512 d = _mm512_set1_ps(Half(blk + (kQ3 ? kQ3KD : kQ2KD)));
+  for (size_t g = 0; g < G; ++g) {
+    const __m512 st = _mm512_loadu_ps(tt.scale + ((g0 + g) * blocks + b) * kTileTokens);
+    f[g] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s[g]), _mm512_mul_ps(d, st), f[g]);
+    if constexpr (!kQ3) {
+      const __m512 dmin = _mm512_set1_ps(Half(blk + kQ2KD + 2));
+      f[g] = _mm512_fnmadd_ps(_mm512_cvtepi32_ps(m[g]), _mm512_mul_ps(dmin, st), f[g]);
+    }
+  }
+}
+
 // Q8_0, blocks b0..b0+count−1 (count ≤ 8) of row r against tiles g0..g0+G−1, added to f.
 // vpdpbusd wants unsigned weights: the codes are stored as q + 128 (the sign bit flipped) and
 // 128·Σa of the block comes off each token's dot. Each block then has its own fp32 product
@@ -345,6 +417,28 @@ struct Q6KTiled {
   }
 };
 template <size_t G>
+struct Q3KTiled {
+  static void Block(const Weights& w, const Activations& a, size_t r, size_t b, size_t g0,
+                    __m512* f) {
+    Q32KTiledBlock<G, Format::kQ3K>(w, a, r, b, g0, f);
+  }
+  static void Pass(const Weights& w, const Activations& a, size_t r0, size_t rows, size_t g0,
+                   float* y, size_t y_stride) {
+    kquant::Pass<G, Block>(w, a, r0, rows, g0, y, y_stride);
+  }
+};
+template <size_t G>
+struct Q2KTiled {
+  static void Block(const Weights& w, const Activations& a, size_t r, size_t b, size_t g0,
+                    __m512* f) {
+    Q32KTiledBlock<G, Format::kQ2K>(w, a, r, b, g0, f);
+  }
+  static void Pass(const Weights& w, const Activations& a, size_t r0, size_t rows, size_t g0,
+                   float* y, size_t y_stride) {
+    kquant::Pass<G, Block>(w, a, r0, rows, g0, y, y_stride);
+  }
+};
+template <size_t G>
 struct Q8_0Tiled {
   static void Pass(const Weights& w, const Activations& a, size_t r0, size_t rows, size_t g0,
                    float* y, size_t y_stride) {
@@ -384,6 +478,28 @@ void q6k_gemm__avx512vnni(const Weights& w, const Activations& a, size_t row_beg
     return;
   }
   Gemm<Q6KTile<true, 1>, Q6KTile<true, kTokenTile>>(w, a, row_begin, row_end, y, y_stride);
+}
+
+void q3k_gemm__avx512vnni(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                          float* y, size_t y_stride) {
+  using namespace avx512;
+  if (a.tiles.q != nullptr && a.n >= kMinTiledTokens) {
+    Tiled<Q3KTiled>(w, a, row_begin, row_end, y, y_stride);
+    return;
+  }
+  Gemm<Q32KTile<true, 1, Format::kQ3K>, Q32KTile<true, kTokenTile, Format::kQ3K>>(
+      w, a, row_begin, row_end, y, y_stride);
+}
+
+void q2k_gemm__avx512vnni(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                          float* y, size_t y_stride) {
+  using namespace avx512;
+  if (a.tiles.q != nullptr && a.n >= kMinTiledTokens) {
+    Tiled<Q2KTiled>(w, a, row_begin, row_end, y, y_stride);
+    return;
+  }
+  Gemm<Q32KTile<true, 1, Format::kQ2K>, Q32KTile<true, kTokenTile, Format::kQ2K>>(
+      w, a, row_begin, row_end, y, y_stride);
 }
 
 void q8_0_gemm__avx512vnni(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
