@@ -65,6 +65,31 @@ struct Q8_0Codes {
   }
 };
 
+// Q5_0: codes q ∈ [0, 32) (the offset 16 comes off the dot as 16·Σa): low nibbles of qs are
+// weights 0–15, high nibbles 16–31, bit 4 of weight j is bit j of the 32-bit qh. Byte j of
+// each half gets the qh byte that holds its bit (table lookup), shifted so the bit lands on
+// bit 4 (vshl by 4 − j % 8, negative counts shift right), and a bit select puts it over the
+// nibble.
+struct Q5_0Codes {
+  static constexpr size_t kBytes = BlockBytes(Format::kQ5_0);
+  static constexpr bool kOffset = true;
+  static void Load(const uint8_t* blk, int8x16_t q[2]) {
+    static constexpr uint8_t kPick[2][16] = {{0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1},
+                                             {2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3}};
+    static constexpr int8_t kShift[16] = {4, 3, 2, 1, 0, -1, -2, -3, 4, 3, 2, 1, 0, -1, -2, -3};
+    const uint8x16_t qs = vld1q_u8(blk + kQ5_0Qs);
+    uint32_t qh;
+    std::memcpy(&qh, blk + kQ5_0Qh, sizeof qh);
+    const int8x16_t words = vreinterpretq_s8_u32(vdupq_n_u32(qh));
+    const int8x16_t shift = vld1q_s8(kShift);
+    const uint8x16_t bit4 = vdupq_n_u8(0x10);
+    const uint8x16_t h0 = vshlq_u8(vreinterpretq_u8_s8(Lookup16(words, vld1q_u8(kPick[0]))), shift);
+    const uint8x16_t h1 = vshlq_u8(vreinterpretq_u8_s8(Lookup16(words, vld1q_u8(kPick[1]))), shift);
+    q[0] = vreinterpretq_s8_u8(vbslq_u8(bit4, h0, vandq_u8(qs, vdupq_n_u8(15))));
+    q[1] = vreinterpretq_s8_u8(vbslq_u8(bit4, h1, vshrq_n_u8(qs, 4)));
+  }
+};
+
 // Rows x[0..kRows) against one token: `count` (≤ 4) blocks from block b, added to acc (lanes =
 // blocks).
 template <typename Codes, typename Dot, int kRows>
@@ -83,7 +108,11 @@ static inline void Blocks4(const uint8_t* const* x, const int8_t* a, const float
       for (int r = 0; r < kRows; ++r) {
         int8x16_t q[2];
         Codes::Load(x[r] + blk * Codes::kBytes, q);
-        p[j][r] = Dot::Block32(q[0], q[1], a0, a1);
+        if constexpr (Codes::kOffset) {  // codes < 32
+          p[j][r] = Dot::Block32Small(q[0], q[1], a0, a1);
+        } else {
+          p[j][r] = Dot::Block32(q[0], q[1], a0, a1);
+        }
       }
     }
     for (int r = 0; r < kRows; ++r) pair[h][r] = PairAdd(p[0][r], p[1][r]);

@@ -20,6 +20,9 @@ struct Sdot {
   static int32x4_t Block32(int8x16_t q0, int8x16_t q1, int8x16_t a0, int8x16_t a1) {
     return vdotq_s32(vdotq_s32(vdupq_n_s32(0), q0, a0), q1, a1);
   }
+  static int32x4_t Block32Small(int8x16_t q0, int8x16_t q1, int8x16_t a0, int8x16_t a1) {
+    return Block32(q0, q1, a0, a1);
+  }
 };
 
 }  // namespace
@@ -52,6 +55,11 @@ void q2k_gemm__dotprod(const Weights& w, const Activations& a, size_t row_begin,
 void q8_0_gemm__dotprod(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
                         float* y, size_t y_stride) {
   arm::Gemm32<arm::Q8_0Codes, Sdot, 4>(w, a, row_begin, row_end, y, y_stride);
+}
+
+void q5_0_gemm__dotprod(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                        float* y, size_t y_stride) {
+  arm::Gemm32<arm::Q5_0Codes, Sdot, 2>(w, a, row_begin, row_end, y, y_stride);
 }
 
 }  // namespace lutra::kernels::kquant

@@ -23,6 +23,8 @@ inline constexpr size_t kQ3KQs = 32, kQ3KScales = 96, kQ3KD = 108;
 inline constexpr size_t kQ2KQs = 16, kQ2KD = 80;
 // Q8_0: d at 0, int8 qs[32] at 2.
 inline constexpr size_t kQ8_0Qs = 2;
+// Q5_0: d at 0, the 32-bit qh at 2, qs[16] at 6.
+inline constexpr size_t kQ5_0Qh = 2, kQ5_0Qs = 6;
 
 static inline float HalfAt(const uint8_t* p) {
   uint16_t h;

@@ -8,6 +8,7 @@
 
 #include "kernels/kquant/block_fields.h"
 #include "kernels/kquant/variants.h"
+#include "kernels/kquant/x86_blocks32.h"
 
 namespace lutra::kernels::kquant {
 namespace {
@@ -217,21 +218,22 @@ void Q32KTile(const Weights& w, const Activations& a, size_t r, size_t t0, float
   for (size_t t = 0; t < T; ++t) y[(t0 + t) * y_stride + r] = ReduceAdd(acc[t]);
 }
 
-// Q8_0: the codes are signed, so the unsigned operand of vpmaddubsw is |q| and the activations
-// take q's sign (vpsignb; |q| = 128 for −128 reads right as unsigned): pair sums at most
-// 2·128·127 = 32512, never saturated. One block is one 32-byte step; its int32 dot lanes become
-// fp32, scaled by the token's activation scale of the block and the block's d.
-template <size_t T>
-void Q8_0Tile(const Weights& w, const Activations& a, size_t r, size_t t0, float* y,
-              size_t y_stride) {
+// Q8_0, Q5_0 (x86_blocks32.h): the codes are signed, so the unsigned operand of vpmaddubsw is
+// |q| and the activations take q's sign (vpsignb; |q| = 128 for −128 reads right as unsigned):
+// pair sums at most 2·128·127 = 32512, never saturated. One block is one 32-byte step; its
+// int32 dot lanes become fp32, scaled by the token's activation scale of the block and the
+// block's d.
+template <size_t T, Format F>
+void Block32Tile(const Weights& w, const Activations& a, size_t r, size_t t0, float* y,
+                 size_t y_stride) {
   const size_t blocks = w.k / 32;
   const __m256i ones = _mm256_set1_epi16(1);
   __m256 acc[T];
   for (size_t t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
   const uint8_t* row = w.data + r * w.row_bytes;
   for (size_t b = 0; b < blocks; ++b) {
-    const uint8_t* blk = row + b * BlockBytes(Format::kQ8_0);
-    const __m256i q = Load32(blk + kQ8_0Qs);
+    const uint8_t* blk = row + b * BlockBytes(F);
+    const __m256i q = x86::Codes32<F>(blk);
     const __m256i uq = _mm256_sign_epi8(q, q);
     const __m256 d = _mm256_set1_ps(Half(blk));
     for (size_t t = 0; t < T; ++t) {
@@ -289,7 +291,13 @@ struct Q2K {
 template <size_t T>
 struct Q8_0 {
   static void Run(const Weights& w, const Activations& a, size_t r, size_t t, float* y, size_t s) {
-    Q8_0Tile<T>(w, a, r, t, y, s);
+    Block32Tile<T, Format::kQ8_0>(w, a, r, t, y, s);
+  }
+};
+template <size_t T>
+struct Q5_0 {
+  static void Run(const Weights& w, const Activations& a, size_t r, size_t t, float* y, size_t s) {
+    Block32Tile<T, Format::kQ5_0>(w, a, r, t, y, s);
   }
 };
 
@@ -323,6 +331,11 @@ void q2k_gemm__avx2(const Weights& w, const Activations& a, size_t row_begin, si
 void q8_0_gemm__avx2(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
                      float* y, size_t y_stride) {
   Gemm<Q8_0>(w, a, row_begin, row_end, y, y_stride);
+}
+
+void q5_0_gemm__avx2(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                     float* y, size_t y_stride) {
+  Gemm<Q5_0>(w, a, row_begin, row_end, y, y_stride);
 }
 
 }  // namespace lutra::kernels::kquant

@@ -45,7 +45,15 @@ void q2k_gemm__avx512(const Weights& w, const Activations& a, size_t row_begin, 
 void q8_0_gemm__avx512(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
                        float* y, size_t y_stride) {
   using namespace avx512;
-  Gemm<Q8_0Tile<false, 1>, Q8_0Tile<false, kTokenTile>>(w, a, row_begin, row_end, y, y_stride);
+  Gemm<Block32Tile<false, 1, Format::kQ8_0>, Block32Tile<false, kTokenTile, Format::kQ8_0>>(
+      w, a, row_begin, row_end, y, y_stride);
+}
+
+void q5_0_gemm__avx512(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                       float* y, size_t y_stride) {
+  using namespace avx512;
+  Gemm<Block32Tile<false, 1, Format::kQ5_0>, Block32Tile<false, kTokenTile, Format::kQ5_0>>(
+      w, a, row_begin, row_end, y, y_stride);
 }
 
 }  // namespace lutra::kernels::kquant

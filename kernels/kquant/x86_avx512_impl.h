@@ -16,6 +16,7 @@
 
 #include "kernels/kquant/block_fields.h"
 #include "kernels/kquant/kquant.h"
+#include "kernels/kquant/x86_blocks32.h"
 
 namespace lutra::kernels::kquant::avx512 {
 
@@ -246,26 +247,28 @@ void Q32KTile(const Weights& w, const Activations& a, size_t r, size_t t0, float
   for (size_t t = 0; t < T; ++t) y[(t0 + t) * y_stride + r] = _mm512_reduce_add_ps(acc[t]);
 }
 
-// Q8_0, two blocks (64 codes) per step: |q| is the unsigned operand, the activations take q's
+// Q8_0 and Q5_0 (signed codes from x86_blocks32.h), two blocks (64 codes) per step: |q| is the
+// unsigned operand, the activations take q's
 // sign by a masked negation (AVX-512 has no vpsignb); |q|·a pairs stay within 2·128·127, and
 // vpdpbusd (VNNI) sums four of them into int32 at once. Int32 lanes 0–7 belong to the first
 // block, 8–15 to the second: the fp32 products take each block's d and activation scale spread
 // over its half. An odd last block is a step whose second half is zero (masked loads: the
 // activations of the last token end where the block does).
-template <bool kVnni, size_t T, bool kOne>
-inline void Q8_0Step(const uint8_t* blk, const Activations& a, size_t k, size_t b, size_t t0,
-                     __m512* acc) {
+template <bool kVnni, size_t T, bool kOne, Format F>
+inline void Block32Step(const uint8_t* blk, const Activations& a, size_t k, size_t b, size_t t0,
+                        __m512* acc) {
+  constexpr size_t kBytes = BlockBytes(F);
   const size_t blocks = k / 32;
   const __m512i spread = _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
-  const __m256i q0 = Load32(blk + kQ8_0Qs);
-  const __m512i q = kOne ? _mm512_zextsi256_si512(q0)
-                         : _mm512_inserti64x4(_mm512_castsi256_si512(q0),
-                                              Load32(blk + BlockBytes(Format::kQ8_0) + kQ8_0Qs), 1);
+  const __m256i q0 = x86::Codes32<F>(blk);
+  const __m512i q =
+      kOne ? _mm512_zextsi256_si512(q0)
+           : _mm512_inserti64x4(_mm512_castsi256_si512(q0), x86::Codes32<F>(blk + kBytes), 1);
   const __m512i uq = _mm512_abs_epi8(q);
   const __mmask64 neg = _mm512_movepi8_mask(q);
   uint16_t h[2] = {0, 0};
   std::memcpy(&h[0], blk, 2);
-  if constexpr (!kOne) std::memcpy(&h[1], blk + BlockBytes(Format::kQ8_0), 2);
+  if constexpr (!kOne) std::memcpy(&h[1], blk + kBytes, 2);
   uint32_t hh;
   std::memcpy(&hh, h, 4);
   const __m512 d = _mm512_permutexvar_ps(
@@ -290,18 +293,18 @@ inline void Q8_0Step(const uint8_t* blk, const Activations& a, size_t k, size_t 
   }
 }
 
-template <bool kVnni, size_t T>
-void Q8_0Tile(const Weights& w, const Activations& a, size_t r, size_t t0, float* y,
-              size_t y_stride) {
+template <bool kVnni, size_t T, Format F>
+void Block32Tile(const Weights& w, const Activations& a, size_t r, size_t t0, float* y,
+                 size_t y_stride) {
   const size_t blocks = w.k / 32;
   __m512 acc[T];
   for (size_t t = 0; t < T; ++t) acc[t] = _mm512_setzero_ps();
   const uint8_t* row = w.data + r * w.row_bytes;
   size_t b = 0;
   for (; b + 2 <= blocks; b += 2) {
-    Q8_0Step<kVnni, T, false>(row + b * BlockBytes(Format::kQ8_0), a, w.k, b, t0, acc);
+    Block32Step<kVnni, T, false, F>(row + b * BlockBytes(F), a, w.k, b, t0, acc);
   }
-  if (b < blocks) Q8_0Step<kVnni, T, true>(row + b * BlockBytes(Format::kQ8_0), a, w.k, b, t0, acc);
+  if (b < blocks) Block32Step<kVnni, T, true, F>(row + b * BlockBytes(F), a, w.k, b, t0, acc);
   for (size_t t = 0; t < T; ++t) y[(t0 + t) * y_stride + r] = _mm512_reduce_add_ps(acc[t]);
 }
 

@@ -299,25 +299,27 @@ inline void Q32KTiledBlock(const Weights& w, const Activations& a, size_t r, siz
   }
 }
 
-// Q8_0, blocks b0..b0+count−1 (count ≤ 8) of row r against tiles g0..g0+G−1, added to f.
-// vpdpbusd wants unsigned weights: the codes are stored as q + 128 (the sign bit flipped) and
-// 128·Σa of the block comes off each token's dot. Each block then has its own fp32 product
-// (d times the 16 tokens' activation scales of the block).
-template <size_t G, bool kFull>
-inline void Q8_0TiledBlocks(const Weights& w, const Activations& a, size_t r, size_t b0,
-                            size_t count, size_t g0, __m512* f) {
-  constexpr size_t kBytes = BlockBytes(Format::kQ8_0);
+// Q8_0 and Q5_0, blocks b0..b0+count−1 (count ≤ 8) of row r against tiles g0..g0+G−1, added
+// to f. vpdpbusd wants unsigned weights: the signed codes are stored plus 128 (Q8_0: the sign
+// bit flipped) or 16 (Q5_0: its codes as stored), and that offset times Σa of the block comes
+// off each token's dot. Each block then has its own fp32 product (d times the 16 tokens'
+// activation scales of the block).
+template <size_t G, bool kFull, Format F>
+inline void Block32TiledBlocks(const Weights& w, const Activations& a, size_t r, size_t b0,
+                               size_t count, size_t g0, __m512* f) {
+  constexpr size_t kBytes = BlockBytes(F);
+  constexpr int kOffsetShift = F == Format::kQ8_0 ? 7 : 4;
   const size_t blocks = w.k / 32;  // also the scale and sum groups
   if constexpr (kFull) count = 8;
   const TokenTiles& tt = a.tiles;
   alignas(64) uint8_t codes[kSuperBlock];
   float d[8];
   const uint8_t* row = w.data + r * w.row_bytes;
-  const __m256i flip = _mm256_set1_epi8(char(0x80));
+  const __m256i offset = _mm256_set1_epi8(char(1 << kOffsetShift));
   for (size_t j = 0; j < count; ++j) {
     const uint8_t* blk = row + (b0 + j) * kBytes;
     _mm256_store_si256(reinterpret_cast<__m256i*>(codes + 32 * j),
-                       _mm256_xor_si256(Load32(blk + kQ8_0Qs), flip));
+                       _mm256_add_epi8(x86::Codes32<F>(blk), offset));
     d[j] = Half(blk);
   }
   ReloadFromMemory();
@@ -346,8 +348,8 @@ inline void Q8_0TiledBlocks(const Weights& w, const Activations& a, size_t r, si
       const __m512 dj = _mm512_set1_ps(d[j0 + j]);
       for (size_t g = 0; g < G; ++g) {
         const size_t at = ((g0 + g) * blocks + b) * kTileTokens;
-        const __m512i dot =
-            _mm512_sub_epi32(acc[j][g], _mm512_slli_epi32(_mm512_loadu_si512(tt.sum + at), 7));
+        const __m512i dot = _mm512_sub_epi32(
+            acc[j][g], _mm512_slli_epi32(_mm512_loadu_si512(tt.sum + at), kOffsetShift));
         f[g] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot),
                                _mm512_mul_ps(dj, _mm512_loadu_ps(tt.scale + at)), f[g]);
       }
@@ -442,8 +444,16 @@ template <size_t G>
 struct Q8_0Tiled {
   static void Pass(const Weights& w, const Activations& a, size_t r0, size_t rows, size_t g0,
                    float* y, size_t y_stride) {
-    PassChunks<G, Q8_0TiledBlocks<G, true>, Q8_0TiledBlocks<G, false>>(w, a, r0, rows, g0, y,
-                                                                       y_stride);
+    PassChunks<G, Block32TiledBlocks<G, true, Format::kQ8_0>,
+               Block32TiledBlocks<G, false, Format::kQ8_0>>(w, a, r0, rows, g0, y, y_stride);
+  }
+};
+template <size_t G>
+struct Q5_0Tiled {
+  static void Pass(const Weights& w, const Activations& a, size_t r0, size_t rows, size_t g0,
+                   float* y, size_t y_stride) {
+    PassChunks<G, Block32TiledBlocks<G, true, Format::kQ5_0>,
+               Block32TiledBlocks<G, false, Format::kQ5_0>>(w, a, r0, rows, g0, y, y_stride);
   }
 };
 
@@ -509,7 +519,19 @@ void q8_0_gemm__avx512vnni(const Weights& w, const Activations& a, size_t row_be
     Tiled<Q8_0Tiled>(w, a, row_begin, row_end, y, y_stride);
     return;
   }
-  Gemm<Q8_0Tile<true, 1>, Q8_0Tile<true, kTokenTile>>(w, a, row_begin, row_end, y, y_stride);
+  Gemm<Block32Tile<true, 1, Format::kQ8_0>, Block32Tile<true, kTokenTile, Format::kQ8_0>>(
+      w, a, row_begin, row_end, y, y_stride);
+}
+
+void q5_0_gemm__avx512vnni(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                           float* y, size_t y_stride) {
+  using namespace avx512;
+  if (a.tiles.q != nullptr && a.n >= kMinTiledTokens) {
+    Tiled<Q5_0Tiled>(w, a, row_begin, row_end, y, y_stride);
+    return;
+  }
+  Gemm<Block32Tile<true, 1, Format::kQ5_0>, Block32Tile<true, kTokenTile, Format::kQ5_0>>(
+      w, a, row_begin, row_end, y, y_stride);
 }
 
 }  // namespace lutra::kernels::kquant
