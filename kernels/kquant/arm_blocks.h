@@ -1,10 +1,11 @@
 // The NEON and dotprod kquant kernels' shared driver. Each super-block of a row is unpacked once
-// into sixteen code registers (Q4_K nibbles; Q6_K nibbles with their two high bits inserted by
-// shift-insert) and its integer scales widened once; then every token of the call dots with
-// those registers, so prefill does not unpack again per token.
+// into sixteen code registers (Q4_K nibbles, Q5_K with the fifth bits; Q6_K nibbles with their
+// two high bits inserted by shift-insert; Q3_K, Q2_K two-bit fields, Q3_K's third bit
+// inserted) and its integer scales widened once; then every token of the call dots with those
+// registers, so prefill does not unpack again per token.
 //
-// Decode (one token) goes through Q4KDecodeRows / Q6KDecodeRows below instead: two rows per
-// pass, codes unpacked as they are dotted.
+// Decode (one token) of Q4_K, Q5_K and Q6_K goes through Q4KDecodeRows / Q6KDecodeRows below
+// instead: two rows per pass, codes unpacked as they are dotted.
 //
 // Sub-block scales are applied in int32 by multiply-accumulate by lane. With sdot
 // (Dot::kChained, Add16 / Add32 accumulate) the sub-block dots run as chains in one

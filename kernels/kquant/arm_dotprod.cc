@@ -1,6 +1,6 @@
-// Dot-product kquant GEMM (AArch64 + dotprod): each 16 codes of a super-block are one
-// vdotq_s32 (four exact int8 products per int32 lane, codes ≤ 63 so nothing saturates); the
-// unpacking, scales and token loop are the shared ARM driver (arm_blocks.h).
+// Dot-product kquant GEMM (AArch64 + dotprod): each 16 codes of a block are one vdotq_s32 (four
+// exact int8 products per int32 lane, into int32: nothing saturates); the unpacking, scales and
+// token loop are the shared ARM drivers (arm_blocks.h, arm_blocks32.h for Q8_0 and Q5_0).
 #include <arm_neon.h>
 
 #include "kernels/kquant/arm_blocks.h"

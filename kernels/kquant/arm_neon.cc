@@ -1,6 +1,6 @@
 // NEON kquant GEMM (AArch64 and ARMv7): int8 × int8 products by vmull_s8 / vmlal_s8 in int16
 // lanes, widened pairwise into int32 by vpaddlq_s16; the unpacking, scales and token loop are
-// the shared ARM driver (arm_blocks.h).
+// the shared ARM drivers (arm_blocks.h, arm_blocks32.h for Q8_0 and Q5_0).
 #include <arm_neon.h>
 
 #include "kernels/kquant/arm_blocks.h"

@@ -1,5 +1,5 @@
 // Scalar kquant GEMMs: the definition of the arithmetic (kquant.h), for correctness and as the
-// fallback. Per row, token and super-block: the exact int32 sums, then two fp32 products.
+// fallback. Per row, token and block: the exact int32 sums, then one or two fp32 products.
 #include "kernels/kquant/block_fields.h"
 #include "kernels/kquant/variants.h"
 

@@ -1,8 +1,9 @@
 // AVX2 kquant GEMMs: 32 codes per step unpacked from the file's bytes in registers.
-// vpmaddubsw multiplies the unsigned codes (Q4_K ≤ 15, Q6_K ≤ 63) by the signed activations
-// (|a| ≤ 127) into int16 pair sums of at most 2·63·127 = 16002: never saturated. vpmaddwd then
-// weights the pairs by the sub-block scales (int16, one per 16 lanes or per 128-bit half) into
-// int32, so a super-block's whole sum stays an exact integer until its one fp32 product.
+// vpmaddubsw multiplies the unsigned codes (Q4_K ≤ 15, Q6_K ≤ 63; Q8_0, Q5_0: |q|, Block32Tile)
+// by the signed activations (|a| ≤ 127) into int16 pair sums of at most 2·63·127 = 16002
+// (2·128·127 = 32512): never saturated. vpmaddwd then weights the pairs by the sub-block scales
+// (int16, one per 16 lanes or per 128-bit half) into int32, so a super-block's whole sum stays
+// an exact integer until its one fp32 product.
 // Tokens come in tiles that share each unpacked step (prefill unpacks a block once per tile).
 #include <immintrin.h>
 

@@ -4,7 +4,8 @@
 // to bytes on the stack and each k-quad of them is broadcast to all lanes for one vpdpbusd
 // (64 multiply-adds: 4 codes × 16 tokens). The sub-block scales then multiply 16 tokens' dots
 // at once (vpmulld), and the fp32 epilogue (scale, mins) runs on 16 tokens per instruction;
-// up to kTileGroup tiles share each broadcast.
+// up to kTileGroup tiles share each broadcast. Every format has this path: Q5_K as Q4_K,
+// Q3_K / Q2_K as Q6_K, Q8_0 / Q5_0 per block of 32 with an fp32 product per block.
 #if defined(__GNUC__) && !defined(__clang__)
 // GCC 12 flags the _mm512_undefined_*() placeholders inside its intrinsics; never read.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
