@@ -691,12 +691,130 @@ static inline void Q4KGemm(const Weights& w, const Activations& a, size_t row_be
   }
 }
 
-// Q3_K, Q2_K: every token count by the shared driver (a block's sixteen code registers, then
-// its dots).
+// Q3_K / Q2_K decode (one token), kRows rows per pass as Q6KDecodeRows: each 16 qs bytes (and
+// Q3_K's 16 hmask bytes) unpack into four sub-blocks dotted at once, one chain per row in the
+// same unpack order (0, 2, 4, 6, 1, 3, …), so the same next-in-order table gives the scale
+// differences. Q3_K's total starts at −4·Σ sc_i·bsum_i; Q2_K's mins go to a second sum (dmin).
+template <typename Dot, int kRows, Format F>
+static inline void Q32KDecodeRows(const uint8_t* const* x, size_t blocks, const int8_t* a,
+                                  const int16_t* bs, const float* s, float* out) {
+  constexpr bool kChained = Dot::kChained, kQ3 = F == Format::kQ3K;
+  const uint8x16_t m3 = vdupq_n_u8(3), one = vdupq_n_u8(1);
+  static constexpr uint8_t kNext[16] = {2, 3, 4, 5, 6, 7, 1, 8, 10, 11, 12, 13, 14, 15, 9, 255};
+  const uint8x16_t next_idx = vld1q_u8(kNext);
+  // Row r's Σ d·s·D in lane 2r, Σ dmin·s·M in lane 2r + 1 (Q3_K: 0).
+  float32x4_t acc = vdupq_n_f32(0.0f);
+  for (size_t b = 0; b < blocks; ++b) {
+    const int8_t* ab = a + b * kSuperBlock;
+    const int16x8_t b0 = vld1q_s16(bs + 16 * b), b1 = vld1q_s16(bs + 16 * b + 8);
+    int32x4_t sc[kRows][4], t[kRows], m[kRows], p[kRows];
+    const uint8_t* blk[kRows];
+    for (int r = 0; r < kRows; ++r) {
+      blk[r] = x[r] + b * BlockBytes(F);
+      int8x16_t s8;
+      int16x8_t c0, c1;  // Q3_K: 4·sc; Q2_K: the mins
+      if constexpr (kQ3) {
+        uint64_t lo, hi;
+        Q3KScales16(blk[r] + kQ3KScales, &lo, &hi);
+        s8 = vsubq_s8(vreinterpretq_s8_u8(vcombine_u8(vcreate_u8(lo), vcreate_u8(hi))),
+                      vdupq_n_s8(32));
+        c0 = vshll_n_s8(vget_low_s8(s8), 2);
+        c1 = vshll_n_s8(vget_high_s8(s8), 2);
+      } else {
+        const uint8x16_t v = vld1q_u8(blk[r]);
+        s8 = vreinterpretq_s8_u8(vandq_u8(v, vdupq_n_u8(15)));
+        const uint8x16_t mn = vshrq_n_u8(v, 4);
+        c0 = vreinterpretq_s16_u16(vmovl_u8(vget_low_u8(mn)));
+        c1 = vreinterpretq_s16_u16(vmovl_u8(vget_high_u8(mn)));
+      }
+      // |sc_i − sc_next| ≤ 63, an int16.
+      const int8x16_t nx = kChained ? Lookup16(s8, next_idx) : vdupq_n_s8(0);
+      const int16x8_t d0 = vsubl_s8(vget_low_s8(s8), vget_low_s8(nx));
+      const int16x8_t d1 = vsubl_s8(vget_high_s8(s8), vget_high_s8(nx));
+      sc[r][0] = vmovl_s16(vget_low_s16(d0));
+      sc[r][1] = vmovl_s16(vget_high_s16(d0));
+      sc[r][2] = vmovl_s16(vget_low_s16(d1));
+      sc[r][3] = vmovl_s16(vget_high_s16(d1));
+      int32x4_t cs = vmull_s16(vget_low_s16(c0), vget_low_s16(b0));
+      cs = vmlal_s16(cs, vget_high_s16(c0), vget_high_s16(b0));
+      cs = vmlal_s16(cs, vget_low_s16(c1), vget_low_s16(b1));
+      cs = vmlal_s16(cs, vget_high_s16(c1), vget_high_s16(b1));
+      if constexpr (kQ3) {
+        t[r] = vnegq_s32(cs);
+      } else {
+        t[r] = vdupq_n_s32(0);
+        m[r] = cs;
+      }
+      p[r] = vdupq_n_s32(0);
+    }
+    Unroll<4>([&](auto gc) {
+      constexpr int h = gc / 2, c = gc % 2;
+      int8x16_t q[kRows][4];
+      for (int r = 0; r < kRows; ++r) {
+        const uint8x16_t qs = vld1q_u8(blk[r] + (kQ3 ? kQ3KQs : kQ2KQs) + 32 * h + 16 * c);
+        const uint8x16_t hm = kQ3 ? vld1q_u8(blk[r] + 16 * c) : vdupq_n_u8(0);
+        Unroll<4>([&](auto sc_) {
+          constexpr int k = sc_, bit = 4 * h + k;
+          uint8x16_t low = qs;
+          if constexpr (k > 0) low = vshrq_n_u8(qs, 2 * k);
+          if constexpr (kQ3) {
+            uint8x16_t hb = hm;
+            if constexpr (bit > 0) hb = vshrq_n_u8(hm, bit);
+            q[r][k] = vreinterpretq_s8_u8(vsliq_n_u8(low, vandq_u8(hb, one), 2));
+          } else {
+            q[r][k] = vreinterpretq_s8_u8(k == 3 ? low : vandq_u8(low, m3));
+          }
+        });
+      }
+      Unroll<4>([&](auto kc) {
+        constexpr int i = 8 * h + c + 2 * kc;
+        const int8x16_t av = vld1q_s8(ab + 16 * i);
+        for (int r = 0; r < kRows; ++r) {
+          if constexpr (kChained) {
+            p[r] = Dot::Add16(p[r], q[r][kc], av);
+          } else {
+            p[r] = Dot::Sum16(q[r][kc], av);
+          }
+          t[r] = MlaLane<i % 4>(t[r], p[r], sc[r][i / 4]);
+        }
+      });
+    });
+    // [D_0, M_0, D_1, M_1] (one row: twice row 0's), scaled by [d_0, dmin_0, d_1, dmin_1]·s.
+    const int32x4_t f0 = PairAdd(t[0], kQ3 ? vdupq_n_s32(0) : m[0]);
+    const int32x4_t f1 = PairAdd(t[kRows - 1], kQ3 ? vdupq_n_s32(0) : m[kRows - 1]);
+    float32x4_t dm;
+    if constexpr (kQ3) {
+      dm = vdupq_n_f32(0.0f);
+      dm = vsetq_lane_f32(Half(blk[0] + kQ3KD), dm, 0);
+      dm = vsetq_lane_f32(Half(blk[kRows - 1] + kQ3KD), dm, 2);
+    } else {
+      dm = vcombine_f32(HalfPair(blk[0] + kQ2KD), HalfPair(blk[kRows - 1] + kQ2KD));
+    }
+    acc = vmlaq_f32(acc, vcvtq_f32_s32(PairAdd(f0, f1)), vmulq_n_f32(dm, s[b]));
+  }
+  out[0] = vgetq_lane_f32(acc, 0) - vgetq_lane_f32(acc, 1);
+  if constexpr (kRows == 2) out[1] = vgetq_lane_f32(acc, 2) - vgetq_lane_f32(acc, 3);
+}
+
+// Q3_K, Q2_K: decode by Q32KDecodeRows, two rows at a time; several tokens by the shared
+// driver (a block's sixteen code registers, then its dots per token).
 template <typename Dot, Format F>
 static inline void Q32KGemm(const Weights& w, const Activations& a, size_t row_begin,
                             size_t row_end, float* y, size_t y_stride) {
-  GemmRows<Q32K<Dot::kChained, F>, Dot>(w, a, row_begin, row_end, y, y_stride);
+  if (a.n != 1) {
+    GemmRows<Q32K<Dot::kChained, F>, Dot>(w, a, row_begin, row_end, y, y_stride);
+    return;
+  }
+  const size_t blocks = w.k / kSuperBlock;
+  size_t r = row_begin;
+  for (; r + 2 <= row_end; r += 2) {
+    const uint8_t* x[2] = {w.data + r * w.row_bytes, w.data + (r + 1) * w.row_bytes};
+    Q32KDecodeRows<Dot, 2, F>(x, blocks, a.q, a.bsum, a.scale, y + r);
+  }
+  if (r < row_end) {
+    const uint8_t* x[1] = {w.data + r * w.row_bytes};
+    Q32KDecodeRows<Dot, 1, F>(x, blocks, a.q, a.bsum, a.scale, y + r);
+  }
 }
 
 }  // namespace lutra::kernels::kquant::arm
