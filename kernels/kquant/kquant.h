@@ -43,6 +43,7 @@ inline constexpr size_t kSuperBlock = 256;  // weights (and activations) per sup
 inline constexpr size_t kSumGroup = 16;     // activations per bsum
 
 enum class Format : uint8_t { kQ4K, kQ6K, kQ8_0, kQ5K, kQ3K, kQ2K, kQ5_0 };
+inline constexpr size_t kFormats = 7;  // the values of Format, 0 .. kFormats − 1
 
 // Weights per block: a super-block for the k-quants, 32 for Q8_0 and Q5_0.
 inline constexpr size_t BlockWeights(Format f) {
