@@ -222,16 +222,17 @@ void AddQ8Block(std::vector<Case>& cases, bool all) {
   }
 }
 
-// kquant: random Q4_K / Q6_K super-blocks with their fp16 scales (d, dmin) set to finite values;
-// the codes and integer scales are the random bytes as they come.
+// kquant: random blocks of every format with their fp16 scales (d, and dmin where the format
+// has one) set to finite values; the codes and integer scales are the random bytes as they come.
 void AddKQuant(std::vector<Case>& cases, bool all) {
   namespace kq = kernels::kquant;
   for (const kq::Kernels& kern : kq::AllKernels()) {
     if (!Wanted(kern.isa, all)) continue;
     const kq::Kernels* kp = &kern;
-    const size_t bb = kq::BlockBytes(kern.format);
+    const kq::Format f = kern.format;
+    const size_t bb = kq::BlockBytes(f), bw = kq::BlockWeights(f);
     cases.push_back(
-        {kern.name, kern.isa, "weight", double(kM * kK), double(bb) / kq::kSuperBlock, [kp, bb] {
+        {kern.name, kern.isa, "weight", double(kM * kK), double(bb) / double(bw), [kp, f, bb, bw] {
            struct State {
              std::vector<uint8_t> w, aq;
              std::vector<float> ascale, y;
@@ -240,14 +241,31 @@ void AddKQuant(std::vector<Case>& cases, bool all) {
              kq::Activations a;
            };
            auto st = std::make_shared<State>();
-           const size_t blocks = kM * kK / kq::kSuperBlock;
+           const size_t blocks = kM * kK / bw;
            st->w = Random(blocks * bb);
            const auto halves = RandomHalves(2 * blocks);
+           // The fp16 fields: d (and dmin after it) at this offset.
+           size_t at = 0, count = 1;
+           switch (f) {
+             case kq::Format::kQ4K:
+             case kq::Format::kQ5K:
+               count = 2;
+               break;
+             case kq::Format::kQ6K:
+               at = 208;
+               break;
+             case kq::Format::kQ3K:
+               at = 108;
+               break;
+             case kq::Format::kQ2K:
+               at = 80, count = 2;
+               break;
+             case kq::Format::kQ8_0:
+             case kq::Format::kQ5_0:
+               break;
+           }
            for (size_t b = 0; b < blocks; ++b) {
-             uint8_t* blk = st->w.data() + b * bb;
-             // d, dmin at 0 for Q4_K; d at 208 for Q6_K.
-             std::memcpy(kp->format == kq::Format::kQ4K ? blk : blk + 208, &halves[2 * b],
-                         kp->format == kq::Format::kQ4K ? 4 : 2);
+             std::memcpy(st->w.data() + b * bb + at, &halves[2 * b], 2 * count);
            }
            st->aq = Random(kK, 31);
            for (auto& v : st->aq) v = v == 0x80 ? 0x81 : v;  // the quantizer's range, ±127
@@ -259,9 +277,9 @@ void AddKQuant(std::vector<Case>& cases, bool all) {
              }
              st->bsum[g] = int16_t(sum);
            }
-           st->ascale.assign(kK / kq::kSuperBlock, 0.02f);
+           st->ascale.assign(kK / kq::ScaleGroup(f), 0.02f);
            st->y.resize(kM);
-           st->w_view = {kM, kK, st->w.data(), kK / kq::kSuperBlock * bb};
+           st->w_view = {kM, kK, st->w.data(), kK / bw * bb};
            st->a = {kK,
                     1,
                     reinterpret_cast<const int8_t*>(st->aq.data()),

@@ -1,9 +1,11 @@
-// kquant GEMV/GEMM on Q4_K / Q6_K super-blocks as files store them (activations quantized per
-// 256 inside the timed loop, as the engine does), one registration per registry variant:
+// kquant GEMV/GEMM on GGUF blocks as files store them (Q4_K, Q5_K, Q6_K, Q3_K, Q2_K, Q8_0, Q5_0;
+// activations quantized per 256 or 32 inside the timed loop, as the engine does), one
+// registration per registry variant:
 //   kquant/<variant>/<M>x<K>/n:<N>/t:<threads>/<in_cache|out_of_cache>
 // Counters as in q8block_bench: bytes_per_second = the blocks streamed per second, bw_frac =
 // that over the single-thread read bandwidth. The same binary's q8block b16 (Q6_K before
-// kquant) and lutgemm w4 (Q4_K before kquant) runs on these shapes are the comparison:
+// kquant; and Q8_0, Q5_K, Q5_0, Q3_K, Q2_K, which the engine still repacks to it) and lutgemm w4
+// (Q4_K before kquant) runs on these shapes are the comparison:
 //   --benchmark_filter='^(kquant|q8block/.*/b16|lutgemm/.*w4_).*/4096x4096/n:1/t:1/'
 #include <benchmark/benchmark.h>
 
@@ -12,6 +14,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bench/common/bench_util.h"
@@ -31,23 +34,38 @@ constexpr Shape kShapes[] = {{4096, 4096}, {2048, 5632}, {32000, 2048}};
 constexpr size_t kTokens[] = {1, 8, 16, 32, 64};
 constexpr size_t kThreads[] = {1, 2};
 
+// Byte offset of the fp16 d of a block and the number of fp16 fields from there (d, dmin).
+std::pair<size_t, size_t> HalfFields(kq::Format f) {
+  switch (f) {
+    case kq::Format::kQ4K:
+    case kq::Format::kQ5K:
+      return {0, 2};
+    case kq::Format::kQ6K:
+      return {208, 1};
+    case kq::Format::kQ3K:
+      return {108, 1};
+    case kq::Format::kQ2K:
+      return {80, 2};
+    case kq::Format::kQ8_0:
+    case kq::Format::kQ5_0:
+      return {0, 1};
+  }
+  return {0, 0};
+}
+
 // Valid blocks: arbitrary codes and scales, small finite fp16 d (and dmin).
 struct Matrix {
   Matrix(kq::Format f, size_t m, size_t k)
-      : bytes(m * k / kq::kSuperBlock * kq::BlockBytes(f)), storage(HugePageBuffer(bytes)) {
+      : bytes(m * k / kq::BlockWeights(f) * kq::BlockBytes(f)), storage(HugePageBuffer(bytes)) {
     uint8_t* p = storage.get();
     for (size_t i = 0; i < bytes; ++i) p[i] = uint8_t(i * 37 % 251);
     const uint16_t d = kernels::f16::FloatToHalf(0.001f);
+    const auto [at, count] = HalfFields(f);
     for (size_t b = 0; b < bytes / kq::BlockBytes(f); ++b) {
       uint8_t* blk = p + b * kq::BlockBytes(f);
-      if (f == kq::Format::kQ4K) {
-        std::memcpy(blk, &d, 2);
-        std::memcpy(blk + 2, &d, 2);
-      } else {
-        std::memcpy(blk + 208, &d, 2);
-      }
+      for (size_t i = 0; i < count; ++i) std::memcpy(blk + at + 2 * i, &d, 2);
     }
-    w = {m, k, p, k / kq::kSuperBlock * kq::BlockBytes(f)};
+    w = {m, k, p, k / kq::BlockWeights(f) * kq::BlockBytes(f)};
   }
   size_t bytes;
   std::shared_ptr<uint8_t> storage;
@@ -56,21 +74,22 @@ struct Matrix {
 
 void Run(benchmark::State& state, const kq::Kernels* kernel, Shape shape, size_t n, size_t threads,
          bool out_of_cache) {
-  const size_t bytes = shape.m * shape.k / kq::kSuperBlock * kq::BlockBytes(kernel->format);
+  const kq::Format format = kernel->format;
+  const size_t bytes = shape.m * shape.k / kq::BlockWeights(format) * kq::BlockBytes(format);
   std::vector<std::unique_ptr<Matrix>> copies;
   const size_t count = out_of_cache ? RotationCopies(bytes) : 1;
   for (size_t i = 0; i < count; ++i)
     copies.push_back(std::make_unique<Matrix>(kernel->format, shape.m, shape.k));
   std::vector<float> x(n * shape.k);
   for (size_t i = 0; i < x.size(); ++i) x[i] = float(int(i * 13 % 255) - 127) * 0.01f;
-  const size_t nb = shape.k / kq::kSuperBlock, ns = shape.k / kq::kSumGroup;
+  const size_t nb = shape.k / kq::ScaleGroup(format), ns = shape.k / kq::kSumGroup;
   std::vector<int8_t> aq(n * shape.k);
   std::vector<float> as(n * nb);
   std::vector<int16_t> bsum(n * ns);
   const size_t tiles = kq::TileCount(n);
   std::vector<int8_t> tq(tiles * shape.k * kq::kTileTokens);
   std::vector<float> tscale(tiles * nb * kq::kTileTokens);
-  std::vector<int32_t> tsum(tiles * shape.k / kq::TileSumGroup(kernel->format) * kq::kTileTokens);
+  std::vector<int32_t> tsum(tiles * shape.k / kq::TileSumGroup(format) * kq::kTileTokens);
   std::vector<float> y(n * shape.m);
   engine::ThreadPool pool(threads);
   constexpr size_t kRowsPerTask = 16;  // as the engine's driver
@@ -79,12 +98,12 @@ void Run(benchmark::State& state, const kq::Kernels* kernel, Shape shape, size_t
   const auto start = std::chrono::steady_clock::now();
   for (auto _ : state) {
     for (size_t t = 0; t < n; ++t) {
-      kq::Quantize(shape.k, x.data() + t * shape.k, aq.data() + t * shape.k, as.data() + t * nb,
-                   bsum.data() + t * ns);
+      kq::Quantize(format, shape.k, x.data() + t * shape.k, aq.data() + t * shape.k,
+                   as.data() + t * nb, bsum.data() + t * ns);
     }
     kq::Activations a{shape.k, n, aq.data(), as.data(), bsum.data(), {}};
     if (n >= kq::kMinTiledTokens) {  // as the engine does
-      kq::Interleave(kernel->format, a, tq.data(), tscale.data(), tsum.data());
+      kq::Interleave(format, a, tq.data(), tscale.data(), tsum.data());
       a.tiles = {tq.data(), tscale.data(), tsum.data()};
     }
     const kq::Weights& w = copies[c]->w;

@@ -1,10 +1,11 @@
 // The NEON and dotprod kquant kernels' shared driver. Each super-block of a row is unpacked once
-// into sixteen code registers (Q4_K nibbles; Q6_K nibbles with their two high bits inserted by
-// shift-insert) and its integer scales widened once; then every token of the call dots with
-// those registers, so prefill does not unpack again per token.
+// into sixteen code registers (Q4_K nibbles, Q5_K with the fifth bits; Q6_K nibbles with their
+// two high bits inserted by shift-insert; Q3_K, Q2_K two-bit fields, Q3_K's third bit
+// inserted) and its integer scales widened once; then every token of the call dots with those
+// registers, so prefill does not unpack again per token.
 //
-// Decode (one token) goes through Q4KDecodeRows / Q6KDecodeRows below instead: two rows per
-// pass, codes unpacked as they are dotted.
+// Decode (one token) of Q4_K, Q5_K and Q6_K goes through Q4KDecodeRows / Q6KDecodeRows below
+// instead: two rows per pass, codes unpacked as they are dotted.
 //
 // Sub-block scales are applied in int32 by multiply-accumulate by lane. With sdot
 // (Dot::kChained, Add16 / Add32 accumulate) the sub-block dots run as chains in one
@@ -156,10 +157,28 @@ static inline void Q4KScales(const uint8_t* blk, int32x4_t sc[2], int16x8_t* mn)
   *mn = vreinterpretq_s16_u16(vmovl_u8(vcreate_u8(mins)));
 }
 
-// Q4_K: codes q[v] are weights 16v..16v+15 (sub-block j is q[2j], q[2j+1]).
-template <bool kChained>
+// Q5_K's fifth bits: the codes of sub-blocks 2i (low nibbles of r, weights l..l+15) and 2i + 1
+// (high nibbles) with bits 2i | 2i + 1 of h (qh[l..l+15]) in bit 4, by shift-insert.
+template <int i>
+static inline void Q5KPair(uint8x16_t r, uint8x16_t h, int8x16_t* lo, int8x16_t* hi) {
+  const uint8x16_t one = vdupq_n_u8(1), bit4 = vdupq_n_u8(0x10);
+  uint8x16_t b_lo = h, b_hi;
+  if constexpr (i > 0) b_lo = vshrq_n_u8(h, 2 * i);
+  if constexpr (2 * i + 1 < 4) {
+    b_hi = vshlq_n_u8(h, 3 - 2 * i);
+  } else {
+    b_hi = vshrq_n_u8(h, 2 * i + 1 - 4);
+  }
+  // (b_lo & 1) << 4 | (r & 15), and (r >> 4) | (b_hi & 0x10).
+  *lo = vreinterpretq_s8_u8(vsliq_n_u8(r, vandq_u8(b_lo, one), 4));
+  *hi = vreinterpretq_s8_u8(vsriq_n_u8(vandq_u8(b_hi, bit4), r, 4));
+}
+
+// Q4_K: codes q[v] are weights 16v..16v+15 (sub-block j is q[2j], q[2j+1]); Q5_K (kFive) the
+// same with the fifth bits (Q5KPair).
+template <bool kChained, bool kFive = false>
 struct Q4K {
-  static constexpr size_t kBytes = BlockBytes(Format::kQ4K);
+  static constexpr size_t kBytes = BlockBytes(kFive ? Format::kQ5K : Format::kQ4K);
   using Acc = float32x2_t;  // Σ d·s·D, Σ dmin·s·M
 
   int8x16_t q[16];
@@ -168,14 +187,23 @@ struct Q4K {
   float32x2_t dm;   // d, dmin
 
   explicit Q4K(const uint8_t* blk) {
-    const uint8_t* qs = blk + kQ4KQs;
+    const uint8_t* qs = blk + (kFive ? kQ5KQs : kQ4KQs);
     const uint8x16_t low = vdupq_n_u8(15);
-    for (int i = 0; i < 4; ++i) {
-      const uint8x16_t r0 = vld1q_u8(qs + 32 * i), r1 = vld1q_u8(qs + 32 * i + 16);
-      q[4 * i] = vreinterpretq_s8_u8(vandq_u8(r0, low));
-      q[4 * i + 1] = vreinterpretq_s8_u8(vandq_u8(r1, low));
-      q[4 * i + 2] = vreinterpretq_s8_u8(vshrq_n_u8(r0, 4));
-      q[4 * i + 3] = vreinterpretq_s8_u8(vshrq_n_u8(r1, 4));
+    if constexpr (kFive) {
+      const uint8x16_t h0 = vld1q_u8(blk + kQ5KQh), h1 = vld1q_u8(blk + kQ5KQh + 16);
+      Unroll<4>([&](auto ic) {
+        constexpr int i = ic;
+        Q5KPair<i>(vld1q_u8(qs + 32 * i), h0, &q[4 * i], &q[4 * i + 2]);
+        Q5KPair<i>(vld1q_u8(qs + 32 * i + 16), h1, &q[4 * i + 1], &q[4 * i + 3]);
+      });
+    } else {
+      for (int i = 0; i < 4; ++i) {
+        const uint8x16_t r0 = vld1q_u8(qs + 32 * i), r1 = vld1q_u8(qs + 32 * i + 16);
+        q[4 * i] = vreinterpretq_s8_u8(vandq_u8(r0, low));
+        q[4 * i + 1] = vreinterpretq_s8_u8(vandq_u8(r1, low));
+        q[4 * i + 2] = vreinterpretq_s8_u8(vshrq_n_u8(r0, 4));
+        q[4 * i + 3] = vreinterpretq_s8_u8(vshrq_n_u8(r1, 4));
+      }
     }
     Q4KScales<kChained>(blk, sc, &mn);
     dm = HalfPair(blk);
@@ -284,6 +312,124 @@ struct Q6K {
     total = vmlsl_s16(total, vget_low_s16(sc32[1]), vget_low_s16(b1));
     total = vmlsl_s16(total, vget_high_s16(sc32[1]), vget_high_s16(b1));
     acc += d * s * float(AddLanes(total));
+  }
+};
+
+// Q3_K and Q2_K: codes q[i] are sub-block i (weights 16i..16i+15) as for Q6_K, two bits from
+// qs (Q3_K's third from hmask, shift-inserted at bit 2), so the dots are Q6_K's. Q3_K's codes
+// are q − 4 (4·Σ sc_i·bsum_i off the total, as Q6_K's 32); Q2_K's 4-bit mins weigh the code
+// sums and take dmin.
+template <bool kChained, Format F>
+struct Q32K {
+  static constexpr bool kQ3 = F == Format::kQ3K;
+  static constexpr size_t kBytes = BlockBytes(F);
+  using Acc = std::conditional_t<kQ3, float, float32x2_t>;  // Q2_K: Σ d·s·D, Σ dmin·s·M
+
+  int8x16_t q[16];
+  int32x4_t sc[4];    // sub-blocks 4g..4g+3: sc_i, or sc_i − sc_i+1 within a half (Q6K)
+  int16x8_t corr[2];  // Q3_K: 4·sc_i; Q2_K: the mins
+  float32x2_t dm;     // d, dmin (Q3_K: d, 0)
+
+  explicit Q32K(const uint8_t* blk) {
+    const uint8x16_t m3 = vdupq_n_u8(3), one = vdupq_n_u8(1);
+    Unroll<2>([&](auto hc) {
+      constexpr int h = hc;
+      for (int c = 0; c < 2; ++c) {
+        const uint8x16_t qs = vld1q_u8(blk + (kQ3 ? kQ3KQs : kQ2KQs) + 32 * h + 16 * c);
+        const uint8x16_t hm = kQ3 ? vld1q_u8(blk + 16 * c) : vdupq_n_u8(0);
+        Unroll<4>([&](auto sc_) {
+          constexpr int s = sc_, k = 4 * h + s;
+          uint8x16_t low = qs;
+          if constexpr (s > 0) low = vshrq_n_u8(qs, 2 * s);
+          uint8x16_t code;
+          if constexpr (kQ3) {
+            // (hm >> k & 1) << 2 over the low two bits (shift-insert keeps them, drops the rest).
+            uint8x16_t hb = hm;
+            if constexpr (k > 0) hb = vshrq_n_u8(hm, k);
+            code = vsliq_n_u8(low, vandq_u8(hb, one), 2);
+          } else {
+            code = s == 3 ? low : vandq_u8(low, m3);
+          }
+          q[8 * h + 2 * s + c] = vreinterpretq_s8_u8(code);
+        });
+      }
+    });
+    int8x16_t s8;
+    if constexpr (kQ3) {
+      uint64_t lo, hi;
+      Q3KScales16(blk + kQ3KScales, &lo, &hi);
+      s8 = vsubq_s8(vreinterpretq_s8_u8(vcombine_u8(vcreate_u8(lo), vcreate_u8(hi))),
+                    vdupq_n_s8(32));
+      corr[0] = vshll_n_s8(vget_low_s8(s8), 2);
+      corr[1] = vshll_n_s8(vget_high_s8(s8), 2);
+      dm = vset_lane_f32(Half(blk + kQ3KD), vdup_n_f32(0.0f), 0);
+    } else {
+      const uint8x16_t v = vld1q_u8(blk);
+      s8 = vreinterpretq_s8_u8(vandq_u8(v, vdupq_n_u8(15)));
+      const uint8x16_t mn = vshrq_n_u8(v, 4);
+      corr[0] = vreinterpretq_s16_u16(vmovl_u8(vget_low_u8(mn)));
+      corr[1] = vreinterpretq_s16_u16(vmovl_u8(vget_high_u8(mn)));
+      dm = HalfPair(blk + kQ2KD);
+    }
+    // |sc_i − sc_i+1| ≤ 63, an int16; sc_8 and sc_16 count as 0 (the chains end there).
+    const int8x16_t next =
+        kChained ? vreinterpretq_s8_u64(vshrq_n_u64(vreinterpretq_u64_s8(s8), 8)) : vdupq_n_s8(0);
+    const int16x8_t d0 = vsubl_s8(vget_low_s8(s8), vget_low_s8(next));
+    const int16x8_t d1 = vsubl_s8(vget_high_s8(s8), vget_high_s8(next));
+    sc[0] = vmovl_s16(vget_low_s16(d0));
+    sc[1] = vmovl_s16(vget_high_s16(d0));
+    sc[2] = vmovl_s16(vget_low_s16(d1));
+    sc[3] = vmovl_s16(vget_high_s16(d1));
+  }
+
+  static Acc Zero() {
+    if constexpr (kQ3) {
+      return 0.0f;
+    } else {
+      return vdup_n_f32(0.0f);
+    }
+  }
+  static float Result(Acc acc) {
+    if constexpr (kQ3) {
+      return acc;
+    } else {
+      return vget_lane_f32(acc, 0) - vget_lane_f32(acc, 1);
+    }
+  }
+
+  template <typename Dot>
+  void Add(Acc& acc, const int8_t* a, const int16_t* bs, float s) const {
+    const int16x8_t b0 = vld1q_s16(bs), b1 = vld1q_s16(bs + 8);
+    int32x4_t p[2] = {vdupq_n_s32(0), vdupq_n_s32(0)}, t[2];
+    Unroll<16>([&](auto nc) {
+      // sdot: the halves' chains interleave; widening multiplies go in order (as Q6K).
+      constexpr int n = nc, h = kChained ? n % 2 : 0, i = kChained ? 8 * h + n / 2 : n;
+      if constexpr (kChained) {
+        p[h] = Dot::Add16(p[h], q[i], vld1q_s8(a + 16 * i));
+      } else {
+        p[h] = Dot::Sum16(q[i], vld1q_s8(a + 16 * i));
+      }
+      if constexpr (n < (kChained ? 2 : 1)) {
+        t[h] = MulLane<i % 4>(p[h], sc[i / 4]);
+      } else {
+        t[h] = MlaLane<i % 4>(t[h], p[h], sc[i / 4]);
+      }
+    });
+    const int32x4_t total = kChained ? vaddq_s32(t[0], t[1]) : t[0];
+    if constexpr (kQ3) {
+      int32x4_t x = vmlsl_s16(total, vget_low_s16(corr[0]), vget_low_s16(b0));
+      x = vmlsl_s16(x, vget_high_s16(corr[0]), vget_high_s16(b0));
+      x = vmlsl_s16(x, vget_low_s16(corr[1]), vget_low_s16(b1));
+      x = vmlsl_s16(x, vget_high_s16(corr[1]), vget_high_s16(b1));
+      acc += vget_lane_f32(dm, 0) * s * float(AddLanes(x));
+    } else {
+      int32x4_t m = vmull_s16(vget_low_s16(corr[0]), vget_low_s16(b0));
+      m = vmlal_s16(m, vget_high_s16(corr[0]), vget_high_s16(b0));
+      m = vmlal_s16(m, vget_low_s16(corr[1]), vget_low_s16(b1));
+      m = vmlal_s16(m, vget_high_s16(corr[1]), vget_high_s16(b1));
+      const int32x4_t f = PairAdd(total, m);
+      acc = Fma2(acc, vcvt_f32_s32(vget_low_s32(PairAdd(f, f))), vmul_n_f32(dm, s));
+    }
   }
 };
 
@@ -460,10 +606,11 @@ static inline void Q6KGemm(const Weights& w, const Activations& a, size_t row_be
 // Q4_K decode (one token), two rows per pass as Q6KDecodeRows: shared activation and code sum
 // loads, one float step for both rows, two independent chains; each 32 bytes of codes are
 // unpacked as their two sub-blocks are dotted.
-template <typename Dot, int kRows>
+template <typename Dot, int kRows, bool kFive = false>
 static inline void Q4KDecodeRows(const uint8_t* const* x, size_t blocks, const int8_t* a,
                                  const int16_t* bs, const float* s, float* out) {
   constexpr bool kChained = Dot::kChained;
+  constexpr size_t kBytes = BlockBytes(kFive ? Format::kQ5K : Format::kQ4K);
   const uint8x16_t low = vdupq_n_u8(15);
   // Row r's Σ d·s·D in lane 2r, Σ dmin·s·M in lane 2r + 1.
   float32x4_t acc = vdupq_n_f32(0.0f);
@@ -474,7 +621,7 @@ static inline void Q4KDecodeRows(const uint8_t* const* x, size_t blocks, const i
     int32x4_t sc[kRows][2], t[kRows], m[kRows], p[kRows];
     const uint8_t* blk[kRows];
     for (int r = 0; r < kRows; ++r) {
-      blk[r] = x[r] + b * BlockBytes(Format::kQ4K);
+      blk[r] = x[r] + b * kBytes;
       int16x8_t mn;
       Q4KScales<kChained>(blk[r], sc[r], &mn);
       m[r] = vmull_s16(vget_low_s16(mn), vget_low_s16(bsum));
@@ -485,12 +632,17 @@ static inline void Q4KDecodeRows(const uint8_t* const* x, size_t blocks, const i
       constexpr int i = ic;  // sub-blocks 2i, 2i + 1
       int8x16_t q[kRows][4];
       for (int r = 0; r < kRows; ++r) {
-        const uint8_t* qs = blk[r] + kQ4KQs + 32 * i;
+        const uint8_t* qs = blk[r] + (kFive ? kQ5KQs : kQ4KQs) + 32 * i;
         const uint8x16_t r0 = vld1q_u8(qs), r1 = vld1q_u8(qs + 16);
-        q[r][0] = vreinterpretq_s8_u8(vandq_u8(r0, low));
-        q[r][1] = vreinterpretq_s8_u8(vandq_u8(r1, low));
-        q[r][2] = vreinterpretq_s8_u8(vshrq_n_u8(r0, 4));
-        q[r][3] = vreinterpretq_s8_u8(vshrq_n_u8(r1, 4));
+        if constexpr (kFive) {
+          Q5KPair<i>(r0, vld1q_u8(blk[r] + kQ5KQh), &q[r][0], &q[r][2]);
+          Q5KPair<i>(r1, vld1q_u8(blk[r] + kQ5KQh + 16), &q[r][1], &q[r][3]);
+        } else {
+          q[r][0] = vreinterpretq_s8_u8(vandq_u8(r0, low));
+          q[r][1] = vreinterpretq_s8_u8(vandq_u8(r1, low));
+          q[r][2] = vreinterpretq_s8_u8(vshrq_n_u8(r0, 4));
+          q[r][3] = vreinterpretq_s8_u8(vshrq_n_u8(r1, 4));
+        }
       }
       Unroll<2>([&](auto hc) {
         constexpr int j = 2 * i + hc;
@@ -518,23 +670,150 @@ static inline void Q4KDecodeRows(const uint8_t* const* x, size_t blocks, const i
   if constexpr (kRows == 2) out[1] = vgetq_lane_f32(acc, 2) - vgetq_lane_f32(acc, 3);
 }
 
-// Q4_K: decode by Q4KDecodeRows, two rows at a time; several tokens by the shared driver.
-template <typename Dot>
+// Q4_K (Q5_K with kFive): decode by Q4KDecodeRows, two rows at a time; several tokens by the
+// shared driver.
+template <typename Dot, bool kFive = false>
 static inline void Q4KGemm(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
                            float* y, size_t y_stride) {
   if (a.n != 1) {
-    GemmRows<Q4K<Dot::kChained>, Dot>(w, a, row_begin, row_end, y, y_stride);
+    GemmRows<Q4K<Dot::kChained, kFive>, Dot>(w, a, row_begin, row_end, y, y_stride);
     return;
   }
   const size_t blocks = w.k / kSuperBlock;
   size_t r = row_begin;
   for (; r + 2 <= row_end; r += 2) {
     const uint8_t* x[2] = {w.data + r * w.row_bytes, w.data + (r + 1) * w.row_bytes};
-    Q4KDecodeRows<Dot, 2>(x, blocks, a.q, a.bsum, a.scale, y + r);
+    Q4KDecodeRows<Dot, 2, kFive>(x, blocks, a.q, a.bsum, a.scale, y + r);
   }
   if (r < row_end) {
     const uint8_t* x[1] = {w.data + r * w.row_bytes};
-    Q4KDecodeRows<Dot, 1>(x, blocks, a.q, a.bsum, a.scale, y + r);
+    Q4KDecodeRows<Dot, 1, kFive>(x, blocks, a.q, a.bsum, a.scale, y + r);
+  }
+}
+
+// Q3_K / Q2_K decode (one token), kRows rows per pass as Q6KDecodeRows: each 16 qs bytes (and
+// Q3_K's 16 hmask bytes) unpack into four sub-blocks dotted at once, one chain per row in the
+// same unpack order (0, 2, 4, 6, 1, 3, …), so the same next-in-order table gives the scale
+// differences. Q3_K's total starts at −4·Σ sc_i·bsum_i; Q2_K's mins go to a second sum (dmin).
+template <typename Dot, int kRows, Format F>
+static inline void Q32KDecodeRows(const uint8_t* const* x, size_t blocks, const int8_t* a,
+                                  const int16_t* bs, const float* s, float* out) {
+  constexpr bool kChained = Dot::kChained, kQ3 = F == Format::kQ3K;
+  const uint8x16_t m3 = vdupq_n_u8(3), one = vdupq_n_u8(1);
+  static constexpr uint8_t kNext[16] = {2, 3, 4, 5, 6, 7, 1, 8, 10, 11, 12, 13, 14, 15, 9, 255};
+  const uint8x16_t next_idx = vld1q_u8(kNext);
+  // Row r's Σ d·s·D in lane 2r, Σ dmin·s·M in lane 2r + 1 (Q3_K: 0).
+  float32x4_t acc = vdupq_n_f32(0.0f);
+  for (size_t b = 0; b < blocks; ++b) {
+    const int8_t* ab = a + b * kSuperBlock;
+    const int16x8_t b0 = vld1q_s16(bs + 16 * b), b1 = vld1q_s16(bs + 16 * b + 8);
+    int32x4_t sc[kRows][4], t[kRows], m[kRows], p[kRows];
+    const uint8_t* blk[kRows];
+    for (int r = 0; r < kRows; ++r) {
+      blk[r] = x[r] + b * BlockBytes(F);
+      int8x16_t s8;
+      int16x8_t c0, c1;  // Q3_K: 4·sc; Q2_K: the mins
+      if constexpr (kQ3) {
+        uint64_t lo, hi;
+        Q3KScales16(blk[r] + kQ3KScales, &lo, &hi);
+        s8 = vsubq_s8(vreinterpretq_s8_u8(vcombine_u8(vcreate_u8(lo), vcreate_u8(hi))),
+                      vdupq_n_s8(32));
+        c0 = vshll_n_s8(vget_low_s8(s8), 2);
+        c1 = vshll_n_s8(vget_high_s8(s8), 2);
+      } else {
+        const uint8x16_t v = vld1q_u8(blk[r]);
+        s8 = vreinterpretq_s8_u8(vandq_u8(v, vdupq_n_u8(15)));
+        const uint8x16_t mn = vshrq_n_u8(v, 4);
+        c0 = vreinterpretq_s16_u16(vmovl_u8(vget_low_u8(mn)));
+        c1 = vreinterpretq_s16_u16(vmovl_u8(vget_high_u8(mn)));
+      }
+      // |sc_i − sc_next| ≤ 63, an int16.
+      const int8x16_t nx = kChained ? Lookup16(s8, next_idx) : vdupq_n_s8(0);
+      const int16x8_t d0 = vsubl_s8(vget_low_s8(s8), vget_low_s8(nx));
+      const int16x8_t d1 = vsubl_s8(vget_high_s8(s8), vget_high_s8(nx));
+      sc[r][0] = vmovl_s16(vget_low_s16(d0));
+      sc[r][1] = vmovl_s16(vget_high_s16(d0));
+      sc[r][2] = vmovl_s16(vget_low_s16(d1));
+      sc[r][3] = vmovl_s16(vget_high_s16(d1));
+      int32x4_t cs = vmull_s16(vget_low_s16(c0), vget_low_s16(b0));
+      cs = vmlal_s16(cs, vget_high_s16(c0), vget_high_s16(b0));
+      cs = vmlal_s16(cs, vget_low_s16(c1), vget_low_s16(b1));
+      cs = vmlal_s16(cs, vget_high_s16(c1), vget_high_s16(b1));
+      if constexpr (kQ3) {
+        t[r] = vnegq_s32(cs);
+      } else {
+        t[r] = vdupq_n_s32(0);
+        m[r] = cs;
+      }
+      p[r] = vdupq_n_s32(0);
+    }
+    Unroll<4>([&](auto gc) {
+      constexpr int h = gc / 2, c = gc % 2;
+      int8x16_t q[kRows][4];
+      for (int r = 0; r < kRows; ++r) {
+        const uint8x16_t qs = vld1q_u8(blk[r] + (kQ3 ? kQ3KQs : kQ2KQs) + 32 * h + 16 * c);
+        const uint8x16_t hm = kQ3 ? vld1q_u8(blk[r] + 16 * c) : vdupq_n_u8(0);
+        Unroll<4>([&](auto sc_) {
+          constexpr int k = sc_, bit = 4 * h + k;
+          uint8x16_t low = qs;
+          if constexpr (k > 0) low = vshrq_n_u8(qs, 2 * k);
+          if constexpr (kQ3) {
+            uint8x16_t hb = hm;
+            if constexpr (bit > 0) hb = vshrq_n_u8(hm, bit);
+            q[r][k] = vreinterpretq_s8_u8(vsliq_n_u8(low, vandq_u8(hb, one), 2));
+          } else {
+            q[r][k] = vreinterpretq_s8_u8(k == 3 ? low : vandq_u8(low, m3));
+          }
+        });
+      }
+      Unroll<4>([&](auto kc) {
+        constexpr int i = 8 * h + c + 2 * kc;
+        const int8x16_t av = vld1q_s8(ab + 16 * i);
+        for (int r = 0; r < kRows; ++r) {
+          if constexpr (kChained) {
+            p[r] = Dot::Add16(p[r], q[r][kc], av);
+          } else {
+            p[r] = Dot::Sum16(q[r][kc], av);
+          }
+          t[r] = MlaLane<i % 4>(t[r], p[r], sc[r][i / 4]);
+        }
+      });
+    });
+    // [D_0, M_0, D_1, M_1] (one row: twice row 0's), scaled by [d_0, dmin_0, d_1, dmin_1]·s.
+    const int32x4_t f0 = PairAdd(t[0], kQ3 ? vdupq_n_s32(0) : m[0]);
+    const int32x4_t f1 = PairAdd(t[kRows - 1], kQ3 ? vdupq_n_s32(0) : m[kRows - 1]);
+    float32x4_t dm;
+    if constexpr (kQ3) {
+      dm = vdupq_n_f32(0.0f);
+      dm = vsetq_lane_f32(Half(blk[0] + kQ3KD), dm, 0);
+      dm = vsetq_lane_f32(Half(blk[kRows - 1] + kQ3KD), dm, 2);
+    } else {
+      dm = vcombine_f32(HalfPair(blk[0] + kQ2KD), HalfPair(blk[kRows - 1] + kQ2KD));
+    }
+    acc = vmlaq_f32(acc, vcvtq_f32_s32(PairAdd(f0, f1)), vmulq_n_f32(dm, s[b]));
+  }
+  out[0] = vgetq_lane_f32(acc, 0) - vgetq_lane_f32(acc, 1);
+  if constexpr (kRows == 2) out[1] = vgetq_lane_f32(acc, 2) - vgetq_lane_f32(acc, 3);
+}
+
+// Q3_K, Q2_K: decode by Q32KDecodeRows, two rows at a time; several tokens by the shared
+// driver (a block's sixteen code registers, then its dots per token).
+template <typename Dot, Format F>
+static inline void Q32KGemm(const Weights& w, const Activations& a, size_t row_begin,
+                            size_t row_end, float* y, size_t y_stride) {
+  if (a.n != 1) {
+    GemmRows<Q32K<Dot::kChained, F>, Dot>(w, a, row_begin, row_end, y, y_stride);
+    return;
+  }
+  const size_t blocks = w.k / kSuperBlock;
+  size_t r = row_begin;
+  for (; r + 2 <= row_end; r += 2) {
+    const uint8_t* x[2] = {w.data + r * w.row_bytes, w.data + (r + 1) * w.row_bytes};
+    Q32KDecodeRows<Dot, 2, F>(x, blocks, a.q, a.bsum, a.scale, y + r);
+  }
+  if (r < row_end) {
+    const uint8_t* x[1] = {w.data + r * w.row_bytes};
+    Q32KDecodeRows<Dot, 1, F>(x, blocks, a.q, a.bsum, a.scale, y + r);
   }
 }
 

@@ -1,9 +1,10 @@
-// Dot-product kquant GEMM (AArch64 + dotprod): each 16 codes of a super-block are one
-// vdotq_s32 (four exact int8 products per int32 lane, codes ≤ 63 so nothing saturates); the
-// unpacking, scales and token loop are the shared ARM driver (arm_blocks.h).
+// Dot-product kquant GEMM (AArch64 + dotprod): each 16 codes of a block are one vdotq_s32 (four
+// exact int8 products per int32 lane, into int32: nothing saturates); the unpacking, scales and
+// token loop are the shared ARM drivers (arm_blocks.h, arm_blocks32.h for Q8_0 and Q5_0).
 #include <arm_neon.h>
 
 #include "kernels/kquant/arm_blocks.h"
+#include "kernels/kquant/arm_blocks32.h"
 #include "kernels/kquant/variants.h"
 
 namespace lutra::kernels::kquant {
@@ -15,6 +16,13 @@ struct Sdot {
   static int32x4_t Add32(int32x4_t acc, int8x16_t q0, int8x16_t q1, int8x16_t a0, int8x16_t a1) {
     return vdotq_s32(vdotq_s32(acc, q0, a0), q1, a1);
   }
+  // A fresh dot of 32 signed codes.
+  static int32x4_t Block32(int8x16_t q0, int8x16_t q1, int8x16_t a0, int8x16_t a1) {
+    return vdotq_s32(vdotq_s32(vdupq_n_s32(0), q0, a0), q1, a1);
+  }
+  static int32x4_t Block32Small(int8x16_t q0, int8x16_t q1, int8x16_t a0, int8x16_t a1) {
+    return Block32(q0, q1, a0, a1);
+  }
 };
 
 }  // namespace
@@ -24,9 +32,34 @@ void q4k_gemm__dotprod(const Weights& w, const Activations& a, size_t row_begin,
   arm::Q4KGemm<Sdot>(w, a, row_begin, row_end, y, y_stride);
 }
 
+void q5k_gemm__dotprod(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                       float* y, size_t y_stride) {
+  arm::Q4KGemm<Sdot, true>(w, a, row_begin, row_end, y, y_stride);
+}
+
 void q6k_gemm__dotprod(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
                        float* y, size_t y_stride) {
   arm::Q6KGemm<Sdot>(w, a, row_begin, row_end, y, y_stride);
+}
+
+void q3k_gemm__dotprod(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                       float* y, size_t y_stride) {
+  arm::Q32KGemm<Sdot, Format::kQ3K>(w, a, row_begin, row_end, y, y_stride);
+}
+
+void q2k_gemm__dotprod(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                       float* y, size_t y_stride) {
+  arm::Q32KGemm<Sdot, Format::kQ2K>(w, a, row_begin, row_end, y, y_stride);
+}
+
+void q8_0_gemm__dotprod(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                        float* y, size_t y_stride) {
+  arm::Gemm32<arm::Q8_0Codes, Sdot, 4>(w, a, row_begin, row_end, y, y_stride);
+}
+
+void q5_0_gemm__dotprod(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                        float* y, size_t y_stride) {
+  arm::Gemm32<arm::Q5_0Codes, Sdot, 2>(w, a, row_begin, row_end, y, y_stride);
 }
 
 }  // namespace lutra::kernels::kquant

@@ -1,4 +1,5 @@
-// The scalar fields of a k-quant super-block (kquant_formats.h), read from any alignment.
+// The scalar fields of the kquant blocks (engine/src/formats/kquant_formats.h, tensor_formats.h),
+// read from any alignment.
 // static inline: included by every ISA file (docs/kernels.md on shared headers).
 #pragma once
 
@@ -13,6 +14,17 @@ namespace lutra::kernels::kquant {
 inline constexpr size_t kQ4KScales = 4, kQ4KQs = 16;
 // Q6_K: ql[128] at 0, qh[64] at 128, int8 sc[16] at 192, d at 208.
 inline constexpr size_t kQ6KQh = 128, kQ6KScales = 192, kQ6KD = 208;
+// Q5_K: as Q4_K (d, dmin, the scales and mins at 4) with qh[32] at 16 and qs[128] at 48.
+inline constexpr size_t kQ5KQh = 16, kQ5KQs = 48;
+// Q3_K: hmask[32] at 0, qs[64] at 32, the 12 bytes of 6-bit scales at 96, d at 108.
+inline constexpr size_t kQ3KQs = 32, kQ3KScales = 96, kQ3KD = 108;
+// Q2_K: scales[16] at 0 (scale in the low nibble, min in the high), qs[64] at 16, d at 80,
+// dmin at 82.
+inline constexpr size_t kQ2KQs = 16, kQ2KD = 80;
+// Q8_0: d at 0, int8 qs[32] at 2.
+inline constexpr size_t kQ8_0Qs = 2;
+// Q5_0: d at 0, the 32-bit qh at 2, qs[16] at 6.
+inline constexpr size_t kQ5_0Qh = 2, kQ5_0Qs = 6;
 
 static inline float HalfAt(const uint8_t* p) {
   uint16_t h;
@@ -40,6 +52,23 @@ static inline void Q4KScalesMins8(const uint8_t* s, uint64_t* sc, uint64_t* mn) 
   const uint32_t mn_hi = ((c >> 4) & 0x0f0f0f0fu) | ((b >> 2) & 0x30303030u);
   *sc = uint64_t(a & 0x3f3f3f3fu) | uint64_t(sc_hi) << 32;
   *mn = uint64_t(b & 0x3f3f3f3fu) | uint64_t(mn_hi) << 32;
+}
+
+// The sixteen 6-bit Q3_K scales (before the −32) from their 12 packed bytes, scale j in byte j
+// of the two words: low four bits from nibble j / 8 of byte j % 8, high two from bits
+// 2·(j / 4)..+1 of byte 8 + j % 4.
+static inline void Q3KScales16(const uint8_t* s, uint64_t* lo, uint64_t* hi) {
+  uint32_t a0, a1, a2;
+  std::memcpy(&a0, s, 4);
+  std::memcpy(&a1, s + 4, 4);
+  std::memcpy(&a2, s + 8, 4);
+  const uint32_t m4 = 0x0f0f0f0fu, m2 = 0x03030303u;
+  const uint32_t w0 = (a0 & m4) | (a2 & m2) << 4;
+  const uint32_t w1 = (a1 & m4) | ((a2 >> 2) & m2) << 4;
+  const uint32_t w2 = ((a0 >> 4) & m4) | ((a2 >> 4) & m2) << 4;
+  const uint32_t w3 = ((a1 >> 4) & m4) | ((a2 >> 6) & m2) << 4;
+  *lo = uint64_t(w0) | uint64_t(w1) << 32;
+  *hi = uint64_t(w2) | uint64_t(w3) << 32;
 }
 
 }  // namespace lutra::kernels::kquant

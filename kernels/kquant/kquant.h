@@ -1,21 +1,34 @@
-// kquant: GEMM on the k-quant super-blocks exactly as GGUF files store them (Q4_K, Q6_K), so a
-// matrix of those types is neither repacked nor copied: the kernels stream the file's own bytes,
-// 4.5 and 6.56 bits per weight, where a repack to int8 codes (q8block) or to bit planes with
-// fp32 scales (lutgemm) streams and keeps 6 to 10.
+// kquant: GEMM on GGUF blocks exactly as the files store them (Q4_K, Q5_K, Q6_K, Q3_K, Q2_K,
+// Q8_0, Q5_0), so a matrix of those types is neither repacked nor copied: the kernels stream the
+// file's own bytes (4.5, 5.5, 6.56, 3.44, 2.63, 8.5 and 5.5 bits per weight), where a repack to
+// int8 codes (q8block: 9 bits) or to bit planes with fp32 scales (lutgemm) streams and keeps
+// more.
 //
-// Weights (kquant_formats.h has the block layouts): row r is k / 256 consecutive blocks at
-// data + r·row_bytes. Per super-block of 256 weights:
-//   Q4_K  w = d·sc_j·q − dmin·m_j, q ∈ [0, 16), 8 sub-blocks j of 32 with 6-bit sc_j, m_j
-//   Q6_K  w = d·sc_b·(q − 32),     q ∈ [0, 64), 16 sub-blocks b of 16 with int8 sc_b
-// Activations of token t, per super-block of 256 values x: amax = max |x|, s = amax / 127,
+// Weights (engine/src/formats/kquant_formats.h and tensor_formats.h have the block layouts): row
+// r is k / BlockWeights consecutive blocks at data + r·row_bytes. Per block:
+//   Q4_K  256: w = d·sc_j·q − dmin·m_j, q ∈ [0, 16), 8 sub-blocks j of 32, 6-bit sc_j, m_j
+//   Q5_K  256: as Q4_K with q ∈ [0, 32) (a fifth bit per weight in qh)
+//   Q6_K  256: w = d·sc_b·(q − 32), q ∈ [0, 64), 16 sub-blocks b of 16 with int8 sc_b
+//   Q3_K  256: w = d·sc_b·(q − 4), q ∈ [0, 8), 16 sub-blocks of 16, sc_b = 6-bit − 32
+//   Q2_K  256: w = d·sc_b·q − dmin·m_b, q ∈ [0, 4), 16 sub-blocks of 16, 4-bit sc_b, m_b
+//   Q8_0   32: w = d·q, q ∈ [−128, 128)
+//   Q5_0   32: w = d·(q − 16), q ∈ [0, 32)
+// Activations of token t, per group of ScaleGroup(format) values x (the super-block of 256
+// for the k-quants, the block of 32 for Q8_0 and Q5_0): amax = max |x|, s = amax / 127,
 // a = round(x / s) ∈ [−127, 127] (all zero when amax = 0), and the sum of the codes a of every
-// 16 values (bsum). Then, with integer dots D = Σ q·a over a sub-block,
-//   Q4_K  y += (d·s)·Σ_j sc_j·D_j − (dmin·s)·Σ_j m_j·(bsum_2j + bsum_2j+1)
-//   Q6_K  y += (d·s)·Σ_b sc_b·(D_b − 32·bsum_b)
-// Both integer sums are exact in int32 (|Σ| ≤ 256·63·127·128 < 2^30); each super-block's two
+// 16 values (bsum). Then, with integer dots D = Σ q·a over a sub-block or block,
+//   Q4_K, Q5_K  y += (d·s)·Σ_j sc_j·D_j − (dmin·s)·Σ_j m_j·(bsum_2j + bsum_2j+1)
+//   Q6_K, Q3_K  y += (d·s)·Σ_b sc_b·(D_b − o·bsum_b)   (o = 32, 4)
+//   Q2_K        y += (d·s)·Σ_b sc_b·D_b − (dmin·s)·Σ_b m_b·bsum_b
+//   Q8_0        y += (d·s)·D
+//   Q5_0        y += (d·s)·(D − 16·(bsum_0 + bsum_1))
+// Every integer sum is exact in int32 (|Σ| ≤ 256·63·127·128 < 2^30); each block's one or two
 // products round to fp32 and accumulate in fp32 in an order each kernel chooses. One scale per
-// 256 activations (not per 32 as q8block) is what lets the sub-block scales stay integers; the
-// error against exact activations is the activations' rounding, |x − s·a| ≤ s/2 per value.
+// 256 activations (not per 32 as q8block) is what lets the k-quants' sub-block scales stay
+// integers; Q8_0 and Q5_0 carry an fp16 scale per 32 weights anyway, so their activations take
+// one per 32 too (as finely as the weights, and rows whose k is a multiple of 32 only, which
+// is where GGUF files use these types next to k-quants). The error against exact activations
+// is the activations' rounding, |x − s·a| ≤ s/2 per value.
 #pragma once
 
 #include <cstddef>
@@ -29,31 +42,59 @@ namespace lutra::kernels::kquant {
 inline constexpr size_t kSuperBlock = 256;  // weights (and activations) per super-block
 inline constexpr size_t kSumGroup = 16;     // activations per bsum
 
-enum class Format : uint8_t { kQ4K, kQ6K };
+enum class Format : uint8_t { kQ4K, kQ6K, kQ8_0, kQ5K, kQ3K, kQ2K, kQ5_0 };
+inline constexpr size_t kFormats = 7;  // the values of Format, 0 .. kFormats − 1
+
+// Weights per block: a super-block for the k-quants, 32 for Q8_0 and Q5_0.
+inline constexpr size_t BlockWeights(Format f) {
+  return f == Format::kQ8_0 || f == Format::kQ5_0 ? 32 : kSuperBlock;
+}
 
 inline constexpr size_t BlockBytes(Format f) {
-  return f == Format::kQ4K ? 144 : 210;
+  switch (f) {
+    case Format::kQ4K:
+      return 144;
+    case Format::kQ6K:
+      return 210;
+    case Format::kQ8_0:
+      return 34;
+    case Format::kQ5K:
+      return 176;
+    case Format::kQ3K:
+      return 110;
+    case Format::kQ2K:
+      return 84;
+    case Format::kQ5_0:
+      return 22;
+  }
+  return 0;
+}
+
+// Activations per scale: one scale per block of the weights.
+inline constexpr size_t ScaleGroup(Format f) {
+  return BlockWeights(f);
 }
 
 struct Weights {
-  size_t m = 0, k = 0;            // k a multiple of kSuperBlock
+  size_t m = 0, k = 0;            // k a multiple of BlockWeights
   const uint8_t* data = nullptr;  // any alignment (GGUF aligns tensors to 32 bytes at most)
-  size_t row_bytes = 0;           // k / kSuperBlock · BlockBytes
+  size_t row_bytes = 0;           // k / BlockWeights · BlockBytes
 };
 
 // n tokens' activations, quantized by Quantize below.
 // The same activations token-interleaved, for the many-token kernels that keep one token per
 // 32-bit lane: tiles of kTileTokens tokens (the last one padded with zero codes, scales and
 // sums), per tile the codes of every k-quad (4 consecutive k) of the 16 tokens, token after
-// token, then the scales per super-block and the code sums per group of the format's
-// TileSumGroup() (Q4_K 32: its sub-blocks; Q6_K 16) as int32, both token after token.
+// token, then the scales per ScaleGroup and the code sums per group of the format's
+// TileSumGroup() (its sub-blocks or blocks: 32 for Q4_K, Q5_K, Q8_0, Q5_0; 16 for Q6_K, Q3_K,
+// Q2_K) as int32, both token after token.
 inline constexpr size_t kTileTokens = 16;
 inline constexpr size_t TileSumGroup(Format f) {
-  return f == Format::kQ4K ? 32 : 16;
+  return f == Format::kQ6K || f == Format::kQ3K || f == Format::kQ2K ? 16 : 32;
 }
 struct TokenTiles {
   const int8_t* q = nullptr;     // tiles·k·16: [tile][k / 4][token][4]
-  const float* scale = nullptr;  // tiles·(k / kSuperBlock)·16: [tile][super-block][token]
+  const float* scale = nullptr;  // tiles·(k / ScaleGroup)·16: [tile][scale group][token]
   const int32_t* sum = nullptr;  // tiles·(k / TileSumGroup)·16: [tile][group][token]
 };
 inline size_t TileCount(size_t n) {
@@ -63,7 +104,7 @@ inline size_t TileCount(size_t n) {
 struct Activations {
   size_t k = 0, n = 0;
   const int8_t* q = nullptr;      // n·k
-  const float* scale = nullptr;   // n·(k / kSuperBlock)
+  const float* scale = nullptr;   // n·(k / ScaleGroup of the weights' format)
   const int16_t* bsum = nullptr;  // n·(k / kSumGroup)
   // Optional (null q: absent): the interleaved copy for the format (Interleave below). Kernels
   // that have a many-token path use it from kMinTiledTokens tokens on; the others ignore it.
@@ -75,8 +116,11 @@ inline constexpr size_t kMinTiledTokens = 12;
 // sizes above.
 void Interleave(Format format, const Activations& a, int8_t* q, float* scale, int32_t* sum);
 
-// Quantizes one token's k activations (k a multiple of kSuperBlock) as described above.
-// Non-finite inputs give non-finite scales (codes 0), so they reach the outputs.
+// Quantizes one token's k activations for `format` (k a multiple of ScaleGroup(format); scale
+// holds k / ScaleGroup entries, bsum k / kSumGroup) as described above. Non-finite inputs give
+// non-finite scales (codes 0), so they reach the outputs.
+void Quantize(Format format, size_t k, const float* x, int8_t* q, float* scale, int16_t* bsum);
+// The same for the k-quants (one scale per kSuperBlock).
 void Quantize(size_t k, const float* x, int8_t* q, float* scale, int16_t* bsum);
 
 // y[t·y_stride + r] for rows [row_begin, row_end) and every token of `a`.
@@ -84,7 +128,8 @@ using GemmFn = void (*)(const Weights& w, const Activations& a, size_t row_begin
                         float* y, size_t y_stride);
 
 struct Kernels {
-  const char* name;  // lutra_kquant_<format>_gemm__<level>, format q4k or q6k
+  // lutra_kquant_<format>_gemm__<level>, format q4k, q5k, q6k, q3k, q2k, q8_0 or q5_0
+  const char* name;
   arch::IsaSet isa;
   Format format;
   GemmFn gemm;

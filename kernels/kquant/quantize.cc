@@ -1,5 +1,5 @@
-// Activation quantization for the kquant kernels: int8 per super-block of 256, round to
-// nearest, and the code sums per 16 that the Q4_K mins and the Q6_K offset multiply.
+// Activation quantization for the kquant kernels: int8 per group of 256 (the k-quants) or 32
+// (Q8_0, Q5_0), round to nearest, and the code sums per 16 that the mins and offsets multiply.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -10,13 +10,17 @@ namespace lutra::kernels::kquant {
 
 constexpr float kTinyBlock = 1e-36f;
 
-void Quantize(size_t k, const float* x, int8_t* q, float* scale, int16_t* bsum) {
-  for (size_t b = 0; b < k / kSuperBlock; ++b) {
-    const float* xb = x + b * kSuperBlock;
-    int8_t* qb = q + b * kSuperBlock;
+namespace {
+
+// One group of G values (G a compile-time constant keeps the loops vectorizable).
+template <size_t G>
+void QuantizeGroups(size_t k, const float* x, int8_t* q, float* scale, int16_t* bsum) {
+  for (size_t b = 0; b < k / G; ++b) {
+    const float* xb = x + b * G;
+    int8_t* qb = q + b * G;
     // Plain comparisons and rounding by truncation keep the loops vectorizable (no libm calls).
     float amax = 0.0f, s = 0.0f;
-    for (size_t i = 0; i < kSuperBlock; ++i) {
+    for (size_t i = 0; i < G; ++i) {
       const float a = std::fabs(xb[i]);
       amax = a > amax ? a : amax;
       s += xb[i];
@@ -28,21 +32,36 @@ void Quantize(size_t k, const float* x, int8_t* q, float* scale, int16_t* bsum) 
     const bool usable = amax >= kTinyBlock && std::isfinite(amax);
     scale[b] = usable || !std::isfinite(amax) ? amax / 127.0f : 0.0f;
     const float inv = usable ? 127.0f / amax : 0.0f;
-    for (size_t i = 0; i < kSuperBlock; ++i) {
+    for (size_t i = 0; i < G; ++i) {
       float v = xb[i] * inv;
       v = v == v ? v : 0.0f;
       qb[i] = int8_t(int(v + (v < 0.0f ? -0.5f : 0.5f)));
     }
-    for (size_t g = 0; g < kSuperBlock / kSumGroup; ++g) {
+    for (size_t g = 0; g < G / kSumGroup; ++g) {
       int total = 0;
       for (size_t i = 0; i < kSumGroup; ++i) total += qb[g * kSumGroup + i];
-      bsum[b * (kSuperBlock / kSumGroup) + g] = int16_t(total);
+      bsum[b * (G / kSumGroup) + g] = int16_t(total);
     }
   }
 }
 
+}  // namespace
+
+void Quantize(size_t k, const float* x, int8_t* q, float* scale, int16_t* bsum) {
+  QuantizeGroups<kSuperBlock>(k, x, q, scale, bsum);
+}
+
+void Quantize(Format format, size_t k, const float* x, int8_t* q, float* scale, int16_t* bsum) {
+  if (ScaleGroup(format) == 32) {
+    QuantizeGroups<32>(k, x, q, scale, bsum);
+  } else {
+    QuantizeGroups<kSuperBlock>(k, x, q, scale, bsum);
+  }
+}
+
 void Interleave(Format format, const Activations& a, int8_t* q, float* scale, int32_t* sum) {
-  const size_t blocks = a.k / kSuperBlock, group = TileSumGroup(format), groups = a.k / group;
+  const size_t blocks = a.k / ScaleGroup(format), group = TileSumGroup(format);
+  const size_t groups = a.k / group;
   const size_t per16 = group / kSumGroup, quads = a.k / 4;
   for (size_t g = 0; g < TileCount(a.n); ++g) {
     const size_t t0 = g * kTileTokens, real = std::min(kTileTokens, a.n - t0);

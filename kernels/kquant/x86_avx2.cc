@@ -1,13 +1,15 @@
 // AVX2 kquant GEMMs: 32 codes per step unpacked from the file's bytes in registers.
-// vpmaddubsw multiplies the unsigned codes (Q4_K ≤ 15, Q6_K ≤ 63) by the signed activations
-// (|a| ≤ 127) into int16 pair sums of at most 2·63·127 = 16002: never saturated. vpmaddwd then
-// weights the pairs by the sub-block scales (int16, one per 16 lanes or per 128-bit half) into
-// int32, so a super-block's whole sum stays an exact integer until its one fp32 product.
+// vpmaddubsw multiplies the unsigned codes (Q4_K ≤ 15, Q6_K ≤ 63; Q8_0, Q5_0: |q|, Block32Tile)
+// by the signed activations (|a| ≤ 127) into int16 pair sums of at most 2·63·127 = 16002
+// (2·128·127 = 32512): never saturated. vpmaddwd then weights the pairs by the sub-block scales
+// (int16, one per 16 lanes or per 128-bit half) into int32, so a super-block's whole sum stays
+// an exact integer until its one fp32 product.
 // Tokens come in tiles that share each unpacked step (prefill unpacks a block once per tile).
 #include <immintrin.h>
 
 #include "kernels/kquant/block_fields.h"
 #include "kernels/kquant/variants.h"
+#include "kernels/kquant/x86_blocks32.h"
 
 namespace lutra::kernels::kquant {
 namespace {
@@ -39,16 +41,19 @@ inline __m256i SpreadPair(__m128i bytes16, int lo, int hi) {
   return _mm256_cvtepi8_epi16(_mm_shuffle_epi8(bytes16, pick));
 }
 
-template <size_t T>
+// Q4_K, and Q5_K (kFive): the same scales and mins; Q5_K ORs each code's fifth bit from qh (bit
+// j of byte l for sub-block j, weight l) into bit 4.
+template <size_t T, bool kFive>
 void Q4KTile(const Weights& w, const Activations& a, size_t r, size_t t0, float* y,
              size_t y_stride) {
+  constexpr Format kFormat = kFive ? Format::kQ5K : Format::kQ4K;
   const size_t blocks = w.k / kSuperBlock, sums = w.k / kSumGroup;
-  const __m256i low4 = _mm256_set1_epi8(0x0f);
+  const __m256i low4 = _mm256_set1_epi8(0x0f), bit4 = _mm256_set1_epi8(0x10);
   __m256 acc[T];
   for (size_t t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
   const uint8_t* row = w.data + r * w.row_bytes;
   for (size_t b = 0; b < blocks; ++b) {
-    const uint8_t* blk = row + b * BlockBytes(Format::kQ4K);
+    const uint8_t* blk = row + b * BlockBytes(kFormat);
     uint64_t sc8, mn8;
     Q4KScalesMins8(blk + kQ4KScales, &sc8, &mn8);
     const __m128i scales = _mm_cvtsi64_si128(int64_t(sc8));
@@ -56,12 +61,20 @@ void Q4KTile(const Weights& w, const Activations& a, size_t r, size_t t0, float*
     const __m128i m16 = _mm_cvtepu8_epi16(_mm_cvtsi64_si128(int64_t(mn8)));
     const __m256i mins =
         _mm256_setr_m128i(_mm_unpacklo_epi16(m16, m16), _mm_unpackhi_epi16(m16, m16));
+    // Q5_K: qh shifted right by 2c in 16-bit lanes, so bits 2c and 2c + 1 of each byte are
+    // bits 0 and 1 of it (the bits the shift brings in from the high byte are masked off).
+    __m256i qh = kFive ? Load32(blk + kQ5KQh) : _mm256_setzero_si256();
     __m256i isum[T];
     for (size_t t = 0; t < T; ++t) isum[t] = _mm256_setzero_si256();
     for (int c = 0; c < 4; ++c) {
-      const __m256i qs = Load32(blk + kQ4KQs + 32 * c);
-      const __m256i lo = _mm256_and_si256(qs, low4);
-      const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(qs, 4), low4);
+      const __m256i qs = Load32(blk + (kFive ? kQ5KQs : kQ4KQs) + 32 * c);
+      __m256i lo = _mm256_and_si256(qs, low4);
+      __m256i hi = _mm256_and_si256(_mm256_srli_epi16(qs, 4), low4);
+      if constexpr (kFive) {
+        lo = _mm256_or_si256(lo, _mm256_and_si256(_mm256_slli_epi16(qh, 4), bit4));
+        hi = _mm256_or_si256(hi, _mm256_and_si256(_mm256_slli_epi16(qh, 3), bit4));
+        qh = _mm256_srli_epi16(qh, 2);
+      }
       const __m256i s_lo = SpreadPair(scales, 2 * c, 2 * c);
       const __m256i s_hi = SpreadPair(scales, 2 * c + 1, 2 * c + 1);
       for (size_t t = 0; t < T; ++t) {
@@ -138,6 +151,103 @@ void Q6KTile(const Weights& w, const Activations& a, size_t r, size_t t0, float*
   for (size_t t = 0; t < T; ++t) y[(t0 + t) * y_stride + r] = ReduceAdd(acc[t]);
 }
 
+// Q3_K and Q2_K, in Q6_K's order: half h, quarter s is 32 codes (sub-blocks 8h + 2s, +1), two
+// bits each from bits 2s..2s+1 of the half's 32 qs bytes; Q3_K's third bit is bit 4h + s of
+// hmask, moved to bit 2 by a 16-bit shift (the bits a shift brings across bytes are masked).
+// Q3_K's codes are q − 4 with signed 6-bit scales, so Σ_b sc_b·4·bsum_b comes off the integer
+// sum; Q2_K has 4-bit scales and mins (the mins weigh bsum, times dmin).
+template <size_t T, Format F>
+void Q32KTile(const Weights& w, const Activations& a, size_t r, size_t t0, float* y,
+              size_t y_stride) {
+  constexpr bool kQ3 = F == Format::kQ3K;
+  const size_t blocks = w.k / kSuperBlock, sums = w.k / kSumGroup;
+  const __m256i three = _mm256_set1_epi8(3), bit2 = _mm256_set1_epi8(4);
+  __m256 acc[T];
+  for (size_t t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
+  const uint8_t* row = w.data + r * w.row_bytes;
+  for (size_t b = 0; b < blocks; ++b) {
+    const uint8_t* blk = row + b * BlockBytes(F);
+    __m128i scales, mins = _mm_setzero_si128();
+    if constexpr (kQ3) {
+      uint64_t lo, hi;
+      Q3KScales16(blk + kQ3KScales, &lo, &hi);
+      scales = _mm_sub_epi8(_mm_set_epi64x(int64_t(hi), int64_t(lo)), _mm_set1_epi8(32));
+    } else {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk));
+      scales = _mm_and_si128(v, _mm_set1_epi8(15));
+      mins = _mm_and_si128(_mm_srli_epi16(v, 4), _mm_set1_epi8(15));
+    }
+    const __m256i hm = kQ3 ? Load32(blk) : _mm256_setzero_si256();
+    __m256i isum[T];
+    for (size_t t = 0; t < T; ++t) isum[t] = _mm256_setzero_si256();
+    for (int h = 0; h < 2; ++h) {
+      const __m256i qs = Load32(blk + (kQ3 ? kQ3KQs : kQ2KQs) + 32 * h);
+      for (int s = 0; s < 4; ++s) {
+        __m256i q = _mm256_and_si256(_mm256_srli_epi16(qs, 2 * s), three);
+        if constexpr (kQ3) {
+          const int k = 4 * h + s;  // hmask bit of this quarter
+          const __m256i hb = k >= 2 ? _mm256_srli_epi16(hm, k - 2) : _mm256_slli_epi16(hm, 2 - k);
+          q = _mm256_or_si256(q, _mm256_and_si256(hb, bit2));
+        }
+        const int i = 8 * h + 2 * s;
+        const __m256i sv = SpreadPair(scales, i, i + 1);
+        for (size_t t = 0; t < T; ++t) {
+          const int8_t* aq = a.q + (t0 + t) * w.k + b * kSuperBlock + 128 * h + 32 * s;
+          const __m256i p = _mm256_maddubs_epi16(q, Load32(aq));
+          isum[t] = _mm256_add_epi32(isum[t], _mm256_madd_epi16(p, sv));
+        }
+      }
+    }
+    const __m256i sc16 = _mm256_cvtepi8_epi16(scales), mn16 = _mm256_cvtepu8_epi16(mins);
+    const float d = Half(blk + (kQ3 ? kQ3KD : kQ2KD));
+    const float dmin = kQ3 ? 0.0f : Half(blk + kQ2KD + 2);
+    for (size_t t = 0; t < T; ++t) {
+      const size_t tok = t0 + t;
+      const float s = a.scale[tok * blocks + b];
+      const __m256i bs = Load32(a.bsum + tok * sums + b * (kSuperBlock / kSumGroup));
+      if constexpr (kQ3) {
+        const __m256i offset = _mm256_madd_epi16(bs, sc16);
+        const __m256i total = _mm256_sub_epi32(isum[t], _mm256_slli_epi32(offset, 2));
+        acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(total), _mm256_set1_ps(d * s), acc[t]);
+      } else {
+        const __m256i msum = _mm256_madd_epi16(bs, mn16);
+        acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[t]), _mm256_set1_ps(d * s), acc[t]);
+        acc[t] = _mm256_fnmadd_ps(_mm256_cvtepi32_ps(msum), _mm256_set1_ps(dmin * s), acc[t]);
+      }
+    }
+  }
+  for (size_t t = 0; t < T; ++t) y[(t0 + t) * y_stride + r] = ReduceAdd(acc[t]);
+}
+
+// Q8_0, Q5_0 (x86_blocks32.h): the codes are signed, so the unsigned operand of vpmaddubsw is
+// |q| and the activations take q's sign (vpsignb; |q| = 128 for −128 reads right as unsigned):
+// pair sums at most 2·128·127 = 32512, never saturated. One block is one 32-byte step; its
+// int32 dot lanes become fp32, scaled by the token's activation scale of the block and the
+// block's d.
+template <size_t T, Format F>
+void Block32Tile(const Weights& w, const Activations& a, size_t r, size_t t0, float* y,
+                 size_t y_stride) {
+  const size_t blocks = w.k / 32;
+  const __m256i ones = _mm256_set1_epi16(1);
+  __m256 acc[T];
+  for (size_t t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
+  const uint8_t* row = w.data + r * w.row_bytes;
+  for (size_t b = 0; b < blocks; ++b) {
+    const uint8_t* blk = row + b * BlockBytes(F);
+    const __m256i q = x86::Codes32<F>(blk);
+    const __m256i uq = _mm256_sign_epi8(q, q);
+    const __m256 d = _mm256_set1_ps(Half(blk));
+    for (size_t t = 0; t < T; ++t) {
+      const size_t tok = t0 + t;
+      const __m256i av = _mm256_sign_epi8(Load32(a.q + tok * w.k + 32 * b), q);
+      const __m256i dot = _mm256_madd_epi16(_mm256_maddubs_epi16(uq, av), ones);
+      const __m256 ds = _mm256_mul_ps(d, _mm256_broadcast_ss(a.scale + tok * blocks + b));
+      acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), ds, acc[t]);
+    }
+  }
+  for (size_t t = 0; t < T; ++t) y[(t0 + t) * y_stride + r] = ReduceAdd(acc[t]);
+}
+
 template <template <size_t> class Tile>
 void Gemm(const Weights& w, const Activations& a, size_t row_begin, size_t row_end, float* y,
           size_t y_stride) {
@@ -151,13 +261,44 @@ void Gemm(const Weights& w, const Activations& a, size_t row_begin, size_t row_e
 template <size_t T>
 struct Q4K {
   static void Run(const Weights& w, const Activations& a, size_t r, size_t t, float* y, size_t s) {
-    Q4KTile<T>(w, a, r, t, y, s);
+    Q4KTile<T, false>(w, a, r, t, y, s);
+  }
+};
+template <size_t T>
+struct Q5K {
+  static void Run(const Weights& w, const Activations& a, size_t r, size_t t, float* y, size_t s) {
+    Q4KTile<T, true>(w, a, r, t, y, s);
   }
 };
 template <size_t T>
 struct Q6K {
   static void Run(const Weights& w, const Activations& a, size_t r, size_t t, float* y, size_t s) {
     Q6KTile<T>(w, a, r, t, y, s);
+  }
+};
+
+template <size_t T>
+struct Q3K {
+  static void Run(const Weights& w, const Activations& a, size_t r, size_t t, float* y, size_t s) {
+    Q32KTile<T, Format::kQ3K>(w, a, r, t, y, s);
+  }
+};
+template <size_t T>
+struct Q2K {
+  static void Run(const Weights& w, const Activations& a, size_t r, size_t t, float* y, size_t s) {
+    Q32KTile<T, Format::kQ2K>(w, a, r, t, y, s);
+  }
+};
+template <size_t T>
+struct Q8_0 {
+  static void Run(const Weights& w, const Activations& a, size_t r, size_t t, float* y, size_t s) {
+    Block32Tile<T, Format::kQ8_0>(w, a, r, t, y, s);
+  }
+};
+template <size_t T>
+struct Q5_0 {
+  static void Run(const Weights& w, const Activations& a, size_t r, size_t t, float* y, size_t s) {
+    Block32Tile<T, Format::kQ5_0>(w, a, r, t, y, s);
   }
 };
 
@@ -168,9 +309,34 @@ void q4k_gemm__avx2(const Weights& w, const Activations& a, size_t row_begin, si
   Gemm<Q4K>(w, a, row_begin, row_end, y, y_stride);
 }
 
+void q5k_gemm__avx2(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                    float* y, size_t y_stride) {
+  Gemm<Q5K>(w, a, row_begin, row_end, y, y_stride);
+}
+
 void q6k_gemm__avx2(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
                     float* y, size_t y_stride) {
   Gemm<Q6K>(w, a, row_begin, row_end, y, y_stride);
+}
+
+void q3k_gemm__avx2(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                    float* y, size_t y_stride) {
+  Gemm<Q3K>(w, a, row_begin, row_end, y, y_stride);
+}
+
+void q2k_gemm__avx2(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                    float* y, size_t y_stride) {
+  Gemm<Q2K>(w, a, row_begin, row_end, y, y_stride);
+}
+
+void q8_0_gemm__avx2(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                     float* y, size_t y_stride) {
+  Gemm<Q8_0>(w, a, row_begin, row_end, y, y_stride);
+}
+
+void q5_0_gemm__avx2(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                     float* y, size_t y_stride) {
+  Gemm<Q5_0>(w, a, row_begin, row_end, y, y_stride);
 }
 
 }  // namespace lutra::kernels::kquant

@@ -4,7 +4,8 @@
 // to bytes on the stack and each k-quad of them is broadcast to all lanes for one vpdpbusd
 // (64 multiply-adds: 4 codes × 16 tokens). The sub-block scales then multiply 16 tokens' dots
 // at once (vpmulld), and the fp32 epilogue (scale, mins) runs on 16 tokens per instruction;
-// up to kTileGroup tiles share each broadcast.
+// up to kTileGroup tiles share each broadcast. Every format has this path: Q5_K as Q4_K,
+// Q3_K / Q2_K as Q6_K, Q8_0 / Q5_0 per block of 32 with an fp32 product per block.
 #if defined(__GNUC__) && !defined(__clang__)
 // GCC 12 flags the _mm512_undefined_*() placeholders inside its intrinsics; never read.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -50,21 +51,27 @@ inline void StoreLanes(__m512 f, size_t t0, size_t n, size_t r, float* y, size_t
   for (size_t j = 0; j < kTileTokens && t0 + j < n; ++j) y[(t0 + j) * y_stride + r] = lanes[j];
 }
 
-// Super-block b of row r against tiles g0..g0+G-1, added to f.
-template <size_t G>
+// Super-block b of row r against tiles g0..g0+G-1, added to f (Q4_K; Q5_K with kFive).
+template <size_t G, bool kFive = false>
 inline void Q4KTiledBlock(const Weights& w, const Activations& a, size_t r, size_t b, size_t g0,
                           __m512* f) {
+  constexpr Format kFormat = kFive ? Format::kQ5K : Format::kQ4K;
   const size_t blocks = w.k / kSuperBlock, groups = w.k / 32;
   const __m512i low4 = _mm512_set1_epi8(0x0f);
   const __m512i nibble_shift = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(4), 1);
   const TokenTiles& tt = a.tiles;
   alignas(64) uint8_t codes[kSuperBlock];
   {
-    const uint8_t* blk = w.data + r * w.row_bytes + b * BlockBytes(Format::kQ4K);
+    const uint8_t* blk = w.data + r * w.row_bytes + b * BlockBytes(kFormat);
+    __m512i qh = kFive ? _mm512_broadcast_i64x4(Load32(blk + kQ5KQh)) : _mm512_setzero_si512();
     for (int c = 0; c < 4; ++c) {
-      const __m512i v = _mm512_broadcast_i64x4(Load32(blk + kQ4KQs + 32 * c));
-      _mm512_store_si512(codes + 64 * c,
-                         _mm512_and_si512(_mm512_srlv_epi16(v, nibble_shift), low4));
+      const __m512i v = _mm512_broadcast_i64x4(Load32(blk + (kFive ? kQ5KQs : kQ4KQs) + 32 * c));
+      __m512i q = _mm512_and_si512(_mm512_srlv_epi16(v, nibble_shift), low4);
+      if constexpr (kFive) {
+        q = avx512::Q5KCodes(q, qh);
+        qh = _mm512_srli_epi16(qh, 2);
+      }
+      _mm512_store_si512(codes + 64 * c, q);
     }
     ReloadFromMemory();
     uint64_t sc8, mn8;
@@ -205,18 +212,176 @@ void Tiled(const Weights& w, const Activations& a, size_t row_begin, size_t row_
     for (size_t g = 0; g < tiles; g += kTileGroup) {
       switch (std::min(kTileGroup, tiles - g)) {
         case 1:
-          Pass<1, Kind<1>::Block>(w, a, r0, rows, g, y, y_stride);
+          Kind<1>::Pass(w, a, r0, rows, g, y, y_stride);
           break;
         case 2:
-          Pass<2, Kind<2>::Block>(w, a, r0, rows, g, y, y_stride);
+          Kind<2>::Pass(w, a, r0, rows, g, y, y_stride);
           break;
         case 3:
-          Pass<3, Kind<3>::Block>(w, a, r0, rows, g, y, y_stride);
+          Kind<3>::Pass(w, a, r0, rows, g, y, y_stride);
           break;
         default:
-          Pass<4, Kind<4>::Block>(w, a, r0, rows, g, y, y_stride);
+          Kind<4>::Pass(w, a, r0, rows, g, y, y_stride);
           break;
       }
+    }
+  }
+}
+
+// Q3_K / Q2_K, super-block b of row r against tiles g0..g0+G−1, added to f: as Q6_K, codes
+// unpacked once to the stack (avx512::Q32KUnpack), sixteen sub-blocks of 16. Q3_K's codes are
+// q − 4 (4·Σa off each sub-block's dot); Q2_K's mins weigh the code sums, times dmin.
+template <size_t G, Format F>
+inline void Q32KTiledBlock(const Weights& w, const Activations& a, size_t r, size_t b, size_t g0,
+                           __m512* f) {
+  constexpr bool kQ3 = F == Format::kQ3K;
+  const size_t blocks = w.k / kSuperBlock, groups = w.k / 16;
+  const TokenTiles& tt = a.tiles;
+  alignas(64) uint8_t codes[kSuperBlock];
+  alignas(32) int16_t sc[16], mn[16];
+  const uint8_t* blk = w.data + r * w.row_bytes + b * BlockBytes(F);
+  {
+    __m512i c[4];
+    __m256i sc16, mn16;
+    avx512::Q32KUnpack<F>(blk, c, &sc16, &mn16);
+    for (int i = 0; i < 4; ++i) _mm512_store_si512(codes + 64 * i, c[i]);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(sc), sc16);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(mn), mn16);
+  }
+  ReloadFromMemory();
+  __m512i s[G], m[G];
+  for (size_t g = 0; g < G; ++g) s[g] = m[g] = _mm512_setzero_si512();
+  for (int i0 = 0; i0 < 16; i0 += kChains / int(G)) {
+    constexpr int kI = kChains / int(G);
+    __m512i acc[kI][G];
+    for (int i = 0; i < kI; ++i) {
+      for (size_t g = 0; g < G; ++g) {
+        if constexpr (kQ3) {
+          const int32_t* sum = tt.sum + ((g0 + g) * groups + 16 * b + i0 + i) * kTileTokens;
+          acc[i][g] = _mm512_sub_epi32(_mm512_setzero_si512(),
+                                       _mm512_slli_epi32(_mm512_loadu_si512(sum), 2));
+        } else {
+          acc[i][g] = _mm512_setzero_si512();
+        }
+      }
+    }
+    LUTRA_UNROLL
+    for (int q = 0; q < 4; ++q) {
+      LUTRA_UNROLL
+      for (int i = 0; i < kI; ++i) {
+        const size_t quad = 64 * b + 4 * (i0 + i) + q;
+        const __m512i wq = Broadcast4(codes + 16 * (i0 + i) + 4 * q);
+        for (size_t g = 0; g < G; ++g) {
+          const int8_t* aq = tt.q + (g0 + g) * w.k * kTileTokens + quad * 64;
+          acc[i][g] = _mm512_dpbusd_epi32(acc[i][g], wq, Load64(aq));
+        }
+      }
+    }
+    for (int i = 0; i < kI; ++i) {
+      const __m512i sci = _mm512_set1_epi32(sc[i0 + i]);
+      const __m512i mni = _mm512_set1_epi32(mn[i0 + i]);
+      for (size_t g = 0; g < G; ++g) {
+        s[g] = _mm512_add_epi32(s[g], _mm512_mullo_epi32(acc[i][g], sci));
+        if constexpr (!kQ3) {
+          const int32_t* sum = tt.sum + ((g0 + g) * groups + 16 * b + i0 + i) * kTileTokens;
+          m[g] = _mm512_add_epi32(m[g], _mm512_mullo_epi32(_mm512_loadu_si512(sum), mni));
+        }
+      }
+    }
+  }
+  const __m512 d = _mm512_set1_ps(Half(blk + (kQ3 ? kQ3KD : kQ2KD)));
+  for (size_t g = 0; g < G; ++g) {
+    const __m512 st = _mm512_loadu_ps(tt.scale + ((g0 + g) * blocks + b) * kTileTokens);
+    f[g] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s[g]), _mm512_mul_ps(d, st), f[g]);
+    if constexpr (!kQ3) {
+      const __m512 dmin = _mm512_set1_ps(Half(blk + kQ2KD + 2));
+      f[g] = _mm512_fnmadd_ps(_mm512_cvtepi32_ps(m[g]), _mm512_mul_ps(dmin, st), f[g]);
+    }
+  }
+}
+
+// Q8_0 and Q5_0, blocks b0..b0+count−1 (count ≤ 8) of row r against tiles g0..g0+G−1, added
+// to f. vpdpbusd wants unsigned weights: the signed codes are stored plus 128 (Q8_0: the sign
+// bit flipped) or 16 (Q5_0: its codes as stored), and that offset times Σa of the block comes
+// off each token's dot. Each block then has its own fp32 product (d times the 16 tokens'
+// activation scales of the block).
+template <size_t G, bool kFull, Format F>
+inline void Block32TiledBlocks(const Weights& w, const Activations& a, size_t r, size_t b0,
+                               size_t count, size_t g0, __m512* f) {
+  constexpr size_t kBytes = BlockBytes(F);
+  constexpr int kOffsetShift = F == Format::kQ8_0 ? 7 : 4;
+  const size_t blocks = w.k / 32;  // also the scale and sum groups
+  if constexpr (kFull) count = 8;
+  const TokenTiles& tt = a.tiles;
+  alignas(64) uint8_t codes[kSuperBlock];
+  float d[8];
+  const uint8_t* row = w.data + r * w.row_bytes;
+  const __m256i offset = _mm256_set1_epi8(char(1 << kOffsetShift));
+  for (size_t j = 0; j < count; ++j) {
+    const uint8_t* blk = row + (b0 + j) * kBytes;
+    _mm256_store_si256(reinterpret_cast<__m256i*>(codes + 32 * j),
+                       _mm256_add_epi8(x86::Codes32<F>(blk), offset));
+    d[j] = Half(blk);
+  }
+  ReloadFromMemory();
+  constexpr int kJ = kChains / int(G);
+  for (int j0 = 0; j0 < 8 && size_t(j0) < count; j0 += kJ) {
+    __m512i acc[kJ][G];
+    for (int j = 0; j < kJ; ++j) {
+      for (size_t g = 0; g < G; ++g) acc[j][g] = _mm512_setzero_si512();
+    }
+    LUTRA_UNROLL
+    for (int q = 0; q < 8; ++q) {
+      LUTRA_UNROLL
+      for (int j = 0; j < kJ; ++j) {
+        if (!kFull && size_t(j0 + j) >= count) continue;
+        const size_t quad = 8 * (b0 + j0 + j) + q;
+        const __m512i wq = Broadcast4(codes + 32 * (j0 + j) + 4 * q);
+        for (size_t g = 0; g < G; ++g) {
+          const int8_t* aq = tt.q + (g0 + g) * w.k * kTileTokens + quad * 64;
+          acc[j][g] = _mm512_dpbusd_epi32(acc[j][g], wq, Load64(aq));
+        }
+      }
+    }
+    for (int j = 0; j < kJ; ++j) {
+      if (!kFull && size_t(j0 + j) >= count) continue;
+      const size_t b = b0 + j0 + j;
+      const __m512 dj = _mm512_set1_ps(d[j0 + j]);
+      for (size_t g = 0; g < G; ++g) {
+        const size_t at = ((g0 + g) * blocks + b) * kTileTokens;
+        const __m512i dot = _mm512_sub_epi32(
+            acc[j][g], _mm512_slli_epi32(_mm512_loadu_si512(tt.sum + at), kOffsetShift));
+        f[g] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot),
+                               _mm512_mul_ps(dj, _mm512_loadu_ps(tt.scale + at)), f[g]);
+      }
+    }
+  }
+}
+
+// The 32-weight formats: kRowBlock rows pass over chunks of up to eight blocks together.
+template <size_t G,
+          void (*Full)(const Weights&, const Activations&, size_t, size_t, size_t, size_t, __m512*),
+          void (*Part)(const Weights&, const Activations&, size_t, size_t, size_t, size_t, __m512*)>
+void PassChunks(const Weights& w, const Activations& a, size_t r0, size_t rows, size_t g0, float* y,
+                size_t y_stride) {
+  __m512 f[kRowBlock][G];
+  for (size_t i = 0; i < rows; ++i) {
+    for (size_t g = 0; g < G; ++g) f[i][g] = _mm512_setzero_ps();
+  }
+  const size_t blocks = w.k / 32;
+  for (size_t b = 0; b < blocks; b += 8) {
+    const size_t count = std::min<size_t>(8, blocks - b);
+    for (size_t i = 0; i < rows; ++i) {
+      if (count == 8) {
+        Full(w, a, r0 + i, b, count, g0, f[i]);
+      } else {
+        Part(w, a, r0 + i, b, count, g0, f[i]);
+      }
+    }
+  }
+  for (size_t i = 0; i < rows; ++i) {
+    for (size_t g = 0; g < G; ++g) {
+      StoreLanes(f[i][g], (g0 + g) * kTileTokens, a.n, r0 + i, y, y_stride);
     }
   }
 }
@@ -227,12 +392,69 @@ struct Q4KTiled {
                     __m512* f) {
     Q4KTiledBlock<G>(w, a, r, b, g0, f);
   }
+  static void Pass(const Weights& w, const Activations& a, size_t r0, size_t rows, size_t g0,
+                   float* y, size_t y_stride) {
+    kquant::Pass<G, Block>(w, a, r0, rows, g0, y, y_stride);
+  }
+};
+template <size_t G>
+struct Q5KTiled {
+  static void Block(const Weights& w, const Activations& a, size_t r, size_t b, size_t g0,
+                    __m512* f) {
+    Q4KTiledBlock<G, true>(w, a, r, b, g0, f);
+  }
+  static void Pass(const Weights& w, const Activations& a, size_t r0, size_t rows, size_t g0,
+                   float* y, size_t y_stride) {
+    kquant::Pass<G, Block>(w, a, r0, rows, g0, y, y_stride);
+  }
 };
 template <size_t G>
 struct Q6KTiled {
   static void Block(const Weights& w, const Activations& a, size_t r, size_t b, size_t g0,
                     __m512* f) {
     Q6KTiledBlock<G>(w, a, r, b, g0, f);
+  }
+  static void Pass(const Weights& w, const Activations& a, size_t r0, size_t rows, size_t g0,
+                   float* y, size_t y_stride) {
+    kquant::Pass<G, Block>(w, a, r0, rows, g0, y, y_stride);
+  }
+};
+template <size_t G>
+struct Q3KTiled {
+  static void Block(const Weights& w, const Activations& a, size_t r, size_t b, size_t g0,
+                    __m512* f) {
+    Q32KTiledBlock<G, Format::kQ3K>(w, a, r, b, g0, f);
+  }
+  static void Pass(const Weights& w, const Activations& a, size_t r0, size_t rows, size_t g0,
+                   float* y, size_t y_stride) {
+    kquant::Pass<G, Block>(w, a, r0, rows, g0, y, y_stride);
+  }
+};
+template <size_t G>
+struct Q2KTiled {
+  static void Block(const Weights& w, const Activations& a, size_t r, size_t b, size_t g0,
+                    __m512* f) {
+    Q32KTiledBlock<G, Format::kQ2K>(w, a, r, b, g0, f);
+  }
+  static void Pass(const Weights& w, const Activations& a, size_t r0, size_t rows, size_t g0,
+                   float* y, size_t y_stride) {
+    kquant::Pass<G, Block>(w, a, r0, rows, g0, y, y_stride);
+  }
+};
+template <size_t G>
+struct Q8_0Tiled {
+  static void Pass(const Weights& w, const Activations& a, size_t r0, size_t rows, size_t g0,
+                   float* y, size_t y_stride) {
+    PassChunks<G, Block32TiledBlocks<G, true, Format::kQ8_0>,
+               Block32TiledBlocks<G, false, Format::kQ8_0>>(w, a, r0, rows, g0, y, y_stride);
+  }
+};
+template <size_t G>
+struct Q5_0Tiled {
+  static void Pass(const Weights& w, const Activations& a, size_t r0, size_t rows, size_t g0,
+                   float* y, size_t y_stride) {
+    PassChunks<G, Block32TiledBlocks<G, true, Format::kQ5_0>,
+               Block32TiledBlocks<G, false, Format::kQ5_0>>(w, a, r0, rows, g0, y, y_stride);
   }
 };
 
@@ -248,6 +470,17 @@ void q4k_gemm__avx512vnni(const Weights& w, const Activations& a, size_t row_beg
   Gemm<Q4KTile<true, 1>, Q4KTile<true, kTokenTile>>(w, a, row_begin, row_end, y, y_stride);
 }
 
+void q5k_gemm__avx512vnni(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                          float* y, size_t y_stride) {
+  using namespace avx512;
+  if (a.tiles.q != nullptr && a.n >= kMinTiledTokens) {
+    Tiled<Q5KTiled>(w, a, row_begin, row_end, y, y_stride);
+    return;
+  }
+  Gemm<Q4KTile<true, 1, true>, Q4KTile<true, kTokenTile, true>>(w, a, row_begin, row_end, y,
+                                                                y_stride);
+}
+
 void q6k_gemm__avx512vnni(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
                           float* y, size_t y_stride) {
   using namespace avx512;
@@ -256,6 +489,50 @@ void q6k_gemm__avx512vnni(const Weights& w, const Activations& a, size_t row_beg
     return;
   }
   Gemm<Q6KTile<true, 1>, Q6KTile<true, kTokenTile>>(w, a, row_begin, row_end, y, y_stride);
+}
+
+void q3k_gemm__avx512vnni(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                          float* y, size_t y_stride) {
+  using namespace avx512;
+  if (a.tiles.q != nullptr && a.n >= kMinTiledTokens) {
+    Tiled<Q3KTiled>(w, a, row_begin, row_end, y, y_stride);
+    return;
+  }
+  Gemm<Q32KTile<true, 1, Format::kQ3K>, Q32KTile<true, kTokenTile, Format::kQ3K>>(
+      w, a, row_begin, row_end, y, y_stride);
+}
+
+void q2k_gemm__avx512vnni(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                          float* y, size_t y_stride) {
+  using namespace avx512;
+  if (a.tiles.q != nullptr && a.n >= kMinTiledTokens) {
+    Tiled<Q2KTiled>(w, a, row_begin, row_end, y, y_stride);
+    return;
+  }
+  Gemm<Q32KTile<true, 1, Format::kQ2K>, Q32KTile<true, kTokenTile, Format::kQ2K>>(
+      w, a, row_begin, row_end, y, y_stride);
+}
+
+void q8_0_gemm__avx512vnni(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                           float* y, size_t y_stride) {
+  using namespace avx512;
+  if (a.tiles.q != nullptr && a.n >= kMinTiledTokens) {
+    Tiled<Q8_0Tiled>(w, a, row_begin, row_end, y, y_stride);
+    return;
+  }
+  Gemm<Block32Tile<true, 1, Format::kQ8_0>, Block32Tile<true, kTokenTile, Format::kQ8_0>>(
+      w, a, row_begin, row_end, y, y_stride);
+}
+
+void q5_0_gemm__avx512vnni(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                           float* y, size_t y_stride) {
+  using namespace avx512;
+  if (a.tiles.q != nullptr && a.n >= kMinTiledTokens) {
+    Tiled<Q5_0Tiled>(w, a, row_begin, row_end, y, y_stride);
+    return;
+  }
+  Gemm<Block32Tile<true, 1, Format::kQ5_0>, Block32Tile<true, kTokenTile, Format::kQ5_0>>(
+      w, a, row_begin, row_end, y, y_stride);
 }
 
 }  // namespace lutra::kernels::kquant

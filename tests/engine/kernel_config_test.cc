@@ -7,6 +7,7 @@
 #include <cstring>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "arch/detect.h"
@@ -15,6 +16,7 @@
 #include "engine/src/attention/kv_cache.h"
 #include "engine/src/dispatch/kernel_catalog.h"
 #include "engine/src/dispatch/kernel_config.h"
+#include "engine/src/formats/tensor_encode.h"
 #include "engine/src/graph/executor.h"
 #include "engine/src/graph/graph.h"
 #include "engine/src/linear/linear.h"
@@ -220,33 +222,45 @@ TEST(KernelConfig, LutMatricesCallWhatTheCatalogReports) {
   }
 }
 
-TEST(KernelConfig, Q8BlockLinearCallsWhatTheCatalogReports) {
+// Q8_0 in the file's blocks (kquant) and Q5_1 as int8 codes (q8block): each operator names
+// the variant the catalog reports for its format.
+TEST(KernelConfig, BlockFormatLinearsCallWhatTheCatalogReports) {
   const size_t rows = 32, cols = 64;
-  std::vector<uint8_t> bytes;
-  for (size_t blk = 0; blk < rows * cols / 32; ++blk) {
-    const uint16_t d = kernels::f16::FloatToHalf(0.01f);
-    bytes.push_back(uint8_t(d & 255));
-    bytes.push_back(uint8_t(d >> 8));
-    for (int j = 0; j < 32; ++j) bytes.push_back(uint8_t(int8_t(j - 16)));
-  }
-  gguf::TensorInfo t;
-  t.name = "blk.0.test.weight";
-  t.type = gguf::TensorType::Q8_0;
-  t.shape = {cols, rows};
-  t.n_elements = rows * cols;
-  t.n_bytes = bytes.size();
-  t.data = bytes.data();
-  for (const auto& [level, f] : HostLevels()) {
-    SCOPED_TRACE(level);
-    linear::PlanOptions options;
-    options.kernels = &KernelConfig::For(f);
-    auto op = linear::PlanLinear(t, options);
-    ASSERT_TRUE(op.ok()) << op.error();
-    const std::string describe = (*op)->Describe();
-    std::string reported = "(";  // not "(" + ...: GCC 12 warns falsely (-Wrestrict) on it
-    reported += Reported("q8block", f);
-    reported += ")";
-    EXPECT_NE(describe.find(reported), std::string::npos) << describe;
+  lutra::testing::Rng rng(7);
+  std::vector<float> w(rows * cols);
+  for (float& v : w) v = rng.Normal(0.0f, 0.1f);
+  for (const auto& [type, op] : {std::pair{gguf::TensorType::Q8_0, "kquant.q8_0"},
+                                 std::pair{gguf::TensorType::Q5_1, "q8block"}}) {
+    std::vector<uint8_t> bytes;
+    if (type == gguf::TensorType::Q8_0) {
+      bytes.resize(formats::EncodedBytes(type, w.size()));
+      ASSERT_TRUE(formats::EncodeWeights(type, w.data(), w.size(), bytes.data())) << op;
+    } else {
+      // Q5_1 blocks: fp16 d and m, 32 high bits, 16 bytes of low nibbles (any codes are valid).
+      for (size_t blk = 0; blk < rows * cols / 32; ++blk) {
+        for (uint16_t h : {kernels::f16::FloatToHalf(0.01f), kernels::f16::FloatToHalf(-0.1f)}) {
+          bytes.push_back(uint8_t(h & 255));
+          bytes.push_back(uint8_t(h >> 8));
+        }
+        for (int j = 0; j < 20; ++j) bytes.push_back(uint8_t(rng.Uniform(0.0f, 255.99f)));
+      }
+    }
+    gguf::TensorInfo t;
+    t.name = "blk.0.test.weight";
+    t.type = type;
+    t.shape = {cols, rows};
+    t.n_elements = rows * cols;
+    t.n_bytes = bytes.size();
+    t.data = bytes.data();
+    for (const auto& [level, f] : HostLevels()) {
+      SCOPED_TRACE(level);
+      linear::PlanOptions options;
+      options.kernels = &KernelConfig::For(f);
+      auto linear = linear::PlanLinear(t, options);
+      ASSERT_TRUE(linear.ok()) << linear.error();
+      const std::string describe = (*linear)->Describe();
+      EXPECT_NE(describe.find(Reported(op, f)), std::string::npos) << describe;
+    }
   }
 }
 

@@ -284,13 +284,18 @@ TEST(KQuantFormats, CodesReproduceTheWeights) {
 bool Lut(TensorType t) {
   return t == TensorType::Q4_1;
 }
-// Multiplied on the file's own blocks by the kquant kernels, activations int8 per 256.
+// Multiplied on the file's own blocks by the kquant kernels, activations int8 per 256 (Q5_0:
+// per 32, its block).
 bool InPlace(TensorType t) {
-  return t == TensorType::Q4_K || t == TensorType::Q6_K;
+  return t == TensorType::Q4_K || t == TensorType::Q6_K || t == TensorType::Q5_K ||
+         t == TensorType::Q3_K || t == TensorType::Q2_K || t == TensorType::Q5_0;
+}
+size_t InPlaceActivationBlock(TensorType t) {
+  return t == TensorType::Q5_0 ? 32 : 256;
 }
 
-// Q4_1 goes to the lookup kernels with its min in the packed bias, Q4_K and Q6_K stay in the
-// file's blocks (kquant), the others become q8block's int8 codes: one-hot activations are
+// Q4_1 goes to the lookup kernels with its min in the packed bias, Q5_1 becomes q8block's int8
+// codes, the others stay in the file's blocks (kquant): one-hot activations are
 // exact in the table quantization and in every int8 activation block, so Wᵀ must come out up
 // to fp32 rounding.
 TEST(KQuantFormats, EveryPathReproducesEveryWeight) {
@@ -365,8 +370,9 @@ TEST(KQuantFormats, LinearMatchesDoubleReference) {
               tol += 2.0 * e.group_scale[(r * cols) / 32 + g] * 15.0 * 8.0 * lambda;
             }
           } else {
-            tol += testing::Int8BlockRoundingBound(e.weights.data() + r * cols, x.data() + t * cols,
-                                                   cols, InPlace(type) ? 256 : CodeBlock(type));
+            tol += testing::Int8BlockRoundingBound(
+                e.weights.data() + r * cols, x.data() + t * cols, cols,
+                InPlace(type) ? InPlaceActivationBlock(type) : CodeBlock(type));
           }
           ASSERT_NEAR(y[t * rows + r], ref, tol)
               << (*linear)->Describe() << " n " << n << " row " << r;

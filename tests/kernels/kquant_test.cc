@@ -1,15 +1,19 @@
-// kquant (GEMM on Q4_K / Q6_K super-blocks as files store them): the activation quantizer keeps
-// every value within half a step and sums its codes per 16, and every registry variant matches
-// a double-precision reference built from the format's own decoder (engine/src/formats: codes,
-// scales and mins, exact) times the original fp32 activations. The tolerance is the
+// kquant (GEMM on GGUF blocks as files store them: Q4_K, Q5_K, Q6_K, Q3_K, Q2_K, Q8_0, Q5_0): the
+// activation quantizer keeps every value within half a step and sums its codes per 16, and every
+// registry variant matches a double-precision reference built from the format's own decoder
+// (engine/src/formats: codes, scales and mins, exact; written from the block layouts, not from
+// the kernels) times the original fp32 activations. The tolerance is the
 // activations' rounding (|x − s·a| ≤ s/2 per value, times |w|) plus fp32 rounding of the
 // per-super-block products. Weights sit at an odd address and end at a guard page (the file's
 // bytes have no alignment; a kernel reading past a row's end faults). Activations the quantizer
 // represents exactly with codes at their extremes leave rounding alone, which a saturated
-// 16-bit pair sum, a wrong Q6_K offset or a wrong scale unpacking would exceed by far.
+// 16-bit pair sum, a wrong offset or a wrong scale unpacking would exceed by far. The 32-weight
+// formats (Q8_0, Q5_0) also take rows whose k is no multiple of 256.
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <vector>
@@ -34,8 +38,71 @@ namespace {
 using testing::GuardedBuffer;
 using testing::Rng;
 
+constexpr Format kFormats[] = {Format::kQ4K, Format::kQ6K, Format::kQ8_0, Format::kQ5K,
+                               Format::kQ3K, Format::kQ2K, Format::kQ5_0};
+
 gguf::TensorType TypeOf(Format f) {
-  return f == Format::kQ4K ? gguf::TensorType::Q4_K : gguf::TensorType::Q6_K;
+  switch (f) {
+    case Format::kQ4K:
+      return gguf::TensorType::Q4_K;
+    case Format::kQ6K:
+      return gguf::TensorType::Q6_K;
+    case Format::kQ8_0:
+      return gguf::TensorType::Q8_0;
+    case Format::kQ5K:
+      return gguf::TensorType::Q5_K;
+    case Format::kQ3K:
+      return gguf::TensorType::Q3_K;
+    case Format::kQ2K:
+      return gguf::TensorType::Q2_K;
+    case Format::kQ5_0:
+      return gguf::TensorType::Q5_0;
+  }
+  return gguf::TensorType::F32;
+}
+
+const char* NameOf(Format f) {
+  switch (f) {
+    case Format::kQ4K:
+      return "q4k";
+    case Format::kQ6K:
+      return "q6k";
+    case Format::kQ8_0:
+      return "q8_0";
+    case Format::kQ5K:
+      return "q5k";
+    case Format::kQ3K:
+      return "q3k";
+    case Format::kQ2K:
+      return "q2k";
+    case Format::kQ5_0:
+      return "q5_0";
+  }
+  return "";
+}
+
+// Byte offsets of the block's fp16 d and (SIZE_MAX: none) dmin, from the block layouts.
+void HalfFields(Format f, size_t* d, size_t* dmin) {
+  *d = 0, *dmin = SIZE_MAX;
+  switch (f) {
+    case Format::kQ4K:
+    case Format::kQ5K:
+      *d = 0, *dmin = 2;
+      break;
+    case Format::kQ6K:
+      *d = 208;
+      break;
+    case Format::kQ3K:
+      *d = 108;
+      break;
+    case Format::kQ2K:
+      *d = 80, *dmin = 82;
+      break;
+    case Format::kQ8_0:
+    case Format::kQ5_0:
+      *d = 0;
+      break;
+  }
 }
 
 // Token-major activations and, for `format`, their interleaved copy (the many-token kernels
@@ -43,13 +110,14 @@ gguf::TensorType TypeOf(Format f) {
 struct QuantizedTokens {
   QuantizedTokens(size_t k, size_t n, const std::vector<float>& x, Format format = Format::kQ4K)
       : q(n * k),
-        scale(n * k / kSuperBlock),
+        scale(n * k / ScaleGroup(format)),
         bsum(n * k / kSumGroup),
         tq(TileCount(n) * k * kTileTokens),
-        tscale(TileCount(n) * k / kSuperBlock * kTileTokens),
+        tscale(TileCount(n) * k / ScaleGroup(format) * kTileTokens),
         tsum(TileCount(n) * k / TileSumGroup(format) * kTileTokens) {
+    const size_t groups = k / ScaleGroup(format);
     for (size_t t = 0; t < n; ++t) {
-      Quantize(k, x.data() + t * k, q.data() + t * k, scale.data() + t * (k / kSuperBlock),
+      Quantize(format, k, x.data() + t * k, q.data() + t * k, scale.data() + t * groups,
                bsum.data() + t * (k / kSumGroup));
     }
     view = {k, n, q.data(), scale.data(), bsum.data(), {}};
@@ -93,6 +161,32 @@ TEST(KQuant, QuantizeKeepsHalfAStepAndSumsCodes) {
   EXPECT_EQ(a.scale[2], 0.0f);
 }
 
+TEST(KQuant, QuantizeBy32KeepsHalfAStep) {
+  Rng rng(5);
+  const size_t k = 3 * 32;
+  std::vector<float> x(k);
+  for (auto& v : x) v = rng.Normal(0.0f, 2.0f);
+  for (size_t i = 32; i < 64; ++i) x[i] = 0.0f;  // an all-zero block
+  x[70] = 1e5f;
+  QuantizedTokens a(k, 1, x, Format::kQ8_0);
+  for (size_t b = 0; b < 3; ++b) {
+    double amax = 0;
+    for (size_t i = 32 * b; i < 32 * (b + 1); ++i) {
+      amax = std::max(amax, double(std::fabs(x[i])));
+      ASSERT_LE(std::fabs(double(x[i]) - double(a.scale[b]) * a.q[i]),
+                0.5 * a.scale[b] * (1 + 1e-6))
+          << i;
+    }
+    EXPECT_FLOAT_EQ(a.scale[b], float(amax / 127)) << b;
+  }
+  for (size_t g = 0; g < k / kSumGroup; ++g) {
+    int sum = 0;
+    for (size_t i = 0; i < kSumGroup; ++i) sum += a.q[g * kSumGroup + i];
+    EXPECT_EQ(a.bsum[g], sum) << g;
+  }
+  EXPECT_EQ(a.scale[1], 0.0f);
+}
+
 TEST(KQuant, QuantizeCarriesNaNAndInfinity) {
   std::vector<float> x(2 * kSuperBlock, 1.0f);
   x[7] = std::numeric_limits<float>::quiet_NaN();
@@ -106,10 +200,11 @@ TEST(KQuant, QuantizeCarriesNaNAndInfinity) {
 TEST(KQuant, NamesAndSelection) {
   for (const Kernels& k : AllKernels()) {
     std::cmatch m;
-    ASSERT_TRUE(testing::MatchName(k.name, "lutra_kquant_(q4k|q6k)_gemm__([a-z0-9]+)", k.isa, &m));
-    EXPECT_EQ(m[1].str() == "q4k", k.format == Format::kQ4K) << k.name;
+    ASSERT_TRUE(testing::MatchName(
+        k.name, "lutra_kquant_(q4k|q5k|q6k|q3k|q2k|q8_0|q5_0)_gemm__([a-z0-9]+)", k.isa, &m));
+    EXPECT_EQ(m[1].str(), NameOf(k.format)) << k.name;
   }
-  for (Format f : {Format::kQ4K, Format::kQ6K}) {
+  for (Format f : kFormats) {
     const Kernels* s = Select(arch::kLevelScalar, f);
     ASSERT_NE(s, nullptr);
     EXPECT_EQ(s->isa, arch::kLevelScalar);
@@ -124,7 +219,7 @@ struct Matrix {
       : format(format),
         m(m),
         k(k),
-        row_bytes(k / kSuperBlock * BlockBytes(format)),
+        row_bytes(k / BlockWeights(format) * BlockBytes(format)),
         bytes(m * row_bytes + 1) {}
   Weights view() const { return {m, k, bytes.data(), row_bytes}; }
   Format format;
@@ -137,18 +232,17 @@ void SetHalf(uint8_t* p, float v) {
   std::memcpy(p, &h, sizeof h);
 }
 
-// Random codes, scales and mins over their whole ranges (Q6_K scales include −128).
+// Random codes, scales and mins over their whole ranges (Q6_K scales include −128, Q8_0 codes
+// −128).
 void FillRandom(Matrix& w, Rng& rng) {
-  const size_t blocks = w.m * w.k / kSuperBlock, bb = BlockBytes(w.format);
+  const size_t blocks = w.m * w.k / BlockWeights(w.format), bb = BlockBytes(w.format);
+  size_t d, dmin;
+  HalfFields(w.format, &d, &dmin);
   for (size_t b = 0; b < blocks; ++b) {
     uint8_t* blk = w.bytes.data() + b * bb;
     for (size_t i = 0; i < bb; ++i) blk[i] = uint8_t(rng.Int(0, 255));
-    if (w.format == Format::kQ4K) {
-      SetHalf(blk, rng.Uniform(-0.004f, 0.004f));
-      SetHalf(blk + 2, rng.Uniform(-0.01f, 0.01f));
-    } else {
-      SetHalf(blk + 208, rng.Uniform(-0.002f, 0.002f));
-    }
+    SetHalf(blk + d, rng.Uniform(-0.004f, 0.004f));
+    if (dmin != SIZE_MAX) SetHalf(blk + dmin, rng.Uniform(-0.01f, 0.01f));
   }
 }
 
@@ -157,25 +251,26 @@ void FillRandom(Matrix& w, Rng& rng) {
 void Reference(const Matrix& w, const QuantizedTokens& a, const std::vector<float>& x, size_t r,
                size_t t, double* value, double* bound) {
   const gguf::TensorType type = TypeOf(w.format);
-  const size_t sub = engine::formats::CodeBlock(type), blocks = w.k / kSuperBlock;
+  const size_t sub = engine::formats::CodeBlock(type), blocks = w.k / BlockWeights(w.format);
+  const size_t group = ScaleGroup(w.format), groups = w.k / group;
   std::vector<int8_t> codes(w.k);
   std::vector<float> scales(w.k / sub), mins(w.k / sub);
   engine::formats::DecodeKQuantCodes(type, w.bytes.data() + r * w.row_bytes, blocks, codes.data(),
                                      scales.data(), mins.data());
   double v = 0, quant = 0, magnitude = 0;
   for (size_t i = 0; i < w.k; ++i) {
-    const double s = a.scale[t * blocks + i / kSuperBlock];
+    const double s = a.scale[t * groups + i / group];
     const double wq = double(scales[i / sub]) * codes[i], mn = mins[i / sub];
     v += (wq - mn) * x[t * w.k + i];
     // The activation's own rounding (at most s/2, which QuantizeKeepsHalfAStep checks).
     quant += std::fabs(wq - mn) * std::fabs(double(x[t * w.k + i]) - s * a.q[t * w.k + i]);
-    // Q6_K's codes are q − 32 here; the kernels multiply q and subtract 32·Σa, whose terms are
-    // at most twice as large.
+    // Q6_K's codes are q − 32 here (Q3_K q − 4, Q5_0 q − 16); the kernels multiply q and
+    // subtract 32·Σa, whose terms are at most twice as large.
     magnitude += (2 * std::fabs(wq) + std::fabs(mn) + 32 * std::fabs(double(scales[i / sub]))) * s *
                  std::fabs(double(a.q[t * w.k + i]));
   }
   *value = v;
-  *bound = quant * (1 + 1e-9) + magnitude * double(blocks + 2) * std::ldexp(1.0, -22) + 1e-30;
+  *bound = quant * (1 + 1e-9) + magnitude * double(groups + 2) * std::ldexp(1.0, -22) + 1e-30;
 }
 
 void Check(const Kernels& v, const Matrix& w, const std::vector<float>& x, size_t n,
@@ -216,16 +311,22 @@ TEST_P(KQuantVariant, MatchesDequantizedReference) {
   const bool small = lut_testing::SmallScale();
   const std::vector<size_t> ms =
       small ? std::vector<size_t>{1, 5, 9} : std::vector<size_t>{1, 2, 3, 4, 5, 7, 8, 9, 33};
-  const std::vector<size_t> blocks_per_row =
-      small ? std::vector<size_t>{1, 3} : std::vector<size_t>{1, 2, 3, 5, 8};
+  // k: whole super-blocks; the 32-weight formats also k that 256 does not divide (odd block
+  // counts, a last group of blocks shorter than the kernels' step).
+  std::vector<size_t> ks =
+      small ? std::vector<size_t>{256, 768} : std::vector<size_t>{256, 512, 768, 1280, 2048};
+  if (BlockWeights(v.format) == 32) {
+    const std::vector<size_t> more =
+        small ? std::vector<size_t>{32, 352} : std::vector<size_t>{32, 64, 96, 160, 352, 1056};
+    ks.insert(ks.begin(), more.begin(), more.end());
+  }
   // 12 and more: the many-token kernels' interleaved path, with full and partial tiles of 16
   // and more tiles than one pass over a row takes (4).
   const std::vector<size_t> ns =
       small ? std::vector<size_t>{1, 3, 17} : std::vector<size_t>{1, 2, 3, 5, 8, 9, 12, 16, 33, 80};
   Rng rng(29);
   for (size_t m : ms) {
-    for (size_t nb : blocks_per_row) {
-      const size_t k = nb * kSuperBlock;
+    for (size_t k : ks) {
       Matrix w(v.format, m, k);
       FillRandom(w, rng);
       for (size_t n : ns) {
@@ -240,33 +341,55 @@ TEST_P(KQuantVariant, MatchesDequantizedReference) {
   }
 }
 
-// Every code at its largest (all bits set), the largest scales (Q4_K 63 with mins 63, Q6_K
-// 127 and −128 alternating), against activations the quantizer represents exactly (integers
-// with 127 in every super-block, so s = 1): every sub-block dot is at its extreme, and only
-// fp32 rounding separates the kernel from the reference.
+// Blocks whose codes and scales are at their extremes: every code at its largest magnitude
+// (Q8_0 −128, 127 and the two alternating; Q3_K −4 under scale −32 or 3 under 31; Q5_0 −16 or
+// 15; the others all bits set, with the largest scales: Q4_K / Q5_K 63 with mins 63, Q6_K 127
+// and −128 alternating, Q2_K 15 with mins 15), d = 1 (dmin 0.5 or 0).
+void FillExtreme(Matrix& w) {
+  const size_t bb = BlockBytes(w.format);
+  size_t d, dmin;
+  HalfFields(w.format, &d, &dmin);
+  for (size_t b = 0; b < w.m * w.k / BlockWeights(w.format); ++b) {
+    uint8_t* blk = w.bytes.data() + b * bb;
+    std::memset(blk, 0xff, bb);
+    switch (w.format) {
+      case Format::kQ6K:
+        for (int i = 0; i < 16; ++i) blk[192 + i] = i % 2 ? 0x80 : 0x7f;
+        break;
+      case Format::kQ8_0:
+        for (size_t i = 0; i < 32; ++i) {
+          const uint8_t pattern[] = {0x80, 0x7f, uint8_t(i % 2 ? 0x7f : 0x80)};
+          blk[2 + i] = pattern[b % 3];
+        }
+        break;
+      case Format::kQ3K:
+      case Format::kQ5_0:
+        if (b % 2) std::memset(blk, 0, bb);
+        break;
+      default:
+        break;
+    }
+    SetHalf(blk + d, 1.0f);
+    if (dmin != SIZE_MAX) SetHalf(blk + dmin, b % 2 ? 0.5f : 0.0f);
+  }
+}
+
+// Extreme blocks (above) against activations the quantizer represents exactly (integers with
+// 127 in every scale group, so s = 1): every sub-block dot is at its extreme, and only fp32
+// rounding separates the kernel from the reference.
 TEST_P(KQuantVariant, ExtremeCodesStayExact) {
   const Kernels& v = GetParam();
   LUTRA_REQUIRE_ISA(v.name, v.isa);
-  const size_t m = 9, k = 4 * kSuperBlock;
+  const size_t m = 9, k = 4 * kSuperBlock + (BlockWeights(v.format) == 32 ? 96 : 0);
+  const size_t group = ScaleGroup(v.format);
   // One token (the ARM decode kernels' own path) and both paths of the many-token kernels.
   for (size_t n : {size_t(1), size_t(4), size_t(20)}) {
     Matrix w(v.format, m, k);
-    const size_t bb = BlockBytes(v.format);
-    for (size_t b = 0; b < m * k / kSuperBlock; ++b) {
-      uint8_t* blk = w.bytes.data() + b * bb;
-      std::memset(blk, 0xff, bb);
-      if (v.format == Format::kQ4K) {
-        SetHalf(blk, 1.0f);
-        SetHalf(blk + 2, b % 2 ? 0.5f : 0.0f);
-      } else {
-        for (int i = 0; i < 16; ++i) blk[192 + i] = i % 2 ? 0x80 : 0x7f;
-        SetHalf(blk + 208, 1.0f);
-      }
-    }
+    FillExtreme(w);
     std::vector<float> x(n * k);
     for (size_t t = 0; t < n; ++t) {
       for (size_t c = 0; c < k; ++c) {
-        const bool first = c % kSuperBlock == 0;
+        const bool first = c % group == 0;
         const float patterns[] = {-127.0f, 127.0f, c % 2 ? -127.0f : 127.0f,
                                   first ? 127.0f : float(int((c + t) * 37 % 255) - 127)};
         x[t * k + c] = patterns[t % 4];

@@ -220,11 +220,21 @@ const KernelOp kOps[] = {
     LUTRA_OP("q8block", kernels::q8block::AllKernels, &c.q8block()),
     // Q4_0 matrices: rows by four on ARM, the lookup kernels elsewhere.
     KernelOp{"q4rows", Q4RowsSelected, Q4RowsList},
-    // Q4_K and Q6_K matrices multiplied on the file's own super-blocks.
+    // Matrices multiplied on the file's own blocks (k-quants, Q8_0, Q5_0).
     KernelOp{"kquant.q4k", KQuantSelected<kernels::kquant::Format::kQ4K>,
              KQuantList<kernels::kquant::Format::kQ4K>},
+    KernelOp{"kquant.q5k", KQuantSelected<kernels::kquant::Format::kQ5K>,
+             KQuantList<kernels::kquant::Format::kQ5K>},
     KernelOp{"kquant.q6k", KQuantSelected<kernels::kquant::Format::kQ6K>,
              KQuantList<kernels::kquant::Format::kQ6K>},
+    KernelOp{"kquant.q3k", KQuantSelected<kernels::kquant::Format::kQ3K>,
+             KQuantList<kernels::kquant::Format::kQ3K>},
+    KernelOp{"kquant.q2k", KQuantSelected<kernels::kquant::Format::kQ2K>,
+             KQuantList<kernels::kquant::Format::kQ2K>},
+    KernelOp{"kquant.q8_0", KQuantSelected<kernels::kquant::Format::kQ8_0>,
+             KQuantList<kernels::kquant::Format::kQ8_0>},
+    KernelOp{"kquant.q5_0", KQuantSelected<kernels::kquant::Format::kQ5_0>,
+             KQuantList<kernels::kquant::Format::kQ5_0>},
 };
 
 #undef LUTRA_OP

@@ -39,12 +39,13 @@ KernelConfig::KernelConfig(arch::IsaSet features)
       softmax3s_(kernels::softmax2p::SelectForCachedRows(features)),
       q8block_(kernels::q8block::Select(features)),
       q4rows_(kernels::q4rows::Select(features)),
-      kquant_q4k_(kernels::kquant::Select(features, kernels::kquant::Format::kQ4K)),
-      kquant_q6k_(kernels::kquant::Select(features, kernels::kquant::Format::kQ6K)),
       lutbuild_(kernels::lutbuild::Select(features)),
       packw_(kernels::packw::Select(features)),
       ternary3_(kernels::ternary3::Select(features)),
       ternary2_(kernels::ternary2::Select(features)) {
+  for (size_t f = 0; f < kquant_.size(); ++f) {
+    kquant_[f] = kernels::kquant::Select(features, static_cast<kernels::kquant::Format>(f));
+  }
   static_assert(kModes == 3 && kTokens == 2 && std::size(kOrders) + 1 == kOrderSlots,
                 "Index() lays the lutgemm table out for these counts");
   for (uint32_t bits = 1; bits <= kBits; ++bits) {

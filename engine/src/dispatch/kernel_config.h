@@ -78,7 +78,7 @@ class KernelConfig {
   bool q4rows_preferred() const { return (q4rows_->isa & arch::kNEON) != 0; }
   // GEMM on the file's own k-quant super-blocks (Q4_K, Q6_K).
   const kernels::kquant::Kernels& kquant(kernels::kquant::Format f) const {
-    return *(f == kernels::kquant::Format::kQ4K ? kquant_q4k_ : kquant_q6k_);
+    return *kquant_[static_cast<size_t>(f)];
   }
   const kernels::lutbuild::BuildOps& lutbuild() const { return lutbuild_; }
   const kernels::packw::PackOps& packw() const { return packw_; }
@@ -119,8 +119,8 @@ class KernelConfig {
   const kernels::Kernel<kernels::softmax2p::SoftmaxFn>* softmax3s_;
   const kernels::q8block::Kernels* q8block_;
   const kernels::q4rows::Kernels* q4rows_;
-  const kernels::kquant::Kernels* kquant_q4k_;
-  const kernels::kquant::Kernels* kquant_q6k_;
+  // By kernels::kquant::Format.
+  std::array<const kernels::kquant::Kernels*, kernels::kquant::kFormats> kquant_{};
   kernels::lutbuild::BuildOps lutbuild_;
   kernels::packw::PackOps packw_;
   const kernels::ternary3::Kernels* ternary3_;

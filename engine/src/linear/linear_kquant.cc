@@ -1,6 +1,7 @@
 #include "engine/src/linear/linear_kquant.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "kernels/kquant/kquant.h"
 
@@ -18,6 +19,10 @@ constexpr size_t kTasksPerThread = 4;
 // Below this many multiply-adds the caller runs alone: handing over costs more.
 constexpr size_t kMinParallelMacs = size_t(1) << 16;
 
+size_t RowBytes(kq::Format f, size_t cols) {
+  return cols / kq::BlockWeights(f) * kq::BlockBytes(f);
+}
+
 class KQuantLinear : public Linear {
  public:
   KQuantLinear(size_t rows, size_t cols, gguf::TensorType source, const uint8_t* data,
@@ -26,24 +31,24 @@ class KQuantLinear : public Linear {
 
   Status Forward(size_t n, const float* x, float* y, ThreadPool& pool,
                  LinearScratch& scratch) const override {
-    const size_t k = cols(), blocks = k / kq::kSuperBlock, sums = k / kq::kSumGroup;
+    const kq::Format f = kernel_->format;
+    const size_t k = cols(), groups = k / kq::ScaleGroup(f), sums = k / kq::kSumGroup;
     KQuantActivations& s = scratch.kquant;
     s.q.resize(n * k);
-    s.scale.resize(n * blocks);
+    s.scale.resize(n * groups);
     s.bsum.resize(n * sums);
     for (size_t t = 0; t < n; ++t) {
-      kq::Quantize(k, x + t * k, s.q.data() + t * k, s.scale.data() + t * blocks,
+      kq::Quantize(f, k, x + t * k, s.q.data() + t * k, s.scale.data() + t * groups,
                    s.bsum.data() + t * sums);
     }
-    const kq::Weights w{rows(), k, data_, blocks * kq::BlockBytes(kernel_->format)};
+    const kq::Weights w{rows(), k, data_, RowBytes(f, k)};
     kq::Activations a{k, n, s.q.data(), s.scale.data(), s.bsum.data(), {}};
     if (n >= kq::kMinTiledTokens) {
       const size_t tiles = kq::TileCount(n);
       s.tiled_q.resize(tiles * k * kq::kTileTokens);
-      s.tiled_scale.resize(tiles * blocks * kq::kTileTokens);
-      s.tiled_sum.resize(tiles * k / kq::TileSumGroup(kernel_->format) * kq::kTileTokens);
-      kq::Interleave(kernel_->format, a, s.tiled_q.data(), s.tiled_scale.data(),
-                     s.tiled_sum.data());
+      s.tiled_scale.resize(tiles * groups * kq::kTileTokens);
+      s.tiled_sum.resize(tiles * k / kq::TileSumGroup(f) * kq::kTileTokens);
+      kq::Interleave(f, a, s.tiled_q.data(), s.tiled_scale.data(), s.tiled_sum.data());
       a.tiles = {s.tiled_q.data(), s.tiled_scale.data(), s.tiled_sum.data()};
     }
     const size_t per_task =
@@ -68,9 +73,7 @@ class KQuantLinear : public Linear {
   }
   // The matrix is the file's bytes: WeightStore must keep (not drop) their pages.
   size_t OwnedBytes() const override { return 0; }
-  size_t StreamedBytes() const override {
-    return rows() * cols() / kq::kSuperBlock * kq::BlockBytes(kernel_->format);
-  }
+  size_t StreamedBytes() const override { return rows() * RowBytes(kernel_->format, cols()); }
 
  private:
   gguf::TensorType source_;
@@ -80,23 +83,38 @@ class KQuantLinear : public Linear {
 
 }  // namespace
 
+std::optional<kq::Format> KQuantFormatOf(gguf::TensorType type) {
+  using gguf::TensorType;
+  switch (type) {
+    case TensorType::Q4_K:
+      return kq::Format::kQ4K;
+    case TensorType::Q5_K:
+      return kq::Format::kQ5K;
+    case TensorType::Q6_K:
+      return kq::Format::kQ6K;
+    case TensorType::Q3_K:
+      return kq::Format::kQ3K;
+    case TensorType::Q2_K:
+      return kq::Format::kQ2K;
+    case TensorType::Q8_0:
+      return kq::Format::kQ8_0;
+    case TensorType::Q5_0:
+      return kq::Format::kQ5_0;
+    default:
+      return std::nullopt;
+  }
+}
+
 Expected<std::unique_ptr<Linear>> PlanKQuantLinear(const gguf::TensorInfo& t,
                                                    const PlanOptions& options) {
   const size_t rows = t.shape[1], cols = t.shape[0];
-  kq::Format format;
-  if (t.type == gguf::TensorType::Q4_K) {
-    format = kq::Format::kQ4K;
-  } else if (t.type == gguf::TensorType::Q6_K) {
-    format = kq::Format::kQ6K;
-  } else {
-    return InvalidModel("tensor '" + t.name + "': not a Q4_K or Q6_K matrix");
-  }
-  if (cols % kq::kSuperBlock != 0 ||
-      t.n_bytes != rows * cols / kq::kSuperBlock * kq::BlockBytes(format)) {
-    return InvalidModel("tensor '" + t.name + "': size does not match its k-quant type");
+  const std::optional<kq::Format> format = KQuantFormatOf(t.type);
+  if (!format) return InvalidModel("tensor '" + t.name + "': not a kquant type");
+  if (cols % kq::BlockWeights(*format) != 0 || t.n_bytes != rows * RowBytes(*format, cols)) {
+    return InvalidModel("tensor '" + t.name + "': size does not match its type");
   }
   return std::unique_ptr<Linear>(
-      new KQuantLinear(rows, cols, t.type, t.data, &options.kernels->kquant(format)));
+      new KQuantLinear(rows, cols, t.type, t.data, &options.kernels->kquant(*format)));
 }
 
 }  // namespace lutra::engine::linear

@@ -1,16 +1,21 @@
-// Q4_K and Q6_K matrices (the bulk of Q4_K_M / Q5_K_M / Q6_K files): multiplied by the kquant
-// kernels on the file's own super-blocks, neither repacked nor copied. They stream 4.5 and
-// 6.56 bits per weight, as in the file; the load reads nothing but the finite check, and the
-// repack cache has nothing to keep for them.
+// Q4_K, Q5_K, Q6_K, Q3_K, Q2_K, Q8_0 and Q5_0 matrices (the bulk of the k-quant files and all of
+// Q8_0 ones): multiplied by the kquant kernels on the file's own blocks, neither repacked nor
+// copied. They stream the file's bits per weight; the load reads nothing but the finite check,
+// and the repack cache has nothing to keep for them.
 #pragma once
 
 #include <memory>
+#include <optional>
 
 #include "engine/src/linear/linear.h"
+#include "kernels/kquant/kquant.h"
 
 namespace lutra::engine::linear {
 
-// For Q4_K and Q6_K tensors (rows a multiple of 256, which PlanLinear has checked).
+// The kquant format of a tensor type; nullopt for the types the family does not read.
+std::optional<kernels::kquant::Format> KQuantFormatOf(gguf::TensorType type);
+
+// For tensors of those types (rows a multiple of their block, which PlanLinear has checked).
 Expected<std::unique_ptr<Linear>> PlanKQuantLinear(const gguf::TensorInfo& tensor,
                                                    const PlanOptions& options);
 

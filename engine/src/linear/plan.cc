@@ -120,6 +120,11 @@ Expected<std::unique_ptr<Linear>> PlanLinear(const gguf::TensorInfo& t,
     case TensorType::Q4_K:
       return options.repack_q4_k ? PlanLutLinear(t, options) : PlanKQuantLinear(t, options);
     case TensorType::Q6_K:
+    case TensorType::Q5_K:
+    case TensorType::Q3_K:
+    case TensorType::Q2_K:
+    case TensorType::Q8_0:
+    case TensorType::Q5_0:
       return PlanKQuantLinear(t, options);
     case TensorType::Q4_0:
       if (options.kernels->q4rows_preferred()) return PlanQ4RowsLinear(t, options);
@@ -134,12 +139,7 @@ Expected<std::unique_ptr<Linear>> PlanLinear(const gguf::TensorInfo& t,
       return PlanLutLinear(t, options);
     case TensorType::Q4_1:
       return PlanLutLinear(t, options);
-    case TensorType::Q8_0:
-    case TensorType::Q5_0:
     case TensorType::Q5_1:
-    case TensorType::Q2_K:
-    case TensorType::Q3_K:
-    case TensorType::Q5_K:
       return PlanQ8BlockLinear(t, options);
     default:
       return PlanDenseLinear(t, options);

@@ -1,0 +1,40 @@
+// The signed codes of one block of the 32-weight formats as 32 bytes (AVX2; included by the
+// AVX2 and AVX-512 files, each compiling it with its own flags: static inline only, see
+// docs/kernels.md on shared headers).
+//   Q8_0  the 32 int8 codes as stored.
+//   Q5_0  q − 16 ∈ [−16, 16): the low nibbles of qs are weights 0–15, the high nibbles 16–31;
+//         bit j of the 32-bit qh is bit 4 of weight j. Byte j of a broadcast qh word is picked
+//         (byte j / 8) and tested against bit j % 8; 16 comes off where the bit is clear.
+#pragma once
+
+#include <immintrin.h>
+
+#include <cstring>
+
+#include "kernels/kquant/block_fields.h"
+#include "kernels/kquant/kquant.h"
+
+namespace lutra::kernels::kquant::x86 {
+
+template <Format F>
+static inline __m256i Codes32(const uint8_t* blk) {
+  if constexpr (F == Format::kQ8_0) {
+    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + kQ8_0Qs));
+  } else {
+    static_assert(F == Format::kQ5_0);
+    const __m128i qs = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk + kQ5_0Qs));
+    const __m256i low =
+        _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(qs, 4), qs), _mm256_set1_epi8(0x0f));
+    uint32_t qh;
+    std::memcpy(&qh, blk + kQ5_0Qh, sizeof qh);
+    const __m256i pick = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,  //
+                                          2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
+    const __m256i bits = _mm256_set1_epi64x(int64_t(0x8040201008040201ull));
+    const __m256i hb =
+        _mm256_and_si256(_mm256_shuffle_epi8(_mm256_set1_epi32(int(qh)), pick), bits);
+    const __m256i clear = _mm256_andnot_si256(_mm256_cmpeq_epi8(hb, bits), _mm256_set1_epi8(16));
+    return _mm256_sub_epi8(low, clear);
+  }
+}
+
+}  // namespace lutra::kernels::kquant::x86
