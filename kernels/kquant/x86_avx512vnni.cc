@@ -30,6 +30,10 @@ using avx512::Load64;
 
 constexpr size_t kTileGroup = 4;  // tiles (of 16 tokens) per pass over a row
 constexpr int kChains = 8;        // independent vpdpbusd accumulators (sub-blocks × tiles)
+// kRowBlock rows pass over the super-blocks together, so the activations of a super-block
+// (4 KiB per tile) are read from L1 by every row of the block rather than streamed again from
+// L2 for each row.
+constexpr size_t kRowBlock = 8;
 
 // After the codes are stored: without it GCC forwards the stored vectors and extracts each
 // k-quad with shuffles (two per vpdpbusd, on the one shuffle port) instead of broadcasting it
@@ -44,11 +48,23 @@ inline __m512i Broadcast4(const uint8_t* p) {
   return _mm512_set1_epi32(int(v));
 }
 
-// y for the tiles' real tokens (lanes past n are padding).
-inline void StoreLanes(__m512 f, size_t t0, size_t n, size_t r, float* y, size_t y_stride) {
-  alignas(64) float lanes[kTileTokens];
-  _mm512_store_ps(lanes, f);
-  for (size_t j = 0; j < kTileTokens && t0 + j < n; ++j) y[(t0 + j) * y_stride + r] = lanes[j];
+// y for rows r0..r0+rows−1 and the tiles' real tokens (lanes past n are padding). y is
+// token-major, a token's rows adjacent: transposed through the stack, each token's outputs go
+// out as one contiguous store (scalar stores of one row for every token, the whole row count
+// apart, filled the store buffer with L1 misses: a fifth of the many-token time).
+template <size_t G>
+inline void StoreRows(const __m512 (&f)[kRowBlock][G], size_t r0, size_t rows, size_t g0, size_t n,
+                      float* y, size_t y_stride) {
+  for (size_t g = 0; g < G; ++g) {
+    alignas(64) float lanes[kRowBlock][kTileTokens];
+    for (size_t i = 0; i < rows; ++i) _mm512_store_ps(lanes[i], f[i][g]);
+    const size_t t0 = (g0 + g) * kTileTokens;
+    for (size_t j = 0; j < kTileTokens && t0 + j < n; ++j) {
+      float out[kRowBlock];
+      for (size_t i = 0; i < kRowBlock; ++i) out[i] = lanes[i][j];
+      std::memcpy(y + (t0 + j) * y_stride + r0, out, rows * sizeof(float));
+    }
+  }
 }
 
 // Super-block b of row r against tiles g0..g0+G-1, added to f (Q4_K; Q5_K with kFive).
@@ -180,11 +196,6 @@ inline void Q6KTiledBlock(const Weights& w, const Activations& a, size_t r, size
   }
 }
 
-// kRowBlock rows pass over the super-blocks together, so the activations of a super-block
-// (4 KiB per tile) are read from L1 by every row of the block rather than streamed again from
-// L2 for each row.
-constexpr size_t kRowBlock = 8;
-
 template <size_t G,
           void (*Block)(const Weights&, const Activations&, size_t, size_t, size_t, __m512*)>
 void Pass(const Weights& w, const Activations& a, size_t r0, size_t rows, size_t g0, float* y,
@@ -196,11 +207,7 @@ void Pass(const Weights& w, const Activations& a, size_t r0, size_t rows, size_t
   for (size_t b = 0; b < w.k / kSuperBlock; ++b) {
     for (size_t i = 0; i < rows; ++i) Block(w, a, r0 + i, b, g0, f[i]);
   }
-  for (size_t i = 0; i < rows; ++i) {
-    for (size_t g = 0; g < G; ++g) {
-      StoreLanes(f[i][g], (g0 + g) * kTileTokens, a.n, r0 + i, y, y_stride);
-    }
-  }
+  StoreRows<G>(f, r0, rows, g0, a.n, y, y_stride);
 }
 
 template <template <size_t> class Kind>
@@ -379,11 +386,7 @@ void PassChunks(const Weights& w, const Activations& a, size_t r0, size_t rows, 
       }
     }
   }
-  for (size_t i = 0; i < rows; ++i) {
-    for (size_t g = 0; g < G; ++g) {
-      StoreLanes(f[i][g], (g0 + g) * kTileTokens, a.n, r0 + i, y, y_stride);
-    }
-  }
+  StoreRows<G>(f, r0, rows, g0, a.n, y, y_stride);
 }
 
 template <size_t G>
