@@ -126,28 +126,49 @@ def model(case):
     blocks = sorted((va, n, (three[(va, n)] - one.get((va, n), 0)) // 2)
                     for (va, n) in three if three[(va, n)] > one.get((va, n), 0))
     # qemu ends a translation block at a 4 KiB page boundary; a loop body that straddles one
-    # becomes two blocks whose counts differ when the first iteration's first part ran inside
-    # the preceding block (the loop's entry falls through into it). Such a pair is one block
-    # for the executions they share; the rest of either stays on its own.
-    starts = collections.defaultdict(list)
+    # becomes blocks whose counts differ on the two sides when the first iteration's first part
+    # ran inside the preceding block (the loop's entry falls through into it). The blocks on
+    # either side are one block for the executions they share; the rest of either stays on its
+    # own. qemu splits the straight run from the page the same way on every path into it, so
+    # the blocks after the page's first one with its count belong to the same paths (a body of
+    # several blocks; likewise the run before the page when that side has the larger count).
+    starts, ends = collections.defaultdict(list), collections.defaultdict(list)
     for b in blocks:
         starts[b[0]].append(b)
-    split, taken = [], set()
+        ends[b[0] + 4 * b[1]].append(b)
+    plan = {}  # block -> executions it shares with the other side of its page
+
+    def walk(first, step, ex, common):
+        cur = first
+        while True:
+            run = [w for w in step(cur) if w[2] == ex and w not in plan]
+            if len(run) != 1:
+                return
+            cur = run[0]
+            plan[cur] = common
+
     for b in blocks:
         va, n, ex = b
-        if b in taken:
-            continue
         end = va + 4 * n
         nxt = starts.get(end, []) if end % 4096 == 0 else []
-        if len(nxt) == 1 and nxt[0][2] != ex:
-            u = nxt[0]
-            taken.add(u)
-            common = min(ex, u[2])
-            split += [(va, n, common), (end, u[1], common)]
-            split += [(va, n, ex - common)] if ex > common else []
-            split += [(end, u[1], u[2] - common)] if u[2] > common else []
+        if b in plan or len(nxt) != 1 or nxt[0][2] == ex or nxt[0] in plan:
+            continue
+        u = nxt[0]
+        common = min(ex, u[2])
+        plan[b] = plan[u] = common
+        if u[2] > ex:
+            walk(u, lambda w: starts.get(w[0] + 4 * w[1], []), u[2], common)
+        else:
+            walk(b, lambda w: ends.get(w[0], []), ex, common)
+    split = []
+    for b in blocks:
+        va, n, ex = b
+        if b in plan:
+            split += [(va, n, plan[b])] + ([(va, n, ex - plan[b])] if ex > plan[b] else [])
         else:
             split.append(b)
+    # Splitting moves executions between blocks, never adds any (each block is split once).
+    assert sum(n * ex for _, n, ex in split) == sum(n * ex for _, n, ex in blocks)
     blocks = sorted(split)
     # Merge fall-through neighbours with equal counts (one straight-line block split by qemu).
     starts = collections.defaultdict(list)

@@ -74,18 +74,6 @@ static inline uint8x16_t Lookup(uint8x16_t table, uint8x16_t idx) {
 #endif
 }
 
-// (even lanes of a then b, odd lanes of a then b)
-static inline void Uzp(int16x8_t a, int16x8_t b, int16x8_t* even, int16x8_t* odd) {
-#if defined(__aarch64__)
-  *even = vuzp1q_s16(a, b);
-  *odd = vuzp2q_s16(a, b);
-#else
-  const int16x8x2_t r = vuzpq_s16(a, b);
-  *even = r.val[0];
-  *odd = r.val[1];
-#endif
-}
-
 static inline float32x4_t Fma(float32x4_t acc, float32x4_t a, float32x4_t b) {
 #if defined(__aarch64__) || defined(__ARM_FEATURE_FMA)
   return vfmaq_f32(acc, a, b);
@@ -113,34 +101,113 @@ static inline void AddUnsigned(Acc& a, uint8x16_t r_lo, uint8x16_t r_hi) {
   a.v[3] = vreinterpretq_s16_u16(vaddw_u8(vreinterpretq_u16_s16(a.v[3]), vget_high_u8(r_hi)));
 }
 
-// Run sums in row order: out[q] = rows 4q..4q+3 as int32 (signed or unsigned lanes).
-template <bool Unsigned>
+// Run sums in row order: out[q] = rows 4q..4q+3 as int32 (the uint16 sums zero-extended).
+// As 32-bit lanes, a.v[0] holds rows e (low half) and e + 8 (high half) in lane e: one `and`
+// and one `ushr #16` per register split them, no uzp (three cycles on the A72 model).
 static inline void Widen(const Acc& a, int32x4_t out[8]) {
-  int16x8_t r[4];
-  Uzp(a.v[0], a.v[1], &r[0], &r[1]);  // rows 0..7, 8..15
-  Uzp(a.v[2], a.v[3], &r[2], &r[3]);  // rows 16..23, 24..31
+  const uint32x4_t low = vdupq_n_u32(0xFFFF);
   for (int h = 0; h < 4; ++h) {
-    if constexpr (Unsigned) {
-      const uint16x8_t u = vreinterpretq_u16_s16(r[h]);
-      out[2 * h] = vreinterpretq_s32_u32(vmovl_u16(vget_low_u16(u)));
-      out[2 * h + 1] = vreinterpretq_s32_u32(vmovl_u16(vget_high_u16(u)));
+    const uint32x4_t u = vreinterpretq_u32_s16(a.v[h]);
+    // Registers 0, 1: rows 0..15 (quads q = h and h + 2); 2, 3: rows 16..31.
+    const int q = (h & 1) + 4 * (h >> 1);
+    out[q] = vreinterpretq_s32_u32(vandq_u32(u, low));
+    out[q + 2] = vreinterpretq_s32_u32(vshrq_n_u32(u, 16));
+  }
+}
+
+// What a group's end adds per row (decided once per call): the bias term of asymmetric
+// weights (none, from one zero point, or per group) and, exact mode, whether the row has one
+// scale (integer sums across groups) or one per group.
+enum class GroupEnd {
+  kPlain,
+  kZeroPoint,
+  kPerGroup,
+  kUniform,
+  kUniformZeroPoint,
+  kUniformPerGroup
+};
+
+static inline GroupEnd EndOf(const Weights& w, bool exact) {
+  const int bias = !w.shape.asymmetric ? 0 : w.zero_point >= 0 ? 1 : 2;
+  return GroupEnd((exact && w.uniform_scale ? 3 : 0) + bias);
+}
+
+// A group's sums (gsum: rows 4q..4q+3 per q) into one token's running values: yacc (fp32) or
+// iacc (exact mode with a uniform scale).
+template <int B, bool Exact, GroupEnd kEnd>
+static inline void EndGroup(const Weights& w, size_t si, float tscale, float tsum, float const_bias,
+                            int32_t offset, const int32x4_t (&gsum)[8], float* yacc,
+                            int32_t* iacc) {
+  constexpr int kMaxCode = (1 << B) - 1;
+  constexpr bool kZero = kEnd == GroupEnd::kZeroPoint || kEnd == GroupEnd::kUniformZeroPoint;
+  constexpr bool kPer = kEnd == GroupEnd::kPerGroup || kEnd == GroupEnd::kUniformPerGroup;
+  constexpr bool kUniform = kEnd >= GroupEnd::kUniform;
+  // Quantized mode: λ/2 and the constant the offset-binary lookups (and one zero point) add.
+  const float alpha = 0.5f * tscale;
+  const float beta = -float(offset) * alpha + (kZero ? const_bias * tsum : 0.0f);
+  for (int q = 0; q < 8; ++q) {
+    // Loaded only where used: rows with one scale never read the per-group scales.
+    auto scale = [&] { return vld1q_f32(w.data.scale + si + 4 * q); };
+    if constexpr (Exact) {
+      int32x4_t i2 = gsum[q];
+      if constexpr (kZero) {
+        i2 = vaddq_s32(i2, vdupq_n_s32((kMaxCode - 2 * w.zero_point) * int32_t(tsum)));
+      } else if constexpr (kPer) {
+        const uint8_t* zp = w.data.zero + si + 4 * q;
+        const int32x4_t z = {zp[0], zp[1], zp[2], zp[3]};
+        const int32x4_t coef = vsubq_s32(vdupq_n_s32(kMaxCode), vaddq_s32(z, z));
+        i2 = vmlaq_s32(i2, coef, vdupq_n_s32(int32_t(tsum)));
+      }
+      if constexpr (kUniform) {
+        vst1q_s32(iacc + 4 * q, vaddq_s32(vld1q_s32(iacc + 4 * q), i2));
+      } else {
+        const float32x4_t term =
+            vmulq_n_f32(vmulq_f32(vcvtq_f32_s32(i2), vmulq_n_f32(scale(), tscale)), 0.5f);
+        vst1q_f32(yacc + 4 * q, vaddq_f32(vld1q_f32(yacc + 4 * q), term));
+      }
     } else {
-      out[2 * h] = vmovl_s16(vget_low_s16(r[h]));
-      out[2 * h + 1] = vmovl_s16(vget_high_s16(r[h]));
+      // scale·(λ/2·(A − offset) + bias term): the sums still hold the offset (an integer
+      // below 2^24, so A exactly in fp32), removed inside the one fma per row quad.
+      const float32x4_t inner = Fma(vdupq_n_f32(beta), vcvtq_f32_s32(gsum[q]), vdupq_n_f32(alpha));
+      float32x4_t a = Fma(vld1q_f32(yacc + 4 * q), scale(), inner);
+      if constexpr (kPer) {
+        a = Fma(a, vld1q_f32(w.data.bias + si + 4 * q), vdupq_n_f32(tsum));
+      }
+      vst1q_f32(yacc + 4 * q, a);
     }
   }
 }
 
 // The microkernel of the shared driver (driver.h).
 struct Neon {
+  // One branch per call on what a group's end adds (GroupEnd): the group loop has none (the
+  // model, like a core's front end, saw separate blocks where it branched per group).
   template <int B, bool Exact, int NB, size_t G>
   static void Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, float* y,
-                    size_t y_stride);
+                    size_t y_stride) {
+    switch (EndOf(w, Exact)) {
+      case GroupEnd::kPlain:
+        return Groups<B, Exact, NB, G, GroupEnd::kPlain>(w, tb, t0, tile, y, y_stride);
+      case GroupEnd::kZeroPoint:
+        return Groups<B, Exact, NB, G, GroupEnd::kZeroPoint>(w, tb, t0, tile, y, y_stride);
+      case GroupEnd::kPerGroup:
+        return Groups<B, Exact, NB, G, GroupEnd::kPerGroup>(w, tb, t0, tile, y, y_stride);
+      case GroupEnd::kUniform:
+        return Groups<B, Exact, NB, G, GroupEnd::kUniform>(w, tb, t0, tile, y, y_stride);
+      case GroupEnd::kUniformZeroPoint:
+        return Groups<B, Exact, NB, G, GroupEnd::kUniformZeroPoint>(w, tb, t0, tile, y, y_stride);
+      case GroupEnd::kUniformPerGroup:
+        return Groups<B, Exact, NB, G, GroupEnd::kUniformPerGroup>(w, tb, t0, tile, y, y_stride);
+    }
+  }
+  template <int B, bool Exact, int NB, size_t G, GroupEnd kEnd>
+  static void Groups(const Weights& w, const Tables& tb, size_t t0, size_t tile, float* y,
+                     size_t y_stride);
 };
 
-template <int B, bool Exact, int NB, size_t G>
-void Neon::Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, float* y,
-                 size_t y_stride) {
+template <int B, bool Exact, int NB, size_t G, GroupEnd kEnd>
+void Neon::Groups(const Weights& w, const Tables& tb, size_t t0, size_t tile, float* y,
+                  size_t y_stride) {
   const packw::Shape& s = w.shape;
   constexpr size_t quads = G / 4, run = std::min(quads, kRunQuads<B>), runs = quads / run;
   const size_t groups = packw::Groups(s);
@@ -150,6 +217,7 @@ void Neon::Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, flo
   // Quantized mode adds the offset-binary bytes, exact mode the hi bytes (h + 128): each run
   // adds 128·(2^b − 1)·run per row.
   const int32x4_t offset = vdupq_n_s32(int32_t(128 * kMaxCode * run));
+  const int32_t group_offset = int32_t(128 * kMaxCode * quads);  // quantized: all runs
 
   float yacc[NB][kTileRows] = {};
   int32_t iacc[NB][kTileRows] = {};
@@ -185,21 +253,53 @@ void Neon::Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, flo
         for (size_t line = 0; line < run * 16; line += 64) {
           __builtin_prefetch(wp + line + kPrefetchDistance);
         }
+        if constexpr (Exact) {
+          // (One index for every load: the pointer scheme below modelled slower on the A55
+          // for the exact kernels, whose four table loads per quad keep its load unit busy.)
 #pragma GCC unroll 4
-        for (size_t c = 0; c < run; ++c) {
-          const uint8x16_t wv = vld1q_u8(wp + c * 16);
-          const uint8x16_t i_lo = vandq_u8(wv, nib);
-          const uint8x16_t i_hi = vshrq_n_u8(wv, 4);
-          for (int t = 0; t < NB; ++t) {
-            const uint8_t* tp = lut[t] + table0 + c * 16;
-            if constexpr (Exact) {
+          for (size_t c = 0; c < run; ++c) {
+            const uint8x16_t wv = vld1q_u8(wp + c * 16);
+            const uint8x16_t i_lo = vandq_u8(wv, nib);
+            const uint8x16_t i_hi = vshrq_n_u8(wv, 4);
+            for (int t = 0; t < NB; ++t) {
+              const uint8_t* tp = lut[t] + table0 + c * 16;
               const uint8x16_t tab = vld1q_u8(tp);
               AddUnsigned(acc[t], Lookup(tab, i_lo), Lookup(tab, i_hi));
               const uint8x16_t tab_hi = vld1q_u8(tp + tb.hi_offset);
               AddUnsigned(acc_hi[t], Lookup(tab_hi, i_lo), Lookup(tab_hi, i_hi));
-            } else {
-              const uint8x16_t tab = vld1q_u8(tp);
-              AddUnsigned(acc[t], Lookup(tab, i_lo), Lookup(tab, i_hi));
+            }
+          }
+        } else {
+          // Four quads per step, each load at an immediate offset from pointers stepped once:
+          // GCC's register-indexed loads were two micro-ops each on the A72 model, whose
+          // dispatch (three per cycle) then bounded the loop. Odd quads go through a second
+          // pointer GCC cannot relate to the first: adjacent loads from one base became ldp q,
+          // six cycles each on the in-order A55 model.
+          const uint8_t* wq[2] = {wp, wp + 16};
+          const uint8_t* tq[NB][2];
+          for (int t = 0; t < NB; ++t) {
+            tq[t][0] = lut[t] + table0;
+            tq[t][1] = tq[t][0] + 16;
+          }
+          for (size_t c = 0; c < run; c += 4) {
+            for (size_t u = 0; u < 4; ++u) {
+              const uint8x16_t wv = vld1q_u8(wq[u & 1] + 32 * (u >> 1));
+              const uint8x16_t i_lo = vandq_u8(wv, nib);
+              const uint8x16_t i_hi = vshrq_n_u8(wv, 4);
+              for (int t = 0; t < NB; ++t) {
+                const uint8_t* tp = tq[t][u & 1] + 32 * (u >> 1);
+                const uint8x16_t tab = vld1q_u8(tp);
+                AddUnsigned(acc[t], Lookup(tab, i_lo), Lookup(tab, i_hi));
+              }
+            }
+            // (The empty asm keeps GCC from folding the pointers back into one register index.)
+            for (int h = 0; h < 2; ++h) {
+              wq[h] += 64;
+              asm("" : "+r"(wq[h]));
+              for (int t = 0; t < NB; ++t) {
+                tq[t][h] += 64;
+                asm("" : "+r"(tq[t][h]));
+              }
             }
           }
         }
@@ -208,14 +308,14 @@ void Neon::Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, flo
         int32x4_t v[8];
         if constexpr (Exact) {
           int32x4_t hv[8];
-          Widen<true>(acc[t], v);
-          Widen<true>(acc_hi[t], hv);
+          Widen(acc[t], v);
+          Widen(acc_hi[t], hv);
           for (int q = 0; q < 8; ++q) {
             v[q] = vaddq_s32(v[q], vshlq_n_s32(vsubq_s32(hv[q], offset), 8));
           }
         } else {
-          Widen<true>(acc[t], v);
-          for (int q = 0; q < 8; ++q) v[q] = vsubq_s32(v[q], offset);
+          // The offset comes off in fp32 at the group's end (EndGroup).
+          Widen(acc[t], v);
         }
         for (int q = 0; q < 8; ++q) gsum[t][q] = vaddq_s32(gsum[t][q], v[q]);
       }
@@ -224,38 +324,8 @@ void Neon::Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, flo
     for (int t = 0; t < NB; ++t) {
       const size_t bi = (t0 + t) * tb.block_stride + g;
       const float tscale = tb.scale[bi], tsum = tb.sum[bi];
-      for (int q = 0; q < 8; ++q) {
-        // Loaded only where used: rows with one scale never read the per-group scales.
-        auto scale = [&] { return vld1q_f32(w.data.scale + si + 4 * q); };
-        if constexpr (Exact) {
-          int32x4_t i2 = gsum[t][q];
-          if (s.asymmetric && w.zero_point >= 0) {
-            i2 = vaddq_s32(i2, vdupq_n_s32((kMaxCode - 2 * w.zero_point) * int32_t(tsum)));
-          } else if (s.asymmetric) {
-            const uint8_t* zp = w.data.zero + si + 4 * q;
-            const int32x4_t z = {zp[0], zp[1], zp[2], zp[3]};
-            const int32x4_t coef = vsubq_s32(vdupq_n_s32(kMaxCode), vaddq_s32(z, z));
-            i2 = vmlaq_s32(i2, coef, vdupq_n_s32(int32_t(tsum)));
-          }
-          if (w.uniform_scale) {
-            vst1q_s32(iacc[t] + 4 * q, vaddq_s32(vld1q_s32(iacc[t] + 4 * q), i2));
-          } else {
-            const float32x4_t term =
-                vmulq_n_f32(vmulq_f32(vcvtq_f32_s32(i2), vmulq_n_f32(scale(), tscale)), 0.5f);
-            vst1q_f32(yacc[t] + 4 * q, vaddq_f32(vld1q_f32(yacc[t] + 4 * q), term));
-          }
-        } else {
-          const float32x4_t sc = scale();
-          float32x4_t a = vld1q_f32(yacc[t] + 4 * q);
-          a = Fma(a, vcvtq_f32_s32(gsum[t][q]), vmulq_n_f32(sc, 0.5f * tscale));
-          if (s.asymmetric && w.zero_point >= 0) {
-            a = Fma(a, sc, vdupq_n_f32(const_bias * tsum));
-          } else if (s.asymmetric) {
-            a = Fma(a, vld1q_f32(w.data.bias + si + 4 * q), vdupq_n_f32(tsum));
-          }
-          vst1q_f32(yacc[t] + 4 * q, a);
-        }
-      }
+      EndGroup<B, Exact, kEnd>(w, si, tscale, tsum, const_bias, group_offset, gsum[t], yacc[t],
+                               iacc[t]);
     }
   }
 
@@ -263,7 +333,7 @@ void Neon::Block(const Weights& w, const Tables& tb, size_t t0, size_t tile, flo
   const size_t rows = std::min(kTileRows, s.m - row0);
   for (int t = 0; t < NB; ++t) {
     float* yt = y + (t0 + t) * y_stride + row0;
-    if (Exact && w.uniform_scale) {
+    if constexpr (Exact && kEnd >= GroupEnd::kUniform) {
       const size_t si0 = tile * groups * kTileRows;
       const float act = tb.scale[(t0 + t) * tb.block_stride];
       for (int q = 0; q < 8; ++q) {

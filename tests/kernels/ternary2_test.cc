@@ -243,8 +243,10 @@ TEST_P(Ternary2Variant, MatchesReference) {
   // Rows: below, at and across groups of 4 and steps of 8, with partial last groups.
   const std::vector<size_t> ms =
       small ? std::vector<size_t>{1, 5, 13} : std::vector<size_t>{1, 3, 4, 5, 7, 8, 9, 12, 13, 17};
+  // 9 and 17 blocks: more than the AArch64 NEON kernel's one-token slice of replicated
+  // activations (8 blocks), so rows carry their sums across slices.
   const std::vector<size_t> blocks_per_row =
-      small ? std::vector<size_t>{1, 3} : std::vector<size_t>{1, 2, 3, 5};
+      small ? std::vector<size_t>{1, 3, 9} : std::vector<size_t>{1, 2, 3, 5, 9, 17};
   const std::vector<size_t> ns =
       small ? std::vector<size_t>{1, 2, 3} : std::vector<size_t>{1, 2, 3, 4, 5, 9};
   Rng rng(17);
@@ -271,11 +273,14 @@ TEST_P(Ternary2Variant, MatchesReference) {
 
 // ±127 everywhere, unit scales: every product, sum and scaling is an exact integer in fp32
 // (|y| ≤ 127·k < 2^24), so the outputs must equal the reference exactly. Rows all −1, all +1,
-// alternating and mixed, tokens all −127, all +127, alternating, and ±127 at random.
+// alternating and mixed, tokens all −127, all +127, alternating, and ±127 at random; the
+// tokens together (the several-token path) and each alone (the one-token path). All +1 against
+// all +127 is the largest sum any int16 chain of the NEON kernels holds. k: 9 blocks, past the
+// one-token NEON slice of 8.
 TEST_P(Ternary2Variant, ExtremeActivationsExact) {
   const Kernels& v = GetParam();
   LUTRA_REQUIRE_ISA(v.name, v.isa);
-  const size_t m = 13, n = 4, k = 3 * kBlock;
+  const size_t m = 13, n = 4, k = 9 * kBlock;
   Rng rng(9);
   for (bool blocks : {false, true}) {
     Ternary w(m, k, blocks);
@@ -300,12 +305,22 @@ TEST_P(Ternary2Variant, ExtremeActivationsExact) {
     std::vector<float> y(n * m, -7.0f);
     v.gemm(p.view, a.view, 0, 4, y.data(), m);
     v.gemm(p.view, a.view, 4, m, y.data(), m);
+    // Each token alone: the same outputs.
+    std::vector<float> y1(n * m, -7.0f);
+    for (size_t t = 0; t < n; ++t) {
+      const Activations one = {k, 1, a.q.data() + t * k, a.scale.data() + t,
+                               a.sums.data() + t * SumCount(k)};
+      v.gemm(p.view, one, 0, 8, y1.data() + t * m, m);
+      v.gemm(p.view, one, 8, m, y1.data() + t * m, m);
+    }
     for (size_t t = 0; t < n; ++t) {
       for (size_t r = 0; r < m; ++r) {
         double want, bound;
         Reference(w, a, r, t, &want, &bound);
         ASSERT_EQ(double(y[t * m + r]), want)
             << v.name << (blocks ? " blocks" : " uniform") << " t=" << t << " row=" << r;
+        ASSERT_EQ(double(y1[t * m + r]), want)
+            << v.name << (blocks ? " blocks" : " uniform") << " one token, t=" << t << " row=" << r;
       }
     }
   }
