@@ -144,7 +144,8 @@ lutra_status MeasureInt8Peak(uint32_t threads, const char* isa, double* macs_per
     run(iterations);
     const double s = Elapsed(t0, Clock::now());
     if (s >= kPeakRunSeconds / 8 || iterations >= (uint64_t{1} << 40)) {
-      iterations = std::max<uint64_t>(1, uint64_t(double(iterations) * kPeakRunSeconds / s));
+      iterations =
+          std::max<uint64_t>(1, uint64_t(double(iterations) * kPeakRunSeconds / std::max(s, 1e-9)));
       break;
     }
     iterations *= 4;
