@@ -208,6 +208,11 @@ typedef struct lutra_model_info {
   uint64_t matmul_weights;   /* weights of the planned matrices (rows × columns summed, the
                               * output head included): the multiply-adds one token costs
                               * outside attention; 0 for a vocabulary-only model */
+  /* Sliding-window attention (Gemma 2/3): n_layer_sliding layers attend to the last
+   * sliding_window positions only, and their KV cache holds about sliding_window + batch
+   * positions whatever the context; both 0 when no layer slides. */
+  uint32_t sliding_window;
+  uint32_t n_layer_sliding;
 } lutra_model_info;
 
 /* Fills defaults. Thread-safe. */
