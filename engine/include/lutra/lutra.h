@@ -419,7 +419,9 @@ typedef struct lutra_synthetic_options {
                                * ternary type, one scale per tensor); default "f32" */
   const char* embedding_type; /* token embedding; NULL: "f16" when weight_type is q4_0, q4_k,
                                * tq1_0, tq2_0 or i2_s (as low-bit GGUF files usually are),
-                               * else weight_type */
+                               * else weight_type; presets with a tied output: the output
+                               * head's type (below), or "q8_0" where the rows are not whole
+                               * blocks of it (as llama.cpp's quantizer does) */
   const char* output_type;    /* output head; NULL: "q6_k" for q4_k (as Q4_K_M files), "q4_0"
                                * for the other low-bit types, else weight_type; ignored by
                                * presets with a tied output */

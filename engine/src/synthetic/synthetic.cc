@@ -247,6 +247,10 @@ gguf::TensorProducer Producer(const TensorSpec& t, uint64_t seed) {
 
 }  // namespace
 
+bool SyntheticRowsFit(gguf::TensorType type, uint64_t cols) {
+  return EncodedBytes(type, cols) != 0;
+}
+
 std::vector<std::string> SyntheticPresetNames() {
   return {"tinyllama-1.1b", "llama2-7b",   "llama3-8b",  "qwen2.5-0.5b", "qwen3-0.6b",
           "gemma3-1b",      "gemma2-2b",   "tiny",       "tiny-gqa4",    "tiny-tied",

@@ -56,6 +56,9 @@ struct SyntheticLlama {
 Expected<SyntheticLlama> SyntheticPreset(const std::string& name);
 std::vector<std::string> SyntheticPresetNames();
 
+// Whether rows of `cols` weights are whole blocks of `type` (so a tensor of it can be written).
+bool SyntheticRowsFit(gguf::TensorType type, uint64_t cols);
+
 // Checks shapes against the chosen types (every matrix row must be a whole number of blocks)
 // and writes the model to `path` (temporary file + rename).
 Status WriteSyntheticLlama(const SyntheticLlama& config, const std::string& path);
