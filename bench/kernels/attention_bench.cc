@@ -6,7 +6,10 @@
 // (fma_floor_frac: the multiply-adds' time at this core's measured FMA throughput, per thread,
 // over the time taken; 1.0 means compute-bound at peak); also prefill blocks of 16/64 query rows
 // ending at position 2048 and an in-cache decode (one layer, the compute cost). Also the f16
-// kernels' bytes/s (in and out of cache).
+// kernels' bytes/s (in and out of cache), and Gemma's attention in cache: a sliding-window
+// layer's decode over its ring (window 512, prefill chunks of 64: 576 slots, read as one or two
+// ranges with window masks) next to plain decode over 512 positions, and decode with and
+// without a soft-cap on the scores.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -83,6 +86,40 @@ void BM_Attention(benchmark::State& state, KvType type, size_t threads, size_t n
   }
 }
 
+// Decode in cache at position `len` (d 256, Gemma's head size): window > 0 makes the layer a
+// ring of window + 63 positions written in chunks of 64 (so at `len` it has wrapped), softcap
+// > 0 caps the scores. us_per_token as above.
+void BM_GemmaDecode(benchmark::State& state, KvType type, size_t heads, size_t kv_heads, size_t len,
+                    size_t window, float softcap) {
+  constexpr size_t kD = 256, kChunk = 64;
+  KvCache cache;
+  Attention att;
+  const auto& config = lutra::engine::KernelConfig::For(Features());
+  std::vector<size_t> windows;
+  if (window > 0) windows.push_back(window);
+  Status st = KvCache::Create({1, kv_heads, len, kD, type, windows, kChunk}, config, &cache);
+  if (st.ok()) st = Attention::Create({heads, kv_heads, kD, len, kChunk}, config, 1, &att);
+  if (!st.ok()) {
+    state.SkipWithError(st.error().c_str());
+    return;
+  }
+  std::vector<float> kv(kChunk * kv_heads * kD);
+  for (size_t i = 0; i < kv.size(); ++i) kv[i] = float(int(i % 61) - 30) * 0.03f;
+  for (size_t p = 0; p < len; p += kChunk) {
+    const size_t n = std::min(kChunk, len - p);
+    (void)cache.Write(0, n, kv.data(), kv.data());
+    (void)cache.Advance(n);
+  }
+  std::vector<float> q(heads * kD, 0.01f), out(q.size());
+  engine::ThreadPool pool(1);
+  for (auto _ : state) {
+    (void)att.Run(cache, 0, len - 1, 1, q.data(), out.data(), pool, {0.0f, softcap});
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.counters["us_per_token"] = benchmark::Counter(
+      double(state.iterations()) * 1e-6, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+
 template <typename Fn, typename Call>
 void RegisterF16(std::span<const kernels::Kernel<Fn>> table, size_t bytes_per_element, Call call) {
   for (const auto& k : table) {
@@ -120,6 +157,23 @@ const bool registered = [] {
         }
       }
     }
+  }
+  for (KvType type : {KvType::kF16, KvType::kF32}) {
+    const std::string t = type == KvType::kF16 ? "/f16" : "/f32";
+    // Gemma 3 1B: 4 heads, 1 KV head; a sliding layer at position 2048 against 512 positions.
+    benchmark::RegisterBenchmark(("attention/gemma_sliding_w512_at2048_d256_h4_kv1" + t).c_str(),
+                                 BM_GemmaDecode, type, 4, 1, 2048, 512, 0.0f)
+        ->UseRealTime();
+    benchmark::RegisterBenchmark(("attention/gemma_full_512_d256_h4_kv1" + t).c_str(),
+                                 BM_GemmaDecode, type, 4, 1, 512, 0, 0.0f)
+        ->UseRealTime();
+    // Gemma 2 2B: 8 heads, 4 KV heads, scores capped at 50.
+    benchmark::RegisterBenchmark(("attention/gemma_softcap50_2048_d256_h8_kv4" + t).c_str(),
+                                 BM_GemmaDecode, type, 8, 4, 2048, 0, 50.0f)
+        ->UseRealTime();
+    benchmark::RegisterBenchmark(("attention/gemma_nocap_2048_d256_h8_kv4" + t).c_str(),
+                                 BM_GemmaDecode, type, 8, 4, 2048, 0, 0.0f)
+        ->UseRealTime();
   }
   namespace f16 = kernels::f16;
   RegisterF16(f16::ToF32Kernels(), 6, [](f16::ToF32Fn fn, size_t n, uint16_t* h, float* f) {

@@ -30,20 +30,21 @@ struct Operands {
 };
 
 template <typename Fn, typename Call>
-void RegisterOp(std::span<const Kernel<Fn>> table, size_t arrays,
-                size_t bytes_per_element, Call call) {
+void RegisterOp(std::span<const Kernel<Fn>> table, size_t arrays, size_t bytes_per_element,
+                Call call) {
   for (const Kernel<Fn>& k : table) {
     if (!Runnable(k.name, k.isa)) continue;
-    RegisterCacheVariants(k.name, kSizes, [k, arrays, bytes_per_element, call](benchmark::State& state) {
-      const size_t n = static_cast<size_t>(state.range(0));
-      Operands ops(n, arrays, state.range(1) != 0);
-      size_t copy = 0;
-      for (auto _ : state) {
-        call(k.fn, n, ops, copy);
-        copy = copy + 1 == ops.copies ? 0 : copy + 1;
-      }
-      state.SetBytesProcessed(int64_t(state.iterations()) * int64_t(n * bytes_per_element));
-    });
+    RegisterCacheVariants(
+        k.name, kSizes, [k, arrays, bytes_per_element, call](benchmark::State& state) {
+          const size_t n = static_cast<size_t>(state.range(0));
+          Operands ops(n, arrays, state.range(1) != 0);
+          size_t copy = 0;
+          for (auto _ : state) {
+            call(k.fn, n, ops, copy);
+            copy = copy + 1 == ops.copies ? 0 : copy + 1;
+          }
+          state.SetBytesProcessed(int64_t(state.iterations()) * int64_t(n * bytes_per_element));
+        });
   }
 }
 
@@ -69,6 +70,15 @@ const bool registered = [] {
   });
   RegisterOp(SiluKernels(), 2, 8, [](vec::UnaryFn fn, size_t n, Operands& o, size_t c) {
     fn(n, o.get(c, 0), o.get(c, 1));
+    benchmark::ClobberMemory();
+  });
+  RegisterOp(GeluKernels(), 2, 8, [](vec::UnaryFn fn, size_t n, Operands& o, size_t c) {
+    fn(n, o.get(c, 0), o.get(c, 1));
+    benchmark::ClobberMemory();
+  });
+  // In place, as attention's score rows and the logits are capped.
+  RegisterOp(SoftcapKernels(), 1, 8, [](vec::SoftcapFn fn, size_t n, Operands& o, size_t c) {
+    fn(n, 0.0625f, 50.0f, o.get(c, 0), o.get(c, 0));
     benchmark::ClobberMemory();
   });
   return true;

@@ -54,16 +54,45 @@ inline float32x4_t Divide(float32x4_t num, float32x4_t den) {
 #endif
 }
 
-// x·σ(x) with σ from e = exp(−|x|) ≤ 1, so nothing overflows: σ = 1/(1+e) for x ≥ 0 and
-// e/(1+e) for x < 0. For x < 0 the power of two of e is applied last, to x·p/(1+e): ARMv7
-// NEON flushes denormals, and e itself is denormal for x < −87 while x·e is not yet.
+// x·σ(z) with σ from e = exp(−|z|) ≤ 1, so nothing overflows: σ = 1/(1+e) for z ≥ 0 and
+// e/(1+e) for z < 0. For z < 0 the power of two of e is applied last, to x·p/(1+e): ARMv7
+// NEON flushes denormals, and e itself is denormal for z < −87 while x·e is not yet.
 // den lies in [1, 2], where the ARMv7 reciprocal steps are accurate.
-inline float32x4_t Silu(float32x4_t x) {
-  const arch::arm::ExpPartsNeon parts = arch::arm::ExpDecomposeNeon(vnegq_f32(vabsq_f32(x)));
+inline float32x4_t SigmoidTimes(float32x4_t x, float32x4_t z) {
+  const arch::arm::ExpPartsNeon parts = arch::arm::ExpDecomposeNeon(vnegq_f32(vabsq_f32(z)));
   const float32x4_t e = arch::arm::ExpLdexpNeon(parts.p, parts.n);
   const float32x4_t r = Divide(x, vaddq_f32(vdupq_n_f32(1.0f), e));
-  const float32x4_t negative = arch::arm::ExpLdexpNeon(vmulq_f32(r, parts.p), parts.n);
-  return vbslq_f32(vcltq_f32(x, vdupq_n_f32(0.0f)), negative, r);
+  // r·p would overflow for x near −FLT_MAX (GELU's z is then −∞ and the result 0): any r
+  // below −1e30 gives the same 0.
+  const float32x4_t rc = vmaxq_f32(r, vdupq_n_f32(-1e30f));
+  const float32x4_t negative = arch::arm::ExpLdexpNeon(vmulq_f32(rc, parts.p), parts.n);
+  return vbslq_f32(vcltq_f32(z, vdupq_n_f32(0.0f)), negative, r);
+}
+
+inline float32x4_t Silu(float32x4_t x) {
+  return SigmoidTimes(x, x);
+}
+
+inline float32x4_t Gelu(float32x4_t x) {
+  const float32x4_t inner = NeonFma(vdupq_n_f32(kGeluA), vmulq_f32(x, x), vdupq_n_f32(kGeluB));
+  return SigmoidTimes(x, vmulq_f32(x, inner));
+}
+
+// tanh(t): the odd Taylor polynomial below kTanhSeriesBelow, else sign(t)·(1 − e)/(1 + e)
+// with e = exp(−2|t|) ∈ (0, 0.61] (1 + e in [1, 2] for the ARMv7 reciprocal).
+inline float32x4_t Tanh(float32x4_t t) {
+  const float32x4_t a = vabsq_f32(t);
+  const arch::arm::ExpPartsNeon parts = arch::arm::ExpDecomposeNeon(vmulq_n_f32(a, -2.0f));
+  const float32x4_t e = arch::arm::ExpLdexpNeon(parts.p, parts.n);
+  const float32x4_t one = vdupq_n_f32(1.0f);
+  const float32x4_t q = Divide(vsubq_f32(one, e), vaddq_f32(one, e));
+  const float32x4_t big = vbslq_f32(vdupq_n_u32(0x80000000u), t, q);
+  const float32x4_t t2 = vmulq_f32(t, t);
+  float32x4_t p = NeonFma(vdupq_n_f32(kTanhC7), t2, vdupq_n_f32(kTanhC9));
+  p = NeonFma(vdupq_n_f32(kTanhC5), p, t2);
+  p = NeonFma(vdupq_n_f32(kTanhC3), p, t2);
+  const float32x4_t small = NeonFma(t, vmulq_f32(t, t2), p);
+  return vbslq_f32(vcltq_f32(a, vdupq_n_f32(kTanhSeriesBelow)), small, big);
 }
 
 inline float HorizontalSum(float32x4_t v) {
@@ -108,6 +137,16 @@ void mul_f32_u16__neon(size_t n, const float* a, const float* b, float* y) {
 
 void silu_f32_u16__neon(size_t n, const float* x, float* y) {
   ForEach(n, y, [&](size_t i, auto load) { return Silu(load(x + i)); });
+}
+
+void gelu_f32_u16__neon(size_t n, const float* x, float* y) {
+  ForEach(n, y, [&](size_t i, auto load) { return Gelu(load(x + i)); });
+}
+
+void softcap_f32_u16__neon(size_t n, float scale, float cap, const float* x, float* y) {
+  const float a = scale / cap;
+  ForEach(n, y,
+          [&](size_t i, auto load) { return vmulq_n_f32(Tanh(vmulq_n_f32(load(x + i), a)), cap); });
 }
 
 }  // namespace lutra::kernels::vec

@@ -36,6 +36,14 @@ const Kernel<UnaryFn> kSilu[] = {
 #define LUTRA_VEC_SILU ENTRY
 #include "kernels/vec/kernels.inc"
 };
+const Kernel<UnaryFn> kGelu[] = {
+#define LUTRA_VEC_GELU ENTRY
+#include "kernels/vec/kernels.inc"
+};
+const Kernel<SoftcapFn> kSoftcap[] = {
+#define LUTRA_VEC_SOFTCAP ENTRY
+#include "kernels/vec/kernels.inc"
+};
 
 #undef ENTRY
 
@@ -59,6 +67,12 @@ std::span<const Kernel<BinaryFn>> MulKernels() {
 std::span<const Kernel<UnaryFn>> SiluKernels() {
   return kSilu;
 }
+std::span<const Kernel<UnaryFn>> GeluKernels() {
+  return kGelu;
+}
+std::span<const Kernel<SoftcapFn>> SoftcapKernels() {
+  return kSoftcap;
+}
 
 VecOps Select(arch::IsaSet features) {
   // Every table ends with a scalar entry, so selection never fails.
@@ -66,6 +80,7 @@ VecOps Select(arch::IsaSet features) {
       SelectFirst(DotKernels(), features),   SelectFirst(AxpyKernels(), features),
       SelectFirst(ScaleKernels(), features), SelectFirst(AddKernels(), features),
       SelectFirst(MulKernels(), features),   SelectFirst(SiluKernels(), features),
+      SelectFirst(GeluKernels(), features),  SelectFirst(SoftcapKernels(), features),
   };
 }
 

@@ -40,4 +40,17 @@ void silu_f32_u1__scalar(size_t n, const float* x, float* y) {
   for (size_t i = 0; i < n; ++i) y[i] = x[i] / (1.0f + std::exp(-x[i]));
 }
 
+// x·σ(z), z = 2·√(2/π)·(x + 0.044715·x³) = x·(kGeluA + kGeluB·x²).
+void gelu_f32_u1__scalar(size_t n, const float* x, float* y) {
+  for (size_t i = 0; i < n; ++i) {
+    const float z = x[i] * (kGeluA + kGeluB * x[i] * x[i]);
+    y[i] = x[i] / (1.0f + std::exp(-z));
+  }
+}
+
+void softcap_f32_u1__scalar(size_t n, float scale, float cap, const float* x, float* y) {
+  const float a = scale / cap;
+  for (size_t i = 0; i < n; ++i) y[i] = cap * std::tanh(a * x[i]);
+}
+
 }  // namespace lutra::kernels::vec

@@ -18,13 +18,41 @@ inline void ForEach(size_t n, Full f, Masked m) {
   if (i < n) m(i, TailMask256(n - i));
 }
 
-// See x86_avx512.cc: σ from exp(−|x|) so nothing overflows.
-inline __m256 Silu(__m256 x) {
-  const __m256 a = _mm256_or_ps(x, _mm256_set1_ps(-0.0f));
+// See x86_avx512.cc: x·σ(z) with σ from exp(−|z|) so nothing overflows.
+inline __m256 SigmoidTimes(__m256 x, __m256 z) {
+  const __m256 a = _mm256_or_ps(z, _mm256_set1_ps(-0.0f));
   const __m256 e = arch::x86::ExpNonPositive256(a);
   const __m256 num =
-      _mm256_blendv_ps(_mm256_set1_ps(1.0f), e, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LT_OQ));
+      _mm256_blendv_ps(_mm256_set1_ps(1.0f), e, _mm256_cmp_ps(z, _mm256_setzero_ps(), _CMP_LT_OQ));
   return _mm256_mul_ps(x, _mm256_div_ps(num, _mm256_add_ps(_mm256_set1_ps(1.0f), e)));
+}
+
+inline __m256 Silu(__m256 x) {
+  return SigmoidTimes(x, x);
+}
+
+inline __m256 Gelu(__m256 x) {
+  const __m256 x2 = _mm256_mul_ps(x, x);
+  const __m256 z =
+      _mm256_mul_ps(x, _mm256_fmadd_ps(x2, _mm256_set1_ps(kGeluB), _mm256_set1_ps(kGeluA)));
+  return SigmoidTimes(x, z);
+}
+
+// See x86_avx512.cc.
+inline __m256 Tanh(__m256 t) {
+  const __m256 sign = _mm256_set1_ps(-0.0f);
+  const __m256 a = _mm256_andnot_ps(sign, t);
+  const __m256 e = arch::x86::ExpNonPositive256(_mm256_mul_ps(a, _mm256_set1_ps(-2.0f)));
+  const __m256 one = _mm256_set1_ps(1.0f);
+  const __m256 big = _mm256_or_ps(_mm256_div_ps(_mm256_sub_ps(one, e), _mm256_add_ps(one, e)),
+                                  _mm256_and_ps(sign, t));
+  const __m256 t2 = _mm256_mul_ps(t, t);
+  __m256 p = _mm256_fmadd_ps(t2, _mm256_set1_ps(kTanhC9), _mm256_set1_ps(kTanhC7));
+  p = _mm256_fmadd_ps(p, t2, _mm256_set1_ps(kTanhC5));
+  p = _mm256_fmadd_ps(p, t2, _mm256_set1_ps(kTanhC3));
+  const __m256 small = _mm256_fmadd_ps(_mm256_mul_ps(t, t2), p, t);
+  return _mm256_blendv_ps(big, small,
+                          _mm256_cmp_ps(a, _mm256_set1_ps(kTanhSeriesBelow), _CMP_LT_OQ));
 }
 
 inline float HSum(__m256 v) {
@@ -109,6 +137,22 @@ void silu_f32_u32__avx2(size_t n, const float* x, float* y) {
       [&](size_t i, __m256i k) {
         _mm256_maskstore_ps(y + i, k, Silu(_mm256_maskload_ps(x + i, k)));
       });
+}
+
+void gelu_f32_u32__avx2(size_t n, const float* x, float* y) {
+  ForEach(
+      n, [&](size_t i) { _mm256_storeu_ps(y + i, Gelu(_mm256_loadu_ps(x + i))); },
+      [&](size_t i, __m256i k) {
+        _mm256_maskstore_ps(y + i, k, Gelu(_mm256_maskload_ps(x + i, k)));
+      });
+}
+
+void softcap_f32_u32__avx2(size_t n, float scale, float cap, const float* x, float* y) {
+  const __m256 a = _mm256_set1_ps(scale / cap), c = _mm256_set1_ps(cap);
+  auto f = [&](__m256 v) { return _mm256_mul_ps(c, Tanh(_mm256_mul_ps(a, v))); };
+  ForEach(
+      n, [&](size_t i) { _mm256_storeu_ps(y + i, f(_mm256_loadu_ps(x + i))); },
+      [&](size_t i, __m256i k) { _mm256_maskstore_ps(y + i, k, f(_mm256_maskload_ps(x + i, k))); });
 }
 
 }  // namespace lutra::kernels::vec

@@ -30,15 +30,45 @@ inline void ForEach(size_t n, F f) {
   if (i < n) f(i, Tail(n - i));
 }
 
-// x·σ(x) with σ from e = exp(−|x|) ≤ 1, so nothing overflows: σ = 1/(1+e) for x ≥ 0 and
-// e/(1+e) for x < 0.
-inline __m512 Silu(__m512 x) {
+// x·σ(z) with σ from e = exp(−|z|) ≤ 1, so nothing overflows: σ = 1/(1+e) for z ≥ 0 and
+// e/(1+e) for z < 0.
+inline __m512 SigmoidTimes(__m512 x, __m512 z) {
   const __m512 a = _mm512_castsi512_ps(
-      _mm512_or_si512(_mm512_castps_si512(x), _mm512_set1_epi32(int(0x80000000u))));
+      _mm512_or_si512(_mm512_castps_si512(z), _mm512_set1_epi32(int(0x80000000u))));
   const __m512 e = arch::x86::ExpNonPositive512(a);
-  const __m512 num = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ),
+  const __m512 num = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(z, _mm512_setzero_ps(), _CMP_LT_OQ),
                                           _mm512_set1_ps(1.0f), e);
   return _mm512_mul_ps(x, _mm512_div_ps(num, _mm512_add_ps(_mm512_set1_ps(1.0f), e)));
+}
+
+inline __m512 Silu(__m512 x) {
+  return SigmoidTimes(x, x);
+}
+
+inline __m512 Gelu(__m512 x) {
+  const __m512 x2 = _mm512_mul_ps(x, x);
+  const __m512 z =
+      _mm512_mul_ps(x, _mm512_fmadd_ps(x2, _mm512_set1_ps(kGeluB), _mm512_set1_ps(kGeluA)));
+  return SigmoidTimes(x, z);
+}
+
+// tanh(t): the odd Taylor polynomial below kTanhSeriesBelow, else sign(t)·(1 − e)/(1 + e)
+// with e = exp(−2|t|) (|t| = ∞ gives e = 0, ±1).
+inline __m512 Tanh(__m512 t) {
+  const __m512i sign = _mm512_set1_epi32(int(0x80000000u));
+  const __m512 a = _mm512_castsi512_ps(_mm512_andnot_si512(sign, _mm512_castps_si512(t)));
+  const __m512 e = arch::x86::ExpNonPositive512(_mm512_mul_ps(a, _mm512_set1_ps(-2.0f)));
+  const __m512 one = _mm512_set1_ps(1.0f);
+  const __m512 q = _mm512_div_ps(_mm512_sub_ps(one, e), _mm512_add_ps(one, e));
+  const __m512 big = _mm512_castsi512_ps(
+      _mm512_or_si512(_mm512_castps_si512(q), _mm512_and_si512(sign, _mm512_castps_si512(t))));
+  const __m512 t2 = _mm512_mul_ps(t, t);
+  __m512 p = _mm512_fmadd_ps(t2, _mm512_set1_ps(kTanhC9), _mm512_set1_ps(kTanhC7));
+  p = _mm512_fmadd_ps(p, t2, _mm512_set1_ps(kTanhC5));
+  p = _mm512_fmadd_ps(p, t2, _mm512_set1_ps(kTanhC3));
+  const __m512 small = _mm512_fmadd_ps(_mm512_mul_ps(t, t2), p, t);
+  return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a, _mm512_set1_ps(kTanhSeriesBelow), _CMP_LT_OQ),
+                              big, small);
 }
 
 }  // namespace
@@ -95,6 +125,20 @@ void mul_f32_u64__avx512(size_t n, const float* a, const float* b, float* y) {
 void silu_f32_u64__avx512(size_t n, const float* x, float* y) {
   ForEach(n, [&](size_t i, __mmask16 k) {
     _mm512_mask_storeu_ps(y + i, k, Silu(_mm512_maskz_loadu_ps(k, x + i)));
+  });
+}
+
+void gelu_f32_u64__avx512(size_t n, const float* x, float* y) {
+  ForEach(n, [&](size_t i, __mmask16 k) {
+    _mm512_mask_storeu_ps(y + i, k, Gelu(_mm512_maskz_loadu_ps(k, x + i)));
+  });
+}
+
+void softcap_f32_u64__avx512(size_t n, float scale, float cap, const float* x, float* y) {
+  const __m512 a = _mm512_set1_ps(scale / cap), c = _mm512_set1_ps(cap);
+  ForEach(n, [&](size_t i, __mmask16 k) {
+    const __m512 v = _mm512_maskz_loadu_ps(k, x + i);
+    _mm512_mask_storeu_ps(y + i, k, _mm512_mul_ps(c, Tanh(_mm512_mul_ps(a, v))));
   });
 }
 

@@ -134,6 +134,7 @@ static void test_synthetic_model(const char* path) {
     CHECK(info.matmul_weights ==
           info.n_layer * (2 * e * q + 2 * e * kv + 3 * e * info.n_ff) + info.n_vocab * e);
   }
+  CHECK(info.sliding_window == 0 && info.n_layer_sliding == 0);
 
   /* Tokens: round trip, the size protocol, bad ids. */
   const char* text = "hello world";
@@ -458,6 +459,37 @@ static void test_real_files(void) {
   lutra_model_free(model);
 }
 
+/* A model with sliding-window layers reports them, and runs past its window. */
+static void test_sliding_window(void) {
+  char path[256];
+  snprintf(path, sizeof path, "/tmp/lutra-api-test-gemma-%d.gguf", (int)getpid());
+  lutra_synthetic_options so;
+  lutra_synthetic_options_init(&so);
+  so.preset = "tiny-gemma3";
+  CHECK_STATUS(lutra_write_synthetic_model(path, &so), LUTRA_STATUS_OK);
+  lutra_model_options o;
+  lutra_model_options_init(&o);
+  o.threads = 1;
+  o.context_length = 40;
+  lutra_model* model = NULL;
+  CHECK_STATUS(lutra_model_load(path, &o, &model), LUTRA_STATUS_OK);
+  if (model != NULL) {
+    lutra_model_info info;
+    lutra_model_info_init(&info);
+    CHECK_STATUS(lutra_model_get_info(model, &info), LUTRA_STATUS_OK);
+    CHECK(strcmp(info.arch, "gemma3") == 0);
+    CHECK(info.sliding_window == 8 && info.n_layer_sliding == 6 && info.n_layer == 7);
+    lutra_session* session = NULL;
+    CHECK_STATUS(lutra_session_create(model, &session), LUTRA_STATUS_OK);
+    int32_t tokens[40];
+    for (int i = 0; i < 40; ++i) tokens[i] = 3 + (i * 7) % 300;
+    CHECK_STATUS(lutra_session_prefill(session, tokens, 40, NULL, NULL), LUTRA_STATUS_OK);
+    lutra_session_free(session);
+    lutra_model_free(model);
+  }
+  remove(path);
+}
+
 int main(void) {
   const char* env = getenv("LUTRA_MODELS_DIR");
   snprintf(models_dir, sizeof models_dir, "%s", env != NULL && *env ? env : "../shared/models");
@@ -473,6 +505,7 @@ int main(void) {
   test_bf16_cache(path);
   test_session_options(path);
   remove(path);
+  test_sliding_window();
 
   test_real_files();
   if (failures != 0) {

@@ -144,6 +144,8 @@ TEST(KernelConfig, ExecutorCallsWhatTheCatalogReports) {
     EXPECT_EQ(e.vec().add->name, Reported("vec.add", f));
     EXPECT_EQ(e.vec().mul->name, Reported("vec.mul", f));
     EXPECT_EQ(e.vec().silu->name, Reported("vec.silu", f));
+    EXPECT_EQ(e.vec().gelu->name, Reported("vec.gelu", f));
+    EXPECT_EQ(e.vec().softcap->name, Reported("vec.softcap", f));
     EXPECT_EQ(e.vec().dot->fn, FnOf(kernels::vec::DotKernels(), Reported("vec.dot", f)));
     EXPECT_EQ(e.cache().to_f16(), FnOf(kernels::f16::FromF32Kernels(), Reported("f16.fromf32", f)));
     EXPECT_EQ(e.attention().attn().qk_f16->name, Reported("attn.qk.f16", f));

@@ -187,5 +187,108 @@ TEST_P(SiluTest, MatchesDoubleReferenceIncludingExtremes) {
 
 LUTRA_INSTANTIATE_REGISTRY(SiluTest, SiluKernels());
 
+// --- gelu (tanh approximation) -------------------------------------------------------------
+class GeluTest : public ::testing::TestWithParam<Kernel<UnaryFn>> {};
+
+// The reference in double, as x·σ(z) (0.5·x·(1 + tanh u) cancels to 0 in double for x < −9).
+double GeluRef(double x, double* z_out) {
+  const double z = 2.0 * std::sqrt(2.0 / M_PI) * (x + 0.044715 * x * x * x);
+  *z_out = z;
+  return x / (1.0 + std::exp(-z));
+}
+
+TEST_P(GeluTest, MatchesDoubleReferenceIncludingExtremes) {
+  const auto& k = GetParam();
+  testing::CheckUnrollName(k, "lutra_vec_gelu_f32");
+  LUTRA_REQUIRE_ISA(k.name, k.isa);
+  Rng rng(6);
+  // z = x·(A + B·x²) is rounded three times and its constants once each (≤ 6 ulp of z); for
+  // z < 0, σ(z) ≈ e^z turns that into |z|·6 ulp of the result, on top of the ≤ 8 ulp of the
+  // polynomial exp and the division. Below z ≈ −87 the result is denormal or zero (ARMv7 NEON
+  // flushes denormals): an absolute 16·FLT_MIN·max(1, |x|) covers it.
+  auto check = [&](size_t n, const float* x, const float* y, const char* what) {
+    for (size_t i = 0; i < n; ++i) {
+      double z = 0;
+      const double ref = GeluRef(x[i], &z);
+      const double tol = FLT_EPSILON * std::fabs(ref) * (8.0 + 6.0 * std::fabs(z)) +
+                         16.0 * FLT_MIN * std::max(1.0, std::fabs(double(x[i])));
+      ASSERT_NEAR(y[i], ref, tol) << k.name << " " << what << " x=" << x[i];
+    }
+  };
+  for (size_t n : Lengths()) {
+    GuardedBuffer<float> x(n), y(n);
+    rng.Fill(x.span(), -8.0f, 8.0f);
+    k.fn(n, x.data(), y.data());
+    check(n, x.data(), y.data(), "random");
+    ASSERT_TRUE(y.Intact()) << k.name;
+    k.fn(n, x.data(), x.data());
+    for (size_t i = 0; i < n; ++i) ASSERT_EQ(x[i], y[i]) << k.name << " in place, i=" << i;
+  }
+  const std::vector<float> extremes = {0.0f,    -0.0f,    1e-30f, -1e-30f, 3.0f,    -3.0f,
+                                       5.0f,    -5.0f,    10.0f,  -10.0f,  12.0f,   -12.0f,
+                                       100.0f,  -100.0f,  1e20f,  -1e20f,  1e30f,   -1e30f,
+                                       FLT_MIN, -FLT_MIN, 0.5f,   -0.5f,   FLT_MAX, -FLT_MAX};
+  GuardedBuffer<float> x(extremes.size()), y(extremes.size());
+  std::copy(extremes.begin(), extremes.end(), x.data());
+  k.fn(x.size(), x.data(), y.data());
+  for (size_t i = 0; i < x.size(); ++i) {
+    ASSERT_FALSE(std::isnan(y[i])) << k.name << " x=" << x[i];
+  }
+  // Large negative inputs underflow to (signed) zero; large positive ones give x.
+  check(x.size(), x.data(), y.data(), "extremes");
+}
+
+LUTRA_INSTANTIATE_REGISTRY(GeluTest, GeluKernels());
+
+// --- softcap ------------------------------------------------------------------------------
+class SoftcapTest : public ::testing::TestWithParam<Kernel<SoftcapFn>> {};
+
+TEST_P(SoftcapTest, MatchesDoubleReferenceIncludingExtremes) {
+  const auto& k = GetParam();
+  testing::CheckUnrollName(k, "lutra_vec_softcap_f32");
+  LUTRA_REQUIRE_ISA(k.name, k.isa);
+  Rng rng(7);
+  // t = (scale/cap)·x is rounded twice (tanh's relative condition number is at most 1), the
+  // series or the exp form of tanh is within ~4 ulp, the product with cap one more rounding:
+  // 10 ulp of the result, plus an absolute term for the denormal range.
+  auto check = [&](size_t n, float scale, float cap, const float* x, const float* y,
+                   const char* what) {
+    for (size_t i = 0; i < n; ++i) {
+      const double ref = double(cap) * std::tanh(double(scale) * x[i] / double(cap));
+      const double tol = 10.0 * FLT_EPSILON * std::fabs(ref) + 1e-37;
+      ASSERT_NEAR(y[i], ref, tol) << k.name << " " << what << " x=" << x[i] << " scale=" << scale
+                                  << " cap=" << cap;
+    }
+  };
+  const float caps[] = {50.0f, 30.0f, 1.0f, 0.125f};
+  for (size_t n : Lengths()) {
+    const float cap = caps[n % 4];
+    const float scale = n % 3 == 0 ? 1.0f : rng.Uniform(0.05f, 2.0f);
+    GuardedBuffer<float> x(n), y(n);
+    rng.Fill(x.span(), -3.0f * cap, 3.0f * cap);
+    if (n > 8) {
+      for (size_t i = 0; i < n; i += 7) x[i] *= 1e-3f;  // the series range
+    }
+    k.fn(n, scale, cap, x.data(), y.data());
+    check(n, scale, cap, x.data(), y.data(), "random");
+    ASSERT_TRUE(y.Intact()) << k.name;
+    k.fn(n, scale, cap, x.data(), x.data());
+    for (size_t i = 0; i < n; ++i) ASSERT_EQ(x[i], y[i]) << k.name << " in place, i=" << i;
+  }
+  const std::vector<float> extremes = {0.0f,    -0.0f,    1e-30f,  -1e-30f,  12.4f,    -12.4f,
+                                       12.6f,   -12.6f,   1e3f,    -1e3f,    1e30f,    -1e30f,
+                                       FLT_MAX, -FLT_MAX, FLT_MIN, -FLT_MIN, INFINITY, -INFINITY};
+  GuardedBuffer<float> x(extremes.size()), y(extremes.size());
+  std::copy(extremes.begin(), extremes.end(), x.data());
+  k.fn(x.size(), 1.0f, 50.0f, x.data(), y.data());
+  for (size_t i = 0; i < x.size(); ++i) {
+    ASSERT_FALSE(std::isnan(y[i])) << k.name << " x=" << x[i];
+    ASSERT_LE(std::fabs(y[i]), 50.0f) << k.name << " x=" << x[i];
+  }
+  check(x.size(), 1.0f, 50.0f, x.data(), y.data(), "extremes");
+}
+
+LUTRA_INSTANTIATE_REGISTRY(SoftcapTest, SoftcapKernels());
+
 }  // namespace
 }  // namespace lutra::kernels::vec

@@ -1,6 +1,10 @@
-// Bad qwen2/qwen3/bitnet files: each error names the key or tensor at fault, word for word.
+// Bad qwen2/qwen3/bitnet/gemma2/gemma3 files: each error names the key or tensor at fault, word
+// for word; every key the Gemma families read is either honoured or refused by name.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -30,11 +34,22 @@ SynthLlama Family(const char* arch) {
   c.biases = c.arch == "qwen2";
   c.qk_norm = c.arch == "qwen3";
   c.sub_norms = c.arch.rfind("bitnet", 0) == 0;
+  c.post_norms = c.arch.rfind("gemma", 0) == 0;
+  c.qk_norm = c.qk_norm || c.arch == "gemma3";
+  return c;
+}
+
+// A key written (or rewritten) on top of the family's complete file.
+template <typename Set>
+SynthLlama WithKey(const char* arch, Set set) {
+  SynthLlama c = Family(arch);
+  c.extra = set;
   return c;
 }
 
 TEST(FamilyErrors, LoadsWhenComplete) {
-  for (const char* arch : {"qwen2", "qwen3", "bitnet", "bitnet-b1.58", "bitnet-25"}) {
+  for (const char* arch :
+       {"qwen2", "qwen3", "bitnet", "bitnet-b1.58", "bitnet-25", "gemma2", "gemma3"}) {
     EXPECT_EQ(LoadError(Family(arch)), "(loaded)") << arch;
   }
 }
@@ -118,6 +133,147 @@ TEST(FamilyErrors, SubNormWidth) {
   EXPECT_EQ(LoadError(c),
             "model: tensor blk.0.attn_sub_norm.weight has shape [32], expected [64] from the "
             "hyperparameters");
+}
+
+TEST(FamilyErrors, SoftcapAndSwaKeysRefusedOutsideGemma) {
+  using W = gguf::Writer;
+  EXPECT_EQ(
+      LoadError(WithKey("llama", [](W& w) { w.set_f32("llama.attn_logit_softcapping", 50); })),
+      "model: llama.attn_logit_softcapping changes the computation and is not supported");
+  EXPECT_EQ(
+      LoadError(WithKey("qwen3", [](W& w) { w.set_f32("qwen3.final_logit_softcapping", 30); })),
+      "model: qwen3.final_logit_softcapping changes the computation and is not supported");
+  EXPECT_EQ(LoadError(WithKey("qwen2", [](W& w) { w.set_f32("qwen2.rope.freq_base_swa", 1e4f); })),
+            "model: qwen2.rope.freq_base_swa: sliding-window attention is not supported");
+}
+
+// Every key the Gemma families read, with a bad value (or one they do not implement): the
+// error names it. The keys they honour with good values load (gemma_synthetic_test.cc runs
+// them against the reference).
+TEST(FamilyErrors, GemmaKeys) {
+  using W = gguf::Writer;
+  struct Case {
+    const char* arch;
+    std::function<void(W&)> set;
+    std::set<std::string> omit;
+    std::string error;
+  };
+  const Case cases[] = {
+      {"gemma2",
+       [](W& w) { w.set_u32("gemma2.attention.sliding_window", 0); },
+       {},
+       "model: gemma2.attention.sliding_window = 0 is out of range"},
+      {"gemma3", [](W& w) { w.set_u32("gemma3.attention.sliding_window", 0); }, {}, "(loaded)"},
+      {"gemma3", [](W& w) { w.set_u32("gemma3.attention.sliding_window", 16); }, {}, "(loaded)"},
+      {"gemma2",
+       [](W& w) { w.set_f32("gemma2.attn_logit_softcapping", -1.0f); },
+       {},
+       "model: gemma2.attn_logit_softcapping must be a finite number ≥ 0"},
+      {"gemma3", [](W& w) { w.set_f32("gemma3.attn_logit_softcapping", 20.0f); }, {}, "(loaded)"},
+      {"gemma3",
+       [](W& w) { w.set_f32("gemma3.final_logit_softcapping", NAN); },
+       {},
+       "model: gemma3.final_logit_softcapping must be a finite number ≥ 0"},
+      {"gemma2",
+       [](W& w) { w.set_string("gemma2.final_logit_softcapping", "30"); },
+       {},
+       "model: metadata key gemma2.final_logit_softcapping is not a number"},
+      {"gemma3",
+       [](W& w) { w.set_f32("gemma3.rope.freq_base_swa", 1.0f); },
+       {},
+       "model: gemma3.rope.freq_base_swa must be a number > 1"},
+      {"gemma2",
+       [](W& w) { w.set_f32("gemma2.rope.freq_base", 0.5f); },
+       {},
+       "model: gemma2.rope.freq_base must be a number > 1"},
+      {"gemma3",
+       [](W& w) { w.set_string("gemma3.rope.scaling.type", "yarn"); },
+       {},
+       "model: gemma3.rope.scaling.type 'yarn' is not supported (supported: none, linear)"},
+      {"gemma3",
+       [](W& w) {
+         w.set_string("gemma3.rope.scaling.type", "linear");
+         w.set_f32("gemma3.rope.scaling.factor", -8.0f);
+       },
+       {},
+       "model: gemma3.rope.scaling.factor must be a positive number for linear scaling"},
+      {"gemma2",
+       [](W& w) { w.set_u32("gemma2.rope.dimension_count", 15); },
+       {},
+       "model: gemma2.rope.dimension_count 15 must be even and at most the head size 16"},
+      {"gemma3",
+       [](W& w) { w.set_u32("gemma3.attention.sliding_window_pattern", 6); },
+       {},
+       "model: gemma3.attention.sliding_window_pattern changes the computation and is not "
+       "supported"},
+      {"gemma2",
+       [](W& w) { w.set_f32("gemma2.attention.scale", 0.0625f); },
+       {},
+       "model: gemma2.attention.scale changes the computation and is not supported"},
+      {"gemma3",
+       [](W& w) { w.set_f32("gemma3.attention.logit_softcapping", 50.0f); },
+       {},
+       "model: gemma3.attention.logit_softcapping changes the computation and is not supported"},
+      {"gemma3",
+       [](W& w) { w.set_u32("gemma3.attention.value_length", 32); },
+       {},
+       "model: gemma3.attention.key_length 16 differs from attention.value_length 32 (not "
+       "supported)"},
+      {"gemma2",
+       [](W& w) { w.set_u32("gemma2.attention.head_count_kv", 3); },
+       {},
+       "model: gemma2.attention.head_count 4 is not a multiple of gemma2.attention.head_count_kv "
+       "3"},
+      {"gemma3",
+       [](W& w) { w.set_u32("gemma3.vocab_size", 7); },
+       {},
+       "model: gemma3.vocab_size does not match token_embd.weight's 120 rows"},
+      {"gemma3",
+       [](W& w) { w.set_u32("gemma3.expert_count", 8); },
+       {},
+       "model: gemma3.expert_count: mixture-of-experts models are not supported"},
+      {"gemma2",
+       [](W& w) { w.set_f32("gemma2.attention.layer_norm_epsilon", 1e-5f); },
+       {},
+       "model: gemma2.attention.layer_norm_epsilon: LayerNorm models are not supported"},
+      {"gemma3",
+       nullptr,
+       {"gemma3.attention.layer_norm_rms_epsilon"},
+       "model: missing metadata key gemma3.attention.layer_norm_rms_epsilon"},
+      {"gemma2",
+       nullptr,
+       {"gemma2.context_length"},
+       "model: missing metadata key gemma2.context_length"},
+  };
+  for (const Case& k : cases) {
+    SynthLlama c = Family(k.arch);
+    c.extra = k.set;
+    c.omit = k.omit;
+    if (std::string(k.arch) == "gemma3") c.head_dim = 16;  // key_length written
+    EXPECT_EQ(LoadError(c), k.error) << k.arch;
+  }
+}
+
+TEST(FamilyErrors, GemmaTensors) {
+  SynthLlama g2 = Family("gemma2");
+  g2.omit = {"blk.1.post_attention_norm.weight"};
+  EXPECT_EQ(LoadError(g2), "model: missing tensor blk.1.post_attention_norm.weight");
+  SynthLlama g3 = Family("gemma3");
+  g3.omit = {"blk.0.post_ffw_norm.weight"};
+  EXPECT_EQ(LoadError(g3), "model: missing tensor blk.0.post_ffw_norm.weight");
+  g3.omit = {"blk.1.attn_q_norm.weight"};
+  EXPECT_EQ(LoadError(g3), "model: missing tensor blk.1.attn_q_norm.weight");
+  // Q/K norms in a gemma2 file, post-norms in a qwen3 file: the graphs would ignore them.
+  g2 = Family("gemma2");
+  g2.qk_norm = true;
+  EXPECT_EQ(LoadError(g2),
+            "model: tensor blk.0.attn_q_norm.weight is not used by the architecture's graph "
+            "(unsupported variant of the model?)");
+  SynthLlama q3 = Family("qwen3");
+  q3.post_norms = true;
+  EXPECT_EQ(LoadError(q3),
+            "model: tensor blk.0.post_attention_norm.weight is not used by the architecture's "
+            "graph (unsupported variant of the model?)");
 }
 
 }  // namespace

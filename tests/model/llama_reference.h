@@ -13,6 +13,18 @@
 //           the output multiplied by the optional per-tensor scale blk.N.<matrix>.scale;
 //           RMSNorms attn_sub_norm before attn_output and ffn_sub_norm before ffn_down; FFN
 //           act(gate)·up with act = SiLU (bitnet) or ReLU² (bitnet-b1.58, bitnet-25).
+//   gemma2, gemma3 (Gemma 2 and 3 as in Google's and Hugging Face's model code, with the facts
+//           of llama.cpp's GGUF files): embedding row × √dim; the norm weights are stored as
+//           1 + w (the converter adds the 1), so every norm is x̂·weight as for llama; the
+//           attention and FFN outputs are RMS-normed (post_attention_norm, post_ffw_norm)
+//           before their residual adds; FFN gelu_tanh(gate)·up; NEOX rope; scores
+//           s = (q·k)/√query_pre_attn_scalar with query_pre_attn_scalar = n_embd/n_head for
+//           the 27B models (46 layers for gemma2, 62 for gemma3), else head_dim; soft-capped
+//           c·tanh(s/c) when a cap is set (gemma2 defaults: scores 50, logits 30; gemma3:
+//           none); sliding layers (gemma2: even layers; gemma3: all but every sixth) see only
+//           the last W positions (W = attention.sliding_window; gemma2 defaults to 4096,
+//           gemma3 without the key has none) and gemma3's rotate with base 10000 unscaled
+//           (rope.freq_base_swa overrides the sliding base); gemma3 RMS-norms q and k heads.
 #pragma once
 
 #include <algorithm>
@@ -36,7 +48,9 @@ class RefLlama {
     auto arch = f.get_string("general.architecture");
     const std::string a = arch.ok() ? std::string(*arch) : "llama";
     neox_ = a != "llama";
-    qk_norm_ = a == "qwen3";
+    gemma_ = a == "gemma2" || a == "gemma3";
+    const bool gemma2 = a == "gemma2";
+    qk_norm_ = a == "qwen3" || a == "gemma3";
     bitnet_ = a.rfind("bitnet", 0) == 0;
     relu2_ = a == "bitnet-b1.58" || a == "bitnet-25";
     quantize_ = bitnet_ && int8_activations;
@@ -59,6 +73,18 @@ class RefLlama {
     base_ = real("rope.freq_base", 10000.0);
     auto st = f.get_string(a + ".rope.scaling.type");
     if (st.ok() && *st == "linear") pos_scale_ = 1.0 / real("rope.scaling.factor", 1.0);
+    score_scale_ = 1.0 / std::sqrt(double(hd_));
+    if (gemma_) {
+      const size_t window = count("attention.sliding_window", gemma2 ? 4096 : 0);
+      attn_cap_ = real("attn_logit_softcapping", gemma2 ? 50.0 : 0.0);
+      final_cap_ = real("final_logit_softcapping", gemma2 ? 30.0 : 0.0);
+      if (layers_ == (gemma2 ? 46u : 62u)) score_scale_ = 1.0 / std::sqrt(double(dim_ / heads_));
+      swa_base_ = real("rope.freq_base_swa", gemma2 ? base_ : 10000.0);
+      swa_pos_scale_ = gemma2 ? pos_scale_ : 1.0;
+      for (size_t l = 0; l < layers_ && window > 0; ++l) {
+        windows_.push_back((gemma2 ? l % 2 == 0 : l % 6 != 5) ? window : 0);
+      }
+    }
     embd_ = Load(f, "token_embd.weight");
     vocab_ = embd_.size() / dim_;
     out_ = f.tensor("output.weight") ? Load(f, "output.weight") : embd_;
@@ -83,6 +109,10 @@ class RefLlama {
       if (qk_norm_) {
         L.q_norm = Load(f, b + "attn_q_norm.weight");
         L.k_norm = Load(f, b + "attn_k_norm.weight");
+      }
+      if (gemma_) {
+        L.attn_post = Load(f, b + "post_attention_norm.weight");
+        L.ffn_post = Load(f, b + "post_ffw_norm.weight");
       }
       if (bitnet_) {
         L.attn_sub = Load(f, b + "attn_sub_norm.weight");
@@ -110,8 +140,13 @@ class RefLlama {
   std::vector<double> Step(int32_t token) {
     std::vector<double> x(embd_.begin() + size_t(token) * dim_,
                           embd_.begin() + size_t(token + 1) * dim_);
+    if (gemma_) {
+      for (double& e : x) e *= std::sqrt(double(dim_));
+    }
     const size_t qw = heads_ * hd_, kvw = kv_heads_ * hd_;
-    for (Layer& L : layer_) {
+    for (size_t li = 0; li < layer_.size(); ++li) {
+      Layer& L = layer_[li];
+      const size_t window = windows_.empty() ? 0 : windows_[li];
       std::vector<double> h = Quantize(Norm(x, L.attn_norm));
       std::vector<double> q = MatVec(L.wq, h, qw, L.bq, L.scale[0]),
                           k = MatVec(L.wk, h, kvw, L.bk, L.scale[1]),
@@ -120,8 +155,9 @@ class RefLlama {
         HeadNorm(q, heads_, L.q_norm);
         HeadNorm(k, kv_heads_, L.k_norm);
       }
-      Rope(q, heads_);
-      Rope(k, kv_heads_);
+      const bool swa = window > 0;
+      Rope(q, heads_, swa ? swa_base_ : base_, swa ? swa_pos_scale_ : pos_scale_);
+      Rope(k, kv_heads_, swa ? swa_base_ : base_, swa ? swa_pos_scale_ : pos_scale_);
       L.k.insert(L.k.end(), k.begin(), k.end());
       L.v.insert(L.v.end(), v.begin(), v.end());
       std::vector<double> att(qw, 0.0);
@@ -130,10 +166,14 @@ class RefLlama {
         const size_t g = hh / group;
         std::vector<double> s(n);
         double mx = -INFINITY;
+        // A sliding layer's query at pos_ sees positions (pos_ − window, pos_].
+        const size_t first = window > 0 && pos_ + 1 > window ? pos_ + 1 - window : 0;
         for (size_t p = 0; p < n; ++p) {
           double d = 0;
           for (size_t t = 0; t < hd_; ++t) d += q[hh * hd_ + t] * L.k[p * kvw + g * hd_ + t];
-          s[p] = d / std::sqrt(double(hd_));
+          s[p] = d * score_scale_;
+          if (attn_cap_ > 0) s[p] = attn_cap_ * std::tanh(s[p] / attn_cap_);
+          if (p < first) s[p] = -INFINITY;
           mx = std::max(mx, s[p]);
         }
         double z = 0;
@@ -145,26 +185,38 @@ class RefLlama {
       }
       if (bitnet_) att = Norm(att, L.attn_sub);
       std::vector<double> o = MatVec(L.wo, Quantize(att), dim_, L.bo, L.scale[3]);
+      if (gemma_) o = Norm(o, L.attn_post);
       for (size_t i = 0; i < dim_; ++i) x[i] += o[i];
       h = Quantize(Norm(x, L.ffn_norm));
       std::vector<double> gate = MatVec(L.wg, h, ff_, {}, L.scale[4]),
                           up = MatVec(L.wu, h, ff_, {}, L.scale[5]);
       for (size_t i = 0; i < ff_; ++i) {
         const double g = gate[i];
-        gate[i] = (relu2_ ? (g > 0 ? g * g : 0.0) : g / (1.0 + std::exp(-g))) * up[i];
+        double act = 0;
+        if (gemma_) {
+          act = 0.5 * g * (1.0 + std::tanh(std::sqrt(2.0 / M_PI) * (g + 0.044715 * g * g * g)));
+        } else {
+          act = relu2_ ? (g > 0 ? g * g : 0.0) : g / (1.0 + std::exp(-g));
+        }
+        gate[i] = act * up[i];
       }
       if (bitnet_) gate = Norm(gate, L.ffn_sub);
       std::vector<double> down = MatVec(L.wd, Quantize(gate), dim_, {}, L.scale[6]);
+      if (gemma_) down = Norm(down, L.ffn_post);
       for (size_t i = 0; i < dim_; ++i) x[i] += down[i];
     }
     ++pos_;
-    return MatVec(out_, Norm(x, out_norm_), vocab_, {});
+    std::vector<double> logits = MatVec(out_, Norm(x, out_norm_), vocab_, {});
+    if (final_cap_ > 0) {
+      for (double& v : logits) v = final_cap_ * std::tanh(v / final_cap_);
+    }
+    return logits;
   }
 
  private:
   struct Layer {
     std::vector<float> attn_norm, wq, wk, wv, wo, bq, bk, bv, bo, ffn_norm, wg, wu, wd;
-    std::vector<float> q_norm, k_norm, attn_sub, ffn_sub;
+    std::vector<float> q_norm, k_norm, attn_sub, ffn_sub, attn_post, ffn_post;
     double scale[7] = {1, 1, 1, 1, 1, 1, 1};  // q k v o gate up down
     std::vector<double> k, v;                 // cached keys/values, position-major
   };
@@ -244,11 +296,11 @@ class RefLlama {
     for (size_t i = 0; i < x.size(); ++i) y[i] = x[i] * inv * w[i];
     return y;
   }
-  void Rope(std::vector<double>& x, size_t heads) const {
-    const double p = double(pos_) * pos_scale_;
+  void Rope(std::vector<double>& x, size_t heads, double base, double pos_scale) const {
+    const double p = double(pos_) * pos_scale;
     for (size_t h = 0; h < heads; ++h) {
       for (size_t j = 0; j < rot_ / 2; ++j) {
-        double theta = std::pow(base_, -2.0 * double(j) / double(rot_));
+        double theta = std::pow(base, -2.0 * double(j) / double(rot_));
         if (!freq_factors_.empty()) theta /= freq_factors_[j];
         const double c = std::cos(p * theta), s = std::sin(p * theta);
         const size_t i0 = neox_ ? j : 2 * j, i1 = neox_ ? j + rot_ / 2 : 2 * j + 1;
@@ -263,7 +315,11 @@ class RefLlama {
 
   size_t dim_ = 0, layers_ = 0, ff_ = 0, heads_ = 0, kv_heads_ = 0, hd_ = 0, rot_ = 0, vocab_ = 0;
   double eps_ = 0, base_ = 10000.0, pos_scale_ = 1.0;
+  double score_scale_ = 1.0, attn_cap_ = 0.0, final_cap_ = 0.0;
+  double swa_base_ = 10000.0, swa_pos_scale_ = 1.0;
+  std::vector<size_t> windows_;  // per layer (gemma): the sliding window, 0 for global layers
   bool neox_ = false, qk_norm_ = false, bitnet_ = false, relu2_ = false, quantize_ = false;
+  bool gemma_ = false;
   size_t pos_ = 0;
   std::vector<float> embd_, out_, out_norm_, freq_factors_;
   std::vector<Layer> layer_;

@@ -1,8 +1,8 @@
 // The synthetic-model check shared by the architecture tests: a random model written by the
 // synthetic generator, run by the engine and by the double-precision reference over the same
-// tokens: every position's logits after batched prefill (chunks of 5 for a prompt of 13),
-// then single-token decode steps, then again after Reset, then the last logits of a Prefill.
-// Returns the worst |Δlogit| / max(1, max|logit|) seen (tests print it).
+// tokens: every position's logits after batched prefill (by default chunks of 5 for a prompt
+// of 13), then single-token decode steps, then again after Reset, then the last logits of a
+// Prefill. Returns the worst |Δlogit| / max(1, max|logit|) seen (tests print it).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -20,8 +20,15 @@
 
 namespace lutra::testing {
 
+// The lengths of the run: a prompt prefilled in chunks of `batch`, then `decode` single steps,
+// in a context of `context` positions.
+struct CheckRun {
+  size_t prompt = 13, decode = 6, context = 64, batch = 5;
+};
+
 inline double CheckAgainstReference(const SynthLlama& cfg, const std::string& name,
-                                    engine::attention::KvType kv, double tol, size_t threads) {
+                                    engine::attention::KvType kv, double tol, size_t threads,
+                                    const CheckRun& run = {}) {
   using engine::models::Model;
   using engine::models::ModelOptions;
   using engine::models::Session;
@@ -36,9 +43,9 @@ inline double CheckAgainstReference(const SynthLlama& cfg, const std::string& na
   EXPECT_TRUE(WriteSynthLlama(cfg, file.path()).ok());
   ModelOptions o;
   o.threads = threads;
-  o.batch = 5;  // prompts of 13 run as 5 + 5 + 3
+  o.batch = run.batch;  // prompts of 13 run as 5 + 5 + 3 by default
   o.kv_type = kv;
-  o.context_length = 64;
+  o.context_length = run.context;
   auto model = Model::Load(file.path(), o);
   EXPECT_TRUE(model.ok()) << model.error();
   if (!model.ok()) return INFINITY;
@@ -52,7 +59,7 @@ inline double CheckAgainstReference(const SynthLlama& cfg, const std::string& na
   RefLlama ref(*gf);
 
   Rng rng(cfg.seed + 100);
-  std::vector<int32_t> prompt(13);
+  std::vector<int32_t> prompt(run.prompt);
   for (int32_t& t : prompt) t = rng.Int(0, int(cfg.vocab) - 1);
   const size_t vocab = cfg.vocab;
 
@@ -68,7 +75,7 @@ inline double CheckAgainstReference(const SynthLlama& cfg, const std::string& na
           << name << " prefill position " << i << " pass " << pass << ": worst " << worst;
     }
     int32_t next = prompt.back();
-    for (int step = 0; step < 6; ++step) {
+    for (size_t step = 0; step < run.decode; ++step) {
       next = (next * 7 + 3) % int32_t(vocab);
       auto got = (*session)->Decode(next);
       EXPECT_TRUE(got.ok()) << got.error();
@@ -76,7 +83,7 @@ inline double CheckAgainstReference(const SynthLlama& cfg, const std::string& na
       EXPECT_TRUE(check(*got, ref.Step(next)))
           << name << " decode step " << step << ": worst " << worst;
     }
-    EXPECT_EQ((*session)->position(), prompt.size() + 6);
+    EXPECT_EQ((*session)->position(), prompt.size() + run.decode);
     (*session)->Reset();
   }
   // Prefill (last logits only) agrees with the reference's last position.

@@ -2,8 +2,9 @@
 // ternary TQ1_0/TQ2_0/I2_S weights), with switches for the variants the builders must handle: GQA,
 // tied output, partial rotary dims, rope base and linear scaling, rope frequency factors,
 // attention biases (llama/qwen2), a head size apart from dim/heads and per-head Q/K norms
-// (qwen3), sub-layer norms and per-tensor weight scales (bitnet). Keys are written under the
-// `arch` prefix ("qwen2.embedding_length", ...), tensors under llama.cpp's names.
+// (qwen3), sub-layer norms and per-tensor weight scales (bitnet), post-norms, sliding windows,
+// soft-caps and a sliding-layer rope base (gemma2/gemma3). Keys are written under the `arch`
+// prefix ("qwen2.embedding_length", ...), tensors under llama.cpp's names.
 #pragma once
 
 #include <cmath>
@@ -25,9 +26,14 @@ struct SynthLlama {
   size_t n_rot = 0;     // 0: head_dim
   size_t head_dim = 0;  // 0: dim / heads (no key_length key); else written as key/value_length
   bool tied = false, biases = false, freq_factors = false;
-  bool qk_norm = false;    // blk.N.attn_q_norm / attn_k_norm (head_dim weights)
-  bool sub_norms = false;  // blk.N.attn_sub_norm (heads·head_dim) / ffn_sub_norm (ff)
-  bool scales = false;     // blk.N.<matrix>.scale: one F32 element per layer matrix
+  bool qk_norm = false;     // blk.N.attn_q_norm / attn_k_norm (head_dim weights)
+  bool sub_norms = false;   // blk.N.attn_sub_norm (heads·head_dim) / ffn_sub_norm (ff)
+  bool scales = false;      // blk.N.<matrix>.scale: one F32 element per layer matrix
+  bool post_norms = false;  // blk.N.post_attention_norm / post_ffw_norm (dim weights)
+  // Gemma keys, written when ≥ 0: attention.sliding_window, attn_logit_softcapping,
+  // final_logit_softcapping, rope.freq_base_swa.
+  double window = -1, attn_softcap = -1, final_softcap = -1, rope_base_swa = -1;
+  float embd_range = 1.0f;  // token_embd ~ U(±embd_range)
   // Type of the 2-D weights; rows that are not whole blocks of the type fall back to F16. The
   // embedding table stays F16 for the low-bit types; the output matrix is Q4_0 for Q4_0 files
   // (as llama.cpp's low-bit files keep it at higher precision) and F16 for ternary ones (as
@@ -69,6 +75,10 @@ inline Status WriteSynthLlama(const SynthLlama& c, const std::string& path) {
     w.set_string(p + "rope.scaling.type", "linear");
     w.set_f32(p + "rope.scaling.factor", float(c.linear_factor));
   }
+  if (c.window >= 0) u32("attention.sliding_window", size_t(c.window));
+  if (c.attn_softcap >= 0) w.set_f32(p + "attn_logit_softcapping", float(c.attn_softcap));
+  if (c.final_softcap >= 0) w.set_f32(p + "final_logit_softcapping", float(c.final_softcap));
+  if (c.rope_base_swa >= 0) w.set_f32(p + "rope.freq_base_swa", float(c.rope_base_swa));
   Status st;
   // Weights ~ U(±1/√cols) keep activations O(1) through the layers; norms near 1.
   auto add = [&](const std::string& name, size_t cols, size_t rows, float scale, float offset) {
@@ -104,7 +114,7 @@ inline Status WriteSynthLlama(const SynthLlama& c, const std::string& path) {
     if (!s.ok() && st.ok()) st = s;
   };
   const float r = 1.0f / std::sqrt(float(c.dim));
-  add("token_embd.weight", c.dim, c.vocab, 1.0f, 0.0f);
+  add("token_embd.weight", c.dim, c.vocab, c.embd_range, 0.0f);
   add("output_norm.weight", c.dim, 1, 0.2f, 1.0f);
   if (!c.tied) add("output.weight", c.dim, c.vocab, r, 0.0f);
   if (c.freq_factors) add("rope_freqs.weight", (c.n_rot ? c.n_rot : hd) / 2, 1, 0.5f, 1.5f);
@@ -122,6 +132,10 @@ inline Status WriteSynthLlama(const SynthLlama& c, const std::string& path) {
     if (c.sub_norms) {
       add(b + "attn_sub_norm.weight", c.heads * hd, 1, 0.2f, 1.0f);
       add(b + "ffn_sub_norm.weight", c.ff, 1, 0.2f, 1.0f);
+    }
+    if (c.post_norms) {
+      add(b + "post_attention_norm.weight", c.dim, 1, 0.2f, 1.0f);
+      add(b + "post_ffw_norm.weight", c.dim, 1, 0.2f, 1.0f);
     }
     if (c.scales) {
       for (const char* m :

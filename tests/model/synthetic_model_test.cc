@@ -88,7 +88,7 @@ void CheckAgainstReference(const SyntheticLlama& c, const std::string& name, dou
 }
 
 TEST(SyntheticModel, PresetsMatchReferenceInFp32) {
-  for (const char* preset : {"tiny", "tiny-gqa4", "tiny-tied"}) {
+  for (const char* preset : {"tiny", "tiny-gqa4", "tiny-tied", "tiny-gemma3", "tiny-gemma2"}) {
     auto c = SyntheticPreset(preset);
     ASSERT_TRUE(c.ok()) << c.error();
     CheckAgainstReference(*c, preset, 2e-4);
@@ -218,6 +218,46 @@ TEST(SyntheticModel, QwenLayoutsCarryTheirTensorsAndKeys) {
       EXPECT_EQ(gf->tensor("blk.0.attn_q.weight")->n_elements, 64u * 128u);
       EXPECT_EQ(gf->tensor("blk.0.attn_output.weight")->n_elements, 128u * 64u);
     }
+  }
+}
+
+TEST(SyntheticModel, GemmaLayoutsCarryTheirTensorsAndKeys) {
+  for (const char* preset : {"gemma3-1b", "gemma2-2b"}) {
+    auto c = SyntheticPreset(preset);
+    ASSERT_TRUE(c.ok());
+    const std::string a = c->arch;
+    // Same layout at a small size (7 layers: gemma3's sixth is global).
+    c->n_layer = 7, c->vocab = 300, c->n_embd = 64, c->n_head = 4, c->n_ff = 96;
+    c->n_head_kv = a == "gemma3" ? 1 : 2;
+    c->head_dim = 32;
+    TempFile f(std::string("lutra-libsynth-") + preset);
+    const Status s = WriteSyntheticLlama(*c, f.path());
+    ASSERT_TRUE(s.ok()) << s.error();
+    auto gf = gguf::File::open(f.path());
+    ASSERT_TRUE(gf.ok()) << gf.error();
+    EXPECT_EQ(*gf->get_string("general.architecture"), a);
+    EXPECT_EQ(gf->tensor("output.weight"), nullptr);  // tied
+    EXPECT_EQ(*gf->get_count(a + ".attention.sliding_window"), a == "gemma3" ? 512u : 4096u);
+    EXPECT_EQ(*gf->get_count(a + ".attention.key_length"), 32u);
+    ASSERT_NE(gf->tensor("blk.6.post_attention_norm.weight"), nullptr);
+    EXPECT_EQ(gf->tensor("blk.6.post_ffw_norm.weight")->n_elements, 64u);
+    EXPECT_EQ(gf->tensor("blk.0.attn_q_norm.weight") != nullptr, a == "gemma3");
+    EXPECT_EQ(gf->has(a + ".attn_logit_softcapping"), a == "gemma2");
+    EXPECT_EQ(gf->has(a + ".final_logit_softcapping"), a == "gemma2");
+    // It loads, with the family's sliding layers.
+    ModelOptions o;
+    o.threads = 1;
+    o.context_length = 64;
+    auto model = Model::Load(f.path(), o);
+    ASSERT_TRUE(model.ok()) << model.error();
+    const auto& hp = (*model)->hparams();
+    EXPECT_EQ(hp.sliding_window, a == "gemma3" ? 512u : 4096u);
+    ASSERT_EQ(hp.sliding_layers.size(), 7u);
+    for (size_t l = 0; l < 7; ++l) {
+      EXPECT_EQ(hp.sliding_layers[l], a == "gemma3" ? l != 5 : l % 2 == 0) << preset << " " << l;
+    }
+    EXPECT_EQ(hp.attn_softcap, a == "gemma2" ? 50.0f : 0.0f);
+    EXPECT_EQ(hp.final_softcap, a == "gemma2" ? 30.0f : 0.0f);
   }
 }
 

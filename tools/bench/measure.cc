@@ -1,5 +1,6 @@
 #include "tools/bench/measure.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <random>
@@ -100,8 +101,15 @@ void RunTests(const ConfigOptions& o, const std::vector<TestSpec>& tests,
   Check(lutra_session_create(l.model, &session));
   std::mt19937 rng(1);
   std::uniform_int_distribution<int32_t> token(0, int32_t(info.n_vocab) - 1);
-  const double kv_bytes_per_position =
-      2.0 * info.n_layer * info.n_head_kv * info.head_dim * (o.kv == LUTRA_KV_F32 ? 4 : 2);
+  // KV bytes a decode step reads at a depth: every position of the global layers, the last
+  // sliding_window ones of the sliding layers.
+  const double kv_bytes_per_layer_position =
+      2.0 * info.n_head_kv * info.head_dim * (o.kv == LUTRA_KV_F32 ? 4 : 2);
+  auto kv_read_bytes = [&](double depth) {
+    const double sliding = info.n_layer_sliding;
+    return kv_bytes_per_layer_position * ((double(info.n_layer) - sliding) * depth +
+                                          sliding * std::min(depth, double(info.sliding_window)));
+  };
 
   // An empty session holding `depth` random tokens (prefilled, not timed).
   std::vector<int32_t> context;
@@ -127,8 +135,8 @@ void RunTests(const ConfigOptions& o, const std::vector<TestSpec>& tests,
     } else {
       // Weights once per token, and the KV cache up to the token's position (mean
       // depth + n/2).
-      out.bytes_per_token(i) = double(info.decode_bytes) +
-                               kv_bytes_per_position * (double(t.n_depth) + double(t.n_gen) / 2);
+      out.bytes_per_token(i) =
+          double(info.decode_bytes) + kv_read_bytes(double(t.n_depth) + double(t.n_gen) / 2);
       for (int rep = -1; rep < o.repetitions; ++rep) {
         start_at(t.n_depth);
         const auto t0 = Clock::now();

@@ -208,6 +208,11 @@ typedef struct lutra_model_info {
   uint64_t matmul_weights;   /* weights of the planned matrices (rows × columns summed, the
                               * output head included): the multiply-adds one token costs
                               * outside attention; 0 for a vocabulary-only model */
+  /* Sliding-window attention (Gemma 2/3): n_layer_sliding layers attend to the last
+   * sliding_window positions only, and their KV cache holds about sliding_window + batch
+   * positions whatever the context; both 0 when no layer slides. */
+  uint32_t sliding_window;
+  uint32_t n_layer_sliding;
 } lutra_model_info;
 
 /* Fills defaults. Thread-safe. */
@@ -414,7 +419,9 @@ typedef struct lutra_synthetic_options {
                                * ternary type, one scale per tensor); default "f32" */
   const char* embedding_type; /* token embedding; NULL: "f16" when weight_type is q4_0, q4_k,
                                * tq1_0, tq2_0 or i2_s (as low-bit GGUF files usually are),
-                               * else weight_type */
+                               * else weight_type; presets with a tied output: the output
+                               * head's type (below), or "q8_0" where the rows are not whole
+                               * blocks of it (as llama.cpp's quantizer does) */
   const char* output_type;    /* output head; NULL: "q6_k" for q4_k (as Q4_K_M files), "q4_0"
                                * for the other low-bit types, else weight_type; ignored by
                                * presets with a tied output */

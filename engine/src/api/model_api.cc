@@ -152,6 +152,10 @@ lutra_status lutra_model_get_info(const lutra_model* model, lutra_model_info* in
     info->n_vocab = uint32_t(hp.n_vocab);
     info->context_length = uint32_t(m.context_length());
     info->train_context_length = uint32_t(hp.n_ctx_train);
+    info->sliding_window = uint32_t(hp.sliding_window);
+    info->n_layer_sliding = 0;
+    for (bool sliding : hp.sliding_layers) info->n_layer_sliding += sliding ? 1 : 0;
+    if (hp.sliding_window == 0) info->n_layer_sliding = 0;
     const lutra::Tokenizer* tok = m.tokenizer();
     info->bos = tok != nullptr ? tok->bos() : -1;
     info->eos = tok != nullptr ? tok->eos() : -1;

@@ -64,6 +64,15 @@ lutra_status WriteSynthetic(const char* path, const lutra_synthetic_options* o) 
   config->output_type = config->weight_type == TensorType::Q4_K ? TensorType::Q6_K
                         : low_bit                               ? TensorType::Q4_0
                                                                 : config->weight_type;
+  // A tied table is also the output head: by default it takes the head's type, as llama.cpp's
+  // quantizer does (Q8_0 where its rows are not whole blocks of that type), rather than F16,
+  // which the head would hold in memory as fp32.
+  if (config->tied_output) {
+    config->embd_type =
+        lutra::engine::synthetic::SyntheticRowsFit(config->output_type, config->n_embd)
+            ? config->output_type
+            : TensorType::Q8_0;
+  }
   if (o->embedding_type && !ParseType(o->embedding_type, &config->embd_type)) {
     return Fail(LUTRA_STATUS_INVALID_ARGUMENT,
                 "unknown embedding type '" + std::string(o->embedding_type) + "'");

@@ -1,5 +1,9 @@
 // Causal multi-head attention over the KV cache, for one decode token or a prefill block:
-//   out_h,i = softmax(q_h,i · K_g[0..p0+i]ᵀ / √d) · V_g[0..p0+i],  g = h / (n_head / n_head_kv)
+//   out_h,i = softmax(cap(s · q_h,i · K_g[lo..p0+i]ᵀ)) · V_g[lo..p0+i],  g = h / (n_head /
+//   n_head_kv)
+// with s = 1/√d unless the caller gives a scale, cap(x) = c·tanh(x/c) when a soft-cap c is
+// given (Gemma 2) and the identity otherwise, lo = 0, or p0 + i − W + 1 on a layer with a
+// sliding window W (kv_cache.h).
 // Work is split by (KV head, block of query rows): the rows of a unit are every query head
 // sharing that KV head times up to kQueryBlock positions. The cache is dimension-major; the
 // attn kernels (kernels/attn) stream each K and V element once per unit and apply it to all
@@ -7,6 +11,9 @@
 // reads the cache at close to memory speed. A unit's score rows stay in cache, so their softmax
 // is the stored three-pass kernel (one exponential per score; the two-pass kernel, made for
 // rows streamed from memory, computes two).
+// A sliding-window layer reads the slots that hold the unit's positions: one range of whole
+// key blocks, or two when it wraps around the ring (scores side by side, values summed); the
+// slots outside a row's window (and after its position) get −∞ before the softmax.
 #pragma once
 
 #include <cstddef>
@@ -31,6 +38,12 @@ struct AttentionShape {
   size_t max_tokens = 0;  // most query positions per Run (prefill block)
 };
 
+// How scores are formed from q·k (per layer: the graph's attention node).
+struct ScoreOptions {
+  float scale = 0.0f;    // multiplies q·k; 0: 1/√head_dim
+  float softcap = 0.0f;  // > 0: scores become softcap·tanh(score/softcap) before the softmax
+};
+
 class Attention {
  public:
   // Validates the shape (n_head a multiple of n_head_kv, sizes ≥ 1), takes its kernels from
@@ -41,7 +54,7 @@ class Attention {
   // q and out: n rows of n_head × head_dim floats, for positions [p0, p0 + n). The cache must
   // hold at least p0 + n positions of `layer` (the new tokens' K/V written first).
   Status Run(const KvCache& cache, size_t layer, size_t p0, size_t n, const float* q, float* out,
-             ThreadPool& pool);
+             ThreadPool& pool, const ScoreOptions& options = {});
 
   static constexpr size_t kQueryBlock = 4;
 
@@ -50,8 +63,20 @@ class Attention {
   const kernels::attn::AttnOps& attn() const { return attn_; }
 
  private:
-  void RunUnit(const KvCache& cache, size_t layer, size_t p0, size_t n, const float* q, float* out,
-               size_t unit, float* scores, float* rows_buf) const;
+  struct UnitArgs {
+    const KvCache* cache;
+    size_t layer, p0, n;
+    const float* q;
+    float* out;
+    float scale, softcap;
+  };
+  void RunUnit(const UnitArgs& a, size_t unit, float* scores, float* rows_buf) const;
+  // Q·K over `count` slots from `slot` (a key-block boundary) into scores[.., 0..count), and
+  // P·V of the same slots.
+  void Qk(const KvCache& cache, size_t layer, size_t g, size_t rows, const float* qrows,
+          size_t slot, size_t count, float* scores) const;
+  void Pv(const KvCache& cache, size_t layer, size_t g, size_t rows, const float* p, size_t slot,
+          size_t count, float* orows) const;
 
   AttentionShape shape_;
   size_t ratio_ = 1;
@@ -59,8 +84,10 @@ class Attention {
   size_t workers_ = 1;
   kernels::softmax2p::SoftmaxFn softmax_ = nullptr;
   kernels::attn::AttnOps attn_{};
+  kernels::vec::SoftcapFn softcap_ = nullptr;
+  kernels::vec::BinaryFn add_ = nullptr;
   std::vector<float> scratch_;  // workers × rows_per_unit × max_seq scores
-  std::vector<float> rows_;     // workers × 2 × rows_per_unit × head_dim: gathered Q, O rows
+  std::vector<float> rows_;     // workers × 3 × rows_per_unit × head_dim: Q, O, O of a 2nd range
 };
 
 }  // namespace lutra::engine::attention

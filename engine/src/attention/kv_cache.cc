@@ -1,5 +1,6 @@
 #include "engine/src/attention/kv_cache.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
@@ -16,6 +17,11 @@ size_t BlockedPositions(size_t max_seq) {
          kernels::attn::kKeyBlock;
 }
 
+// Slots of a ring for `window` and writes of up to `max_write` positions.
+size_t RingPositions(size_t window, size_t max_write) {
+  return BlockedPositions(window + max_write - 1);
+}
+
 }  // namespace
 
 Status KvCache::Create(const KvShape& s, const KernelConfig& config, KvCache* out) {
@@ -30,14 +36,33 @@ Status KvCache::Create(const KvShape& s, const KernelConfig& config, KvCache* ou
         "KV cache: a bf16 cache pairs adjacent dimensions and needs an even head_dim (got " +
         std::to_string(s.head_dim) + "); use an f16 or f32 cache");
   }
+  if (!s.window.empty() && s.window.size() != s.n_layer) {
+    return InvalidArgument("KV cache: " + std::to_string(s.window.size()) + " windows for " +
+                           std::to_string(s.n_layer) + " layers");
+  }
   const size_t elem = s.type == KvType::kF32 ? 4 : 2;
-  // Overflow-checked product n_layer · 2 · n_head_kv · max_seq · head_dim · elem.
-  size_t total = elem;
+  const size_t max_write = s.max_write == 0 ? s.max_seq : std::min(s.max_write, s.max_seq);
+  // Overflow-checked sums of 2 · n_head_kv · slots · head_dim · elem per layer (a window
+  // cannot make a layer larger than max_seq positions, so the full layers bound the total).
+  std::vector<Layer> layers(s.n_layer);
+  size_t full = elem;
   for (size_t f : {s.n_layer, size_t{2}, s.n_head_kv, BlockedPositions(s.max_seq), s.head_dim}) {
-    if (total > std::numeric_limits<size_t>::max() / f) {
+    if (full > std::numeric_limits<size_t>::max() / f) {
       return OutOfMemory("KV cache: size overflows (n_layer·n_head_kv·max_seq·head_dim too large)");
     }
-    total *= f;
+    full *= f;
+  }
+  size_t total = 0;
+  for (size_t l = 0; l < s.n_layer; ++l) {
+    Layer& L = layers[l];
+    L.window = s.window.empty() ? 0 : s.window[l];
+    L.capacity = BlockedPositions(s.max_seq);
+    if (L.window != 0 && L.window < s.max_seq) {
+      L.capacity = std::min(L.capacity, RingPositions(L.window, max_write));
+    }
+    L.head_stride = L.capacity * s.head_dim * elem;
+    L.offset = total;
+    total += 2 * s.n_head_kv * L.head_stride;
   }
   // Fresh anonymous pages read as zero; touching them all now keeps the resident size from
   // growing while generating.
@@ -48,7 +73,8 @@ Status KvCache::Create(const KvShape& s, const KernelConfig& config, KvCache* ou
   std::memset(p.get(), 0, total);
   KvCache c;
   c.shape_ = s;
-  c.head_stride_ = BlockedPositions(s.max_seq) * s.head_dim * elem;
+  c.shape_.max_write = max_write;
+  c.layers_ = std::move(layers);
   c.bytes_ = total;
   c.to_f16_ = config.f16().from_f32->fn;
   c.storage_ = std::move(p);
@@ -66,6 +92,13 @@ Status KvCache::Write(size_t layer, size_t n, const float* k, const float* v) {
     return ContextFull("KV cache: " + std::to_string(length_) + " + " + std::to_string(n) +
                        " positions exceed max_seq " + std::to_string(shape_.max_seq));
   }
+  const Layer& L = layers_[layer];
+  if (L.capacity < shape_.max_seq && n > shape_.max_write) {
+    return InvalidArgument("KV cache: a write of " + std::to_string(n) +
+                           " positions to sliding-window layer " + std::to_string(layer) +
+                           " exceeds the " + std::to_string(shape_.max_write) +
+                           " its ring is sized for");
+  }
   const size_t d = shape_.head_dim, row_floats = shape_.n_head_kv * d;
   for (size_t kv = 0; kv < 2; ++kv) {
     const float* src = kv == 0 ? k : v;
@@ -73,7 +106,7 @@ Status KvCache::Write(size_t layer, size_t n, const float* k, const float* v) {
       uint8_t* dst = const_cast<uint8_t*>(Row(layer, kv, h));
       for (size_t i = 0; i < n; ++i) {
         const float* x = src + i * row_floats + h * d;
-        const size_t pos = length_ + i;
+        const size_t pos = (length_ + i) % L.capacity;
         if (shape_.type == KvType::kF32) {
           float* out = reinterpret_cast<float*>(dst);
           for (size_t t = 0; t < d; ++t)
@@ -108,6 +141,20 @@ Status KvCache::Truncate(size_t length) {
   if (length > length_) {
     return InvalidArgument("KV cache: cannot truncate to " + std::to_string(length) + ", only " +
                            std::to_string(length_) + " positions are stored");
+  }
+  // A wrapped ring has overwritten the slots of positions older than length_ − capacity: the
+  // next query (at `length`) needs positions from length − window + 1 on.
+  for (size_t l = 0; l < layers_.size(); ++l) {
+    const Layer& L = layers_[l];
+    if (length == 0 || L.window == 0 || length_ <= L.capacity) continue;
+    const size_t keep = L.capacity - L.window + 1;
+    if (length_ - length > keep) {
+      return InvalidArgument("KV cache: cannot go back from " + std::to_string(length_) + " to " +
+                             std::to_string(length) + " positions: sliding-window layer " +
+                             std::to_string(l) + " keeps " + std::to_string(L.capacity) +
+                             " positions of window " + std::to_string(L.window) + " (at most " +
+                             std::to_string(keep) + " back, or to 0)");
+    }
   }
   length_ = length;
   return Status::Ok();

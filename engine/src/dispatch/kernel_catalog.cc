@@ -147,6 +147,8 @@ const KernelOp kOps[] = {
     LUTRA_OP("vec.add", kernels::vec::AddKernels, c.vec().add),
     LUTRA_OP("vec.mul", kernels::vec::MulKernels, c.vec().mul),
     LUTRA_OP("vec.silu", kernels::vec::SiluKernels, c.vec().silu),
+    LUTRA_OP("vec.gelu", kernels::vec::GeluKernels, c.vec().gelu),
+    LUTRA_OP("vec.softcap", kernels::vec::SoftcapKernels, c.vec().softcap),
     LUTRA_OP("rmsnorm", kernels::rmsnorm::RmsNormKernels, &c.rmsnorm()),
     LUTRA_OP("softmax2p", kernels::softmax2p::TwoPassKernels, &c.softmax2p()),
     // The engine does not run the classic three-pass softmax (the benchmarks' baseline).

@@ -26,7 +26,8 @@ Expected<std::unique_ptr<Executor>> Executor::Create(const Graph& graph,
 
   const AttentionDims& a = graph.attention();
   if (a.n_layer > 0) {
-    attention::KvShape ks{a.n_layer, a.n_head_kv, options.max_seq, a.head_dim, options.kv_type};
+    attention::KvShape ks{a.n_layer,       a.n_head_kv, options.max_seq, a.head_dim,
+                          options.kv_type, a.window,    max_tokens};
     if (Status s = attention::KvCache::Create(ks, *options.kernels, &e->cache_); !s.ok())
       return s.failure();
     attention::AttentionShape as{a.n_head, a.n_head_kv, a.head_dim, options.max_seq, max_tokens};
@@ -116,7 +117,8 @@ Status Executor::RunNode(const Node& node, std::span<const int32_t> tokens, size
       Status s = cache_.Write(node.layer, n, k, v);
       if (s.ok()) s = cache_.Advance(n);
       if (!s.ok()) return s.failure(node.label + ": ");
-      const Status run = attention_.Run(cache_, node.layer, p0, n, in0, out, pool);
+      const Status run =
+          attention_.Run(cache_, node.layer, p0, n, in0, out, pool, {node.scale, node.cap});
       if (Status t = cache_.Truncate(p0); !t.ok()) return t.failure(node.label + ": ");
       if (!run.ok()) return run.failure(node.label + ": ");
       return Status::Ok();
@@ -124,6 +126,8 @@ Status Executor::RunNode(const Node& node, std::span<const int32_t> tokens, size
     case Op::kGatedAct:
       if (node.act == Activation::kSilu) {
         vec_.silu->fn(rows * width, in0, out);
+      } else if (node.act == Activation::kGeluTanh) {
+        vec_.gelu->fn(rows * width, in0, out);
       } else {
         for (size_t i = 0; i < rows * width; ++i) {
           const float r = std::max(in0[i], 0.0f);
@@ -134,6 +138,9 @@ Status Executor::RunNode(const Node& node, std::span<const int32_t> tokens, size
       return Status::Ok();
     case Op::kAdd:
       vec_.add->fn(rows * width, in0, in1, out);
+      return Status::Ok();
+    case Op::kSoftcap:
+      vec_.softcap->fn(rows * width, 1.0f, node.cap, in0, out);
       return Status::Ok();
     case Op::kQuantizeInt8:
       for (size_t t = 0; t < rows; ++t) {

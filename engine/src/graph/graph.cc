@@ -1,5 +1,6 @@
 #include "engine/src/graph/graph.h"
 
+#include <cmath>
 #include <utility>
 
 namespace lutra::engine::graph {
@@ -76,8 +77,12 @@ int Graph::Rope(int x, size_t head_dim, size_t rope, std::string label) {
   return Emit(std::move(n), width, values_[x].per_output);
 }
 
-int Graph::Attention(int q, int k, int v, size_t layer, std::string label) {
+int Graph::Attention(int q, int k, int v, size_t layer, std::string label, float scale,
+                     float softcap) {
   if (!Check(Valid(q) && Valid(k) && Valid(v), label, "bad input")) return -1;
+  if (!Check(std::isfinite(scale) && scale >= 0.0f && std::isfinite(softcap) && softcap >= 0.0f,
+             label, "score scale and soft-cap must be finite and ≥ 0"))
+    return -1;
   const AttentionDims& a = attention_;
   const size_t qw = a.n_head * a.head_dim, kvw = a.n_head_kv * a.head_dim;
   if (!Check(qw > 0 && values_[q].width == qw && values_[k].width == kvw &&
@@ -94,8 +99,22 @@ int Graph::Attention(int q, int k, int v, size_t layer, std::string label) {
   n.in[2] = v;
   n.layer = layer;
   n.group = a.head_dim;
+  n.scale = scale;
+  n.cap = softcap;
   n.label = std::move(label);
   return Emit(std::move(n), qw, false);
+}
+
+int Graph::Softcap(int x, float cap, std::string label) {
+  if (!Check(Valid(x) && std::isfinite(cap) && cap > 0.0f, label,
+             "bad input or soft-cap not finite and > 0"))
+    return -1;
+  Node n;
+  n.op = Op::kSoftcap;
+  n.in[0] = x;
+  n.cap = cap;
+  n.label = std::move(label);
+  return Emit(std::move(n), values_[x].width, values_[x].per_output);
 }
 
 int Graph::GatedAct(int gate, int up, Activation act, std::string label) {

@@ -20,13 +20,16 @@ enum class Op {
   kLinear,         // out = (in0 · Wᵀ)·scale (+ bias)
   kRope,           // out = in0 rotated by position (rope spec `rope`), heads of `head_dim`
   kAttention,      // out = causal attention of in0 (q) over the cache after storing in1/in2 (k/v)
+                   //       (scores scaled by `scale`, 0: 1/√head_dim; soft-capped at `cap` > 0)
   kGatedAct,       // out = act(in0) ∘ in1
+  kSoftcap,        // out = cap·tanh(in0 / cap)
   kAdd,            // out = in0 + in1
   kSelectOutputs,  // out = the rows whose outputs were asked for (last or all)
   kQuantizeInt8,   // out = in0 rounded to its row's int8 absmax grid (BitNet activations)
 };
 
-enum class Activation { kSilu, kReluSquared };
+// kGeluTanh: GELU's tanh approximation (Gemma's GeGLU).
+enum class Activation { kSilu, kReluSquared, kGeluTanh };
 
 // Rotary position embedding. GGUF "llama" models use the layout llama.cpp calls NORM: dims
 // (2j, 2j+1) of a head form a pair rotated by pos·θ_j, θ_j = base^(-2j/n_rot)/freq_factor_j.
@@ -53,7 +56,9 @@ struct Node {
   const float* weight = nullptr;  // norm weight (group floats) or linear bias (rows floats)
   size_t group = 0;               // rmsnorm group size; rope/attention head_dim
   float eps = 0.0f;
-  float scale = 1.0f;  // embedding scale; linear output scale (per-tensor weight scale)
+  float scale = 1.0f;  // embedding scale; linear output scale (per-tensor weight scale);
+                       // attention score scale (0: 1/√head_dim)
+  float cap = 0.0f;    // soft-cap of attention scores / kSoftcap (0: none)
   size_t layer = 0;    // attention: KV cache layer
   size_t rope = 0;     // index into Graph::ropes()
   Activation act = Activation::kSilu;
@@ -67,6 +72,8 @@ struct ValueInfo {
 
 struct AttentionDims {
   size_t n_layer = 0, n_head = 0, n_head_kv = 0, head_dim = 0;
+  // Per layer: the sliding window (0: none); empty when no layer slides (kv_cache.h).
+  std::vector<size_t> window = {};
 };
 
 // Builder and container. Builder methods return the new value's id; a call with an invalid
@@ -80,7 +87,11 @@ class Graph {
   int Linear(int x, const linear::Linear* w, const float* bias, std::string label,
              float scale = 1.0f);
   int Rope(int x, size_t head_dim, size_t rope, std::string label);
-  int Attention(int q, int k, int v, size_t layer, std::string label);
+  // `scale` multiplies q·k (0: 1/√head_dim); `softcap` > 0 caps the scores at ±softcap.
+  int Attention(int q, int k, int v, size_t layer, std::string label, float scale = 0.0f,
+                float softcap = 0.0f);
+  // out = cap·tanh(x / cap), cap > 0 (Gemma 2's final logit soft-capping).
+  int Softcap(int x, float cap, std::string label);
   int GatedAct(int gate, int up, Activation act, std::string label);
   int Add(int a, int b, std::string label);
   int SelectOutputs(int x);

@@ -11,7 +11,7 @@ constexpr size_t kAlign = 64;
 // before reading `up`, so only the gate may be overwritten.
 bool InPlaceOk(Op op, size_t index) {
   if (op == Op::kGatedAct) return index == 0;
-  return op == Op::kRmsNorm || op == Op::kRope || op == Op::kAdd;
+  return op == Op::kRmsNorm || op == Op::kRope || op == Op::kAdd || op == Op::kSoftcap;
 }
 
 struct Block {

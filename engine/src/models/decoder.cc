@@ -40,7 +40,16 @@ Status BuildDecoder(const gguf::File& file, const DecoderOptions& o, models::HPa
 
   const size_t d = hp->n_embd, hd = hp->head_dim;
   const size_t qw = hp->n_head * hd, kvw = hp->n_head_kv * hd;
-  g->SetAttention({hp->n_layer, hp->n_head, hp->n_head_kv, hd});
+  auto sliding = [&](size_t l) {
+    return hp->sliding_window != 0 && l < hp->sliding_layers.size() && hp->sliding_layers[l];
+  };
+  graph::AttentionDims dims{hp->n_layer, hp->n_head, hp->n_head_kv, hd};
+  if (hp->sliding_window != 0) {
+    for (size_t l = 0; l < hp->n_layer; ++l) {
+      dims.window.push_back(sliding(l) ? hp->sliding_window : 0);
+    }
+  }
+  g->SetAttention(dims);
 
   graph::RopeSpec rope;
   rope.n_rot = hp->n_rot;
@@ -57,11 +66,19 @@ Status BuildDecoder(const gguf::File& file, const DecoderOptions& o, models::HPa
       }
     }
   }
+  // Sliding layers may rotate with their own base and scale (Gemma 3: 10000, unscaled).
+  graph::RopeSpec rope_swa = rope;
+  rope_swa.base = hp->rope_base_swa;
+  rope_swa.position_scale = hp->rope_position_scale_swa;
+  const bool own_swa_rope =
+      hp->sliding_window != 0 &&
+      (rope_swa.base != rope.base || rope_swa.position_scale != rope.position_scale);
   const size_t rope_id = g->AddRope(std::move(rope));
+  const size_t rope_swa_id = own_swa_rope ? g->AddRope(std::move(rope_swa)) : rope_id;
 
   const gguf::TensorInfo* table = nullptr;
   if (!Take(w.Table("token_embd.weight", d, hp->n_vocab), &table, &st)) return st;
-  int x = g->Embed(table, d, 1.0f, "token_embd");
+  int x = g->Embed(table, d, o.embed_scale, "token_embd");
 
   // Optional tensors: present → must have the stated shape; absent → skipped.
   auto optional_vector = [&](const std::string& name, size_t n, const float** out) {
@@ -102,6 +119,7 @@ Status BuildDecoder(const gguf::File& file, const DecoderOptions& o, models::HPa
     const float *attn_norm = nullptr, *ffn_norm = nullptr;
     const float *bq = nullptr, *bk = nullptr, *bv = nullptr, *bo = nullptr;
     const float *q_norm = nullptr, *k_norm = nullptr, *attn_sub = nullptr, *ffn_sub = nullptr;
+    const float *attn_post = nullptr, *ffn_post = nullptr;
     const linear::Linear *wq = nullptr, *wk = nullptr, *wv = nullptr, *wo = nullptr;
     const linear::Linear *wg = nullptr, *wu = nullptr, *wd = nullptr;
     float sq = 1, sk = 1, sv = 1, so = 1, sg = 1, su = 1, sd = 1;
@@ -130,6 +148,10 @@ Status BuildDecoder(const gguf::File& file, const DecoderOptions& o, models::HPa
                         !vector(b + "ffn_sub_norm.weight", hp->n_ff, &ffn_sub))) {
       return st;
     }
+    if (o.post_norms && (!vector(b + "post_attention_norm.weight", d, &attn_post) ||
+                         !vector(b + "post_ffw_norm.weight", d, &ffn_post))) {
+      return st;
+    }
     const float eps = hp->rms_eps;
     int h = g->RmsNorm(x, attn_norm, d, eps, b + "attn_norm");
     int hq = -1;
@@ -140,13 +162,16 @@ Status BuildDecoder(const gguf::File& file, const DecoderOptions& o, models::HPa
       q = g->RmsNorm(q, q_norm, hd, eps, b + "attn_q_norm");
       k = g->RmsNorm(k, k_norm, hd, eps, b + "attn_k_norm");
     }
-    q = g->Rope(q, hd, rope_id, b + "rope_q");
-    k = g->Rope(k, hd, rope_id, b + "rope_k");
-    int a = g->Attention(q, k, v, l, b + "attention");
+    const size_t layer_rope = sliding(l) ? rope_swa_id : rope_id;
+    q = g->Rope(q, hd, layer_rope, b + "rope_q");
+    k = g->Rope(k, hd, layer_rope, b + "rope_k");
+    int a = g->Attention(q, k, v, l, b + "attention", hp->attn_scale, hp->attn_softcap);
     if (o.sub_norms) a = g->RmsNorm(a, attn_sub, qw, eps, b + "attn_sub_norm");
     int aq = -1;
     a = input_for(a, &aq, wo, b + "attn_out_q8");
-    x = g->Add(x, g->Linear(a, wo, bo, b + "attn_output", so), b + "attn_residual");
+    a = g->Linear(a, wo, bo, b + "attn_output", so);
+    if (o.post_norms) a = g->RmsNorm(a, attn_post, d, eps, b + "post_attention_norm");
+    x = g->Add(x, a, b + "attn_residual");
     h = g->RmsNorm(x, ffn_norm, d, eps, b + "ffn_norm");
     hq = -1;
     int f = g->GatedAct(
@@ -156,7 +181,9 @@ Status BuildDecoder(const gguf::File& file, const DecoderOptions& o, models::HPa
     if (o.sub_norms) f = g->RmsNorm(f, ffn_sub, hp->n_ff, eps, b + "ffn_sub_norm");
     int fq = -1;
     f = input_for(f, &fq, wd, b + "ffn_down_q8");
-    x = g->Add(x, g->Linear(f, wd, nullptr, b + "ffn_down", sd), b + "ffn_residual");
+    f = g->Linear(f, wd, nullptr, b + "ffn_down", sd);
+    if (o.post_norms) f = g->RmsNorm(f, ffn_post, d, eps, b + "post_ffw_norm");
+    x = g->Add(x, f, b + "ffn_residual");
   }
   const float* out_norm = nullptr;
   const linear::Linear* out = nullptr;
@@ -166,7 +193,9 @@ Status BuildDecoder(const gguf::File& file, const DecoderOptions& o, models::HPa
   }
   x = g->SelectOutputs(x);
   x = g->RmsNorm(x, out_norm, d, hp->rms_eps, "output_norm");
-  g->SetOutput(g->Linear(x, out, nullptr, "output"));
+  x = g->Linear(x, out, nullptr, "output");
+  if (hp->final_softcap > 0.0f) x = g->Softcap(x, hp->final_softcap, "output_softcap");
+  g->SetOutput(x);
   if (!g->status().ok()) return g->status();
   return w.CheckAllUsed();
 }

@@ -4,7 +4,9 @@
 // then output(rmsnorm(x)) on the last (or every) row. The options switch on the pieces other
 // families add (qwen2's QKV biases are picked up whenever the file has them; qwen3's per-head
 // Q/K norms; bitnet's sub-layer norms, per-tensor weight scales, int8 activations and squared
-// ReLU; the NEOX rope pairing), so their builders stay a few lines.
+// ReLU; the NEOX rope pairing; Gemma's scaled embedding, post-norms and GeGLU), so their
+// builders stay a few lines. The hyperparameters bring the rest: sliding-window layers with
+// their own rope, the attention score scale and soft-caps.
 #pragma once
 
 #include <string>
@@ -25,6 +27,10 @@ struct DecoderOptions {
   // matrix's output, and the layer matrices see int8 per-token absmax activations (the
   // int8-exact LUT path does this itself; other weight types get a QuantizeInt8 node).
   bool bitlinear = false;
+  // Gemma: the embedding rows are multiplied by embed_scale; blk.N.post_attention_norm and
+  // blk.N.post_ffw_norm normalise the attention and FFN outputs before their residual adds.
+  float embed_scale = 1.0f;
+  bool post_norms = false;
 };
 
 // Fills hp.n_vocab / hp.tied_embeddings from the tensors and emits the whole graph.

@@ -17,7 +17,18 @@ Expected<double> GetReal(const gguf::File& f, const std::string& key) {
 
 }  // namespace
 
-Expected<HParams> ReadHParams(const gguf::File& f, const std::string& arch) {
+Expected<double> ReadOptionalReal(const gguf::File& f, const std::string& key, double fallback) {
+  if (!f.has(key)) return fallback;
+  auto v = GetReal(f, key);
+  if (!v.ok()) return v.failure("model: ");
+  if (!(*v >= 0.0) || !std::isfinite(*v)) {
+    return InvalidModel("model: " + key + " must be a finite number ≥ 0");
+  }
+  return *v;
+}
+
+Expected<HParams> ReadHParams(const gguf::File& f, const std::string& arch,
+                              const FamilyKeys& family) {
   HParams h;
   h.arch = arch;
   const std::string p = arch + ".";
@@ -45,15 +56,26 @@ Expected<HParams> ReadHParams(const gguf::File& f, const std::string& arch) {
   }
   // Keys other families use to change the computation in ways this decoder does not implement
   // (soft-capping, custom attention/residual/logit scales, ALiBi, parallel residuals,
-  // multimodal rope sections, interleaved sliding windows).
+  // multimodal rope sections, sliding-window patterns and rope bases); a family that
+  // implements some of them reads them itself (FamilyKeys).
   for (const char* key :
-       {"attention.logit_softcapping", "final_logit_softcapping", "attention.scale",
-        "embedding_scale", "residual_scale", "logit_scale", "attention.clamp_kqv",
-        "attention.max_alibi_bias", "use_parallel_residual", "rope.dimension_sections",
-        "attention.sliding_window_pattern"}) {
+       {"attention.logit_softcapping", "attention.scale", "embedding_scale", "residual_scale",
+        "logit_scale", "attention.clamp_kqv", "attention.max_alibi_bias", "use_parallel_residual",
+        "rope.dimension_sections", "attention.sliding_window_pattern"}) {
     if (f.has(p + key)) {
       return InvalidModel("model: " + p + key + " changes the computation and is not supported");
     }
+  }
+  if (!family.softcapping) {
+    for (const char* key : {"attn_logit_softcapping", "final_logit_softcapping"}) {
+      if (f.has(p + key)) {
+        return InvalidModel("model: " + p + key + " changes the computation and is not supported");
+      }
+    }
+  }
+  if (!family.sliding_window && f.has(p + "rope.freq_base_swa")) {
+    return InvalidModel("model: " + p +
+                        "rope.freq_base_swa: sliding-window attention is not supported");
   }
   if (f.has(p + "attention.layer_norm_epsilon")) {
     return InvalidModel("model: " + p +
@@ -128,7 +150,7 @@ Expected<HParams> ReadHParams(const gguf::File& f, const std::string& arch) {
     return InvalidModel("model: " + p + "rope.scaling.type '" + scaling +
                         "' is not supported (supported: none, linear)");
   }
-  if (f.has(p + "attention.sliding_window")) {
+  if (!family.sliding_window && f.has(p + "attention.sliding_window")) {
     return InvalidModel("model: " + p +
                         "attention.sliding_window: sliding-window attention is not supported");
   }

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include "engine/src/common/status.h"
 #include "engine/src/gguf/reader.h"
@@ -28,10 +29,30 @@ struct HParams {
   double rope_base = 10000.0;
   double rope_position_scale = 1.0;  // 1 / rope.scaling.factor for linear scaling
   bool tied_embeddings = false;      // no output.weight: logits use token_embd
+  // Sliding-window attention (Gemma 2/3): the window, and per layer whether it slides (empty:
+  // no layer does). Sliding layers have their own rope base and position scale.
+  size_t sliding_window = 0;
+  std::vector<bool> sliding_layers;
+  double rope_base_swa = 10000.0;
+  double rope_position_scale_swa = 1.0;
+  float attn_scale = 0.0f;     // multiplies q·k; 0: 1/√head_dim
+  float attn_softcap = 0.0f;   // attention score soft-cap; 0: none
+  float final_softcap = 0.0f;  // logit soft-cap; 0: none
+};
+
+// Keys the calling family's builder reads itself, which ReadHParams otherwise refuses as
+// changing the computation.
+struct FamilyKeys {
+  bool sliding_window = false;  // attention.sliding_window, rope.freq_base_swa
+  bool softcapping = false;     // attn_logit_softcapping, final_logit_softcapping
 };
 
 // Reads the keys of `arch` ("llama", and the same key set for the llama-like families).
 // n_vocab and tied_embeddings come from the tensor table.
-Expected<HParams> ReadHParams(const gguf::File& file, const std::string& arch);
+Expected<HParams> ReadHParams(const gguf::File& file, const std::string& arch,
+                              const FamilyKeys& family = {});
+
+// A finite non-negative number under `key`, or `fallback` when the file has no such key.
+Expected<double> ReadOptionalReal(const gguf::File& file, const std::string& key, double fallback);
 
 }  // namespace lutra::engine::models

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "engine/src/models/bitnet.h"
+#include "engine/src/models/gemma.h"
 #include "engine/src/models/llama.h"
 #include "engine/src/models/qwen.h"
 
@@ -21,6 +22,8 @@ const Entry kArchs[] = {
     {"bitnet", models::BuildBitnet},
     {"bitnet-b1.58", models::BuildBitnetB158},
     {"bitnet-25", models::BuildBitnet25},
+    {"gemma2", models::BuildGemma2},
+    {"gemma3", models::BuildGemma3},
 };
 
 }  // namespace

@@ -41,6 +41,10 @@ struct TensorSpec {
   bool norm;      // ≈ 1 + small noise instead of N(0, 1/√cols)
 };
 
+bool IsGemma(const SyntheticLlama& c) {
+  return c.arch == "gemma2" || c.arch == "gemma3";
+}
+
 uint32_t HeadDim(const SyntheticLlama& c) {
   return c.head_dim ? c.head_dim : c.n_embd / c.n_head;
 }
@@ -60,15 +64,18 @@ std::vector<TensorSpec> Tensors(const SyntheticLlama& c) {
       t.push_back({p + "attn_k.bias", TensorType::F32, kv, 1, false});
       t.push_back({p + "attn_v.bias", TensorType::F32, kv, 1, false});
     }
-    if (c.arch == "qwen3") {
+    if (c.arch == "qwen3" || c.arch == "gemma3") {
       t.push_back({p + "attn_q_norm.weight", TensorType::F32, hd, 1, true});
       t.push_back({p + "attn_k_norm.weight", TensorType::F32, hd, 1, true});
     }
     t.push_back({p + "attn_output.weight", c.weight_type, q, c.n_embd, false});
+    if (IsGemma(c))
+      t.push_back({p + "post_attention_norm.weight", TensorType::F32, c.n_embd, 1, true});
     t.push_back({p + "ffn_norm.weight", TensorType::F32, c.n_embd, 1, true});
     t.push_back({p + "ffn_gate.weight", c.weight_type, c.n_embd, c.n_ff, false});
     t.push_back({p + "ffn_up.weight", c.weight_type, c.n_embd, c.n_ff, false});
     t.push_back({p + "ffn_down.weight", c.weight_type, c.n_ff, c.n_embd, false});
+    if (IsGemma(c)) t.push_back({p + "post_ffw_norm.weight", TensorType::F32, c.n_embd, 1, true});
   }
   t.push_back({"output_norm.weight", TensorType::F32, c.n_embd, 1, true});
   if (!c.tied_output) t.push_back({"output.weight", c.output_type, c.n_embd, c.vocab, false});
@@ -80,9 +87,9 @@ Status Validate(const SyntheticLlama& c) {
       c.context == 0) {
     return InvalidArgument("synthetic llama: every dimension must be positive");
   }
-  if (c.arch != "llama" && c.arch != "qwen2" && c.arch != "qwen3") {
+  if (c.arch != "llama" && c.arch != "qwen2" && c.arch != "qwen3" && !IsGemma(c)) {
     return InvalidArgument("synthetic model: unknown architecture '" + c.arch +
-                           "' (known: llama, qwen2, qwen3)");
+                           "' (known: llama, qwen2, qwen3, gemma2, gemma3)");
   }
   if (c.head_dim == 0 ? c.n_embd % c.n_head != 0 || (c.n_embd / c.n_head) % 2 != 0
                       : c.head_dim % 2 != 0) {
@@ -240,9 +247,14 @@ gguf::TensorProducer Producer(const TensorSpec& t, uint64_t seed) {
 
 }  // namespace
 
+bool SyntheticRowsFit(gguf::TensorType type, uint64_t cols) {
+  return EncodedBytes(type, cols) != 0;
+}
+
 std::vector<std::string> SyntheticPresetNames() {
-  return {"tinyllama-1.1b", "llama2-7b", "llama3-8b", "qwen2.5-0.5b", "qwen3-0.6b",
-          "tiny",           "tiny-gqa4", "tiny-tied", "small"};
+  return {"tinyllama-1.1b", "llama2-7b",   "llama3-8b",  "qwen2.5-0.5b", "qwen3-0.6b",
+          "gemma3-1b",      "gemma2-2b",   "tiny",       "tiny-gqa4",    "tiny-tied",
+          "small",          "tiny-gemma3", "tiny-gemma2"};
 }
 
 Expected<SyntheticLlama> SyntheticPreset(const std::string& name) {
@@ -275,6 +287,19 @@ Expected<SyntheticLlama> SyntheticPreset(const std::string& name) {
     c.rope_theta = 1000000.0f, c.rms_eps = 1e-6f, c.tied_output = true;
     return c;
   }
+  if (name == "gemma3-1b") {
+    c.arch = "gemma3", c.n_embd = 1152, c.n_layer = 26, c.n_head = 4, c.n_head_kv = 1;
+    c.head_dim = 256, c.n_ff = 6912, c.vocab = 262144, c.context = 32768;
+    c.rope_theta = 1000000.0f, c.rms_eps = 1e-6f, c.tied_output = true, c.sliding_window = 512;
+    return c;
+  }
+  if (name == "gemma2-2b") {
+    c.arch = "gemma2", c.n_embd = 2304, c.n_layer = 26, c.n_head = 8, c.n_head_kv = 4;
+    c.head_dim = 256, c.n_ff = 9216, c.vocab = 256000, c.context = 8192;
+    c.rms_eps = 1e-6f, c.tied_output = true, c.sliding_window = 4096;
+    c.attn_softcap = 50.0f, c.final_softcap = 30.0f;
+    return c;
+  }
   if (name == "tiny") return c;  // the struct defaults: 64 dim, 2 layers, 4/2 heads
   if (name == "tiny-gqa4") {
     c.n_embd = 128, c.n_head = 8, c.n_head_kv = 2, c.n_ff = 256;
@@ -287,6 +312,16 @@ Expected<SyntheticLlama> SyntheticPreset(const std::string& name) {
   if (name == "small") {
     c.n_embd = 256, c.n_layer = 4, c.n_head = 8, c.n_head_kv = 4, c.n_ff = 768;
     c.vocab = 1024, c.context = 512, c.rope_theta = 500000.0f;
+    return c;
+  }
+  if (name == "tiny-gemma3") {  // layers 0-4 and 6 slide, 5 is global
+    c.arch = "gemma3", c.n_layer = 7, c.n_head_kv = 1, c.head_dim = 32;
+    c.rope_theta = 1000000.0f, c.rms_eps = 1e-6f, c.tied_output = true, c.sliding_window = 8;
+    return c;
+  }
+  if (name == "tiny-gemma2") {  // layer 0 slides, 1 is global
+    c.arch = "gemma2", c.rms_eps = 1e-6f, c.tied_output = true, c.sliding_window = 8;
+    c.attn_softcap = 50.0f, c.final_softcap = 30.0f;
     return c;
   }
   std::string known;
@@ -314,6 +349,9 @@ Status WriteSyntheticLlama(const SyntheticLlama& c, const std::string& path) {
     w.set_u32(a + ".attention.value_length", c.head_dim);
   }
   w.set_u32(a + ".vocab_size", c.vocab);
+  if (c.sliding_window > 0) w.set_u32(a + ".attention.sliding_window", c.sliding_window);
+  if (c.attn_softcap > 0) w.set_f32(a + ".attn_logit_softcapping", c.attn_softcap);
+  if (c.final_softcap > 0) w.set_f32(a + ".final_logit_softcapping", c.final_softcap);
   AddVocabulary(c, &w);
   const std::vector<TensorSpec> tensors = Tensors(c);
   for (size_t i = 0; i < tensors.size(); ++i) {

@@ -1,4 +1,5 @@
-// Synthetic GGUF models (llama, qwen2, qwen3 architectures) with seeded random weights, for tests
+// Synthetic GGUF models (llama, qwen2, qwen3, gemma2, gemma3 architectures) with seeded random
+// weights, for tests
 // and benchmarks that need realistic shapes without downloads. Tensors are generated and encoded
 // while the file is written (gguf::Writer::add_tensor_stream), a few rows at a time, so a
 // 1.1B-parameter model needs only a few MiB of memory. Ternary types (TQ1_0, TQ2_0, I2_S) get
@@ -16,8 +17,9 @@
 namespace lutra::engine::synthetic {
 
 struct SyntheticLlama {
-  // "llama", "qwen2" (adds Q/K/V biases) or "qwen3" (adds per-head Q/K RMSNorm weights); the
-  // metadata keys use the architecture's prefix.
+  // "llama", "qwen2" (adds Q/K/V biases), "qwen3" (adds per-head Q/K RMSNorm weights),
+  // "gemma2" (adds post-attention and post-FFN norms) or "gemma3" (both norms); the metadata
+  // keys use the architecture's prefix.
   std::string arch = "llama";
   uint32_t n_embd = 64;
   uint32_t n_layer = 2;
@@ -30,6 +32,11 @@ struct SyntheticLlama {
   float rope_theta = 10000.0f;
   float rms_eps = 1e-5f;
   bool tied_output = false;  // no output.weight: the output reuses token_embd
+  // gemma2/gemma3 keys, written when > 0: attention.sliding_window, attn_logit_softcapping,
+  // final_logit_softcapping.
+  uint32_t sliding_window = 0;
+  float attn_softcap = 0.0f;
+  float final_softcap = 0.0f;
   gguf::TensorType weight_type = gguf::TensorType::F32;  // attention and FFN matrices
   gguf::TensorType embd_type = gguf::TensorType::F32;    // token_embd.weight
   gguf::TensorType output_type = gguf::TensorType::F32;  // output.weight (untied)
@@ -41,10 +48,16 @@ struct SyntheticLlama {
 // 32/4 heads, ffn 5632, vocab 32000), "llama2-7b" (4096, 32 layers, 32/32 heads, ffn 11008),
 // "llama3-8b" (4096, 32 layers, 32/8, ffn 14336, vocab 128256), "qwen2.5-0.5b" (896, 24
 // layers, 14/2, ffn 4864, vocab 151936, tied), "qwen3-0.6b" (1024, 28 layers, 16/8 heads of
-// 128, ffn 3072, tied); and small test shapes "tiny" (64 dim), "tiny-gqa4" (4:1 GQA),
-// "tiny-tied", "small" (256 dim, 4 layers). An unknown name gives an error listing these.
+// 128, ffn 3072, tied), "gemma3-1b" (1152, 26 layers, 4/1 heads of 256, ffn 6912, vocab 262144,
+// window 512, tied), "gemma2-2b" (2304, 26 layers, 8/4 heads of 256, ffn 9216, vocab 256000,
+// window 4096, soft-caps 50/30, tied); and small test shapes "tiny" (64 dim), "tiny-gqa4" (4:1
+// GQA), "tiny-tied", "small" (256 dim, 4 layers), "tiny-gemma3" (7 layers: one global, window
+// 8), "tiny-gemma2" (2 layers, window 8). An unknown name gives an error listing these.
 Expected<SyntheticLlama> SyntheticPreset(const std::string& name);
 std::vector<std::string> SyntheticPresetNames();
+
+// Whether rows of `cols` weights are whole blocks of `type` (so a tensor of it can be written).
+bool SyntheticRowsFit(gguf::TensorType type, uint64_t cols);
 
 // Checks shapes against the chosen types (every matrix row must be a whole number of blocks)
 // and writes the model to `path` (temporary file + rename).
