@@ -10,7 +10,9 @@ namespace lutra::testing {
 class Rng {
  public:
   explicit Rng(uint64_t seed = 0x1a7a) : engine_(seed) {}
-  float Uniform(float lo, float hi) { return std::uniform_real_distribution<float>(lo, hi)(engine_); }
+  float Uniform(float lo, float hi) {
+    return std::uniform_real_distribution<float>(lo, hi)(engine_);
+  }
   // One distribution kept across calls: it draws values in pairs, and a fresh one per call
   // would throw the second away (half the test setup time of the large kernel suites).
   float Normal(float mean = 0.0f, float stddev = 1.0f) { return mean + stddev * normal_(engine_); }
