@@ -75,6 +75,7 @@ struct Matrix {
 void Run(benchmark::State& state, const kq::Kernels* kernel, Shape shape, size_t n, size_t threads,
          bool out_of_cache) {
   const kq::Format format = kernel->format;
+  const kq::Quantizer* quantizer = kq::SelectQuantizer(kernel->isa);  // as the engine
   const size_t bytes = shape.m * shape.k / kq::BlockWeights(format) * kq::BlockBytes(format);
   std::vector<std::unique_ptr<Matrix>> copies;
   const size_t count = out_of_cache ? RotationCopies(bytes) : 1;
@@ -98,8 +99,8 @@ void Run(benchmark::State& state, const kq::Kernels* kernel, Shape shape, size_t
   const auto start = std::chrono::steady_clock::now();
   for (auto _ : state) {
     for (size_t t = 0; t < n; ++t) {
-      kq::Quantize(format, shape.k, x.data() + t * shape.k, aq.data() + t * shape.k,
-                   as.data() + t * nb, bsum.data() + t * ns);
+      quantizer->quantize(format, shape.k, x.data() + t * shape.k, aq.data() + t * shape.k,
+                          as.data() + t * nb, bsum.data() + t * ns);
     }
     kq::Activations a{shape.k, n, aq.data(), as.data(), bsum.data(), {}};
     if (n >= kq::kMinTiledTokens) {  // as the engine does

@@ -123,6 +123,21 @@ void Quantize(Format format, size_t k, const float* x, int8_t* q, float* scale, 
 // The same for the k-quants (one scale per kSuperBlock).
 void Quantize(size_t k, const float* x, int8_t* q, float* scale, int16_t* bsum);
 
+// Quantize(format, ...) above, vectorized: the same codes, scales and sums bit for bit (the
+// same float operations in the same order per value; only the non-finite cases may differ in
+// which non-finite scale they give). Chosen by the ISA of the GEMM variant a matrix uses
+// (SelectQuantizer(kernel.isa)): the portable loop is branchy scalar code, and quantizing a
+// prompt's activations took half as long as the many-token GEMM itself.
+using QuantizeFn = void (*)(Format format, size_t k, const float* x, int8_t* q, float* scale,
+                            int16_t* bsum);
+struct Quantizer {
+  const char* name;  // lutra_kquant_quantize__<level>
+  arch::IsaSet isa;
+  QuantizeFn quantize;
+};
+std::span<const Quantizer> AllQuantizers();               // best first, the portable one last
+const Quantizer* SelectQuantizer(arch::IsaSet features);  // never null
+
 // y[t·y_stride + r] for rows [row_begin, row_end) and every token of `a`.
 using GemmFn = void (*)(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
                         float* y, size_t y_stride);

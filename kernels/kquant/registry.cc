@@ -11,7 +11,28 @@ constexpr Kernels kKernels[] = {
 #include "kernels/kquant/kernels.inc"
 };
 
+void quantize__scalar(Format format, size_t k, const float* x, int8_t* q, float* scale,
+                      int16_t* bsum) {
+  Quantize(format, k, x, q, scale, bsum);
+}
+
+constexpr Quantizer kQuantizers[] = {
+    LUTRA_IF_ISA(AVX512,
+                 {"lutra_kquant_quantize__avx512", LUTRA_ISA_LEVEL(AVX512), quantize__avx512}, )
+        LUTRA_IF_ISA(AVX2,
+                     {"lutra_kquant_quantize__avx2", LUTRA_ISA_LEVEL(AVX2), quantize__avx2}, ){
+            "lutra_kquant_quantize__scalar", LUTRA_ISA_LEVEL(SCALAR), quantize__scalar},
+};
+
 }  // namespace
+
+std::span<const Quantizer> AllQuantizers() {
+  return kQuantizers;
+}
+
+const Quantizer* SelectQuantizer(arch::IsaSet features) {
+  return SelectFirstIf(AllQuantizers(), features, [](const Quantizer&) { return true; });
+}
 
 std::span<const Kernels> AllKernels() {
   return kKernels;

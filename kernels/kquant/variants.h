@@ -10,4 +10,7 @@ namespace lutra::kernels::kquant {
 #define LUTRA_KQUANT(name, ...) LUTRA_DECLARE_KERNEL(GemmFn, name)
 #include "kernels/kquant/kernels.inc"
 
+LUTRA_DECLARE_KERNEL(QuantizeFn, quantize__avx512)
+LUTRA_DECLARE_KERNEL(QuantizeFn, quantize__avx2)
+
 }  // namespace lutra::kernels::kquant

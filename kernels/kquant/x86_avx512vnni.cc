@@ -2,10 +2,10 @@
 // summing the scaled pairs. From kMinTiledTokens tokens on, the token-interleaved activations
 // (kquant.h TokenTiles): one token per int32 lane, so a super-block's codes are unpacked once
 // to bytes on the stack and each k-quad of them is broadcast to all lanes for one vpdpbusd
-// (64 multiply-adds: 4 codes × 16 tokens). The sub-block scales then multiply 16 tokens' dots
-// at once (vpmulld), and the fp32 epilogue (scale, mins) runs on 16 tokens per instruction;
-// up to kTileGroup tiles share each broadcast. Every format has this path: Q5_K as Q4_K,
-// Q3_K / Q2_K as Q6_K, Q8_0 / Q5_0 per block of 32 with an fp32 product per block.
+// (64 multiply-adds: 4 codes × 16 tokens). The super-block formats (Q4_K, Q5_K, Q6_K, Q3_K,
+// Q2_K) do this register-blocked over rows and tiles (x86_avx512vnni_blocked.h); Q8_0 / Q5_0
+// here, one row at a time over up to kTileGroup tiles, per block of 32 with an fp32 product
+// per block.
 #if defined(__GNUC__) && !defined(__clang__)
 // GCC 12 flags the _mm512_undefined_*() placeholders inside its intrinsics; never read.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -13,6 +13,7 @@
 #endif
 #include "kernels/kquant/variants.h"
 #include "kernels/kquant/x86_avx512_impl.h"
+#include "kernels/kquant/x86_avx512vnni_blocked.h"
 
 namespace lutra::kernels::kquant {
 namespace {
@@ -67,149 +68,6 @@ inline void StoreRows(const __m512 (&f)[kRowBlock][G], size_t r0, size_t rows, s
   }
 }
 
-// Super-block b of row r against tiles g0..g0+G-1, added to f (Q4_K; Q5_K with kFive).
-template <size_t G, bool kFive = false>
-inline void Q4KTiledBlock(const Weights& w, const Activations& a, size_t r, size_t b, size_t g0,
-                          __m512* f) {
-  constexpr Format kFormat = kFive ? Format::kQ5K : Format::kQ4K;
-  const size_t blocks = w.k / kSuperBlock, groups = w.k / 32;
-  const __m512i low4 = _mm512_set1_epi8(0x0f);
-  const __m512i nibble_shift = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(4), 1);
-  const TokenTiles& tt = a.tiles;
-  alignas(64) uint8_t codes[kSuperBlock];
-  {
-    const uint8_t* blk = w.data + r * w.row_bytes + b * BlockBytes(kFormat);
-    __m512i qh = kFive ? _mm512_broadcast_i64x4(Load32(blk + kQ5KQh)) : _mm512_setzero_si512();
-    for (int c = 0; c < 4; ++c) {
-      const __m512i v = _mm512_broadcast_i64x4(Load32(blk + (kFive ? kQ5KQs : kQ4KQs) + 32 * c));
-      __m512i q = _mm512_and_si512(_mm512_srlv_epi16(v, nibble_shift), low4);
-      if constexpr (kFive) {
-        q = avx512::Q5KCodes(q, qh);
-        qh = _mm512_srli_epi16(qh, 2);
-      }
-      _mm512_store_si512(codes + 64 * c, q);
-    }
-    ReloadFromMemory();
-    uint64_t sc8, mn8;
-    Q4KScalesMins8(blk + kQ4KScales, &sc8, &mn8);
-    __m512i s[G], m[G];
-    for (size_t g = 0; g < G; ++g) s[g] = m[g] = _mm512_setzero_si512();
-    // kJ sub-blocks at a time: kJ·G independent accumulator chains keep vpdpbusd's latency
-    // hidden.
-    for (int j0 = 0; j0 < 8; j0 += kChains / int(G)) {
-      constexpr int kJ = kChains / int(G);
-      __m512i acc[kJ][G];
-      for (int j = 0; j < kJ; ++j) {
-        for (size_t g = 0; g < G; ++g) acc[j][g] = _mm512_setzero_si512();
-      }
-      LUTRA_UNROLL
-      for (int q = 0; q < 8; ++q) {
-        LUTRA_UNROLL
-        for (int j = 0; j < kJ; ++j) {
-          const size_t quad = 64 * b + 8 * (j0 + j) + q;  // k-quad index in the row
-          const __m512i wq = Broadcast4(codes + 32 * (j0 + j) + 4 * q);
-          for (size_t g = 0; g < G; ++g) {
-            const int8_t* aq = tt.q + (g0 + g) * w.k * kTileTokens + quad * 64;
-            acc[j][g] = _mm512_dpbusd_epi32(acc[j][g], wq, Load64(aq));
-          }
-        }
-      }
-      for (int j = 0; j < kJ; ++j) {
-        const __m512i scj = _mm512_set1_epi32(int((sc8 >> (8 * (j0 + j))) & 0xff));
-        const __m512i mnj = _mm512_set1_epi32(int((mn8 >> (8 * (j0 + j))) & 0xff));
-        for (size_t g = 0; g < G; ++g) {
-          const int32_t* sum = tt.sum + ((g0 + g) * groups + 8 * b + j0 + j) * kTileTokens;
-          s[g] = _mm512_add_epi32(s[g], _mm512_mullo_epi32(acc[j][g], scj));
-          m[g] = _mm512_add_epi32(m[g], _mm512_mullo_epi32(_mm512_loadu_si512(sum), mnj));
-        }
-      }
-    }
-    const __m512 d = _mm512_set1_ps(Half(blk)), dmin = _mm512_set1_ps(Half(blk + 2));
-    for (size_t g = 0; g < G; ++g) {
-      const __m512 st = _mm512_loadu_ps(tt.scale + ((g0 + g) * blocks + b) * kTileTokens);
-      f[g] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s[g]), _mm512_mul_ps(d, st), f[g]);
-      f[g] = _mm512_fnmadd_ps(_mm512_cvtepi32_ps(m[g]), _mm512_mul_ps(dmin, st), f[g]);
-    }
-  }
-}
-
-template <size_t G>
-inline void Q6KTiledBlock(const Weights& w, const Activations& a, size_t r, size_t b, size_t g0,
-                          __m512* f) {
-  const size_t blocks = w.k / kSuperBlock, groups = w.k / 16;
-  const __m512i low4 = _mm512_set1_epi8(0x0f), bits45 = _mm512_set1_epi8(0x30);
-  const __m512i up = _mm512_inserti64x4(_mm512_set1_epi16(4), _mm256_set1_epi16(2), 1);
-  const __m512i down = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(2), 1);
-  const TokenTiles& tt = a.tiles;
-  alignas(64) uint8_t codes[kSuperBlock];
-  {
-    const uint8_t* blk = w.data + r * w.row_bytes + b * BlockBytes(Format::kQ6K);
-    for (int h = 0; h < 2; ++h) {
-      const __m512i ql = Load64(blk + 64 * h);
-      const __m512i qh = _mm512_broadcast_i64x4(Load32(blk + kQ6KQh + 32 * h));
-      _mm512_store_si512(codes + 128 * h,
-                         _mm512_or_si512(_mm512_and_si512(ql, low4),
-                                         _mm512_and_si512(_mm512_sllv_epi16(qh, up), bits45)));
-      _mm512_store_si512(codes + 128 * h + 64,
-                         _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), low4),
-                                         _mm512_and_si512(_mm512_srlv_epi16(qh, down), bits45)));
-    }
-    ReloadFromMemory();
-    const int8_t* sc = reinterpret_cast<const int8_t*>(blk + kQ6KScales);
-    __m512i s[G];
-    for (size_t g = 0; g < G; ++g) s[g] = _mm512_setzero_si512();
-    for (int i0 = 0; i0 < 16; i0 += kChains / int(G)) {
-      constexpr int kI = kChains / int(G);
-      __m512i acc[kI][G];
-      for (int i = 0; i < kI; ++i) {
-        for (size_t g = 0; g < G; ++g) {
-          // The codes are q − 32: 32·Σa of the sub-block comes off its dot.
-          const int32_t* sum = tt.sum + ((g0 + g) * groups + 16 * b + i0 + i) * kTileTokens;
-          acc[i][g] = _mm512_sub_epi32(_mm512_setzero_si512(),
-                                       _mm512_slli_epi32(_mm512_loadu_si512(sum), 5));
-        }
-      }
-      LUTRA_UNROLL
-      for (int q = 0; q < 4; ++q) {
-        LUTRA_UNROLL
-        for (int i = 0; i < kI; ++i) {
-          const size_t quad = 64 * b + 4 * (i0 + i) + q;
-          const __m512i wq = Broadcast4(codes + 16 * (i0 + i) + 4 * q);
-          for (size_t g = 0; g < G; ++g) {
-            const int8_t* aq = tt.q + (g0 + g) * w.k * kTileTokens + quad * 64;
-            acc[i][g] = _mm512_dpbusd_epi32(acc[i][g], wq, Load64(aq));
-          }
-        }
-      }
-      for (int i = 0; i < kI; ++i) {
-        const __m512i sci = _mm512_set1_epi32(sc[i0 + i]);
-        for (size_t g = 0; g < G; ++g) {
-          s[g] = _mm512_add_epi32(s[g], _mm512_mullo_epi32(acc[i][g], sci));
-        }
-      }
-    }
-    const __m512 d = _mm512_set1_ps(Half(blk + kQ6KD));
-    for (size_t g = 0; g < G; ++g) {
-      const __m512 st = _mm512_loadu_ps(tt.scale + ((g0 + g) * blocks + b) * kTileTokens);
-      f[g] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s[g]), _mm512_mul_ps(d, st), f[g]);
-    }
-  }
-}
-
-template <size_t G,
-          void (*Block)(const Weights&, const Activations&, size_t, size_t, size_t, __m512*)>
-void Pass(const Weights& w, const Activations& a, size_t r0, size_t rows, size_t g0, float* y,
-          size_t y_stride) {
-  __m512 f[kRowBlock][G];
-  for (size_t i = 0; i < rows; ++i) {
-    for (size_t g = 0; g < G; ++g) f[i][g] = _mm512_setzero_ps();
-  }
-  for (size_t b = 0; b < w.k / kSuperBlock; ++b) {
-    for (size_t i = 0; i < rows; ++i) Block(w, a, r0 + i, b, g0, f[i]);
-  }
-  StoreRows<G>(f, r0, rows, g0, a.n, y, y_stride);
-}
-
 template <template <size_t> class Kind>
 void Tiled(const Weights& w, const Activations& a, size_t row_begin, size_t row_end, float* y,
            size_t y_stride) {
@@ -231,78 +89,6 @@ void Tiled(const Weights& w, const Activations& a, size_t row_begin, size_t row_
           Kind<4>::Pass(w, a, r0, rows, g, y, y_stride);
           break;
       }
-    }
-  }
-}
-
-// Q3_K / Q2_K, super-block b of row r against tiles g0..g0+G−1, added to f: as Q6_K, codes
-// unpacked once to the stack (avx512::Q32KUnpack), sixteen sub-blocks of 16. Q3_K's codes are
-// q − 4 (4·Σa off each sub-block's dot); Q2_K's mins weigh the code sums, times dmin.
-template <size_t G, Format F>
-inline void Q32KTiledBlock(const Weights& w, const Activations& a, size_t r, size_t b, size_t g0,
-                           __m512* f) {
-  constexpr bool kQ3 = F == Format::kQ3K;
-  const size_t blocks = w.k / kSuperBlock, groups = w.k / 16;
-  const TokenTiles& tt = a.tiles;
-  alignas(64) uint8_t codes[kSuperBlock];
-  alignas(32) int16_t sc[16], mn[16];
-  const uint8_t* blk = w.data + r * w.row_bytes + b * BlockBytes(F);
-  {
-    __m512i c[4];
-    __m256i sc16, mn16;
-    avx512::Q32KUnpack<F>(blk, c, &sc16, &mn16);
-    for (int i = 0; i < 4; ++i) _mm512_store_si512(codes + 64 * i, c[i]);
-    _mm256_store_si256(reinterpret_cast<__m256i*>(sc), sc16);
-    _mm256_store_si256(reinterpret_cast<__m256i*>(mn), mn16);
-  }
-  ReloadFromMemory();
-  __m512i s[G], m[G];
-  for (size_t g = 0; g < G; ++g) s[g] = m[g] = _mm512_setzero_si512();
-  for (int i0 = 0; i0 < 16; i0 += kChains / int(G)) {
-    constexpr int kI = kChains / int(G);
-    __m512i acc[kI][G];
-    for (int i = 0; i < kI; ++i) {
-      for (size_t g = 0; g < G; ++g) {
-        if constexpr (kQ3) {
-          const int32_t* sum = tt.sum + ((g0 + g) * groups + 16 * b + i0 + i) * kTileTokens;
-          acc[i][g] = _mm512_sub_epi32(_mm512_setzero_si512(),
-                                       _mm512_slli_epi32(_mm512_loadu_si512(sum), 2));
-        } else {
-          acc[i][g] = _mm512_setzero_si512();
-        }
-      }
-    }
-    LUTRA_UNROLL
-    for (int q = 0; q < 4; ++q) {
-      LUTRA_UNROLL
-      for (int i = 0; i < kI; ++i) {
-        const size_t quad = 64 * b + 4 * (i0 + i) + q;
-        const __m512i wq = Broadcast4(codes + 16 * (i0 + i) + 4 * q);
-        for (size_t g = 0; g < G; ++g) {
-          const int8_t* aq = tt.q + (g0 + g) * w.k * kTileTokens + quad * 64;
-          acc[i][g] = _mm512_dpbusd_epi32(acc[i][g], wq, Load64(aq));
-        }
-      }
-    }
-    for (int i = 0; i < kI; ++i) {
-      const __m512i sci = _mm512_set1_epi32(sc[i0 + i]);
-      const __m512i mni = _mm512_set1_epi32(mn[i0 + i]);
-      for (size_t g = 0; g < G; ++g) {
-        s[g] = _mm512_add_epi32(s[g], _mm512_mullo_epi32(acc[i][g], sci));
-        if constexpr (!kQ3) {
-          const int32_t* sum = tt.sum + ((g0 + g) * groups + 16 * b + i0 + i) * kTileTokens;
-          m[g] = _mm512_add_epi32(m[g], _mm512_mullo_epi32(_mm512_loadu_si512(sum), mni));
-        }
-      }
-    }
-  }
-  const __m512 d = _mm512_set1_ps(Half(blk + (kQ3 ? kQ3KD : kQ2KD)));
-  for (size_t g = 0; g < G; ++g) {
-    const __m512 st = _mm512_loadu_ps(tt.scale + ((g0 + g) * blocks + b) * kTileTokens);
-    f[g] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s[g]), _mm512_mul_ps(d, st), f[g]);
-    if constexpr (!kQ3) {
-      const __m512 dmin = _mm512_set1_ps(Half(blk + kQ2KD + 2));
-      f[g] = _mm512_fnmadd_ps(_mm512_cvtepi32_ps(m[g]), _mm512_mul_ps(dmin, st), f[g]);
     }
   }
 }
@@ -390,61 +176,6 @@ void PassChunks(const Weights& w, const Activations& a, size_t r0, size_t rows, 
 }
 
 template <size_t G>
-struct Q4KTiled {
-  static void Block(const Weights& w, const Activations& a, size_t r, size_t b, size_t g0,
-                    __m512* f) {
-    Q4KTiledBlock<G>(w, a, r, b, g0, f);
-  }
-  static void Pass(const Weights& w, const Activations& a, size_t r0, size_t rows, size_t g0,
-                   float* y, size_t y_stride) {
-    kquant::Pass<G, Block>(w, a, r0, rows, g0, y, y_stride);
-  }
-};
-template <size_t G>
-struct Q5KTiled {
-  static void Block(const Weights& w, const Activations& a, size_t r, size_t b, size_t g0,
-                    __m512* f) {
-    Q4KTiledBlock<G, true>(w, a, r, b, g0, f);
-  }
-  static void Pass(const Weights& w, const Activations& a, size_t r0, size_t rows, size_t g0,
-                   float* y, size_t y_stride) {
-    kquant::Pass<G, Block>(w, a, r0, rows, g0, y, y_stride);
-  }
-};
-template <size_t G>
-struct Q6KTiled {
-  static void Block(const Weights& w, const Activations& a, size_t r, size_t b, size_t g0,
-                    __m512* f) {
-    Q6KTiledBlock<G>(w, a, r, b, g0, f);
-  }
-  static void Pass(const Weights& w, const Activations& a, size_t r0, size_t rows, size_t g0,
-                   float* y, size_t y_stride) {
-    kquant::Pass<G, Block>(w, a, r0, rows, g0, y, y_stride);
-  }
-};
-template <size_t G>
-struct Q3KTiled {
-  static void Block(const Weights& w, const Activations& a, size_t r, size_t b, size_t g0,
-                    __m512* f) {
-    Q32KTiledBlock<G, Format::kQ3K>(w, a, r, b, g0, f);
-  }
-  static void Pass(const Weights& w, const Activations& a, size_t r0, size_t rows, size_t g0,
-                   float* y, size_t y_stride) {
-    kquant::Pass<G, Block>(w, a, r0, rows, g0, y, y_stride);
-  }
-};
-template <size_t G>
-struct Q2KTiled {
-  static void Block(const Weights& w, const Activations& a, size_t r, size_t b, size_t g0,
-                    __m512* f) {
-    Q32KTiledBlock<G, Format::kQ2K>(w, a, r, b, g0, f);
-  }
-  static void Pass(const Weights& w, const Activations& a, size_t r0, size_t rows, size_t g0,
-                   float* y, size_t y_stride) {
-    kquant::Pass<G, Block>(w, a, r0, rows, g0, y, y_stride);
-  }
-};
-template <size_t G>
 struct Q8_0Tiled {
   static void Pass(const Weights& w, const Activations& a, size_t r0, size_t rows, size_t g0,
                    float* y, size_t y_stride) {
@@ -467,7 +198,7 @@ void q4k_gemm__avx512vnni(const Weights& w, const Activations& a, size_t row_beg
                           float* y, size_t y_stride) {
   using namespace avx512;
   if (a.tiles.q != nullptr && a.n >= kMinTiledTokens) {
-    Tiled<Q4KTiled>(w, a, row_begin, row_end, y, y_stride);
+    vnni_blocked::TiledGemm<Format::kQ4K>(w, a, row_begin, row_end, y, y_stride);
     return;
   }
   Gemm<Q4KTile<true, 1>, Q4KTile<true, kTokenTile>>(w, a, row_begin, row_end, y, y_stride);
@@ -477,7 +208,7 @@ void q5k_gemm__avx512vnni(const Weights& w, const Activations& a, size_t row_beg
                           float* y, size_t y_stride) {
   using namespace avx512;
   if (a.tiles.q != nullptr && a.n >= kMinTiledTokens) {
-    Tiled<Q5KTiled>(w, a, row_begin, row_end, y, y_stride);
+    vnni_blocked::TiledGemm<Format::kQ5K>(w, a, row_begin, row_end, y, y_stride);
     return;
   }
   Gemm<Q4KTile<true, 1, true>, Q4KTile<true, kTokenTile, true>>(w, a, row_begin, row_end, y,
@@ -488,7 +219,7 @@ void q6k_gemm__avx512vnni(const Weights& w, const Activations& a, size_t row_beg
                           float* y, size_t y_stride) {
   using namespace avx512;
   if (a.tiles.q != nullptr && a.n >= kMinTiledTokens) {
-    Tiled<Q6KTiled>(w, a, row_begin, row_end, y, y_stride);
+    vnni_blocked::TiledGemm<Format::kQ6K>(w, a, row_begin, row_end, y, y_stride);
     return;
   }
   Gemm<Q6KTile<true, 1>, Q6KTile<true, kTokenTile>>(w, a, row_begin, row_end, y, y_stride);
@@ -498,7 +229,7 @@ void q3k_gemm__avx512vnni(const Weights& w, const Activations& a, size_t row_beg
                           float* y, size_t y_stride) {
   using namespace avx512;
   if (a.tiles.q != nullptr && a.n >= kMinTiledTokens) {
-    Tiled<Q3KTiled>(w, a, row_begin, row_end, y, y_stride);
+    vnni_blocked::TiledGemm<Format::kQ3K>(w, a, row_begin, row_end, y, y_stride);
     return;
   }
   Gemm<Q32KTile<true, 1, Format::kQ3K>, Q32KTile<true, kTokenTile, Format::kQ3K>>(
@@ -509,7 +240,7 @@ void q2k_gemm__avx512vnni(const Weights& w, const Activations& a, size_t row_beg
                           float* y, size_t y_stride) {
   using namespace avx512;
   if (a.tiles.q != nullptr && a.n >= kMinTiledTokens) {
-    Tiled<Q2KTiled>(w, a, row_begin, row_end, y, y_stride);
+    vnni_blocked::TiledGemm<Format::kQ2K>(w, a, row_begin, row_end, y, y_stride);
     return;
   }
   Gemm<Q32KTile<true, 1, Format::kQ2K>, Q32KTile<true, kTokenTile, Format::kQ2K>>(

@@ -198,6 +198,69 @@ TEST(KQuant, QuantizeCarriesNaNAndInfinity) {
   for (size_t i = 0; i < x.size(); ++i) ASSERT_EQ(a.q[i], 0) << i;
 }
 
+// Every quantizer against the definition: codes within half a step (round to nearest, ties
+// away from zero checked on values placed exactly on ties), |code| ≤ 127, scale = amax / 127,
+// the sums of 16 codes, zero blocks, and non-finite inputs giving non-finite scales with codes
+// 0; per group size (256 and 32).
+class KQuantQuantizer : public ::testing::TestWithParam<Quantizer> {};
+
+TEST_P(KQuantQuantizer, MatchesTheDefinition) {
+  const Quantizer& v = GetParam();
+  LUTRA_REQUIRE_ISA(v.name, v.isa);
+  for (Format format : {Format::kQ4K, Format::kQ8_0}) {
+    const size_t group = ScaleGroup(format), k = 8 * kSuperBlock, groups = k / group;
+    Rng rng(11);
+    std::vector<float> x(k);
+    for (auto& e : x) e = rng.Normal(0.0f, 3.0f);
+    for (size_t i = 0; i < group; ++i) x[group + i] = 0.0f;  // an all-zero group
+    x[3 * group + 5] = -4e4f;                                // an outlier
+    // Exact ties: a group whose amax is 127, so codes are the values; halves round away.
+    for (size_t i = 0; i < group; ++i) x[4 * group + i] = float(int(i % 64) - 32) + 0.5f;
+    x[4 * group] = 127.0f;
+    x[5 * group + 3] = std::numeric_limits<float>::quiet_NaN();
+    x[6 * group + 9] = -std::numeric_limits<float>::infinity();
+    GuardedBuffer<int8_t> q(k);
+    GuardedBuffer<float> scale(groups);
+    GuardedBuffer<int16_t> bsum(k / kSumGroup);
+    v.quantize(format, k, x.data(), q.data(), scale.data(), bsum.data());
+    ASSERT_TRUE(q.Intact() && scale.Intact() && bsum.Intact()) << v.name;
+    for (size_t b = 0; b < groups; ++b) {
+      double amax = 0;
+      bool finite = true;
+      for (size_t i = b * group; i < (b + 1) * group; ++i) {
+        finite = finite && std::isfinite(x[i]);
+        amax = std::max(amax, double(std::fabs(x[i])));
+      }
+      if (!finite) {
+        EXPECT_FALSE(std::isfinite(scale[b])) << v.name << " group " << b;
+        for (size_t i = b * group; i < (b + 1) * group; ++i) ASSERT_EQ(q[i], 0) << v.name << i;
+        continue;
+      }
+      EXPECT_FLOAT_EQ(scale[b], float(amax / 127)) << v.name << " group " << b;
+      for (size_t i = b * group; i < (b + 1) * group; ++i) {
+        ASSERT_LE(std::abs(int(q[i])), 127) << v.name << " " << i;
+        if (b == 4) {  // ties: |x| + 0.5 truncated, with the sign of x
+          const double want = std::copysign(std::floor(std::fabs(double(x[i])) + 0.5), x[i]);
+          ASSERT_EQ(q[i], int(want)) << v.name << " tie " << x[i];
+        } else {
+          ASSERT_LE(std::fabs(double(x[i]) - double(scale[b]) * q[i]), 0.5 * scale[b] * (1 + 1e-6))
+              << v.name << " value " << i;
+        }
+      }
+    }
+    for (size_t g = 0; g < k / kSumGroup; ++g) {
+      int sum = 0;
+      for (size_t i = 0; i < kSumGroup; ++i) sum += q[g * kSumGroup + i];
+      ASSERT_EQ(bsum[g], sum) << v.name << " sum " << g;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Registry, KQuantQuantizer, ::testing::ValuesIn(AllQuantizers()), [](const auto& info) {
+      return std::string(info.param.name).substr(std::string("lutra_kquant_").size());
+    });
+
 TEST(KQuant, NamesAndSelection) {
   for (const Kernels& k : AllKernels()) {
     std::cmatch m;

@@ -27,7 +27,11 @@ class KQuantLinear : public Linear {
  public:
   KQuantLinear(size_t rows, size_t cols, gguf::TensorType source, const uint8_t* data,
                const kq::Kernels* kernel)
-      : Linear(rows, cols), source_(source), data_(data), kernel_(kernel) {}
+      : Linear(rows, cols),
+        source_(source),
+        data_(data),
+        kernel_(kernel),
+        quantizer_(kq::SelectQuantizer(kernel->isa)) {}
 
   Status Forward(size_t n, const float* x, float* y, ThreadPool& pool,
                  LinearScratch& scratch) const override {
@@ -38,8 +42,8 @@ class KQuantLinear : public Linear {
     s.scale.resize(n * groups);
     s.bsum.resize(n * sums);
     for (size_t t = 0; t < n; ++t) {
-      kq::Quantize(f, k, x + t * k, s.q.data() + t * k, s.scale.data() + t * groups,
-                   s.bsum.data() + t * sums);
+      quantizer_->quantize(f, k, x + t * k, s.q.data() + t * k, s.scale.data() + t * groups,
+                           s.bsum.data() + t * sums);
     }
     const kq::Weights w{rows(), k, data_, RowBytes(f, k)};
     kq::Activations a{k, n, s.q.data(), s.scale.data(), s.bsum.data(), {}};
@@ -79,6 +83,7 @@ class KQuantLinear : public Linear {
   gguf::TensorType source_;
   const uint8_t* data_;
   const kq::Kernels* kernel_;
+  const kq::Quantizer* quantizer_;  // of the kernel's ISA
 };
 
 }  // namespace

@@ -1,0 +1,267 @@
+// AVX-512 VNNI many-token path for Q4_K and Q5_K, register-blocked: kRows rows × kTiles tiles
+// of 16 tokens share every load. Per k-quad, kTiles activation vectors (16 tokens × 4 codes)
+// and kRows broadcast weight quads feed kRows·kTiles vpdpbusd, so loads stay well under one
+// per vpdpbusd (the one-row scheme of x86_avx512vnni.cc loads an activation vector per
+// vpdpbusd and could not pass ~30% of the instruction's rate on Zen 5, whose two vector load
+// ports then limit it).
+//
+// The sub-block scales go through fp32: each sub-block's int32 dots are converted and added
+// times d·sc_j (one vcvtdq2ps and one fma with a broadcast operand per row and tile), cheaper
+// than vpmulld. The mins term Σ_j m_j·Σa_j needs no per-sub-block work at all: the sums of
+// two sub-blocks are packed as int16 pairs once per tile and super-block (|Σa| ≤ 32·127 fits),
+// and four vpdpwssd against the row's min pairs give it per row and tile.
+#pragma once
+
+#include <immintrin.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+#include "kernels/kquant/kquant.h"
+#include "kernels/kquant/x86_avx512_impl.h"
+
+namespace lutra::kernels::kquant::vnni_blocked {
+
+// y for rows r0..r0+R−1 and the tiles' real tokens, token-major (a token's rows adjacent).
+template <size_t R, size_t T>
+inline void Store(const __m512 (&f)[R][T], size_t r0, size_t g0, size_t n, float* y,
+                  size_t y_stride) {
+  for (size_t t = 0; t < T; ++t) {
+    alignas(64) float lanes[R][kTileTokens];
+    for (size_t i = 0; i < R; ++i) _mm512_store_ps(lanes[i], f[i][t]);
+    const size_t t0 = (g0 + t) * kTileTokens;
+    for (size_t j = 0; j < kTileTokens && t0 + j < n; ++j) {
+      float out[R];
+      for (size_t i = 0; i < R; ++i) out[i] = lanes[i][j];
+      std::memcpy(y + (t0 + j) * y_stride + r0, out, R * sizeof(float));
+    }
+  }
+}
+
+// One row's super-block unpacked for the blocked loop, for a format of S sub-blocks: the codes
+// (unsigned, sub-block j at (256 / S)·j), each sub-block's fp32 scale, and the term that goes
+// through the activation sums: coef · Σ_j pair_j · Σa_j, with the integer weights of two
+// sub-blocks packed as int16 pairs (lo | hi << 16). Q4_K / Q5_K / Q2_K: the mins times dmin;
+// Q6_K / Q3_K: the scales times the codes' offset (32, 4) and d.
+template <int S>
+struct RowBlock {
+  alignas(64) uint8_t codes[kSuperBlock];
+  alignas(64) float scale[S];
+  int32_t pairs[S / 2];
+  float coef;
+};
+
+inline int32_t Pair(int lo, int hi) {
+  return int32_t(uint32_t(uint16_t(int16_t(lo))) | uint32_t(uint16_t(int16_t(hi))) << 16);
+}
+
+template <Format F>
+struct Traits;
+
+template <bool kFive>
+struct Q45KTraits {
+  static constexpr int kSubs = 8;
+  static void Unpack(const uint8_t* blk, RowBlock<kSubs>* out) {
+    const __m512i low4 = _mm512_set1_epi8(0x0f);
+    const __m512i nibble_shift =
+        _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(4), 1);
+    __m512i qh =
+        kFive ? _mm512_broadcast_i64x4(avx512::Load32(blk + kQ5KQh)) : _mm512_setzero_si512();
+    for (int c = 0; c < 4; ++c) {
+      const __m512i v =
+          _mm512_broadcast_i64x4(avx512::Load32(blk + (kFive ? kQ5KQs : kQ4KQs) + 32 * c));
+      __m512i q = _mm512_and_si512(_mm512_srlv_epi16(v, nibble_shift), low4);
+      if constexpr (kFive) {
+        q = avx512::Q5KCodes(q, qh);
+        qh = _mm512_srli_epi16(qh, 2);
+      }
+      _mm512_store_si512(out->codes + 64 * c, q);
+    }
+    uint64_t sc8, mn8;
+    Q4KScalesMins8(blk + kQ4KScales, &sc8, &mn8);
+    const __m256 sc = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_cvtsi64_si128(int64_t(sc8))));
+    _mm256_store_ps(out->scale, _mm256_mul_ps(sc, _mm256_set1_ps(avx512::Half(blk))));
+    for (int p = 0; p < 4; ++p) {
+      out->pairs[p] = Pair(int((mn8 >> (16 * p)) & 0xff), int((mn8 >> (16 * p + 8)) & 0xff));
+    }
+    out->coef = avx512::Half(blk + 2);
+  }
+};
+template <>
+struct Traits<Format::kQ4K> : Q45KTraits<false> {};
+template <>
+struct Traits<Format::kQ5K> : Q45KTraits<true> {};
+
+template <>
+struct Traits<Format::kQ6K> {
+  static constexpr int kSubs = 16;
+  static void Unpack(const uint8_t* blk, RowBlock<kSubs>* out) {
+    const __m512i low4 = _mm512_set1_epi8(0x0f), bits45 = _mm512_set1_epi8(0x30);
+    const __m512i up = _mm512_inserti64x4(_mm512_set1_epi16(4), _mm256_set1_epi16(2), 1);
+    const __m512i down = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(2), 1);
+    for (int h = 0; h < 2; ++h) {
+      const __m512i ql = avx512::Load64(blk + 64 * h);
+      const __m512i qh = _mm512_broadcast_i64x4(avx512::Load32(blk + kQ6KQh + 32 * h));
+      _mm512_store_si512(out->codes + 128 * h,
+                         _mm512_or_si512(_mm512_and_si512(ql, low4),
+                                         _mm512_and_si512(_mm512_sllv_epi16(qh, up), bits45)));
+      _mm512_store_si512(out->codes + 128 * h + 64,
+                         _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), low4),
+                                         _mm512_and_si512(_mm512_srlv_epi16(qh, down), bits45)));
+    }
+    const int8_t* sc = reinterpret_cast<const int8_t*>(blk + kQ6KScales);
+    const float d = avx512::Half(blk + kQ6KD);
+    const __m512 sc32 = _mm512_cvtepi32_ps(
+        _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sc))));
+    _mm512_store_ps(out->scale, _mm512_mul_ps(sc32, _mm512_set1_ps(d)));
+    for (int p = 0; p < 8; ++p) out->pairs[p] = Pair(sc[2 * p], sc[2 * p + 1]);
+    out->coef = 32 * d;  // the codes are q − 32
+  }
+};
+
+template <Format F>
+struct Q32KTraits {
+  static constexpr int kSubs = 16;
+  static void Unpack(const uint8_t* blk, RowBlock<kSubs>* out) {
+    constexpr bool kQ3 = F == Format::kQ3K;
+    __m512i c[4];
+    __m256i sc16, mn16;
+    avx512::Q32KUnpack<F>(blk, c, &sc16, &mn16);
+    for (int i = 0; i < 4; ++i) _mm512_store_si512(out->codes + 64 * i, c[i]);
+    const float d = avx512::Half(blk + (kQ3 ? kQ3KD : kQ2KD));
+    _mm512_store_ps(out->scale, _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi16_epi32(sc16)),
+                                              _mm512_set1_ps(d)));
+    // The pairs are the int16 lanes taken two at a time: exactly the 256-bit vector's dwords.
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out->pairs), kQ3 ? sc16 : mn16);
+    out->coef = kQ3 ? 4 * d : avx512::Half(blk + kQ2KD + 2);  // Q3_K: the codes are q − 4
+  }
+};
+template <>
+struct Traits<Format::kQ3K> : Q32KTraits<Format::kQ3K> {};
+template <>
+struct Traits<Format::kQ2K> : Q32KTraits<Format::kQ2K> {};
+
+inline __m512i Broadcast4(const uint8_t* p) {
+  uint32_t v;
+  std::memcpy(&v, p, sizeof v);
+  return _mm512_set1_epi32(int(v));
+}
+
+constexpr size_t kPrefetchBlocks = 2;  // super-blocks ahead, per row
+
+// Rows r0..r0+R−1 against tiles g0..g0+T−1 over the whole row.
+template <Format F, size_t R, size_t T>
+void Pass(const Weights& w, const Activations& a, size_t r0, size_t g0, float* y, size_t y_stride) {
+  constexpr int kSubs = Traits<F>::kSubs;
+  constexpr int kQuads = int(kSuperBlock) / 4 / kSubs;  // k-quads per sub-block
+  const size_t blocks = w.k / kSuperBlock, groups = w.k / TileSumGroup(F);
+  const TokenTiles& tt = a.tiles;
+  __m512 f[R][T];
+  for (size_t i = 0; i < R; ++i) {
+    for (size_t t = 0; t < T; ++t) f[i][t] = _mm512_setzero_ps();
+  }
+  RowBlock<kSubs> rb[R];
+  alignas(64) int32_t sum_pairs[T][kSubs / 2][kTileTokens];
+  for (size_t b = 0; b < blocks; ++b) {
+    for (size_t i = 0; i < R; ++i) {
+      const uint8_t* blk = w.data + (r0 + i) * w.row_bytes + b * BlockBytes(F);
+      // R rows are R streams: the hardware prefetchers fell behind (a fifth of the time
+      // stalled on the first bytes of each block).
+      if (b + kPrefetchBlocks < blocks) {
+        const char* ahead = reinterpret_cast<const char*>(blk + kPrefetchBlocks * BlockBytes(F));
+        for (size_t line = 0; line < BlockBytes(F) + 64; line += 64) {
+          _mm_prefetch(ahead + line, _MM_HINT_T0);
+        }
+      }
+      Traits<F>::Unpack(blk, &rb[i]);
+    }
+    // The sums of sub-blocks 2p and 2p + 1 as int16 pairs (|Σa| ≤ 32·127 fits).
+    for (size_t t = 0; t < T; ++t) {
+      const int32_t* sum = tt.sum + ((g0 + t) * groups + size_t(kSubs) * b) * kTileTokens;
+      for (int p = 0; p < kSubs / 2; ++p) {
+        const __m512i s0 = _mm512_loadu_si512(sum + 2 * p * kTileTokens);
+        const __m512i s1 = _mm512_loadu_si512(sum + (2 * p + 1) * kTileTokens);
+        _mm512_store_si512(sum_pairs[t][p],
+                           _mm512_mask_blend_epi16(0xAAAAAAAA, s0, _mm512_slli_epi32(s1, 16)));
+      }
+    }
+    // The compiler must broadcast the stored codes from memory rather than forward the
+    // stored vectors through shuffles (see ReloadFromMemory in x86_avx512vnni.cc).
+    asm volatile("" ::: "memory");
+    __m512 sacc[R][T];
+    for (size_t i = 0; i < R; ++i) {
+      for (size_t t = 0; t < T; ++t) sacc[i][t] = _mm512_setzero_ps();
+    }
+    const int8_t* aq[T];
+    for (size_t t = 0; t < T; ++t) aq[t] = tt.q + ((g0 + t) * w.k + b * kSuperBlock) * kTileTokens;
+    for (int j = 0; j < kSubs; ++j) {
+      __m512i acc[R][T];
+      for (size_t i = 0; i < R; ++i) {
+        for (size_t t = 0; t < T; ++t) acc[i][t] = _mm512_setzero_si512();
+      }
+#pragma GCC unroll 8
+      for (int q = 0; q < kQuads; ++q) {
+        __m512i x[T];
+        for (size_t t = 0; t < T; ++t) x[t] = avx512::Load64(aq[t] + (kQuads * j + q) * 64);
+        for (size_t i = 0; i < R; ++i) {
+          const __m512i wq = Broadcast4(rb[i].codes + 4 * (kQuads * j + q));
+          for (size_t t = 0; t < T; ++t) acc[i][t] = _mm512_dpbusd_epi32(acc[i][t], wq, x[t]);
+        }
+      }
+      for (size_t i = 0; i < R; ++i) {
+        const __m512 scale = _mm512_set1_ps(rb[i].scale[j]);
+        for (size_t t = 0; t < T; ++t) {
+          sacc[i][t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[i][t]), scale, sacc[i][t]);
+        }
+      }
+    }
+    for (size_t t = 0; t < T; ++t) {
+      const __m512 st = _mm512_loadu_ps(tt.scale + ((g0 + t) * blocks + b) * kTileTokens);
+      for (size_t i = 0; i < R; ++i) {
+        __m512i sums = _mm512_setzero_si512();
+        for (int p = 0; p < kSubs / 2; ++p) {
+          sums = _mm512_dpwssd_epi32(sums, _mm512_load_si512(sum_pairs[t][p]),
+                                     _mm512_set1_epi32(rb[i].pairs[p]));
+        }
+        const __m512 v =
+            _mm512_fnmadd_ps(_mm512_cvtepi32_ps(sums), _mm512_set1_ps(rb[i].coef), sacc[i][t]);
+        f[i][t] = _mm512_fmadd_ps(v, st, f[i][t]);
+      }
+    }
+  }
+  Store<R, T>(f, r0, g0, a.n, y, y_stride);
+}
+
+template <Format F, size_t R>
+void Rows(const Weights& w, const Activations& a, size_t r0, float* y, size_t y_stride) {
+  constexpr size_t kTiles = 2;
+  const size_t tiles = TileCount(a.n);
+  size_t g = 0;
+  for (; g + kTiles <= tiles; g += kTiles) Pass<F, R, kTiles>(w, a, r0, g, y, y_stride);
+  if (g < tiles) Pass<F, R, 1>(w, a, r0, g, y, y_stride);
+}
+
+// The many-token GEMM of the super-block formats (Q4_K, Q5_K, Q6_K, Q3_K, Q2_K).
+template <Format F>
+void TiledGemm(const Weights& w, const Activations& a, size_t row_begin, size_t row_end, float* y,
+               size_t y_stride) {
+  constexpr size_t kRows = 4;
+  size_t r = row_begin;
+  for (; r + kRows <= row_end; r += kRows) Rows<F, kRows>(w, a, r, y, y_stride);
+  switch (row_end - r) {
+    case 3:
+      Rows<F, 3>(w, a, r, y, y_stride);
+      break;
+    case 2:
+      Rows<F, 2>(w, a, r, y, y_stride);
+      break;
+    case 1:
+      Rows<F, 1>(w, a, r, y, y_stride);
+      break;
+    default:
+      break;
+  }
+}
+
+}  // namespace lutra::kernels::kquant::vnni_blocked
