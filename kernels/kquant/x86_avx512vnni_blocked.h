@@ -1,9 +1,9 @@
-// AVX-512 VNNI many-token path for Q4_K and Q5_K, register-blocked: kRows rows × kTiles tiles
-// of 16 tokens share every load. Per k-quad, kTiles activation vectors (16 tokens × 4 codes)
-// and kRows broadcast weight quads feed kRows·kTiles vpdpbusd, so loads stay well under one
-// per vpdpbusd (the one-row scheme of x86_avx512vnni.cc loads an activation vector per
-// vpdpbusd and could not pass ~30% of the instruction's rate on Zen 5, whose two vector load
-// ports then limit it).
+// AVX-512 VNNI many-token path of every kquant format, register-blocked: kRows rows × kTiles
+// tiles of 16 tokens share every load. Per k-quad, kTiles activation vectors (16 tokens × 4
+// codes) and kRows broadcast weight quads feed kRows·kTiles vpdpbusd, so loads stay well under
+// one per vpdpbusd (the earlier one-row scheme loaded an activation vector per vpdpbusd and
+// did not pass ~30% of the instruction's rate on Zen 5, whose two vector load ports limited
+// it).
 //
 // The sub-block scales go through fp32: each sub-block's int32 dots are converted and added
 // times d·sc_j (one vcvtdq2ps and one fma with a broadcast operand per row and tile), cheaper
@@ -14,12 +14,14 @@
 
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 
 #include "kernels/kquant/kquant.h"
 #include "kernels/kquant/x86_avx512_impl.h"
+#include "kernels/kquant/x86_blocks32.h"
 
 namespace lutra::kernels::kquant::vnni_blocked {
 
@@ -258,6 +260,106 @@ void TiledGemm(const Weights& w, const Activations& a, size_t row_begin, size_t 
       break;
     case 1:
       Rows<F, 1>(w, a, r, y, y_stride);
+      break;
+    default:
+      break;
+  }
+}
+
+// Q8_0 and Q5_0: blocks of 32, each with its own fp16 d and its own activation scale per
+// token, so every block ends in an fp32 product (d·s per row and token: one vmulps, one
+// vcvtdq2ps and one fma per row and tile). vpdpbusd wants unsigned weights: the signed codes
+// are stored plus 128 (Q8_0) or 16 (Q5_0) and that offset times Σa of the block starts each
+// accumulator (the same start for every row of a tile).
+template <Format F, size_t R, size_t T>
+void Pass32(const Weights& w, const Activations& a, size_t r0, size_t g0, float* y,
+            size_t y_stride) {
+  constexpr int kOffsetShift = F == Format::kQ8_0 ? 7 : 4;
+  constexpr size_t kChunk = 8;  // blocks unpacked at a time
+  const size_t blocks = w.k / 32;
+  const TokenTiles& tt = a.tiles;
+  const __m256i offset = _mm256_set1_epi8(char(1 << kOffsetShift));
+  __m512 f[R][T];
+  for (size_t i = 0; i < R; ++i) {
+    for (size_t t = 0; t < T; ++t) f[i][t] = _mm512_setzero_ps();
+  }
+  alignas(64) uint8_t codes[R][kChunk * 32];
+  float d[R][kChunk];
+  for (size_t c0 = 0; c0 < blocks; c0 += kChunk) {
+    const size_t count = std::min(kChunk, blocks - c0);
+    for (size_t i = 0; i < R; ++i) {
+      const uint8_t* row = w.data + (r0 + i) * w.row_bytes;
+      if (c0 + 2 * kChunk <= blocks) {
+        const char* ahead = reinterpret_cast<const char*>(row + (c0 + kChunk) * BlockBytes(F));
+        for (size_t line = 0; line < kChunk * BlockBytes(F) + 64; line += 64) {
+          _mm_prefetch(ahead + line, _MM_HINT_T0);
+        }
+      }
+      for (size_t j = 0; j < count; ++j) {
+        const uint8_t* blk = row + (c0 + j) * BlockBytes(F);
+        _mm256_store_si256(reinterpret_cast<__m256i*>(codes[i] + 32 * j),
+                           _mm256_add_epi8(x86::Codes32<F>(blk), offset));
+        d[i][j] = avx512::Half(blk);
+      }
+    }
+    asm volatile("" ::: "memory");  // broadcast the codes from memory (see Pass)
+    for (size_t j = 0; j < count; ++j) {
+      const size_t b = c0 + j;
+      __m512i acc[R][T];
+      for (size_t t = 0; t < T; ++t) {
+        const __m512i sum = _mm512_loadu_si512(tt.sum + ((g0 + t) * blocks + b) * kTileTokens);
+        const __m512i start =
+            _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_slli_epi32(sum, kOffsetShift));
+        for (size_t i = 0; i < R; ++i) acc[i][t] = start;
+      }
+#pragma GCC unroll 8
+      for (int q = 0; q < 8; ++q) {
+        __m512i x[T];
+        for (size_t t = 0; t < T; ++t) {
+          x[t] = avx512::Load64(tt.q + ((g0 + t) * w.k + 32 * b) * kTileTokens + 64 * q);
+        }
+        for (size_t i = 0; i < R; ++i) {
+          const __m512i wq = Broadcast4(codes[i] + 32 * j + 4 * q);
+          for (size_t t = 0; t < T; ++t) acc[i][t] = _mm512_dpbusd_epi32(acc[i][t], wq, x[t]);
+        }
+      }
+      for (size_t t = 0; t < T; ++t) {
+        const __m512 st = _mm512_loadu_ps(tt.scale + ((g0 + t) * blocks + b) * kTileTokens);
+        for (size_t i = 0; i < R; ++i) {
+          f[i][t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[i][t]),
+                                    _mm512_mul_ps(st, _mm512_set1_ps(d[i][j])), f[i][t]);
+        }
+      }
+    }
+  }
+  Store<R, T>(f, r0, g0, a.n, y, y_stride);
+}
+
+template <Format F, size_t R>
+void Rows32(const Weights& w, const Activations& a, size_t r0, float* y, size_t y_stride) {
+  constexpr size_t kTiles = 2;
+  const size_t tiles = TileCount(a.n);
+  size_t g = 0;
+  for (; g + kTiles <= tiles; g += kTiles) Pass32<F, R, kTiles>(w, a, r0, g, y, y_stride);
+  if (g < tiles) Pass32<F, R, 1>(w, a, r0, g, y, y_stride);
+}
+
+// The many-token GEMM of Q8_0 and Q5_0.
+template <Format F>
+void TiledGemm32(const Weights& w, const Activations& a, size_t row_begin, size_t row_end, float* y,
+                 size_t y_stride) {
+  constexpr size_t kRows = 4;
+  size_t r = row_begin;
+  for (; r + kRows <= row_end; r += kRows) Rows32<F, kRows>(w, a, r, y, y_stride);
+  switch (row_end - r) {
+    case 3:
+      Rows32<F, 3>(w, a, r, y, y_stride);
+      break;
+    case 2:
+      Rows32<F, 2>(w, a, r, y, y_stride);
+      break;
+    case 1:
+      Rows32<F, 1>(w, a, r, y, y_stride);
       break;
     default:
       break;
