@@ -2,6 +2,7 @@
 // (Q8_0, Q5_0), round to nearest, and the code sums per 16 that the mins and offsets multiply.
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 
 #include "kernels/kquant/kquant.h"
@@ -12,30 +13,38 @@ constexpr float kTinyBlock = 1e-36f;
 
 namespace {
 
-// One group of G values (G a compile-time constant keeps the loops vectorizable).
+// One group of G values (G a compile-time constant). Written for the compiler's vectorizer,
+// since this is the quantizer of every ISA without its own (ARM, RISC-V): amax as an integer
+// maximum of the values' magnitude bits (non-negative floats order as their bits; a NaN's
+// bits are above infinity's, so the same maximum finds it), and codes only for usable
+// groups, whose values are all finite (no NaN check per value).
 template <size_t G>
 void QuantizeGroups(size_t k, const float* x, int8_t* q, float* scale, int16_t* bsum) {
+  constexpr uint32_t kInfBits = 0x7f800000u;
   for (size_t b = 0; b < k / G; ++b) {
     const float* xb = x + b * G;
     int8_t* qb = q + b * G;
-    // Plain comparisons and rounding by truncation keep the loops vectorizable (no libm calls).
-    float amax = 0.0f, s = 0.0f;
+    uint32_t max_bits = 0;
     for (size_t i = 0; i < G; ++i) {
-      const float a = std::fabs(xb[i]);
-      amax = a > amax ? a : amax;
-      s += xb[i];
+      uint32_t bits;
+      std::memcpy(&bits, xb + i, sizeof bits);
+      bits &= 0x7fffffffu;
+      max_bits = bits > max_bits ? bits : max_bits;
     }
-    // The comparison drops NaN, the sum keeps it: a NaN activation must give NaN outputs.
-    if (std::isnan(s)) amax = s;
-    // Below kTinyBlock the block counts as zero (127 / amax must stay finite); a non-finite
-    // amax keeps a non-finite scale with codes 0, so the product is non-finite, never UB.
-    const bool usable = amax >= kTinyBlock && std::isfinite(amax);
-    scale[b] = usable || !std::isfinite(amax) ? amax / 127.0f : 0.0f;
-    const float inv = usable ? 127.0f / amax : 0.0f;
-    for (size_t i = 0; i < G; ++i) {
-      float v = xb[i] * inv;
-      v = v == v ? v : 0.0f;
-      qb[i] = int8_t(int(v + (v < 0.0f ? -0.5f : 0.5f)));
+    float amax;
+    std::memcpy(&amax, &max_bits, sizeof amax);
+    // Below kTinyBlock the group counts as zero (127 / amax must stay finite); a NaN or an
+    // infinity gives a non-finite scale with codes 0, so the product is non-finite, never UB.
+    const bool usable = max_bits < kInfBits && amax >= kTinyBlock;
+    scale[b] = usable || max_bits >= kInfBits ? amax / 127.0f : 0.0f;
+    if (usable) {
+      const float inv = 127.0f / amax;
+      for (size_t i = 0; i < G; ++i) {
+        const float v = xb[i] * inv;
+        qb[i] = int8_t(int(v + std::copysign(0.5f, v)));  // half away from zero
+      }
+    } else {
+      std::memset(qb, 0, G);
     }
     for (size_t g = 0; g < G / kSumGroup; ++g) {
       int total = 0;
