@@ -263,6 +263,18 @@ TEST(Tools, BenchPrintsValidJson) {
       << deep.out;
   EXPECT_NE(deep.out.find("\"test\": \"pp4 @ d40\""), std::string::npos) << deep.out;
 
+  // -b: each pp test once per batch size, named by it; tg tests once.
+  const ToolRun batches =
+      Exec("lutra-bench", "--synthetic tiny --wtype f32 -p 12 -n 2 -b 4,16 -t 1 -r 1 -o json");
+  ASSERT_EQ(batches.status, 0) << batches.out;
+  ASSERT_TRUE(IsValidJson(batches.out, &error)) << error << "\n" << batches.out;
+  EXPECT_NE(batches.out.find("\"test\": \"pp12 b4\""), std::string::npos) << batches.out;
+  EXPECT_NE(batches.out.find("\"test\": \"pp12 b16\""), std::string::npos) << batches.out;
+  EXPECT_NE(batches.out.find("\"n_depth\": 0, \"n_batch\": 16"), std::string::npos) << batches.out;
+  EXPECT_NE(batches.out.find("\"test\": \"tg2\""), std::string::npos) << batches.out;
+  EXPECT_EQ(batches.out.find("\"test\": \"pp12\""), std::string::npos) << batches.out;
+  EXPECT_NE(Exec("lutra-bench", "--synthetic tiny -b 0").status, 0);
+
   const ToolRun lines =
       Exec("lutra-bench", "--synthetic tiny --wtype q8_0 -p 8 -n 0 -t 1 -r 1 -o jsonl");
   ASSERT_EQ(lines.status, 0) << lines.out;
@@ -320,7 +332,7 @@ TEST(Tools, BenchReportsLoadTimesPeakRssAndTheCache) {
             "model,model_size,model_n_params,isa,n_threads,test,n_prompt,n_gen,n_depth,avg_ts,"
             "stddev_ts,bandwidth_bytes_per_s,bytes_per_token,roofline_fraction,"
             "bandwidth_buffer_bytes,llc_bytes,load_cold_s,load_warm_s,peak_rss,macs_per_token,"
-            "int8_peak_macs_per_s,int8_peak_kernel,int8_fraction");
+            "int8_peak_macs_per_s,int8_peak_kernel,int8_fraction,n_batch");
   const std::vector<std::string> header = SplitCsv(lines[0]);
   for (size_t row = 1; row < lines.size(); ++row) {
     const std::vector<std::string> f = SplitCsv(lines[row]);

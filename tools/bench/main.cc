@@ -39,6 +39,7 @@ struct Options {
   std::string model_path, synthetic, wtype = "tq2_0", output = "md", plot;
   bool wtype_given = false, load_stats = true, repack_q4_k = false;
   std::vector<int64_t> prompt = {64}, gen = {64}, depth = {0}, threads = {1, 2};
+  std::vector<int64_t> batch;  // empty: the model's default, and test names without it
   std::vector<std::string> isas = {""};
   int64_t repetitions = 3;
   lutra_kv_type kv = LUTRA_KV_F16;
@@ -58,6 +59,8 @@ void Help() {
       "  -d, --n-depth N[,N..]    tokens already in the context before each test (default 0;\n"
       "                           prefilled untimed: long-context decode, where the KV cache\n"
       "                           type matters)\n"
+      "  -b, --batch-size N[,N..] prompt tokens per graph run of the pp tests, each timed\n"
+      "                           (default: the model's, 64; named in the test: pp512 b128)\n"
       "  -t, --threads N[,N..]    thread counts (default 1,2)\n"
       "  -r, --repetitions N      runs per test (default 3)\n"
       "  --isa L[,L..]            ISA caps to compare (e.g. avx512,avx2,scalar)\n"
@@ -91,6 +94,8 @@ Options Parse(int argc, char** argv) {
       o.gen = a.IntList(f, 0, 1 << 20);
     } else if (f == "-d" || f == "--n-depth") {
       o.depth = a.IntList(f, 0, 1 << 20);
+    } else if (f == "-b" || f == "--batch-size") {
+      o.batch = a.IntList(f, 1, 1 << 16);
     } else if (f == "-t" || f == "--threads") {
       o.threads = a.IntList(f, 1, 1024);
     } else if (f == "-r" || f == "--repetitions") {
@@ -169,7 +174,14 @@ std::vector<TestSpec> Tests(const Options& o) {
   for (int64_t depth : o.depth) {
     const std::string at = depth > 0 ? " @ d" + std::to_string(depth) : "";
     for (int64_t p : o.prompt) {
-      if (p > 0) tests.push_back({"pp" + std::to_string(p) + at, uint32_t(p), 0, uint32_t(depth)});
+      if (p == 0) continue;
+      if (o.batch.empty()) {
+        tests.push_back({"pp" + std::to_string(p) + at, uint32_t(p), 0, uint32_t(depth)});
+      }
+      for (int64_t b : o.batch) {
+        tests.push_back({"pp" + std::to_string(p) + " b" + std::to_string(b) + at, uint32_t(p), 0,
+                         uint32_t(depth), uint32_t(b)});
+      }
     }
     for (int64_t n : o.gen) {
       if (n > 0) tests.push_back({"tg" + std::to_string(n) + at, 0, uint32_t(n), uint32_t(depth)});
@@ -321,6 +333,7 @@ int main(int argc, char** argv) {
         r.n_prompt = t.n_prompt;
         r.n_gen = t.n_gen;
         r.n_depth = t.n_depth;
+        r.n_batch = t.n_batch;
         r.samples_ts.assign(shared.samples(i), shared.samples(i) + reps);
         // tg: the reference reads what one of its steps reads; pp: the weights.
         r.bytes_per_token = t.n_gen > 0 ? shared.bytes_per_token(i) : 0.0;

@@ -98,7 +98,18 @@ void RunTests(const ConfigOptions& o, const std::vector<TestSpec>& tests,
   h.decode_bytes = info.decode_bytes;
   h.matmul_weights = info.matmul_weights;
   lutra_session* session = nullptr;
+  uint32_t session_batch = 0;  // 0: the model's
   Check(lutra_session_create(l.model, &session));
+  // A pp test with its own batch size runs in a session made with it.
+  auto use_batch = [&](uint32_t batch) {
+    if (batch == session_batch) return;
+    lutra_session_free(session);
+    lutra_session_options so;
+    lutra_session_options_init(&so);
+    so.batch = batch;
+    Check(lutra_session_create_with_options(l.model, &so, &session));
+    session_batch = batch;
+  };
   std::mt19937 rng(1);
   std::uniform_int_distribution<int32_t> token(0, int32_t(info.n_vocab) - 1);
   // KV bytes a decode step reads at a depth: every position of the global layers, the last
@@ -123,6 +134,7 @@ void RunTests(const ConfigOptions& o, const std::vector<TestSpec>& tests,
   for (size_t i = 0; i < tests.size(); ++i) {
     const TestSpec& t = tests[i];
     double* samples = out.samples(i);
+    use_batch(t.n_batch);
     if (t.n_prompt > 0) {
       std::vector<int32_t> tokens(t.n_prompt);
       for (int rep = -1; rep < o.repetitions; ++rep) {  // rep -1: warm-up

@@ -17,6 +17,7 @@ namespace lutra::tools {
 struct TestSpec {
   std::string name;  // "pp64", "tg64 @ d2048"
   uint32_t n_prompt = 0, n_gen = 0, n_depth = 0;
+  uint32_t n_batch = 0;  // prompt tokens per graph run (pp tests); 0: the model's default
 };
 
 struct ConfigOptions {

@@ -133,7 +133,7 @@ std::string FormatCsv(const std::vector<BenchResult>& rs, const LastLevelCache& 
        "stddev_ts,"
        "bandwidth_bytes_per_s,bytes_per_token,roofline_fraction,bandwidth_buffer_bytes,llc_bytes,"
        "load_cold_s,load_warm_s,peak_rss,macs_per_token,int8_peak_macs_per_s,int8_peak_kernel,"
-       "int8_fraction\n";
+       "int8_fraction,n_batch\n";
   for (const BenchResult& r : rs) {
     const double f = r.RooflineFraction();
     o << '"' << r.model << "\"," << r.model_bytes << ',' << r.n_params << ',' << r.isa << ','
@@ -146,7 +146,7 @@ std::string FormatCsv(const std::vector<BenchResult>& rs, const LastLevelCache& 
       << CsvNumber(r.load_warm_s, r.load_warm_s >= 0) << ',' << r.peak_rss << ','
       << CsvNumber(r.macs_per_token, r.macs_per_token > 0) << ','
       << CsvNumber(r.int8_peak, r.int8_peak > 0) << ',' << r.int8_peak_kernel << ','
-      << CsvNumber(r.Int8Fraction(), r.Int8Fraction() >= 0) << '\n';
+      << CsvNumber(r.Int8Fraction(), r.Int8Fraction() >= 0) << ',' << r.n_batch << '\n';
   }
   return o.str();
 }
@@ -162,8 +162,8 @@ std::string FormatJson(const std::vector<BenchResult>& rs, const LastLevelCache&
       << ", \"isa\": " << JsonString(r.isa) << ", \"n_threads\": " << r.threads
       << ", \"test\": " << JsonString(r.test) << ", \"n_prompt\": " << r.n_prompt
       << ", \"n_gen\": " << r.n_gen << ", \"n_depth\": " << r.n_depth
-      << ", \"avg_ts\": " << JsonNumber(r.Mean()) << ", \"stddev_ts\": " << JsonNumber(r.Stddev())
-      << ", \"samples_ts\": [";
+      << ", \"n_batch\": " << r.n_batch << ", \"avg_ts\": " << JsonNumber(r.Mean())
+      << ", \"stddev_ts\": " << JsonNumber(r.Stddev()) << ", \"samples_ts\": [";
     for (size_t k = 0; k < r.samples_ts.size(); ++k) {
       o << (k ? ", " : "") << JsonNumber(r.samples_ts[k]);
     }

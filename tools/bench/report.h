@@ -16,6 +16,7 @@ struct BenchResult {
   uint32_t threads = 0;
   std::string test;  // "pp64", "tg64"; "tg64 @ d2048" after 2048 tokens of context
   uint32_t n_prompt = 0, n_gen = 0, n_depth = 0;
+  uint32_t n_batch = 0;                 // the -b value of a pp test; 0: the model's default
   std::vector<double> samples_ts;       // tokens per second of each repetition
   double bandwidth = 0;                 // measured read bandwidth at this thread count, bytes/s
   uint64_t bandwidth_buffer_bytes = 0;  // the buffer that bandwidth read (bandwidth.cc)
