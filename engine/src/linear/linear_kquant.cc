@@ -18,6 +18,8 @@ constexpr size_t kMinRowsPerTask = 16;
 constexpr size_t kTasksPerThread = 4;
 // Below this many multiply-adds the caller runs alone: handing over costs more.
 constexpr size_t kMinParallelMacs = size_t(1) << 16;
+// From this many tokens on, their activations are quantized in parallel.
+constexpr size_t kMinParallelTokens = 8;
 
 size_t RowBytes(kq::Format f, size_t cols) {
   return cols / kq::BlockWeights(f) * kq::BlockBytes(f);
@@ -41,9 +43,16 @@ class KQuantLinear : public Linear {
     s.q.resize(n * k);
     s.scale.resize(n * groups);
     s.bsum.resize(n * sums);
-    for (size_t t = 0; t < n; ++t) {
+    auto quantize = [&](size_t t) {
       quantizer_->quantize(f, k, x + t * k, s.q.data() + t * k, s.scale.data() + t * groups,
                            s.bsum.data() + t * sums);
+    };
+    // A prompt's tokens are quantized on every thread: done by the caller alone, it was the
+    // serial part of each matrix product that kept two threads from twice one's speed.
+    if (n >= kMinParallelTokens && pool.threads() > 1) {
+      pool.ParallelFor(n, quantize);
+    } else {
+      for (size_t t = 0; t < n; ++t) quantize(t);
     }
     const kq::Weights w{rows(), k, data_, RowBytes(f, k)};
     kq::Activations a{k, n, s.q.data(), s.scale.data(), s.bsum.data(), {}};
