@@ -279,6 +279,13 @@ TEST(SyntheticModel, PhiLayoutsCarryTheirTensorsAndKeys) {
     auto gf = gguf::File::open(f.path());
     ASSERT_TRUE(gf.ok()) << gf.error();
     EXPECT_EQ(*gf->get_string("general.architecture"), "phi3");
+    // Phi-3's chat markers close the vocabulary as control tokens (llama.cpp looks
+    // <|endoftext|> up in a phi3-named model's vocabulary).
+    auto tokens = gf->get_string_array("tokenizer.ggml.tokens");
+    ASSERT_TRUE(tokens.ok());
+    ASSERT_EQ(tokens->size(), 300u);
+    EXPECT_EQ((*tokens)[295], "<|endoftext|>");
+    EXPECT_EQ((*tokens)[299], "<|user|>");
     EXPECT_EQ(gf->tensor("output.weight") == nullptr, phi4);  // tied
     const size_t qkv = (c->n_head + 2 * c->n_head_kv) * 32;
     ASSERT_NE(gf->tensor("blk.1.attn_qkv.weight"), nullptr);

@@ -137,9 +137,9 @@ Status Validate(const SyntheticLlama& c) {
     return InvalidArgument("synthetic llama: n_head " + std::to_string(c.n_head) +
                            " is not a multiple of n_head_kv " + std::to_string(c.n_head_kv));
   }
-  if (c.vocab < 259) {
+  if (c.vocab < (c.arch == "phi3" ? 264u : 259u)) {
     return InvalidArgument("synthetic llama: vocab " + std::to_string(c.vocab) +
-                           " < 259 (3 specials + 256 byte tokens)");
+                           " < 259 (3 specials + 256 byte tokens; phi3: 5 chat markers more)");
   }
   if (!(c.rope_theta > 0) || !(c.rms_eps > 0)) {
     return InvalidArgument("synthetic llama: rope theta and rms eps must be positive");
@@ -188,10 +188,20 @@ void AddVocabulary(const SyntheticLlama& c, gguf::Writer* w) {
     }
     level = std::move(next);
   }
-  for (size_t i = 0; tokens.size() < c.vocab; ++i) {
+  // Phi-3's chat markers close its vocabulary as control tokens (ids 32000 on in its files);
+  // llama.cpp looks "<|endoftext|>" up in every vocabulary of a model named phi3.
+  std::vector<std::string> tail;
+  if (c.arch == "phi3")
+    tail = {"<|endoftext|>", "<|assistant|>", "<|end|>", "<|system|>", "<|user|>"};
+  for (size_t i = 0; tokens.size() + tail.size() < c.vocab; ++i) {
     tokens.push_back(pieces[i]);
     scores.push_back(-float(i));
     types.push_back(1);
+  }
+  for (const std::string& t : tail) {
+    tokens.push_back(t);
+    scores.push_back(0);
+    types.push_back(3);
   }
   w->set_string("tokenizer.ggml.model", "llama");
   w->set_string_array("tokenizer.ggml.tokens", tokens);
