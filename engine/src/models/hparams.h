@@ -34,8 +34,9 @@ struct HParams {
   size_t n_ctx_orig = 0;
   double rope_attn_factor = 1.0;
   bool tied_embeddings = false;  // no output.weight: logits use token_embd
-  // Sliding-window attention (Gemma 2/3): the window, and per layer whether it slides (empty:
-  // no layer does). Sliding layers have their own rope base and position scale.
+  // Sliding-window attention (Gemma 2/3, Phi-3): the window, and per layer whether it slides
+  // (empty: no layer does). Sliding layers have their own rope base and position scale (Phi-3:
+  // the global ones).
   size_t sliding_window = 0;
   std::vector<bool> sliding_layers;
   double rope_base_swa = 10000.0;
