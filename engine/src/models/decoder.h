@@ -4,9 +4,10 @@
 // then output(rmsnorm(x)) on the last (or every) row. The options switch on the pieces other
 // families add (qwen2's QKV biases are picked up whenever the file has them; qwen3's per-head
 // Q/K norms; bitnet's sub-layer norms, per-tensor weight scales, int8 activations and squared
-// ReLU; the NEOX rope pairing; Gemma's scaled embedding, post-norms and GeGLU), so their
-// builders stay a few lines. The hyperparameters bring the rest: sliding-window layers with
-// their own rope, the attention score scale and soft-caps.
+// ReLU; the NEOX rope pairing; Gemma's scaled embedding, post-norms and GeGLU; Phi-3's fused
+// QKV and gate/up matrices, each one product sliced into its parts, and LongRoPE's factor
+// pair), so their builders stay a few lines. The hyperparameters bring the rest: sliding-window
+// layers with their own rope, the attention score scale and soft-caps.
 #pragma once
 
 #include <string>
