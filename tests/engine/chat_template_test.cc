@@ -52,6 +52,25 @@ const Case kCases[] = {
      Format::kPhi3,
      "<|system|>\nBe brief.<|end|>\n<|user|>\nHi!<|end|>\n<|assistant|>\nHello.<|end|>\n"
      "<|user|>\n2+2?<|end|>\n<|assistant|>\n"},
+    // Phi-3.5-mini's template (role tags followed by a line break).
+    {"{% elif message['role'] == 'user' %}{{'<|user|>\\n' + message['content'] + '<|end|>\\n'}}"
+     "{% if add_generation_prompt %}{{ '<|assistant|>\\n' }}{% else %}{{ eos_token }}{% endif %}",
+     Format::kPhi3,
+     "<|system|>\nBe brief.<|end|>\n<|user|>\nHi!<|end|>\n<|assistant|>\nHello.<|end|>\n"
+     "<|user|>\n2+2?<|end|>\n<|assistant|>\n"},
+    // Phi-4-mini's: the same tags, no line breaks.
+    {"{% else %}{{ '<|' + message['role'] + '|>' + message['content'] + '<|end|>' }}{% endif %}"
+     "{% endfor %}{% if add_generation_prompt %}{{ '<|assistant|>' }}{% else %}{{ eos_token }}",
+     Format::kPhi4Mini,
+     "<|system|>Be brief.<|end|><|user|>Hi!<|end|><|assistant|>Hello.<|end|><|user|>2+2?<|end|>"
+     "<|assistant|>"},
+    // Phi-4's: ChatML with <|im_sep|> after the role.
+    {"{% if (message['role'] == 'user') %}{{'<|im_start|>user<|im_sep|>' + message['content'] + "
+     "'<|im_end|>'}}{% if add_generation_prompt %}{{ '<|im_start|>assistant<|im_sep|>' }}",
+     Format::kPhi4,
+     "<|im_start|>system<|im_sep|>Be brief.<|im_end|><|im_start|>user<|im_sep|>Hi!<|im_end|>"
+     "<|im_start|>assistant<|im_sep|>Hello.<|im_end|><|im_start|>user<|im_sep|>2+2?<|im_end|>"
+     "<|im_start|>assistant<|im_sep|>"},
     {"{{ bos_token }}{% for message in messages %}{% if message['role'] == 'user' %}"
      "{{ '[INST] ' + message['content'] + ' [/INST]' }}{% else %}{{ message['content'] + "
      "eos_token}}",

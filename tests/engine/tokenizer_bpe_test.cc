@@ -249,6 +249,11 @@ TEST(PreTokenizer, DocumentedSplits) {
   EXPECT_EQ(Split("starcoder", "a12 b"), (Pieces{"a", "1", "2", " b"}));
   EXPECT_EQ(Split("falcon", "a+b=12345"), (Pieces{"a", "+", "b", "=", "123", "45"}));
   EXPECT_EQ(Split("deepseek-coder", "hi 42\nyo"), (Pieces{"hi", " ", "4", "2", "\n", "yo"}));
+  // GPT-4o (Phi-4-mini): a capital starts a new word, contractions stay attached to theirs,
+  // a symbol may lead a word, digits in threes.
+  EXPECT_EQ(Split("gpt-4o", "HelloWorld don't IT'S 1234567 a/b\n\nx"),
+            (Pieces{"Hello", "World", " don't", " IT'S", " ", "123", "456", "7", " a", "/b", "\n\n",
+                    "x"}));
   // Every split covers the text exactly, whatever it is.
   std::string joined;
   for (const std::string& p : Split("llama-bpe", kTexts[5])) joined += p;

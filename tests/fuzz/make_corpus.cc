@@ -76,6 +76,20 @@ int main(int argc, char** argv) {
     }
     fs::remove(p);
   }
+  // A phi3 model (fused QKV and gate/up matrices, LongRoPE factor tensors and keys, a window):
+  // the loader's phi3 path from a valid layout.
+  {
+    const fs::path p = dir / "synthetic-tiny-phi3.gguf";
+    lutra_synthetic_options o;
+    lutra_synthetic_options_init(&o);
+    o.preset = "tiny-phi3";
+    if (lutra_write_synthetic_model(p.c_str(), &o) != LUTRA_STATUS_OK) {
+      std::fprintf(stderr, "%s\n", lutra_last_error());
+      return 1;
+    }
+    models.push_back(Read(p));
+    fs::remove(p);
+  }
   for (const char* v : {"vocab-gpt-2", "vocab-llama-spm", "stories260K"}) {
     const std::string bytes = Read(fs::path(lutra::fuzz::ModelsDir()) / (std::string(v) + ".gguf"));
     if (!bytes.empty() && bytes.size() < (4u << 20)) models.push_back(bytes);
@@ -108,8 +122,12 @@ int main(int argc, char** argv) {
   static const char kUnknownRole[] = "tool\nx\0user\n";
   const std::vector<std::string> chats = {
       std::string(kConversation, sizeof kConversation - 1),
-      "{% for message in messages %}<|im_start|>{{ message['role'] }}", "[INST] <<SYS>>",
-      "<start_of_turn>user\n", std::string(kUnknownRole, sizeof kUnknownRole - 1)};
+      "{% for message in messages %}<|im_start|>{{ message['role'] }}",
+      "[INST] <<SYS>>",
+      "<start_of_turn>user\n",
+      "<|assistant|><|end|>'|>' + message['content']",
+      "<|im_start|>user<|im_sep|>",
+      std::string(kUnknownRole, sizeof kUnknownRole - 1)};
   for (size_t k = 0; k < chats.size(); ++k) {
     Write(dir / "chat_template" / ("chat-" + std::to_string(k)), chats[k]);
   }

@@ -1,5 +1,6 @@
-// Bad qwen2/qwen3/bitnet/gemma2/gemma3 files: each error names the key or tensor at fault, word
-// for word; every key the Gemma families read is either honoured or refused by name.
+// Bad qwen2/qwen3/bitnet/gemma2/gemma3/phi3 files: each error names the key or tensor at fault,
+// word for word; every key the Gemma and Phi-3 families read is either honoured or refused by
+// name.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -49,7 +50,7 @@ SynthLlama WithKey(const char* arch, Set set) {
 
 TEST(FamilyErrors, LoadsWhenComplete) {
   for (const char* arch :
-       {"qwen2", "qwen3", "bitnet", "bitnet-b1.58", "bitnet-25", "gemma2", "gemma3"}) {
+       {"qwen2", "qwen3", "bitnet", "bitnet-b1.58", "bitnet-25", "gemma2", "gemma3", "phi3"}) {
     EXPECT_EQ(LoadError(Family(arch)), "(loaded)") << arch;
   }
 }
@@ -274,6 +275,161 @@ TEST(FamilyErrors, GemmaTensors) {
   EXPECT_EQ(LoadError(q3),
             "model: tensor blk.0.post_attention_norm.weight is not used by the architecture's "
             "graph (unsupported variant of the model?)");
+}
+
+// Every key the phi3 family reads (llama.cpp's generic keys plus the LongRoPE and window
+// ones), with a bad value or one it does not implement: the error names it. Good values load
+// (phi3_synthetic_test.cc runs them against the reference). The file has LongRoPE factors and
+// 3/4 rotary dims, as Phi-4-mini's.
+TEST(FamilyErrors, Phi3Keys) {
+  using W = gguf::Writer;
+  struct Case {
+    std::function<void(W&)> set;
+    std::set<std::string> omit;
+    std::string error;
+  };
+  const Case cases[] = {
+      {[](W& w) { w.set_u32("phi3.attention.sliding_window", 0); }, {}, "(loaded)"},
+      {[](W& w) { w.set_u32("phi3.attention.sliding_window", 2047); }, {}, "(loaded)"},
+      {[](W& w) { w.set_f32("phi3.rope.freq_base_swa", 1e4f); },
+       {},
+       "model: phi3.rope.freq_base_swa: a rope base of the sliding-window layers' own is not "
+       "supported"},
+      {[](W& w) { w.set_f32("phi3.rope.scaling.attn_factor", 1.19f); }, {}, "(loaded)"},
+      {[](W& w) { w.set_f32("phi3.rope.scaling.attn_factor", 0.0f); },
+       {},
+       "model: phi3.rope.scaling.attn_factor must be a positive number"},
+      {[](W& w) { w.set_f32("phi3.rope.scaling.attn_factor", INFINITY); },
+       {},
+       "model: phi3.rope.scaling.attn_factor must be a finite number ≥ 0"},
+      {[](W& w) { w.set_u32("phi3.rope.scaling.original_context_length", 4096); }, {}, "(loaded)"},
+      {[](W& w) { w.set_u32("phi3.rope.scaling.original_context_length", 0); },
+       {},
+       "model: phi3.rope.scaling.original_context_length = 0 is out of range"},
+      {[](W& w) { w.set_string("phi3.rope.scaling.type", "longrope"); },
+       {},
+       "model: phi3.rope.scaling.type 'longrope' is not supported (supported: none, linear)"},
+      {[](W& w) { w.set_f32("phi3.rope.scaling.factor", 4.0f); }, {}, "(loaded)"},
+      {[](W& w) { w.set_f32("phi3.rope.scale_linear", 4.0f); }, {}, "(loaded)"},
+      {[](W& w) { w.set_f32("phi3.rope.scale_linear", -4.0f); },
+       {},
+       "model: phi3.rope.scale_linear must be a finite number ≥ 0"},
+      {[](W& w) {
+         w.set_string("phi3.rope.scaling.type", "linear");
+         w.set_f32("phi3.rope.scale_linear", 0.0f);
+       },
+       {},
+       "model: phi3.rope.scale_linear must be a positive number for linear scaling"},
+      {[](W& w) { w.set_u32("phi3.rope.dimension_count", 14); },
+       {},
+       "model: tensor rope_factors_short.weight has shape [6], expected [7] from the "
+       "hyperparameters"},
+      {[](W& w) { w.set_u32("phi3.rope.dimension_count", 18); },
+       {},
+       "model: phi3.rope.dimension_count 18 must be even and at most the head size 16"},
+      {[](W& w) { w.set_u32("phi3.expert_count", 16); },
+       {},
+       "model: phi3.expert_count: mixture-of-experts models are not supported"},
+      {[](W& w) { w.set_f32("phi3.attention.layer_norm_epsilon", 1e-5f); },
+       {},
+       "model: phi3.attention.layer_norm_epsilon: LayerNorm models are not supported"},
+      {[](W& w) { w.set_f32("phi3.attention.scale", 0.1f); },
+       {},
+       "model: phi3.attention.scale changes the computation and is not supported"},
+      {[](W& w) { w.set_f32("phi3.attn_logit_softcapping", 50.0f); },
+       {},
+       "model: phi3.attn_logit_softcapping changes the computation and is not supported"},
+      {[](W& w) { w.set_u32("phi3.vocab_size", 7); },
+       {},
+       "model: phi3.vocab_size does not match token_embd.weight's 120 rows"},
+      {nullptr,
+       {"phi3.attention.layer_norm_rms_epsilon"},
+       "model: missing metadata key phi3.attention.layer_norm_rms_epsilon"},
+      {nullptr, {"phi3.context_length"}, "model: missing metadata key phi3.context_length"},
+  };
+  for (const Case& k : cases) {
+    SynthLlama c = Family("phi3");
+    c.n_rot = 12;
+    c.long_rope = true;
+    c.extra = k.set;
+    c.omit = k.omit;
+    EXPECT_EQ(LoadError(c), k.error);
+  }
+  // A window that is not a count (the reader's message names the file and the key).
+  SynthLlama c = Family("phi3");
+  c.extra = [](W& w) { w.set_string("phi3.attention.sliding_window", "2047"); };
+  const std::string error = LoadError(c);
+  EXPECT_EQ(error.rfind("model: phi3.attention.sliding_window: ", 0), 0u) << error;
+  EXPECT_NE(error.find("key 'phi3.attention.sliding_window' has type string, expected an integer"),
+            std::string::npos)
+      << error;
+  // rope.scaling.attn_factor changes the rotation: families without LongRoPE refuse any value
+  // but 1.
+  EXPECT_EQ(
+      LoadError(WithKey("llama", [](W& w) { w.set_f32("llama.rope.scaling.attn_factor", 2.0f); })),
+      "model: llama.rope.scaling.attn_factor = 2.000000 changes the computation and is not "
+      "supported");
+  EXPECT_EQ(
+      LoadError(WithKey("qwen2", [](W& w) { w.set_f32("qwen2.rope.scaling.attn_factor", 1.0f); })),
+      "(loaded)");
+}
+
+TEST(FamilyErrors, Phi3Tensors) {
+  using W = gguf::Writer;
+  auto phi3 = [] {
+    SynthLlama c = Family("phi3");
+    c.long_rope = true;
+    return c;
+  };
+  SynthLlama c = phi3();
+  c.omit = {"blk.1.ffn_up.weight"};
+  EXPECT_EQ(LoadError(c), "model: missing tensor blk.1.ffn_up.weight");
+  c.omit = {"blk.0.attn_qkv.weight"};
+  EXPECT_EQ(LoadError(c),
+            "model: missing tensor blk.0.attn_qkv.weight (or blk.0.attn_q.weight, "
+            "attn_k.weight and attn_v.weight)");
+  // ffn_up with n_ff rows, as a file with a separate gate has it: phi3's holds 2·n_ff.
+  c = phi3();
+  c.omit = {"blk.0.ffn_up.weight"};
+  c.extra = [](W& w) {
+    std::vector<float> v(64 * 96, 0.01f);
+    (void)w.add_tensor("blk.0.ffn_up.weight", gguf::TensorType::F32, {64, 96}, v.data(),
+                       v.size() * 4);
+  };
+  EXPECT_EQ(LoadError(c),
+            "model: tensor blk.0.ffn_up.weight has shape [64, 96], expected [64, 192] from the "
+            "hyperparameters");
+  c = phi3();
+  c.extra = [](W& w) {
+    std::vector<float> v(64 * 96, 0.01f);
+    (void)w.add_tensor("blk.1.ffn_gate.weight", gguf::TensorType::F32, {64, 96}, v.data(),
+                       v.size() * 4);
+  };
+  EXPECT_EQ(LoadError(c),
+            "model: tensor blk.1.ffn_gate.weight is not used by the architecture's graph "
+            "(unsupported variant of the model?)");
+  c.extra = [](W& w) {
+    std::vector<float> v(128, 0.0f);
+    (void)w.add_tensor("blk.0.attn_qkv.bias", gguf::TensorType::F32, {128}, v.data(), v.size() * 4);
+  };
+  EXPECT_EQ(LoadError(c),
+            "model: tensor blk.0.attn_qkv.bias is not used by the architecture's graph "
+            "(unsupported variant of the model?)");
+  c.freq_factors = true;  // llama 3.1's rope_freqs: phi3 reads the LongRoPE pair instead
+  c.extra = nullptr;
+  EXPECT_EQ(LoadError(c),
+            "model: tensor rope_freqs.weight is not used by the architecture's graph "
+            "(unsupported variant of the model?)");
+  c = phi3();
+  c.omit = {"rope_factors_short.weight"};
+  c.extra = [](W& w) {
+    std::vector<float> v(8, 1.0f);
+    v[3] = -2.0f;
+    (void)w.add_tensor("rope_factors_short.weight", gguf::TensorType::F32, {8}, v.data(),
+                       v.size() * 4);
+  };
+  EXPECT_EQ(LoadError(c),
+            "model: rope_factors_short.weight[3] = -2.000000 is not a positive finite factor");
 }
 
 }  // namespace

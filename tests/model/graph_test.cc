@@ -82,6 +82,17 @@ TEST(Graph, RefusesBadNodes) {
       },
       "rope_wide");
   fails([&](Graph& g) { g.SetOutput(g.Embed(&table, 64, 1.0f, "e")); }, "output");
+  fails([&](Graph& g) { g.Slice(g.Embed(&table, 64, 1.0f, "e"), 48, 32, "slice_past"); },
+        "slice_past");
+  fails([&](Graph& g) { g.Slice(g.Embed(&table, 64, 1.0f, "e"), 0, 0, "slice_empty"); },
+        "slice_empty");
+  fails(
+      [&](Graph& g) {
+        RopeSpec spec{16, 10000.0, 1.0, {}};
+        spec.freq_factors_long.assign(4, 1.0f);  // n_rot/2 = 8 expected
+        g.AddRope(spec);
+      },
+      "rope");
 }
 
 }  // namespace

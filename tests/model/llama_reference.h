@@ -25,6 +25,18 @@
 //           the last W positions (W = attention.sliding_window; gemma2 defaults to 4096,
 //           gemma3 without the key has none) and gemma3's rotate with base 10000 unscaled
 //           (rope.freq_base_swa overrides the sliding base); gemma3 RMS-norms q and k heads.
+//   phi3    (Phi-3/3.5/Phi-4-mini as in Microsoft's and Hugging Face's model code, with the
+//           facts of llama.cpp's GGUF files): Q, K and V rows stacked in one attn_qkv matrix
+//           (or separate, as llama.cpp also reads), gate then up rows in one ffn_up matrix;
+//           NEOX rope over the first n_rot dims; LongRoPE: θ_j divided by rope_factors_long
+//           when the context exceeds rope.scaling.original_context_length (default: the
+//           training context), else by rope_factors_short (a missing set divides by 1), and
+//           cos and sin multiplied by rope.scaling.attn_factor (default 1); every layer sees
+//           the last W = attention.sliding_window positions (0: all; without the key
+//           llama.cpp's defaults for old files: 2047 for 32/40 layers at context 4096,
+//           262144 for 32 layers, 32 KV heads at 131072, 131072 for 40 layers at 131072).
+// Linear rope scaling as llama.cpp reads it for every family: the factor from
+// rope.scaling.factor or rope.scale_linear, applied when rope.scaling.type is linear or absent.
 #pragma once
 
 #include <algorithm>
@@ -44,13 +56,16 @@ class RefLlama {
  public:
   // `int8_activations` = false runs bitnet files without the activation rounding (tests
   // use it to show that their tolerance resolves the rounding's effect).
-  explicit RefLlama(const gguf::File& f, bool int8_activations = true) {
+  // `n_ctx`: the context of the session the reference stands for (LongRoPE picks its factors
+  // by it); 0 is the training context, as llama.cpp's default.
+  explicit RefLlama(const gguf::File& f, bool int8_activations = true, size_t n_ctx = 0) {
     auto arch = f.get_string("general.architecture");
     const std::string a = arch.ok() ? std::string(*arch) : "llama";
     neox_ = a != "llama";
     gemma_ = a == "gemma2" || a == "gemma3";
     const bool gemma2 = a == "gemma2";
     qk_norm_ = a == "qwen3" || a == "gemma3";
+    const bool phi3 = a == "phi3";
     bitnet_ = a.rfind("bitnet", 0) == 0;
     relu2_ = a == "bitnet-b1.58" || a == "bitnet-25";
     quantize_ = bitnet_ && int8_activations;
@@ -72,7 +87,9 @@ class RefLlama {
     eps_ = real("attention.layer_norm_rms_epsilon", 0);
     base_ = real("rope.freq_base", 10000.0);
     auto st = f.get_string(a + ".rope.scaling.type");
-    if (st.ok() && *st == "linear") pos_scale_ = 1.0 / real("rope.scaling.factor", 1.0);
+    const double factor = f.has(a + ".rope.scaling.factor") ? real("rope.scaling.factor", 0.0)
+                                                            : real("rope.scale_linear", 0.0);
+    if ((st.ok() ? *st == "linear" : true) && factor > 0) pos_scale_ = 1.0 / factor;
     score_scale_ = 1.0 / std::sqrt(double(hd_));
     if (gemma_) {
       const size_t window = count("attention.sliding_window", gemma2 ? 4096 : 0);
@@ -85,26 +102,58 @@ class RefLlama {
         windows_.push_back((gemma2 ? l % 2 == 0 : l % 6 != 5) ? window : 0);
       }
     }
+    if (phi3) {
+      const size_t ctx_train = count("context_length", 0);
+      const size_t legacy = (layers_ == 32 || layers_ == 40) && ctx_train == 4096     ? 2047
+                            : layers_ == 32 && kv_heads_ == 32 && ctx_train == 131072 ? 262144
+                            : layers_ == 40 && ctx_train == 131072                    ? 131072
+                                                                                      : 0;
+      const size_t window = count("attention.sliding_window", legacy);
+      if (window > 0) windows_.assign(layers_, window);
+      swa_base_ = base_;
+      swa_pos_scale_ = pos_scale_;
+      attn_factor_ = real("rope.scaling.attn_factor", 1.0);
+      const size_t orig = count("rope.scaling.original_context_length", ctx_train);
+      const char* set = (n_ctx != 0 ? n_ctx : ctx_train) > orig ? "rope_factors_long.weight"
+                                                                : "rope_factors_short.weight";
+      freq_factors_ = Optional(f, set);
+    }
     embd_ = Load(f, "token_embd.weight");
     vocab_ = embd_.size() / dim_;
     out_ = f.tensor("output.weight") ? Load(f, "output.weight") : embd_;
     out_norm_ = Load(f, "output_norm.weight");
-    if (f.tensor("rope_freqs.weight")) freq_factors_ = Load(f, "rope_freqs.weight");
+    if (!phi3 && f.tensor("rope_freqs.weight")) freq_factors_ = Load(f, "rope_freqs.weight");
     for (size_t l = 0; l < layers_; ++l) {
       const std::string b = "blk." + std::to_string(l) + ".";
       Layer L;
       L.attn_norm = Load(f, b + "attn_norm.weight");
-      L.wq = Load(f, b + "attn_q.weight");
-      L.wk = Load(f, b + "attn_k.weight");
-      L.wv = Load(f, b + "attn_v.weight");
+      if (f.tensor(b + "attn_qkv.weight")) {
+        // Rows [0, q) are Q, then K's and V's kv rows each.
+        const std::vector<float> qkv = Load(f, b + "attn_qkv.weight");
+        const size_t q = heads_ * hd_ * dim_, kv = kv_heads_ * hd_ * dim_;
+        L.wq.assign(qkv.begin(), qkv.begin() + q);
+        L.wk.assign(qkv.begin() + q, qkv.begin() + q + kv);
+        L.wv.assign(qkv.begin() + q + kv, qkv.end());
+      } else {
+        L.wq = Load(f, b + "attn_q.weight");
+        L.wk = Load(f, b + "attn_k.weight");
+        L.wv = Load(f, b + "attn_v.weight");
+      }
       L.wo = Load(f, b + "attn_output.weight");
       L.bq = Optional(f, b + "attn_q.bias");
       L.bk = Optional(f, b + "attn_k.bias");
       L.bv = Optional(f, b + "attn_v.bias");
       L.bo = Optional(f, b + "attn_output.bias");
       L.ffn_norm = Load(f, b + "ffn_norm.weight");
-      L.wg = Load(f, b + "ffn_gate.weight");
-      L.wu = Load(f, b + "ffn_up.weight");
+      if (phi3) {
+        // The gate's ff rows, then the up projection's.
+        const std::vector<float> gu = Load(f, b + "ffn_up.weight");
+        L.wg.assign(gu.begin(), gu.begin() + ff_ * dim_);
+        L.wu.assign(gu.begin() + ff_ * dim_, gu.end());
+      } else {
+        L.wg = Load(f, b + "ffn_gate.weight");
+        L.wu = Load(f, b + "ffn_up.weight");
+      }
       L.wd = Load(f, b + "ffn_down.weight");
       if (qk_norm_) {
         L.q_norm = Load(f, b + "attn_q_norm.weight");
@@ -302,7 +351,7 @@ class RefLlama {
       for (size_t j = 0; j < rot_ / 2; ++j) {
         double theta = std::pow(base, -2.0 * double(j) / double(rot_));
         if (!freq_factors_.empty()) theta /= freq_factors_[j];
-        const double c = std::cos(p * theta), s = std::sin(p * theta);
+        const double c = attn_factor_ * std::cos(p * theta), s = attn_factor_ * std::sin(p * theta);
         const size_t i0 = neox_ ? j : 2 * j, i1 = neox_ ? j + rot_ / 2 : 2 * j + 1;
         double& a = x[h * hd_ + i0];
         double& b = x[h * hd_ + i1];
@@ -315,9 +364,9 @@ class RefLlama {
 
   size_t dim_ = 0, layers_ = 0, ff_ = 0, heads_ = 0, kv_heads_ = 0, hd_ = 0, rot_ = 0, vocab_ = 0;
   double eps_ = 0, base_ = 10000.0, pos_scale_ = 1.0;
-  double score_scale_ = 1.0, attn_cap_ = 0.0, final_cap_ = 0.0;
+  double score_scale_ = 1.0, attn_cap_ = 0.0, final_cap_ = 0.0, attn_factor_ = 1.0;
   double swa_base_ = 10000.0, swa_pos_scale_ = 1.0;
-  std::vector<size_t> windows_;  // per layer (gemma): the sliding window, 0 for global layers
+  std::vector<size_t> windows_;  // per layer (gemma, phi3): the sliding window, 0: all positions
   bool neox_ = false, qk_norm_ = false, bitnet_ = false, relu2_ = false, quantize_ = false;
   bool gemma_ = false;
   size_t pos_ = 0;

@@ -56,7 +56,7 @@ inline double CheckAgainstReference(const SynthLlama& cfg, const std::string& na
   auto gf = gguf::File::open(file.path());
   EXPECT_TRUE(gf.ok());
   if (!gf.ok()) return INFINITY;
-  RefLlama ref(*gf);
+  RefLlama ref(*gf, /*int8_activations=*/true, run.context);
 
   Rng rng(cfg.seed + 100);
   std::vector<int32_t> prompt(run.prompt);

@@ -3,8 +3,9 @@
 // tied output, partial rotary dims, rope base and linear scaling, rope frequency factors,
 // attention biases (llama/qwen2), a head size apart from dim/heads and per-head Q/K norms
 // (qwen3), sub-layer norms and per-tensor weight scales (bitnet), post-norms, sliding windows,
-// soft-caps and a sliding-layer rope base (gemma2/gemma3). Keys are written under the `arch`
-// prefix ("qwen2.embedding_length", ...), tensors under llama.cpp's names.
+// soft-caps and a sliding-layer rope base (gemma2/gemma3), fused QKV and gate/up matrices and
+// LongRoPE factors with their keys (phi3). Keys are written under the `arch` prefix
+// ("qwen2.embedding_length", ...), tensors under llama.cpp's names.
 #pragma once
 
 #include <cmath>
@@ -34,6 +35,13 @@ struct SynthLlama {
   // final_logit_softcapping, rope.freq_base_swa.
   double window = -1, attn_softcap = -1, final_softcap = -1, rope_base_swa = -1;
   float embd_range = 1.0f;  // token_embd ~ U(±embd_range)
+  // phi3: attn_qkv (unless split_qkv: separate attn_q/k/v, which llama.cpp also reads) and
+  // ffn_up with 2·ff rows (gate first); long_rope writes rope_factors_long / _short (n_rot/2
+  // each, long ones in [1, 8], short ones in [1, 2]); the keys rope.scaling.attn_factor and
+  // rope.scaling.original_context_length are written when > 0.
+  bool split_qkv = false, long_rope = false;
+  double attn_factor = 0.0;
+  size_t orig_ctx = 0;
   // Type of the 2-D weights; rows that are not whole blocks of the type fall back to F16. The
   // embedding table stays F16 for the low-bit types; the output matrix is Q4_0 for Q4_0 files
   // (as llama.cpp's low-bit files keep it at higher precision) and F16 for ternary ones (as
@@ -79,6 +87,9 @@ inline Status WriteSynthLlama(const SynthLlama& c, const std::string& path) {
   if (c.attn_softcap >= 0) w.set_f32(p + "attn_logit_softcapping", float(c.attn_softcap));
   if (c.final_softcap >= 0) w.set_f32(p + "final_logit_softcapping", float(c.final_softcap));
   if (c.rope_base_swa >= 0) w.set_f32(p + "rope.freq_base_swa", float(c.rope_base_swa));
+  if (c.attn_factor > 0) w.set_f32(p + "rope.scaling.attn_factor", float(c.attn_factor));
+  if (c.orig_ctx > 0) u32("rope.scaling.original_context_length", c.orig_ctx);
+  const bool phi3 = c.arch == "phi3";
   Status st;
   // Weights ~ U(±1/√cols) keep activations O(1) through the layers; norms near 1.
   auto add = [&](const std::string& name, size_t cols, size_t rows, float scale, float offset) {
@@ -121,9 +132,13 @@ inline Status WriteSynthLlama(const SynthLlama& c, const std::string& path) {
   for (size_t l = 0; l < c.layers; ++l) {
     const std::string b = "blk." + std::to_string(l) + ".";
     add(b + "attn_norm.weight", c.dim, 1, 0.2f, 1.0f);
-    add(b + "attn_q.weight", c.dim, c.heads * hd, 2 * r, 0.0f);
-    add(b + "attn_k.weight", c.dim, c.kv_heads * hd, 2 * r, 0.0f);
-    add(b + "attn_v.weight", c.dim, c.kv_heads * hd, r, 0.0f);
+    if (phi3 && !c.split_qkv) {
+      add(b + "attn_qkv.weight", c.dim, (c.heads + 2 * c.kv_heads) * hd, 2 * r, 0.0f);
+    } else {
+      add(b + "attn_q.weight", c.dim, c.heads * hd, 2 * r, 0.0f);
+      add(b + "attn_k.weight", c.dim, c.kv_heads * hd, 2 * r, 0.0f);
+      add(b + "attn_v.weight", c.dim, c.kv_heads * hd, r, 0.0f);
+    }
     add(b + "attn_output.weight", c.heads * hd, c.dim, 1.0f / std::sqrt(float(c.heads * hd)), 0.0f);
     if (c.qk_norm) {
       add(b + "attn_q_norm.weight", hd, 1, 0.2f, 1.0f);
@@ -149,9 +164,18 @@ inline Status WriteSynthLlama(const SynthLlama& c, const std::string& path) {
       add(b + "attn_v.bias", c.kv_heads * hd, 1, 0.3f, 0.0f);
     }
     add(b + "ffn_norm.weight", c.dim, 1, 0.2f, 1.0f);
-    add(b + "ffn_gate.weight", c.dim, c.ff, r, 0.0f);
-    add(b + "ffn_up.weight", c.dim, c.ff, r, 0.0f);
+    if (phi3) {
+      add(b + "ffn_up.weight", c.dim, 2 * c.ff, r, 0.0f);
+    } else {
+      add(b + "ffn_gate.weight", c.dim, c.ff, r, 0.0f);
+      add(b + "ffn_up.weight", c.dim, c.ff, r, 0.0f);
+    }
     add(b + "ffn_down.weight", c.ff, c.dim, 1.0f / std::sqrt(float(c.ff)), 0.0f);
+  }
+  // After the layers: switching the factors (or n_rot) leaves every weight as it was.
+  if (c.long_rope) {
+    add("rope_factors_long.weight", (c.n_rot ? c.n_rot : hd) / 2, 1, 3.5f, 4.5f);
+    add("rope_factors_short.weight", (c.n_rot ? c.n_rot : hd) / 2, 1, 0.5f, 1.5f);
   }
   if (c.extra) c.extra(w);
   if (!st.ok()) return st;

@@ -59,7 +59,7 @@ void CheckAgainstReference(const SyntheticLlama& c, const std::string& name, dou
   ASSERT_TRUE(session.ok()) << session.error();
   auto gf = gguf::File::open(file.path());
   ASSERT_TRUE(gf.ok()) << gf.error();
-  RefLlama ref(*gf);
+  RefLlama ref(*gf, /*int8_activations=*/true, o.context_length);
 
   // The generated vocabulary tokenizes and round-trips text.
   const Tokenizer* tok = (*model)->tokenizer();
@@ -88,7 +88,8 @@ void CheckAgainstReference(const SyntheticLlama& c, const std::string& name, dou
 }
 
 TEST(SyntheticModel, PresetsMatchReferenceInFp32) {
-  for (const char* preset : {"tiny", "tiny-gqa4", "tiny-tied", "tiny-gemma3", "tiny-gemma2"}) {
+  for (const char* preset :
+       {"tiny", "tiny-gqa4", "tiny-tied", "tiny-gemma3", "tiny-gemma2", "tiny-phi3"}) {
     auto c = SyntheticPreset(preset);
     ASSERT_TRUE(c.ok()) << c.error();
     CheckAgainstReference(*c, preset, 2e-4);
@@ -258,6 +259,67 @@ TEST(SyntheticModel, GemmaLayoutsCarryTheirTensorsAndKeys) {
     }
     EXPECT_EQ(hp.attn_softcap, a == "gemma2" ? 50.0f : 0.0f);
     EXPECT_EQ(hp.final_softcap, a == "gemma2" ? 30.0f : 0.0f);
+  }
+}
+
+TEST(SyntheticModel, PhiLayoutsCarryTheirTensorsAndKeys) {
+  for (const char* preset : {"phi3-mini", "phi3.5-mini", "phi4-mini"}) {
+    auto c = SyntheticPreset(preset);
+    ASSERT_TRUE(c.ok());
+    ASSERT_EQ(c->arch, "phi3");
+    const bool phi4 = std::string(preset) == "phi4-mini";
+    const bool long_rope = std::string(preset) != "phi3-mini";
+    // Same layout at a small size: heads of 32 (phi4-mini rotating 24 of them), ffn 96.
+    c->n_layer = 2, c->vocab = 300, c->n_ff = 96;
+    c->n_embd = phi4 ? 96 : 128, c->n_head = phi4 ? 3 : 4, c->n_head_kv = phi4 ? 1 : 4;
+    if (phi4) c->n_rot = 24;
+    TempFile f(std::string("lutra-libsynth-") + preset);
+    const Status s = WriteSyntheticLlama(*c, f.path());
+    ASSERT_TRUE(s.ok()) << s.error();
+    auto gf = gguf::File::open(f.path());
+    ASSERT_TRUE(gf.ok()) << gf.error();
+    EXPECT_EQ(*gf->get_string("general.architecture"), "phi3");
+    // Phi-3's chat markers close the vocabulary as control tokens (llama.cpp looks
+    // <|endoftext|> up in a phi3-named model's vocabulary).
+    auto tokens = gf->get_string_array("tokenizer.ggml.tokens");
+    ASSERT_TRUE(tokens.ok());
+    ASSERT_EQ(tokens->size(), 300u);
+    EXPECT_EQ((*tokens)[295], "<|endoftext|>");
+    EXPECT_EQ((*tokens)[299], "<|user|>");
+    EXPECT_EQ(gf->tensor("output.weight") == nullptr, phi4);  // tied
+    const size_t qkv = (c->n_head + 2 * c->n_head_kv) * 32;
+    ASSERT_NE(gf->tensor("blk.1.attn_qkv.weight"), nullptr);
+    EXPECT_EQ(gf->tensor("blk.1.attn_qkv.weight")->n_elements, c->n_embd * qkv);
+    EXPECT_EQ(gf->tensor("blk.0.attn_q.weight"), nullptr);
+    EXPECT_EQ(gf->tensor("blk.0.ffn_gate.weight"), nullptr);
+    EXPECT_EQ(gf->tensor("blk.0.ffn_up.weight")->n_elements, c->n_embd * 2 * 96);
+    EXPECT_EQ(*gf->get_count("phi3.rope.dimension_count"), phi4 ? 24u : 32u);
+    EXPECT_EQ(*gf->get_count("phi3.rope.scaling.original_context_length"), 4096u);
+    EXPECT_EQ(*gf->get_count("phi3.attention.sliding_window"), long_rope ? 262144u : 2047u);
+    EXPECT_EQ(gf->has("phi3.rope.scaling.attn_factor"), long_rope);
+    EXPECT_EQ(gf->tensor("rope_factors_long.weight") != nullptr, long_rope);
+    if (long_rope) {
+      // Rising from 1 to the context ratio 32; the short set from 1 to 2.
+      const gguf::TensorInfo* t = gf->tensor("rope_factors_long.weight");
+      ASSERT_EQ(t->n_elements, phi4 ? 12u : 16u);
+      const float* v = reinterpret_cast<const float*>(t->data);
+      EXPECT_EQ(v[0], 1.0f);
+      EXPECT_FLOAT_EQ(v[t->n_elements - 1], 32.0f);
+      EXPECT_FLOAT_EQ(
+          reinterpret_cast<const float*>(gf->tensor("rope_factors_short.weight")->data)[0], 1.0f);
+    }
+    // It loads, every layer sliding.
+    ModelOptions o;
+    o.threads = 1;
+    o.context_length = 64;
+    auto model = Model::Load(f.path(), o);
+    ASSERT_TRUE(model.ok()) << model.error();
+    const auto& hp = (*model)->hparams();
+    EXPECT_EQ(hp.sliding_window, long_rope ? 262144u : 2047u);
+    EXPECT_EQ(hp.sliding_layers, std::vector<bool>(2, true));
+    EXPECT_EQ(hp.n_rot, phi4 ? 24u : 32u);
+    EXPECT_EQ(hp.n_ctx_orig, 4096u);
+    EXPECT_NEAR(hp.rope_attn_factor, long_rope ? 1.190238 : 1.0, 1e-6);
   }
 }
 

@@ -380,8 +380,9 @@ LUTRA_API lutra_status lutra_generate(lutra_session* session, const int32_t* pro
 /* ---- Chat templates -------------------------------------------------------------------------
  * The chat template in a GGUF file is Jinja source; lutra recognises the common families by
  * their markers and renders them with built-in formatters: "llama2", "llama3", "chatml"
- * (Qwen and many fine-tunes), "phi3", "mistral", "gemma", "bitnet", and "raw" (no template:
- * message contents joined by newlines, for base models). Thread-safe. */
+ * (Qwen and many fine-tunes), "phi3" (Phi-3, Phi-3.5), "phi4-mini", "phi4", "mistral", "gemma",
+ * "bitnet", and "raw" (no template: message contents joined by newlines, for base models).
+ * Thread-safe. */
 
 typedef struct lutra_chat_message {
   const char* role;    /* "system", "user" or "assistant" */

@@ -31,9 +31,14 @@ void RenderInst(bool llama2, const std::vector<Message>& m, std::string* out) {
 }  // namespace
 
 std::optional<Format> Detect(std::string_view t) {
+  // Phi-4 is ChatML with <|im_sep|> after the role; Phi-4-mini is Phi-3's turns without the
+  // line breaks, its role tag followed by the content itself.
+  if (Has(t, "<|im_sep|>")) return Format::kPhi4;
   if (Has(t, "<|im_start|>")) return Format::kChatml;
   if (Has(t, "<|start_header_id|>")) return Format::kLlama3;
-  if (Has(t, "<|assistant|>") && Has(t, "<|end|>")) return Format::kPhi3;
+  if (Has(t, "<|assistant|>") && Has(t, "<|end|>")) {
+    return Has(t, "|>' + message['content']") ? Format::kPhi4Mini : Format::kPhi3;
+  }
   if (Has(t, "<start_of_turn>")) return Format::kGemma;
   if (Has(t, "<|eot_id|>") && Has(t, "Assistant: ")) return Format::kBitnet;
   if (Has(t, "[INST]")) return Has(t, "<<SYS>>") ? Format::kLlama2 : Format::kMistral;
@@ -45,6 +50,8 @@ std::optional<Format> FromName(std::string_view n) {
   if (n == "llama3" || n == "llama-3") return Format::kLlama3;
   if (n == "chatml" || n == "qwen") return Format::kChatml;
   if (n == "phi3" || n == "phi-3") return Format::kPhi3;
+  if (n == "phi4-mini" || n == "phi-4-mini") return Format::kPhi4Mini;
+  if (n == "phi4" || n == "phi-4") return Format::kPhi4;
   if (n == "mistral") return Format::kMistral;
   if (n == "gemma") return Format::kGemma;
   if (n == "bitnet") return Format::kBitnet;
@@ -62,6 +69,10 @@ const char* Name(Format f) {
       return "chatml";
     case Format::kPhi3:
       return "phi3";
+    case Format::kPhi4Mini:
+      return "phi4-mini";
+    case Format::kPhi4:
+      return "phi4";
     case Format::kMistral:
       return "mistral";
     case Format::kGemma:
@@ -75,7 +86,7 @@ const char* Name(Format f) {
 }
 
 const char* Names() {
-  return "llama2, llama3, chatml, phi3, mistral, gemma, bitnet, raw";
+  return "llama2, llama3, chatml, phi3, phi4-mini, phi4, mistral, gemma, bitnet, raw";
 }
 
 Status Render(Format f, const std::vector<Message>& m, bool add_generation_prompt,
@@ -109,6 +120,16 @@ Status Render(Format f, const std::vector<Message>& m, bool add_generation_promp
     case Format::kPhi3:
       for (const Message& msg : m) *out += "<|" + msg.role + "|>\n" + msg.content + "<|end|>\n";
       if (add_generation_prompt) *out += "<|assistant|>\n";
+      break;
+    case Format::kPhi4Mini:
+      for (const Message& msg : m) *out += "<|" + msg.role + "|>" + msg.content + "<|end|>";
+      if (add_generation_prompt) *out += "<|assistant|>";
+      break;
+    case Format::kPhi4:
+      for (const Message& msg : m) {
+        *out += "<|im_start|>" + msg.role + "<|im_sep|>" + msg.content + "<|im_end|>";
+      }
+      if (add_generation_prompt) *out += "<|im_start|>assistant<|im_sep|>";
       break;
     case Format::kGemma: {
       // No system role: its text opens the first user turn.

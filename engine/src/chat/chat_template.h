@@ -15,14 +15,16 @@
 namespace lutra::chat {
 
 enum class Format {
-  kLlama2,   // [INST] <<SYS>> ... <</SYS>> ... [/INST] ... </s>
-  kLlama3,   // <|start_header_id|>role<|end_header_id|>\n\n ... <|eot_id|>
-  kChatml,   // <|im_start|>role\n ... <|im_end|>\n (Qwen, many fine-tunes)
-  kPhi3,     // <|role|>\n ... <|end|>\n
-  kMistral,  // [INST] ... [/INST] ... </s> (system text joins the first user turn)
-  kGemma,    // <start_of_turn>user\n ... <end_of_turn>\n, assistant is "model"
-  kBitnet,   // Role: ...<|eot_id|> (BitNet b1.58 2B4T)
-  kRaw,      // no template: contents joined by newlines (base models)
+  kLlama2,    // [INST] <<SYS>> ... <</SYS>> ... [/INST] ... </s>
+  kLlama3,    // <|start_header_id|>role<|end_header_id|>\n\n ... <|eot_id|>
+  kChatml,    // <|im_start|>role\n ... <|im_end|>\n (Qwen, many fine-tunes)
+  kPhi3,      // <|role|>\n ... <|end|>\n (Phi-3, Phi-3.5)
+  kPhi4Mini,  // <|role|> ... <|end|> (Phi-4-mini: no line breaks)
+  kPhi4,      // <|im_start|>role<|im_sep|> ... <|im_end|> (Phi-4)
+  kMistral,   // [INST] ... [/INST] ... </s> (system text joins the first user turn)
+  kGemma,     // <start_of_turn>user\n ... <end_of_turn>\n, assistant is "model"
+  kBitnet,    // Role: ...<|eot_id|> (BitNet b1.58 2B4T)
+  kRaw,       // no template: contents joined by newlines (base models)
 };
 
 struct Message {
@@ -32,8 +34,9 @@ struct Message {
 
 // The family a Jinja template belongs to, or nullopt.
 std::optional<Format> Detect(std::string_view jinja);
-// "llama2", "llama3", "chatml", "phi3", "mistral", "gemma", "bitnet", "raw" (also accepted:
-// "llama-2", "llama-3", "qwen", "phi-3"); nullopt for others.
+// "llama2", "llama3", "chatml", "phi3", "phi4-mini", "phi4", "mistral", "gemma", "bitnet", "raw"
+// (also accepted: "llama-2", "llama-3", "qwen", "phi-3", "phi-4-mini", "phi-4"); nullopt for
+// others.
 std::optional<Format> FromName(std::string_view name);
 const char* Name(Format f);
 // The accepted names, comma separated.

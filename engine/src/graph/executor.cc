@@ -154,6 +154,16 @@ Status Executor::RunNode(const Node& node, std::span<const int32_t> tokens, size
         }
       }
       return Status::Ok();
+    case Op::kSlice: {
+      // In place (the plan may give the slice its dying input's block) rows move down only:
+      // row t's destination ends before row t + 1's source begins, and memmove handles the
+      // overlap within a row.
+      const size_t in_width = values[node.in[0]].width;
+      for (size_t t = 0; t < rows; ++t) {
+        std::memmove(out + t * width, in0 + t * in_width + node.offset, width * sizeof(float));
+      }
+      return Status::Ok();
+    }
     case Op::kSelectOutputs: {
       const float* src = all_outputs ? in0 : in0 + (n - 1) * width;
       if (out != src) std::memmove(out, src, rows * width * sizeof(float));

@@ -153,6 +153,20 @@ int Graph::SelectOutputs(int x) {
   return Emit(std::move(n), values_[x].width, true);
 }
 
+int Graph::Slice(int x, size_t offset, size_t width, std::string label) {
+  if (!Check(Valid(x), label, "bad input")) return -1;
+  if (!Check(width > 0 && offset <= values_[x].width && width <= values_[x].width - offset, label,
+             "columns [" + std::to_string(offset) + ", " + std::to_string(offset + width) +
+                 ") are not inside the input's " + std::to_string(values_[x].width)))
+    return -1;
+  Node n;
+  n.op = Op::kSlice;
+  n.in[0] = x;
+  n.offset = offset;
+  n.label = std::move(label);
+  return Emit(std::move(n), width, values_[x].per_output);
+}
+
 int Graph::QuantizeInt8(int x, std::string label) {
   if (!Check(Valid(x), label, "bad input")) return -1;
   Node n;
@@ -163,9 +177,15 @@ int Graph::QuantizeInt8(int x, std::string label) {
 }
 
 size_t Graph::AddRope(RopeSpec spec) {
+  auto factors_ok = [&](const std::vector<float>& f) {
+    return f.empty() || f.size() == spec.n_rot / 2;
+  };
   if (spec.n_rot == 0 || spec.n_rot % 2 != 0 || !(spec.base > 0) || !(spec.position_scale > 0) ||
-      (!spec.freq_factors.empty() && spec.freq_factors.size() != spec.n_rot / 2)) {
-    Check(false, "rope", "n_rot must be even and ≥ 2, base and scale positive, factors n_rot/2");
+      !factors_ok(spec.freq_factors) || !factors_ok(spec.freq_factors_long) ||
+      !(spec.attn_factor > 0) || !std::isfinite(spec.attn_factor)) {
+    Check(false, "rope",
+          "n_rot must be even and ≥ 2, base, scale and attention factor positive, factors "
+          "n_rot/2");
   }
   ropes_.push_back(std::move(spec));
   return ropes_.size() - 1;

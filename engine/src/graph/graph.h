@@ -26,6 +26,8 @@ enum class Op {
   kAdd,            // out = in0 + in1
   kSelectOutputs,  // out = the rows whose outputs were asked for (last or all)
   kQuantizeInt8,   // out = in0 rounded to its row's int8 absmax grid (BitNet activations)
+  kSlice,          // out = columns [offset, offset + width) of every row of in0 (fused
+                   //       projections: Phi-3's QKV and gate/up matrices)
 };
 
 // kGeluTanh: GELU's tanh approximation (Gemma's GeGLU).
@@ -39,12 +41,23 @@ enum class Activation { kSilu, kReluSquared, kGeluTanh };
 // Dims from n_rot to head_dim pass through unrotated.
 // The NEOX layout (llama.cpp's name; qwen2/qwen3/bitnet GGUFs keep Hugging Face's row order)
 // pairs dims (j, j + n_rot/2) instead, with the same θ_j.
+// LongRoPE (Phi-3 128k, Phi-3.5, Phi-4-mini) has two sets of divisors and picks one by the
+// context a session is created with, as llama.cpp does: the long set when the context exceeds
+// the training context the short set belongs to (long_above), else the short set. Its
+// attention factor multiplies cos and sin, so the rotated dims of q and k grow by it (and
+// their dot product by its square) while the dims from n_rot on stay as they are.
 struct RopeSpec {
   size_t n_rot = 0;
   double base = 10000.0;
   double position_scale = 1.0;      // linear scaling: positions multiplied by 1/factor
-  std::vector<float> freq_factors;  // n_rot/2 divisors of θ_j (llama 3.1 rope_freqs), or empty
+  std::vector<float> freq_factors;  // n_rot/2 divisors of θ_j (llama 3.1 rope_freqs, LongRoPE's
+                                    // short set), or empty
   bool neox = false;                // pairs (j, j + n_rot/2) instead of (2j, 2j + 1)
+  // LongRoPE: above this many positions (0: never) freq_factors_long replaces freq_factors
+  // (empty: no divisors, as llama.cpp does when the file has no long set).
+  size_t long_above = 0;
+  std::vector<float> freq_factors_long = {};
+  double attn_factor = 1.0;  // multiplies cos and sin
 };
 
 struct Node {
@@ -61,6 +74,7 @@ struct Node {
   float cap = 0.0f;    // soft-cap of attention scores / kSoftcap (0: none)
   size_t layer = 0;    // attention: KV cache layer
   size_t rope = 0;     // index into Graph::ropes()
+  size_t offset = 0;   // slice: first column taken from in0
   Activation act = Activation::kSilu;
   std::string label;  // for errors and the plan log
 };
@@ -95,6 +109,8 @@ class Graph {
   int GatedAct(int gate, int up, Activation act, std::string label);
   int Add(int a, int b, std::string label);
   int SelectOutputs(int x);
+  // Columns [offset, offset + width) of x (a fused projection's part).
+  int Slice(int x, size_t offset, size_t width, std::string label);
   // Per row: s = max|x|/127, out = s·clamp(nearbyint(x/s), ±127) in fp32 (127/max|x| is
   // computed as a float and multiplied, as the int8-exact LUT path does), so a dense matrix
   // sees the activations a W1.58·A8 BitLinear was trained with. A zero row stays zero.

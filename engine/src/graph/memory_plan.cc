@@ -8,10 +8,12 @@ namespace {
 constexpr size_t kAlign = 64;
 
 // Whether the node may write over its input `index`: the gated activation writes act(gate)
-// before reading `up`, so only the gate may be overwritten.
+// before reading `up`, so only the gate may be overwritten; a slice moves each row to an
+// offset no later than its source's (executor.cc).
 bool InPlaceOk(Op op, size_t index) {
   if (op == Op::kGatedAct) return index == 0;
-  return op == Op::kRmsNorm || op == Op::kRope || op == Op::kAdd || op == Op::kSoftcap;
+  return op == Op::kRmsNorm || op == Op::kRope || op == Op::kAdd || op == Op::kSoftcap ||
+         op == Op::kSlice;
 }
 
 struct Block {

@@ -56,15 +56,30 @@ Status BuildDecoder(const gguf::File& file, const DecoderOptions& o, models::HPa
   rope.base = hp->rope_base;
   rope.position_scale = hp->rope_position_scale;
   rope.neox = o.rope_neox;
-  if (w.Has("rope_freqs.weight")) {
+  rope.attn_factor = hp->rope_attn_factor;
+  // Per-frequency divisors of θ_j, n_rot/2 of them, each positive and finite.
+  auto divisors = [&](const std::string& name, std::vector<float>* out) {
+    if (!w.Has(name)) return true;
     const float* f = nullptr;
-    if (!Take(w.Vector("rope_freqs.weight", hp->n_rot / 2), &f, &st)) return st;
-    rope.freq_factors.assign(f, f + hp->n_rot / 2);
-    for (float v : rope.freq_factors) {
-      if (!(v > 0.0f) || !std::isfinite(v)) {
-        return InvalidModel("model: rope_freqs.weight holds a non-positive or non-finite factor");
+    if (!Take(w.Vector(name, hp->n_rot / 2), &f, &st)) return false;
+    out->assign(f, f + hp->n_rot / 2);
+    for (size_t j = 0; j < out->size(); ++j) {
+      if (!((*out)[j] > 0.0f) || !std::isfinite((*out)[j])) {
+        st = InvalidModel("model: " + name + "[" + std::to_string(j) +
+                          "] = " + std::to_string((*out)[j]) + " is not a positive finite factor");
+        return false;
       }
     }
+    return true;
+  };
+  if (o.long_rope) {
+    if (!divisors("rope_factors_short.weight", &rope.freq_factors) ||
+        !divisors("rope_factors_long.weight", &rope.freq_factors_long)) {
+      return st;
+    }
+    rope.long_above = hp->n_ctx_orig;
+  } else if (!divisors("rope_freqs.weight", &rope.freq_factors)) {
+    return st;
   }
   // Sliding layers may rotate with their own base and scale (Gemma 3: 10000, unscaled).
   graph::RopeSpec rope_swa = rope;
@@ -121,23 +136,46 @@ Status BuildDecoder(const gguf::File& file, const DecoderOptions& o, models::HPa
     const float *q_norm = nullptr, *k_norm = nullptr, *attn_sub = nullptr, *ffn_sub = nullptr;
     const float *attn_post = nullptr, *ffn_post = nullptr;
     const linear::Linear *wq = nullptr, *wk = nullptr, *wv = nullptr, *wo = nullptr;
-    const linear::Linear *wg = nullptr, *wu = nullptr, *wd = nullptr;
+    const linear::Linear *wqkv = nullptr, *wg = nullptr, *wu = nullptr, *wd = nullptr;
     float sq = 1, sk = 1, sv = 1, so = 1, sg = 1, su = 1, sd = 1;
-    if (!vector(b + "attn_norm.weight", d, &attn_norm) ||
-        !matrix(b + "attn_q.weight", d, qw, &wq) || !matrix(b + "attn_k.weight", d, kvw, &wk) ||
-        !matrix(b + "attn_v.weight", d, kvw, &wv) ||
-        !matrix(b + "attn_output.weight", qw, d, &wo) ||
-        !optional_vector(b + "attn_q.bias", qw, &bq) ||
-        !optional_vector(b + "attn_k.bias", kvw, &bk) ||
-        !optional_vector(b + "attn_v.bias", kvw, &bv) ||
+    // Fused projections (Phi-3) have no biases or per-tensor scales: such tensors stay unread
+    // and the store reports them (CheckAllUsed).
+    const bool fused_qkv = o.fused_qkv && w.Has(b + "attn_qkv.weight");
+    auto qkv_weights = [&] {
+      if (fused_qkv) return matrix(b + "attn_qkv.weight", d, qw + 2 * kvw, &wqkv);
+      if (o.fused_qkv && !w.Has(b + "attn_q.weight")) {
+        st = InvalidModel("model: missing tensor " + b + "attn_qkv.weight (or " + b +
+                          "attn_q.weight, attn_k.weight and attn_v.weight)");
+        return false;
+      }
+      return matrix(b + "attn_q.weight", d, qw, &wq) && matrix(b + "attn_k.weight", d, kvw, &wk) &&
+             matrix(b + "attn_v.weight", d, kvw, &wv);
+    };
+    auto qkv_biases = [&] {
+      return fused_qkv || (optional_vector(b + "attn_q.bias", qw, &bq) &&
+                           optional_vector(b + "attn_k.bias", kvw, &bk) &&
+                           optional_vector(b + "attn_v.bias", kvw, &bv));
+    };
+    auto qkv_scales = [&] {
+      return fused_qkv || (weight_scale(b + "attn_q", &sq) && weight_scale(b + "attn_k", &sk) &&
+                           weight_scale(b + "attn_v", &sv));
+    };
+    auto gate_up_weights = [&] {
+      if (o.fused_gate_up) return matrix(b + "ffn_up.weight", d, 2 * hp->n_ff, &wu);
+      return matrix(b + "ffn_gate.weight", d, hp->n_ff, &wg) &&
+             matrix(b + "ffn_up.weight", d, hp->n_ff, &wu);
+    };
+    auto gate_up_scales = [&] {
+      return o.fused_gate_up ||
+             (weight_scale(b + "ffn_gate", &sg) && weight_scale(b + "ffn_up", &su));
+    };
+    if (!vector(b + "attn_norm.weight", d, &attn_norm) || !qkv_weights() ||
+        !matrix(b + "attn_output.weight", qw, d, &wo) || !qkv_biases() ||
         !optional_vector(b + "attn_output.bias", d, &bo) ||
-        !vector(b + "ffn_norm.weight", d, &ffn_norm) ||
-        !matrix(b + "ffn_gate.weight", d, hp->n_ff, &wg) ||
-        !matrix(b + "ffn_up.weight", d, hp->n_ff, &wu) ||
-        !matrix(b + "ffn_down.weight", hp->n_ff, d, &wd) || !weight_scale(b + "attn_q", &sq) ||
-        !weight_scale(b + "attn_k", &sk) || !weight_scale(b + "attn_v", &sv) ||
-        !weight_scale(b + "attn_output", &so) || !weight_scale(b + "ffn_gate", &sg) ||
-        !weight_scale(b + "ffn_up", &su) || !weight_scale(b + "ffn_down", &sd)) {
+        !vector(b + "ffn_norm.weight", d, &ffn_norm) || !gate_up_weights() ||
+        !matrix(b + "ffn_down.weight", hp->n_ff, d, &wd) || !qkv_scales() ||
+        !weight_scale(b + "attn_output", &so) || !gate_up_scales() ||
+        !weight_scale(b + "ffn_down", &sd)) {
       return st;
     }
     if (o.qk_norm && (!vector(b + "attn_q_norm.weight", hd, &q_norm) ||
@@ -155,9 +193,19 @@ Status BuildDecoder(const gguf::File& file, const DecoderOptions& o, models::HPa
     const float eps = hp->rms_eps;
     int h = g->RmsNorm(x, attn_norm, d, eps, b + "attn_norm");
     int hq = -1;
-    int q = g->Linear(input_for(h, &hq, wq, b + "attn_in_q8"), wq, bq, b + "attn_q", sq);
-    int k = g->Linear(input_for(h, &hq, wk, b + "attn_in_q8"), wk, bk, b + "attn_k", sk);
-    int v = g->Linear(input_for(h, &hq, wv, b + "attn_in_q8"), wv, bv, b + "attn_v", sv);
+    int q = -1, k = -1, v = -1;
+    if (fused_qkv) {
+      // One product for the three projections, then their columns.
+      const int qkv =
+          g->Linear(input_for(h, &hq, wqkv, b + "attn_in_q8"), wqkv, nullptr, b + "attn_qkv");
+      q = g->Slice(qkv, 0, qw, b + "attn_q");
+      k = g->Slice(qkv, qw, kvw, b + "attn_k");
+      v = g->Slice(qkv, qw + kvw, kvw, b + "attn_v");
+    } else {
+      q = g->Linear(input_for(h, &hq, wq, b + "attn_in_q8"), wq, bq, b + "attn_q", sq);
+      k = g->Linear(input_for(h, &hq, wk, b + "attn_in_q8"), wk, bk, b + "attn_k", sk);
+      v = g->Linear(input_for(h, &hq, wv, b + "attn_in_q8"), wv, bv, b + "attn_v", sv);
+    }
     if (o.qk_norm) {
       q = g->RmsNorm(q, q_norm, hd, eps, b + "attn_q_norm");
       k = g->RmsNorm(k, k_norm, hd, eps, b + "attn_k_norm");
@@ -174,10 +222,17 @@ Status BuildDecoder(const gguf::File& file, const DecoderOptions& o, models::HPa
     x = g->Add(x, a, b + "attn_residual");
     h = g->RmsNorm(x, ffn_norm, d, eps, b + "ffn_norm");
     hq = -1;
-    int f = g->GatedAct(
-        g->Linear(input_for(h, &hq, wg, b + "ffn_in_q8"), wg, nullptr, b + "ffn_gate", sg),
-        g->Linear(input_for(h, &hq, wu, b + "ffn_in_q8"), wu, nullptr, b + "ffn_up", su), o.act,
-        b + "ffn_act");
+    int gate = -1, up = -1;
+    if (o.fused_gate_up) {
+      const int gu =
+          g->Linear(input_for(h, &hq, wu, b + "ffn_in_q8"), wu, nullptr, b + "ffn_gate_up");
+      gate = g->Slice(gu, 0, hp->n_ff, b + "ffn_gate");
+      up = g->Slice(gu, hp->n_ff, hp->n_ff, b + "ffn_up");
+    } else {
+      gate = g->Linear(input_for(h, &hq, wg, b + "ffn_in_q8"), wg, nullptr, b + "ffn_gate", sg);
+      up = g->Linear(input_for(h, &hq, wu, b + "ffn_in_q8"), wu, nullptr, b + "ffn_up", su);
+    }
+    int f = g->GatedAct(gate, up, o.act, b + "ffn_act");
     if (o.sub_norms) f = g->RmsNorm(f, ffn_sub, hp->n_ff, eps, b + "ffn_sub_norm");
     int fq = -1;
     f = input_for(f, &fq, wd, b + "ffn_down_q8");

@@ -4,9 +4,10 @@
 // then output(rmsnorm(x)) on the last (or every) row. The options switch on the pieces other
 // families add (qwen2's QKV biases are picked up whenever the file has them; qwen3's per-head
 // Q/K norms; bitnet's sub-layer norms, per-tensor weight scales, int8 activations and squared
-// ReLU; the NEOX rope pairing; Gemma's scaled embedding, post-norms and GeGLU), so their
-// builders stay a few lines. The hyperparameters bring the rest: sliding-window layers with
-// their own rope, the attention score scale and soft-caps.
+// ReLU; the NEOX rope pairing; Gemma's scaled embedding, post-norms and GeGLU; Phi-3's fused
+// QKV and gate/up matrices, each one product sliced into its parts, and LongRoPE's factor
+// pair), so their builders stay a few lines. The hyperparameters bring the rest: sliding-window
+// layers with their own rope, the attention score scale and soft-caps.
 #pragma once
 
 #include <string>
@@ -31,6 +32,13 @@ struct DecoderOptions {
   // blk.N.post_ffw_norm normalise the attention and FFN outputs before their residual adds.
   float embed_scale = 1.0f;
   bool post_norms = false;
+  // Phi-3: blk.N.attn_qkv (Q, K and V rows stacked, in that order) stands for attn_q/k/v when
+  // the file has it; blk.N.ffn_up holds the gate's n_ff rows then the up projection's (no
+  // ffn_gate); LongRoPE's rope_factors_long / rope_factors_short replace rope_freqs, chosen by
+  // the session's context against hp.n_ctx_orig, with hp.rope_attn_factor.
+  bool fused_qkv = false;
+  bool fused_gate_up = false;
+  bool long_rope = false;
 };
 
 // Fills hp.n_vocab / hp.tied_embeddings from the tensors and emits the whole graph.

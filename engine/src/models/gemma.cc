@@ -11,7 +11,7 @@ enum class Gemma { k2, k3 };
 
 Expected<HParams> ReadGemmaHParams(const gguf::File& f, const std::string& arch, Gemma v) {
   FamilyKeys keys;
-  keys.sliding_window = keys.softcapping = true;
+  keys.sliding_window = keys.swa_rope_base = keys.softcapping = true;
   auto hp = ReadHParams(f, arch, keys);
   if (!hp.ok()) return hp.failure();
   const std::string p = arch + ".";

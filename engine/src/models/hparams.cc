@@ -73,9 +73,11 @@ Expected<HParams> ReadHParams(const gguf::File& f, const std::string& arch,
       }
     }
   }
-  if (!family.sliding_window && f.has(p + "rope.freq_base_swa")) {
-    return InvalidModel("model: " + p +
-                        "rope.freq_base_swa: sliding-window attention is not supported");
+  if (!family.swa_rope_base && f.has(p + "rope.freq_base_swa")) {
+    return InvalidModel("model: " + p + "rope.freq_base_swa: " +
+                        (family.sliding_window
+                             ? "a rope base of the sliding-window layers' own is not supported"
+                             : "sliding-window attention is not supported"));
   }
   if (f.has(p + "attention.layer_norm_epsilon")) {
     return InvalidModel("model: " + p +
@@ -133,23 +135,49 @@ Expected<HParams> ReadHParams(const gguf::File& f, const std::string& arch,
     }
     h.rope_base = *base;
   }
+  // Linear scaling as llama.cpp reads it: the factor from rope.scaling.factor or the older
+  // rope.scale_linear; without a rope.scaling.type key the type is linear (a factor of 0 or
+  // none means unscaled), so a factor alone is honoured, not ignored.
+  const bool typed = f.has(p + "rope.scaling.type");
   std::string scaling = "none";
-  if (f.has(p + "rope.scaling.type")) {
+  if (typed) {
     auto t = f.get_string(p + "rope.scaling.type");
     if (!t.ok()) return t.failure("model: " + p + "rope.scaling.type: ");
     scaling = std::string(*t);
   }
+  const std::string factor_key = f.has(p + "rope.scaling.factor") || !f.has(p + "rope.scale_linear")
+                                     ? p + "rope.scaling.factor"
+                                     : p + "rope.scale_linear";
+  if (!typed && f.has(factor_key)) {
+    auto factor = ReadOptionalReal(f, factor_key, 0.0);
+    if (!factor.ok()) return factor.failure();
+    if (*factor != 0.0) scaling = "linear";
+  }
   if (scaling == "linear") {
-    auto factor = GetReal(f, p + "rope.scaling.factor");
+    auto factor = GetReal(f, factor_key);
     if (!factor.ok() || !(*factor > 0.0) || !std::isfinite(*factor)) {
-      return InvalidModel("model: " + p +
-                          "rope.scaling.factor must be a positive number for linear scaling");
+      return InvalidModel("model: " + factor_key + " must be a positive number for linear scaling");
     }
     h.rope_position_scale = 1.0 / *factor;
   } else if (scaling != "none") {
     return InvalidModel("model: " + p + "rope.scaling.type '" + scaling +
                         "' is not supported (supported: none, linear)");
   }
+  h.n_ctx_orig = h.n_ctx_train;
+  if (!(s = count("rope.scaling.original_context_length", &h.n_ctx_orig, false)).ok()) {
+    return s.failure();
+  }
+  const std::string attn_factor_key = p + "rope.scaling.attn_factor";
+  auto attn_factor = ReadOptionalReal(f, attn_factor_key, 1.0);
+  if (!attn_factor.ok()) return attn_factor.failure();
+  if (!(*attn_factor > 0.0)) {
+    return InvalidModel("model: " + attn_factor_key + " must be a positive number");
+  }
+  if (*attn_factor != 1.0 && !family.rope_attn_factor) {
+    return InvalidModel("model: " + attn_factor_key + " = " + std::to_string(*attn_factor) +
+                        " changes the computation and is not supported");
+  }
+  h.rope_attn_factor = *attn_factor;
   if (!family.sliding_window && f.has(p + "attention.sliding_window")) {
     return InvalidModel("model: " + p +
                         "attention.sliding_window: sliding-window attention is not supported");

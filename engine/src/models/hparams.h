@@ -28,9 +28,15 @@ struct HParams {
   size_t n_rot = 0;
   double rope_base = 10000.0;
   double rope_position_scale = 1.0;  // 1 / rope.scaling.factor for linear scaling
-  bool tied_embeddings = false;      // no output.weight: logits use token_embd
-  // Sliding-window attention (Gemma 2/3): the window, and per layer whether it slides (empty:
-  // no layer does). Sliding layers have their own rope base and position scale.
+  // rope.scaling.original_context_length (default n_ctx_train): the context LongRoPE's short
+  // factors were trained for; rope.scaling.attn_factor multiplies the rotated dims of q and k
+  // (LongRoPE families only; ReadHParams refuses a factor other than 1 for the others).
+  size_t n_ctx_orig = 0;
+  double rope_attn_factor = 1.0;
+  bool tied_embeddings = false;  // no output.weight: logits use token_embd
+  // Sliding-window attention (Gemma 2/3, Phi-3): the window, and per layer whether it slides
+  // (empty: no layer does). Sliding layers have their own rope base and position scale (Phi-3:
+  // the global ones).
   size_t sliding_window = 0;
   std::vector<bool> sliding_layers;
   double rope_base_swa = 10000.0;
@@ -43,8 +49,10 @@ struct HParams {
 // Keys the calling family's builder reads itself, which ReadHParams otherwise refuses as
 // changing the computation.
 struct FamilyKeys {
-  bool sliding_window = false;  // attention.sliding_window, rope.freq_base_swa
-  bool softcapping = false;     // attn_logit_softcapping, final_logit_softcapping
+  bool sliding_window = false;    // attention.sliding_window
+  bool swa_rope_base = false;     // rope.freq_base_swa
+  bool softcapping = false;       // attn_logit_softcapping, final_logit_softcapping
+  bool rope_attn_factor = false;  // rope.scaling.attn_factor other than 1
 };
 
 // Reads the keys of `arch` ("llama", and the same key set for the llama-like families).

@@ -5,6 +5,7 @@
 #include "engine/src/models/bitnet.h"
 #include "engine/src/models/gemma.h"
 #include "engine/src/models/llama.h"
+#include "engine/src/models/phi3.h"
 #include "engine/src/models/qwen.h"
 
 namespace lutra::engine::models {
@@ -24,6 +25,7 @@ const Entry kArchs[] = {
     {"bitnet-25", models::BuildBitnet25},
     {"gemma2", models::BuildGemma2},
     {"gemma3", models::BuildGemma3},
+    {"phi3", models::BuildPhi3},
 };
 
 }  // namespace

@@ -39,6 +39,9 @@ struct TensorSpec {
   uint64_t cols;  // ggml shape[0], contiguous
   uint64_t rows;  // shape[1]; 1 for vectors
   bool norm;      // ≈ 1 + small noise instead of N(0, 1/√cols)
+  // > 0: LongRoPE factors, rising from 1 (the fastest frequency) to ramp_to (the slowest) as
+  // 1 + (ramp_to − 1)·(j/(cols − 1))², the shape of the published sets.
+  float ramp_to = 0.0f;
 };
 
 bool IsGemma(const SyntheticLlama& c) {
@@ -49,16 +52,30 @@ uint32_t HeadDim(const SyntheticLlama& c) {
   return c.head_dim ? c.head_dim : c.n_embd / c.n_head;
 }
 
+uint32_t RotDims(const SyntheticLlama& c) {
+  return c.n_rot ? c.n_rot : HeadDim(c);
+}
+
 std::vector<TensorSpec> Tensors(const SyntheticLlama& c) {
   const uint64_t hd = HeadDim(c), q = hd * c.n_head, kv = hd * c.n_head_kv;
   std::vector<TensorSpec> t;
+  const bool phi3 = c.arch == "phi3";
   t.push_back({"token_embd.weight", c.embd_type, c.n_embd, c.vocab, false});
+  if (c.long_rope) {
+    const float ratio = float(c.context) / float(c.original_context);
+    t.push_back({"rope_factors_long.weight", TensorType::F32, RotDims(c) / 2, 1, false, ratio});
+    t.push_back({"rope_factors_short.weight", TensorType::F32, RotDims(c) / 2, 1, false, 2.0f});
+  }
   for (uint32_t l = 0; l < c.n_layer; ++l) {
     const std::string p = "blk." + std::to_string(l) + ".";
     t.push_back({p + "attn_norm.weight", TensorType::F32, c.n_embd, 1, true});
-    t.push_back({p + "attn_q.weight", c.weight_type, c.n_embd, q, false});
-    t.push_back({p + "attn_k.weight", c.weight_type, c.n_embd, kv, false});
-    t.push_back({p + "attn_v.weight", c.weight_type, c.n_embd, kv, false});
+    if (phi3) {
+      t.push_back({p + "attn_qkv.weight", c.weight_type, c.n_embd, q + 2 * kv, false});
+    } else {
+      t.push_back({p + "attn_q.weight", c.weight_type, c.n_embd, q, false});
+      t.push_back({p + "attn_k.weight", c.weight_type, c.n_embd, kv, false});
+      t.push_back({p + "attn_v.weight", c.weight_type, c.n_embd, kv, false});
+    }
     if (c.arch == "qwen2") {
       t.push_back({p + "attn_q.bias", TensorType::F32, q, 1, false});
       t.push_back({p + "attn_k.bias", TensorType::F32, kv, 1, false});
@@ -72,8 +89,12 @@ std::vector<TensorSpec> Tensors(const SyntheticLlama& c) {
     if (IsGemma(c))
       t.push_back({p + "post_attention_norm.weight", TensorType::F32, c.n_embd, 1, true});
     t.push_back({p + "ffn_norm.weight", TensorType::F32, c.n_embd, 1, true});
-    t.push_back({p + "ffn_gate.weight", c.weight_type, c.n_embd, c.n_ff, false});
-    t.push_back({p + "ffn_up.weight", c.weight_type, c.n_embd, c.n_ff, false});
+    if (phi3) {  // the gate's rows, then the up projection's
+      t.push_back({p + "ffn_up.weight", c.weight_type, c.n_embd, 2 * uint64_t(c.n_ff), false});
+    } else {
+      t.push_back({p + "ffn_gate.weight", c.weight_type, c.n_embd, c.n_ff, false});
+      t.push_back({p + "ffn_up.weight", c.weight_type, c.n_embd, c.n_ff, false});
+    }
     t.push_back({p + "ffn_down.weight", c.weight_type, c.n_ff, c.n_embd, false});
     if (IsGemma(c)) t.push_back({p + "post_ffw_norm.weight", TensorType::F32, c.n_embd, 1, true});
   }
@@ -87,22 +108,38 @@ Status Validate(const SyntheticLlama& c) {
       c.context == 0) {
     return InvalidArgument("synthetic llama: every dimension must be positive");
   }
-  if (c.arch != "llama" && c.arch != "qwen2" && c.arch != "qwen3" && !IsGemma(c)) {
+  if (c.arch != "llama" && c.arch != "qwen2" && c.arch != "qwen3" && !IsGemma(c) &&
+      c.arch != "phi3") {
     return InvalidArgument("synthetic model: unknown architecture '" + c.arch +
-                           "' (known: llama, qwen2, qwen3, gemma2, gemma3)");
+                           "' (known: llama, qwen2, qwen3, gemma2, gemma3, phi3)");
   }
   if (c.head_dim == 0 ? c.n_embd % c.n_head != 0 || (c.n_embd / c.n_head) % 2 != 0
                       : c.head_dim % 2 != 0) {
     return InvalidArgument("synthetic llama: n_embd " + std::to_string(c.n_embd) +
                            " is not n_head × an even head size");
   }
+  if (c.n_rot % 2 != 0 || c.n_rot > HeadDim(c)) {
+    return InvalidArgument("synthetic llama: n_rot " + std::to_string(c.n_rot) +
+                           " is not even or above the head size " + std::to_string(HeadDim(c)));
+  }
+  if ((c.long_rope || c.original_context != 0 || c.rope_attn_factor != 1.0f) && c.arch != "phi3") {
+    return InvalidArgument(
+        "synthetic llama: LongRoPE (original_context, long_rope, "
+        "rope_attn_factor) is written for phi3 only");
+  }
+  if (c.long_rope && (c.original_context == 0 || c.original_context > c.context)) {
+    return InvalidArgument("synthetic llama: LongRoPE needs an original context in 1..context");
+  }
+  if (!(c.rope_attn_factor > 0) || !std::isfinite(c.rope_attn_factor)) {
+    return InvalidArgument("synthetic llama: rope_attn_factor must be positive and finite");
+  }
   if (c.n_head % c.n_head_kv != 0) {
     return InvalidArgument("synthetic llama: n_head " + std::to_string(c.n_head) +
                            " is not a multiple of n_head_kv " + std::to_string(c.n_head_kv));
   }
-  if (c.vocab < 259) {
+  if (c.vocab < (c.arch == "phi3" ? 264u : 259u)) {
     return InvalidArgument("synthetic llama: vocab " + std::to_string(c.vocab) +
-                           " < 259 (3 specials + 256 byte tokens)");
+                           " < 259 (3 specials + 256 byte tokens; phi3: 5 chat markers more)");
   }
   if (!(c.rope_theta > 0) || !(c.rms_eps > 0)) {
     return InvalidArgument("synthetic llama: rope theta and rms eps must be positive");
@@ -151,10 +188,20 @@ void AddVocabulary(const SyntheticLlama& c, gguf::Writer* w) {
     }
     level = std::move(next);
   }
-  for (size_t i = 0; tokens.size() < c.vocab; ++i) {
+  // Phi-3's chat markers close its vocabulary as control tokens (ids 32000 on in its files);
+  // llama.cpp looks "<|endoftext|>" up in every vocabulary of a model named phi3.
+  std::vector<std::string> tail;
+  if (c.arch == "phi3")
+    tail = {"<|endoftext|>", "<|assistant|>", "<|end|>", "<|system|>", "<|user|>"};
+  for (size_t i = 0; tokens.size() + tail.size() < c.vocab; ++i) {
     tokens.push_back(pieces[i]);
     scores.push_back(-float(i));
     types.push_back(1);
+  }
+  for (const std::string& t : tail) {
+    tokens.push_back(t);
+    scores.push_back(0);
+    types.push_back(3);
   }
   w->set_string("tokenizer.ggml.model", "llama");
   w->set_string_array("tokenizer.ggml.tokens", tokens);
@@ -195,6 +242,11 @@ void GenerateRows(const TensorSpec& t, uint64_t n, float gamma, uint64_t* state,
   const float scale = 1.0f / std::sqrt(float(t.cols));
   const bool ternary = IsTernary(t.type) && !t.norm;
   for (uint64_t i = 0; i < n * t.cols; ++i) {
+    if (t.ramp_to > 0.0f) {
+      const float u = t.cols > 1 ? float(i % t.cols) / float(t.cols - 1) : 0.0f;
+      x[i] = 1.0f + (t.ramp_to - 1.0f) * u * u;
+      continue;
+    }
     x[i] = t.norm ? 1.0f + 0.05f * Normalish(state) : scale * Normalish(state);
     if (ternary) {
       // γ·clamp(round-half-even(x/γ), −1, 1) by comparisons, branch-free (the signs are
@@ -252,9 +304,9 @@ bool SyntheticRowsFit(gguf::TensorType type, uint64_t cols) {
 }
 
 std::vector<std::string> SyntheticPresetNames() {
-  return {"tinyllama-1.1b", "llama2-7b",   "llama3-8b",  "qwen2.5-0.5b", "qwen3-0.6b",
-          "gemma3-1b",      "gemma2-2b",   "tiny",       "tiny-gqa4",    "tiny-tied",
-          "small",          "tiny-gemma3", "tiny-gemma2"};
+  return {"tinyllama-1.1b", "llama2-7b", "llama3-8b",   "qwen2.5-0.5b", "qwen3-0.6b", "gemma3-1b",
+          "gemma2-2b",      "phi3-mini", "phi3.5-mini", "phi4-mini",    "tiny",       "tiny-gqa4",
+          "tiny-tied",      "small",     "tiny-gemma3", "tiny-gemma2",  "tiny-phi3"};
 }
 
 Expected<SyntheticLlama> SyntheticPreset(const std::string& name) {
@@ -300,6 +352,30 @@ Expected<SyntheticLlama> SyntheticPreset(const std::string& name) {
     c.attn_softcap = 50.0f, c.final_softcap = 30.0f;
     return c;
   }
+  // Phi-3-mini-4k: Hugging Face's Phi3Config defaults (documented as that checkpoint) and its
+  // config.json's sliding_window 2047 (llama.cpp's default for such files without the key).
+  if (name == "phi3-mini") {
+    c.arch = "phi3", c.n_embd = 3072, c.n_layer = 32, c.n_head = 32, c.n_head_kv = 32;
+    c.n_ff = 8192, c.vocab = 32064, c.context = 4096, c.original_context = 4096;
+    c.sliding_window = 2047;
+    return c;
+  }
+  // Phi-3.5-mini: Phi-3-mini's shape at a 131072 context over LongRoPE from 4096 (attention
+  // factor √(1 + ln 32 / ln 4096), as llama.cpp's converter computes it), window 262144.
+  if (name == "phi3.5-mini" || name == "phi4-mini") {
+    c.arch = "phi3", c.n_embd = 3072, c.n_layer = 32, c.n_head = 32, c.n_head_kv = 32;
+    c.n_ff = 8192, c.vocab = 32064, c.context = 131072, c.original_context = 4096;
+    c.long_rope = true;
+    c.rope_attn_factor = std::sqrt(1.0f + std::log(32.0f) / std::log(4096.0f));
+    c.sliding_window = 262144;
+    // Phi-4-mini (ExecuTorch's config.json for it, Hugging Face's Phi-4-mini config):
+    // 24/8 heads of 128 with partial_rotary_factor 0.75 (96 dims: llama.cpp's converter writes
+    // int(0.75 · 3072) / 24), vocab 200064, tied embeddings.
+    if (name == "phi4-mini") {
+      c.n_head = 24, c.n_head_kv = 8, c.n_rot = 96, c.vocab = 200064, c.tied_output = true;
+    }
+    return c;
+  }
   if (name == "tiny") return c;  // the struct defaults: 64 dim, 2 layers, 4/2 heads
   if (name == "tiny-gqa4") {
     c.n_embd = 128, c.n_head = 8, c.n_head_kv = 2, c.n_ff = 256;
@@ -324,6 +400,12 @@ Expected<SyntheticLlama> SyntheticPreset(const std::string& name) {
     c.attn_softcap = 50.0f, c.final_softcap = 30.0f;
     return c;
   }
+  if (name == "tiny-phi3") {  // context 256 over an original 16: LongRoPE's long set above 16
+    c.arch = "phi3", c.n_rot = 12, c.original_context = 16, c.long_rope = true;
+    c.rope_attn_factor = std::sqrt(2.0f);  // √(1 + ln 16 / ln 16)
+    c.sliding_window = 8, c.tied_output = true;
+    return c;
+  }
   std::string known;
   for (const std::string& n : SyntheticPresetNames()) known += (known.empty() ? "" : ", ") + n;
   return InvalidArgument("unknown synthetic preset '" + name + "' (known: " + known + ")");
@@ -343,13 +425,19 @@ Status WriteSyntheticLlama(const SyntheticLlama& c, const std::string& path) {
   w.set_u32(a + ".attention.head_count_kv", c.n_head_kv);
   w.set_f32(a + ".rope.freq_base", c.rope_theta);
   w.set_f32(a + ".attention.layer_norm_rms_epsilon", c.rms_eps);
-  w.set_u32(a + ".rope.dimension_count", HeadDim(c));
+  w.set_u32(a + ".rope.dimension_count", RotDims(c));
   if (c.head_dim != 0) {
     w.set_u32(a + ".attention.key_length", c.head_dim);
     w.set_u32(a + ".attention.value_length", c.head_dim);
   }
   w.set_u32(a + ".vocab_size", c.vocab);
-  if (c.sliding_window > 0) w.set_u32(a + ".attention.sliding_window", c.sliding_window);
+  if (c.sliding_window > 0 || a == "phi3") {
+    w.set_u32(a + ".attention.sliding_window", c.sliding_window);
+  }
+  if (c.original_context > 0) {
+    w.set_u32(a + ".rope.scaling.original_context_length", c.original_context);
+  }
+  if (c.long_rope) w.set_f32(a + ".rope.scaling.attn_factor", c.rope_attn_factor);
   if (c.attn_softcap > 0) w.set_f32(a + ".attn_logit_softcapping", c.attn_softcap);
   if (c.final_softcap > 0) w.set_f32(a + ".final_logit_softcapping", c.final_softcap);
   AddVocabulary(c, &w);

@@ -72,6 +72,14 @@ constexpr const char* kLlama3 =
 constexpr const char* kQwen2 =
     R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
 
+// GPT-4o's (o200k; Phi-4-mini's tokenizer): a word is an optional non-letter, then capitals
+// and a lower-case run or a capital run and lower-case letters (so "HelloWorld" is two words),
+// with a contraction attached ("don't" stays whole); numbers in groups of at most three;
+// symbol runs keep following line breaks and slashes. Hugging Face's tokenizer.json expression
+// as is: PCRE2 reads its Unicode classes.
+constexpr const char* kGpt4o =
+    R"([^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
+
 struct Known {
   const char* name;
   std::vector<const char*> splits;
@@ -84,6 +92,7 @@ const std::vector<Known>& KnownPreTokenizers() {
       {"llama-bpe", {kLlama3}},
       {"llama3", {kLlama3}},
       {"qwen2", {kQwen2}},
+      {"gpt-4o", {kGpt4o}},
       // Punctuation runs (Unicode P and the ASCII symbols), the GPT-2 split, runs of ASCII
       // digits, then groups of three. The digit step is Hugging Face's Digits pre-tokenizer,
       // which takes ASCII digits only: " ½" and " ²" (No) stay one piece, as in llama.cpp.
@@ -101,7 +110,7 @@ const std::vector<Known>& KnownPreTokenizers() {
 }  // namespace
 
 const char* PreTokenizerNames() {
-  return "default, gpt-2, llama-bpe, llama3, qwen2, falcon, deepseek-coder, starcoder";
+  return "default, gpt-2, llama-bpe, llama3, qwen2, gpt-4o, falcon, deepseek-coder, starcoder";
 }
 
 PreTokenizer::~PreTokenizer() = default;
