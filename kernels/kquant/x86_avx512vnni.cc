@@ -89,4 +89,25 @@ void q5_0_gemm__avx512vnni(const Weights& w, const Activations& a, size_t row_be
       w, a, row_begin, row_end, y, y_stride);
 }
 
+void iq4nl_gemm__avx512vnni(const Weights& w, const Activations& a, size_t row_begin,
+                            size_t row_end, float* y, size_t y_stride) {
+  using namespace avx512;
+  if (a.tiles.q != nullptr && a.n >= kMinTiledTokens) {
+    vnni_blocked::TiledGemm32<Format::kIQ4NL>(w, a, row_begin, row_end, y, y_stride);
+    return;
+  }
+  Gemm<Block32Tile<true, 1, Format::kIQ4NL>, Block32Tile<true, kTokenTile, Format::kIQ4NL>>(
+      w, a, row_begin, row_end, y, y_stride);
+}
+
+void iq4xs_gemm__avx512vnni(const Weights& w, const Activations& a, size_t row_begin,
+                            size_t row_end, float* y, size_t y_stride) {
+  using namespace avx512;
+  if (a.tiles.q != nullptr && a.n >= kMinTiledTokens) {
+    vnni_blocked::TiledGemm<Format::kIQ4XS>(w, a, row_begin, row_end, y, y_stride);
+    return;
+  }
+  Gemm<IQ4XSTile<true, 1>, IQ4XSTile<true, kTokenTile>>(w, a, row_begin, row_end, y, y_stride);
+}
+
 }  // namespace lutra::kernels::kquant
