@@ -486,6 +486,22 @@ TEST_P(KQuantVariant, MatchesDequantizedReference) {
   }
 }
 
+// Rows longer than a kernel's on-stack copy of the activations (the AVX-512 VNNI IQ4_XS decode
+// regroups up to 32768), one token and two.
+TEST_P(KQuantVariant, LongRows) {
+  const Kernels& v = GetParam();
+  LUTRA_REQUIRE_ISA(v.name, v.isa);
+  Rng rng(31);
+  const size_t m = 3, k = 129 * kSuperBlock;
+  Matrix w(v.format, m, k);
+  FillRandom(w, rng);
+  for (size_t n : {size_t(1), size_t(2)}) {
+    std::vector<float> x(n * k);
+    for (auto& e : x) e = rng.Normal(0.0f, 1.0f);
+    Check(v, w, x, n, std::string(v.name) + " k=" + std::to_string(k) + " n=" + std::to_string(n));
+  }
+}
+
 // Blocks whose codes and scales are at their extremes: every code at its largest magnitude
 // (Q8_0 −128, 127 and the two alternating; Q3_K −4 under scale −32 or 3 under 31; Q5_0 −16 or
 // 15; IQ4_NL / IQ4_XS −127 under scale −32, 113 under 31, and every nibble value in every
