@@ -3,7 +3,7 @@
 // (kquant.h TokenTiles) and the register-blocked path of x86_avx512vnni_blocked.h: one token
 // per int32 lane, each k-quad of a row's codes broadcast to all lanes for one vpdpbusd (64
 // multiply-adds: 4 codes × 16 tokens), rows and tiles blocked so every load feeds several.
-// IQ4_XS decode (one token) has its own kernel (x86_avx512vnni_iq4.h).
+// IQ4_XS and IQ4_NL decode (one token) have their own kernels (x86_avx512vnni_iq4.h).
 #if defined(__GNUC__) && !defined(__clang__)
 // GCC 12 flags the _mm512_undefined_*() placeholders inside its intrinsics; never read.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -96,6 +96,10 @@ void iq4nl_gemm__avx512vnni(const Weights& w, const Activations& a, size_t row_b
   using namespace avx512;
   if (a.tiles.q != nullptr && a.n >= kMinTiledTokens) {
     vnni_blocked::TiledGemm32<Format::kIQ4NL>(w, a, row_begin, row_end, y, y_stride);
+    return;
+  }
+  if (a.n == 1) {
+    vnni_iq4::IQ4NLDecode(w, a, row_begin, row_end, y);
     return;
   }
   Gemm<Block32Tile<true, 1, Format::kIQ4NL>, Block32Tile<true, kTokenTile, Format::kIQ4NL>>(

@@ -1,4 +1,4 @@
-// AVX-512 VNNI one-token kernels of IQ4_XS (and IQ4_NL): the codebook values + 128 (unsigned)
+// AVX-512 VNNI one-token kernels of IQ4_XS and IQ4_NL: the codebook values + 128 (unsigned)
 // through vpdpbusd against activations regrouped so that no code needs a lane crossing.
 // Included by x86_avx512vnni.cc only (static inline / internal code, docs/kernels.md on shared
 // headers).
@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #include "kernels/kquant/block_fields.h"
 #include "kernels/kquant/kquant.h"
@@ -95,6 +96,75 @@ inline void IQ4XSDecode(const Weights& w, const Activations& a, size_t row_begin
     _mm512_store_si512(ag + c + 64, second);
   }
   for (size_t r = row_begin; r < row_end; ++r) IQ4XSDecodeRow<true>(w, a, ag, r, y);
+}
+
+// IQ4_NL decode (one token): IQ4_XS's regrouped activations, four blocks of 32 per step with
+// their 16 qs bytes (18 bytes apart) one per 128-bit lane, so each lane's int32 sums are one
+// block's; its dots start at −128·Σa of the block (`off`, lane 4j of the step's vector, made
+// once per call) and the fp32 step takes the four blocks' d·s spread over their lanes. The last
+// k mod 128 weights (one to three blocks) go through Block32Step. About half the instructions
+// of the two-block step with its sign transfer.
+inline void IQ4NLDecodeRow(const Weights& w, const Activations& a, const int8_t* ag,
+                           const int32_t* off, size_t r, float* y) {
+  constexpr size_t kBytes = BlockBytes(Format::kIQ4NL);
+  const size_t blocks = w.k / 32, groups = blocks / 4;
+  const __m512i low4 = _mm512_set1_epi8(0x0f), values = avx512::IQ4Values<true>();
+  const __m512i spread = _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
+  __m512 acc = _mm512_setzero_ps();
+  const uint8_t* row = w.data + r * w.row_bytes;
+  for (size_t g = 0; g < groups; ++g) {
+    const uint8_t* blk = row + 4 * g * kBytes;
+    __m512i v = _mm512_castsi128_si512(avx512::Load16(blk + kIQ4NLQs));
+    v = _mm512_inserti32x4(v, avx512::Load16(blk + kBytes + kIQ4NLQs), 1);
+    v = _mm512_inserti32x4(v, avx512::Load16(blk + 2 * kBytes + kIQ4NLQs), 2);
+    v = _mm512_inserti32x4(v, avx512::Load16(blk + 3 * kBytes + kIQ4NLQs), 3);
+    const __m512i lo = _mm512_shuffle_epi8(values, _mm512_and_si512(v, low4));
+    const __m512i hi = _mm512_shuffle_epi8(values, _mm512_and_si512(_mm512_srli_epi16(v, 4), low4));
+    const __m512i d = _mm512_dpbusd_epi32(
+        _mm512_dpbusd_epi32(_mm512_load_si512(off + 16 * g), lo, Load64(ag + 128 * g)), hi,
+        Load64(ag + 128 * g + 64));
+    uint64_t halves = 0;
+    for (size_t j = 0; j < 4; ++j) {
+      uint16_t h;
+      std::memcpy(&h, blk + j * kBytes, sizeof h);
+      halves |= uint64_t(h) << (16 * j);
+    }
+    const __m128 ds =
+        _mm_mul_ps(_mm_cvtph_ps(_mm_cvtsi64_si128(int64_t(halves))), _mm_loadu_ps(a.scale + 4 * g));
+    acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d),
+                          _mm512_permutexvar_ps(spread, _mm512_castps128_ps512(ds)), acc);
+  }
+  size_t b = 4 * groups;
+  if (b + 2 <= blocks) {
+    avx512::Block32Step<true, 1, false, Format::kIQ4NL>(row + b * kBytes, a, w.k, b, 0, &acc);
+    b += 2;
+  }
+  if (b < blocks) {
+    avx512::Block32Step<true, 1, true, Format::kIQ4NL>(row + b * kBytes, a, w.k, b, 0, &acc);
+  }
+  y[r] = _mm512_reduce_add_ps(acc);
+}
+
+inline void IQ4NLDecode(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                        float* y) {
+  if (w.k > kMaxRegrouped) {
+    avx512::Gemm<avx512::Block32Tile<true, 1, Format::kIQ4NL>,
+                 avx512::Block32Tile<true, 1, Format::kIQ4NL>>(w, a, row_begin, row_end, y, 0);
+    return;
+  }
+  alignas(64) int8_t ag[kMaxRegrouped];
+  alignas(64) int32_t off[kMaxRegrouped / 8];  // 16 per 128 weights
+  for (size_t g = 0; g < w.k / 128; ++g) {
+    __m512i first, second;
+    IQ4Regroup(a.q + 128 * g, &first, &second);
+    _mm512_store_si512(ag + 128 * g, first);
+    _mm512_store_si512(ag + 128 * g + 64, second);
+    for (size_t j = 0; j < 16; ++j) {
+      const int16_t* bs = a.bsum + 8 * g + 2 * (j / 4);
+      off[16 * g + j] = j % 4 == 0 ? -128 * (bs[0] + bs[1]) : 0;
+    }
+  }
+  for (size_t r = row_begin; r < row_end; ++r) IQ4NLDecodeRow(w, a, ag, off, r, y);
 }
 
 }  // namespace
