@@ -3,10 +3,11 @@
 // (x86_avx2.cc) on 64 codes per step, every step in the activations' own order: a Q4_K step
 // is one 32-byte qs load broadcast to both halves and shifted by 0 | 4 (sub-blocks 2c | 2c+1),
 // a Q6_K step takes ql's nibbles and qh's two bits shifted by a per-half count (Q5_K: Q4_K's
-// step with qh's bits; Q3_K, Q2_K: Q6_K's order, two bits from qs by a per-half count). One
-// vpermw spreads a step's sub-block scales over its int16 pair sums. A tile of T tokens reuses
-// each unpacked super-block (codes and scales stay in registers). Q8_0 and Q5_0 (one fp16 d
-// per 32) take two blocks per step with one fp32 product per block (Block32Step).
+// step with qh's bits; Q3_K, Q2_K: Q6_K's order, two bits from qs by a per-half count; IQ4_XS:
+// two sub-blocks' 32 qs bytes, their nibbles looked up in the codebook). One vpermw spreads a
+// step's sub-block scales over its int16 pair sums. A tile of T tokens reuses each unpacked
+// super-block (codes and scales stay in registers). Q8_0, Q5_0 and IQ4_NL (one fp16 d per 32)
+// take two blocks per step with one fp32 product per block (Block32Step).
 // static inline: included by its two ISA files only (docs/kernels.md on shared headers).
 #pragma once
 
