@@ -262,6 +262,8 @@ void AddKQuant(std::vector<Case>& cases, bool all) {
                break;
              case kq::Format::kQ8_0:
              case kq::Format::kQ5_0:
+             case kq::Format::kIQ4NL:
+             case kq::Format::kIQ4XS:
                break;
            }
            for (size_t b = 0; b < blocks; ++b) {

@@ -6,7 +6,8 @@
 //   peer-arm-model list
 //   peer-arm-model run NAME REPS
 //
-// ggml multiplies with activations quantized to q8_K (TQ*, Q2_K..Q6_K) or q8_0 (Q4_0, Q5_0, Q8_0)
+// ggml multiplies with activations quantized to q8_K (TQ*, Q2_K..Q6_K, IQ4_XS) or q8_0 (Q4_0,
+// Q5_0, Q8_0, IQ4_NL)
 // by the caller; that quantization is per token, outside the GEMV, as lutra's table build is.
 #include <cstdint>
 #include <cstdio>
@@ -25,6 +26,8 @@ void ggml_vec_dot_q5_K_q8_K(int, float*, size_t, const void*, size_t, const void
 void ggml_vec_dot_q3_K_q8_K(int, float*, size_t, const void*, size_t, const void*, size_t, int);
 void ggml_vec_dot_q2_K_q8_K(int, float*, size_t, const void*, size_t, const void*, size_t, int);
 void ggml_vec_dot_q5_0_q8_0(int, float*, size_t, const void*, size_t, const void*, size_t, int);
+void ggml_vec_dot_iq4_nl_q8_0(int, float*, size_t, const void*, size_t, const void*, size_t, int);
+void ggml_vec_dot_iq4_xs_q8_K(int, float*, size_t, const void*, size_t, const void*, size_t, int);
 // ggml_gemv_q4_0_4x4_q8_0 cut out of ggml-cpu-aarch64.cpp by run.sh (a no-op in the armv8-a
 // build, which lists no such case).
 void peer_gemv_q4_0_4x4(int n, float* s, const void* vx, const void* vy, int nc);
@@ -78,6 +81,8 @@ const Peer kPeers[] = {
     {"ggml_q3_K", 256, 110, 256, 292, 108, 1, ggml_vec_dot_q3_K_q8_K},
     {"ggml_q2_K", 256, 84, 256, 292, 80, 2, ggml_vec_dot_q2_K_q8_K},
     {"ggml_q5_0", 32, 22, 32, 34, 0, 1, ggml_vec_dot_q5_0_q8_0},
+    {"ggml_iq4_nl", 32, 18, 32, 34, 0, 1, ggml_vec_dot_iq4_nl_q8_0},
+    {"ggml_iq4_xs", 256, 136, 256, 292, 0, 1, ggml_vec_dot_iq4_xs_q8_K},
 };
 
 }  // namespace

@@ -1,6 +1,6 @@
-// kquant GEMV/GEMM on GGUF blocks as files store them (Q4_K, Q5_K, Q6_K, Q3_K, Q2_K, Q8_0, Q5_0;
-// activations quantized per 256 or 32 inside the timed loop, as the engine does), one
-// registration per registry variant:
+// kquant GEMV/GEMM on GGUF blocks as files store them (Q4_K, Q5_K, Q6_K, Q3_K, Q2_K, Q8_0, Q5_0,
+// IQ4_NL, IQ4_XS; activations quantized per 256 or 32 inside the timed loop, as the engine does),
+// one registration per registry variant:
 //   kquant/<variant>/<M>x<K>/n:<N>/t:<threads>/<in_cache|out_of_cache>
 // Counters as in q8block_bench: bytes_per_second = the blocks streamed per second, bw_frac =
 // that over the single-thread read bandwidth. The same binary's q8block b16 (Q6_K before
@@ -48,6 +48,8 @@ std::pair<size_t, size_t> HalfFields(kq::Format f) {
       return {80, 2};
     case kq::Format::kQ8_0:
     case kq::Format::kQ5_0:
+    case kq::Format::kIQ4NL:
+    case kq::Format::kIQ4XS:
       return {0, 1};
   }
   return {0, 0};

@@ -5,6 +5,7 @@
 
 #include "kernels/kquant/arm_blocks.h"
 #include "kernels/kquant/arm_blocks32.h"
+#include "kernels/kquant/arm_iq4.h"
 #include "kernels/kquant/variants.h"
 
 namespace lutra::kernels::kquant {
@@ -77,6 +78,16 @@ void q8_0_gemm__neon(const Weights& w, const Activations& a, size_t row_begin, s
 void q5_0_gemm__neon(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
                      float* y, size_t y_stride) {
   arm::Gemm32<arm::Q5_0Codes, MullDot, 2>(w, a, row_begin, row_end, y, y_stride);
+}
+
+void iq4nl_gemm__neon(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                      float* y, size_t y_stride) {
+  arm::Gemm32<arm::IQ4NLCodes, MullDot, 2>(w, a, row_begin, row_end, y, y_stride);
+}
+
+void iq4xs_gemm__neon(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                      float* y, size_t y_stride) {
+  arm::IQ4XSGemm<MullDot>(w, a, row_begin, row_end, y, y_stride);
 }
 
 }  // namespace lutra::kernels::kquant

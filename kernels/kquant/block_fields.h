@@ -26,6 +26,19 @@ inline constexpr size_t kQ8_0Qs = 2;
 // Q5_0: d at 0, the 32-bit qh at 2, qs[16] at 6.
 inline constexpr size_t kQ5_0Qh = 2, kQ5_0Qs = 6;
 
+// IQ4_NL and IQ4_XS (llama.cpp's ggml-common.h, dequantize_row_iq4_nl / _iq4_xs): a weight's
+// nibble q picks kIQ4Values[q] (sorted, so q ≥ 8 exactly when the value is positive). Each 32
+// weights take 16 qs bytes: weight j < 16 is the low nibble of byte j, weight 16 + j its high
+// nibble.
+inline constexpr int8_t kIQ4Values[16] = {-127, -104, -83, -65, -49, -35, -22, -10,
+                                          1,    13,   25,  38,  53,  69,  89,  113};
+// IQ4_NL (18 bytes per 32 weights): d at 0, qs[16] at 2.
+inline constexpr size_t kIQ4NLQs = 2;
+// IQ4_XS (136 bytes per 256): d at 0, the 16-bit scales_h at 2, scales_l[4] at 4, qs[128] at 8
+// (16 bytes per sub-block of 32). Sub-block j's scale is (low | high << 4) − 32, low = nibble
+// j % 2 of scales_l[j / 2], high = bits 2j..2j+1 of scales_h.
+inline constexpr size_t kIQ4XSScalesH = 2, kIQ4XSScalesL = 4, kIQ4XSQs = 8;
+
 static inline float HalfAt(const uint8_t* p) {
   uint16_t h;
   std::memcpy(&h, p, sizeof h);
@@ -69,6 +82,24 @@ static inline void Q3KScales16(const uint8_t* s, uint64_t* lo, uint64_t* hi) {
   const uint32_t w3 = ((a1 >> 4) & m4) | ((a2 >> 6) & m2) << 4;
   *lo = uint64_t(w0) | uint64_t(w1) << 32;
   *hi = uint64_t(w2) | uint64_t(w3) << 32;
+}
+
+// The eight IQ4_XS sub-block scales before the −32 (6-bit, sub-block j in byte j), spread on
+// 64-bit words in a few shifts and masks: scales_l's nibble j to the low nibble of byte j,
+// scales_h's bit pair j to bits 4–5 of byte j.
+static inline uint64_t IQ4XSScales8(const uint8_t* blk) {
+  uint16_t h16;
+  uint32_t l32;
+  std::memcpy(&h16, blk + kIQ4XSScalesH, sizeof h16);
+  std::memcpy(&l32, blk + kIQ4XSScalesL, sizeof l32);
+  uint64_t l = l32, h = h16;
+  l = (l | l << 16) & 0x0000ffff0000ffffull;  // 16-bit halves to 32-bit lanes
+  l = (l | l << 8) & 0x00ff00ff00ff00ffull;   // bytes to 16-bit lanes
+  l = (l | l << 4) & 0x0f0f0f0f0f0f0f0full;   // nibbles to bytes
+  h = (h | h << 24) & 0x000000ff000000ffull;  // bytes to 32-bit lanes
+  h = (h | h << 12) & 0x000f000f000f000full;  // nibbles to 16-bit lanes
+  h = (h | h << 6) & 0x0303030303030303ull;   // bit pairs to bytes
+  return l | h << 4;
 }
 
 }  // namespace lutra::kernels::kquant

@@ -1,8 +1,8 @@
 // kquant: GEMM on GGUF blocks exactly as the files store them (Q4_K, Q5_K, Q6_K, Q3_K, Q2_K,
-// Q8_0, Q5_0), so a matrix of those types is neither repacked nor copied: the kernels stream the
-// file's own bytes (4.5, 5.5, 6.56, 3.44, 2.63, 8.5 and 5.5 bits per weight), where a repack to
-// int8 codes (q8block: 9 bits) or to bit planes with fp32 scales (lutgemm) streams and keeps
-// more.
+// Q8_0, Q5_0; the non-linear IQ4_NL, IQ4_XS), so a matrix of those types is neither repacked nor
+// copied: the kernels stream the file's own bytes (4.5, 5.5, 6.56, 3.44, 2.63, 8.5 and 5.5 bits
+// per weight; 4.5 and 4.25), where a repack to int8 codes (q8block: 9 bits) or to bit planes
+// with fp32 scales (lutgemm) streams and keeps more.
 //
 // Weights (engine/src/formats/kquant_formats.h and tensor_formats.h have the block layouts): row
 // r is k / BlockWeights consecutive blocks at data + r·row_bytes. Per block:
@@ -13,22 +13,26 @@
 //   Q2_K  256: w = d·sc_b·q − dmin·m_b, q ∈ [0, 4), 16 sub-blocks of 16, 4-bit sc_b, m_b
 //   Q8_0   32: w = d·q, q ∈ [−128, 128)
 //   Q5_0   32: w = d·(q − 16), q ∈ [0, 32)
+//   IQ4_NL 32: w = d·v[q], q ∈ [0, 16), v the 16 int8 values of kIQ4Values (block_fields.h)
+//   IQ4_XS 256: w = d·sc_j·v[q], 8 sub-blocks j of 32, sc_j = 6-bit − 32
 // Activations of token t, per group of ScaleGroup(format) values x (the super-block of 256
-// for the k-quants, the block of 32 for Q8_0 and Q5_0): amax = max |x|, s = amax / 127,
-// a = round(x / s) ∈ [−127, 127] (all zero when amax = 0), and the sum of the codes a of every
-// 16 values (bsum). Then, with integer dots D = Σ q·a over a sub-block or block,
+// for the k-quants and IQ4_XS, the block of 32 for Q8_0, Q5_0 and IQ4_NL): amax = max |x|, s = amax
+// / 127, a = round(x / s) ∈ [−127, 127] (all zero when amax = 0), and the sum of the codes a of
+// every 16 values (bsum). Then, with integer dots D = Σ q·a over a sub-block or block,
 //   Q4_K, Q5_K  y += (d·s)·Σ_j sc_j·D_j − (dmin·s)·Σ_j m_j·(bsum_2j + bsum_2j+1)
 //   Q6_K, Q3_K  y += (d·s)·Σ_b sc_b·(D_b − o·bsum_b)   (o = 32, 4)
 //   Q2_K        y += (d·s)·Σ_b sc_b·D_b − (dmin·s)·Σ_b m_b·bsum_b
 //   Q8_0        y += (d·s)·D
 //   Q5_0        y += (d·s)·(D − 16·(bsum_0 + bsum_1))
+//   IQ4_NL      y += (d·s)·D          (D = Σ v[q]·a: the codebook is decoded in registers)
+//   IQ4_XS      y += (d·s)·Σ_j sc_j·D_j
 // Every integer sum is exact in int32 (|Σ| ≤ 256·63·127·128 < 2^30); each block's one or two
 // products round to fp32 and accumulate in fp32 in an order each kernel chooses. One scale per
-// 256 activations (not per 32 as q8block) is what lets the k-quants' sub-block scales stay
-// integers; Q8_0 and Q5_0 carry an fp16 scale per 32 weights anyway, so their activations take
-// one per 32 too (as finely as the weights, and rows whose k is a multiple of 32 only, which
-// is where GGUF files use these types next to k-quants). The error against exact activations
-// is the activations' rounding, |x − s·a| ≤ s/2 per value.
+// 256 activations (not per 32 as q8block) is what lets the k-quants' (and IQ4_XS's) sub-block
+// scales stay integers; Q8_0, Q5_0 and IQ4_NL carry an fp16 scale per 32 weights anyway, so
+// their activations take one per 32 too (as finely as the weights, and rows whose k is a multiple
+// of 32 only, which is where GGUF files use these types next to k-quants). The error against exact
+// activations is the activations' rounding, |x − s·a| ≤ s/2 per value.
 #pragma once
 
 #include <cstddef>
@@ -42,12 +46,23 @@ namespace lutra::kernels::kquant {
 inline constexpr size_t kSuperBlock = 256;  // weights (and activations) per super-block
 inline constexpr size_t kSumGroup = 16;     // activations per bsum
 
-enum class Format : uint8_t { kQ4K, kQ6K, kQ8_0, kQ5K, kQ3K, kQ2K, kQ5_0 };
-inline constexpr size_t kFormats = 7;  // the values of Format, 0 .. kFormats − 1
+enum class Format : uint8_t {
+  kQ4K,
+  kQ6K,
+  kQ8_0,
+  kQ5K,
+  kQ3K,
+  kQ2K,
+  kQ5_0,
+  // llama.cpp's non-linear 4-bit formats (a 16-value codebook).
+  kIQ4NL,
+  kIQ4XS,
+};
+inline constexpr size_t kFormats = 9;  // the values of Format, 0 .. kFormats − 1
 
-// Weights per block: a super-block for the k-quants, 32 for Q8_0 and Q5_0.
+// Weights per block: a super-block for the k-quants and IQ4_XS, 32 for Q8_0, Q5_0 and IQ4_NL.
 inline constexpr size_t BlockWeights(Format f) {
-  return f == Format::kQ8_0 || f == Format::kQ5_0 ? 32 : kSuperBlock;
+  return f == Format::kQ8_0 || f == Format::kQ5_0 || f == Format::kIQ4NL ? 32 : kSuperBlock;
 }
 
 inline constexpr size_t BlockBytes(Format f) {
@@ -66,6 +81,10 @@ inline constexpr size_t BlockBytes(Format f) {
       return 84;
     case Format::kQ5_0:
       return 22;
+    case Format::kIQ4NL:
+      return 18;
+    case Format::kIQ4XS:
+      return 136;
   }
   return 0;
 }
@@ -86,8 +105,8 @@ struct Weights {
 // 32-bit lane: tiles of kTileTokens tokens (the last one padded with zero codes, scales and
 // sums), per tile the codes of every k-quad (4 consecutive k) of the 16 tokens, token after
 // token, then the scales per ScaleGroup and the code sums per group of the format's
-// TileSumGroup() (its sub-blocks or blocks: 32 for Q4_K, Q5_K, Q8_0, Q5_0; 16 for Q6_K, Q3_K,
-// Q2_K) as int32, both token after token.
+// TileSumGroup() (its sub-blocks or blocks: 32 for Q4_K, Q5_K, Q8_0, Q5_0, IQ4_NL, IQ4_XS; 16
+// for Q6_K, Q3_K, Q2_K) as int32, both token after token.
 inline constexpr size_t kTileTokens = 16;
 inline constexpr size_t TileSumGroup(Format f) {
   return f == Format::kQ6K || f == Format::kQ3K || f == Format::kQ2K ? 16 : 32;
@@ -143,7 +162,8 @@ using GemmFn = void (*)(const Weights& w, const Activations& a, size_t row_begin
                         float* y, size_t y_stride);
 
 struct Kernels {
-  // lutra_kquant_<format>_gemm__<level>, format q4k, q5k, q6k, q3k, q2k, q8_0 or q5_0
+  // lutra_kquant_<format>_gemm__<level>, format q4k, q5k, q6k, q3k, q2k, q8_0, q5_0, iq4nl or
+  // iq4xs
   const char* name;
   arch::IsaSet isa;
   Format format;

@@ -186,4 +186,55 @@ void q5_0_gemm__scalar(const Weights& w, const Activations& a, size_t row_begin,
   }
 }
 
+// IQ4_NL and IQ4_XS: each nibble picks its codebook value (kIQ4Values), an int8 times the int8
+// activation; IQ4_NL as Q8_0 (a block of 32, its d), IQ4_XS as Q4_K without mins (eight
+// sub-blocks of 32 under 6-bit scales − 32, one d per 256).
+void iq4nl_gemm__scalar(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                        float* y, size_t y_stride) {
+  const size_t blocks = w.k / 32;
+  for (size_t r = row_begin; r < row_end; ++r) {
+    for (size_t t = 0; t < a.n; ++t) {
+      float acc = 0.0f;
+      for (size_t b = 0; b < blocks; ++b) {
+        const uint8_t* blk = w.data + r * w.row_bytes + b * BlockBytes(Format::kIQ4NL);
+        const int8_t* aq = a.q + t * w.k + b * 32;
+        int32_t dot = 0;
+        for (int l = 0; l < 16; ++l) {
+          const uint8_t byte = blk[kIQ4NLQs + l];
+          dot += kIQ4Values[byte & 15] * aq[l] + kIQ4Values[byte >> 4] * aq[l + 16];
+        }
+        acc += HalfAt(blk) * a.scale[t * blocks + b] * float(dot);
+      }
+      y[t * y_stride + r] = acc;
+    }
+  }
+}
+
+void iq4xs_gemm__scalar(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                        float* y, size_t y_stride) {
+  const size_t blocks = w.k / kSuperBlock;
+  for (size_t r = row_begin; r < row_end; ++r) {
+    for (size_t t = 0; t < a.n; ++t) {
+      float acc = 0.0f;
+      for (size_t b = 0; b < blocks; ++b) {
+        const uint8_t* blk = w.data + r * w.row_bytes + b * BlockBytes(Format::kIQ4XS);
+        const int8_t* aq = a.q + t * w.k + b * kSuperBlock;
+        const uint64_t scales = IQ4XSScales8(blk);
+        int32_t total = 0;
+        for (int j = 0; j < 8; ++j) {
+          const uint8_t* qs = blk + kIQ4XSQs + 16 * j;
+          int32_t dot = 0;
+          for (int l = 0; l < 16; ++l) {
+            dot += kIQ4Values[qs[l] & 15] * aq[32 * j + l] +
+                   kIQ4Values[qs[l] >> 4] * aq[32 * j + 16 + l];
+          }
+          total += (int((scales >> (8 * j)) & 63) - 32) * dot;
+        }
+        acc += HalfAt(blk) * a.scale[t * blocks + b] * float(total);
+      }
+      y[t * y_stride + r] = acc;
+    }
+  }
+}
+
 }  // namespace lutra::kernels::kquant

@@ -1,10 +1,10 @@
 // AVX2 kquant GEMMs: 32 codes per step unpacked from the file's bytes in registers.
-// vpmaddubsw multiplies the unsigned codes (Q4_K ≤ 15, Q6_K ≤ 63; Q8_0, Q5_0: |q|, Block32Tile)
-// by the signed activations (|a| ≤ 127) into int16 pair sums of at most 2·63·127 = 16002
-// (2·128·127 = 32512): never saturated. vpmaddwd then weights the pairs by the sub-block scales
-// (int16, one per 16 lanes or per 128-bit half) into int32, so a super-block's whole sum stays
-// an exact integer until its one fp32 product.
-// Tokens come in tiles that share each unpacked step (prefill unpacks a block once per tile).
+// vpmaddubsw multiplies the unsigned codes (Q4_K ≤ 15, Q6_K ≤ 63; Q8_0, Q5_0, IQ4_NL, IQ4_XS:
+// |q|, Block32Tile) by the signed activations (|a| ≤ 127) into int16 pair sums of at most
+// 2·63·127 = 16002 (2·128·127 = 32512): never saturated. vpmaddwd then weights the pairs by the
+// sub-block scales (int16, one per 16 lanes or per 128-bit half) into int32, so a super-block's
+// whole sum stays an exact integer until its one fp32 product. Tokens come in tiles that share each
+// unpacked step (prefill unpacks a block once per tile).
 #include <immintrin.h>
 
 #include <cmath>
@@ -251,6 +251,53 @@ void Block32Tile(const Weights& w, const Activations& a, size_t r, size_t t0, fl
   for (size_t t = 0; t < T; ++t) y[(t0 + t) * y_stride + r] = ReduceAdd(acc[t]);
 }
 
+// IQ4_XS: sub-block j's 16 qs bytes hold its 32 nibbles (low: weights 0–15, high: 16–31); a
+// 32-byte load is sub-blocks 2c and 2c + 1, whose low and high nibbles cross the 128-bit lanes
+// into weight order, and one vpshufb per 32 replaces each nibble by its codebook value. The
+// values are signed, so the unsigned vpmaddubsw operand is |v| and the activations take v's
+// sign (as Block32Tile): pairs ≤ 2·127·127 = 32258. vpmaddwd weighs the pairs by the sub-block
+// scales (6-bit − 32, int16) into int32: one exact sum per super-block, one fp32 product.
+template <size_t T>
+void IQ4XSTile(const Weights& w, const Activations& a, size_t r, size_t t0, float* y,
+               size_t y_stride) {
+  const size_t blocks = w.k / kSuperBlock;
+  const __m256i low4 = _mm256_set1_epi8(0x0f), values = x86::IQ4Values();
+  __m256 acc[T];
+  for (size_t t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
+  const uint8_t* row = w.data + r * w.row_bytes;
+  for (size_t b = 0; b < blocks; ++b) {
+    const uint8_t* blk = row + b * BlockBytes(Format::kIQ4XS);
+    const __m128i scales =
+        _mm_sub_epi8(_mm_cvtsi64_si128(int64_t(IQ4XSScales8(blk))), _mm_set1_epi8(32));
+    __m256i isum[T];
+    for (size_t t = 0; t < T; ++t) isum[t] = _mm256_setzero_si256();
+    for (int c = 0; c < 4; ++c) {
+      const __m256i qs = Load32(blk + kIQ4XSQs + 32 * c);
+      const __m256i lo = _mm256_and_si256(qs, low4);
+      const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(qs, 4), low4);
+      const __m256i q[2] = {_mm256_shuffle_epi8(values, _mm256_permute2x128_si256(lo, hi, 0x20)),
+                            _mm256_shuffle_epi8(values, _mm256_permute2x128_si256(lo, hi, 0x31))};
+      const __m256i uq[2] = {_mm256_sign_epi8(q[0], q[0]), _mm256_sign_epi8(q[1], q[1])};
+      const __m256i sv[2] = {SpreadPair(scales, 2 * c, 2 * c),
+                             SpreadPair(scales, 2 * c + 1, 2 * c + 1)};
+      for (size_t t = 0; t < T; ++t) {
+        const int8_t* aq = a.q + (t0 + t) * w.k + b * kSuperBlock + 64 * c;
+        for (int h = 0; h < 2; ++h) {
+          const __m256i av = _mm256_sign_epi8(Load32(aq + 32 * h), q[h]);
+          isum[t] =
+              _mm256_add_epi32(isum[t], _mm256_madd_epi16(_mm256_maddubs_epi16(uq[h], av), sv[h]));
+        }
+      }
+    }
+    const float d = Half(blk);
+    for (size_t t = 0; t < T; ++t) {
+      const float s = a.scale[(t0 + t) * blocks + b];
+      acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[t]), _mm256_set1_ps(d * s), acc[t]);
+    }
+  }
+  for (size_t t = 0; t < T; ++t) y[(t0 + t) * y_stride + r] = ReduceAdd(acc[t]);
+}
+
 template <template <size_t> class Tile>
 void Gemm(const Weights& w, const Activations& a, size_t row_begin, size_t row_end, float* y,
           size_t y_stride) {
@@ -305,6 +352,19 @@ struct Q5_0 {
   }
 };
 
+template <size_t T>
+struct IQ4NL {
+  static void Run(const Weights& w, const Activations& a, size_t r, size_t t, float* y, size_t s) {
+    Block32Tile<T, Format::kIQ4NL>(w, a, r, t, y, s);
+  }
+};
+template <size_t T>
+struct IQ4XS {
+  static void Run(const Weights& w, const Activations& a, size_t r, size_t t, float* y, size_t s) {
+    IQ4XSTile<T>(w, a, r, t, y, s);
+  }
+};
+
 }  // namespace
 
 void q4k_gemm__avx2(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
@@ -340,6 +400,16 @@ void q8_0_gemm__avx2(const Weights& w, const Activations& a, size_t row_begin, s
 void q5_0_gemm__avx2(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
                      float* y, size_t y_stride) {
   Gemm<Q5_0>(w, a, row_begin, row_end, y, y_stride);
+}
+
+void iq4nl_gemm__avx2(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                      float* y, size_t y_stride) {
+  Gemm<IQ4NL>(w, a, row_begin, row_end, y, y_stride);
+}
+
+void iq4xs_gemm__avx2(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                      float* y, size_t y_stride) {
+  Gemm<IQ4XS>(w, a, row_begin, row_end, y, y_stride);
 }
 
 namespace {

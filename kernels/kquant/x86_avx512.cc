@@ -103,4 +103,17 @@ void q5_0_gemm__avx512(const Weights& w, const Activations& a, size_t row_begin,
       w, a, row_begin, row_end, y, y_stride);
 }
 
+void iq4nl_gemm__avx512(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                        float* y, size_t y_stride) {
+  using namespace avx512;
+  Gemm<Block32Tile<false, 1, Format::kIQ4NL>, Block32Tile<false, kTokenTile, Format::kIQ4NL>>(
+      w, a, row_begin, row_end, y, y_stride);
+}
+
+void iq4xs_gemm__avx512(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                        float* y, size_t y_stride) {
+  using namespace avx512;
+  Gemm<IQ4XSTile<false, 1>, IQ4XSTile<false, kTokenTile>>(w, a, row_begin, row_end, y, y_stride);
+}
+
 }  // namespace lutra::kernels::kquant

@@ -3,10 +3,11 @@
 // (x86_avx2.cc) on 64 codes per step, every step in the activations' own order: a Q4_K step
 // is one 32-byte qs load broadcast to both halves and shifted by 0 | 4 (sub-blocks 2c | 2c+1),
 // a Q6_K step takes ql's nibbles and qh's two bits shifted by a per-half count (Q5_K: Q4_K's
-// step with qh's bits; Q3_K, Q2_K: Q6_K's order, two bits from qs by a per-half count). One
-// vpermw spreads a step's sub-block scales over its int16 pair sums. A tile of T tokens reuses
-// each unpacked super-block (codes and scales stay in registers). Q8_0 and Q5_0 (one fp16 d
-// per 32) take two blocks per step with one fp32 product per block (Block32Step).
+// step with qh's bits; Q3_K, Q2_K: Q6_K's order, two bits from qs by a per-half count; IQ4_XS:
+// two sub-blocks' 32 qs bytes, their nibbles looked up in the codebook). One vpermw spreads a
+// step's sub-block scales over its int16 pair sums. A tile of T tokens reuses each unpacked
+// super-block (codes and scales stay in registers). Q8_0, Q5_0 and IQ4_NL (one fp16 d per 32)
+// take two blocks per step with one fp32 product per block (Block32Step).
 // static inline: included by its two ISA files only (docs/kernels.md on shared headers).
 #pragma once
 
@@ -32,6 +33,33 @@ inline float Half(const uint8_t* p) {
   uint16_t h;
   std::memcpy(&h, p, sizeof h);
   return _cvtsh_ss(h);
+}
+
+inline __m128i Load16(const void* p) {
+  return _mm_loadu_si128(static_cast<const __m128i*>(p));
+}
+
+// The IQ4 codebook in every 128-bit lane, for vpshufb (kOffset: each value + 128, unsigned).
+template <bool kOffset = false>
+inline __m512i IQ4Values() {
+  const __m128i v = Load16(kIQ4Values);
+  return _mm512_broadcast_i32x4(kOffset ? _mm_xor_si128(v, _mm_set1_epi8(char(0x80))) : v);
+}
+
+// IQ4_XS codes of sub-blocks 2c and 2c + 1 (their 32 qs bytes at qs) in weight order: the bytes
+// in 128-bit lanes 0, 0, 1, 1, lanes 1 and 3 shifted to their high nibbles, one vpshufb.
+template <bool kOffset = false>
+inline __m512i IQ4XSCodes64(const uint8_t* qs) {
+  const __m512i v = _mm512_zextsi256_si512(Load32(qs));
+  __m512i t = _mm512_shuffle_i64x2(v, v, 0x50);
+  t = _mm512_mask_srli_epi16(t, 0xff00ff00u, t, 4);
+  return _mm512_shuffle_epi8(IQ4Values<kOffset>(), _mm512_and_si512(t, _mm512_set1_epi8(0x0f)));
+}
+
+// The eight IQ4_XS sub-block scales (6-bit − 32) as int16 in lanes 0–7.
+inline __m512i IQ4XSScales16(const uint8_t* blk) {
+  const __m128i s8 = _mm_sub_epi8(_mm_cvtsi64_si128(int64_t(IQ4XSScales8(blk))), _mm_set1_epi8(32));
+  return _mm512_zextsi128_si512(_mm_cvtepi8_epi16(s8));
 }
 
 // vpermw indices: int16 lane j takes entry first + (j / width)·stride.
@@ -249,21 +277,70 @@ void Q32KTile(const Weights& w, const Activations& a, size_t r, size_t t0, float
   for (size_t t = 0; t < T; ++t) y[(t0 + t) * y_stride + r] = _mm512_reduce_add_ps(acc[t]);
 }
 
-// Q8_0 and Q5_0 (signed codes from x86_blocks32.h), two blocks (64 codes) per step: |q| is the
-// unsigned operand, the activations take q's
-// sign by a masked negation (AVX-512 has no vpsignb); |q|·a pairs stay within 2·128·127, and
-// vpdpbusd (VNNI) sums four of them into int32 at once. Int32 lanes 0–7 belong to the first
-// block, 8–15 to the second: the fp32 products take each block's d and activation scale spread
-// over its half. An odd last block is a step whose second half is zero (masked loads: the
-// activations of the last token end where the block does).
-// The signed codes of blocks at blk and blk + BlockBytes (kOne: the first only, the upper half
-// 0). Q5_0 here takes its fifth bits as a 64-bit mask (the two qh words): each block's 16 qs
-// bytes in two 128-bit lanes, the second shifted by 4, masked to nibbles, and 16 off where the
-// bit is clear (x86_blocks32.h's byte-compare way costs about twice the instructions).
+// IQ4_XS: four 64-code steps per super-block (IQ4XSCodes64), the signed codebook values as
+// |v| with the activations taking v's sign by a masked negation (pairs ≤ 2·127·127), one vpermw
+// spreading the two sub-block scales of a step over its pair sums; codes and scales stay in
+// registers for the tile's tokens.
+template <bool kVnni, size_t T>
+void IQ4XSTile(const Weights& w, const Activations& a, size_t r, size_t t0, float* y,
+               size_t y_stride) {
+  const size_t blocks = w.k / kSuperBlock;
+  const __m512i spread[4] = {SpreadIndex(0, 16, 1), SpreadIndex(2, 16, 1), SpreadIndex(4, 16, 1),
+                             SpreadIndex(6, 16, 1)};
+  __m512 acc[T];
+  for (size_t t = 0; t < T; ++t) acc[t] = _mm512_setzero_ps();
+  const uint8_t* row = w.data + r * w.row_bytes;
+  for (size_t b = 0; b < blocks; ++b) {
+    const uint8_t* blk = row + b * BlockBytes(Format::kIQ4XS);
+    const __m512i scales = IQ4XSScales16(blk);
+    __m512i uq[4], sv[4];
+    __mmask64 neg[4];
+    for (int c = 0; c < 4; ++c) {
+      const __m512i q = IQ4XSCodes64(blk + kIQ4XSQs + 32 * c);
+      uq[c] = _mm512_abs_epi8(q);
+      neg[c] = _mm512_movepi8_mask(q);
+      sv[c] = _mm512_permutexvar_epi16(spread[c], scales);
+    }
+    const float d = Half(blk);
+    for (size_t t = 0; t < T; ++t) {
+      const size_t tok = t0 + t;
+      const int8_t* aq = a.q + tok * w.k + b * kSuperBlock;
+      __m512i isum = _mm512_setzero_si512();
+      for (int c = 0; c < 4; ++c) {
+        const __m512i av = Load64(aq + 64 * c);
+        const __m512i sa = _mm512_mask_sub_epi8(av, neg[c], _mm512_setzero_si512(), av);
+        isum = DotAdd<kVnni>(isum, _mm512_maddubs_epi16(uq[c], sa), sv[c]);
+      }
+      acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum),
+                               _mm512_set1_ps(d * a.scale[tok * blocks + b]), acc[t]);
+    }
+  }
+  for (size_t t = 0; t < T; ++t) y[(t0 + t) * y_stride + r] = _mm512_reduce_add_ps(acc[t]);
+}
+
+// Q8_0, Q5_0 and IQ4_NL (signed codes from x86_blocks32.h), two blocks (64 codes) per step: |q| is
+// the unsigned operand, the activations take q's sign by a masked negation (AVX-512 has no
+// vpsignb); |q|·a pairs stay within 2·128·127, and vpdpbusd (VNNI) sums four of them into int32 at
+// once. Int32 lanes 0–7 belong to the first block, 8–15 to the second: the fp32 products take each
+// block's d and activation scale spread over its half. An odd last block is a step whose second
+// half is zero (masked loads: the activations of the last token end where the block does). The
+// signed codes of blocks at blk and blk + BlockBytes (kOne: the first only, the upper half 0). Q5_0
+// here takes its fifth bits as a 64-bit mask (the two qh words): each block's 16 qs bytes in two
+// 128-bit lanes, the second shifted by 4, masked to nibbles, and 16 off where the bit is clear
+// (x86_blocks32.h's byte-compare way costs about twice the instructions).
 template <Format F, bool kOne>
 inline __m512i Codes64(const uint8_t* blk) {
   constexpr size_t kBytes = BlockBytes(F);
-  if constexpr (F == Format::kQ5_0) {
+  if constexpr (F == Format::kIQ4NL) {
+    // As Q5_0's nibbles, then each replaced by its codebook value (the missing block's 0).
+    __m512i t = _mm512_broadcast_i32x4(Load16(blk + kIQ4NLQs));
+    if constexpr (!kOne)
+      t = _mm512_mask_broadcast_i32x4(t, 0xff00, Load16(blk + kBytes + kIQ4NLQs));
+    t = _mm512_mask_srli_epi16(t, 0xff00ff00u, t, 4);
+    const __m512i nibbles = _mm512_and_si512(t, _mm512_set1_epi8(0x0f));
+    return _mm512_maskz_shuffle_epi8(_cvtu64_mask64(kOne ? 0xffffffffull : ~0ull), IQ4Values(),
+                                     nibbles);
+  } else if constexpr (F == Format::kQ5_0) {
     const __m128i qs0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk + kQ5_0Qs));
     __m512i t = _mm512_broadcast_i32x4(qs0);
     uint32_t h0, h1 = 0;

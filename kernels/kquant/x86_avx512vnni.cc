@@ -3,6 +3,7 @@
 // (kquant.h TokenTiles) and the register-blocked path of x86_avx512vnni_blocked.h: one token
 // per int32 lane, each k-quad of a row's codes broadcast to all lanes for one vpdpbusd (64
 // multiply-adds: 4 codes × 16 tokens), rows and tiles blocked so every load feeds several.
+// IQ4_XS and IQ4_NL decode (one token) have their own kernels (x86_avx512vnni_iq4.h).
 #if defined(__GNUC__) && !defined(__clang__)
 // GCC 12 flags the _mm512_undefined_*() placeholders inside its intrinsics; never read.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -11,6 +12,7 @@
 #include "kernels/kquant/variants.h"
 #include "kernels/kquant/x86_avx512_impl.h"
 #include "kernels/kquant/x86_avx512vnni_blocked.h"
+#include "kernels/kquant/x86_avx512vnni_iq4.h"
 
 namespace lutra::kernels::kquant {
 
@@ -87,6 +89,35 @@ void q5_0_gemm__avx512vnni(const Weights& w, const Activations& a, size_t row_be
   }
   Gemm<Block32Tile<true, 1, Format::kQ5_0>, Block32Tile<true, kTokenTile, Format::kQ5_0>>(
       w, a, row_begin, row_end, y, y_stride);
+}
+
+void iq4nl_gemm__avx512vnni(const Weights& w, const Activations& a, size_t row_begin,
+                            size_t row_end, float* y, size_t y_stride) {
+  using namespace avx512;
+  if (a.tiles.q != nullptr && a.n >= kMinTiledTokens) {
+    vnni_blocked::TiledGemm32<Format::kIQ4NL>(w, a, row_begin, row_end, y, y_stride);
+    return;
+  }
+  if (a.n == 1) {
+    vnni_iq4::IQ4NLDecode(w, a, row_begin, row_end, y);
+    return;
+  }
+  Gemm<Block32Tile<true, 1, Format::kIQ4NL>, Block32Tile<true, kTokenTile, Format::kIQ4NL>>(
+      w, a, row_begin, row_end, y, y_stride);
+}
+
+void iq4xs_gemm__avx512vnni(const Weights& w, const Activations& a, size_t row_begin,
+                            size_t row_end, float* y, size_t y_stride) {
+  using namespace avx512;
+  if (a.tiles.q != nullptr && a.n >= kMinTiledTokens) {
+    vnni_blocked::TiledGemm<Format::kIQ4XS>(w, a, row_begin, row_end, y, y_stride);
+    return;
+  }
+  if (a.n == 1) {
+    vnni_iq4::IQ4XSDecode(w, a, row_begin, row_end, y);
+    return;
+  }
+  Gemm<IQ4XSTile<true, 1>, IQ4XSTile<true, kTokenTile>>(w, a, row_begin, row_end, y, y_stride);
 }
 
 }  // namespace lutra::kernels::kquant

@@ -144,6 +144,28 @@ struct Traits<Format::kQ3K> : Q32KTraits<Format::kQ3K> {};
 template <>
 struct Traits<Format::kQ2K> : Q32KTraits<Format::kQ2K> {};
 
+// IQ4_XS: the codebook values + 128 (unsigned) in weight order, d·sc_j per sub-block, and the
+// offset's term 128·d·Σ_j sc_j·Σa_j through the pairs (the scales, 6-bit − 32).
+template <>
+struct Traits<Format::kIQ4XS> {
+  static constexpr int kSubs = 8;
+  static void Unpack(const uint8_t* blk, RowBlock<kSubs>* out) {
+    for (int c = 0; c < 4; ++c) {
+      _mm512_store_si512(out->codes + 64 * c, avx512::IQ4XSCodes64<true>(blk + kIQ4XSQs + 32 * c));
+    }
+    const uint64_t s8 = IQ4XSScales8(blk);
+    const float d = avx512::Half(blk);
+    const __m256i sc = _mm256_sub_epi32(_mm256_cvtepu8_epi32(_mm_cvtsi64_si128(int64_t(s8))),
+                                        _mm256_set1_epi32(32));
+    _mm256_store_ps(out->scale, _mm256_mul_ps(_mm256_cvtepi32_ps(sc), _mm256_set1_ps(d)));
+    for (int p = 0; p < 4; ++p) {
+      out->pairs[p] =
+          Pair(int((s8 >> (16 * p)) & 0xff) - 32, int((s8 >> (16 * p + 8)) & 0xff) - 32);
+    }
+    out->coef = 128 * d;
+  }
+};
+
 inline __m512i Broadcast4(const uint8_t* p) {
   uint32_t v;
   std::memcpy(&v, p, sizeof v);
@@ -244,7 +266,7 @@ void Rows(const Weights& w, const Activations& a, size_t r0, float* y, size_t y_
   if (g < tiles) Pass<F, R, 1>(w, a, r0, g, y, y_stride);
 }
 
-// The many-token GEMM of the super-block formats (Q4_K, Q5_K, Q6_K, Q3_K, Q2_K).
+// The many-token GEMM of the super-block formats (Q4_K, Q5_K, Q6_K, Q3_K, Q2_K, IQ4_XS).
 template <Format F>
 void TiledGemm(const Weights& w, const Activations& a, size_t row_begin, size_t row_end, float* y,
                size_t y_stride) {
@@ -266,15 +288,15 @@ void TiledGemm(const Weights& w, const Activations& a, size_t row_begin, size_t 
   }
 }
 
-// Q8_0 and Q5_0: blocks of 32, each with its own fp16 d and its own activation scale per
-// token, so every block ends in an fp32 product (d·s per row and token: one vmulps, one
+// Q8_0, Q5_0 and IQ4_NL: blocks of 32, each with its own fp16 d and its own activation scale
+// per token, so every block ends in an fp32 product (d·s per row and token: one vmulps, one
 // vcvtdq2ps and one fma per row and tile). vpdpbusd wants unsigned weights: the signed codes
-// are stored plus 128 (Q8_0) or 16 (Q5_0) and that offset times Σa of the block starts each
-// accumulator (the same start for every row of a tile).
+// are stored plus 128 (Q8_0, IQ4_NL's codebook values) or 16 (Q5_0) and that offset times Σa
+// of the block starts each accumulator (the same start for every row of a tile).
 template <Format F, size_t R, size_t T>
 void Pass32(const Weights& w, const Activations& a, size_t r0, size_t g0, float* y,
             size_t y_stride) {
-  constexpr int kOffsetShift = F == Format::kQ8_0 ? 7 : 4;
+  constexpr int kOffsetShift = F == Format::kQ5_0 ? 4 : 7;
   constexpr size_t kChunk = 8;  // blocks unpacked at a time
   const size_t blocks = w.k / 32;
   const TokenTiles& tt = a.tiles;
@@ -344,7 +366,7 @@ void Rows32(const Weights& w, const Activations& a, size_t r0, float* y, size_t 
   if (g < tiles) Pass32<F, R, 1>(w, a, r0, g, y, y_stride);
 }
 
-// The many-token GEMM of Q8_0 and Q5_0.
+// The many-token GEMM of Q8_0, Q5_0 and IQ4_NL.
 template <Format F>
 void TiledGemm32(const Weights& w, const Activations& a, size_t row_begin, size_t row_end, float* y,
                  size_t y_stride) {

@@ -16,6 +16,7 @@
 #include "engine/src/attention/kv_cache.h"
 #include "engine/src/dispatch/kernel_catalog.h"
 #include "engine/src/dispatch/kernel_config.h"
+#include "engine/src/formats/kquant_formats.h"
 #include "engine/src/formats/tensor_encode.h"
 #include "engine/src/graph/executor.h"
 #include "engine/src/graph/graph.h"
@@ -224,27 +225,33 @@ TEST(KernelConfig, LutMatricesCallWhatTheCatalogReports) {
   }
 }
 
-// Q8_0 in the file's blocks (kquant) and Q5_1 as int8 codes (q8block): each operator names
-// the variant the catalog reports for its format.
+// Q8_0, IQ4_NL and IQ4_XS in the file's blocks (kquant) and Q5_1 as int8 codes (q8block): each
+// operator names the variant the catalog reports for its format.
 TEST(KernelConfig, BlockFormatLinearsCallWhatTheCatalogReports) {
-  const size_t rows = 32, cols = 64;
+  const size_t rows = 32, cols = 256;
   lutra::testing::Rng rng(7);
   std::vector<float> w(rows * cols);
   for (float& v : w) v = rng.Normal(0.0f, 0.1f);
   for (const auto& [type, op] : {std::pair{gguf::TensorType::Q8_0, "kquant.q8_0"},
+                                 std::pair{gguf::TensorType::IQ4_NL, "kquant.iq4nl"},
+                                 std::pair{gguf::TensorType::IQ4_XS, "kquant.iq4xs"},
                                  std::pair{gguf::TensorType::Q5_1, "q8block"}}) {
     std::vector<uint8_t> bytes;
     if (type == gguf::TensorType::Q8_0) {
       bytes.resize(formats::EncodedBytes(type, w.size()));
       ASSERT_TRUE(formats::EncodeWeights(type, w.data(), w.size(), bytes.data())) << op;
     } else {
-      // Q5_1 blocks: fp16 d and m, 32 high bits, 16 bytes of low nibbles (any codes are valid).
-      for (size_t blk = 0; blk < rows * cols / 32; ++blk) {
-        for (uint16_t h : {kernels::f16::FloatToHalf(0.01f), kernels::f16::FloatToHalf(-0.1f)}) {
-          bytes.push_back(uint8_t(h & 255));
-          bytes.push_back(uint8_t(h >> 8));
+      // Any codes are valid: random bytes with finite fp16 scales (and min) in place.
+      const formats::KQuantFormat f = formats::KQuantFormatOf(type);
+      bytes.resize(rows * cols / f.weights * f.bytes);
+      for (uint8_t& b : bytes) b = uint8_t(rng.Uniform(0.0f, 255.99f));
+      for (size_t blk = 0; blk < bytes.size(); blk += f.bytes) {
+        for (size_t field : f.fp16_fields) {
+          if (field == SIZE_MAX) continue;
+          const uint16_t h = kernels::f16::FloatToHalf(rng.Uniform(-0.01f, 0.01f));
+          bytes[blk + field] = uint8_t(h & 255);
+          bytes[blk + field + 1] = uint8_t(h >> 8);
         }
-        for (int j = 0; j < 20; ++j) bytes.push_back(uint8_t(rng.Uniform(0.0f, 255.99f)));
       }
     }
     gguf::TensorInfo t;

@@ -1,5 +1,5 @@
-// Q4_1, Q5_0, Q5_1 and the k-quants Q2_K..Q6_K: blocks encoded here from random codes,
-// scales and mins, in the order a quantizer writes them (each field packed as ggml's
+// Q4_1, Q5_0, Q5_1, the k-quants Q2_K..Q6_K and IQ4_NL, IQ4_XS: blocks encoded here from random
+// codes, scales and mins, in the order a quantizer writes them (each field packed as ggml's
 // quantize functions pack it, not as the decoder reads it), then decoded by DequantizeRows,
 // multiplied by the Linear that PlanLinear chooses, and checked for non-finite scales. The
 // expected weights follow the formulas of kquant_formats.h, evaluated in float in the same
@@ -192,6 +192,41 @@ void EncodeBlock(TensorType type, Rng& rng, uint8_t* b, std::vector<float>& w,
       for (int i = 0; i < 256; ++i) w.push_back(d.value * float(sc[i / 16]) * float(L[i] - 32));
       return;
     }
+    case TensorType::IQ4_NL:
+    case TensorType::IQ4_XS: {
+      // llama.cpp's kvalues_iq4nl; quantize_row_iq4_nl_impl packs weight 32i + j (j < 16) in the
+      // low nibble of qs[16i + j] and 32i + 16 + j in its high nibble, and IQ4_XS's scale l + 32
+      // of sub-block i as nibble i % 2 of scales_l[i / 2] and bits 2i..2i+1 of scales_h.
+      static constexpr int kValues[16] = {-127, -104, -83, -65, -49, -35, -22, -10,
+                                          1,    13,   25,  38,  53,  69,  89,  113};
+      const bool xs = type == TensorType::IQ4_XS;
+      const int n = xs ? 256 : 32;
+      int L[256], l[8] = {};
+      for (int i = 0; i < n; ++i) L[i] = rng.Int(0, 15);
+      const Half d = RandomHalf(rng, -0.0005f, 0.0005f);
+      PutHalf(b, d);
+      uint8_t* qs = b + (xs ? 8 : 2);
+      if (xs) {
+        uint16_t scales_h = 0;
+        for (int i = 0; i < 8; ++i) {
+          l[i] = rng.Int(-32, 31);
+          const int v = l[i] + 32;
+          b[4 + i / 2] |= uint8_t((v & 15) << (4 * (i % 2)));
+          scales_h |= uint16_t((v >> 4) << (2 * i));
+        }
+        b[2] = uint8_t(scales_h & 255), b[3] = uint8_t(scales_h >> 8);
+      }
+      for (int i = 0; i < n / 32; ++i) {
+        for (int j = 0; j < 16; ++j) {
+          qs[16 * i + j] = uint8_t(L[32 * i + j] | (L[32 * i + 16 + j] << 4));
+        }
+      }
+      for (int i = 0; i < n; ++i) {
+        const float dl = xs ? d.value * float(l[i / 32]) : d.value;
+        w.push_back(dl * float(kValues[L[i]]));
+      }
+      return;
+    }
     default:
       ADD_FAILURE() << "no encoder for type " << int(type);
   }
@@ -213,9 +248,9 @@ Encoded Encode(TensorType type, size_t rows, size_t cols, Rng& rng) {
   return e;
 }
 
-const TensorType kTypes[] = {TensorType::Q4_1, TensorType::Q5_0, TensorType::Q5_1,
-                             TensorType::Q2_K, TensorType::Q3_K, TensorType::Q4_K,
-                             TensorType::Q5_K, TensorType::Q6_K};
+const TensorType kTypes[] = {
+    TensorType::Q4_1, TensorType::Q5_0, TensorType::Q5_1, TensorType::Q2_K,   TensorType::Q3_K,
+    TensorType::Q4_K, TensorType::Q5_K, TensorType::Q6_K, TensorType::IQ4_NL, TensorType::IQ4_XS};
 
 TEST(KQuantFormats, DequantizeRowsGivesTheEncodedWeights) {
   Rng rng(21);
@@ -260,6 +295,10 @@ TEST(KQuantFormats, CodesReproduceTheWeights) {
       case TensorType::Q4_K:
         lo = 0, hi = 15;
         break;
+      case TensorType::IQ4_NL:
+      case TensorType::IQ4_XS:
+        lo = -127, hi = 113;
+        break;
       default:
         lo = 0, hi = 31;
         break;  // Q5_1, Q5_K
@@ -284,14 +323,15 @@ TEST(KQuantFormats, CodesReproduceTheWeights) {
 bool Lut(TensorType t) {
   return t == TensorType::Q4_1;
 }
-// Multiplied on the file's own blocks by the kquant kernels, activations int8 per 256 (Q5_0:
-// per 32, its block).
+// Multiplied on the file's own blocks by the kquant kernels, activations int8 per 256 (Q5_0,
+// IQ4_NL: per 32, their block).
 bool InPlace(TensorType t) {
   return t == TensorType::Q4_K || t == TensorType::Q6_K || t == TensorType::Q5_K ||
-         t == TensorType::Q3_K || t == TensorType::Q2_K || t == TensorType::Q5_0;
+         t == TensorType::Q3_K || t == TensorType::Q2_K || t == TensorType::Q5_0 ||
+         t == TensorType::IQ4_NL || t == TensorType::IQ4_XS;
 }
 size_t InPlaceActivationBlock(TensorType t) {
-  return t == TensorType::Q5_0 ? 32 : 256;
+  return t == TensorType::Q5_0 || t == TensorType::IQ4_NL ? 32 : 256;
 }
 
 // Q4_1 goes to the lookup kernels with its min in the packed bias, Q5_1 becomes q8block's int8

@@ -1,14 +1,15 @@
-// kquant (GEMM on GGUF blocks as files store them: Q4_K, Q5_K, Q6_K, Q3_K, Q2_K, Q8_0, Q5_0): the
-// activation quantizer keeps every value within half a step and sums its codes per 16, and every
-// registry variant matches a double-precision reference built from the format's own decoder
-// (engine/src/formats: codes, scales and mins, exact; written from the block layouts, not from
-// the kernels) times the original fp32 activations. The tolerance is the
+// kquant (GEMM on GGUF blocks as files store them: Q4_K, Q5_K, Q6_K, Q3_K, Q2_K, Q8_0, Q5_0,
+// IQ4_NL, IQ4_XS): the activation quantizer keeps every value within half a step and sums its
+// codes per 16, and every registry variant matches a double-precision reference built from the
+// format's own decoder (engine/src/formats: codes, scales and mins, exact; written from the block
+// layouts, not from the kernels; IQ4_NL and IQ4_XS by DecodeIQ4 below, from llama.cpp's
+// definition) times the original fp32 activations. The tolerance is the
 // activations' rounding (|x − s·a| ≤ s/2 per value, times |w|) plus fp32 rounding of the
 // per-super-block products. Weights sit at an odd address and end at a guard page (the file's
 // bytes have no alignment; a kernel reading past a row's end faults). Activations the quantizer
 // represents exactly with codes at their extremes leave rounding alone, which a saturated
 // 16-bit pair sum, a wrong offset or a wrong scale unpacking would exceed by far. The 32-weight
-// formats (Q8_0, Q5_0) also take rows whose k is no multiple of 256.
+// formats (Q8_0, Q5_0, IQ4_NL) also take rows whose k is no multiple of 256.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -39,8 +40,9 @@ namespace {
 using testing::GuardedBuffer;
 using testing::Rng;
 
-constexpr Format kFormats[] = {Format::kQ4K, Format::kQ6K, Format::kQ8_0, Format::kQ5K,
-                               Format::kQ3K, Format::kQ2K, Format::kQ5_0};
+constexpr Format kFormats[] = {Format::kQ4K,  Format::kQ6K,   Format::kQ8_0,
+                               Format::kQ5K,  Format::kQ3K,   Format::kQ2K,
+                               Format::kQ5_0, Format::kIQ4NL, Format::kIQ4XS};
 
 gguf::TensorType TypeOf(Format f) {
   switch (f) {
@@ -58,6 +60,10 @@ gguf::TensorType TypeOf(Format f) {
       return gguf::TensorType::Q2_K;
     case Format::kQ5_0:
       return gguf::TensorType::Q5_0;
+    case Format::kIQ4NL:
+      return gguf::TensorType::IQ4_NL;
+    case Format::kIQ4XS:
+      return gguf::TensorType::IQ4_XS;
   }
   return gguf::TensorType::F32;
 }
@@ -78,6 +84,10 @@ const char* NameOf(Format f) {
       return "q2k";
     case Format::kQ5_0:
       return "q5_0";
+    case Format::kIQ4NL:
+      return "iq4nl";
+    case Format::kIQ4XS:
+      return "iq4xs";
   }
   return "";
 }
@@ -101,8 +111,46 @@ void HalfFields(Format f, size_t* d, size_t* dmin) {
       break;
     case Format::kQ8_0:
     case Format::kQ5_0:
+    case Format::kIQ4NL:
+    case Format::kIQ4XS:
       *d = 0;
       break;
+  }
+}
+
+bool IsIQ4(Format f) {
+  return f == Format::kIQ4NL || f == Format::kIQ4XS;
+}
+
+// IQ4_NL and IQ4_XS as llama.cpp defines them (ggml-common.h's block_iq4_nl / block_iq4_xs,
+// ggml-quants.c's dequantize_row_iq4_nl / _iq4_xs), written here from that definition: per 32
+// weights, 16 bytes whose low nibbles are weights 0..15 and high nibbles 16..31, each nibble an
+// index into the 16 values below; the scale of the 32 is the block's fp16 d (IQ4_NL, 18-byte
+// blocks: d, qs[16]) or d·(ls − 32) (IQ4_XS, 136-byte blocks of 256: d, uint16 scales_h,
+// scales_l[4], qs[128]; ls of sub-block j = nibble j % 2 of scales_l[j / 2] | bits 2j..2j+1 of
+// scales_h << 4). Codes (the values) and scales per 32 of a row of k weights.
+void DecodeIQ4(Format f, const uint8_t* row, size_t k, int8_t* codes, float* scales) {
+  static constexpr int kValues[16] = {-127, -104, -83, -65, -49, -35, -22, -10,
+                                      1,    13,   25,  38,  53,  69,  89,  113};
+  auto half = [](const uint8_t* p) { return f16::HalfToFloat(uint16_t(p[0] | p[1] << 8)); };
+  for (size_t g = 0; g < k / 32; ++g) {
+    const uint8_t* qs;
+    if (f == Format::kIQ4NL) {
+      const uint8_t* blk = row + g * 18;
+      scales[g] = half(blk);
+      qs = blk + 2;
+    } else {
+      const uint8_t* blk = row + (g / 8) * 136;
+      const size_t j = g % 8;
+      const int scales_h = blk[2] | blk[3] << 8;
+      const int ls = ((blk[4 + j / 2] >> (4 * (j % 2))) & 15) | ((scales_h >> (2 * j)) & 3) << 4;
+      scales[g] = half(blk) * float(ls - 32);
+      qs = blk + 8 + 16 * j;
+    }
+    for (size_t l = 0; l < 16; ++l) {
+      codes[32 * g + l] = int8_t(kValues[qs[l] & 15]);
+      codes[32 * g + 16 + l] = int8_t(kValues[qs[l] >> 4]);
+    }
   }
 }
 
@@ -265,7 +313,8 @@ TEST(KQuant, NamesAndSelection) {
   for (const Kernels& k : AllKernels()) {
     std::cmatch m;
     ASSERT_TRUE(testing::MatchName(
-        k.name, "lutra_kquant_(q4k|q5k|q6k|q3k|q2k|q8_0|q5_0)_gemm__([a-z0-9]+)", k.isa, &m));
+        k.name, "lutra_kquant_(q4k|q5k|q6k|q3k|q2k|q8_0|q5_0|iq4nl|iq4xs)_gemm__([a-z0-9]+)", k.isa,
+        &m));
     EXPECT_EQ(m[1].str(), NameOf(k.format)) << k.name;
   }
   for (Format f : kFormats) {
@@ -314,21 +363,28 @@ void FillRandom(Matrix& w, Rng& rng) {
 // weight's sub-block (for the bound below). Decoded once per row, not once per token.
 struct DecodedRow {
   std::vector<double> wq, mn, scale;
+  double offset = 32;  // the largest code offset a kernel takes off as offset·Σa
 };
 
 DecodedRow Decode(const Matrix& w, size_t r) {
   const gguf::TensorType type = TypeOf(w.format);
-  const size_t sub = engine::formats::CodeBlock(type), blocks = w.k / BlockWeights(w.format);
+  const size_t sub = IsIQ4(w.format) ? 32 : engine::formats::CodeBlock(type);
   std::vector<int8_t> codes(w.k);
   std::vector<float> scales(w.k / sub), mins(w.k / sub);
-  engine::formats::DecodeKQuantCodes(type, w.bytes.data() + r * w.row_bytes, blocks, codes.data(),
-                                     scales.data(), mins.data());
+  if (IsIQ4(w.format)) {
+    DecodeIQ4(w.format, w.bytes.data() + r * w.row_bytes, w.k, codes.data(), scales.data());
+  } else {
+    engine::formats::DecodeKQuantCodes(type, w.bytes.data() + r * w.row_bytes,
+                                       w.k / BlockWeights(w.format), codes.data(), scales.data(),
+                                       mins.data());
+  }
   DecodedRow row{std::vector<double>(w.k), std::vector<double>(w.k), std::vector<double>(w.k)};
   for (size_t i = 0; i < w.k; ++i) {
     row.wq[i] = double(scales[i / sub]) * codes[i];
     row.mn[i] = mins[i / sub];
     row.scale[i] = std::fabs(double(scales[i / sub]));
   }
+  if (IsIQ4(w.format)) row.offset = 128;  // VNNI paths: codebook values + 128
   return row;
 }
 
@@ -345,8 +401,8 @@ void Reference(const Matrix& w, const DecodedRow& row, const QuantizedTokens& a,
     // The activation's own rounding (at most s/2, which QuantizeKeepsHalfAStep checks).
     quant += std::fabs(wq - mn) * std::fabs(double(x[t * w.k + i]) - s * a.q[t * w.k + i]);
     // Q6_K's codes are q − 32 here (Q3_K q − 4, Q5_0 q − 16); the kernels multiply q and
-    // subtract 32·Σa, whose terms are at most twice as large.
-    magnitude += (2 * std::fabs(wq) + std::fabs(mn) + 32 * row.scale[i]) * s *
+    // subtract 32·Σa, whose terms are at most twice as large (IQ4: v + 128 and 128·Σa).
+    magnitude += (2 * std::fabs(wq) + std::fabs(mn) + row.offset * row.scale[i]) * s *
                  std::fabs(double(a.q[t * w.k + i]));
   }
   *value = v;
@@ -430,10 +486,27 @@ TEST_P(KQuantVariant, MatchesDequantizedReference) {
   }
 }
 
+// Rows longer than a kernel's on-stack copy of the activations (the AVX-512 VNNI IQ4_XS decode
+// regroups up to 32768), one token and two.
+TEST_P(KQuantVariant, LongRows) {
+  const Kernels& v = GetParam();
+  LUTRA_REQUIRE_ISA(v.name, v.isa);
+  Rng rng(31);
+  const size_t m = 3, k = 129 * kSuperBlock;
+  Matrix w(v.format, m, k);
+  FillRandom(w, rng);
+  for (size_t n : {size_t(1), size_t(2)}) {
+    std::vector<float> x(n * k);
+    for (auto& e : x) e = rng.Normal(0.0f, 1.0f);
+    Check(v, w, x, n, std::string(v.name) + " k=" + std::to_string(k) + " n=" + std::to_string(n));
+  }
+}
+
 // Blocks whose codes and scales are at their extremes: every code at its largest magnitude
 // (Q8_0 −128, 127 and the two alternating; Q3_K −4 under scale −32 or 3 under 31; Q5_0 −16 or
-// 15; the others all bits set, with the largest scales: Q4_K / Q5_K 63 with mins 63, Q6_K 127
-// and −128 alternating, Q2_K 15 with mins 15), d = 1 (dmin 0.5 or 0).
+// 15; IQ4_NL / IQ4_XS −127 under scale −32, 113 under 31, and every nibble value in every
+// sub-block; the others all bits set, with the largest scales: Q4_K / Q5_K 63 with mins 63, Q6_K
+// 127 and −128 alternating, Q2_K 15 with mins 15), d = 1 (dmin 0.5 or 0).
 void FillExtreme(Matrix& w) {
   const size_t bb = BlockBytes(w.format);
   size_t d, dmin;
@@ -455,6 +528,17 @@ void FillExtreme(Matrix& w) {
       case Format::kQ5_0:
         if (b % 2) std::memset(blk, 0, bb);
         break;
+      case Format::kIQ4NL:
+      case Format::kIQ4XS: {
+        const size_t qs = w.format == Format::kIQ4NL ? 2 : 8;
+        if (b % 3 == 1) std::memset(blk, 0, bb);
+        // Low nibbles 0..15, high nibbles 15..0 in every 16 bytes (under scale 31 for IQ4_XS).
+        if (b % 3 == 2) {
+          for (size_t i = qs; i < bb; ++i)
+            blk[i] = uint8_t((i - qs) % 16 | (15 - (i - qs) % 16) << 4);
+        }
+        break;
+      }
       default:
         break;
     }

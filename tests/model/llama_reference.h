@@ -299,6 +299,12 @@ class RefLlama {
       } else if (t->type == gguf::TensorType::I2_S) {
         DecodeI2_S(t->data, out.size(), out.data());
         break;
+      } else if (t->type == gguf::TensorType::IQ4_NL) {
+        DecodeIQ4_NL(t->data, out.size(), out.data());
+        break;
+      } else if (t->type == gguf::TensorType::IQ4_XS) {
+        DecodeIQ4_XS(t->data, out.size(), out.data());
+        break;
       } else {
         throw std::runtime_error("reference: " + name + " has a type the reference cannot read");
       }

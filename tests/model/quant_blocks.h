@@ -13,6 +13,11 @@
 //   Q4_K:  256 weights: fp16 d, dmin, 12 scale bytes, 128 code bytes; eight 32-weight
 //          sub-blocks, w = d·sc·q − dmin·m with 6-bit sc, m (see DecodeQ4_K).
 //   Q6_K:  256 weights: ql[128], qh[64], int8 sc[16], fp16 d; w = d·sc·(q − 32), 6-bit q.
+//   IQ4_NL: 32 weights: fp16 d, 16 bytes of nibbles as Q4_0's; w = d·v[q] with v llama.cpp's
+//          16 values (kvalues_iq4nl).
+//   IQ4_XS: 256 weights: fp16 d, uint16 scales_h, scales_l[4], 128 bytes of nibbles: eight
+//          sub-blocks of 32 as IQ4_NL's with scale d·(ls − 32), ls of sub-block j the nibble
+//          j % 2 of scales_l[j / 2] and bits 2j..2j+1 of scales_h as its high two bits.
 #pragma once
 
 #include <algorithm>
@@ -233,6 +238,34 @@ inline void DecodeQ6_K(const uint8_t* p, size_t n, float* out) {
         y[l + 64] = d * float(sc[is + 4]) * float(q3);
         y[l + 96] = d * float(sc[is + 6]) * float(q4);
       }
+    }
+  }
+}
+
+// As ggml's dequantize_row_iq4_nl / _iq4_xs: per 32 weights, the low nibbles of 16 bytes then
+// their high nibbles, each an index into the 16 values.
+inline void DecodeIQ4Group(const uint8_t* qs, float scale, float* y) {
+  static constexpr int kValues[16] = {-127, -104, -83, -65, -49, -35, -22, -10,
+                                      1,    13,   25,  38,  53,  69,  89,  113};
+  for (int j = 0; j < 16; ++j) {
+    y[j] = scale * float(kValues[qs[j] & 15]);
+    y[j + 16] = scale * float(kValues[qs[j] >> 4]);
+  }
+}
+
+inline void DecodeIQ4_NL(const uint8_t* p, size_t n, float* out) {
+  for (size_t b = 0; b < n / 32; ++b, p += 18) {
+    DecodeIQ4Group(p + 2, HalfBitsToFloat(uint16_t(p[0] | (p[1] << 8))), out + 32 * b);
+  }
+}
+
+inline void DecodeIQ4_XS(const uint8_t* p, size_t n, float* out) {
+  for (size_t b = 0; b < n / 256; ++b, p += 136) {
+    const float d = HalfBitsToFloat(uint16_t(p[0] | (p[1] << 8)));
+    const int scales_h = p[2] | (p[3] << 8);
+    for (int j = 0; j < 8; ++j) {
+      const int ls = ((p[4 + j / 2] >> (4 * (j % 2))) & 15) | (((scales_h >> (2 * j)) & 3) << 4);
+      DecodeIQ4Group(p + 8 + 16 * j, d * float(ls - 32), out + 256 * b + 32 * j);
     }
   }
 }

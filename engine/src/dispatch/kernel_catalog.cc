@@ -222,7 +222,7 @@ const KernelOp kOps[] = {
     LUTRA_OP("q8block", kernels::q8block::AllKernels, &c.q8block()),
     // Q4_0 matrices: rows by four on ARM, the lookup kernels elsewhere.
     KernelOp{"q4rows", Q4RowsSelected, Q4RowsList},
-    // Matrices multiplied on the file's own blocks (k-quants, Q8_0, Q5_0).
+    // Matrices multiplied on the file's own blocks (k-quants, Q8_0, Q5_0, IQ4_NL, IQ4_XS).
     KernelOp{"kquant.q4k", KQuantSelected<kernels::kquant::Format::kQ4K>,
              KQuantList<kernels::kquant::Format::kQ4K>},
     KernelOp{"kquant.q5k", KQuantSelected<kernels::kquant::Format::kQ5K>,
@@ -237,6 +237,10 @@ const KernelOp kOps[] = {
              KQuantList<kernels::kquant::Format::kQ8_0>},
     KernelOp{"kquant.q5_0", KQuantSelected<kernels::kquant::Format::kQ5_0>,
              KQuantList<kernels::kquant::Format::kQ5_0>},
+    KernelOp{"kquant.iq4nl", KQuantSelected<kernels::kquant::Format::kIQ4NL>,
+             KQuantList<kernels::kquant::Format::kIQ4NL>},
+    KernelOp{"kquant.iq4xs", KQuantSelected<kernels::kquant::Format::kIQ4XS>,
+             KQuantList<kernels::kquant::Format::kIQ4XS>},
 };
 
 #undef LUTRA_OP

@@ -128,6 +128,29 @@ void Q6KCodes(const uint8_t* b, CodeSink& out) {
   }
 }
 
+// IQ4_NL / IQ4_XS: each nibble indexes the 16 values of llama.cpp's kvalues_iq4nl.
+constexpr int8_t kIQ4Values[16] = {-127, -104, -83, -65, -49, -35, -22, -10,
+                                   1,    13,   25,  38,  53,  69,  89,  113};
+
+// 32 weights from 16 qs bytes: weight j < 16 the low nibble of byte j, 16 + j its high nibble.
+void IQ4Codes32(const uint8_t* qs, float scale, CodeSink& out) {
+  for (int j = 0; j < 16; ++j) {
+    out.q[j] = kIQ4Values[qs[j] & 15];
+    out.q[j + 16] = kIQ4Values[qs[j] >> 4];
+  }
+  out.q += 32;
+  out.SubBlock(scale, 0.0f);
+}
+
+void IQ4XSCodes(const uint8_t* b, CodeSink& out) {
+  const float d = Half(b);
+  const int scales_h = b[2] | (b[3] << 8);
+  for (int j = 0; j < 8; ++j) {
+    const int ls = ((b[4 + j / 2] >> (4 * (j % 2))) & 15) | (((scales_h >> (2 * j)) & 3) << 4);
+    IQ4Codes32(b + 8 + 16 * j, d * float(ls - 32), out);
+  }
+}
+
 // The block size of Q8_0, which tensor_formats decodes itself.
 constexpr uint32_t kQ8_0Bytes = 34;
 
@@ -151,6 +174,10 @@ KQuantFormat KQuantFormatOf(TensorType type) {
       return {256, 176, {0, 2}};
     case TensorType::Q6_K:
       return {256, 210, {208, SIZE_MAX}};
+    case TensorType::IQ4_NL:
+      return {32, 18, {0, SIZE_MAX}};
+    case TensorType::IQ4_XS:
+      return {256, 136, {0, SIZE_MAX}};
     default:
       return {};
   }
@@ -168,6 +195,8 @@ uint32_t CodeBlock(TensorType type) {
     case TensorType::Q5_1:
     case TensorType::Q4_K:
     case TensorType::Q5_K:
+    case TensorType::IQ4_NL:
+    case TensorType::IQ4_XS:
       return 32;
     default:
       return 0;
@@ -212,6 +241,12 @@ void DecodeKQuantCodes(TensorType type, const uint8_t* src, size_t blocks, int8_
       case TensorType::Q6_K:
         Q6KCodes(src, out);
         break;
+      case TensorType::IQ4_NL:
+        IQ4Codes32(src + 2, Half(src), out);
+        break;
+      case TensorType::IQ4_XS:
+        IQ4XSCodes(src, out);
+        break;
       default:
         return;  // callers check CodeBlock first
     }
@@ -219,7 +254,8 @@ void DecodeKQuantCodes(TensorType type, const uint8_t* src, size_t blocks, int8_
 }
 
 // Through the codes, so the two decodings cannot disagree: scale·q − min is the formats' own
-// arithmetic (d·(q − 16) for Q5_0, d·q + m for Q4_1/Q5_1, (d·sc)·q − dmin·m for the k-quants).
+// arithmetic (d·(q − 16) for Q5_0, d·q + m for Q4_1/Q5_1, (d·sc)·q − dmin·m for the k-quants,
+// d·v[q] and (d·(ls − 32))·v[q] for IQ4_NL and IQ4_XS, as llama.cpp's dequantizers).
 void DecodeKQuantBlocks(TensorType type, const uint8_t* src, size_t blocks, float* out) {
   const KQuantFormat f = KQuantFormatOf(type);
   if (f.weights == 0) return;  // callers check KQuantFormatOf first

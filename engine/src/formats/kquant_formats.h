@@ -1,6 +1,6 @@
 // The rest of ggml's block formats the runtime reads, decoded to fp32: the legacy Q4_1, Q5_0,
-// Q5_1 and the k-quants Q2_K..Q6_K (what most GGUF files on model hubs hold: Q4_K_M mixes Q4_K
-// and Q6_K). Layouts (little-endian; d, dmin, m are fp16):
+// Q5_1, the k-quants Q2_K..Q6_K (what most GGUF files on model hubs hold: Q4_K_M mixes Q4_K
+// and Q6_K) and the non-linear IQ4_NL, IQ4_XS. Layouts (little-endian; d, dmin, m are fp16):
 //   Q4_1  32 weights, 20 bytes: d, m, qs[16];          w = d·q + m, q as in Q4_0
 //   Q5_0  32 weights, 22 bytes: d, qh[4], qs[16];      w = d·(q − 16); q's bit 4 for weight j
 //         is bit j of the 32-bit qh, its low bits as in Q4_0
@@ -24,6 +24,11 @@
 //         w = d·sc·(q − 32). Each half of 128 weights takes 64 bytes of ql and 32 of qh; its
 //         weight 32·s + l (s = 0..3, l < 32) has low bits from ql[l + 32·(s & 1)] (low nibble
 //         for s < 2, high for s ≥ 2) and high bits 2s..2s+1 of qh[l].
+//   IQ4_NL  32 weights, 18 bytes: d, qs[16];           w = d·v[q], q as in Q4_0, v the 16
+//         values −127, −104, −83, −65, −49, −35, −22, −10, 1, 13, 25, 38, 53, 69, 89, 113
+//   IQ4_XS  256 weights, 136 bytes: d, uint16 scales_h, scales_l[4], qs[128]. 8 sub-blocks of
+//         32: w = d·(ls − 32)·v[q], q as in IQ4_NL from sub-block j's qs[16j..16j+16); ls of
+//         sub-block j: nibble j % 2 of scales_l[j / 2] | bits 2j..2j+1 of scales_h << 4.
 #pragma once
 
 #include <cstddef>
@@ -49,7 +54,8 @@ void DecodeKQuantBlocks(gguf::TensorType type, const uint8_t* src, size_t blocks
 // Every format above, and Q8_0, as integer codes: w = scale·q − min with q an int8 and, per
 // sub-block of CodeBlock(type) weights (32; 16 for Q2_K, Q3_K, Q6_K), an fp32 scale and min,
 // both exact (an fp16 times a small integer). Codes: Q8_0 [−128, 127], Q6_K [−32, 31], Q5_0
-// [−16, 15], Q3_K [−4, 3], Q4_1/Q4_K [0, 15], Q5_1/Q5_K [0, 31], Q2_K [0, 3]. The min is
+// [−16, 15], Q3_K [−4, 3], Q4_1/Q4_K [0, 15], Q5_1/Q5_K [0, 31], Q2_K [0, 3], IQ4_NL/IQ4_XS
+// the codebook values v[q] ∈ [−127, 113]. The min is
 // zero unless CodesHaveMin(type). The LUT packer takes Q4_1/Q4_K this way, the q8block path
 // the rest.
 uint32_t CodeBlock(gguf::TensorType type);  // 0 for any other type

@@ -114,6 +114,10 @@ std::optional<kq::Format> KQuantFormatOf(gguf::TensorType type) {
       return kq::Format::kQ8_0;
     case TensorType::Q5_0:
       return kq::Format::kQ5_0;
+    case TensorType::IQ4_NL:
+      return kq::Format::kIQ4NL;
+    case TensorType::IQ4_XS:
+      return kq::Format::kIQ4XS;
     default:
       return std::nullopt;
   }

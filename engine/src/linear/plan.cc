@@ -1,8 +1,8 @@
 // PlanLinear: the per-tensor choice of operator — lutra-packed matrices used from the mapping,
-// Q4_K and Q6_K multiplied on the file's own blocks, other low-bit types repacked once for the
-// LUT kernels, the other ggml block formats repacked to int8
-// codes for the q8block kernels, high-precision types through the dense fp32 path — plus row
-// dequantization for embeddings, norms and biases.
+// the k-quants, Q8_0, Q5_0, IQ4_NL and IQ4_XS multiplied on the file's own blocks, other low-bit
+// types repacked once for the LUT kernels, the other ggml block formats repacked to int8 codes for
+// the q8block kernels, high-precision types through the dense fp32 path — plus row dequantization
+// for embeddings, norms and biases.
 #include <string>
 #include <vector>
 
@@ -125,6 +125,8 @@ Expected<std::unique_ptr<Linear>> PlanLinear(const gguf::TensorInfo& t,
     case TensorType::Q2_K:
     case TensorType::Q8_0:
     case TensorType::Q5_0:
+    case TensorType::IQ4_NL:
+    case TensorType::IQ4_XS:
       return PlanKQuantLinear(t, options);
     case TensorType::Q4_0:
       if (options.kernels->q4rows_preferred()) return PlanQ4RowsLinear(t, options);
