@@ -96,9 +96,10 @@ emulator_cmd() {
 
 # Sanitizer builds keep line tables only (-gline-tables-only instead of -g): the reports' stack
 # traces still name file and line, and full debug info made the two builds slower to compile
-# and link for nothing the CI reads.
-LUTRA_SANITIZER_DEBUG_FLAGS=("-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O2 -gline-tables-only -DNDEBUG"
-  "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -gline-tables-only -DNDEBUG")
+# and link for nothing the CI reads. -O1 (the sanitizers' documented level) instead of -O2:
+# the instrumented AVX-512 kernel files compiled in half the time (x86_avx512vnni.cc 24 -> 12 s).
+LUTRA_SANITIZER_DEBUG_FLAGS=("-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O1 -gline-tables-only -DNDEBUG"
+  "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -gline-tables-only -DNDEBUG")
 
 # Configures BUILD (once) with clang-19, ASan + UBSan (no recovery) and the libFuzzer targets:
 # the build of scripts/sanitize.sh and scripts/fuzz.sh. Installs what it needs.
