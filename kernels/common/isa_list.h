@@ -2,8 +2,8 @@
 // declarations and registry entries: per ISA token of a list line, its level (arch/isa.h) and
 // its compile guard, written once here.
 //
-// ISA tokens: SCALAR, AVX2, AVX512, AVX512VNNI, AVX512ICL, AVX512BF16, NEON (AArch64 and
-// ARMv7), NEON_A64 (AArch64 only), NEON_A32 (ARMv7 only), DOTPROD, RVV.
+// ISA tokens: SCALAR, AVX2, AVX512, AVX512VBMI, AVX512VNNI, AVX512ICL, AVX512BF16, NEON (AArch64
+// and ARMv7), NEON_A64 (AArch64 only), NEON_A32 (ARMv7 only), DOTPROD, RVV.
 //
 // LUTRA_IF_ISA(isa, ...) expands to the arguments when that ISA's group is compiled in
 // (LUTRA_HAVE_<GROUP>, cmake/LutraIsa.cmake, plus the target architecture for NEON_A64 and
@@ -36,6 +36,13 @@
 #define LUTRA_IF_AVX512(...)
 #endif
 #define LUTRA_LEVEL_AVX512 ::lutra::arch::kLevelAVX512
+
+#if LUTRA_HAVE_AVX512VBMI
+#define LUTRA_IF_AVX512VBMI(...) __VA_ARGS__
+#else
+#define LUTRA_IF_AVX512VBMI(...)
+#endif
+#define LUTRA_LEVEL_AVX512VBMI ::lutra::arch::kLevelAVX512VBMI
 
 #if LUTRA_HAVE_AVX512VNNI
 #define LUTRA_IF_AVX512VNNI(...) __VA_ARGS__

@@ -2,6 +2,7 @@
 #include <bit>
 #include <cstring>
 
+#include "kernels/packw/pack_scales.h"
 #include "kernels/packw/variants.h"
 
 namespace lutra::kernels::packw {
@@ -22,9 +23,8 @@ size_t BlockOffset(const Shape& s, size_t tile, size_t group, uint32_t plane, si
 
 }  // namespace
 
-void pack_32x4__scalar(const Shape& s, const Unpacked& in, const PackedMut& out) {
-  const size_t tiles = Tiles(s), groups = Groups(s), quads = s.group / kQuad;
-  std::memset(out.bits, 0, BitsBytes(s));
+void PackScales(const Shape& s, const Unpacked& in, const PackedMut& out) {
+  const size_t tiles = Tiles(s), groups = Groups(s);
   const float half = 0.5f * float((1u << s.bits) - 1);
   for (size_t tile = 0; tile < tiles; ++tile) {
     for (size_t g = 0; g < groups; ++g) {
@@ -49,6 +49,12 @@ void pack_32x4__scalar(const Shape& s, const Unpacked& in, const PackedMut& out)
       }
     }
   }
+}
+
+void pack_32x4__scalar(const Shape& s, const Unpacked& in, const PackedMut& out) {
+  const size_t groups = Groups(s), quads = s.group / kQuad;
+  std::memset(out.bits, 0, BitsBytes(s));
+  PackScales(s, in, out);
   // Bits, one input row at a time (sequential reads; a tile's output, groups·bits·4G bytes,
   // stays in cache while its 32 rows are written). Eight codes at a time: bit `plane` of each
   // byte gathered into one byte by a multiply whose partial products never overlap or carry

@@ -5,6 +5,7 @@
 #include "kernels/packw/packw.h"
 #include "tests/kernels/lut_testing.h"
 #include "tests/kernels/registry_testing.h"
+#include "tests/testing/variant_log.h"
 
 namespace lutra::kernels::packw {
 namespace {
@@ -94,8 +95,8 @@ std::vector<uint8_t> PackOneBit(const Shape& s, size_t row, size_t col, uint32_t
   std::vector<float> sc(s.m * Groups(s), 1.0f);
   std::vector<uint8_t> bits(BitsBytes(s));
   std::vector<float> ps(ScaleCount(s)), pb(ScaleCount(s));
-  PackKernels()[0].fn(s, {q.data(), sc.data(), nullptr},
-                      {bits.data(), ps.data(), pb.data(), nullptr});
+  Select(0).pack->fn(s, {q.data(), sc.data(), nullptr},
+                     {bits.data(), ps.data(), pb.data(), nullptr});
   return bits;
 }
 
@@ -152,6 +153,80 @@ TEST(Packw, RowQuadOrderPlacesRowsByDword) {
     }
   }
 }
+
+// The bits array as docs/lut-format.md defines it, one code bit at a time: bit `plane` of
+// (row, col) at (tile, group, MSB-first plane slot, quad) byte ρ⁻¹(row mod 16), nibble bit
+// col mod 4 of the low (rows 0-15 of the tile) or high (16-31) nibble; everything else zero.
+std::vector<uint8_t> BitsByDefinition(const QMatrix& q) {
+  const Shape& s = q.shape;
+  std::vector<uint8_t> bits(BitsBytes(s), 0);
+  for (size_t row = 0; row < s.m; ++row) {
+    const size_t tile = row / 32, r = row % 32, rr = r % 16;
+    const size_t p = rr < 8 ? 2 * rr : 2 * (rr - 8) + 1;
+    for (size_t col = 0; col < s.k; ++col) {
+      const size_t g = col / s.group, quad = (col % s.group) / 4, u = col % 4;
+      for (uint32_t plane = 0; plane < s.bits; ++plane) {
+        if (((q.q[row * s.k + col] >> plane) & 1) == 0) continue;
+        const size_t slot = s.bits - 1 - plane;
+        const size_t offset =
+            (((tile * Groups(s) + g) * s.bits + slot) * (s.group / 4) + quad) * 16 + p;
+        bits[offset] |= uint8_t(1u << ((r / 16) * 4 + u));
+      }
+    }
+  }
+  return bits;
+}
+
+class PackVariant : public ::testing::TestWithParam<PackKernel<PackFn>> {};
+
+// Every pack variant against the definition on random codes of every width, group and
+// symmetry, at tile and 64-column boundaries, into buffers full of garbage (padding must be
+// written as zeros, not assumed).
+TEST_P(PackVariant, MatchesTheLayoutDefinition) {
+  const PackKernel<PackFn>& v = GetParam();
+  LUTRA_REQUIRE_ISA(v.name, v.isa);
+  testing::Rng rng(23);
+  const size_t ms[] = {1, 31, 33, 70};
+  const size_t ks[] = {1, 5, 32, 63, 64, 65, 130, 257};
+  for (uint32_t bits = 1; bits <= 5; ++bits) {  // 5 = ternary
+    for (uint32_t group : {32u, 64u, 128u}) {
+      for (bool asym : {false, true}) {
+        for (size_t m : ms) {
+          for (size_t k : ks) {
+            const bool ternary = bits == 5;
+            const QMatrix q =
+                RandomMatrix(rng, {m, k, ternary ? 2 : bits, group, asym}, ternary, false);
+            const Shape& s = q.shape;
+            std::vector<uint8_t> got(BitsBytes(s), 0xA5), zero(ScaleCount(s), 0xA5);
+            std::vector<float> scale(ScaleCount(s), -3.0f), bias(ScaleCount(s), -3.0f);
+            v.fn(s, q.view(),
+                 {got.data(), scale.data(), bias.data(), s.asymmetric ? zero.data() : nullptr});
+            const std::string where = std::string(v.name) + " m=" + std::to_string(m) +
+                                      " k=" + std::to_string(k) + " b=" + std::to_string(s.bits) +
+                                      " G=" + std::to_string(group) + (asym ? " asym" : "");
+            ASSERT_EQ(got, BitsByDefinition(q)) << where;
+            const float half = 0.5f * float((1u << s.bits) - 1);
+            for (size_t r = 0; r < Tiles(s) * kTileRows; ++r) {
+              for (size_t g = 0; g < Groups(s); ++g) {
+                const size_t i = ScaleIndex(s, r, g), src = r * Groups(s) + g;
+                const float want_scale = r < m ? q.scale[src] : 0.0f;
+                const float want_bias =
+                    r < m && s.asymmetric ? q.scale[src] * (half - float(q.zero[src])) : 0.0f;
+                ASSERT_EQ(scale[i], want_scale) << where << " row " << r << " group " << g;
+                ASSERT_EQ(bias[i], want_bias) << where << " row " << r << " group " << g;
+                if (s.asymmetric) {
+                  ASSERT_EQ(zero[i], r < m ? q.zero[src] : 0) << where << " row " << r;
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+LUTRA_INSTANTIATE_REGISTRY(PackVariant, PackKernels());
 
 TEST(Packw, RowQuadRoundTripIsExactOnRandomBits) {
   testing::Rng rng(5);
