@@ -57,8 +57,21 @@ enum class Format : uint8_t {
   // llama.cpp's non-linear 4-bit formats (a 16-value codebook).
   kIQ4NL,
   kIQ4XS,
+  // The lattice i-quants (iq_grids.h).
+  kIQ2XXS,
+  kIQ2XS,
+  kIQ2S,
+  kIQ3XXS,
+  kIQ3S,
+  kIQ1S,
+  kIQ1M,
 };
-inline constexpr size_t kFormats = 9;  // the values of Format, 0 .. kFormats − 1
+inline constexpr size_t kFormats = 16;  // the values of Format, 0 .. kFormats − 1
+
+// The lattice i-quants: a 256-weight block of grid indices, signs and integer scales.
+inline constexpr bool IsGridFormat(Format f) {
+  return f >= Format::kIQ2XXS && f <= Format::kIQ1M;
+}
 
 // Weights per block: a super-block for the k-quants and IQ4_XS, 32 for Q8_0, Q5_0 and IQ4_NL.
 inline constexpr size_t BlockWeights(Format f) {
@@ -85,6 +98,20 @@ inline constexpr size_t BlockBytes(Format f) {
       return 18;
     case Format::kIQ4XS:
       return 136;
+    case Format::kIQ2XXS:
+      return 66;
+    case Format::kIQ2XS:
+      return 74;
+    case Format::kIQ2S:
+      return 82;
+    case Format::kIQ3XXS:
+      return 98;
+    case Format::kIQ3S:
+      return 110;
+    case Format::kIQ1S:
+      return 50;
+    case Format::kIQ1M:
+      return 56;
   }
   return 0;
 }
@@ -109,7 +136,7 @@ struct Weights {
 // for Q6_K, Q3_K, Q2_K) as int32, both token after token.
 inline constexpr size_t kTileTokens = 16;
 inline constexpr size_t TileSumGroup(Format f) {
-  return f == Format::kQ6K || f == Format::kQ3K || f == Format::kQ2K ? 16 : 32;
+  return f == Format::kQ6K || f == Format::kQ3K || f == Format::kQ2K || IsGridFormat(f) ? 16 : 32;
 }
 struct TokenTiles {
   const int8_t* q = nullptr;     // tiles·k·16: [tile][k / 4][token][4]
