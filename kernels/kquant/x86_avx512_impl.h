@@ -20,7 +20,7 @@
 #include "kernels/kquant/block_fields.h"
 #include "kernels/kquant/kquant.h"
 #include "kernels/kquant/x86_blocks32.h"
-#include "kernels/kquant/x86_iq_steps.h"
+#include "kernels/kquant/x86_iq_avx512.h"
 
 namespace lutra::kernels::kquant::avx512 {
 
@@ -417,31 +417,9 @@ void Block32Tile(const Weights& w, const Activations& a, size_t r, size_t t0, fl
   for (size_t t = 0; t < T; ++t) y[(t0 + t) * y_stride + r] = _mm512_reduce_add_ps(acc[t]);
 }
 
-// The lattice i-quants, 64 weights (two sub-blocks, x86::IqDecodeStep) per step: the grid rows
-// are the codes' magnitudes and the 64 sign bits the mask of a masked negation of the
-// activations (IQ1: the signed codes' magnitudes and sign bits). The four halves' scales
-// spread over the int16 pair lanes by one byte shuffle of a broadcast word.
-template <Format F>
-inline void IqDecode64(const uint8_t* blk, int c, __m512i* u, __mmask64* neg, __m512i* sv) {
-  const x86::IqStep s0 = x86::IqDecodeStep<F>(blk, 2 * c);
-  const x86::IqStep s1 = x86::IqDecodeStep<F>(blk, 2 * c + 1);
-  const __m512i rows = _mm512_inserti64x4(_mm512_castsi256_si512(s0.rows), s1.rows, 1);
-  if constexpr (F == Format::kIQ1S || F == Format::kIQ1M) {
-    *u = _mm512_abs_epi8(rows);
-    *neg = _mm512_movepi8_mask(rows);
-  } else {
-    *u = rows;
-    *neg = _cvtu64_mask64(uint64_t(s0.signs) | uint64_t(s1.signs) << 32);
-  }
-  // 128-bit lane L (the pairs of weights 16·L .. 16·L + 15) takes int16 L of the word.
-  const uint64_t word =
-      uint64_t(s0.lo) | uint64_t(s0.hi) << 16 | uint64_t(s1.lo) << 32 | uint64_t(s1.hi) << 48;
-  const __m512i pick = _mm512_set_epi64(
-      0x0706070607060706ll, 0x0706070607060706ll, 0x0504050405040504ll, 0x0504050405040504ll,
-      0x0302030203020302ll, 0x0302030203020302ll, 0x0100010001000100ll, 0x0100010001000100ll);
-  *sv = _mm512_shuffle_epi8(_mm512_set1_epi64(int64_t(word)), pick);
-}
-
+// The lattice i-quants: each block decoded in registers (x86_iq_avx512.h), then per token the
+// activations negated where the codes are (the sign mask) and vpmaddubsw with the magnitudes,
+// weighted by the scales per pair lane: pair sums at most 2·62·127, never saturated.
 template <bool kVnni, size_t T, Format F>
 void IqTile(const Weights& w, const Activations& a, size_t r, size_t t0, float* y,
             size_t y_stride) {
@@ -453,14 +431,13 @@ void IqTile(const Weights& w, const Activations& a, size_t r, size_t t0, float* 
     const uint8_t* blk = row + b * BlockBytes(F);
     __m512i isum[T];
     for (size_t t = 0; t < T; ++t) isum[t] = _mm512_setzero_si512();
+    IqBlock512 q;
+    IqDecodeBlock512<F>(blk, &q);
     for (int c = 0; c < 4; ++c) {
-      __m512i u, sv;
-      __mmask64 neg;
-      IqDecode64<F>(blk, c, &u, &neg, &sv);
       for (size_t t = 0; t < T; ++t) {
         const __m512i av0 = Load64(a.q + (t0 + t) * w.k + b * kSuperBlock + 64 * c);
-        const __m512i av = _mm512_mask_sub_epi8(av0, neg, _mm512_setzero_si512(), av0);
-        isum[t] = DotAdd<kVnni>(isum[t], _mm512_maddubs_epi16(u, av), sv);
+        const __m512i av = _mm512_mask_sub_epi8(av0, q.neg[c], _mm512_setzero_si512(), av0);
+        isum[t] = DotAdd<kVnni>(isum[t], _mm512_maddubs_epi16(q.u[c], av), q.sv[c]);
       }
     }
     const float factor = _cvtsh_ss(IqHalfBits(F, blk)) * IqFactorScale(F);
