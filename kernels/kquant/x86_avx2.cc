@@ -319,12 +319,21 @@ void IqTile(const Weights& w, const Activations& a, size_t r, size_t t0, float* 
     const uint8_t* blk = row + b * BlockBytes(F);
     __m256i isum[T];
     for (size_t t = 0; t < T; ++t) isum[t] = _mm256_setzero_si256();
+    x86::IqPrep prep;
+    x86::IqPrepare<F>(blk, &prep);
+    // Unrolled: each step's constants (the sub-block's lanes) fold, and nothing spills.
+#if defined(__clang__)
+#pragma clang loop unroll(full)
+#else
+#pragma GCC unroll 8
+#endif
     for (int ib = 0; ib < 8; ++ib) {
-      const x86::IqStep st = x86::IqDecodeStep<F>(blk, ib);
-      __m256i u, sg;
-      x86::IqMagnitudeSign<F>(st, &u, &sg);
-      const __m256i sv =
-          IqScalePer16(F) ? x86::IqScalePairs(st.lo, st.hi) : _mm256_set1_epi16(short(st.lo));
+      const __m256i rows = x86::IqRows<F>(blk, prep, ib);
+      constexpr bool kIq1 = F == Format::kIQ1S || F == Format::kIQ1M;
+      // The magnitudes, and a byte per weight with the code's sign, nonzero where the code is.
+      const __m256i u = kIq1 ? _mm256_abs_epi8(rows) : rows;
+      const __m256i sg = kIq1 ? rows : x86::IqSignsPm1(prep.signs, ib);
+      const __m256i sv = x86::IqScalePairs(prep.scales, ib);
       for (size_t t = 0; t < T; ++t) {
         const int8_t* aq = a.q + (t0 + t) * w.k + b * kSuperBlock + 32 * ib;
         const __m256i p = _mm256_maddubs_epi16(u, _mm256_sign_epi8(Load32(aq), sg));

@@ -222,16 +222,16 @@ static inline void IqDecodeBlock512(const uint8_t* blk, IqBlock512* out) {
     // IQ1_S, IQ1_M: the scalar-index steps (x86_iq_steps.h), two sub-blocks per step. Their
     // 2048-point grid takes 32 pages of permutes, which measured slower than the loads (IQ1_S
     // 4096x4096 decode about 1.4x the time).
+    x86::IqPrep prep;
+    x86::IqPrepare<F>(blk, &prep);
     for (int c = 0; c < 4; ++c) {
-      const x86::IqStep s0 = x86::IqDecodeStep<F>(blk, 2 * c);
-      const x86::IqStep s1 = x86::IqDecodeStep<F>(blk, 2 * c + 1);
-      const __m512i rows = _mm512_inserti64x4(_mm512_castsi256_si512(s0.rows), s1.rows, 1);
+      const __m512i rows =
+          _mm512_inserti64x4(_mm512_castsi256_si512(x86::IqRows<F>(blk, prep, 2 * c)),
+                             x86::IqRows<F>(blk, prep, 2 * c + 1), 1);
       out->u[c] = _mm512_abs_epi8(rows);
       out->neg[c] = _mm512_movepi8_mask(rows);
-      const uint64_t word = uint64_t(s0.lo) | uint64_t(s0.hi) << 16 | uint64_t(s1.lo) << 32 |
-                            uint64_t(s1.hi) << 48;
-      out->sv[c] = _mm512_permutexvar_epi16(IqSpread(0, 8), _mm512_set1_epi64(int64_t(word)));
     }
+    IqScalesPer16(_mm512_castsi256_si512(prep.scales), out->sv);
   }
 }
 
