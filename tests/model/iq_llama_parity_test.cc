@@ -23,6 +23,15 @@ namespace {
 
 using gguf::TensorType;
 using DequantizeRow = void (*)(const void* x, float* y, int64_t k);
+// ggml_init's parameters (ggml.h: struct ggml_init_params); ggml_init fills the fp16 table the
+// dequantizers read, so it must run first.
+struct GgmlInitParams {
+  size_t mem_size;
+  void* mem_buffer;
+  bool no_alloc;
+};
+using GgmlInit = void* (*)(GgmlInitParams);
+using GgmlFree = void (*)(void*);
 
 const char* LlamaName(TensorType t) {
   switch (t) {
@@ -53,6 +62,11 @@ TEST(IqLlamaParity, DecodeMatchesLlamaCppOnItsFiles) {
   }
   void* handle = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
   ASSERT_NE(handle, nullptr) << dlerror();
+  auto init = reinterpret_cast<GgmlInit>(dlsym(handle, "ggml_init"));
+  auto release = reinterpret_cast<GgmlFree>(dlsym(handle, "ggml_free"));
+  ASSERT_TRUE(init != nullptr && release != nullptr) << "no ggml_init / ggml_free in " << lib;
+  void* context = init({1024, nullptr, true});
+  ASSERT_NE(context, nullptr);
   std::stringstream list(files);
   std::string path;
   size_t checked = 0;
@@ -77,6 +91,7 @@ TEST(IqLlamaParity, DecodeMatchesLlamaCppOnItsFiles) {
       ++checked;
     }
   }
+  release(context);
   dlclose(handle);
   EXPECT_GT(checked, 0u) << "no i-quant tensors in " << files;
   std::printf("[lutra] %zu i-quant tensors decode as llama.cpp's dequantize_row_iq*\n", checked);
