@@ -125,6 +125,10 @@ void iq4xs_gemm__avx512vnni(const Weights& w, const Activations& a, size_t row_b
                                size_t row_end, float* y, size_t y_stride) {              \
     using namespace avx512;                                                              \
     constexpr Format kF = Format::k##format;                                             \
+    if (a.tiles.q != nullptr && a.n >= kMinTiledTokens) {                                \
+      vnni_blocked::TiledGemm<kF>(w, a, row_begin, row_end, y, y_stride);                \
+      return;                                                                            \
+    }                                                                                    \
     Gemm<IqTile<true, 1, kF>, IqTile<true, kTokenTile, kF>>(w, a, row_begin, row_end, y, \
                                                             y_stride);                   \
   }
