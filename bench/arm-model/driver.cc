@@ -265,6 +265,8 @@ void AddKQuant(std::vector<Case>& cases, bool all) {
              case kq::Format::kIQ4NL:
              case kq::Format::kIQ4XS:
                break;
+             default:  // the i-quants: d first (IQ1_M's is in its scale words, left random)
+               break;
            }
            for (size_t b = 0; b < blocks; ++b) {
              std::memcpy(st->w.data() + b * bb + at, &halves[2 * b], 2 * count);

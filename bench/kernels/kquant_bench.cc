@@ -1,6 +1,7 @@
 // kquant GEMV/GEMM on GGUF blocks as files store them (Q4_K, Q5_K, Q6_K, Q3_K, Q2_K, Q8_0, Q5_0,
-// IQ4_NL, IQ4_XS; activations quantized per 256 or 32 inside the timed loop, as the engine does),
-// one registration per registry variant:
+// IQ4_NL, IQ4_XS and the lattice i-quants IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS, IQ3_S, IQ1_S, IQ1_M;
+// activations quantized per 256 or 32 inside the timed loop, as the engine does), one
+// registration per registry variant:
 //   kquant/<variant>/<M>x<K>/n:<N>/t:<threads>/<in_cache|out_of_cache>
 // Counters as in q8block_bench: bytes_per_second = the blocks streamed per second, bw_frac =
 // that over the single-thread read bandwidth. The same binary's q8block b16 (Q6_K before
@@ -51,8 +52,11 @@ std::pair<size_t, size_t> HalfFields(kq::Format f) {
     case kq::Format::kIQ4NL:
     case kq::Format::kIQ4XS:
       return {0, 1};
+    case kq::Format::kIQ1M:
+      return {0, 0};  // d in the top nibbles of the scale words: Matrix sets them
+    default:
+      return {0, 1};  // the other i-quants: d first
   }
-  return {0, 0};
 }
 
 // Valid blocks: arbitrary codes and scales, small finite fp16 d (and dmin).
@@ -66,6 +70,11 @@ struct Matrix {
     for (size_t b = 0; b < bytes / kq::BlockBytes(f); ++b) {
       uint8_t* blk = p + b * kq::BlockBytes(f);
       for (size_t i = 0; i < count; ++i) std::memcpy(blk + at + 2 * i, &d, 2);
+      if (f == kq::Format::kIQ1M) {  // nibble i of d in the top of scale word i (bytes 48..55)
+        for (int i = 0; i < 4; ++i) {
+          blk[48 + 2 * i + 1] = uint8_t((blk[48 + 2 * i + 1] & 0x0f) | ((d >> (4 * i)) & 15) << 4);
+        }
+      }
     }
     w = {m, k, p, k / kq::BlockWeights(f) * kq::BlockBytes(f)};
   }

@@ -6,6 +6,7 @@
 #include "kernels/kquant/arm_blocks.h"
 #include "kernels/kquant/arm_blocks32.h"
 #include "kernels/kquant/arm_iq4.h"
+#include "kernels/kquant/arm_iq_blocks.h"
 #include "kernels/kquant/variants.h"
 
 namespace lutra::kernels::kquant {
@@ -89,5 +90,18 @@ void iq4xs_gemm__neon(const Weights& w, const Activations& a, size_t row_begin, 
                       float* y, size_t y_stride) {
   arm::IQ4XSGemm<MullDot>(w, a, row_begin, row_end, y, y_stride);
 }
+#define LUTRA_IQ_ARM(name, format)                                                                 \
+  void name##_gemm__neon(const Weights& w, const Activations& a, size_t row_begin, size_t row_end, \
+                         float* y, size_t y_stride) {                                              \
+    arm::IqGemm<MullDot, Format::k##format>(w, a, row_begin, row_end, y, y_stride);                \
+  }
+LUTRA_IQ_ARM(iq2xxs, IQ2XXS)
+LUTRA_IQ_ARM(iq2xs, IQ2XS)
+LUTRA_IQ_ARM(iq2s, IQ2S)
+LUTRA_IQ_ARM(iq3xxs, IQ3XXS)
+LUTRA_IQ_ARM(iq3s, IQ3S)
+LUTRA_IQ_ARM(iq1s, IQ1S)
+LUTRA_IQ_ARM(iq1m, IQ1M)
+#undef LUTRA_IQ_ARM
 
 }  // namespace lutra::kernels::kquant

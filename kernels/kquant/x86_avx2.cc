@@ -13,6 +13,7 @@
 #include "kernels/kquant/block_fields.h"
 #include "kernels/kquant/variants.h"
 #include "kernels/kquant/x86_blocks32.h"
+#include "kernels/kquant/x86_iq_steps.h"
 
 namespace lutra::kernels::kquant {
 namespace {
@@ -29,6 +30,10 @@ inline float ReduceAdd(__m256 v) {
 inline float Half(const uint8_t* p) {
   uint16_t h;
   std::memcpy(&h, p, sizeof h);
+  return _cvtsh_ss(h);
+}
+
+inline float Half16(uint16_t h) {
   return _cvtsh_ss(h);
 }
 
@@ -298,6 +303,52 @@ void IQ4XSTile(const Weights& w, const Activations& a, size_t r, size_t t0, floa
   for (size_t t = 0; t < T; ++t) y[(t0 + t) * y_stride + r] = ReduceAdd(acc[t]);
 }
 
+// The lattice i-quants (x86_iq_steps.h): each sub-block of 32 weights decoded once per tile of
+// tokens; per token vpmaddubsw of the magnitudes with the activations given the codes' signs
+// (vpsignb): pair sums at most 2·62·127 = 15748, never saturated, weighted by the two halves'
+// scales in vpmaddwd. One fp32 product per block: d times the format's power of two times the
+// token's activation scale.
+template <size_t T, Format F>
+void IqTile(const Weights& w, const Activations& a, size_t r, size_t t0, float* y,
+            size_t y_stride) {
+  const size_t blocks = w.k / kSuperBlock;
+  __m256 acc[T];
+  for (size_t t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
+  const uint8_t* row = w.data + r * w.row_bytes;
+  for (size_t b = 0; b < blocks; ++b) {
+    const uint8_t* blk = row + b * BlockBytes(F);
+    __m256i isum[T];
+    for (size_t t = 0; t < T; ++t) isum[t] = _mm256_setzero_si256();
+    x86::IqPrep prep;
+    x86::IqPrepare<F>(blk, &prep);
+    // Unrolled: each step's constants (the sub-block's lanes) fold, and nothing spills.
+#if defined(__clang__)
+#pragma clang loop unroll(full)
+#else
+#pragma GCC unroll 8
+#endif
+    for (int ib = 0; ib < 8; ++ib) {
+      const __m256i rows = x86::IqRows<F>(blk, prep, ib);
+      constexpr bool kIq1 = F == Format::kIQ1S || F == Format::kIQ1M;
+      // The magnitudes, and a byte per weight with the code's sign, nonzero where the code is.
+      const __m256i u = kIq1 ? _mm256_abs_epi8(rows) : rows;
+      const __m256i sg = kIq1 ? rows : x86::IqSignsPm1(prep.signs, ib);
+      const __m256i sv = x86::IqScalePairs(prep.scales, ib);
+      for (size_t t = 0; t < T; ++t) {
+        const int8_t* aq = a.q + (t0 + t) * w.k + b * kSuperBlock + 32 * ib;
+        const __m256i p = _mm256_maddubs_epi16(u, _mm256_sign_epi8(Load32(aq), sg));
+        isum[t] = _mm256_add_epi32(isum[t], _mm256_madd_epi16(p, sv));
+      }
+    }
+    const float factor = Half16(IqHalfBits(F, blk)) * IqFactorScale(F);
+    for (size_t t = 0; t < T; ++t) {
+      const float s = a.scale[(t0 + t) * blocks + b];
+      acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[t]), _mm256_set1_ps(factor * s), acc[t]);
+    }
+  }
+  for (size_t t = 0; t < T; ++t) y[(t0 + t) * y_stride + r] = ReduceAdd(acc[t]);
+}
+
 template <template <size_t> class Tile>
 void Gemm(const Weights& w, const Activations& a, size_t row_begin, size_t row_end, float* y,
           size_t y_stride) {
@@ -365,6 +416,18 @@ struct IQ4XS {
   }
 };
 
+// The i-quants by format, as a tile template of one parameter for Gemm.
+template <Format F>
+struct Iq {
+  template <size_t T>
+  struct Tile {
+    static void Run(const Weights& w, const Activations& a, size_t r, size_t t, float* y,
+                    size_t s) {
+      IqTile<T, F>(w, a, r, t, y, s);
+    }
+  };
+};
+
 }  // namespace
 
 void q4k_gemm__avx2(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
@@ -411,6 +474,20 @@ void iq4xs_gemm__avx2(const Weights& w, const Activations& a, size_t row_begin, 
                       float* y, size_t y_stride) {
   Gemm<IQ4XS>(w, a, row_begin, row_end, y, y_stride);
 }
+
+#define LUTRA_IQ_AVX2(name, format)                                                                \
+  void name##_gemm__avx2(const Weights& w, const Activations& a, size_t row_begin, size_t row_end, \
+                         float* y, size_t y_stride) {                                              \
+    Gemm<Iq<Format::k##format>::Tile>(w, a, row_begin, row_end, y, y_stride);                      \
+  }
+LUTRA_IQ_AVX2(iq2xxs, IQ2XXS)
+LUTRA_IQ_AVX2(iq2xs, IQ2XS)
+LUTRA_IQ_AVX2(iq2s, IQ2S)
+LUTRA_IQ_AVX2(iq3xxs, IQ3XXS)
+LUTRA_IQ_AVX2(iq3s, IQ3S)
+LUTRA_IQ_AVX2(iq1s, IQ1S)
+LUTRA_IQ_AVX2(iq1m, IQ1M)
+#undef LUTRA_IQ_AVX2
 
 namespace {
 

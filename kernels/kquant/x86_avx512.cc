@@ -115,5 +115,20 @@ void iq4xs_gemm__avx512(const Weights& w, const Activations& a, size_t row_begin
   using namespace avx512;
   Gemm<IQ4XSTile<false, 1>, IQ4XSTile<false, kTokenTile>>(w, a, row_begin, row_end, y, y_stride);
 }
+#define LUTRA_IQ_AVX512(name, format)                                                        \
+  void name##_gemm__avx512(const Weights& w, const Activations& a, size_t row_begin,         \
+                           size_t row_end, float* y, size_t y_stride) {                      \
+    using namespace avx512;                                                                  \
+    Gemm<IqTile<false, 1, Format::k##format>, IqTile<false, kTokenTile, Format::k##format>>( \
+        w, a, row_begin, row_end, y, y_stride);                                              \
+  }
+LUTRA_IQ_AVX512(iq2xxs, IQ2XXS)
+LUTRA_IQ_AVX512(iq2xs, IQ2XS)
+LUTRA_IQ_AVX512(iq2s, IQ2S)
+LUTRA_IQ_AVX512(iq3xxs, IQ3XXS)
+LUTRA_IQ_AVX512(iq3s, IQ3S)
+LUTRA_IQ_AVX512(iq1s, IQ1S)
+LUTRA_IQ_AVX512(iq1m, IQ1M)
+#undef LUTRA_IQ_AVX512
 
 }  // namespace lutra::kernels::kquant

@@ -20,6 +20,7 @@
 #include "kernels/kquant/block_fields.h"
 #include "kernels/kquant/kquant.h"
 #include "kernels/kquant/x86_blocks32.h"
+#include "kernels/kquant/x86_iq_avx512.h"
 
 namespace lutra::kernels::kquant::avx512 {
 
@@ -413,6 +414,38 @@ void Block32Tile(const Weights& w, const Activations& a, size_t r, size_t t0, fl
     Block32Step<kVnni, T, false, F>(row + b * BlockBytes(F), a, w.k, b, t0, acc);
   }
   if (b < blocks) Block32Step<kVnni, T, true, F>(row + b * BlockBytes(F), a, w.k, b, t0, acc);
+  for (size_t t = 0; t < T; ++t) y[(t0 + t) * y_stride + r] = _mm512_reduce_add_ps(acc[t]);
+}
+
+// The lattice i-quants: each block decoded in registers (x86_iq_avx512.h), then per token the
+// activations negated where the codes are (the sign mask) and vpmaddubsw with the magnitudes,
+// weighted by the scales per pair lane: pair sums at most 2·62·127, never saturated.
+template <bool kVnni, size_t T, Format F>
+void IqTile(const Weights& w, const Activations& a, size_t r, size_t t0, float* y,
+            size_t y_stride) {
+  const size_t blocks = w.k / kSuperBlock;
+  __m512 acc[T];
+  for (size_t t = 0; t < T; ++t) acc[t] = _mm512_setzero_ps();
+  const uint8_t* row = w.data + r * w.row_bytes;
+  for (size_t b = 0; b < blocks; ++b) {
+    const uint8_t* blk = row + b * BlockBytes(F);
+    __m512i isum[T];
+    for (size_t t = 0; t < T; ++t) isum[t] = _mm512_setzero_si512();
+    IqBlock512 q;
+    IqDecodeBlock512<F>(blk, &q);
+    for (int c = 0; c < 4; ++c) {
+      for (size_t t = 0; t < T; ++t) {
+        const __m512i av0 = Load64(a.q + (t0 + t) * w.k + b * kSuperBlock + 64 * c);
+        const __m512i av = _mm512_mask_sub_epi8(av0, q.neg[c], _mm512_setzero_si512(), av0);
+        isum[t] = DotAdd<kVnni>(isum[t], _mm512_maddubs_epi16(q.u[c], av), q.sv[c]);
+      }
+    }
+    const float factor = _cvtsh_ss(IqHalfBits(F, blk)) * IqFactorScale(F);
+    for (size_t t = 0; t < T; ++t) {
+      const float s = a.scale[(t0 + t) * blocks + b];
+      acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[t]), _mm512_set1_ps(factor * s), acc[t]);
+    }
+  }
   for (size_t t = 0; t < T; ++t) y[(t0 + t) * y_stride + r] = _mm512_reduce_add_ps(acc[t]);
 }
 

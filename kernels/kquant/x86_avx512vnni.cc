@@ -120,4 +120,25 @@ void iq4xs_gemm__avx512vnni(const Weights& w, const Activations& a, size_t row_b
   Gemm<IQ4XSTile<true, 1>, IQ4XSTile<true, kTokenTile>>(w, a, row_begin, row_end, y, y_stride);
 }
 
+#define LUTRA_IQ_VNNI(name, format)                                                      \
+  void name##_gemm__avx512vnni(const Weights& w, const Activations& a, size_t row_begin, \
+                               size_t row_end, float* y, size_t y_stride) {              \
+    using namespace avx512;                                                              \
+    constexpr Format kF = Format::k##format;                                             \
+    if (a.tiles.q != nullptr && a.n >= kMinTiledTokens) {                                \
+      vnni_blocked::TiledGemm<kF>(w, a, row_begin, row_end, y, y_stride);                \
+      return;                                                                            \
+    }                                                                                    \
+    Gemm<IqTile<true, 1, kF>, IqTile<true, kTokenTile, kF>>(w, a, row_begin, row_end, y, \
+                                                            y_stride);                   \
+  }
+LUTRA_IQ_VNNI(iq2xxs, IQ2XXS)
+LUTRA_IQ_VNNI(iq2xs, IQ2XS)
+LUTRA_IQ_VNNI(iq2s, IQ2S)
+LUTRA_IQ_VNNI(iq3xxs, IQ3XXS)
+LUTRA_IQ_VNNI(iq3s, IQ3S)
+LUTRA_IQ_VNNI(iq1s, IQ1S)
+LUTRA_IQ_VNNI(iq1m, IQ1M)
+#undef LUTRA_IQ_VNNI
+
 }  // namespace lutra::kernels::kquant

@@ -15,9 +15,11 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #include "kernels/kquant/kquant.h"
 #include "kernels/kquant/x86_avx512_impl.h"
@@ -166,6 +168,60 @@ struct Traits<Format::kIQ4XS> {
   }
 };
 
+// The lattice i-quants: the block decoded in registers (avx512::IqDecodeBlock512: magnitudes,
+// negative-code mask, int16 scale per pair lane), the signed codes stored plus kOffset so
+// vpdpbusd takes them unsigned, sixteen sub-blocks of 16 (the formats with a scale per 32 give
+// it to both halves) at f·sc_b in fp32 (f = d times the format's power of two). The offset
+// comes off each sub-block's integer dot (kOffsetShift: its accumulators start at −kOffset·Σa
+// of the sub-block, shared by the rows) rather than through the pairs after the fp32 sum: there
+// it cancelled most of that sum for the small codes (kOffset / |q| up to 16 for IQ3_S's
+// smallest value), and a one-hot product lost the last bits of the weight it reads.
+template <Format F>
+struct IqGridTraits {
+  static constexpr int kSubs = 16;
+  // The smallest power of two above the codes' magnitudes (IQ2 / IQ3: ≤ 62; IQ1's 8·g ± 1: ≤ 9).
+  static constexpr int kOffsetShift = F == Format::kIQ1S || F == Format::kIQ1M ? 4 : 6;
+  static constexpr int kOffset = 1 << kOffsetShift;
+  static void Unpack(const uint8_t* blk, RowBlock<kSubs>* out) {
+    avx512::IqBlock512 q;
+    avx512::IqDecodeBlock512<F>(blk, &q);
+    const __m512i offset = _mm512_set1_epi8(char(kOffset));
+    for (int c = 0; c < 4; ++c) {
+      // offset + |q|, or offset − |q| where the code is negative.
+      const __m512i code =
+          _mm512_mask_sub_epi8(_mm512_add_epi8(offset, q.u[c]), q.neg[c], offset, q.u[c]);
+      _mm512_store_si512(out->codes + 64 * c, code);
+    }
+    // Sub-block 4c + i's scale is word 8i of sv[c] (a pair lane per two weights): the sixteen
+    // gathered in order, as int16.
+    alignas(64) std::array<int16_t, 32> pick{};
+    for (int i = 0; i < 8; ++i) pick[size_t(i)] = int16_t(8 * i);
+    const __m512i idx = _mm512_load_si512(pick.data());
+    const __m512i s01 = _mm512_permutex2var_epi16(q.sv[0], idx, q.sv[1]);
+    const __m512i s23 = _mm512_permutex2var_epi16(q.sv[2], idx, q.sv[3]);
+    const __m256i sc16 =
+        _mm256_inserti128_si256(_mm512_castsi512_si256(s01), _mm512_castsi512_si128(s23), 1);
+    const float f = _cvtsh_ss(IqHalfBits(F, blk)) * IqFactorScale(F);
+    _mm512_store_ps(out->scale, _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi16_epi32(sc16)),
+                                              _mm512_set1_ps(f)));
+    out->coef = 0;  // no pairs term (kOffsetShift)
+  }
+};
+template <>
+struct Traits<Format::kIQ2XXS> : IqGridTraits<Format::kIQ2XXS> {};
+template <>
+struct Traits<Format::kIQ2XS> : IqGridTraits<Format::kIQ2XS> {};
+template <>
+struct Traits<Format::kIQ2S> : IqGridTraits<Format::kIQ2S> {};
+template <>
+struct Traits<Format::kIQ3XXS> : IqGridTraits<Format::kIQ3XXS> {};
+template <>
+struct Traits<Format::kIQ3S> : IqGridTraits<Format::kIQ3S> {};
+template <>
+struct Traits<Format::kIQ1S> : IqGridTraits<Format::kIQ1S> {};
+template <>
+struct Traits<Format::kIQ1M> : IqGridTraits<Format::kIQ1M> {};
+
 inline __m512i Broadcast4(const uint8_t* p) {
   uint32_t v;
   std::memcpy(&v, p, sizeof v);
@@ -174,11 +230,24 @@ inline __m512i Broadcast4(const uint8_t* p) {
 
 constexpr size_t kPrefetchBlocks = 2;  // super-blocks ahead, per row
 
+// Traits::kOffsetShift where the traits have one (their codes' offset taken off the integer
+// dots), else 0 (the pairs and coef term).
+template <class T, class = void>
+struct OffsetShift {
+  static constexpr int value = 0;
+};
+template <class T>
+struct OffsetShift<T, std::void_t<decltype(T::kOffsetShift)>> {
+  static constexpr int value = T::kOffsetShift;
+};
+
 // Rows r0..r0+R−1 against tiles g0..g0+T−1 over the whole row.
 template <Format F, size_t R, size_t T>
 void Pass(const Weights& w, const Activations& a, size_t r0, size_t g0, float* y, size_t y_stride) {
   constexpr int kSubs = Traits<F>::kSubs;
   constexpr int kQuads = int(kSuperBlock) / 4 / kSubs;  // k-quads per sub-block
+  constexpr int kShift = OffsetShift<Traits<F>>::value;
+  static_assert(kShift == 0 || kSuperBlock / kSubs == TileSumGroup(F), "a sum per sub-block");
   const size_t blocks = w.k / kSuperBlock, groups = w.k / TileSumGroup(F);
   const TokenTiles& tt = a.tiles;
   __m512 f[R][T];
@@ -201,7 +270,7 @@ void Pass(const Weights& w, const Activations& a, size_t r0, size_t g0, float* y
       Traits<F>::Unpack(blk, &rb[i]);
     }
     // The sums of sub-blocks 2p and 2p + 1 as int16 pairs (|Σa| ≤ 32·127 fits).
-    for (size_t t = 0; t < T; ++t) {
+    for (size_t t = 0; t < T && kShift == 0; ++t) {
       const int32_t* sum = tt.sum + ((g0 + t) * groups + size_t(kSubs) * b) * kTileTokens;
       for (int p = 0; p < kSubs / 2; ++p) {
         const __m512i s0 = _mm512_loadu_si512(sum + 2 * p * kTileTokens);
@@ -220,9 +289,18 @@ void Pass(const Weights& w, const Activations& a, size_t r0, size_t g0, float* y
     const int8_t* aq[T];
     for (size_t t = 0; t < T; ++t) aq[t] = tt.q + ((g0 + t) * w.k + b * kSuperBlock) * kTileTokens;
     for (int j = 0; j < kSubs; ++j) {
+      __m512i start[T];
+      for (size_t t = 0; t < T; ++t) {
+        start[t] = _mm512_setzero_si512();
+        if constexpr (kShift != 0) {
+          const int32_t* sum =
+              tt.sum + ((g0 + t) * groups + size_t(kSubs) * b + size_t(j)) * kTileTokens;
+          start[t] = _mm512_sub_epi32(start[t], _mm512_slli_epi32(_mm512_loadu_si512(sum), kShift));
+        }
+      }
       __m512i acc[R][T];
       for (size_t i = 0; i < R; ++i) {
-        for (size_t t = 0; t < T; ++t) acc[i][t] = _mm512_setzero_si512();
+        for (size_t t = 0; t < T; ++t) acc[i][t] = start[t];
       }
 #pragma GCC unroll 8
       for (int q = 0; q < kQuads; ++q) {
@@ -243,6 +321,10 @@ void Pass(const Weights& w, const Activations& a, size_t r0, size_t g0, float* y
     for (size_t t = 0; t < T; ++t) {
       const __m512 st = _mm512_loadu_ps(tt.scale + ((g0 + t) * blocks + b) * kTileTokens);
       for (size_t i = 0; i < R; ++i) {
+        if constexpr (kShift != 0) {
+          f[i][t] = _mm512_fmadd_ps(sacc[i][t], st, f[i][t]);
+          continue;
+        }
         __m512i sums = _mm512_setzero_si512();
         for (int p = 0; p < kSubs / 2; ++p) {
           sums = _mm512_dpwssd_epi32(sums, _mm512_load_si512(sum_pairs[t][p]),
@@ -266,7 +348,8 @@ void Rows(const Weights& w, const Activations& a, size_t r0, float* y, size_t y_
   if (g < tiles) Pass<F, R, 1>(w, a, r0, g, y, y_stride);
 }
 
-// The many-token GEMM of the super-block formats (Q4_K, Q5_K, Q6_K, Q3_K, Q2_K, IQ4_XS).
+// The many-token GEMM of the super-block formats (Q4_K, Q5_K, Q6_K, Q3_K, Q2_K, IQ4_XS, the
+// lattice i-quants).
 template <Format F>
 void TiledGemm(const Weights& w, const Activations& a, size_t row_begin, size_t row_end, float* y,
                size_t y_stride) {

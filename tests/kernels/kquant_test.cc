@@ -40,10 +40,6 @@ namespace {
 using testing::GuardedBuffer;
 using testing::Rng;
 
-constexpr Format kFormats[] = {Format::kQ4K,  Format::kQ6K,   Format::kQ8_0,
-                               Format::kQ5K,  Format::kQ3K,   Format::kQ2K,
-                               Format::kQ5_0, Format::kIQ4NL, Format::kIQ4XS};
-
 gguf::TensorType TypeOf(Format f) {
   switch (f) {
     case Format::kQ4K:
@@ -64,6 +60,8 @@ gguf::TensorType TypeOf(Format f) {
       return gguf::TensorType::IQ4_NL;
     case Format::kIQ4XS:
       return gguf::TensorType::IQ4_XS;
+    default:
+      break;  // the lattice i-quants: kquant_iq_test.cc
   }
   return gguf::TensorType::F32;
 }
@@ -88,6 +86,20 @@ const char* NameOf(Format f) {
       return "iq4nl";
     case Format::kIQ4XS:
       return "iq4xs";
+    case Format::kIQ2XXS:
+      return "iq2xxs";
+    case Format::kIQ2XS:
+      return "iq2xs";
+    case Format::kIQ2S:
+      return "iq2s";
+    case Format::kIQ3XXS:
+      return "iq3xxs";
+    case Format::kIQ3S:
+      return "iq3s";
+    case Format::kIQ1S:
+      return "iq1s";
+    case Format::kIQ1M:
+      return "iq1m";
   }
   return "";
 }
@@ -115,6 +127,8 @@ void HalfFields(Format f, size_t* d, size_t* dmin) {
     case Format::kIQ4XS:
       *d = 0;
       break;
+    default:
+      break;  // the lattice i-quants: kquant_iq_test.cc
   }
 }
 
@@ -312,12 +326,14 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(KQuant, NamesAndSelection) {
   for (const Kernels& k : AllKernels()) {
     std::cmatch m;
-    ASSERT_TRUE(testing::MatchName(
-        k.name, "lutra_kquant_(q4k|q5k|q6k|q3k|q2k|q8_0|q5_0|iq4nl|iq4xs)_gemm__([a-z0-9]+)", k.isa,
-        &m));
+    ASSERT_TRUE(testing::MatchName(k.name,
+                                   "lutra_kquant_(q4k|q5k|q6k|q3k|q2k|q8_0|q5_0|iq4nl|iq4xs|iq2xxs|"
+                                   "iq2xs|iq2s|iq3xxs|iq3s|iq1s|iq1m)_gemm__([a-z0-9]+)",
+                                   k.isa, &m));
     EXPECT_EQ(m[1].str(), NameOf(k.format)) << k.name;
   }
-  for (Format f : kFormats) {
+  for (size_t i = 0; i < kFormats; ++i) {
+    const Format f = static_cast<Format>(i);
     const Kernels* s = Select(arch::kLevelScalar, f);
     ASSERT_NE(s, nullptr);
     EXPECT_EQ(s->isa, arch::kLevelScalar);
@@ -572,7 +588,16 @@ TEST_P(KQuantVariant, ExtremeCodesStayExact) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Registry, KQuantVariant, ::testing::ValuesIn(AllKernels()),
+// The formats with a decoder in engine/src/formats (the lattice i-quants: kquant_iq_test.cc).
+std::vector<Kernels> BlockFormatKernels() {
+  std::vector<Kernels> out;
+  for (const Kernels& k : AllKernels()) {
+    if (!IsGridFormat(k.format)) out.push_back(k);
+  }
+  return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Registry, KQuantVariant, ::testing::ValuesIn(BlockFormatKernels()),
                          [](const auto& info) {
                            std::string name = info.param.name;
                            return name.substr(std::string("lutra_kquant_").size());

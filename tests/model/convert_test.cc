@@ -530,23 +530,23 @@ TEST(Convert, ClearErrorsForBadInputAndOptions) {
          LUTRA_STATUS_INVALID_ARGUMENT, "PATTERN=TYPE");
   expect(Convert(dir / "missing.gguf", out, "q2", 64, false, "rtn", 0), LUTRA_STATUS_INVALID_MODEL,
          "missing.gguf");
-  // A type the converter cannot read (IQ2_XXS) in a matrix.
+  // A type the converter cannot read (Q8_K, llama.cpp's activation type) in a matrix.
   {
     gguf::Writer w;
     w.set_string("general.architecture", "llama");
-    std::vector<uint8_t> blocks(66 * 2, 0);
-    ASSERT_TRUE(w.add_tensor("blk.0.attn_q.weight", gguf::TensorType::IQ2_XXS, {256, 2},
-                             blocks.data(), blocks.size())
+    std::vector<uint8_t> blocks(292 * 2, 0);
+    ASSERT_TRUE(w.add_tensor("blk.0.attn_q.weight", gguf::TensorType::Q8_K, {256, 2}, blocks.data(),
+                             blocks.size())
                     .ok());
-    ASSERT_TRUE(w.write(dir / "iq2.gguf").ok());
-    expect(Convert(dir / "iq2.gguf", out, "q2", 64, false, "rtn", 0), LUTRA_STATUS_INVALID_MODEL,
-           "IQ2_XXS");
+    ASSERT_TRUE(w.write(dir / "q8k.gguf").ok());
+    expect(Convert(dir / "q8k.gguf", out, "q2", 64, false, "rtn", 0), LUTRA_STATUS_INVALID_MODEL,
+           "Q8_K");
   }
   // A converted file is not converted again.
   ASSERT_EQ(Convert(src, out, "q2", 64, false, "rtn", 0), LUTRA_STATUS_OK);
   expect(Convert(out, dir / "again.gguf", "q2", 64, false, "rtn", 0), LUTRA_STATUS_INVALID_MODEL,
          "already lutra-packed");
-  std::vector<std::string> want{"iq2.gguf", "out.gguf", "src.gguf"};
+  std::vector<std::string> want{"out.gguf", "q8k.gguf", "src.gguf"};
   EXPECT_EQ(dir.List(), want);
 }
 

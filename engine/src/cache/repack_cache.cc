@@ -32,7 +32,8 @@ std::string RealPath(const std::string& path) {
 // Whether loading the file repacks anything worth keeping: quantized block types, except
 // F32/F16/BF16 (the dense path), lutra-packed types (used from the mapping) and the block types
 // whose repack runs at memory speed (Q5_1: linear_q8block.cc does not save it), and the types
-// the kquant kernels read in place (linear_kquant.h: the k-quants, Q8_0, Q5_0, IQ4_NL, IQ4_XS).
+// the kquant kernels read in place (linear_kquant.h: the k-quants, Q8_0, Q5_0, IQ4_NL, IQ4_XS
+// and the lattice i-quants).
 bool RepacksSomething(const gguf::File& file, bool q4_k_repacked) {
   for (const gguf::TensorInfo& t : file.tensors()) {
     if (t.shape.size() != 2) continue;
@@ -51,6 +52,13 @@ bool RepacksSomething(const gguf::File& file, bool q4_k_repacked) {
       case gguf::TensorType::Q6_K:
       case gguf::TensorType::IQ4_NL:
       case gguf::TensorType::IQ4_XS:
+      case gguf::TensorType::IQ2_XXS:
+      case gguf::TensorType::IQ2_XS:
+      case gguf::TensorType::IQ2_S:
+      case gguf::TensorType::IQ3_XXS:
+      case gguf::TensorType::IQ3_S:
+      case gguf::TensorType::IQ1_S:
+      case gguf::TensorType::IQ1_M:
         continue;
       default:
         if (!gguf::IsPackedTypeId(uint32_t(t.type))) return true;

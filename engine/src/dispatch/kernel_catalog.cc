@@ -222,7 +222,8 @@ const KernelOp kOps[] = {
     LUTRA_OP("q8block", kernels::q8block::AllKernels, &c.q8block()),
     // Q4_0 matrices: rows by four on ARM, the lookup kernels elsewhere.
     KernelOp{"q4rows", Q4RowsSelected, Q4RowsList},
-    // Matrices multiplied on the file's own blocks (k-quants, Q8_0, Q5_0, IQ4_NL, IQ4_XS).
+    // Matrices multiplied on the file's own blocks (k-quants, Q8_0, Q5_0, IQ4_NL, IQ4_XS, the
+    // lattice i-quants).
     KernelOp{"kquant.q4k", KQuantSelected<kernels::kquant::Format::kQ4K>,
              KQuantList<kernels::kquant::Format::kQ4K>},
     KernelOp{"kquant.q5k", KQuantSelected<kernels::kquant::Format::kQ5K>,
@@ -241,6 +242,21 @@ const KernelOp kOps[] = {
              KQuantList<kernels::kquant::Format::kIQ4NL>},
     KernelOp{"kquant.iq4xs", KQuantSelected<kernels::kquant::Format::kIQ4XS>,
              KQuantList<kernels::kquant::Format::kIQ4XS>},
+    // The lattice i-quants, on the file's own blocks too.
+    KernelOp{"kquant.iq2xxs", KQuantSelected<kernels::kquant::Format::kIQ2XXS>,
+             KQuantList<kernels::kquant::Format::kIQ2XXS>},
+    KernelOp{"kquant.iq2xs", KQuantSelected<kernels::kquant::Format::kIQ2XS>,
+             KQuantList<kernels::kquant::Format::kIQ2XS>},
+    KernelOp{"kquant.iq2s", KQuantSelected<kernels::kquant::Format::kIQ2S>,
+             KQuantList<kernels::kquant::Format::kIQ2S>},
+    KernelOp{"kquant.iq3xxs", KQuantSelected<kernels::kquant::Format::kIQ3XXS>,
+             KQuantList<kernels::kquant::Format::kIQ3XXS>},
+    KernelOp{"kquant.iq3s", KQuantSelected<kernels::kquant::Format::kIQ3S>,
+             KQuantList<kernels::kquant::Format::kIQ3S>},
+    KernelOp{"kquant.iq1s", KQuantSelected<kernels::kquant::Format::kIQ1S>,
+             KQuantList<kernels::kquant::Format::kIQ1S>},
+    KernelOp{"kquant.iq1m", KQuantSelected<kernels::kquant::Format::kIQ1M>,
+             KQuantList<kernels::kquant::Format::kIQ1M>},
 };
 
 #undef LUTRA_OP

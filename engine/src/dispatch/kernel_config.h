@@ -76,7 +76,8 @@ class KernelConfig {
   // 0.625); on x86 the lookup kernels stay (measured faster there).
   const kernels::q4rows::Kernels& q4rows() const { return *q4rows_; }
   bool q4rows_preferred() const { return (q4rows_->isa & arch::kNEON) != 0; }
-  // GEMM on the file's own blocks (the k-quants, Q8_0, Q5_0, IQ4_NL, IQ4_XS), one per format.
+  // GEMM on the file's own blocks (the k-quants, Q8_0, Q5_0, IQ4_NL, IQ4_XS, the lattice
+  // i-quants), one per format.
   const kernels::kquant::Kernels& kquant(kernels::kquant::Format f) const {
     return *kquant_[static_cast<size_t>(f)];
   }

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "engine/src/formats/iquant_formats.h"
 #include "engine/src/formats/kquant_formats.h"
 #include "engine/src/formats/tensor_formats.h"
 
@@ -99,6 +100,25 @@ std::optional<std::string> FindNonFinite(const gguf::TensorInfo& t) {
     case TensorType::TQ1_0:
     case TensorType::TQ2_0:
       scale_at = f.bytes - 2;  // fp16 d last
+      break;
+    case TensorType::IQ1_M: {
+      // d spread over the top nibbles of the four scale words: gathered block by block.
+      for (size_t b = 0; b < blocks; ++b) {
+        const uint16_t bits = IQuantHalfBits(t.type, t.data + b * f.bytes);
+        if ((bits & kF16Exp) != kF16Exp) continue;
+        return "block " + std::to_string(b) + " (weights " + std::to_string(b * f.weights) + ".." +
+               std::to_string((b + 1) * f.weights - 1) + ") has scale " +
+               Name(bits, kF16Exp, 0x8000u);
+      }
+      return std::nullopt;
+    }
+    case TensorType::IQ2_XXS:
+    case TensorType::IQ2_XS:
+    case TensorType::IQ2_S:
+    case TensorType::IQ3_XXS:
+    case TensorType::IQ3_S:
+    case TensorType::IQ1_S:
+      scale_at = 0;  // fp16 d first
       break;
     default: {
       // The other formats: their fp16 d, and dmin / m where they have one.

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <vector>
 
+#include "engine/src/formats/iquant_formats.h"
 #include "engine/src/formats/kquant_formats.h"
 #include "kernels/f16/convert.h"
 
@@ -92,6 +93,7 @@ BlockFormat FormatOf(TensorType type) {
     case TensorType::I2_S:
       return {128, 32, 32};
     default: {
+      if (const IQuantFormat i = IQuantFormatOf(type); i.weights != 0) return {i.weights, i.bytes};
       const KQuantFormat k = KQuantFormatOf(type);
       return {k.weights, k.bytes};
     }
@@ -172,6 +174,10 @@ void DecodeBlocks(TensorType type, const uint8_t* src, size_t blocks, float* out
       return;
     }
     default:
+      if (IQuantFormatOf(type).weights != 0) {
+        DecodeIQuantBlocks(type, src, blocks, out);
+        return;
+      }
       DecodeKQuantBlocks(type, src, blocks, out);  // nothing for types FormatOf refuses
       return;
   }

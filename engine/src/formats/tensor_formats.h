@@ -1,6 +1,7 @@
 // ggml block formats the runtime reads, decoded on the CPU: F32, F16, BF16, Q8_0, Q4_0,
 // TQ1_0, TQ2_0 here, the other legacy formats, the k-quants and IQ4_NL / IQ4_XS in
-// kquant_formats.h. Layouts
+// kquant_formats.h, the lattice i-quants (IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS, IQ3_S, IQ1_S, IQ1_M)
+// in iquant_formats.h. Layouts
 // (little-endian, one block after another along a row):
 //   Q8_0  32 weights, 34 bytes: fp16 d, int8 q[32];            w = d·q
 //   Q4_0  32 weights, 18 bytes: fp16 d, uint8 qs[16];           w = d·(q − 8), weight j in
@@ -29,7 +30,7 @@ namespace lutra::engine::formats {
 // The readable types, for error messages.
 inline constexpr const char* kReadableTypes =
     "F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS, "
-    "TQ1_0, TQ2_0, I2_S";
+    "TQ1_0, TQ2_0, I2_S, IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS, IQ3_S, IQ1_S, IQ1_M";
 
 // Weights per block and bytes per block of a loadable type (plain types: 1 and their size);
 // {0, 0} for types the runtime cannot decode.

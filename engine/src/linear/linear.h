@@ -1,12 +1,13 @@
 // The kernel plan's unit: one weight matrix of a GGUF file, prepared once for this CPU.
 // PlanLinear() looks at the tensor's type and the feature set and picks the layout and kernel:
-// the k-quants (Q2_K..Q6_K), Q8_0, Q5_0, IQ4_NL and IQ4_XS are multiplied on the file's own
-// blocks (kquant); Q4_0, Q4_1, TQ1_0, TQ2_0, I2_S repack losslessly into LUT-packed weights
-// (Q4_0 -> 4-bit asymmetric G=32, Q4_1 -> 4-bit G=32 with a per-group min, the ternary types ->
-// ternary; on ARM Q4_0 and the ternary types go to rows by four for sdot instead: q4rows,
-// ternary2); Q4_K too when asked (repack_q4_k); lutra-packed tensors are used straight from the
-// mapping; Q5_1 becomes int8 codes with per-block scales (q8block); F32/F16/BF16 a dense fp32 path.
-// Graph builders only see this interface, so adding a format never touches an architecture.
+// the k-quants (Q2_K..Q6_K), Q8_0, Q5_0, IQ4_NL, IQ4_XS and the lattice i-quants (IQ2_XXS..IQ1_M)
+// are multiplied on the file's own blocks (kquant); Q4_0, Q4_1, TQ1_0, TQ2_0, I2_S repack
+// losslessly into LUT-packed weights (Q4_0 -> 4-bit asymmetric G=32, Q4_1 -> 4-bit G=32 with a
+// per-group min, the ternary types -> ternary; on ARM Q4_0 and the ternary types go to rows by
+// four for sdot instead: q4rows, ternary2); Q4_K too when asked (repack_q4_k); lutra-packed
+// tensors are used straight from the mapping; Q5_1 becomes int8 codes with per-block scales
+// (q8block); F32/F16/BF16 a dense fp32 path. Graph builders only see this interface, so adding a
+// format never touches an architecture.
 #pragma once
 
 #include <cstddef>

@@ -118,6 +118,20 @@ std::optional<kq::Format> KQuantFormatOf(gguf::TensorType type) {
       return kq::Format::kIQ4NL;
     case TensorType::IQ4_XS:
       return kq::Format::kIQ4XS;
+    case TensorType::IQ2_XXS:
+      return kq::Format::kIQ2XXS;
+    case TensorType::IQ2_XS:
+      return kq::Format::kIQ2XS;
+    case TensorType::IQ2_S:
+      return kq::Format::kIQ2S;
+    case TensorType::IQ3_XXS:
+      return kq::Format::kIQ3XXS;
+    case TensorType::IQ3_S:
+      return kq::Format::kIQ3S;
+    case TensorType::IQ1_S:
+      return kq::Format::kIQ1S;
+    case TensorType::IQ1_M:
+      return kq::Format::kIQ1M;
     default:
       return std::nullopt;
   }

@@ -127,6 +127,13 @@ Expected<std::unique_ptr<Linear>> PlanLinear(const gguf::TensorInfo& t,
     case TensorType::Q5_0:
     case TensorType::IQ4_NL:
     case TensorType::IQ4_XS:
+    case TensorType::IQ2_XXS:
+    case TensorType::IQ2_XS:
+    case TensorType::IQ2_S:
+    case TensorType::IQ3_XXS:
+    case TensorType::IQ3_S:
+    case TensorType::IQ1_S:
+    case TensorType::IQ1_M:
       return PlanKQuantLinear(t, options);
     case TensorType::Q4_0:
       if (options.kernels->q4rows_preferred()) return PlanQ4RowsLinear(t, options);
