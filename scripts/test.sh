@@ -36,7 +36,7 @@ CORE_SUITES='^(arch|kernels|engine)(/[0-9]+)?$'
 KERNEL_SUITES='^(arch|kernels)(/[0-9]+)?$'
 # Cases that check file formats and the loader's validation (the converter's output, GGUF
 # layout, each family's keys and tensors named when wrong) run no ISA-specific code: they run
-# natively at three ISA levels, under qemu-aarch64, and under ASan/UBSan and TSan. Under the
+# natively at three ISA levels, under qemu-aarch64 and under ASan/UBSan. Under the
 # slower emulators they are left out: on riscv64 (64-bit like the others) all of them, on armhf
 # (the one 32-bit target, where offsets and sizes are narrower) all but the bad-input cases.
 # Under qemu-riscv64 the converter's perplexity table alone was 71 s and the family errors 45 s
