@@ -14,6 +14,7 @@
 #include "kernels/kquant/variants.h"
 #include "kernels/kquant/x86_blocks32.h"
 #include "kernels/kquant/x86_iq_steps.h"
+#include "kernels/kquant/x86_prefetch.h"
 
 namespace lutra::kernels::kquant {
 namespace {
@@ -62,6 +63,7 @@ void Q4KTile(const Weights& w, const Activations& a, size_t r, size_t t0, float*
   const uint8_t* row = w.data + r * w.row_bytes;
   for (size_t b = 0; b < blocks; ++b) {
     const uint8_t* blk = row + b * BlockBytes(kFormat);
+    if constexpr (T == 1) x86::PrefetchAhead<BlockBytes(kFormat)>(blk);
     uint64_t sc8, mn8;
     Q4KScalesMins8(blk + kQ4KScales, &sc8, &mn8);
     const __m128i scales = _mm_cvtsi64_si128(int64_t(sc8));
@@ -116,6 +118,7 @@ void Q6KTile(const Weights& w, const Activations& a, size_t r, size_t t0, float*
   const uint8_t* row = w.data + r * w.row_bytes;
   for (size_t b = 0; b < blocks; ++b) {
     const uint8_t* blk = row + b * BlockBytes(Format::kQ6K);
+    if constexpr (T == 1) x86::PrefetchAhead<BlockBytes(Format::kQ6K)>(blk);
     const __m128i scales = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk + kQ6KScales));
     __m256i isum[T];
     for (size_t t = 0; t < T; ++t) isum[t] = _mm256_setzero_si256();
@@ -175,6 +178,7 @@ void Q32KTile(const Weights& w, const Activations& a, size_t r, size_t t0, float
   const uint8_t* row = w.data + r * w.row_bytes;
   for (size_t b = 0; b < blocks; ++b) {
     const uint8_t* blk = row + b * BlockBytes(F);
+    if constexpr (T == 1) x86::PrefetchAhead<BlockBytes(F)>(blk);
     __m128i scales, mins = _mm_setzero_si128();
     if constexpr (kQ3) {
       uint64_t lo, hi;
@@ -242,6 +246,7 @@ void Block32Tile(const Weights& w, const Activations& a, size_t r, size_t t0, fl
   const uint8_t* row = w.data + r * w.row_bytes;
   for (size_t b = 0; b < blocks; ++b) {
     const uint8_t* blk = row + b * BlockBytes(F);
+    if constexpr (T == 1) x86::PrefetchAhead<BlockBytes(F)>(blk);
     const __m256i q = x86::Codes32<F>(blk);
     const __m256i uq = _mm256_sign_epi8(q, q);
     const __m256 d = _mm256_set1_ps(Half(blk));
@@ -272,6 +277,7 @@ void IQ4XSTile(const Weights& w, const Activations& a, size_t r, size_t t0, floa
   const uint8_t* row = w.data + r * w.row_bytes;
   for (size_t b = 0; b < blocks; ++b) {
     const uint8_t* blk = row + b * BlockBytes(Format::kIQ4XS);
+    if constexpr (T == 1) x86::PrefetchAhead<BlockBytes(Format::kIQ4XS)>(blk);
     const __m128i scales =
         _mm_sub_epi8(_mm_cvtsi64_si128(int64_t(IQ4XSScales8(blk))), _mm_set1_epi8(32));
     __m256i isum[T];
@@ -317,6 +323,7 @@ void IqTile(const Weights& w, const Activations& a, size_t r, size_t t0, float* 
   const uint8_t* row = w.data + r * w.row_bytes;
   for (size_t b = 0; b < blocks; ++b) {
     const uint8_t* blk = row + b * BlockBytes(F);
+    if constexpr (T == 1) x86::PrefetchAhead<BlockBytes(F)>(blk);
     __m256i isum[T];
     for (size_t t = 0; t < T; ++t) isum[t] = _mm256_setzero_si256();
     x86::IqPrep prep;

@@ -21,6 +21,7 @@
 #include "kernels/kquant/kquant.h"
 #include "kernels/kquant/x86_blocks32.h"
 #include "kernels/kquant/x86_iq_avx512.h"
+#include "kernels/kquant/x86_prefetch.h"
 
 namespace lutra::kernels::kquant::avx512 {
 
@@ -105,6 +106,7 @@ void Q4KTile(const Weights& w, const Activations& a, size_t r, size_t t0, float*
   const uint8_t* row = w.data + r * w.row_bytes;
   for (size_t b = 0; b < blocks; ++b) {
     const uint8_t* blk = row + b * BlockBytes(kFormat);
+    if constexpr (T == 1) x86::PrefetchAhead<BlockBytes(kFormat)>(blk);
     uint64_t sc8, mn8;
     Q4KScalesMins8(blk + kQ4KScales, &sc8, &mn8);
     const __m512i scales =
@@ -160,6 +162,7 @@ void Q6KTile(const Weights& w, const Activations& a, size_t r, size_t t0, float*
   const uint8_t* row = w.data + r * w.row_bytes;
   for (size_t b = 0; b < blocks; ++b) {
     const uint8_t* blk = row + b * BlockBytes(Format::kQ6K);
+    if constexpr (T == 1) x86::PrefetchAhead<BlockBytes(Format::kQ6K)>(blk);
     const __m256i sc16 =
         _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(blk + kQ6KScales)));
     const __m512i scales = _mm512_zextsi256_si512(sc16);
@@ -247,6 +250,7 @@ void Q32KTile(const Weights& w, const Activations& a, size_t r, size_t t0, float
   const uint8_t* row = w.data + r * w.row_bytes;
   for (size_t b = 0; b < blocks; ++b) {
     const uint8_t* blk = row + b * BlockBytes(F);
+    if constexpr (T == 1) x86::PrefetchAhead<BlockBytes(F)>(blk);
     __m512i codes[4], sv[4];
     __m256i sc16, mn16;
     Q32KUnpack<F>(blk, codes, &sc16, &mn16);
@@ -293,6 +297,7 @@ void IQ4XSTile(const Weights& w, const Activations& a, size_t r, size_t t0, floa
   const uint8_t* row = w.data + r * w.row_bytes;
   for (size_t b = 0; b < blocks; ++b) {
     const uint8_t* blk = row + b * BlockBytes(Format::kIQ4XS);
+    if constexpr (T == 1) x86::PrefetchAhead<BlockBytes(Format::kIQ4XS)>(blk);
     const __m512i scales = IQ4XSScales16(blk);
     __m512i uq[4], sv[4];
     __mmask64 neg[4];
@@ -411,6 +416,7 @@ void Block32Tile(const Weights& w, const Activations& a, size_t r, size_t t0, fl
   const uint8_t* row = w.data + r * w.row_bytes;
   size_t b = 0;
   for (; b + 2 <= blocks; b += 2) {
+    if constexpr (T == 1) x86::PrefetchAhead<2 * BlockBytes(F)>(row + b * BlockBytes(F));
     Block32Step<kVnni, T, false, F>(row + b * BlockBytes(F), a, w.k, b, t0, acc);
   }
   if (b < blocks) Block32Step<kVnni, T, true, F>(row + b * BlockBytes(F), a, w.k, b, t0, acc);
@@ -429,6 +435,7 @@ void IqTile(const Weights& w, const Activations& a, size_t r, size_t t0, float* 
   const uint8_t* row = w.data + r * w.row_bytes;
   for (size_t b = 0; b < blocks; ++b) {
     const uint8_t* blk = row + b * BlockBytes(F);
+    if constexpr (T == 1) x86::PrefetchAhead<BlockBytes(F)>(blk);
     __m512i isum[T];
     for (size_t t = 0; t < T; ++t) isum[t] = _mm512_setzero_si512();
     IqBlock512 q;

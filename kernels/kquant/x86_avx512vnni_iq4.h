@@ -13,6 +13,7 @@
 #include "kernels/kquant/block_fields.h"
 #include "kernels/kquant/kquant.h"
 #include "kernels/kquant/x86_avx512_impl.h"
+#include "kernels/kquant/x86_prefetch.h"
 
 namespace lutra::kernels::kquant::vnni_iq4 {
 namespace {
@@ -48,6 +49,7 @@ inline void IQ4XSDecodeRow(const Weights& w, const Activations& a, const int8_t*
   const uint8_t* row = w.data + r * w.row_bytes;
   for (size_t b = 0; b < blocks; ++b) {
     const uint8_t* blk = row + b * BlockBytes(Format::kIQ4XS);
+    x86::PrefetchAhead<BlockBytes(Format::kIQ4XS)>(blk);
     const __m256i sc = _mm256_cvtepi8_epi32(
         _mm_sub_epi8(_mm_cvtsi64_si128(int64_t(IQ4XSScales8(blk))), _mm_set1_epi8(32)));
     // Σa of each sub-block of 32 (its two code sums of 16), times its scale and 128.
@@ -114,6 +116,7 @@ inline void IQ4NLDecodeRow(const Weights& w, const Activations& a, const int8_t*
   const uint8_t* row = w.data + r * w.row_bytes;
   for (size_t g = 0; g < groups; ++g) {
     const uint8_t* blk = row + 4 * g * kBytes;
+    x86::PrefetchAhead<4 * kBytes>(blk);
     __m512i v = _mm512_castsi128_si512(avx512::Load16(blk + kIQ4NLQs));
     v = _mm512_inserti32x4(v, avx512::Load16(blk + kBytes + kIQ4NLQs), 1);
     v = _mm512_inserti32x4(v, avx512::Load16(blk + 2 * kBytes + kIQ4NLQs), 2);
