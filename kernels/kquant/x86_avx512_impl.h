@@ -24,6 +24,9 @@
 #include "kernels/kquant/x86_prefetch.h"
 
 namespace lutra::kernels::kquant::avx512 {
+// Internal to each file that includes it: the files are compiled for different ISA levels, and
+// one template instance shared between them would run one level's code in the other's variant.
+namespace {
 
 inline __m512i Load64(const void* p) {
   return _mm512_loadu_si512(p);
@@ -470,4 +473,5 @@ void Gemm(const Weights& w, const Activations& a, size_t row_begin, size_t row_e
   }
 }
 
+}  // namespace
 }  // namespace lutra::kernels::kquant::avx512

@@ -26,6 +26,9 @@
 #include "kernels/kquant/x86_blocks32.h"
 
 namespace lutra::kernels::kquant::vnni_blocked {
+// Internal to each file that includes it: the files are compiled for different ISA levels, and
+// one template instance shared between them would run one level's code in the other's variant.
+namespace {
 
 // y for rows r0..r0+R−1 and the tiles' real tokens, token-major (a token's rows adjacent).
 template <size_t R, size_t T>
@@ -471,4 +474,5 @@ void TiledGemm32(const Weights& w, const Activations& a, size_t row_begin, size_
   }
 }
 
+}  // namespace
 }  // namespace lutra::kernels::kquant::vnni_blocked

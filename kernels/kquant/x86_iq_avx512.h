@@ -59,9 +59,30 @@ static inline __m512i IqSelect(__m512i c, __m512i b, __m512i a) {
   return _mm512_ternarylogic_epi32(a, b, c, 0xd8);
 }
 
+#if defined(__AVX512VBMI__)
+// vpermb indices: byte j takes byte (2·(first + j / stride) + j % stride) for j % stride < 2
+// (the low and the high byte of word first + j / stride), byte 2·(first + j / stride) above.
+static inline __m512i IqSpreadBytes(int first, int stride) {
+  alignas(64) std::array<uint8_t, 64> idx{};
+  for (int j = 0; j < 64; ++j) {
+    idx[size_t(j)] = uint8_t(2 * (first + j / stride) + (j % stride < 2 ? j % stride : 0));
+  }
+  return _mm512_load_si512(idx.data());
+}
+#endif
+
 // The 64 bytes of the eight 8-letter points in words first .. first + 7 of `codes` (2-bit
 // letters, letter j of a point in bits 2j..2j+1), each letter as its value in `values`.
 static inline __m512i IqExpand2(__m512i codes, int first, __m512i values) {
+#if defined(__AVX512VBMI__)
+  // Point first + i to the low word of qword i (vpermb); byte j of each qword then takes the
+  // eight bits from 2j on (vpmultishiftqb), letter j at its bottom, and vpermb maps it to its
+  // value: it reads six index bits, and `values` repeats the letters every four bytes, so the
+  // bits above the letter do not matter.
+  const __m512i q = _mm512_permutexvar_epi8(IqSpreadBytes(first, 8), codes);
+  const __m512i at = _mm512_set1_epi64(0x0e0c0a0806040200ll);
+  return _mm512_permutexvar_epi8(_mm512_multishift_epi64_epi8(at, q), values);
+#else
   // Each point to the four words of its qword; word w keeps letters 2w, 2w + 1 at its bottom;
   // the low byte takes letter 2w, the high byte (from x << 6) letter 2w + 1.
   const __m512i x = _mm512_srlv_epi16(_mm512_permutexvar_epi16(IqSpread(first, 4), codes),
@@ -69,21 +90,32 @@ static inline __m512i IqExpand2(__m512i codes, int first, __m512i values) {
   const __m512i y =
       _mm512_ternarylogic_epi32(x, _mm512_slli_epi16(x, 6), _mm512_set1_epi16(short(0xff00)), 0xd8);
   return _mm512_shuffle_epi8(values, _mm512_and_si512(y, _mm512_set1_epi16(0x0303)));
+#endif
 }
 
 // The 64 bytes of the sixteen 4-letter points in words first .. first + 15 (3-bit letters).
 static inline __m512i IqExpand3(__m512i codes, int first, __m512i values) {
+#if defined(__AVX512VBMI__)
+  // As IqExpand2, a point per dword: its bytes take the bits from 3j on (j < 4).
+  const __m512i q = _mm512_permutexvar_epi8(IqSpreadBytes(first, 4), codes);
+  const __m512i at = _mm512_set1_epi64(0x2926232009060300ll);
+  return _mm512_permutexvar_epi8(_mm512_multishift_epi64_epi8(at, q), values);
+#else
   // Each point to both words of its dword; word w keeps letters 2w, 2w + 1 at its bottom.
   const __m512i x = _mm512_srlv_epi16(_mm512_permutexvar_epi16(IqSpread(first, 2), codes),
                                       _mm512_set1_epi32(0x00060000));
   const __m512i y =
       _mm512_ternarylogic_epi32(x, _mm512_slli_epi16(x, 5), _mm512_set1_epi16(short(0xff00)), 0xd8);
   return _mm512_shuffle_epi8(values, _mm512_and_si512(y, _mm512_set1_epi16(0x0707)));
+#endif
 }
 
+// The letters' values in every 128-bit lane, repeated every four bytes (n ≤ 4) or eight, so
+// that an index's bits above the letter's do not change the value (IqExpand2, IqExpand3).
 static inline __m512i IqValues(const uint8_t* letters, int n) {
+  const int period = n <= 4 ? 4 : 8;
   alignas(16) uint8_t v[16] = {};
-  for (int i = 0; i < n; ++i) v[i] = letters[i];
+  for (int i = 0; i < 16; ++i) v[i] = i % period < n ? letters[i % period] : 0;
   return _mm512_broadcast_i32x4(_mm_load_si128(reinterpret_cast<const __m128i*>(v)));
 }
 
@@ -98,6 +130,26 @@ static inline __m256i IqParity(__m256i b) {
   // b with bit 7 of each byte from p's bit 0.
   return _mm256_ternarylogic_epi32(b, _mm256_slli_epi16(p, 7), _mm256_set1_epi8(char(0x80)), 0xd8);
 }
+
+#if defined(__AVX512VBMI__)
+// The sign masks of the 32 groups of 8 whose seven stored sign bits are the four fields at bit
+// offsets `at` (bytes 0–3, a vpmultishiftqb control) of each qword of x, four groups per
+// qword in order: the fields to bytes (vpmultishiftqb), those of the eight qwords together
+// (vpermb), each given its parity bit by kIqSigns (vpermi2b reads the low seven index bits, so
+// the bit above a field does not matter). Three instructions for what IqSpread7x4 and IqParity
+// take fifteen.
+static inline void IqSignMasks(__m512i x, __m512i at, __mmask64 neg[4]) {
+  alignas(64) std::array<uint8_t, 64> pick{};
+  for (int i = 0; i < 32; ++i) pick[size_t(i)] = uint8_t(8 * (i / 4) + i % 4);
+  const __m512i fields =
+      _mm512_permutexvar_epi8(_mm512_load_si512(pick.data()), _mm512_multishift_epi64_epi8(at, x));
+  const __m512i signs = _mm512_permutex2var_epi8(_mm512_loadu_si512(kIqSigns.data()), fields,
+                                                 _mm512_loadu_si512(kIqSigns.data() + 64));
+  alignas(64) uint64_t m[8];
+  _mm512_store_si512(m, signs);
+  for (int c = 0; c < 4; ++c) neg[c] = _cvtu64_mask64(m[c]);
+}
+#endif
 
 // Four 7-bit fields at bits 7l of the low dword of each qword to bytes l of it.
 static inline __m512i IqSpread7x4(__m512i a) {
@@ -146,10 +198,14 @@ static inline void IqDecodeBlock512(const uint8_t* blk, IqBlock512* out) {
     const __m512i values = IqValues(kIq2Letters, 3);
     for (int c = 0; c < 4; ++c) out->u[c] = IqExpand2(codes, 8 * c, values);
     const __m512i aux = _mm512_srli_epi64(v, 32);
+#if defined(__AVX512VBMI__)
+    IqSignMasks(v, _mm512_set1_epi64(0x352e2720ll), out->neg);  // fields at 32 + 7l
+#else
     alignas(32) uint64_t signs[4];
     _mm256_store_si256(reinterpret_cast<__m256i*>(signs),
                        IqParity(_mm512_cvtepi64_epi32(IqSpread7x4(aux))));
     for (int c = 0; c < 4; ++c) out->neg[c] = _cvtu64_mask64(signs[c]);
+#endif
     IqScalesPer32(
         _mm512_or_si512(_mm512_slli_epi64(_mm512_srli_epi64(aux, 28), 1), _mm512_set1_epi64(1)),
         out->sv);
@@ -159,10 +215,14 @@ static inline void IqDecodeBlock512(const uint8_t* blk, IqBlock512* out) {
         IqLookup<8>(kIq2xsCodes.data(), _mm512_and_si512(v, _mm512_set1_epi16(511)));
     const __m512i values = IqValues(kIq2Letters, 3);
     for (int c = 0; c < 4; ++c) out->u[c] = IqExpand2(codes, 8 * c, values);
+#if defined(__AVX512VBMI__)
+    IqSignMasks(v, _mm512_set1_epi64(0x39291909ll), out->neg);  // bits 9–15 of each word
+#else
     alignas(32) uint64_t signs[4];
     _mm256_store_si256(reinterpret_cast<__m256i*>(signs),
                        IqParity(_mm512_cvtepi16_epi8(_mm512_srli_epi16(v, 9))));
     for (int c = 0; c < 4; ++c) out->neg[c] = _cvtu64_mask64(signs[c]);
+#endif
     IqScalesPer16(IqNibbleScales(blk + kIq2xsScales, 8), out->sv);
   } else if constexpr (F == Format::kIQ2S) {
     // Index bits 8..9 of group g: bits 2(g % 4) of qh[g / 4], to word g by a byte shuffle of
@@ -210,10 +270,14 @@ static inline void IqDecodeBlock512(const uint8_t* blk, IqBlock512* out) {
     } else {
       const __m512i aux = _mm512_cvtepu32_epi64(
           _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + kIq3xxsAux)));
+#if defined(__AVX512VBMI__)
+      IqSignMasks(aux, _mm512_set1_epi64(0x150e0700ll), out->neg);  // fields at 7l
+#else
       alignas(32) uint64_t signs[4];
       _mm256_store_si256(reinterpret_cast<__m256i*>(signs),
                          IqParity(_mm512_cvtepi64_epi32(IqSpread7x4(aux))));
       for (int c = 0; c < 4; ++c) out->neg[c] = _cvtu64_mask64(signs[c]);
+#endif
       IqScalesPer32(
           _mm512_or_si512(_mm512_slli_epi64(_mm512_srli_epi64(aux, 28), 1), _mm512_set1_epi64(1)),
           out->sv);
