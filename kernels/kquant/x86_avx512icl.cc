@@ -1,8 +1,10 @@
-// AVX-512 VBMI + VNNI GEMMs of the lattice i-quants (IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS, IQ3_S):
-// the VNNI file's paths (x86_avx512vnni.cc) compiled with VBMI, where the block decode
-// (x86_iq_avx512.h) expands grid points by vpmultishiftqb and vpermb and takes the sign bits
-// with their parity from kIqSigns by one vpermi2b. IQ1_S and IQ1_M decode by scalar-index
-// loads, which VBMI does not change: they keep the VNNI variant.
+// AVX-512 VBMI + VNNI GEMMs of IQ2_XXS and IQ2_XS: the VNNI file's paths (x86_avx512vnni.cc)
+// compiled with VBMI, where the block decode (x86_iq_avx512.h) looks IQ2_XXS's 256-point grid
+// up by byte permutes, expands the points by vpmultishiftqb and vpermb, spreads the scales by
+// vpermb and takes the sign bits with their parity from kIqSigns by one vpermi2b. Measured per
+// format against the VNNI variant (docs/kernels.md): IQ2_S, IQ3_XXS and IQ3_S were not faster
+// (their larger grids keep the word lookups, their signs are stored whole), so they keep the VNNI
+// variant, as IQ1_S and IQ1_M (scalar-index loads) do.
 #if defined(__GNUC__) && !defined(__clang__)
 // GCC 12 flags the _mm512_undefined_*() placeholders inside its intrinsics; never read.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -28,9 +30,6 @@ namespace lutra::kernels::kquant {
   }
 LUTRA_IQ_ICL(iq2xxs, IQ2XXS)
 LUTRA_IQ_ICL(iq2xs, IQ2XS)
-LUTRA_IQ_ICL(iq2s, IQ2S)
-LUTRA_IQ_ICL(iq3xxs, IQ3XXS)
-LUTRA_IQ_ICL(iq3s, IQ3S)
 #undef LUTRA_IQ_ICL
 
 }  // namespace lutra::kernels::kquant

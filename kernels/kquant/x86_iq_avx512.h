@@ -33,6 +33,26 @@ struct IqBlock512 {
 // 32 word lookups of `idx` (< 64·kPages) in `table` (64·kPages words).
 template <int kPages>
 static inline __m512i IqLookup(const uint16_t* table, __m512i idx) {
+#if defined(__AVX512VBMI__)
+  if constexpr (kPages == 4) {
+    // A 256-word table as four 128-byte pages of byte lookups (vpermi2b: one port-5 µop where
+    // vpermt2w takes two on Intel cores): word lane g's bytes read bytes 2·idx and 2·idx + 1 of
+    // its page, seven index bits each (w | w << 8 | 0x100 with w = 2·idx: the bits above do not
+    // matter), and the pages are chosen by idx's bits 6 and 7 through vpmovw2m (port 0).
+    const __m512i w = _mm512_add_epi16(idx, idx);
+    const __m512i x = _mm512_ternarylogic_epi32(w, _mm512_slli_epi16(w, 8),
+                                                _mm512_set1_epi16(0x0100), 0xfe);  // a | b | c
+    __m512i page[4];
+    for (int p = 0; p < 4; ++p) {
+      page[p] = _mm512_permutex2var_epi8(_mm512_load_si512(table + 64 * p), x,
+                                         _mm512_load_si512(table + 64 * p + 32));
+    }
+    const __mmask32 bit6 = _mm512_movepi16_mask(_mm512_slli_epi16(idx, 9));
+    const __mmask32 bit7 = _mm512_movepi16_mask(_mm512_slli_epi16(idx, 8));
+    return _mm512_mask_blend_epi16(bit7, _mm512_mask_blend_epi16(bit6, page[0], page[1]),
+                                   _mm512_mask_blend_epi16(bit6, page[2], page[3]));
+  }
+#endif
   __m512i page[kPages];
   for (int p = 0; p < kPages; ++p) {
     page[p] = _mm512_permutex2var_epi16(_mm512_load_si512(table + 64 * p), idx,
@@ -145,9 +165,12 @@ static inline void IqSignMasks(__m512i x, __m512i at, __mmask64 neg[4]) {
       _mm512_permutexvar_epi8(_mm512_load_si512(pick.data()), _mm512_multishift_epi64_epi8(at, x));
   const __m512i signs = _mm512_permutex2var_epi8(_mm512_loadu_si512(kIqSigns.data()), fields,
                                                  _mm512_loadu_si512(kIqSigns.data() + 64));
+  // Through memory: a mask register loads from memory on a load port, where the extracts and
+  // kmovq from general registers the compiler would otherwise make all take port 5.
   alignas(64) uint64_t m[8];
   _mm512_store_si512(m, signs);
-  for (int c = 0; c < 4; ++c) neg[c] = _cvtu64_mask64(m[c]);
+  asm("" : "+m"(m));
+  for (int c = 0; c < 4; ++c) neg[c] = _load_mask64(reinterpret_cast<__mmask64*>(&m[c]));
 }
 #endif
 
@@ -160,18 +183,51 @@ static inline __m512i IqSpread7x4(__m512i a) {
                           _mm512_set1_epi64(0x7f7f7f7f));
 }
 
+// Step c's pair lanes j take word mul·(first_c + j / per) of the scales, first_c = first·c.
+// VBMI: as byte permutes (vpermb, one port-5 µop where vpermw takes two on Intel cores).
+struct IqScaleSpread {
+  int mul, first, per;
+};
+#if defined(__AVX512VBMI__)
+static constexpr std::array<std::array<uint8_t, 64>, 4> IqScaleBytes(IqScaleSpread f) {
+  std::array<std::array<uint8_t, 64>, 4> idx{};
+  for (int c = 0; c < 4; ++c) {
+    for (int j = 0; j < 64; ++j) {
+      idx[size_t(c)][size_t(j)] = uint8_t(2 * f.mul * (f.first * c + j / 2 / f.per) + j % 2);
+    }
+  }
+  return idx;
+}
+template <IqScaleSpread kF>
+static inline void IqScales(__m512i s, __m512i sv[4]) {
+  alignas(64) static constexpr std::array<std::array<uint8_t, 64>, 4> kIdx = IqScaleBytes(kF);
+  for (int c = 0; c < 4; ++c)
+    sv[c] = _mm512_permutexvar_epi8(_mm512_load_si512(kIdx[size_t(c)].data()), s);
+}
+#else
+static constexpr std::array<std::array<int16_t, 32>, 4> IqScaleWords(IqScaleSpread f) {
+  std::array<std::array<int16_t, 32>, 4> idx{};
+  for (int c = 0; c < 4; ++c) {
+    for (int j = 0; j < 32; ++j)
+      idx[size_t(c)][size_t(j)] = int16_t(f.mul * (f.first * c + j / f.per));
+  }
+  return idx;
+}
+template <IqScaleSpread kF>
+static inline void IqScales(__m512i s, __m512i sv[4]) {
+  alignas(64) static constexpr std::array<std::array<int16_t, 32>, 4> kIdx = IqScaleWords(kF);
+  for (int c = 0; c < 4; ++c)
+    sv[c] = _mm512_permutexvar_epi16(_mm512_load_si512(kIdx[size_t(c)].data()), s);
+}
+#endif
 // Per step c the int16 scales of its 64 weights: lanes 0..15 the first sub-block's, 16..31 the
 // second's, from `s` holding sub-block j's scale in word 4j (one per 32) ...
 static inline void IqScalesPer32(__m512i s, __m512i sv[4]) {
-  for (int c = 0; c < 4; ++c) {
-    alignas(64) std::array<int16_t, 32> idx{};
-    for (int j = 0; j < 32; ++j) idx[size_t(j)] = int16_t(4 * (2 * c + j / 16));
-    sv[c] = _mm512_permutexvar_epi16(_mm512_load_si512(idx.data()), s);
-  }
+  IqScales<IqScaleSpread{4, 2, 16}>(s, sv);
 }
 // ... or the scale of weights 16j .. 16j + 15 in word j (one per 16).
 static inline void IqScalesPer16(__m512i s, __m512i sv[4]) {
-  for (int c = 0; c < 4; ++c) sv[c] = _mm512_permutexvar_epi16(IqSpread(4 * c, 8), s);
+  IqScales<IqScaleSpread{1, 4, 8}>(s, sv);
 }
 
 // 2s + 1 of the nibbles of n bytes (n ≤ 8: IQ2_XS, IQ2_S per 16 weights; IQ3_S per 32), low
