@@ -35,10 +35,10 @@ template <int kPages>
 static inline __m512i IqLookup(const uint16_t* table, __m512i idx) {
 #if defined(__AVX512VBMI__)
   if constexpr (kPages == 4) {
-    // A 256-word table as four 128-byte pages of byte lookups (vpermi2b: one port-5 µop where
-    // vpermt2w takes two on Intel cores): word lane g's bytes read bytes 2·idx and 2·idx + 1 of
-    // its page, seven index bits each (w | w << 8 | 0x100 with w = 2·idx: the bits above do not
-    // matter), and the pages are chosen by idx's bits 6 and 7 through vpmovw2m (port 0).
+    // A 256-word table as four 128-byte pages of byte lookups (vpermi2b: one port-5 µop, where
+    // llvm-mca's Ice Lake model gives vpermt2w two): word lane g's bytes read bytes 2·idx and 2·idx
+    // + 1 of its page, seven index bits each (w | w << 8 | 0x100 with w = 2·idx: the bits above do
+    // not matter), and the pages are chosen by idx's bits 6 and 7 through vpmovw2m (port 0).
     const __m512i w = _mm512_add_epi16(idx, idx);
     const __m512i x = _mm512_ternarylogic_epi32(w, _mm512_slli_epi16(w, 8),
                                                 _mm512_set1_epi16(0x0100), 0xfe);  // a | b | c
@@ -184,7 +184,7 @@ static inline __m512i IqSpread7x4(__m512i a) {
 }
 
 // Step c's pair lanes j take word mul·(first_c + j / per) of the scales, first_c = first·c.
-// VBMI: as byte permutes (vpermb, one port-5 µop where vpermw takes two on Intel cores).
+// VBMI: as byte permutes (vpermb, one port-5 µop; vpermw two in llvm-mca's Ice Lake model).
 struct IqScaleSpread {
   int mul, first, per;
 };
