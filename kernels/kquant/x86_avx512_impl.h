@@ -1,5 +1,6 @@
-// The AVX-512 kquant GEMMs, compiled twice: AVX-512 F/BW (x86_avx512.cc: vpmaddwd + add) and
-// with VNNI (x86_avx512vnni.cc: vpdpwssd, the same sum in one instruction). The AVX2 scheme
+// The AVX-512 kquant GEMMs, compiled three times: AVX-512 F/BW (x86_avx512.cc: vpmaddwd + add),
+// with VNNI (x86_avx512vnni.cc: vpdpwssd, the same sum in one instruction) and with VBMI + VNNI
+// for IQ2_XXS and IQ2_XS (x86_avx512icl.cc: the lattice decode's VBMI forms). The AVX2 scheme
 // (x86_avx2.cc) on 64 codes per step, every step in the activations' own order: a Q4_K step
 // is one 32-byte qs load broadcast to both halves and shifted by 0 | 4 (sub-blocks 2c | 2c+1),
 // a Q6_K step takes ql's nibbles and qh's two bits shifted by a per-half count (Q5_K: Q4_K's
