@@ -50,8 +50,12 @@ TEST_P(AttentionTest, MatchesDoubleReference) {
   // Under emulation (LUTRA_TEST_SCALE=small) the double reference of long contexts costs
   // minutes; lengths up to 65 still cover every block/tail path.
   const char* scale_env = std::getenv("LUTRA_TEST_SCALE");
-  if (scale_env != nullptr && std::string(scale_env) == "small" && len > 65) {
-    GTEST_SKIP() << "len " << len << " skipped at LUTRA_TEST_SCALE=small";
+  const bool small = scale_env != nullptr && std::string(scale_env) == "small";
+  if (small && len > 65) GTEST_SKIP() << "len " << len << " skipped at LUTRA_TEST_SCALE=small";
+  // GQA 8 at d 128 is the costliest shape there (6 s per case under qemu-riscv64); a length
+  // that is a whole number of blocks is covered at GQA 1 and 4, GQA 8's head mapping at 65.
+  if (small && ratio == 8 && len == 64) {
+    GTEST_SKIP() << "GQA 8 at len 64 skipped at LUTRA_TEST_SCALE=small";
   }
   const size_t n_kv = 2, n_head = n_kv * ratio;
   testing::Rng rng(uint64_t(d * 7919 + ratio * 131 + len + size_t(type)));
@@ -83,65 +87,78 @@ TEST_P(AttentionTest, MatchesDoubleReference) {
   // dominates the run time), and the whole prompt as one prefill when it is short.
   std::vector<size_t> blocks = {1, std::min<size_t>(len, len > 65 ? 5 : 37)};
   if (len <= 65) blocks.push_back(len);
-  for (size_t threads : {size_t{1}, size_t{2}}) {
-    ThreadPool pool(threads);
-    for (size_t n : blocks) {
-      const size_t p0 = len - n;
+  for (size_t n : blocks) {
+    const size_t p0 = len - n;
+    std::vector<float> q(n * n_head * d);
+    rng.Fill(q, -1.0f, 1.0f);
+
+    // The reference and each output's bound, computed once for both thread counts (under
+    // qemu the double reference is most of the test's time).
+    std::vector<double> ref(q.size()), tol(q.size());
+    const double scale = 1.0 / std::sqrt(double(d));
+    std::vector<double> s(len);
+    for (size_t i = 0; i < n; ++i) {
+      const size_t keys = p0 + i + 1;
+      for (size_t h = 0; h < n_head; ++h) {
+        const size_t g = h / ratio;
+        const float* qr = q.data() + (i * n_head + h) * d;
+        double mx = -INFINITY, smax = 0.0;
+        for (size_t j = 0; j < keys; ++j) {
+          double acc = 0.0, mag = 0.0;
+          const double* kj = &kd[(g * len + j) * d];
+          for (size_t t = 0; t < d; ++t) {
+            const double kv = kj[t];
+            acc += qr[t] * kv;
+            mag += std::fabs(qr[t] * kv);
+          }
+          s[j] = acc * scale;
+          smax = std::max(smax, mag * scale);
+          mx = std::max(mx, s[j]);
+        }
+        double sum = 0.0;
+        for (size_t j = 0; j < keys; ++j) sum += (s[j] = std::exp(s[j] - mx));
+        for (size_t j = 0; j < keys; ++j) s[j] /= sum;
+        double* out_ref = &ref[(i * n_head + h) * d];
+        double* out_tol = &tol[(i * n_head + h) * d];
+        std::vector<double> mag(d, 0.0);
+        std::fill(out_ref, out_ref + d, 0.0);
+        for (size_t j = 0; j < keys; ++j) {
+          const double* vj = &vd[(g * len + j) * d];
+          for (size_t t = 0; t < d; ++t) {
+            out_ref[t] += s[j] * vj[t];
+            mag[t] += s[j] * std::fabs(vj[t]);
+          }
+        }
+        // Each score carries ≤ d·ε·Σ|q·k|·scale of fp32 dot error (smax bounds Σ|q·k|·scale),
+        // which moves a softmax weight by ≤ 2× that relatively; the softmax kernel adds a
+        // few ulp (8ε allowed); the fp32 weighted sum over `keys` terms adds keys·ε. All
+        // relative to Σ p·|v|. A bf16 cache's kernels may round Q and P to bf16 (u = 2⁻⁸
+        // relative): u more per score and u more on the weights.
+        const double u = type == KvType::kBf16 ? 1.0 / 256 : 0.0;
+        for (size_t t = 0; t < d; ++t) {
+          out_tol[t] = (2.0 * (double(d) * FLT_EPSILON + u) * smax + 8.0 * FLT_EPSILON +
+                        double(keys + 1) * FLT_EPSILON + u) *
+                           mag[t] +
+                       1e-6 * FLT_EPSILON;
+        }
+      }
+    }
+
+    for (size_t threads : {size_t{1}, size_t{2}}) {
+      ThreadPool pool(threads);
       Attention att;
       ASSERT_TRUE(Ok(Attention::Create({n_head, n_kv, d, len, n},
                                        lutra::engine::KernelConfig::For(testing::TestFeatures()),
                                        threads, &att),
                      &err))
           << err;
-      std::vector<float> q(n * n_head * d), out(q.size(), NAN);
-      rng.Fill(q, -1.0f, 1.0f);
+      std::vector<float> out(q.size(), NAN);
       ASSERT_TRUE(Ok(att.Run(cache, 0, p0, n, q.data(), out.data(), pool), &err)) << err;
-
-      const double scale = 1.0 / std::sqrt(double(d));
-      std::vector<double> s(len);
-      for (size_t i = 0; i < n; ++i) {
-        const size_t keys = p0 + i + 1;
-        for (size_t h = 0; h < n_head; ++h) {
-          const size_t g = h / ratio;
-          const float* qr = q.data() + (i * n_head + h) * d;
-          double mx = -INFINITY, smax = 0.0;
-          for (size_t j = 0; j < keys; ++j) {
-            double acc = 0.0, mag = 0.0;
-            const double* kj = &kd[(g * len + j) * d];
-            for (size_t t = 0; t < d; ++t) {
-              const double kv = kj[t];
-              acc += qr[t] * kv;
-              mag += std::fabs(qr[t] * kv);
-            }
-            s[j] = acc * scale;
-            smax = std::max(smax, mag * scale);
-            mx = std::max(mx, s[j]);
-          }
-          double sum = 0.0;
-          for (size_t j = 0; j < keys; ++j) sum += (s[j] = std::exp(s[j] - mx));
-          for (size_t j = 0; j < keys; ++j) s[j] /= sum;
-          for (size_t t = 0; t < d; ++t) {
-            double ref = 0.0, mag = 0.0;
-            for (size_t j = 0; j < keys; ++j) {
-              const double vv = vd[(g * len + j) * d + t];
-              ref += s[j] * vv;
-              mag += s[j] * std::fabs(vv);
-            }
-            // Each score carries ≤ d·ε·Σ|q·k|·scale of fp32 dot error (smax bounds Σ|q·k|·scale),
-            // which moves a softmax weight by ≤ 2× that relatively; the softmax kernel adds a
-            // few ulp (8ε allowed); the fp32 weighted sum over `keys` terms adds keys·ε. All
-            // relative to Σ p·|v|. A bf16 cache's kernels may round Q and P to bf16 (u = 2⁻⁸
-            // relative): u more per score and u more on the weights.
-            const double u = type == KvType::kBf16 ? 1.0 / 256 : 0.0;
-            const double tol = (2.0 * (double(d) * FLT_EPSILON + u) * smax + 8.0 * FLT_EPSILON +
-                                double(keys + 1) * FLT_EPSILON + u) *
-                                   mag +
-                               1e-6 * FLT_EPSILON;
-            ASSERT_NEAR(out[(i * n_head + h) * d + t], ref, tol)
-                << "d=" << d << " ratio=" << ratio << " len=" << len << " " << TypeName(type)
-                << " threads=" << threads << " n=" << n << " i=" << i << " h=" << h << " t=" << t;
-          }
-        }
+      for (size_t e = 0; e < out.size(); ++e) {
+        ASSERT_NEAR(out[e], ref[e], tol[e])
+            << "d=" << d << " ratio=" << ratio << " len=" << len << " " << TypeName(type)
+            << " threads=" << threads << " n=" << n << " i=" << e / (n_head * d)
+            << " h=" << e / d % n_head << " t=" << e % d;
       }
     }
   }
