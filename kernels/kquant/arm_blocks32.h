@@ -1,4 +1,5 @@
-// The NEON and dotprod kquant kernels of the 32-weight formats (Q8_0, Q5_0): kRows rows share
+// The NEON and dotprod kquant kernels of the 32-weight formats (Q8_0, Q5_0, Q4_0; IQ4_NL's codes
+// are in arm_iq4.h): kRows rows share
 // every activation load; each block's dot is a fresh int32x4 (Dot::Block32), and four blocks'
 // dots fold pairwise into one vector whose lanes are the blocks, so the fp32 step (convert,
 // times d·s, accumulate) runs once per four blocks with the activation scales loaded as they
@@ -55,10 +56,13 @@ static inline float32x4_t LoadScales(const float* p, size_t count) {
   return vld1q_f32(v);
 }
 
+// Each format's codes: kBytes per block, Load (32 codes), and kOffsetShift: 0 for signed codes,
+// else the codes are unsigned and small (< 32: Dot::Block32Small) and 2^kOffsetShift·Σa of the
+// block comes off its dot.
 // Q8_0: codes as stored (signed), no offset.
 struct Q8_0Codes {
   static constexpr size_t kBytes = BlockBytes(Format::kQ8_0);
-  static constexpr bool kOffset = false;
+  static constexpr int kOffsetShift = 0;
   static void Load(const uint8_t* blk, int8x16_t q[2]) {
     q[0] = vld1q_s8(reinterpret_cast<const int8_t*>(blk + kQ8_0Qs));
     q[1] = vld1q_s8(reinterpret_cast<const int8_t*>(blk + kQ8_0Qs + 16));
@@ -72,7 +76,7 @@ struct Q8_0Codes {
 // nibble.
 struct Q5_0Codes {
   static constexpr size_t kBytes = BlockBytes(Format::kQ5_0);
-  static constexpr bool kOffset = true;
+  static constexpr int kOffsetShift = 4;
   static void Load(const uint8_t* blk, int8x16_t q[2]) {
     static constexpr uint8_t kPick[2][16] = {{0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1},
                                              {2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3}};
@@ -87,6 +91,18 @@ struct Q5_0Codes {
     const uint8x16_t h1 = vshlq_u8(vreinterpretq_u8_s8(Lookup16(words, vld1q_u8(kPick[1]))), shift);
     q[0] = vreinterpretq_s8_u8(vbslq_u8(bit4, h0, vandq_u8(qs, vdupq_n_u8(15))));
     q[1] = vreinterpretq_s8_u8(vbslq_u8(bit4, h1, vshrq_n_u8(qs, 4)));
+  }
+};
+
+// Q4_0: codes q ∈ [0, 16), the nibbles as stored (low: weights 0–15, high: 16–31); the offset 8
+// comes off the dot as 8·Σa.
+struct Q4_0Codes {
+  static constexpr size_t kBytes = BlockBytes(Format::kQ4_0);
+  static constexpr int kOffsetShift = 3;
+  static void Load(const uint8_t* blk, int8x16_t q[2]) {
+    const uint8x16_t qs = vld1q_u8(blk + kQ4_0Qs);
+    q[0] = vreinterpretq_s8_u8(vandq_u8(qs, vdupq_n_u8(15)));
+    q[1] = vreinterpretq_s8_u8(vshrq_n_u8(qs, 4));
   }
 };
 
@@ -108,7 +124,7 @@ static inline void Blocks4(const uint8_t* const* x, const int8_t* a, const float
       for (int r = 0; r < kRows; ++r) {
         int8x16_t q[2];
         Codes::Load(x[r] + blk * Codes::kBytes, q);
-        if constexpr (Codes::kOffset) {  // codes < 32
+        if constexpr (Codes::kOffsetShift != 0) {  // codes < 32
           p[j][r] = Dot::Block32Small(q[0], q[1], a0, a1);
         } else {
           p[j][r] = Dot::Block32(q[0], q[1], a0, a1);
@@ -119,16 +135,16 @@ static inline void Blocks4(const uint8_t* const* x, const int8_t* a, const float
   }
   const float32x4_t sv = LoadScales(s + b, count);
   int32x4_t off = vdupq_n_s32(0);
-  if constexpr (Codes::kOffset) {
-    // 16·Σa of each block: its two code sums of 16 (zero past count).
+  if constexpr (Codes::kOffsetShift != 0) {
+    // 2^kOffsetShift·Σa of each block: its two code sums of 16 (zero past count).
     int16_t sums[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     for (size_t j = 0; j < 2 * count && j < 8; ++j) sums[j] = bs[2 * b + j];
     const int16x8_t v = vld1q_s16(sums);
-    off = vshlq_n_s32(vpaddlq_s16(v), 4);
+    off = vshlq_n_s32(vpaddlq_s16(v), Codes::kOffsetShift);
   }
   for (int r = 0; r < kRows; ++r) {
     int32x4_t dots = PairAdd(pair[0][r], pair[1][r]);
-    if constexpr (Codes::kOffset) dots = vsubq_s32(dots, off);
+    if constexpr (Codes::kOffsetShift != 0) dots = vsubq_s32(dots, off);
     const float32x4_t dv = Halves4<Codes::kBytes>(x[r] + b * Codes::kBytes, count);
     acc[r] = Fma4(acc[r], vcvtq_f32_s32(dots), vmulq_f32(dv, sv));
   }

@@ -64,6 +64,11 @@ void q5_0_gemm__dotprod(const Weights& w, const Activations& a, size_t row_begin
   arm::Gemm32<arm::Q5_0Codes, Sdot, 2>(w, a, row_begin, row_end, y, y_stride);
 }
 
+void q4_0_gemm__dotprod(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                        float* y, size_t y_stride) {
+  arm::Gemm32<arm::Q4_0Codes, Sdot, 4>(w, a, row_begin, row_end, y, y_stride);
+}
+
 void iq4nl_gemm__dotprod(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
                          float* y, size_t y_stride) {
   arm::Gemm32<arm::IQ4NLCodes, Sdot, 4>(w, a, row_begin, row_end, y, y_stride);

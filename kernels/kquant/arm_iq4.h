@@ -36,7 +36,7 @@ static inline void IQ4Lookup(int8x16_t values, uint8x16_t qs, int8x16_t* lo, int
 // IQ4_NL for Gemm32 (arm_blocks32.h): signed codes, no offset.
 struct IQ4NLCodes {
   static constexpr size_t kBytes = BlockBytes(Format::kIQ4NL);
-  static constexpr bool kOffset = false;
+  static constexpr int kOffsetShift = 0;
   static void Load(const uint8_t* blk, int8x16_t q[2]) {
     IQ4Lookup(IQ4Table(), vld1q_u8(blk + kIQ4NLQs), &q[0], &q[1]);
   }

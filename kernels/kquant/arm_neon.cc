@@ -38,7 +38,7 @@ struct MullDot {
         vmlal_s8(vmull_s8(vget_low_s8(q1), vget_low_s8(a1)), vget_high_s8(q1), vget_high_s8(a1));
     return vpadalq_s16(vpaddlq_s16(p0), p1);
   }
-  // Codes in [0, 32) (Q5_0): four products per int16 lane, as Sum32.
+  // Codes in [0, 32) (Q5_0, Q4_0): four products per int16 lane, as Sum32.
   static int32x4_t Block32Small(int8x16_t q0, int8x16_t q1, int8x16_t a0, int8x16_t a1) {
     return Sum32(q0, q1, a0, a1);
   }
@@ -79,6 +79,11 @@ void q8_0_gemm__neon(const Weights& w, const Activations& a, size_t row_begin, s
 void q5_0_gemm__neon(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
                      float* y, size_t y_stride) {
   arm::Gemm32<arm::Q5_0Codes, MullDot, 2>(w, a, row_begin, row_end, y, y_stride);
+}
+
+void q4_0_gemm__neon(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                     float* y, size_t y_stride) {
+  arm::Gemm32<arm::Q4_0Codes, MullDot, 2>(w, a, row_begin, row_end, y, y_stride);
 }
 
 void iq4nl_gemm__neon(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,

@@ -25,6 +25,8 @@ inline constexpr size_t kQ2KQs = 16, kQ2KD = 80;
 inline constexpr size_t kQ8_0Qs = 2;
 // Q5_0: d at 0, the 32-bit qh at 2, qs[16] at 6.
 inline constexpr size_t kQ5_0Qh = 2, kQ5_0Qs = 6;
+// Q4_0: d at 0, qs[16] at 2 (weight j < 16 the low nibble of byte j, 16 + j its high nibble).
+inline constexpr size_t kQ4_0Qs = 2;
 
 // IQ4_NL and IQ4_XS (llama.cpp's ggml-common.h, dequantize_row_iq4_nl / _iq4_xs): a weight's
 // nibble q picks kIQ4Values[q] (sorted, so q ≥ 8 exactly when the value is positive). Each 32

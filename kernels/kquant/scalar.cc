@@ -161,29 +161,49 @@ void q8_0_gemm__scalar(const Weights& w, const Activations& a, size_t row_begin,
   }
 }
 
-void q5_0_gemm__scalar(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
-                       float* y, size_t y_stride) {
+namespace {
+
+// Q5_0 and Q4_0: unsigned codes (the nibble, Q5_0 with bit j of qh as bit 4 of weight j), the
+// offset (16, 8) taken off each block's dot as offset·Σa.
+template <Format F>
+void Legacy32Gemm(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                  float* y, size_t y_stride) {
+  constexpr bool kFive = F == Format::kQ5_0;
+  constexpr size_t kQs = kFive ? kQ5_0Qs : kQ4_0Qs;
+  constexpr int kOffset = kFive ? 16 : 8;
   const size_t blocks = w.k / 32, sums = w.k / kSumGroup;
   for (size_t r = row_begin; r < row_end; ++r) {
     for (size_t t = 0; t < a.n; ++t) {
       float acc = 0.0f;
       for (size_t b = 0; b < blocks; ++b) {
-        const uint8_t* blk = w.data + r * w.row_bytes + b * BlockBytes(Format::kQ5_0);
+        const uint8_t* blk = w.data + r * w.row_bytes + b * BlockBytes(F);
         const int8_t* aq = a.q + t * w.k + b * 32;
-        uint32_t qh;
-        std::memcpy(&qh, blk + kQ5_0Qh, sizeof qh);
+        uint32_t qh = 0;
+        if constexpr (kFive) std::memcpy(&qh, blk + kQ5_0Qh, sizeof qh);
         int32_t dot = 0;
         for (int l = 0; l < 32; ++l) {
-          const uint8_t byte = blk[kQ5_0Qs + l % 16];
+          const uint8_t byte = blk[kQs + l % 16];
           const int q = (l < 16 ? byte & 15 : byte >> 4) | int((qh >> l) & 1) << 4;
           dot += q * aq[l];
         }
-        dot -= 16 * (a.bsum[t * sums + 2 * b] + a.bsum[t * sums + 2 * b + 1]);
+        dot -= kOffset * (a.bsum[t * sums + 2 * b] + a.bsum[t * sums + 2 * b + 1]);
         acc += HalfAt(blk) * a.scale[t * blocks + b] * float(dot);
       }
       y[t * y_stride + r] = acc;
     }
   }
+}
+
+}  // namespace
+
+void q5_0_gemm__scalar(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                       float* y, size_t y_stride) {
+  Legacy32Gemm<Format::kQ5_0>(w, a, row_begin, row_end, y, y_stride);
+}
+
+void q4_0_gemm__scalar(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                       float* y, size_t y_stride) {
+  Legacy32Gemm<Format::kQ4_0>(w, a, row_begin, row_end, y, y_stride);
 }
 
 // IQ4_NL and IQ4_XS: each nibble picks its codebook value (kIQ4Values), an int8 times the int8

@@ -411,6 +411,13 @@ struct Q5_0 {
 };
 
 template <size_t T>
+struct Q4_0 {
+  static void Run(const Weights& w, const Activations& a, size_t r, size_t t, float* y, size_t s) {
+    Block32Tile<T, Format::kQ4_0>(w, a, r, t, y, s);
+  }
+};
+
+template <size_t T>
 struct IQ4NL {
   static void Run(const Weights& w, const Activations& a, size_t r, size_t t, float* y, size_t s) {
     Block32Tile<T, Format::kIQ4NL>(w, a, r, t, y, s);
@@ -470,6 +477,11 @@ void q8_0_gemm__avx2(const Weights& w, const Activations& a, size_t row_begin, s
 void q5_0_gemm__avx2(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
                      float* y, size_t y_stride) {
   Gemm<Q5_0>(w, a, row_begin, row_end, y, y_stride);
+}
+
+void q4_0_gemm__avx2(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                     float* y, size_t y_stride) {
+  Gemm<Q4_0>(w, a, row_begin, row_end, y, y_stride);
 }
 
 void iq4nl_gemm__avx2(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,

@@ -103,6 +103,13 @@ void q5_0_gemm__avx512(const Weights& w, const Activations& a, size_t row_begin,
       w, a, row_begin, row_end, y, y_stride);
 }
 
+void q4_0_gemm__avx512(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                       float* y, size_t y_stride) {
+  using namespace avx512;
+  Gemm<Block32Tile<false, 1, Format::kQ4_0>, Block32Tile<false, kTokenTile, Format::kQ4_0>>(
+      w, a, row_begin, row_end, y, y_stride);
+}
+
 void iq4nl_gemm__avx512(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
                         float* y, size_t y_stride) {
   using namespace avx512;

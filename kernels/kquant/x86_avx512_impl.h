@@ -328,8 +328,8 @@ void IQ4XSTile(const Weights& w, const Activations& a, size_t r, size_t t0, floa
   for (size_t t = 0; t < T; ++t) y[(t0 + t) * y_stride + r] = _mm512_reduce_add_ps(acc[t]);
 }
 
-// Q8_0, Q5_0 and IQ4_NL (signed codes from x86_blocks32.h), two blocks (64 codes) per step: |q| is
-// the unsigned operand, the activations take q's sign by a masked negation (AVX-512 has no
+// Q8_0, Q5_0, Q4_0 and IQ4_NL (signed codes from x86_blocks32.h), two blocks (64 codes) per step:
+// |q| is the unsigned operand, the activations take q's sign by a masked negation (AVX-512 has no
 // vpsignb); |q|·a pairs stay within 2·128·127, and vpdpbusd (VNNI) sums four of them into int32 at
 // once. Int32 lanes 0–7 belong to the first block, 8–15 to the second: the fp32 products take each
 // block's d and activation scale spread over its half. An odd last block is a step whose second
@@ -341,15 +341,20 @@ void IQ4XSTile(const Weights& w, const Activations& a, size_t r, size_t t0, floa
 template <Format F, bool kOne>
 inline __m512i Codes64(const uint8_t* blk) {
   constexpr size_t kBytes = BlockBytes(F);
-  if constexpr (F == Format::kIQ4NL) {
-    // As Q5_0's nibbles, then each replaced by its codebook value (the missing block's 0).
-    __m512i t = _mm512_broadcast_i32x4(Load16(blk + kIQ4NLQs));
-    if constexpr (!kOne)
-      t = _mm512_mask_broadcast_i32x4(t, 0xff00, Load16(blk + kBytes + kIQ4NLQs));
+  if constexpr (F == Format::kIQ4NL || F == Format::kQ4_0) {
+    // As Q5_0's nibbles, then each replaced by its codebook value or less 8 (the missing
+    // block's 0).
+    constexpr size_t kQs = F == Format::kIQ4NL ? kIQ4NLQs : kQ4_0Qs;
+    __m512i t = _mm512_broadcast_i32x4(Load16(blk + kQs));
+    if constexpr (!kOne) t = _mm512_mask_broadcast_i32x4(t, 0xff00, Load16(blk + kBytes + kQs));
     t = _mm512_mask_srli_epi16(t, 0xff00ff00u, t, 4);
     const __m512i nibbles = _mm512_and_si512(t, _mm512_set1_epi8(0x0f));
-    return _mm512_maskz_shuffle_epi8(_cvtu64_mask64(kOne ? 0xffffffffull : ~0ull), IQ4Values(),
-                                     nibbles);
+    const __mmask64 present = _cvtu64_mask64(kOne ? 0xffffffffull : ~0ull);
+    if constexpr (F == Format::kQ4_0) {
+      return _mm512_maskz_sub_epi8(present, nibbles, _mm512_set1_epi8(8));
+    } else {
+      return _mm512_maskz_shuffle_epi8(present, IQ4Values(), nibbles);
+    }
   } else if constexpr (F == Format::kQ5_0) {
     const __m128i qs0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk + kQ5_0Qs));
     __m512i t = _mm512_broadcast_i32x4(qs0);

@@ -91,19 +91,36 @@ void q5_0_gemm__avx512vnni(const Weights& w, const Activations& a, size_t row_be
       w, a, row_begin, row_end, y, y_stride);
 }
 
-void iq4nl_gemm__avx512vnni(const Weights& w, const Activations& a, size_t row_begin,
-                            size_t row_end, float* y, size_t y_stride) {
+namespace {
+
+// Q4_0 and IQ4_NL: the tiled many-token GEMM, the regrouped one-token decode, the two-block
+// steps in between.
+template <Format F>
+void Nibble32Gemm(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                  float* y, size_t y_stride) {
   using namespace avx512;
   if (a.tiles.q != nullptr && a.n >= kMinTiledTokens) {
-    vnni_blocked::TiledGemm32<Format::kIQ4NL>(w, a, row_begin, row_end, y, y_stride);
+    vnni_blocked::TiledGemm32<F>(w, a, row_begin, row_end, y, y_stride);
     return;
   }
   if (a.n == 1) {
-    vnni_iq4::IQ4NLDecode(w, a, row_begin, row_end, y);
+    vnni_iq4::Block32Decode<F>(w, a, row_begin, row_end, y);
     return;
   }
-  Gemm<Block32Tile<true, 1, Format::kIQ4NL>, Block32Tile<true, kTokenTile, Format::kIQ4NL>>(
-      w, a, row_begin, row_end, y, y_stride);
+  Gemm<Block32Tile<true, 1, F>, Block32Tile<true, kTokenTile, F>>(w, a, row_begin, row_end, y,
+                                                                  y_stride);
+}
+
+}  // namespace
+
+void q4_0_gemm__avx512vnni(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                           float* y, size_t y_stride) {
+  Nibble32Gemm<Format::kQ4_0>(w, a, row_begin, row_end, y, y_stride);
+}
+
+void iq4nl_gemm__avx512vnni(const Weights& w, const Activations& a, size_t row_begin,
+                            size_t row_end, float* y, size_t y_stride) {
+  Nibble32Gemm<Format::kIQ4NL>(w, a, row_begin, row_end, y, y_stride);
 }
 
 void iq4xs_gemm__avx512vnni(const Weights& w, const Activations& a, size_t row_begin,

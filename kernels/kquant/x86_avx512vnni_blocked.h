@@ -374,15 +374,15 @@ void TiledGemm(const Weights& w, const Activations& a, size_t row_begin, size_t 
   }
 }
 
-// Q8_0, Q5_0 and IQ4_NL: blocks of 32, each with its own fp16 d and its own activation scale
+// Q8_0, Q5_0, Q4_0 and IQ4_NL: blocks of 32, each with its own fp16 d and its own activation scale
 // per token, so every block ends in an fp32 product (d·s per row and token: one vmulps, one
 // vcvtdq2ps and one fma per row and tile). vpdpbusd wants unsigned weights: the signed codes
-// are stored plus 128 (Q8_0, IQ4_NL's codebook values) or 16 (Q5_0) and that offset times Σa
-// of the block starts each accumulator (the same start for every row of a tile).
+// are stored plus 128 (Q8_0, IQ4_NL's codebook values), 16 (Q5_0) or 8 (Q4_0) and that offset times
+// Σa of the block starts each accumulator (the same start for every row of a tile).
 template <Format F, size_t R, size_t T>
 void Pass32(const Weights& w, const Activations& a, size_t r0, size_t g0, float* y,
             size_t y_stride) {
-  constexpr int kOffsetShift = F == Format::kQ5_0 ? 4 : 7;
+  constexpr int kOffsetShift = F == Format::kQ5_0 ? 4 : F == Format::kQ4_0 ? 3 : 7;
   constexpr size_t kChunk = 8;  // blocks unpacked at a time
   const size_t blocks = w.k / 32;
   const TokenTiles& tt = a.tiles;
@@ -452,7 +452,7 @@ void Rows32(const Weights& w, const Activations& a, size_t r0, float* y, size_t 
   if (g < tiles) Pass32<F, R, 1>(w, a, r0, g, y, y_stride);
 }
 
-// The many-token GEMM of Q8_0, Q5_0 and IQ4_NL.
+// The many-token GEMM of Q8_0, Q5_0, Q4_0 and IQ4_NL.
 template <Format F>
 void TiledGemm32(const Weights& w, const Activations& a, size_t row_begin, size_t row_end, float* y,
                  size_t y_stride) {

@@ -1,5 +1,6 @@
-// AVX-512 VNNI one-token kernels of IQ4_XS and IQ4_NL: the codebook values + 128 (unsigned)
-// through vpdpbusd against activations regrouped so that no code needs a lane crossing.
+// AVX-512 VNNI one-token kernels of IQ4_XS, IQ4_NL and Q4_0: the codebook values + 128 or the
+// nibbles (unsigned) through vpdpbusd against activations regrouped so that no code needs a
+// lane crossing.
 // Included by x86_avx512vnni.cc only (static inline / internal code, docs/kernels.md on shared
 // headers).
 #pragma once
@@ -100,15 +101,21 @@ inline void IQ4XSDecode(const Weights& w, const Activations& a, size_t row_begin
   for (size_t r = row_begin; r < row_end; ++r) IQ4XSDecodeRow<true>(w, a, ag, r, y);
 }
 
-// IQ4_NL decode (one token): IQ4_XS's regrouped activations, four blocks of 32 per step with
-// their 16 qs bytes (18 bytes apart) one per 128-bit lane, so each lane's int32 sums are one
-// block's; its dots start at −128·Σa of the block (`off`, lane 4j of the step's vector, made
-// once per call) and the fp32 step takes the four blocks' d·s spread over their lanes. The last
-// k mod 128 weights (one to three blocks) go through Block32Step. About half the instructions
-// of the two-block step with its sign transfer.
-inline void IQ4NLDecodeRow(const Weights& w, const Activations& a, const int8_t* ag,
-                           const int32_t* off, size_t r, float* y) {
-  constexpr size_t kBytes = BlockBytes(Format::kIQ4NL);
+// IQ4_NL and Q4_0 decode (one token): IQ4_XS's regrouped activations, four blocks of 32 per
+// step with their 16 qs bytes (18 bytes apart) one per 128-bit lane, so each lane's int32 sums
+// are one block's; its dots start at −128·Σa (IQ4_NL: codebook values + 128) or −8·Σa (Q4_0:
+// the nibbles are q − 8 + 8) of the block (`off`, lane 4j of the step's vector, made once per
+// call) and the fp32 step takes the four blocks' d·s spread over their lanes. The last k mod
+// 128 weights (one to three blocks) go through Block32Step. About half the instructions of the
+// two-block step with its sign transfer.
+template <Format F>
+inline constexpr int kDecodeOffset = F == Format::kIQ4NL ? 128 : 8;
+
+template <Format F>
+inline void Block32DecodeRow(const Weights& w, const Activations& a, const int8_t* ag,
+                             const int32_t* off, size_t r, float* y) {
+  static_assert(F == Format::kIQ4NL || F == Format::kQ4_0);
+  constexpr size_t kBytes = BlockBytes(F), kQs = F == Format::kIQ4NL ? kIQ4NLQs : kQ4_0Qs;
   const size_t blocks = w.k / 32, groups = blocks / 4;
   const __m512i low4 = _mm512_set1_epi8(0x0f), values = avx512::IQ4Values<true>();
   const __m512i spread = _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
@@ -117,12 +124,16 @@ inline void IQ4NLDecodeRow(const Weights& w, const Activations& a, const int8_t*
   for (size_t g = 0; g < groups; ++g) {
     const uint8_t* blk = row + 4 * g * kBytes;
     x86::PrefetchAhead<4 * kBytes>(blk);
-    __m512i v = _mm512_castsi128_si512(avx512::Load16(blk + kIQ4NLQs));
-    v = _mm512_inserti32x4(v, avx512::Load16(blk + kBytes + kIQ4NLQs), 1);
-    v = _mm512_inserti32x4(v, avx512::Load16(blk + 2 * kBytes + kIQ4NLQs), 2);
-    v = _mm512_inserti32x4(v, avx512::Load16(blk + 3 * kBytes + kIQ4NLQs), 3);
-    const __m512i lo = _mm512_shuffle_epi8(values, _mm512_and_si512(v, low4));
-    const __m512i hi = _mm512_shuffle_epi8(values, _mm512_and_si512(_mm512_srli_epi16(v, 4), low4));
+    __m512i v = _mm512_castsi128_si512(avx512::Load16(blk + kQs));
+    v = _mm512_inserti32x4(v, avx512::Load16(blk + kBytes + kQs), 1);
+    v = _mm512_inserti32x4(v, avx512::Load16(blk + 2 * kBytes + kQs), 2);
+    v = _mm512_inserti32x4(v, avx512::Load16(blk + 3 * kBytes + kQs), 3);
+    __m512i lo = _mm512_and_si512(v, low4);
+    __m512i hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), low4);
+    if constexpr (F == Format::kIQ4NL) {
+      lo = _mm512_shuffle_epi8(values, lo);
+      hi = _mm512_shuffle_epi8(values, hi);
+    }
     const __m512i d = _mm512_dpbusd_epi32(
         _mm512_dpbusd_epi32(_mm512_load_si512(off + 16 * g), lo, Load64(ag + 128 * g)), hi,
         Load64(ag + 128 * g + 64));
@@ -139,20 +150,19 @@ inline void IQ4NLDecodeRow(const Weights& w, const Activations& a, const int8_t*
   }
   size_t b = 4 * groups;
   if (b + 2 <= blocks) {
-    avx512::Block32Step<true, 1, false, Format::kIQ4NL>(row + b * kBytes, a, w.k, b, 0, &acc);
+    avx512::Block32Step<true, 1, false, F>(row + b * kBytes, a, w.k, b, 0, &acc);
     b += 2;
   }
-  if (b < blocks) {
-    avx512::Block32Step<true, 1, true, Format::kIQ4NL>(row + b * kBytes, a, w.k, b, 0, &acc);
-  }
+  if (b < blocks) avx512::Block32Step<true, 1, true, F>(row + b * kBytes, a, w.k, b, 0, &acc);
   y[r] = _mm512_reduce_add_ps(acc);
 }
 
-inline void IQ4NLDecode(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
-                        float* y) {
+template <Format F>
+inline void Block32Decode(const Weights& w, const Activations& a, size_t row_begin, size_t row_end,
+                          float* y) {
   if (w.k > kMaxRegrouped) {
-    avx512::Gemm<avx512::Block32Tile<true, 1, Format::kIQ4NL>,
-                 avx512::Block32Tile<true, 1, Format::kIQ4NL>>(w, a, row_begin, row_end, y, 0);
+    avx512::Gemm<avx512::Block32Tile<true, 1, F>, avx512::Block32Tile<true, 1, F>>(w, a, row_begin,
+                                                                                   row_end, y, 0);
     return;
   }
   alignas(64) int8_t ag[kMaxRegrouped];
@@ -164,10 +174,10 @@ inline void IQ4NLDecode(const Weights& w, const Activations& a, size_t row_begin
     _mm512_store_si512(ag + 128 * g + 64, second);
     for (size_t j = 0; j < 16; ++j) {
       const int16_t* bs = a.bsum + 8 * g + 2 * (j / 4);
-      off[16 * g + j] = j % 4 == 0 ? -128 * (bs[0] + bs[1]) : 0;
+      off[16 * g + j] = j % 4 == 0 ? -kDecodeOffset<F> * (bs[0] + bs[1]) : 0;
     }
   }
-  for (size_t r = row_begin; r < row_end; ++r) IQ4NLDecodeRow(w, a, ag, off, r, y);
+  for (size_t r = row_begin; r < row_end; ++r) Block32DecodeRow<F>(w, a, ag, off, r, y);
 }
 
 }  // namespace

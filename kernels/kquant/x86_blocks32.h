@@ -5,6 +5,7 @@
 //   Q5_0  q − 16 ∈ [−16, 16): the low nibbles of qs are weights 0–15, the high nibbles 16–31;
 //         bit j of the 32-bit qh is bit 4 of weight j. Byte j of a broadcast qh word is picked
 //         (byte j / 8) and tested against bit j % 8; 16 comes off where the bit is clear.
+//   Q4_0  q − 8 ∈ [−8, 8): the nibbles in Q5_0's order, 8 off each.
 //   IQ4_NL  kIQ4Values[q] ∈ [−127, 113]: the nibbles in Q5_0's order, each replaced by its
 //         codebook value by one vpshufb of the 16 values (IQ4Values below).
 #pragma once
@@ -38,6 +39,8 @@ static inline __m256i Codes32(const uint8_t* blk) {
     return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + kQ8_0Qs));
   } else if constexpr (F == Format::kIQ4NL) {
     return _mm256_shuffle_epi8(IQ4Values(), Nibbles32(blk + kIQ4NLQs));
+  } else if constexpr (F == Format::kQ4_0) {
+    return _mm256_sub_epi8(Nibbles32(blk + kQ4_0Qs), _mm256_set1_epi8(8));
   } else {
     static_assert(F == Format::kQ5_0);
     const __m256i low = Nibbles32(blk + kQ5_0Qs);

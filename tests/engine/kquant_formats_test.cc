@@ -20,6 +20,7 @@
 #include "engine/src/gguf/lutra_types.h"
 #include "engine/src/linear/linear.h"
 #include "engine/src/linear/saved_linear.h"
+#include "engine/src/memory/huge_page_arena.h"
 #include "kernels/f16/convert.h"
 #include "tests/engine/int8_block_bound.h"
 #include "tests/testing/rng.h"
@@ -459,6 +460,45 @@ TEST(KQuantFormats, SavedRepacksRestoreTheSameOperator) {
     ASSERT_TRUE((*linear)->Forward(n, x.data(), want.data(), pool, *scratch).ok());
     ASSERT_TRUE((*again)->Forward(n, x.data(), got.data(), pool, *scratch).ok());
     EXPECT_EQ(got, want) << (*linear)->Describe();
+  }
+}
+
+// With an arena (as a model's WeightStore gives) and transparent huge pages, a matrix used in
+// place is copied into huge pages: the same results bit for bit as the mapped bytes, owned
+// (so the file's pages can be dropped), and independent of the source afterwards. Without THP
+// it stays mapped.
+TEST(KQuantFormats, InPlaceMatricesCopyIntoHugePages) {
+  Rng rng(27);
+  ThreadPool pool(2);
+  auto scratch = MakeLinearScratch();
+  PlanOptions mapped;
+  mapped.kernels = &lutra::engine::KernelConfig::For(arch::Process().features);
+  memory::HugePageArena arena;
+  PlanOptions copied = mapped;
+  copied.arena = &arena;
+  copied.pool = &pool;
+  size_t consumed = 0;
+  copied.consumed = [&](const uint8_t*, size_t bytes) { consumed += bytes; };
+  const bool thp = memory::TransparentHugePagesAvailable();
+  for (TensorType type : {TensorType::Q4_K, TensorType::Q6_K, TensorType::IQ4_XS}) {
+    const size_t rows = 24, cols = 512;
+    Encoded e = Encode(type, rows, cols, rng);
+    auto a = PlanLinear(e.info, mapped);
+    consumed = 0;
+    auto b = PlanLinear(e.info, copied);
+    ASSERT_TRUE(a.ok() && b.ok());
+    EXPECT_EQ((*a)->OwnedBytes(), 0u) << (*a)->Describe();
+    EXPECT_EQ((*b)->OwnedBytes(), thp ? e.bytes.size() : 0u) << (*b)->Describe();
+    EXPECT_EQ(consumed, thp ? e.bytes.size() : 0u) << (*b)->Describe();
+    EXPECT_NE((*b)->Describe().find(thp ? "in huge pages" : "mapped"), std::string::npos)
+        << (*b)->Describe();
+    const size_t n = 3;
+    std::vector<float> x(n * cols), want(n * rows), got(n * rows);
+    for (float& v : x) v = rng.Normal(0.0f, 1.0f);
+    ASSERT_TRUE((*a)->Forward(n, x.data(), want.data(), pool, *scratch).ok());
+    if (thp) std::fill(e.bytes.begin(), e.bytes.end(), uint8_t{0});  // the copy stands alone
+    ASSERT_TRUE((*b)->Forward(n, x.data(), got.data(), pool, *scratch).ok());
+    EXPECT_EQ(got, want) << (*b)->Describe();
   }
 }
 

@@ -1,15 +1,15 @@
 // kquant (GEMM on GGUF blocks as files store them: Q4_K, Q5_K, Q6_K, Q3_K, Q2_K, Q8_0, Q5_0,
-// IQ4_NL, IQ4_XS): the activation quantizer keeps every value within half a step and sums its
+// Q4_0, IQ4_NL, IQ4_XS): the activation quantizer keeps every value within half a step and sums its
 // codes per 16, and every registry variant matches a double-precision reference built from the
 // format's own decoder (engine/src/formats: codes, scales and mins, exact; written from the block
-// layouts, not from the kernels; IQ4_NL and IQ4_XS by DecodeIQ4 below, from llama.cpp's
-// definition) times the original fp32 activations. The tolerance is the
+// layouts, not from the kernels; Q4_0, IQ4_NL and IQ4_XS by DecodeQ4_0 and DecodeIQ4 below,
+// from llama.cpp's definitions) times the original fp32 activations. The tolerance is the
 // activations' rounding (|x − s·a| ≤ s/2 per value, times |w|) plus fp32 rounding of the
 // per-super-block products. Weights sit at an odd address and end at a guard page (the file's
 // bytes have no alignment; a kernel reading past a row's end faults). Activations the quantizer
 // represents exactly with codes at their extremes leave rounding alone, which a saturated
 // 16-bit pair sum, a wrong offset or a wrong scale unpacking would exceed by far. The 32-weight
-// formats (Q8_0, Q5_0, IQ4_NL) also take rows whose k is no multiple of 256.
+// formats (Q8_0, Q5_0, Q4_0, IQ4_NL) also take rows whose k is no multiple of 256.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -56,6 +56,8 @@ gguf::TensorType TypeOf(Format f) {
       return gguf::TensorType::Q2_K;
     case Format::kQ5_0:
       return gguf::TensorType::Q5_0;
+    case Format::kQ4_0:
+      return gguf::TensorType::Q4_0;
     case Format::kIQ4NL:
       return gguf::TensorType::IQ4_NL;
     case Format::kIQ4XS:
@@ -82,6 +84,8 @@ const char* NameOf(Format f) {
       return "q2k";
     case Format::kQ5_0:
       return "q5_0";
+    case Format::kQ4_0:
+      return "q4_0";
     case Format::kIQ4NL:
       return "iq4nl";
     case Format::kIQ4XS:
@@ -123,6 +127,7 @@ void HalfFields(Format f, size_t* d, size_t* dmin) {
       break;
     case Format::kQ8_0:
     case Format::kQ5_0:
+    case Format::kQ4_0:
     case Format::kIQ4NL:
     case Format::kIQ4XS:
       *d = 0;
@@ -164,6 +169,20 @@ void DecodeIQ4(Format f, const uint8_t* row, size_t k, int8_t* codes, float* sca
     for (size_t l = 0; l < 16; ++l) {
       codes[32 * g + l] = int8_t(kValues[qs[l] & 15]);
       codes[32 * g + 16 + l] = int8_t(kValues[qs[l] >> 4]);
+    }
+  }
+}
+
+// Q4_0 as llama.cpp defines it (ggml-common.h's block_q4_0, dequantize_row_q4_0): per 32
+// weights, 18 bytes: fp16 d, then 16 bytes whose low nibbles q are weights 0..15 and high
+// nibbles 16..31, each weight d·(q − 8). Codes q − 8 and scales per 32 of a row of k weights.
+void DecodeQ4_0(const uint8_t* row, size_t k, int8_t* codes, float* scales) {
+  for (size_t g = 0; g < k / 32; ++g) {
+    const uint8_t* blk = row + g * 18;
+    scales[g] = f16::HalfToFloat(uint16_t(blk[0] | blk[1] << 8));
+    for (size_t l = 0; l < 16; ++l) {
+      codes[32 * g + l] = int8_t((blk[2 + l] & 15) - 8);
+      codes[32 * g + 16 + l] = int8_t((blk[2 + l] >> 4) - 8);
     }
   }
 }
@@ -326,10 +345,11 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(KQuant, NamesAndSelection) {
   for (const Kernels& k : AllKernels()) {
     std::cmatch m;
-    ASSERT_TRUE(testing::MatchName(k.name,
-                                   "lutra_kquant_(q4k|q5k|q6k|q3k|q2k|q8_0|q5_0|iq4nl|iq4xs|iq2xxs|"
-                                   "iq2xs|iq2s|iq3xxs|iq3s|iq1s|iq1m)_gemm__([a-z0-9]+)",
-                                   k.isa, &m));
+    ASSERT_TRUE(
+        testing::MatchName(k.name,
+                           "lutra_kquant_(q4k|q5k|q6k|q3k|q2k|q8_0|q5_0|q4_0|iq4nl|iq4xs|iq2xxs|"
+                           "iq2xs|iq2s|iq3xxs|iq3s|iq1s|iq1m)_gemm__([a-z0-9]+)",
+                           k.isa, &m));
     EXPECT_EQ(m[1].str(), NameOf(k.format)) << k.name;
   }
   for (size_t i = 0; i < kFormats; ++i) {
@@ -384,11 +404,14 @@ struct DecodedRow {
 
 DecodedRow Decode(const Matrix& w, size_t r) {
   const gguf::TensorType type = TypeOf(w.format);
-  const size_t sub = IsIQ4(w.format) ? 32 : engine::formats::CodeBlock(type);
+  const bool own = IsIQ4(w.format) || w.format == Format::kQ4_0;  // decoded in this file
+  const size_t sub = own ? 32 : engine::formats::CodeBlock(type);
   std::vector<int8_t> codes(w.k);
   std::vector<float> scales(w.k / sub), mins(w.k / sub);
   if (IsIQ4(w.format)) {
     DecodeIQ4(w.format, w.bytes.data() + r * w.row_bytes, w.k, codes.data(), scales.data());
+  } else if (w.format == Format::kQ4_0) {
+    DecodeQ4_0(w.bytes.data() + r * w.row_bytes, w.k, codes.data(), scales.data());
   } else {
     engine::formats::DecodeKQuantCodes(type, w.bytes.data() + r * w.row_bytes,
                                        w.k / BlockWeights(w.format), codes.data(), scales.data(),
@@ -520,9 +543,9 @@ TEST_P(KQuantVariant, LongRows) {
 
 // Blocks whose codes and scales are at their extremes: every code at its largest magnitude
 // (Q8_0 −128, 127 and the two alternating; Q3_K −4 under scale −32 or 3 under 31; Q5_0 −16 or
-// 15; IQ4_NL / IQ4_XS −127 under scale −32, 113 under 31, and every nibble value in every
-// sub-block; the others all bits set, with the largest scales: Q4_K / Q5_K 63 with mins 63, Q6_K
-// 127 and −128 alternating, Q2_K 15 with mins 15), d = 1 (dmin 0.5 or 0).
+// 15; Q4_0 −8 or 7; IQ4_NL / IQ4_XS −127 under scale −32, 113 under 31, and every nibble value in
+// every sub-block; the others all bits set, with the largest scales: Q4_K / Q5_K 63 with mins 63,
+// Q6_K 127 and −128 alternating, Q2_K 15 with mins 15), d = 1 (dmin 0.5 or 0).
 void FillExtreme(Matrix& w) {
   const size_t bb = BlockBytes(w.format);
   size_t d, dmin;
@@ -542,6 +565,7 @@ void FillExtreme(Matrix& w) {
         break;
       case Format::kQ3K:
       case Format::kQ5_0:
+      case Format::kQ4_0:
         if (b % 2) std::memset(blk, 0, bb);
         break;
       case Format::kIQ4NL:

@@ -33,11 +33,12 @@ std::string RealPath(const std::string& path) {
 // F32/F16/BF16 (the dense path), lutra-packed types (used from the mapping) and the block types
 // whose repack runs at memory speed (Q5_1: linear_q8block.cc does not save it), and the types
 // the kquant kernels read in place (linear_kquant.h: the k-quants, Q8_0, Q5_0, IQ4_NL, IQ4_XS
-// and the lattice i-quants).
-bool RepacksSomething(const gguf::File& file, bool q4_k_repacked) {
+// and the lattice i-quants; Q4_0 where the kernels read it in place).
+bool RepacksSomething(const gguf::File& file, bool q4_k_repacked, bool q4_0_in_place) {
   for (const gguf::TensorInfo& t : file.tensors()) {
     if (t.shape.size() != 2) continue;
     if (t.type == gguf::TensorType::Q4_K && q4_k_repacked) return true;
+    if (t.type == gguf::TensorType::Q4_0 && q4_0_in_place) continue;
     switch (t.type) {
       case gguf::TensorType::F32:
       case gguf::TensorType::F16:
@@ -108,7 +109,8 @@ void RemoveOrphanTemporaries(const std::string& dir, const std::string& prefix) 
 
 std::unique_ptr<RepackCache> RepackCache::Open(const gguf::File& file, std::string_view fingerprint,
                                                const CacheSettings& settings) {
-  if (!settings.enabled || !RepacksSomething(file, settings.q4_k_repacked)) return nullptr;
+  if (!settings.enabled || !RepacksSomething(file, settings.q4_k_repacked, settings.q4_0_in_place))
+    return nullptr;
   std::unique_ptr<RepackCache> c(new RepackCache());
   c->dir_ = settings.dir.empty() ? DefaultDir() : settings.dir;
   auto max = MaxBytes();

@@ -25,6 +25,9 @@ struct CacheSettings {
   // Whether the load repacks Q4_K matrices (PlanOptions::repack_q4_k) rather than using them in
   // place: only then does a Q4_K file have something worth keeping.
   bool q4_k_repacked = false;
+  // Whether Q4_0 matrices are used in place (KernelConfig::q4_0_in_place): then a Q4_0 file
+  // has nothing worth keeping either.
+  bool q4_0_in_place = false;
 };
 
 class RepackCache {

@@ -67,16 +67,24 @@ const char* LutGemmSelected(arch::IsaSet f) {
         LutGemmList<bits, LutMode::mode, many, mapped>           \
   }
 
-// Q4_0 matrices: the q4rows pair where it is preferred (ARM), else the lookup kernel of
-// 4-bit fp32-activation matrices (what a Q4_0 repack runs on x86 and without NEON).
+// Q4_0 matrices: the q4rows pair where it is preferred (ARM), kquant's Q4_0 on the file's blocks
+// with AVX-512 VNNI, else the lookup kernel of 4-bit fp32-activation matrices (what a Q4_0
+// repack runs elsewhere).
 const char* Q4RowsSelected(arch::IsaSet f) {
   const KernelConfig& c = KernelConfig::For(f);
-  return c.q4rows_preferred() ? c.q4rows().name : NameOf(c.Lut(4, LutMode::kFloat).one);
+  if (c.q4rows_preferred()) return c.q4rows().name;
+  if (c.q4_0_in_place()) return c.kquant(kernels::kquant::Format::kQ4_0).name;
+  return NameOf(c.Lut(4, LutMode::kFloat).one);
 }
 std::vector<KernelVariant> Q4RowsList() {
   std::vector<KernelVariant> out;
   for (const auto& k : kernels::q4rows::AllKernels()) {
     if ((k.isa & arch::kNEON) != 0) out.push_back({k.name, k.isa});  // the preferred ones
+  }
+  for (const auto& k : kernels::kquant::AllKernels()) {
+    if (k.format == kernels::kquant::Format::kQ4_0 && (k.isa & arch::kAVX512VNNI) != 0) {
+      out.push_back({k.name, k.isa});
+    }
   }
   for (const KernelVariant& v : LutGemmList<4, LutMode::kFloat, false, false>()) out.push_back(v);
   return out;
@@ -220,9 +228,10 @@ const KernelOp kOps[] = {
     KernelOp{"ternary2", Ternary2Selected, Ternary2List},
     // Block formats of up to 8 bits with 16- or 32-weight scales (Q8_0, Q5_x, Q6_K, ...).
     LUTRA_OP("q8block", kernels::q8block::AllKernels, &c.q8block()),
-    // Q4_0 matrices: rows by four on ARM, the lookup kernels elsewhere.
+    // Q4_0 matrices: rows by four on ARM, the file's blocks with AVX-512 VNNI, else the lookup
+    // kernels.
     KernelOp{"q4rows", Q4RowsSelected, Q4RowsList},
-    // Matrices multiplied on the file's own blocks (k-quants, Q8_0, Q5_0, IQ4_NL, IQ4_XS, the
+    // Matrices multiplied on the file's own blocks (k-quants, Q8_0, Q5_0, Q4_0, IQ4_NL, IQ4_XS, the
     // lattice i-quants).
     KernelOp{"kquant.q4k", KQuantSelected<kernels::kquant::Format::kQ4K>,
              KQuantList<kernels::kquant::Format::kQ4K>},
@@ -238,6 +247,8 @@ const KernelOp kOps[] = {
              KQuantList<kernels::kquant::Format::kQ8_0>},
     KernelOp{"kquant.q5_0", KQuantSelected<kernels::kquant::Format::kQ5_0>,
              KQuantList<kernels::kquant::Format::kQ5_0>},
+    KernelOp{"kquant.q4_0", KQuantSelected<kernels::kquant::Format::kQ4_0>,
+             KQuantList<kernels::kquant::Format::kQ4_0>},
     KernelOp{"kquant.iq4nl", KQuantSelected<kernels::kquant::Format::kIQ4NL>,
              KQuantList<kernels::kquant::Format::kIQ4NL>},
     KernelOp{"kquant.iq4xs", KQuantSelected<kernels::kquant::Format::kIQ4XS>,

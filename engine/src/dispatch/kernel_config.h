@@ -73,10 +73,18 @@ class KernelConfig {
   // Q4_0 rows by four with fp16 scales, and whether Q4_0 matrices take it rather than the
   // lookup kernels: on ARM, where the cycle model puts it ahead (docs/kernels.md: dotprod 2.2×
   // the lookup kernel on the A76, NEON 1.2× on the A72, and 0.5625 bytes per weight against
-  // 0.625); on x86 the lookup kernels stay (measured faster there).
+  // 0.625).
   const kernels::q4rows::Kernels& q4rows() const { return *q4rows_; }
   bool q4rows_preferred() const { return (q4rows_->isa & arch::kNEON) != 0; }
-  // GEMM on the file's own blocks (the k-quants, Q8_0, Q5_0, IQ4_NL, IQ4_XS, the lattice
+  // Whether Q4_0 matrices are multiplied on the file's own blocks (kquant): with AVX-512 VNNI,
+  // where it measured 1.3× the lookup kernels in prefill at the same decode speed, with no
+  // repack at load (docs/measurements.md). With AVX2 or AVX-512 BW alone the lookup kernels
+  // measured faster in both (pp64 1.8× and 1.3×), and RISC-V has no kquant RVV variant.
+  bool q4_0_in_place() const {
+    return !q4rows_preferred() &&
+           (kquant(kernels::kquant::Format::kQ4_0).isa & arch::kAVX512VNNI) != 0;
+  }
+  // GEMM on the file's own blocks (the k-quants, Q8_0, Q5_0, Q4_0, IQ4_NL, IQ4_XS, the lattice
   // i-quants), one per format.
   const kernels::kquant::Kernels& kquant(kernels::kquant::Format f) const {
     return *kquant_[static_cast<size_t>(f)];

@@ -1,8 +1,8 @@
 // PlanLinear: the per-tensor choice of operator — lutra-packed matrices used from the mapping,
-// the k-quants, Q8_0, Q5_0, IQ4_NL and IQ4_XS multiplied on the file's own blocks, other low-bit
-// types repacked once for the LUT kernels, the other ggml block formats repacked to int8 codes for
-// the q8block kernels, high-precision types through the dense fp32 path — plus row dequantization
-// for embeddings, norms and biases.
+// the k-quants, Q8_0, Q5_0, IQ4_NL, IQ4_XS (and Q4_0 with AVX-512 VNNI) multiplied on the file's
+// own blocks, other low-bit types repacked once for the LUT kernels, the other ggml block formats
+// repacked to int8 codes for the q8block kernels, high-precision types through the dense fp32 path
+// — plus row dequantization for embeddings, norms and biases.
 #include <string>
 #include <vector>
 
@@ -137,6 +137,7 @@ Expected<std::unique_ptr<Linear>> PlanLinear(const gguf::TensorInfo& t,
       return PlanKQuantLinear(t, options);
     case TensorType::Q4_0:
       if (options.kernels->q4rows_preferred()) return PlanQ4RowsLinear(t, options);
+      if (options.kernels->q4_0_in_place()) return PlanKQuantLinear(t, options);
       return PlanLutLinear(t, options);
     case TensorType::TQ1_0:
     case TensorType::TQ2_0:

@@ -3,6 +3,8 @@
 #include <sys/mman.h>
 
 #include <cstdint>
+#include <fstream>
+#include <string>
 
 namespace lutra::engine::memory {
 namespace {
@@ -72,6 +74,21 @@ std::shared_ptr<uint8_t> HugePageArena::Allocate(size_t bytes) {
   used_ += bytes;
   // Aliasing constructor: the pointer is p, the ownership is the chunk's.
   return std::shared_ptr<uint8_t>(current_, p);
+}
+
+bool TransparentHugePagesAvailable() {
+  static const bool available = [] {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    std::ifstream f("/sys/kernel/mm/transparent_hugepage/enabled");
+    std::string line;
+    if (!std::getline(f, line)) return false;
+    return line.find("[always]") != std::string::npos ||
+           line.find("[madvise]") != std::string::npos;
+#else
+    return false;
+#endif
+  }();
+  return available;
 }
 
 size_t HugePageArena::mapped_bytes() const {

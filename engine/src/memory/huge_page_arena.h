@@ -53,4 +53,9 @@ class HugePageArena {
 // One allocation of its own (no sharing): for a single large block such as the KV cache.
 std::shared_ptr<uint8_t> AllocateHugePageBacked(size_t bytes);
 
+// Whether the kernel backs advised anonymous memory with transparent huge pages (Linux with
+// THP "always" or "madvise"). Data that would only be copied to get huge pages (a file's
+// matrices used as they are) is copied only then.
+bool TransparentHugePagesAvailable();
+
 }  // namespace lutra::engine::memory

@@ -72,6 +72,7 @@ Expected<std::unique_ptr<Model>> Model::Load(const std::string& path, const Mode
   ThreadPool load_pool(o.threads);
   cache::CacheSettings cache_settings = o.cache;
   cache_settings.q4_k_repacked = o.repack_q4_k;
+  cache_settings.q4_0_in_place = m->kernels_->q4_0_in_place();
   plan.pool = &load_pool;
   m->weights_ = std::make_unique<WeightStore>(
       m->file_, plan, o.progress,
