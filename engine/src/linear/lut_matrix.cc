@@ -378,9 +378,19 @@ uint8_t* LutScratch::Reserve(size_t bytes) {
 namespace {
 
 // A token's max |x|: the scale of its per-token int8 activations (exact mode).
+// max |x_i|, NaNs passed over (std::max keeps its first operand), as one running maximum would
+// give: max is exact in any order, so 16 independent lanes (which the compiler vectorizes; the
+// single chain was a scalar loop, 4% of a TQ2_0 prefill run) reduce to the same value.
 float AbsMax(const float* x, size_t k) {
+  constexpr size_t kLanes = 16;
+  float lane[kLanes] = {};
+  size_t i = 0;
+  for (; i + kLanes <= k; i += kLanes) {
+    for (size_t j = 0; j < kLanes; ++j) lane[j] = std::max(lane[j], std::fabs(x[i + j]));
+  }
   float amax = 0.0f;
-  for (size_t i = 0; i < k; ++i) amax = std::max(amax, std::fabs(x[i]));
+  for (; i < k; ++i) amax = std::max(amax, std::fabs(x[i]));
+  for (size_t j = 0; j < kLanes; ++j) amax = std::max(amax, lane[j]);
   return amax;
 }
 
@@ -450,15 +460,6 @@ void Multiply(const LutMatrix& w, size_t n, const float* x, float* y, ThreadPool
   float* tsum = tscale + n * floats;
   float* act_scale = tsum + n * floats;  // int8 modes: act scale, then inverse, per token
 
-  // Int8 activations need the token's absmax before any block can be quantized.
-  if (input == Input::kExactTables || input == Input::kInt8) {
-    for (size_t t = 0; t < n; ++t) {
-      const float amax = AbsMax(x + t * s.k, s.k);
-      act_scale[2 * t] = amax / 127.0f;
-      act_scale[2 * t + 1] = amax > 0.0f ? 127.0f / amax : 0.0f;
-    }
-  }
-
   // Tables: one task per (token, slice of groups). Long rows are split so that a single
   // token's tables are built by all threads; slices are whole groups (= table blocks).
   const size_t threads = pool.threads();
@@ -468,8 +469,21 @@ void Multiply(const LutMatrix& w, size_t n, const float* x, float* y, ThreadPool
   slices = std::max<size_t>(slices, 1);
   const size_t per_slice = (groups + slices - 1) / slices;
   slices = (groups + per_slice - 1) / per_slice;
+
+  // Int8 activations need the token's absmax before any block can be quantized: in the token's
+  // own task when it has one (a prompt's tokens on every thread), else first.
+  const bool int8_scale = input == Input::kExactTables || input == Input::kInt8;
+  auto token_scale = [&](size_t t) {
+    const float amax = AbsMax(x + t * s.k, s.k);
+    act_scale[2 * t] = amax / 127.0f;
+    act_scale[2 * t + 1] = amax > 0.0f ? 127.0f / amax : 0.0f;
+  };
+  if (int8_scale && slices > 1) {
+    for (size_t t = 0; t < n; ++t) token_scale(t);
+  }
   auto build = [&](size_t task) {
     const size_t t = task / slices, g0 = (task % slices) * per_slice;
+    if (int8_scale && slices == 1) token_scale(t);
     const size_t g1 = std::min(groups, g0 + per_slice);
     const size_t k0 = g0 * s.group, k1 = std::min(s.k, g1 * s.group);
     const float* xt = x + t * s.k + k0;
