@@ -463,23 +463,24 @@ TEST(KQuantFormats, SavedRepacksRestoreTheSameOperator) {
   }
 }
 
-// With an arena (as a model's WeightStore gives) and transparent huge pages, a matrix used in
-// place is copied into huge pages: the same results bit for bit as the mapped bytes, owned
-// (so the file's pages can be dropped), and independent of the source afterwards. Without THP
-// it stays mapped.
+// With an arena and copy_in_place (as a model's WeightStore gives when the kernel has
+// transparent huge pages and memory to spare), a matrix used in place is copied into huge pages:
+// the same results bit for bit as the mapped bytes, owned (so the file's pages can be dropped), and
+// independent of the source afterwards. Without THP it stays mapped.
 TEST(KQuantFormats, InPlaceMatricesCopyIntoHugePages) {
   Rng rng(27);
   ThreadPool pool(2);
   auto scratch = MakeLinearScratch();
+  const bool thp = memory::TransparentHugePagesAvailable();
   PlanOptions mapped;
   mapped.kernels = &lutra::engine::KernelConfig::For(arch::Process().features);
   memory::HugePageArena arena;
   PlanOptions copied = mapped;
   copied.arena = &arena;
+  copied.copy_in_place = thp;
   copied.pool = &pool;
   size_t consumed = 0;
   copied.consumed = [&](const uint8_t*, size_t bytes) { consumed += bytes; };
-  const bool thp = memory::TransparentHugePagesAvailable();
   for (TensorType type : {TensorType::Q4_K, TensorType::Q6_K, TensorType::IQ4_XS}) {
     const size_t rows = 24, cols = 512;
     Encoded e = Encode(type, rows, cols, rng);

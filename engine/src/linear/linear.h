@@ -36,6 +36,9 @@ struct PlanOptions {
   bool ternary_int8_activations = true;
   // Where repacked matrices live (null: the heap). The model's weights go into huge pages.
   memory::HugePageArena* arena = nullptr;
+  // Matrices used in place (kquant) copied into `arena` too (memory::WorthCopyingToHugePages),
+  // else read from the file mapping.
+  bool copy_in_place = false;
   // Called with source byte ranges a plan has finished reading (null: nobody listens): a
   // mapped file's pages can then be dropped while a large matrix is still being repacked.
   std::function<void(const uint8_t* data, size_t bytes)> consumed;

@@ -180,9 +180,9 @@ Expected<std::unique_ptr<Linear>> PlanKQuantLinear(const gguf::TensorInfo& t,
   // pages made TinyLlama Q4_0 decode 12% faster on an Intel Xeon (docs/measurements.md) for one
   // memcpy at load, and the file's pages are dropped as the copy is made (OwnedBytes), so the
   // resident size stays the matrix's. Without transparent huge pages the copy would gain
-  // nothing: the matrix stays mapped.
+  // nothing, and a model near the memory size is better left mapped (WorthCopyingToHugePages).
   std::shared_ptr<uint8_t> copy;
-  if (options.arena != nullptr && memory::TransparentHugePagesAvailable()) {
+  if (options.copy_in_place && options.arena != nullptr) {
     copy = options.arena->Allocate(t.n_bytes);  // null (refused): used mapped
     if (copy != nullptr) CopyInSlices(t.data, t.n_bytes, copy.get(), options);
   }

@@ -91,6 +91,18 @@ bool TransparentHugePagesAvailable() {
   return available;
 }
 
+bool WorthCopyingToHugePages(uint64_t bytes) {
+  if (!TransparentHugePagesAvailable()) return false;
+  std::ifstream f("/proc/meminfo");
+  std::string key;
+  uint64_t kib = 0;
+  std::string unit;
+  while (f >> key >> kib >> unit) {
+    if (key == "MemAvailable:") return bytes <= kib * 1024 / 2;
+  }
+  return false;  // unknown: stay mapped
+}
+
 size_t HugePageArena::mapped_bytes() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return mapped_;

@@ -58,4 +58,11 @@ std::shared_ptr<uint8_t> AllocateHugePageBacked(size_t bytes);
 // matrices used as they are) is copied only then.
 bool TransparentHugePagesAvailable();
 
+// Whether `bytes` of a file's matrices should be copied into huge pages rather than read from
+// the mapping: with transparent huge pages, and when they take at most half the memory
+// available (MemAvailable). Mapped pages are clean: under memory pressure the kernel drops and
+// re-reads them, where an anonymous copy of a model near the memory size could not be evicted
+// without swap (on a board with little RAM, a model that runs mapped must not fail copied).
+bool WorthCopyingToHugePages(uint64_t bytes);
+
 }  // namespace lutra::engine::memory
