@@ -3,8 +3,10 @@
 #include <sys/mman.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <fstream>
 #include <string>
+#include <string_view>
 
 namespace lutra::engine::memory {
 namespace {
@@ -94,11 +96,12 @@ bool TransparentHugePagesAvailable() {
 bool WorthCopyingToHugePages(uint64_t bytes) {
   if (!TransparentHugePagesAvailable()) return false;
   std::ifstream f("/proc/meminfo");
-  std::string key;
-  uint64_t kib = 0;
-  std::string unit;
-  while (f >> key >> kib >> unit) {
-    if (key == "MemAvailable:") return bytes <= kib * 1024 / 2;
+  std::string line;
+  constexpr std::string_view kKey = "MemAvailable:";
+  while (std::getline(f, line)) {
+    if (line.compare(0, kKey.size(), kKey) != 0) continue;
+    const uint64_t kib = std::strtoull(line.c_str() + kKey.size(), nullptr, 10);  // "… kB"
+    return bytes <= kib * 1024 / 2;
   }
   return false;  // unknown: stay mapped
 }

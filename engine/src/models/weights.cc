@@ -41,7 +41,9 @@ WeightStore::WeightStore(const gguf::File& file, PlanOptions options,
   options_.arena = &arena_;
   options_.consumed = [this](const uint8_t* data, size_t bytes) { ReleaseRange(data, bytes); };
   for (const gguf::TensorInfo& t : file_.tensors()) total_bytes_ += t.n_bytes;
-  options_.copy_in_place = memory::WorthCopyingToHugePages(total_bytes_);
+  // A file read into memory (not mapped) is anonymous memory already, and its pages cannot be
+  // dropped: a copy would only double it.
+  options_.copy_in_place = file_.mapped() && memory::WorthCopyingToHugePages(total_bytes_);
 }
 
 Expected<const gguf::TensorInfo*> WeightStore::Find(const std::string& name,
